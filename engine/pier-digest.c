@@ -1,0 +1,95 @@
+#include "pier-digest.h"
+
+#include "pier-error.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+struct _PierHasher {
+  EVP_MD_CTX *ctx;
+};
+
+PierHasher *
+pier_hasher_new (void)
+{
+  PierHasher *hasher = g_new0 (PierHasher, 1);
+
+  hasher->ctx = EVP_MD_CTX_new ();
+  if (hasher->ctx == NULL || EVP_DigestInit_ex (hasher->ctx, EVP_sha256 (), NULL) != 1)
+    g_error ("OpenSSL cannot initialise SHA-256");
+  return hasher;
+}
+
+void
+pier_hasher_update (PierHasher *hasher, const void *data, gsize len)
+{
+  if (len > 0)
+    EVP_DigestUpdate (hasher->ctx, data, len);
+}
+
+char *
+pier_hasher_finish (PierHasher *hasher)
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  GString *out = g_string_sized_new (PIER_DIGEST_LEN);
+
+  EVP_DigestFinal_ex (hasher->ctx, md, &md_len);
+  g_string_append (out, PIER_DIGEST_PREFIX);
+  for (unsigned int i = 0; i < md_len; i++)
+    g_string_append_printf (out, "%02x", md[i]);
+  return g_string_free (out, FALSE);
+}
+
+void
+pier_hasher_free (PierHasher *hasher)
+{
+  if (hasher == NULL)
+    return;
+  EVP_MD_CTX_free (hasher->ctx);
+  g_free (hasher);
+}
+
+char *
+pier_digest_data (const void *data, gsize len)
+{
+  g_autoptr (PierHasher) hasher = pier_hasher_new ();
+
+  pier_hasher_update (hasher, data, len);
+  return pier_hasher_finish (hasher);
+}
+
+gboolean
+pier_digest_is_valid (const char *digest)
+{
+  if (digest == NULL || !g_str_has_prefix (digest, PIER_DIGEST_PREFIX))
+    return FALSE;
+  digest += strlen (PIER_DIGEST_PREFIX);
+  for (int i = 0; i < PIER_DIGEST_HEX_LEN; i++)
+    if (!g_ascii_isxdigit (digest[i]) || g_ascii_isupper (digest[i]))
+      return FALSE;
+  return digest[PIER_DIGEST_HEX_LEN] == '\0';
+}
+
+gboolean
+pier_digest_validate (const char *digest, GError **error)
+{
+  if (pier_digest_is_valid (digest))
+    return TRUE;
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+               "“%s” is not a sha256 digest (sha256: and 64 lowercase hex digits)",
+               digest ? digest : "");
+  return FALSE;
+}
+
+const char *
+pier_digest_hex (const char *digest)
+{
+  return digest + strlen (PIER_DIGEST_PREFIX);
+}
+
+char *
+pier_digest_short (const char *digest)
+{
+  return g_strndup (pier_digest_hex (digest), 12);
+}

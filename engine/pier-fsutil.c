@@ -1,0 +1,238 @@
+#include "pier-fsutil.h"
+
+#include "pier-error.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int
+pier_fs_open_dir_at (int dirfd, const char *path, GError **error)
+{
+  int fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    pier_set_errno (error, errno, "opening directory %s", path);
+  return fd;
+}
+
+gboolean
+pier_fs_mkdir_p (const char *path, mode_t mode, GError **error)
+{
+  if (g_mkdir_with_parents (path, mode) < 0)
+    return pier_set_errno (error, errno, "creating directory %s", path);
+  return TRUE;
+}
+
+gboolean
+pier_fs_fsync_dir_at (int dirfd, const char *path, GError **error)
+{
+  pier_autofd int fd = pier_fs_open_dir_at (dirfd, path, error);
+
+  if (fd < 0)
+    return FALSE;
+  if (fsync (fd) < 0)
+    return pier_set_errno (error, errno, "syncing directory %s", path);
+  return TRUE;
+}
+
+gboolean
+pier_fs_write_all (int fd, const void *data, gsize len, GError **error)
+{
+  const char *p = data;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return pier_set_errno (error, errno, "writing");
+        }
+      p += n;
+      len -= n;
+    }
+  return TRUE;
+}
+
+gboolean
+pier_fs_write_atomic_at (int dirfd, const char *name, const void *data, gsize len, mode_t mode,
+                         GError **error)
+{
+  g_autofree char *tmp_name = g_strdup_printf (".%s.tmp-%08x", name, g_random_int ());
+  pier_autofd int fd = -1;
+
+  fd = openat (dirfd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0)
+    return pier_set_errno (error, errno, "creating %s", name);
+  if (!pier_fs_write_all (fd, data, len, error))
+    {
+      unlinkat (dirfd, tmp_name, 0);
+      g_prefix_error (error, "%s: ", name);
+      return FALSE;
+    }
+  if (fsync (fd) < 0)
+    {
+      int errsv = errno;
+      unlinkat (dirfd, tmp_name, 0);
+      return pier_set_errno (error, errsv, "syncing %s", name);
+    }
+  if (renameat (dirfd, tmp_name, dirfd, name) < 0)
+    {
+      int errsv = errno;
+      unlinkat (dirfd, tmp_name, 0);
+      return pier_set_errno (error, errsv, "replacing %s", name);
+    }
+  if (fsync (dirfd) < 0)
+    return pier_set_errno (error, errno, "syncing the directory of %s", name);
+  return TRUE;
+}
+
+gboolean
+pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data, gsize *out_len,
+                     GError **error)
+{
+  pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
+  g_autoptr (GByteArray) buf = g_byte_array_new ();
+  guint8 chunk[65536];
+
+  if (fd < 0)
+    return pier_set_errno (error, errno, "opening %s", name);
+  for (;;)
+    {
+      ssize_t n = read (fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return pier_set_errno (error, errno, "reading %s", name);
+      if (n == 0)
+        break;
+      if (buf->len + (gsize) n > max_len)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "%s is larger than %" G_GSIZE_FORMAT " bytes", name, max_len);
+          return FALSE;
+        }
+      g_byte_array_append (buf, chunk, n);
+    }
+  if (out_len)
+    *out_len = buf->len;
+  g_byte_array_append (buf, (const guint8 *) "", 1);
+  *out_data = (char *) g_byte_array_free (g_steal_pointer (&buf), FALSE);
+  return TRUE;
+}
+
+static gboolean
+rm_rf_children (int dfd, GError **error)
+{
+  pier_autofd int iter_fd = dup (dfd);
+  DIR *dir;
+  struct dirent *de;
+  gboolean ok = TRUE;
+
+  if (iter_fd < 0)
+    return pier_set_errno (error, errno, "duplicating a directory descriptor");
+  dir = fdopendir (iter_fd);
+  if (dir == NULL)
+    return pier_set_errno (error, errno, "reading a directory");
+  iter_fd = -1; /* owned by dir now */
+  while (ok && (de = readdir (dir)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      ok = pier_fs_rm_rf_at (dfd, de->d_name, error);
+    }
+  closedir (dir);
+  return ok;
+}
+
+gboolean
+pier_fs_rm_rf_at (int dirfd, const char *name, GError **error)
+{
+  struct stat st;
+  pier_autofd int fd = -1;
+
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    {
+      if (errno == ENOENT)
+        return TRUE;
+      return pier_set_errno (error, errno, "removing %s", name);
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      if (unlinkat (dirfd, name, 0) < 0 && errno != ENOENT)
+        return pier_set_errno (error, errno, "removing %s", name);
+      return TRUE;
+    }
+  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return pier_set_errno (error, errno, "removing %s", name);
+  {
+    struct stat dst;
+    if (fstat (fd, &dst) == 0 && dst.st_dev != st.st_dev)
+      {
+        g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
+                     "removing %s: something is mounted there", name);
+        return FALSE;
+      }
+  }
+  if (!rm_rf_children (fd, error))
+    return FALSE;
+  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return pier_set_errno (error, errno, "removing %s", name);
+  return TRUE;
+}
+
+char *
+pier_fs_mkdtemp_at (int parent_dirfd, const char *prefix, GError **error)
+{
+  for (int attempt = 0; attempt < 100; attempt++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-%08x", prefix, g_random_int ());
+      if (mkdirat (parent_dirfd, name, 0700) == 0)
+        return g_steal_pointer (&name);
+      if (errno != EEXIST)
+        {
+          pier_set_errno (error, errno, "creating a temporary directory");
+          return NULL;
+        }
+    }
+  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "no free temporary directory name");
+  return NULL;
+}
+
+guint64
+pier_fs_tree_size_at (int dirfd)
+{
+  pier_autofd int iter_fd = dup (dirfd);
+  DIR *dir;
+  struct dirent *de;
+  guint64 total = 0;
+
+  if (iter_fd < 0 || (dir = fdopendir (iter_fd)) == NULL)
+    return 0;
+  iter_fd = -1;
+  while ((de = readdir (dir)) != NULL)
+    {
+      struct stat st;
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (S_ISREG (st.st_mode))
+        total += st.st_size;
+      else if (S_ISDIR (st.st_mode))
+        {
+          pier_autofd int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (sub >= 0)
+            total += pier_fs_tree_size_at (sub);
+        }
+    }
+  closedir (dir);
+  return total;
+}

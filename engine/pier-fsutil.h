@@ -1,0 +1,53 @@
+#pragma once
+
+#include <errno.h>
+#include <glib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+G_BEGIN_DECLS
+
+/* GLib 2.74 (Debian 12) predates g_autofd. */
+static inline void
+pier_close_fd_ptr (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int errsv = errno;
+      close (*fd);
+      errno = errsv;
+    }
+}
+#define pier_autofd __attribute__ ((cleanup (pier_close_fd_ptr)))
+
+/* Opens a directory (O_DIRECTORY | O_CLOEXEC), relative to @dirfd (AT_FDCWD for a path). */
+int pier_fs_open_dir_at (int dirfd, const char *path, GError **error);
+
+/* mkdir -p, mode for the directories it makes. */
+gboolean pier_fs_mkdir_p (const char *path, mode_t mode, GError **error);
+
+gboolean pier_fs_fsync_dir_at (int dirfd, const char *path, GError **error);
+
+/* Writes @data to @name under @dirfd so that a crash leaves either the old file or the new one:
+ * a temporary file beside it, fsync, rename over, fsync of the directory. */
+gboolean pier_fs_write_atomic_at (int dirfd, const char *name, const void *data, gsize len,
+                                  mode_t mode, GError **error);
+
+gboolean pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data,
+                              gsize *out_len, GError **error);
+
+/* rm -rf of @name under @dirfd, never following symlinks nor crossing into another mount;
+ * absent is not an error. */
+gboolean pier_fs_rm_rf_at (int dirfd, const char *name, GError **error);
+
+/* A fresh directory under @parent_dirfd named PREFIX-XXXXXX; returns its name. */
+char *pier_fs_mkdtemp_at (int parent_dirfd, const char *prefix, GError **error);
+
+/* Writes all of @len bytes, retrying on EINTR and short writes. */
+gboolean pier_fs_write_all (int fd, const void *data, gsize len, GError **error);
+
+/* Total size of the regular files under @dirfd (st_blocks are not counted: this is the
+ * "virtual size" Docker shows). */
+guint64 pier_fs_tree_size_at (int dirfd);
+
+G_END_DECLS

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Pulls up to @size bytes into @buffer; returns the count, 0 at the end, -1 with @error set. */
+typedef gssize (*PierReadFunc) (gpointer user_data, void *buffer, gsize size, GError **error);
+
+/* A layer blob as it is read: plain tar or gzip (detected from its first bytes), hashed on the
+ * way through, so one pass gives the blob's digest (of the stored bytes) and its diff_id (of the
+ * uncompressed tar) without a second read. */
+typedef struct _PierLayerStream PierLayerStream;
+
+PierLayerStream *pier_layer_stream_new (PierReadFunc source, gpointer source_data);
+/* Reads from @fd, which stays the caller's. */
+PierLayerStream *pier_layer_stream_new_for_fd (int fd);
+void pier_layer_stream_free (PierLayerStream *stream);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierLayerStream, pier_layer_stream_free)
+
+/* Uncompressed bytes; a PierReadFunc when given the stream as user_data. */
+gssize pier_layer_stream_read (gpointer stream, void *buffer, gsize size, GError **error);
+
+/* Reads what is left (a tar's trailing padding after its end-of-archive blocks), so that the
+ * digests cover the whole blob. */
+gboolean pier_layer_stream_drain (PierLayerStream *stream, GError **error);
+
+gboolean pier_layer_stream_is_compressed (PierLayerStream *stream);
+/* Only after pier_layer_stream_drain(). */
+const char *pier_layer_stream_get_digest (PierLayerStream *stream);
+const char *pier_layer_stream_get_diff_id (PierLayerStream *stream);
+guint64 pier_layer_stream_get_size (PierLayerStream *stream);
+guint64 pier_layer_stream_get_uncompressed_size (PierLayerStream *stream);
+
+/* A PierReadFunc over a file descriptor (user_data: GINT_TO_POINTER (fd)). */
+gssize pier_read_fd (gpointer fd_as_pointer, void *buffer, gsize size, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "pier-layer-stream.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  /* Into a directory of the layer's own, that overlayfs later stacks: OCI whiteouts become
+   * overlay whiteouts (a 0:0 character device for .wh.NAME; the opaque xattr for
+   * .wh..wh..opq). */
+  PIER_UNPACK_OVERLAY,
+  /* Onto an existing tree, layer after layer (flattening, export): whiteouts delete what they
+   * name; an opaque marker deletes what the directory held before this layer. */
+  PIER_UNPACK_APPLY,
+} PierUnpackMode;
+
+typedef struct {
+  PierUnpackMode mode;
+  /* Overlay xattrs under user.overlay. instead of trusted.overlay. (overlayfs mounted with
+   * userxattr, as rootless overlay must be). */
+  gboolean userxattr;
+  /* chown entries to the archive's uid/gid; FALSE when the caller may not (rootless, outside
+   * its user namespace), and files then belong to the caller. */
+  gboolean preserve_owner;
+} PierUnpackOptions;
+
+typedef struct {
+  guint64 n_entries;
+  guint64 content_bytes; /* bytes of regular file content written */
+} PierUnpackStats;
+
+/* Extracts the uncompressed tar that @read yields into @dest_dirfd. Every path is resolved as if
+ * @dest_dirfd were "/" (openat2 RESOLVE_IN_ROOT), so nothing is ever written outside it. Refused
+ * with PIER_ERROR_UNSAFE, naming the entry: names and hardlink targets that climb above the
+ * root with "..", relative symlinks whose target climbs above the root from where they are
+ * created, device nodes other than whiteouts, malformed whiteouts. Refused with
+ * PIER_ERROR_INVALID: a damaged or truncated archive. On failure, what was written so far stays
+ * in @dest_dirfd: the caller unpacks into a scratch directory and removes it. */
+gboolean pier_layer_unpack (PierReadFunc read, gpointer read_data, int dest_dirfd,
+                            const PierUnpackOptions *options, PierUnpackStats *stats,
+                            GCancellable *cancellable, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,42 @@
+#include "test-support.h"
+
+#include "pier-fsutil.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <libgen.h>
+#include <string.h>
+
+char *
+pier_test_mkdtemp (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = g_dir_make_tmp ("pier-test-XXXXXX", &error);
+
+  if (path == NULL)
+    fail_msg ("cannot make a temporary directory: %s", error->message);
+  return path;
+}
+
+void
+pier_test_rm_rf (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (path != NULL && !pier_fs_rm_rf_at (AT_FDCWD, path, &error))
+    fail_msg ("cannot remove %s: %s", path, error->message);
+}
+
+char *
+pier_test_testdata_path (const char *relpath)
+{
+  const char *root = g_getenv ("PIER_TESTDATA");
+  g_autofree char *path = NULL;
+
+  if (root == NULL || *root == '\0')
+    return NULL;
+  path = g_build_filename (root, relpath, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  return g_steal_pointer (&path);
+}
