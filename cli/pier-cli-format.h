@@ -1,0 +1,23 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Sizes and ages as Docker prints them: "4.26MB", "2 weeks ago". */
+char *pier_format_size (guint64 bytes);
+char *pier_format_ago (gint64 unix_time);
+
+/* Columns separated by three spaces, padded to their widest cell. */
+typedef struct _PierTable PierTable;
+
+PierTable *pier_table_new (const char *first_header, ...) G_GNUC_NULL_TERMINATED;
+void pier_table_add_row (PierTable *table, const char *first_cell, ...) G_GNUC_NULL_TERMINATED;
+void pier_table_print (PierTable *table);
+void pier_table_free (PierTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierTable, pier_table_free)
+
+/* Shortens @text to @max characters with a trailing "…" (UTF-8 aware). */
+char *pier_format_truncate (const char *text, guint max);
+
+G_END_DECLS

@@ -1,0 +1,165 @@
+#include "pier-cli.h"
+
+#include "pier-error.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static const PierCliVerb *const verb_tables[] = {
+  pier_cli_image_verbs,
+  pier_cli_archive_verbs,
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: pierctl [--root DIR] [--runroot DIR] COMMAND [OPTIONS] [ARGS]\n\n"
+                "Pier manages images and containers on this machine, without a daemon.\n\n"
+                "Commands:\n");
+  for (gsize t = 0; t < G_N_ELEMENTS (verb_tables); t++)
+    for (const PierCliVerb *v = verb_tables[t]; v->name; v++)
+      fprintf (out, "  %-10s %s\n", v->name, v->summary);
+  fprintf (out, "\nRun 'pierctl COMMAND --help' for a command's options.\n");
+}
+
+static const PierCliVerb *
+find_verb (const char *name)
+{
+  for (gsize t = 0; t < G_N_ELEMENTS (verb_tables); t++)
+    for (const PierCliVerb *v = verb_tables[t]; v->name; v++)
+      if (strcmp (v->name, name) == 0)
+        return v;
+  return NULL;
+}
+
+PierStore *
+pier_cli_get_store (PierCli *cli, GError **error)
+{
+  if (cli->store == NULL)
+    cli->store = pier_store_open (cli->root, cli->runroot, error);
+  return cli->store;
+}
+
+gboolean
+pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *parameters,
+                const char *summary, const GOptionEntry *entries, gboolean stop_at_first_argument,
+                GError **error)
+{
+  const GOptionEntry global_entries[] = {
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &cli->root, "Store directory", "DIR" },
+    { "runroot", 0, 0, G_OPTION_ARG_FILENAME, &cli->runroot, "Runtime state directory", "DIR" },
+    { NULL }
+  };
+  g_autofree char *prog = g_strdup_printf ("pierctl %s", cli->verb);
+  g_autoptr (GOptionContext) context = g_option_context_new (parameters);
+  GOptionGroup *global = g_option_group_new ("global", "Global options", "Show global options",
+                                             NULL, NULL);
+
+  g_set_prgname (prog);
+  g_option_context_set_summary (context, summary);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  g_option_group_add_entries (global, global_entries);
+  g_option_context_add_group (context, global);
+  g_option_context_set_strict_posix (context, stop_at_first_argument);
+  if (!g_option_context_parse (context, argc, argv, error))
+    {
+      (*error)->domain = PIER_ERROR;
+      (*error)->code = PIER_ERROR_INVALID;
+      return FALSE;
+    }
+  /* "--" ends the options; GOption leaves it when strict, so drop it. */
+  if (*argc > 1 && strcmp ((*argv)[1], "--") == 0)
+    {
+      memmove (&(*argv)[1], &(*argv)[2], (*argc - 1) * sizeof (char *));
+      (*argc)--;
+    }
+  return TRUE;
+}
+
+gboolean
+pier_cli_expect_args (PierCli *cli, int argc, int min, int max, const char *usage,
+                      GError **error)
+{
+  int n = argc - 1;
+
+  if (n >= min && (max < 0 || n <= max))
+    return TRUE;
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "“%s” needs %s (usage: pierctl %s %s)",
+               cli->verb,
+               min == max ? (min == 1 ? "exactly one argument" : "a fixed number of arguments")
+                          : (n < min ? "more arguments" : "fewer arguments"),
+               cli->verb, usage);
+  return FALSE;
+}
+
+int
+pier_cli_main (int argc, char **argv)
+{
+  PierCli cli = { NULL };
+  g_autoptr (GError) error = NULL;
+  const PierCliVerb *verb;
+  int first = 1;
+  int status;
+
+  setlocale (LC_ALL, "");
+  /* Global options before the verb. */
+  while (first < argc && argv[first][0] == '-')
+    {
+      const char *arg = argv[first];
+      const char *value = NULL;
+      char **target = NULL;
+
+      if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0)
+        {
+          print_usage (stdout);
+          return 0;
+        }
+      if (strcmp (arg, "--version") == 0)
+        {
+          printf ("pierctl version " PIER_VERSION "\n");
+          return 0;
+        }
+      if (g_str_has_prefix (arg, "--root"))
+        target = &cli.root;
+      else if (g_str_has_prefix (arg, "--runroot"))
+        target = &cli.runroot;
+      if (target != NULL && strchr (arg, '=') != NULL)
+        value = strchr (arg, '=') + 1;
+      else if (target != NULL && (strcmp (arg, "--root") == 0 || strcmp (arg, "--runroot") == 0) &&
+               first + 1 < argc)
+        value = argv[++first];
+      if (value == NULL)
+        {
+          fprintf (stderr, "pierctl: unknown option %s (see pierctl --help)\n", arg);
+          return 125;
+        }
+      g_free (*target);
+      *target = g_strdup (value);
+      first++;
+    }
+  if (first >= argc)
+    {
+      print_usage (stderr);
+      return 125;
+    }
+  verb = find_verb (argv[first]);
+  if (verb == NULL)
+    {
+      fprintf (stderr, "pierctl: unknown command “%s” (see pierctl --help)\n", argv[first]);
+      return 125;
+    }
+  cli.verb = verb->name;
+  status = verb->run (&cli, argc - first, argv + first, &error);
+  if (error != NULL)
+    {
+      fprintf (stderr, "pierctl %s: %s\n", verb->name, error->message);
+      if (status == 0)
+        status = 1;
+    }
+  g_clear_object (&cli.store);
+  g_free (cli.root);
+  g_free (cli.runroot);
+  return status;
+}

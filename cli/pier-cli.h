@@ -1,0 +1,47 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pier-store.h"
+
+G_BEGIN_DECLS
+
+/* pierctl: Docker's verbs and flags over the engine. Each verb parses its own options, calls
+ * the engine and prints; a failure is one line on stderr and a non-zero exit. */
+
+typedef struct {
+  char *root;
+  char *runroot;
+  PierStore *store;
+  const char *verb;
+} PierCli;
+
+typedef int (*PierCliVerbFunc) (PierCli *cli, int argc, char **argv, GError **error);
+
+typedef struct {
+  const char *name;
+  PierCliVerbFunc run;
+  const char *summary;
+} PierCliVerb;
+
+int pier_cli_main (int argc, char **argv);
+
+/* Opens the store on first use (the verbs that need none, like --help, never touch it). */
+PierStore *pier_cli_get_store (PierCli *cli, GError **error);
+
+/* Parses @argv for a verb: its @entries plus the global ones (--root, --runroot). With
+ * @stop_at_first_argument, options after the first positional argument belong to it
+ * (`run IMAGE ls -l`). Leaves the positional arguments in argv[1..]. */
+gboolean pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *parameters,
+                         const char *summary, const GOptionEntry *entries,
+                         gboolean stop_at_first_argument, GError **error);
+
+/* "NAME: needs N arguments" style errors. */
+gboolean pier_cli_expect_args (PierCli *cli, int argc, int min, int max, const char *usage,
+                               GError **error);
+
+/* The verbs, one table per file. */
+extern const PierCliVerb pier_cli_image_verbs[];
+extern const PierCliVerb pier_cli_archive_verbs[];
+
+G_END_DECLS

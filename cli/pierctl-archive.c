@@ -1,0 +1,158 @@
+/* pierctl import, save, load. */
+#include "pier-cli.h"
+
+#include "pier-error.h"
+#include "pier-fsutil.h"
+#include "pier-image-archive.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static gboolean
+write_fd (gpointer fd_as_pointer, const void *buffer, gsize len, GError **error)
+{
+  return pier_fs_write_all (GPOINTER_TO_INT (fd_as_pointer), buffer, len, error);
+}
+
+/* "-" (or nothing) is standard input; anything else a file. */
+static int
+open_input (const char *path, GError **error)
+{
+  int fd;
+
+  if (path == NULL || strcmp (path, "-") == 0)
+    {
+      if (isatty (STDIN_FILENO))
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "standard input is a terminal; give a file or pipe an archive in");
+          return -1;
+        }
+      return dup (STDIN_FILENO);
+    }
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    pier_set_errno (error, errno, "%s", path);
+  return fd;
+}
+
+static int
+import_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  const GOptionEntry entries[] = { { NULL } };
+  g_autoptr (PierImage) image = NULL;
+  pier_autofd int fd = -1;
+  PierStore *store;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "FILE|- [NAME[:TAG]]",
+                       "Make a one-layer image from a root filesystem tarball", entries, FALSE,
+                       error) ||
+      !pier_cli_expect_args (cli, argc, 1, 2, "FILE|- [NAME[:TAG]]", error) ||
+      (store = pier_cli_get_store (cli, error)) == NULL ||
+      (fd = open_input (argv[1], error)) < 0)
+    return 1;
+  image = pier_store_import_rootfs (store, pier_read_fd, GINT_TO_POINTER (fd),
+                                    argc > 2 ? argv[2] : NULL, argv[1], NULL, error);
+  if (image == NULL)
+    return 1;
+  printf ("%s\n", image->id);
+  return 0;
+}
+
+static int
+save_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *output = NULL;
+  g_autofree char *format_text = NULL;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE instead of standard output", "FILE" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_text, "docker-archive (default) or oci-archive", "FORMAT" },
+    { NULL }
+  };
+  PierArchiveFormat format = PIER_ARCHIVE_DOCKER;
+  g_autofree char *tmp_path = NULL;
+  pier_autofd int fd = -1;
+  PierStore *store;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE...", "Save images to an archive", entries,
+                       FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, -1, "[-o FILE] [--format docker-archive|oci-archive] IMAGE...", error) ||
+      (format_text && !pier_archive_format_from_string (format_text, &format, error)) ||
+      (store = pier_cli_get_store (cli, error)) == NULL)
+    return 1;
+  if (output == NULL)
+    {
+      if (isatty (STDOUT_FILENO))
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "refusing to write an archive to a terminal; use -o FILE or redirect");
+          return 1;
+        }
+      fd = dup (STDOUT_FILENO);
+    }
+  else
+    {
+      /* Beside the destination, renamed over it when complete: never half an archive. */
+      g_autofree char *dir = g_path_get_dirname (output);
+      g_autofree char *base = g_path_get_basename (output);
+      tmp_path = g_strdup_printf ("%s/.%s.partial-%08x", dir, base, g_random_int ());
+      fd = open (tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (fd < 0)
+        {
+          pier_set_errno (error, errno, "%s", output);
+          return 1;
+        }
+    }
+  if (!pier_store_save_archive (store, (const char *const *) argv + 1, format, write_fd,
+                                GINT_TO_POINTER (fd), NULL, error) ||
+      (tmp_path != NULL && fsync (fd) < 0 && pier_set_errno (error, errno, "%s", output)) ||
+      (tmp_path != NULL && rename (tmp_path, output) < 0 &&
+       pier_set_errno (error, errno, "%s", output)))
+    {
+      if (tmp_path != NULL)
+        unlink (tmp_path);
+      return 1;
+    }
+  return 0;
+}
+
+static int
+load_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *input = NULL;
+  gboolean quiet = FALSE;
+  const GOptionEntry entries[] = {
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Read from FILE (an archive or an OCI layout directory) instead of standard input", "FILE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing", NULL },
+    { NULL }
+  };
+  g_autoptr (GPtrArray) report = NULL;
+  pier_autofd int fd = -1;
+  PierStore *store;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "", "Load images from a docker-archive or OCI archive",
+                       entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 0, 0, "[-i FILE]", error) ||
+      (store = pier_cli_get_store (cli, error)) == NULL)
+    return 1;
+  if (input != NULL && g_file_test (input, G_FILE_TEST_IS_DIR))
+    report = pier_store_load_layout_dir (store, input, NULL, error);
+  else if ((fd = open_input (input, error)) >= 0)
+    report = pier_store_load_archive (store, pier_read_fd, GINT_TO_POINTER (fd), NULL, error);
+  if (report == NULL)
+    return 1;
+  for (guint i = 0; i < report->len && !quiet; i++)
+    printf ("%s\n", (char *) report->pdata[i]);
+  return 0;
+}
+
+const PierCliVerb pier_cli_archive_verbs[] = {
+  { "import", import_run, "Make an image from a root filesystem tarball" },
+  { "save", save_run, "Save images to an archive" },
+  { "load", load_run, "Load images from an archive" },
+  { NULL }
+};

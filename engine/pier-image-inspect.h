@@ -1,0 +1,11 @@
+#pragma once
+
+#include "pier-image-store.h"
+
+G_BEGIN_DECLS
+
+/* The object `docker inspect` prints for an image (Id, RepoTags, RepoDigests, Created, Author,
+ * Config, Architecture, Os, Size, GraphDriver, RootFS), with Pier's History added. */
+char *pier_image_inspect_json (PierStore *store, const PierImage *image);
+
+G_END_DECLS

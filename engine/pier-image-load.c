@@ -1,0 +1,761 @@
+/* Loading docker-archives and OCI layouts, and importing rootfs tarballs. */
+#include "pier-image-archive.h"
+
+#include "pier-digest.h"
+#include "pier-error.h"
+#include "pier-fsutil.h"
+#include "pier-pending-layer.h"
+#include "pier-reference.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#define MAX_DOCUMENT_SIZE (4 * 1024 * 1024)
+#define MAX_LINK_HOPS 16
+
+gboolean
+pier_archive_format_from_string (const char *text, PierArchiveFormat *format, GError **error)
+{
+  if (g_strcmp0 (text, "docker-archive") == 0)
+    *format = PIER_ARCHIVE_DOCKER;
+  else if (g_strcmp0 (text, "oci-archive") == 0)
+    *format = PIER_ARCHIVE_OCI;
+  else
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "unknown archive format “%s”: use docker-archive or oci-archive", text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- collecting the members of an archive or a directory ---- */
+
+typedef struct {
+  GHashTable *files; /* member name → PierPendingBlob */
+  GHashTable *links; /* member name → member name it points to */
+} Members;
+
+static void
+members_clear (Members *m)
+{
+  g_clear_pointer (&m->files, g_hash_table_unref);
+  g_clear_pointer (&m->links, g_hash_table_unref);
+}
+
+static void
+members_init (Members *m)
+{
+  m->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify) pier_pending_blob_free);
+  m->links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* "./a//b/../c" → "a/c"; ".." never climbs above the archive's top. */
+static char *
+clean_member_name (const char *dir, const char *name)
+{
+  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
+  g_auto (GStrv) dir_parts = g_strsplit (dir ? dir : "", "/", -1);
+  g_auto (GStrv) name_parts = g_strsplit (name, "/", -1);
+  GString *out = g_string_new (NULL);
+
+  for (int pass = 0; pass < 2; pass++)
+    for (char **p = pass == 0 ? dir_parts : name_parts; *p; p++)
+      {
+        if (**p == '\0' || strcmp (*p, ".") == 0)
+          continue;
+        if (strcmp (*p, "..") == 0)
+          {
+            if (parts->len > 0)
+              g_ptr_array_remove_index (parts, parts->len - 1);
+            continue;
+          }
+        g_ptr_array_add (parts, *p);
+      }
+  for (guint i = 0; i < parts->len; i++)
+    g_string_append_printf (out, "%s%s", i ? "/" : "", (char *) parts->pdata[i]);
+  return g_string_free (out, FALSE);
+}
+
+static PierPendingBlob *
+members_lookup (Members *m, const char *name)
+{
+  g_autofree char *current = clean_member_name (NULL, name);
+
+  for (int hop = 0; hop < MAX_LINK_HOPS; hop++)
+    {
+      const char *target = g_hash_table_lookup (m->links, current);
+      PierPendingBlob *blob;
+
+      if (target == NULL)
+        {
+          blob = g_hash_table_lookup (m->files, current);
+          return blob;
+        }
+      g_free (current);
+      current = g_strdup (target);
+    }
+  return NULL;
+}
+
+typedef struct {
+  PierReadFunc read;
+  gpointer read_data;
+  guint8 *buffer;
+  GError *error;
+} OuterSource;
+
+#define OUTER_BUFFER (1024 * 1024)
+
+static la_ssize_t
+outer_read (struct archive *a, void *user_data, const void **buffer)
+{
+  OuterSource *src = user_data;
+  gssize n = src->read (src->read_data, src->buffer, OUTER_BUFFER, &src->error);
+
+  if (n < 0)
+    {
+      archive_set_error (a, EIO, "%s", src->error->message);
+      return -1;
+    }
+  *buffer = src->buffer;
+  return n;
+}
+
+static gssize
+entry_read (gpointer user_data, void *buffer, gsize size, GError **error)
+{
+  struct archive *a = user_data;
+  la_ssize_t n = archive_read_data (a, buffer, size);
+
+  if (n < 0)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s", archive_error_string (a));
+      return -1;
+    }
+  return n;
+}
+
+static gboolean
+collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Members *m,
+                 GCancellable *cancellable, GError **error)
+{
+  struct archive *a = archive_read_new ();
+  OuterSource src = { read, read_data, g_malloc (OUTER_BUFFER), NULL };
+  struct archive_entry *entry;
+  g_autofree char *last = g_strdup ("the start");
+  gboolean ok = FALSE;
+  int rc;
+
+  archive_read_support_filter_gzip (a);
+  archive_read_support_filter_none (a);
+  archive_read_support_format_tar (a);
+  archive_read_support_format_gnutar (a);
+  if (archive_read_open (a, &src, NULL, outer_read, NULL) != ARCHIVE_OK)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "not a tar archive: %s",
+                   archive_error_string (a));
+      goto out;
+    }
+  while ((rc = archive_read_next_header (a, &entry)) == ARCHIVE_OK)
+    {
+      const char *raw = archive_entry_pathname (entry);
+      g_autofree char *name = clean_member_name (NULL, raw ? raw : "");
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto out;
+      if (archive_entry_filetype (entry) == AE_IFLNK)
+        {
+          g_autofree char *dir = g_path_get_dirname (name);
+          g_hash_table_insert (m->links, g_strdup (name),
+                               clean_member_name (strcmp (dir, ".") ? dir : NULL,
+                                                  archive_entry_symlink (entry)));
+        }
+      else if (archive_entry_filetype (entry) == AE_IFREG && archive_entry_hardlink (entry))
+        g_hash_table_insert (m->links, g_strdup (name),
+                             clean_member_name (NULL, archive_entry_hardlink (entry)));
+      else if (archive_entry_filetype (entry) == AE_IFREG)
+        {
+          gint64 size = archive_entry_size (entry);
+          PierPendingBlob *blob = pier_pending_blob_read (
+              store, entry_read, a, size <= MAX_DOCUMENT_SIZE ? MAX_DOCUMENT_SIZE : 0,
+              cancellable, error);
+          if (blob == NULL)
+            {
+              g_prefix_error (error, "reading %s from the archive: ", name);
+              goto out;
+            }
+          g_hash_table_insert (m->files, g_strdup (name), blob);
+        }
+      g_free (last);
+      last = g_steal_pointer (&name);
+    }
+  if (rc != ARCHIVE_EOF)
+    {
+      if (src.error != NULL)
+        g_propagate_prefixed_error (error, g_steal_pointer (&src.error), "reading the archive: ");
+      else
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                     "the archive is truncated or damaged after %s: %s", last,
+                     archive_error_string (a));
+      goto out;
+    }
+  ok = TRUE;
+out:
+  archive_read_free (a);
+  g_clear_error (&src.error);
+  g_free (src.buffer);
+  return ok;
+}
+
+static gboolean
+collect_dir (PierStore *store, int dirfd, const char *prefix, Members *m, int depth,
+             GCancellable *cancellable, GError **error)
+{
+  pier_autofd int iter = dup (dirfd);
+  DIR *dir = iter >= 0 ? fdopendir (iter) : NULL;
+  struct dirent *de;
+  gboolean ok = TRUE;
+
+  if (dir == NULL)
+    return pier_set_errno (error, errno, "reading %s", prefix[0] ? prefix : "the layout");
+  iter = -1;
+  while (ok && (de = readdir (dir)) != NULL)
+    {
+      g_autofree char *name = NULL;
+      struct stat st;
+
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      name = prefix[0] ? g_strconcat (prefix, "/", de->d_name, NULL) : g_strdup (de->d_name);
+      if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (S_ISDIR (st.st_mode) && depth < 8)
+        {
+          pier_autofd int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          ok = sub >= 0 && collect_dir (store, sub, name, m, depth + 1, cancellable, error);
+        }
+      else if (S_ISREG (st.st_mode))
+        {
+          pier_autofd int fd = openat (dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          PierPendingBlob *blob = NULL;
+          if (fd < 0)
+            {
+              ok = pier_set_errno (error, errno, "opening %s", name);
+              break;
+            }
+          blob = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (fd),
+                                         st.st_size <= MAX_DOCUMENT_SIZE ? MAX_DOCUMENT_SIZE : 0,
+                                         cancellable, error);
+          if (blob == NULL)
+            ok = FALSE;
+          else
+            g_hash_table_insert (m->files, g_steal_pointer (&name), blob);
+        }
+    }
+  closedir (dir);
+  return ok;
+}
+
+/* ---- turning members into images ---- */
+
+typedef struct {
+  PierImageConfig *config;
+  char *config_digest;        /* the image id */
+  PierDescriptor *manifest;   /* once stored */
+  char *manifest_json;        /* to store (docker-archive) */
+  GPtrArray *names;           /* normalised */
+} LoadedImage;
+
+static void
+loaded_image_free (LoadedImage *li)
+{
+  pier_image_config_free (li->config);
+  g_free (li->config_digest);
+  pier_descriptor_free (li->manifest);
+  g_free (li->manifest_json);
+  g_ptr_array_unref (li->names);
+  g_free (li);
+}
+
+typedef struct {
+  PierStore *store;
+  Members members;
+  GPtrArray *images;   /* LoadedImage */
+  GPtrArray *to_commit; /* PierPendingBlob, not owned */
+} Loader;
+
+static void
+need (Loader *l, PierPendingBlob *blob)
+{
+  if (!g_ptr_array_find (l->to_commit, blob, NULL))
+    g_ptr_array_add (l->to_commit, blob);
+}
+
+static PierPendingBlob *
+need_document (Loader *l, const char *name, const char *what, GError **error)
+{
+  PierPendingBlob *blob = members_lookup (&l->members, name);
+
+  if (blob == NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the archive has no %s (%s)", what, name);
+      return NULL;
+    }
+  if (blob->content == NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s (%s) is too large", what, name);
+      return NULL;
+    }
+  need (l, blob);
+  return blob;
+}
+
+/* The layer member for diff_id @i of @config: unpacked, and matching. */
+static PierPendingBlob *
+need_layer (Loader *l, const char *name, const PierImageConfig *config, guint i, GError **error)
+{
+  PierPendingBlob *blob = members_lookup (&l->members, name);
+
+  if (blob == NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "layer %u (%s) is missing from the archive",
+                   i + 1, name);
+      return NULL;
+    }
+  if (blob->diff_id == NULL)
+    {
+      g_set_error (error, blob->unpack_error ? blob->unpack_error->domain : PIER_ERROR,
+                   blob->unpack_error ? blob->unpack_error->code : PIER_ERROR_INVALID,
+                   "layer %u (%s): %s", i + 1, name,
+                   blob->unpack_error ? blob->unpack_error->message : "not a layer");
+      return NULL;
+    }
+  if (i >= config->diff_ids->len || strcmp (config->diff_ids->pdata[i], blob->diff_id) != 0)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                   "layer %u (%s) does not match the image config: it unpacks to %s, the config "
+                   "says %s", i + 1, name, blob->diff_id,
+                   i < config->diff_ids->len ? (char *) config->diff_ids->pdata[i] : "nothing");
+      return NULL;
+    }
+  need (l, blob);
+  return blob;
+}
+
+static PierImageConfig *
+parse_config (PierPendingBlob *blob, GError **error)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (blob->content, &len);
+  return pier_image_config_parse (data, len, error);
+}
+
+static gboolean
+add_name (GPtrArray *names, const char *text, GError **error)
+{
+  g_autoptr (PierReference) ref = pier_reference_parse (text, error);
+
+  if (ref == NULL)
+    return FALSE;
+  g_ptr_array_add (names, pier_reference_to_string (ref));
+  return TRUE;
+}
+
+static gboolean
+load_docker (Loader *l, PierPendingBlob *manifest_blob, GError **error)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (manifest_blob->content, &len);
+  json_error_t jerr;
+  json_t *root = json_loadb (data, len, 0, &jerr);
+  json_t *item;
+  size_t i;
+  gboolean ok = FALSE;
+
+  if (!json_is_array (root))
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "manifest.json is not a JSON list%s%s",
+                   root ? "" : ": ", root ? "" : jerr.text);
+      goto out;
+    }
+  json_array_foreach (root, i, item)
+    {
+      const char *config_name = json_string_value (json_object_get (item, "Config"));
+      json_t *layers = json_object_get (item, "Layers");
+      json_t *tags = json_object_get (item, "RepoTags");
+      g_autoptr (PierManifest) manifest = pier_manifest_new ();
+      LoadedImage *li;
+      PierPendingBlob *config_blob;
+      json_t *v;
+      size_t j;
+
+      if (config_name == NULL || !json_is_array (layers))
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "manifest.json entry %zu needs Config and Layers", i);
+          goto out;
+        }
+      config_blob = need_document (l, config_name, "image config", error);
+      if (config_blob == NULL)
+        goto out;
+      li = g_new0 (LoadedImage, 1);
+      li->names = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (l->images, li);
+      li->config = parse_config (config_blob, error);
+      li->config_digest = g_strdup (config_blob->digest);
+      if (li->config == NULL)
+        {
+          g_prefix_error (error, "%s: ", config_name);
+          goto out;
+        }
+      if (json_array_size (layers) != li->config->diff_ids->len)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                       "manifest.json lists %zu layers but the image config %zu diff_ids",
+                       json_array_size (layers), (size_t) li->config->diff_ids->len);
+          goto out;
+        }
+      manifest->config = pier_descriptor_new (PIER_MEDIA_OCI_CONFIG, config_blob->digest,
+                                              config_blob->size);
+      json_array_foreach (layers, j, v)
+        {
+          PierPendingBlob *layer = need_layer (l, json_string_value (v) ? json_string_value (v) : "",
+                                               li->config, j, error);
+          if (layer == NULL)
+            goto out;
+          g_ptr_array_add (manifest->layers, pier_pending_blob_layer_descriptor (layer));
+        }
+      li->manifest_json = pier_manifest_to_json (manifest);
+      json_array_foreach (tags, j, v)
+        if (json_is_string (v) && !add_name (li->names, json_string_value (v), error))
+          goto out;
+    }
+  ok = TRUE;
+out:
+  json_decref (root);
+  return ok;
+}
+
+static const char *
+host_architecture (void)
+{
+  static struct utsname u;
+
+  if (uname (&u) < 0)
+    return "amd64";
+  if (strcmp (u.machine, "x86_64") == 0)
+    return "amd64";
+  if (strcmp (u.machine, "aarch64") == 0)
+    return "arm64";
+  return u.machine;
+}
+
+static gboolean
+is_index_type (const char *media_type)
+{
+  return g_strcmp0 (media_type, PIER_MEDIA_OCI_INDEX) == 0 ||
+         g_strcmp0 (media_type, PIER_MEDIA_DOCKER_MANIFEST_LIST) == 0;
+}
+
+/* The member "blobs/sha256/<hex>" for @digest, which must hash to it. */
+static PierPendingBlob *
+need_blob (Loader *l, const char *digest, gboolean document, GError **error)
+{
+  g_autofree char *name = NULL;
+  PierPendingBlob *blob;
+
+  if (!pier_digest_validate (digest, error))
+    return NULL;
+  name = g_strconcat ("blobs/sha256/", pier_digest_hex (digest), NULL);
+  blob = members_lookup (&l->members, name);
+  if (blob == NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the layout has no blob %s", digest);
+      return NULL;
+    }
+  if (strcmp (blob->digest, digest) != 0)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, "%s is corrupt: it hashes to %s", name,
+                   blob->digest);
+      return NULL;
+    }
+  if (document && blob->content == NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is too large for a document", name);
+      return NULL;
+    }
+  need (l, blob);
+  return blob;
+}
+
+static gboolean
+load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GError **error)
+{
+  PierPendingBlob *blob = need_blob (l, desc->digest, TRUE, error);
+  g_autoptr (PierManifest) manifest = NULL;
+  PierPendingBlob *config_blob;
+  LoadedImage *li;
+  gsize len;
+  const char *data;
+
+  if (blob == NULL)
+    return FALSE;
+  data = g_bytes_get_data (blob->content, &len);
+  manifest = pier_manifest_parse (data, len, error);
+  if (manifest == NULL)
+    return FALSE;
+  config_blob = need_blob (l, manifest->config->digest, TRUE, error);
+  if (config_blob == NULL)
+    return FALSE;
+  li = g_new0 (LoadedImage, 1);
+  li->names = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (l->images, li);
+  li->config = parse_config (config_blob, error);
+  li->config_digest = g_strdup (config_blob->digest);
+  if (li->config == NULL)
+    return FALSE;
+  if (li->config->diff_ids->len != manifest->layers->len)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                   "manifest %s has %u layers but its config %u diff_ids", desc->digest,
+                   manifest->layers->len, li->config->diff_ids->len);
+      return FALSE;
+    }
+  for (guint i = 0; i < manifest->layers->len; i++)
+    {
+      PierDescriptor *layer = manifest->layers->pdata[i];
+      g_autofree char *member = NULL;
+      if (need_blob (l, layer->digest, FALSE, error) == NULL)
+        return FALSE;
+      member = g_strconcat ("blobs/sha256/", pier_digest_hex (layer->digest), NULL);
+      if (need_layer (l, member, li->config, i, error) == NULL)
+        return FALSE;
+    }
+  li->manifest = pier_descriptor_new (manifest->media_type, desc->digest, blob->size);
+  if (name != NULL && !add_name (li->names, name, error))
+    {
+      g_prefix_error (error, "the layout's name for %s: ", desc->digest);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, int depth,
+                GError **error)
+{
+  const char *arch = host_architecture ();
+
+  for (guint i = 0; i < index->manifests->len; i++)
+    {
+      PierDescriptor *desc = index->manifests->pdata[i];
+      const char *name = pier_descriptor_get_annotation (desc, PIER_ANNOTATION_REF_NAME);
+
+      if (name == NULL)
+        name = inherited_name;
+      if (is_index_type (desc->media_type))
+        {
+          PierPendingBlob *blob = need_blob (l, desc->digest, TRUE, error);
+          g_autoptr (PierIndex) nested = NULL;
+          gsize len;
+          const char *data;
+          if (blob == NULL)
+            return FALSE;
+          if (depth > 4)
+            {
+              g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "indexes nest too deeply");
+              return FALSE;
+            }
+          data = g_bytes_get_data (blob->content, &len);
+          nested = pier_index_parse (data, len, error);
+          if (nested == NULL || !load_oci_index (l, nested, name, depth + 1, error))
+            return FALSE;
+          continue;
+        }
+      /* From an index of platforms, the image for this machine. */
+      if (desc->platform_architecture != NULL &&
+          (strcmp (desc->platform_architecture, arch) != 0 || g_strcmp0 (desc->platform_os, "linux") != 0))
+        continue;
+      if (!load_oci_manifest (l, desc, name, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_oci (Loader *l, PierPendingBlob *index_blob, GError **error)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (index_blob->content, &len);
+  g_autoptr (PierIndex) index = pier_index_parse (data, len, error);
+
+  if (index == NULL)
+    return FALSE;
+  if (!load_oci_index (l, index, NULL, 0, error))
+    return FALSE;
+  if (l->images->len == 0)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
+                   "the layout has no image for linux/%s", host_architecture ());
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Everything checked: the blobs, layers and names enter the store, under one lock. */
+static GPtrArray *
+commit (Loader *l, GError **error)
+{
+  g_autoptr (PierLock) lock = pier_store_lock (l->store, NULL, error);
+  g_autoptr (PierIndex) index = NULL;
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+
+  if (lock == NULL)
+    return NULL;
+  for (guint i = 0; i < l->to_commit->len; i++)
+    {
+      PierPendingBlob *blob = l->to_commit->pdata[i];
+      if (!pier_pending_blob_commit (l->store, blob, error))
+        return NULL;
+    }
+  index = pier_store_read_index (l->store, error);
+  if (index == NULL)
+    return NULL;
+  for (guint i = 0; i < l->images->len; i++)
+    {
+      LoadedImage *li = l->images->pdata[i];
+      if (li->manifest == NULL)
+        {
+          li->manifest = pier_store_put_json (l->store, PIER_MEDIA_OCI_MANIFEST, li->manifest_json,
+                                              error);
+          if (li->manifest == NULL)
+            return NULL;
+        }
+      g_ptr_array_add (li->names, NULL);
+      pier_index_set_names (index, li->manifest, (const char *const *) li->names->pdata);
+      g_ptr_array_remove_index (li->names, li->names->len - 1);
+      for (guint n = 0; n < li->names->len; n++)
+        {
+          g_autofree char *familiar = pier_reference_familiar (li->names->pdata[n]);
+          g_ptr_array_add (report, g_strdup_printf ("Loaded image: %s", familiar));
+        }
+      if (li->names->len == 0)
+        g_ptr_array_add (report, g_strdup_printf ("Loaded image ID: %s", li->config_digest));
+    }
+  if (!pier_store_write_index (l->store, index, error))
+    return NULL;
+  return g_steal_pointer (&report);
+}
+
+static GPtrArray *
+load_members (PierStore *store, Members *members, GError **error)
+{
+  Loader l = { store, *members, g_ptr_array_new_with_free_func ((GDestroyNotify) loaded_image_free),
+               g_ptr_array_new () };
+  PierPendingBlob *docker_manifest = members_lookup (members, "manifest.json");
+  PierPendingBlob *oci_index = members_lookup (members, "index.json");
+  GPtrArray *report = NULL;
+  gboolean ok;
+
+  if (docker_manifest != NULL && docker_manifest->content != NULL)
+    ok = load_docker (&l, docker_manifest, error);
+  else if (oci_index != NULL && oci_index->content != NULL)
+    ok = load_oci (&l, oci_index, error);
+  else
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "not an image archive: it has neither manifest.json (docker-archive) nor "
+                   "index.json (OCI layout)");
+      ok = FALSE;
+    }
+  if (ok)
+    report = commit (&l, error);
+  g_ptr_array_unref (l.images);
+  g_ptr_array_unref (l.to_commit);
+  return report;
+}
+
+GPtrArray *
+pier_store_load_archive (PierStore *store, PierReadFunc read, gpointer read_data,
+                         GCancellable *cancellable, GError **error)
+{
+  Members members;
+  GPtrArray *report = NULL;
+
+  members_init (&members);
+  if (collect_archive (store, read, read_data, &members, cancellable, error))
+    report = load_members (store, &members, error);
+  members_clear (&members);
+  return report;
+}
+
+GPtrArray *
+pier_store_load_layout_dir (PierStore *store, const char *path, GCancellable *cancellable,
+                            GError **error)
+{
+  Members members;
+  GPtrArray *report = NULL;
+  pier_autofd int fd = pier_fs_open_dir_at (AT_FDCWD, path, error);
+
+  if (fd < 0)
+    return NULL;
+  members_init (&members);
+  if (collect_dir (store, fd, "", &members, 0, cancellable, error))
+    report = load_members (store, &members, error);
+  members_clear (&members);
+  return report;
+}
+
+/* ---- import ---- */
+
+PierImage *
+pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_data,
+                          const char *name, const char *source_description,
+                          GCancellable *cancellable, GError **error)
+{
+  g_autoptr (PierPendingBlob) blob = NULL;
+  g_autoptr (PierImageConfig) config = pier_image_config_new ();
+  g_autoptr (GPtrArray) layers = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_descriptor_free);
+  g_autoptr (PierLock) lock = NULL;
+  g_autofree char *full_name = NULL;
+  PierHistoryEntry *history;
+
+  if (name != NULL)
+    {
+      g_autoptr (PierReference) ref = pier_reference_parse (name, error);
+      if (ref == NULL)
+        return NULL;
+      full_name = pier_reference_to_string (ref);
+    }
+  blob = pier_pending_blob_read (store, read, read_data, 0, cancellable, error);
+  if (blob == NULL)
+    return NULL;
+  if (blob->diff_id == NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&blob->unpack_error),
+                                  "cannot import %s: ", source_description);
+      return NULL;
+    }
+  config->created = pier_oci_timestamp_now ();
+  g_free (config->architecture);
+  config->architecture = g_strdup (host_architecture ());
+  g_ptr_array_add (config->diff_ids, g_strdup (blob->diff_id));
+  history = g_new0 (PierHistoryEntry, 1);
+  history->created = g_strdup (config->created);
+  history->comment = g_strdup_printf ("Imported from %s", source_description);
+  g_ptr_array_add (config->history, history);
+  g_ptr_array_add (layers, pier_pending_blob_layer_descriptor (blob));
+  lock = pier_store_lock (store, cancellable, error);
+  if (lock == NULL || !pier_pending_blob_commit (store, blob, error))
+    return NULL;
+  return pier_store_add_image (store, config, layers, full_name, TRUE, error);
+}

@@ -1,0 +1,461 @@
+#include "pier-image-store.h"
+
+#include "pier-digest.h"
+#include "pier-error.h"
+#include "pier-fsutil.h"
+#include "pier-reference.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+void
+pier_image_free (PierImage *image)
+{
+  if (image == NULL)
+    return;
+  g_free (image->id);
+  g_free (image->manifest_digest);
+  g_ptr_array_unref (image->names);
+  pier_manifest_free (image->manifest);
+  pier_image_config_free (image->config);
+  g_free (image);
+}
+
+gint64
+pier_image_get_created (const PierImage *image)
+{
+  return pier_oci_timestamp_to_unix (image->config->created);
+}
+
+guint64
+pier_image_get_size (PierStore *store, const PierImage *image)
+{
+  guint64 total = 0;
+
+  for (guint i = 0; i < image->manifest->layers->len; i++)
+    {
+      PierDescriptor *layer = image->manifest->layers->pdata[i];
+      gint64 size = i < image->config->diff_ids->len
+                        ? pier_store_get_layer_size (store, image->config->diff_ids->pdata[i])
+                        : -1;
+      total += size >= 0 ? (guint64) size : (guint64) layer->size;
+    }
+  return total;
+}
+
+static const char *
+entry_name (const PierDescriptor *entry)
+{
+  return pier_descriptor_get_annotation (entry, PIER_ANNOTATION_REF_NAME);
+}
+
+static PierImage *
+load_image (PierStore *store, const char *manifest_digest, GError **error)
+{
+  g_autoptr (PierImage) image = g_new0 (PierImage, 1);
+
+  image->manifest_digest = g_strdup (manifest_digest);
+  image->names = g_ptr_array_new_with_free_func (g_free);
+  image->manifest = pier_store_read_manifest (store, manifest_digest, error);
+  if (image->manifest == NULL)
+    return NULL;
+  image->config = pier_store_read_config (store, image->manifest->config->digest, error);
+  if (image->config == NULL)
+    return NULL;
+  image->id = g_strdup (image->manifest->config->digest);
+  image->config_size = image->manifest->config->size;
+  return g_steal_pointer (&image);
+}
+
+static int
+compare_created_desc (gconstpointer a, gconstpointer b)
+{
+  const PierImage *ia = *(PierImage **) a;
+  const PierImage *ib = *(PierImage **) b;
+  gint64 ca = pier_image_get_created (ia), cb = pier_image_get_created (ib);
+
+  if (ca != cb)
+    return ca < cb ? 1 : -1;
+  return strcmp (ia->id, ib->id);
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char **) a, *(const char **) b);
+}
+
+GPtrArray *
+pier_store_list_images (PierStore *store, GError **error)
+{
+  g_autoptr (PierIndex) index = pier_store_read_index (store, error);
+  g_autoptr (GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_image_free);
+  g_autoptr (GHashTable) by_manifest = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (index == NULL)
+    return NULL;
+  for (guint i = 0; i < index->manifests->len; i++)
+    {
+      PierDescriptor *entry = index->manifests->pdata[i];
+      PierImage *image = g_hash_table_lookup (by_manifest, entry->digest);
+
+      if (image == NULL)
+        {
+          image = load_image (store, entry->digest, error);
+          if (image == NULL)
+            {
+              g_prefix_error (error, "image %s: ", entry_name (entry) ? entry_name (entry) : entry->digest);
+              return NULL;
+            }
+          g_ptr_array_add (images, image);
+          g_hash_table_insert (by_manifest, image->manifest_digest, image);
+        }
+      if (entry_name (entry) != NULL)
+        g_ptr_array_add (image->names, g_strdup (entry_name (entry)));
+    }
+  for (guint i = 0; i < images->len; i++)
+    g_ptr_array_sort (((PierImage *) images->pdata[i])->names, compare_strings);
+  g_ptr_array_sort (images, compare_created_desc);
+  return g_steal_pointer (&images);
+}
+
+static PierImage *
+steal_image (GPtrArray *images, guint index)
+{
+  return g_ptr_array_steal_index (images, index);
+}
+
+PierImage *
+pier_store_find_image (PierStore *store, const char *name_or_id, GError **error)
+{
+  g_autoptr (GPtrArray) images = pier_store_list_images (store, error);
+  g_autoptr (PierReference) ref = NULL;
+  const char *id_text = name_or_id;
+  int found = -1;
+
+  if (images == NULL)
+    return NULL;
+  if (g_str_has_prefix (id_text, PIER_DIGEST_PREFIX))
+    id_text += strlen (PIER_DIGEST_PREFIX);
+  /* A full id is an id; anything else is a name first, as Docker resolves them. */
+  if (strlen (id_text) != PIER_DIGEST_HEX_LEN || !pier_reference_looks_like_id (name_or_id))
+    ref = pier_reference_parse (name_or_id, NULL);
+  if (ref != NULL)
+    {
+      g_autofree char *full = pier_reference_to_string (ref);
+      for (guint i = 0; i < images->len && found < 0; i++)
+        {
+          PierImage *image = images->pdata[i];
+          if (ref->digest != NULL && ref->tag == NULL)
+            {
+              if (strcmp (image->manifest_digest, ref->digest) == 0)
+                found = i;
+              continue;
+            }
+          for (guint n = 0; n < image->names->len; n++)
+            if (strcmp (image->names->pdata[n], full) == 0)
+              found = i;
+        }
+      if (found >= 0)
+        return steal_image (images, found);
+    }
+  if (pier_reference_looks_like_id (name_or_id))
+    {
+      for (guint i = 0; i < images->len; i++)
+        {
+          PierImage *image = images->pdata[i];
+          if (!g_str_has_prefix (pier_digest_hex (image->id), id_text))
+            continue;
+          if (found >= 0 && strcmp (((PierImage *) images->pdata[found])->id, image->id) != 0)
+            {
+              g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                           "“%s” is ambiguous: several images have ids starting with it; give more of the id",
+                           name_or_id);
+              return NULL;
+            }
+          found = i;
+        }
+      if (found >= 0)
+        return steal_image (images, found);
+    }
+  if (ref == NULL && !pier_reference_looks_like_id (name_or_id))
+    {
+      /* Say why the name is not a name. */
+      g_autoptr (PierReference) bad = pier_reference_parse (name_or_id, error);
+      return NULL;
+    }
+  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such image: %s", name_or_id);
+  return NULL;
+}
+
+/* ---- index edits ---- */
+
+static gboolean
+manifest_has_other_entries (PierIndex *index, const char *digest, guint except)
+{
+  for (guint i = 0; i < index->manifests->len; i++)
+    if (i != except && strcmp (((PierDescriptor *) index->manifests->pdata[i])->digest, digest) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Removes @name from the index; an image losing its last name stays as a dangling entry. */
+static void
+index_remove_name (PierIndex *index, const char *name)
+{
+  for (guint i = 0; i < index->manifests->len; i++)
+    {
+      PierDescriptor *entry = index->manifests->pdata[i];
+      if (entry_name (entry) == NULL || strcmp (entry_name (entry), name) != 0)
+        continue;
+      if (manifest_has_other_entries (index, entry->digest, i))
+        g_ptr_array_remove_index (index->manifests, i);
+      else
+        pier_descriptor_set_annotation (entry, PIER_ANNOTATION_REF_NAME, NULL);
+      return;
+    }
+}
+
+void
+pier_index_set_names (PierIndex *index, const PierDescriptor *manifest, const char *const *names)
+{
+  gboolean present = FALSE;
+
+  for (const char *const *n = names; n && *n; n++)
+    index_remove_name (index, *n);
+  for (guint i = 0; i < index->manifests->len; i++)
+    if (strcmp (((PierDescriptor *) index->manifests->pdata[i])->digest, manifest->digest) == 0)
+      present = TRUE;
+  for (const char *const *n = names; n && *n; n++)
+    {
+      PierDescriptor *dangling = NULL;
+      for (guint i = 0; i < index->manifests->len; i++)
+        {
+          PierDescriptor *entry = index->manifests->pdata[i];
+          if (strcmp (entry->digest, manifest->digest) == 0 && entry_name (entry) == NULL)
+            dangling = entry;
+        }
+      if (dangling == NULL)
+        {
+          dangling = pier_descriptor_copy (manifest);
+          g_clear_pointer (&dangling->annotations, g_hash_table_unref);
+          g_ptr_array_add (index->manifests, dangling);
+        }
+      pier_descriptor_set_annotation (dangling, PIER_ANNOTATION_REF_NAME, *n);
+      present = TRUE;
+    }
+  if (!present)
+    {
+      PierDescriptor *entry = pier_descriptor_copy (manifest);
+      g_clear_pointer (&entry->annotations, g_hash_table_unref);
+      g_ptr_array_add (index->manifests, entry);
+    }
+}
+
+static void
+index_remove_manifest (PierIndex *index, const char *digest)
+{
+  for (guint i = index->manifests->len; i > 0; i--)
+    if (strcmp (((PierDescriptor *) index->manifests->pdata[i - 1])->digest, digest) == 0)
+      g_ptr_array_remove_index (index->manifests, i - 1);
+}
+
+gboolean
+pier_store_tag_image (PierStore *store, const char *source, const char *target, GError **error)
+{
+  g_autoptr (PierImage) image = pier_store_find_image (store, source, error);
+  g_autoptr (PierReference) ref = NULL;
+  g_autoptr (PierLock) lock = NULL;
+  g_autoptr (PierIndex) index = NULL;
+  g_autoptr (PierDescriptor) desc = NULL;
+  g_autofree char *name = NULL;
+
+  if (image == NULL)
+    return FALSE;
+  ref = pier_reference_parse (target, error);
+  if (ref == NULL)
+    return FALSE;
+  if (ref->digest != NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "cannot tag with a digest (“%s”): digests name content, give a tag", target);
+      return FALSE;
+    }
+  name = pier_reference_to_string (ref);
+  lock = pier_store_lock (store, NULL, error);
+  if (lock == NULL)
+    return FALSE;
+  index = pier_store_read_index (store, error);
+  if (index == NULL)
+    return FALSE;
+  desc = pier_descriptor_new (image->manifest->media_type, image->manifest_digest,
+                              pier_blob_store_get_size (pier_store_get_blobs (store),
+                                                        image->manifest_digest));
+  pier_index_set_names (index, desc, (const char *const[]){ name, NULL });
+  return pier_store_write_index (store, index, error);
+}
+
+/* ---- removal ---- */
+
+void
+pier_remove_report_free (PierRemoveReport *report)
+{
+  if (report == NULL)
+    return;
+  g_ptr_array_unref (report->untagged);
+  g_ptr_array_unref (report->deleted);
+  g_free (report);
+}
+
+GHashTable *
+pier_store_images_in_use (PierStore *store)
+{
+  GHashTable *ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  pier_autofd int fd = openat (pier_store_get_root_fd (store), "containers",
+                               O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir;
+  struct dirent *de;
+
+  if (fd < 0)
+    return ids;
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    return ids;
+  fd = -1;
+  while ((de = readdir (dir)) != NULL)
+    {
+      g_autofree char *path = g_strconcat (de->d_name, "/image", NULL);
+      g_autofree char *id = NULL;
+      if (de->d_name[0] == '.')
+        continue;
+      if (pier_fs_read_all_at (dirfd (dir), path, 128, &id, NULL, NULL))
+        g_hash_table_add (ids, g_strdup (g_strstrip (id)));
+    }
+  closedir (dir);
+  return ids;
+}
+
+PierRemoveReport *
+pier_store_remove_image (PierStore *store, const char *name_or_id, gboolean force,
+                         GError **error)
+{
+  g_autoptr (PierRemoveReport) report = g_new0 (PierRemoveReport, 1);
+  g_autoptr (PierLock) lock = pier_store_lock (store, NULL, error);
+  g_autoptr (PierImage) image = NULL;
+  g_autoptr (PierIndex) index = NULL;
+  g_autoptr (PierReference) ref = NULL;
+  g_autoptr (GHashTable) in_use = NULL;
+  g_autoptr (GPtrArray) garbage = NULL;
+  g_autofree char *by_name = NULL;
+  gboolean delete_image;
+
+  report->untagged = g_ptr_array_new_with_free_func (g_free);
+  report->deleted = g_ptr_array_new_with_free_func (g_free);
+  if (lock == NULL)
+    return NULL;
+  image = pier_store_find_image (store, name_or_id, error);
+  if (image == NULL)
+    return NULL;
+  index = pier_store_read_index (store, error);
+  if (index == NULL)
+    return NULL;
+  ref = pier_reference_looks_like_id (name_or_id) ? NULL : pier_reference_parse (name_or_id, NULL);
+  if (ref != NULL)
+    {
+      g_autofree char *full = pier_reference_to_string (ref);
+      for (guint i = 0; i < image->names->len; i++)
+        if (strcmp (image->names->pdata[i], full) == 0)
+          by_name = g_steal_pointer (&full);
+    }
+  in_use = pier_store_images_in_use (store);
+
+  if (by_name != NULL && image->names->len > 1)
+    {
+      /* One name of several: only that name goes. */
+      index_remove_name (index, by_name);
+      g_ptr_array_add (report->untagged, pier_reference_familiar (by_name));
+      delete_image = FALSE;
+    }
+  else
+    {
+      if (by_name == NULL && image->names->len > 1 && !force)
+        {
+          g_autofree char *short_id = pier_digest_short (image->id);
+          g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
+                       "image %s has %u names; remove them one by one or use --force",
+                       short_id, image->names->len);
+          return NULL;
+        }
+      if (g_hash_table_contains (in_use, image->id) && !force)
+        {
+          g_autofree char *short_id = pier_digest_short (image->id);
+          g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
+                       "image %s is used by a container; remove the container first, or use "
+                       "--force to remove only its names", short_id);
+          return NULL;
+        }
+      for (guint i = 0; i < image->names->len; i++)
+        {
+          index_remove_name (index, image->names->pdata[i]);
+          g_ptr_array_add (report->untagged, pier_reference_familiar (image->names->pdata[i]));
+        }
+      delete_image = !g_hash_table_contains (in_use, image->id);
+      if (delete_image)
+        index_remove_manifest (index, image->manifest_digest);
+    }
+  if (!pier_store_write_index (store, index, error))
+    return NULL;
+  if (!delete_image)
+    return g_steal_pointer (&report);
+  g_ptr_array_add (report->deleted, g_strdup (image->id));
+  garbage = pier_store_collect_garbage (store, error);
+  if (garbage == NULL)
+    return NULL;
+  for (guint i = 0; i < garbage->len; i++)
+    if (strcmp (garbage->pdata[i], image->id) != 0)
+      g_ptr_array_add (report->deleted, g_strdup (garbage->pdata[i]));
+  return g_steal_pointer (&report);
+}
+
+/* ---- adding ---- */
+
+PierImage *
+pier_store_add_image (PierStore *store, const PierImageConfig *config,
+                      GPtrArray *layer_descriptors, const char *name, gboolean locked,
+                      GError **error)
+{
+  g_autofree char *config_json = pier_image_config_to_json (config);
+  g_autoptr (PierDescriptor) config_desc = NULL;
+  g_autoptr (PierManifest) manifest = pier_manifest_new ();
+  g_autofree char *manifest_json = NULL;
+  g_autoptr (PierDescriptor) manifest_desc = NULL;
+  g_autoptr (PierLock) lock = NULL;
+  g_autoptr (PierIndex) index = NULL;
+
+  config_desc = pier_store_put_json (store, PIER_MEDIA_OCI_CONFIG, config_json, error);
+  if (config_desc == NULL)
+    return NULL;
+  manifest->config = g_steal_pointer (&config_desc);
+  for (guint i = 0; i < layer_descriptors->len; i++)
+    g_ptr_array_add (manifest->layers, pier_descriptor_copy (layer_descriptors->pdata[i]));
+  manifest_json = pier_manifest_to_json (manifest);
+  manifest_desc = pier_store_put_json (store, PIER_MEDIA_OCI_MANIFEST, manifest_json, error);
+  if (manifest_desc == NULL)
+    return NULL;
+  if (!locked && (lock = pier_store_lock (store, NULL, error)) == NULL)
+    return NULL;
+  index = pier_store_read_index (store, error);
+  if (index == NULL)
+    return NULL;
+  pier_index_set_names (index, manifest_desc, (const char *const[]){ name, NULL });
+  if (!pier_store_write_index (store, index, error))
+    return NULL;
+  {
+    PierImage *image = load_image (store, manifest_desc->digest, error);
+    if (image != NULL && name != NULL)
+      g_ptr_array_add (image->names, g_strdup (name));
+    return image;
+  }
+}

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "pier-store.h"
+
+G_BEGIN_DECLS
+
+/* A blob on its way into the store, read once from a stream: written (not yet linked into
+ * place) and, when it looks like a layer, unpacked into the work directory on the way, so that
+ * a load or an import reads its input a single time, and a bad archive is refused before
+ * anything of it becomes visible. Commit makes it part of the store; free discards it. */
+typedef struct {
+  char *digest;            /* of the bytes as read */
+  char *diff_id;           /* of the uncompressed tar, when it is a layer */
+  guint64 size;
+  guint64 uncompressed_size;
+  gboolean compressed;
+  char *work_name;         /* unpacked tree in the store's work directory, or NULL */
+  GError *unpack_error;    /* why it could not be unpacked (it may not be a layer at all) */
+  GBytes *content;         /* the bytes themselves, when asked for and small */
+
+  PierBlobWriter *blob;
+  PierStore *store;
+} PierPendingBlob;
+
+/* Reads @read to its end. @keep_up_to: keep the content in memory when it is at most this
+ * long (documents), 0 for never. Errors are the stream's or the disk's; a blob that does not
+ * unpack is not an error here (see unpack_error). */
+PierPendingBlob *pier_pending_blob_read (PierStore *store, PierReadFunc read, gpointer read_data,
+                                         gsize keep_up_to, GCancellable *cancellable,
+                                         GError **error);
+/* Links the blob into place and moves its unpacked layer to the layers. The caller holds the
+ * store lock. */
+gboolean pier_pending_blob_commit (PierStore *store, PierPendingBlob *pending, GError **error);
+/* As a layer descriptor (media type from its compression). */
+PierDescriptor *pier_pending_blob_layer_descriptor (const PierPendingBlob *pending);
+void pier_pending_blob_free (PierPendingBlob *pending);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierPendingBlob, pier_pending_blob_free)
+
+G_END_DECLS
