@@ -365,7 +365,7 @@ pier_store_remove_image (PierStore *store, const char *name_or_id, gboolean forc
   if (ref != NULL)
     {
       g_autofree char *full = pier_reference_to_string (ref);
-      for (guint i = 0; i < image->names->len; i++)
+      for (guint i = 0; i < image->names->len && by_name == NULL; i++)
         if (strcmp (image->names->pdata[i], full) == 0)
           by_name = g_steal_pointer (&full);
     }

@@ -432,6 +432,17 @@ pier_store_ensure_layer (PierStore *store, const char *blob_digest, const char *
                           error) ||
       !pier_layer_stream_drain (stream, error))
     {
+      g_autoptr (GError) corrupt = NULL;
+      /* A damaged blob makes a damaged tar: say which, by reading it to its end, where the
+       * reader checks the digest. */
+      guint8 buf[65536];
+      while (pier_blob_reader_read (reader, buf, sizeof buf, &corrupt) > 0)
+        ;
+      if (corrupt != NULL && corrupt->code == PIER_ERROR_CORRUPT)
+        {
+          g_clear_error (error);
+          g_propagate_error (error, g_steal_pointer (&corrupt));
+        }
       g_prefix_error (error, "unpacking layer %s: ", blob_digest);
       goto fail;
     }
