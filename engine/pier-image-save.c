@@ -112,11 +112,9 @@ save_docker (PierStore *store, GPtrArray *saved, PierTarWriter *tar, GCancellabl
       json_object_set_new (entry, "Config", json_string (config_member));
       json_object_set_new (entry, "RepoTags", tags);
       json_object_set_new (entry, "Layers", layers);
+      /* Fully qualified: Podman reads a short name in a docker-archive as localhost/NAME. */
       if (name != NULL)
-        {
-          g_autofree char *familiar = pier_reference_familiar (name);
-          json_array_append_new (tags, json_string (familiar));
-        }
+        json_array_append_new (tags, json_string (name));
       if (!g_hash_table_contains (written, config_member))
         {
           if (!add_blob (store, tar, config_member, image->id, error))

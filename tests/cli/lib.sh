@@ -1,0 +1,51 @@
+# Shared by the end-to-end scripts: a scratch store, pierctl, assertions that say what failed.
+set -euo pipefail
+
+BUILD=${PIER_BUILD_DIR:?run through meson test}
+PIERCTL="$BUILD/app/pierctl"
+TESTDATA=${PIER_TESTDATA:-}
+SCRATCH=$(mktemp -d /tmp/pier-e2e-XXXXXX)
+ROOT="$SCRATCH/root"
+RUNROOT="$SCRATCH/run"
+CLEANUPS=()
+
+cleanup() {
+  local status=$?
+  for c in "${CLEANUPS[@]}"; do eval "$c" || true; done
+  rm -rf "$SCRATCH"
+  exit $status
+}
+trap cleanup EXIT
+
+on_exit() { CLEANUPS+=("$1"); }
+
+pierctl() { "$PIERCTL" --root "$ROOT" --runroot "$RUNROOT" "$@"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+assert_eq() { [ "$1" = "$2" ] || fail "$3: expected «$2», got «$1»"; }
+assert_contains() { case "$1" in *"$2"*) ;; *) fail "$3: «$2» not in «$1»";; esac; }
+assert_not_contains() { case "$1" in *"$2"*) fail "$3: «$2» found in «$1»";; *) ;; esac; }
+
+# Runs a command that must fail: non-zero exit, exactly one line on stderr containing $1.
+expect_failure() {
+  local want=$1; shift
+  local err
+  if "$@" >"$SCRATCH/out" 2>"$SCRATCH/err"; then fail "succeeded but should not: $*"; fi
+  err=$(cat "$SCRATCH/err")
+  [ "$(wc -l <"$SCRATCH/err")" -eq 1 ] || fail "not one line on stderr for «$*»: $err"
+  assert_contains "$err" "$want" "error of «$*»"
+}
+
+# A listing of the store that any change would alter.
+store_state() {
+  (cd "$ROOT" && cat index.json && find blobs layers -maxdepth 2 | sort)
+}
+
+require_testdata() {
+  if [ -z "$TESTDATA" ] || [ ! -e "$TESTDATA/$1" ]; then
+    echo "SKIPPED $2: ../shared/testdata/$1 is absent"
+    return 1
+  fi
+}

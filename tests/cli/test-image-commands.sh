@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# pierctl's image verbs against a real store.
+. "$(dirname "$0")/lib.sh"
+
+out=$(pierctl images)
+assert_contains "$out" "REPOSITORY   TAG      IMAGE ID" "images header"
+assert_contains "$out" "busybox      latest" "busybox listed"
+assert_contains "$out" "host         latest" "host listed"
+bb_short=$(pierctl images -q | tail -1)
+[ ${#bb_short} -eq 12 ] || fail "images -q gives 12-digit ids: $bb_short"
+json=$(pierctl images --format json)
+echo "$json" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==2 and all(i["Id"].startswith("sha256:") for i in d)' \
+  || fail "images --format json"
+pass "images, -q, --format json"
+
+inspect=$(pierctl inspect busybox)
+echo "$inspect" | /usr/bin/python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+assert isinstance(d,list) and len(d)==1
+o=d[0]
+for k in ("Id","RepoTags","Config","RootFS","History"): assert k in o, k
+assert o["RepoTags"]==["busybox:latest"]
+assert o["Config"]["Cmd"]==["sh"]
+assert o["RootFS"]["Type"]=="layers" and len(o["RootFS"]["Layers"])==1
+assert o["History"][-1]["CreatedBy"].endswith("CMD [\"sh\"]")
+' || fail "inspect fields: $inspect"
+id=$(echo "$inspect" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')
+assert_eq "$(pierctl inspect "${id:7:12}" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')" "$id" "inspect by short id"
+pass "inspect"
+
+hist=$(pierctl history busybox)
+assert_contains "$hist" "IMAGE          CREATED" "history header"
+assert_contains "$hist" "<missing>" "history base entry"
+assert_contains "$(pierctl history --no-trunc busybox)" "$id" "history --no-trunc shows the full id"
+df=$(pierctl history --dockerfile busybox)
+assert_eq "$(echo "$df" | head -1)" "FROM scratch" "dockerfile starts FROM scratch"
+assert_contains "$df" 'CMD ["sh"]' "dockerfile has CMD"
+pass "history, --no-trunc, --dockerfile"
+
+pierctl tag busybox example/tool:2
+assert_contains "$(pierctl images)" "example/tool" "tag listed"
+out=$(pierctl rmi example/tool:2)
+assert_eq "$out" "Untagged: example/tool:2" "rmi of one of several names"
+pierctl tag busybox again:1
+expect_failure "has 2 names" pierctl rmi "$id"
+out=$(pierctl rmi -f "$id")
+assert_contains "$out" "Untagged: busybox:latest" "rmi -f untags"
+assert_contains "$out" "Deleted: $id" "rmi -f deletes"
+expect_failure "no such image: busybox" pierctl inspect busybox
+pass "tag, rmi, rmi -f"
+
+# import from a file and from standard input.
+mkdir -p "$SCRATCH/rootfs/etc" && echo hello >"$SCRATCH/rootfs/etc/motd"
+tar -C "$SCRATCH/rootfs" -cf "$SCRATCH/rootfs.tar" .
+new_id=$(pierctl import "$SCRATCH/rootfs.tar" mine:1)
+assert_contains "$new_id" "sha256:" "import prints the id"
+gzip -c "$SCRATCH/rootfs.tar" | pierctl import - mine:gz >/dev/null
+assert_contains "$(pierctl history mine:gz)" "Imported from -" "import from stdin, gzip"
+pass "import from a file and from standard input"
+
+
+# Bad input: one clear line, non-zero exit, store untouched.
+before=$(store_state)
+expect_failure "no such image: nosuch" pierctl inspect nosuch
+expect_failure "invalid reference" pierctl tag mine:1 'UPPER:case'
+expect_failure "unknown command" pierctl frobnicate
+expect_failure "Unknown option" pierctl images --bogus
+expect_failure "unsupported --format" pierctl images --format yaml
+expect_failure "No such file" pierctl import "$SCRATCH/absent.tar"
+printf 'not an archive at all' >"$SCRATCH/junk"
+expect_failure "not a tar archive" pierctl import "$SCRATCH/junk"
+expect_failure "not a tar archive" pierctl load -i "$SCRATCH/junk"
+head -c 2000 "$SCRATCH/rootfs.tar" >"$SCRATCH/cut.tar"
+pierctl save -o "$SCRATCH/mine.tar" mine:1
+head -c 3000 "$SCRATCH/mine.tar" >"$SCRATCH/cut-archive.tar"
+expect_failure "" pierctl load -i "$SCRATCH/cut-archive.tar"
+python3 - "$SCRATCH/evil.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    data = b"owned"
+    info = tarfile.TarInfo("../../escaped")
+    info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+PY
+expect_failure "outside" pierctl import "$SCRATCH/evil.tar" evil:1
+[ ! -e "$ROOT/../escaped" ] && [ ! -e "$SCRATCH/escaped" ] || fail "hostile import wrote outside"
+expect_failure "no such image" pierctl save -o "$SCRATCH/x.tar" nosuch
+[ ! -e "$SCRATCH/x.tar" ] || fail "failed save left a file"
+if tty_out=$(script -qec "$PIERCTL --root $ROOT --runroot $RUNROOT save mine:1" /dev/null); then
+  fail "save to a terminal succeeded"
+fi
+assert_contains "$tty_out" "refusing to write an archive to a terminal" "save to a terminal"
+after=$(store_state)
+assert_eq "$after" "$before" "store unchanged by bad input"
+pass "bad input: one line, non-zero exit, store unchanged"
