@@ -41,7 +41,9 @@ gboolean pier_cli_expect_args (PierCli *cli, int argc, int min, int max, const c
                                GError **error);
 
 /* The verbs, one table per file. */
+extern const PierCliVerb pier_cli_container_verbs[];
 extern const PierCliVerb pier_cli_image_verbs[];
 extern const PierCliVerb pier_cli_archive_verbs[];
+extern const PierCliVerb pier_cli_registry_verbs[];
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #include "pier-cli.h"
 #include "pier-cli-format.h"
 
+#include "pier-container-inspect.h"
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-history.h"
@@ -117,20 +118,28 @@ inspect_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autoptr (GString) out = g_string_new ("[\n");
   PierStore *store;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "NAME|ID...", "Show the details of images", entries,
+  if (!pier_cli_parse (cli, &argc, &argv, "NAME|ID...", "Show the details of containers and images", entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "NAME|ID...", error) ||
       (store = pier_cli_get_store (cli, error)) == NULL)
     return 1;
+  /* Containers first, as docker inspect looks them up. */
   for (int i = 1; i < argc; i++)
     {
-      g_autoptr (PierImage) image = pier_store_find_image (store, argv[i], error);
+      g_autoptr (PierContainer) container = pier_store_find_container (store, argv[i], NULL);
+      g_autoptr (PierImage) image = NULL;
       g_autofree char *json = NULL;
       g_auto (GStrv) lines = NULL;
 
-      if (image == NULL)
-        return 1;
-      json = pier_image_inspect_json (store, image);
+      if (container != NULL)
+        json = pier_container_inspect_json (store, container);
+      else if ((image = pier_store_find_image (store, argv[i], NULL)) != NULL)
+        json = pier_image_inspect_json (store, image);
+      else
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such object: %s", argv[i]);
+          return 1;
+        }
       lines = g_strsplit (json, "\n", -1);
       for (char **l = lines; *l; l++)
         g_string_append_printf (out, "    %s%s", *l, l[1] ? "\n" : "");
@@ -280,7 +289,7 @@ rmi_run (PierCli *cli, int argc, char **argv, GError **error)
 
 const PierCliVerb pier_cli_image_verbs[] = {
   { "images", images_run, "List images" },
-  { "inspect", inspect_run, "Show the details of images" },
+  { "inspect", inspect_run, "Show the details of containers and images" },
   { "history", history_run, "Show an image's history, or read it back as a Dockerfile" },
   { "tag", tag_run, "Give an image another name" },
   { "rmi", rmi_run, "Remove images" },

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -94,28 +95,24 @@ pier_fs_write_atomic_at (int dirfd, const char *name, const void *data, gsize le
 }
 
 gboolean
-pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data, gsize *out_len,
-                     GError **error)
+pier_fs_read_fd (int fd, gsize max_len, char **out_data, gsize *out_len, GError **error)
 {
-  pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
   g_autoptr (GByteArray) buf = g_byte_array_new ();
   guint8 chunk[65536];
 
-  if (fd < 0)
-    return pier_set_errno (error, errno, "opening %s", name);
   for (;;)
     {
       ssize_t n = read (fd, chunk, sizeof chunk);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return pier_set_errno (error, errno, "reading %s", name);
+        return pier_set_errno (error, errno, "reading");
       if (n == 0)
         break;
       if (buf->len + (gsize) n > max_len)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "%s is larger than %" G_GSIZE_FORMAT " bytes", name, max_len);
+                       "larger than %" G_GSIZE_FORMAT " bytes", max_len);
           return FALSE;
         }
       g_byte_array_append (buf, chunk, n);
@@ -124,6 +121,22 @@ pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data
     *out_len = buf->len;
   g_byte_array_append (buf, (const guint8 *) "", 1);
   *out_data = (char *) g_byte_array_free (g_steal_pointer (&buf), FALSE);
+  return TRUE;
+}
+
+gboolean
+pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data, gsize *out_len,
+                     GError **error)
+{
+  pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return pier_set_errno (error, errno, "opening %s", name);
+  if (!pier_fs_read_fd (fd, max_len, out_data, out_len, error))
+    {
+      g_prefix_error (error, "%s: ", name);
+      return FALSE;
+    }
   return TRUE;
 }
 

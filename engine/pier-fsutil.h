@@ -33,6 +33,8 @@ gboolean pier_fs_fsync_dir_at (int dirfd, const char *path, GError **error);
 gboolean pier_fs_write_atomic_at (int dirfd, const char *name, const void *data, gsize len,
                                   mode_t mode, GError **error);
 
+/* Reads @fd to its end (at most @max_len bytes), NUL-terminated. */
+gboolean pier_fs_read_fd (int fd, gsize max_len, char **out_data, gsize *out_len, GError **error);
 gboolean pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data,
                               gsize *out_len, GError **error);
 

@@ -3,6 +3,7 @@
 
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-events.h"
 #include "pier-fsutil.h"
 #include "pier-pending-layer.h"
 #include "pier-reference.h"
@@ -653,6 +654,12 @@ commit (Loader *l, GError **error)
     }
   if (!pier_store_write_index (l->store, index, error))
     return NULL;
+  for (guint i = 0; i < l->images->len; i++)
+    {
+      LoadedImage *li = l->images->pdata[i];
+      pier_events_append (pier_store_get_root (l->store), "image", "load", li->config_digest,
+                          li->names->len ? li->names->pdata[0] : NULL, 0);
+    }
   return g_steal_pointer (&report);
 }
 

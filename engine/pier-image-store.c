@@ -2,6 +2,7 @@
 
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-events.h"
 #include "pier-fsutil.h"
 #include "pier-reference.h"
 
@@ -294,7 +295,10 @@ pier_store_tag_image (PierStore *store, const char *source, const char *target, 
                               pier_blob_store_get_size (pier_store_get_blobs (store),
                                                         image->manifest_digest));
   pier_index_set_names (index, desc, (const char *const[]){ name, NULL });
-  return pier_store_write_index (store, index, error);
+  if (!pier_store_write_index (store, index, error))
+    return FALSE;
+  pier_events_append (pier_store_get_root (store), "image", "tag", image->id, name, 0);
+  return TRUE;
 }
 
 /* ---- removal ---- */
@@ -407,8 +411,12 @@ pier_store_remove_image (PierStore *store, const char *name_or_id, gboolean forc
     }
   if (!pier_store_write_index (store, index, error))
     return NULL;
+  for (guint i = 0; i < report->untagged->len; i++)
+    pier_events_append (pier_store_get_root (store), "image", "untag", image->id,
+                        report->untagged->pdata[i], 0);
   if (!delete_image)
     return g_steal_pointer (&report);
+  pier_events_append (pier_store_get_root (store), "image", "delete", image->id, NULL, 0);
   g_ptr_array_add (report->deleted, g_strdup (image->id));
   garbage = pier_store_collect_garbage (store, error);
   if (garbage == NULL)
@@ -456,6 +464,8 @@ pier_store_add_image (PierStore *store, const PierImageConfig *config,
     PierImage *image = load_image (store, manifest_desc->digest, error);
     if (image != NULL && name != NULL)
       g_ptr_array_add (image->names, g_strdup (name));
+    if (image != NULL)
+      pier_events_append (pier_store_get_root (store), "image", "create", image->id, name, 0);
     return image;
   }
 }

@@ -15,10 +15,15 @@ typedef struct {
   gint64 clamp_mtime;
 } PierPackOptions;
 
-/* Writes the tree under @src_dirfd as an uncompressed tar layer, entries in a stable order
- * (sorted by name, parents first), owners numeric, hardlinks as links, xattrs other than
- * overlay's kept. Overlay whiteouts (0:0 character devices) become .wh.NAME entries and an
- * opaque directory gets a .wh..wh..opq entry: the OCI form that unpacking turns back. */
+/* Writes the tree under @src_dirfd (its root not included) as an uncompressed tar layer, never
+ * following symlinks. The same tree always gives the same bytes: entries in name order within
+ * each directory, each directory followed by what it holds; owners numeric, no owner names, no
+ * access or change times, whole-second modification times; a file's other names as hardlinks
+ * to the first; xattrs other than overlay's kept, in name order. Overlay whiteouts (0:0
+ * character devices) become .wh.NAME entries (empty, mode 0, owned by 0:0) where NAME would
+ * be, and an opaque directory is followed by a .wh..wh..opq entry: the OCI form that unpacking
+ * turns back. Sockets are left out (a tar cannot hold them); other device nodes are refused
+ * (PIER_ERROR_UNSUPPORTED). @options NULL: trusted.overlay. markers, no clamping. */
 gboolean pier_layer_pack (int src_dirfd, const PierPackOptions *options, PierWriteFunc write,
                           gpointer write_data, GCancellable *cancellable, GError **error);
 

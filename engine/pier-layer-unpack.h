@@ -7,10 +7,11 @@ G_BEGIN_DECLS
 typedef enum {
   /* Into a directory of the layer's own, that overlayfs later stacks: OCI whiteouts become
    * overlay whiteouts (a 0:0 character device for .wh.NAME; the opaque xattr for
-   * .wh..wh..opq). */
+   * .wh..wh..opq). The directory starts empty: whatever is in it counts as this layer's. */
   PIER_UNPACK_OVERLAY,
   /* Onto an existing tree, layer after layer (flattening, export): whiteouts delete what they
-   * name; an opaque marker deletes what the directory held before this layer. */
+   * name; an opaque marker deletes what the directory held before this layer. What the layer
+   * itself supplies stays, wherever its whiteouts come in the stream. */
   PIER_UNPACK_APPLY,
 } PierUnpackMode;
 
@@ -29,13 +30,18 @@ typedef struct {
   guint64 content_bytes; /* bytes of regular file content written */
 } PierUnpackStats;
 
-/* Extracts the uncompressed tar that @read yields into @dest_dirfd. Every path is resolved as if
- * @dest_dirfd were "/" (openat2 RESOLVE_IN_ROOT), so nothing is ever written outside it. Refused
- * with PIER_ERROR_UNSAFE, naming the entry: names and hardlink targets that climb above the
- * root with "..", relative symlinks whose target climbs above the root from where they are
+/* Extracts the uncompressed tar that @read yields into @dest_dirfd. Every path is resolved as
+ * if @dest_dirfd were "/" (openat2 RESOLVE_IN_ROOT), so nothing is ever written outside it.
+ * Refused with PIER_ERROR_UNSAFE, naming the entry: names and hardlink targets that climb above
+ * the root with "..", relative symlinks whose target climbs above the root from where they are
  * created, device nodes other than whiteouts, malformed whiteouts. Refused with
  * PIER_ERROR_INVALID: a damaged or truncated archive. On failure, what was written so far stays
- * in @dest_dirfd: the caller unpacks into a scratch directory and removes it. */
+ * in @dest_dirfd: the caller unpacks into a scratch directory and removes it.
+ *
+ * @read is called from a thread of the unpacker's own, so that reading (inflating, hashing)
+ * overlaps with writing files: never twice at once, never after this returns; it may be asked
+ * for a few MiB past the archive's end. @options NULL: overlay mode, owners not kept. @stats may
+ * be NULL. */
 gboolean pier_layer_unpack (PierReadFunc read, gpointer read_data, int dest_dirfd,
                             const PierUnpackOptions *options, PierUnpackStats *stats,
                             GCancellable *cancellable, GError **error);

@@ -157,7 +157,7 @@ ensure_bridge (PierNetlink *nl, const Subnet *subnet, GError **error)
 static int
 open_lease_dir (const char *runroot, gboolean create, PierLock **out_lock, GError **error)
 {
-  g_autofree char *path = g_build_filename (runroot, LEASE_DIR, NULL);
+  const char *path = PIER_NETWORK_LEASE_DIR;
   g_autofree char *lock_path = g_build_filename (path, LEASE_LOCK, NULL);
   pier_autofd int dirfd = -1;
 

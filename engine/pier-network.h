@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define PIER_BRIDGE_NAME "pier0"
 #define PIER_BRIDGE_SUBNET "10.89.0.0/16"
 #define PIER_BRIDGE_GATEWAY "10.89.0.1"
+/* The bridge is the host's, so are its leases: one file per address in use, named by the
+ * address, holding the container's id. */
+#define PIER_NETWORK_LEASE_DIR "/run/pier/networks/" PIER_BRIDGE_NAME
 
 typedef enum {
   PIER_NETWORK_BRIDGE,

@@ -49,3 +49,20 @@ require_testdata() {
     return 1
   fi
 }
+
+# Containers this script started are removed even when it fails.
+remove_containers_on_exit() {
+  on_exit 'for c in $("$PIERCTL" --root "$ROOT" --runroot "$RUNROOT" ps -aq 2>/dev/null); do "$PIERCTL" --root "$ROOT" --runroot "$RUNROOT" rm -f "$c" >/dev/null 2>&1; done'
+}
+
+inspect_field() { pierctl inspect "$1" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print($2)"; }
+
+# Retries a condition for up to $1 seconds.
+eventually() {
+  local seconds=$1; shift
+  for ((i = 0; i < seconds * 10; i++)); do
+    if "$@"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}

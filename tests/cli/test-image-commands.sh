@@ -47,7 +47,7 @@ expect_failure "has 2 names" pierctl rmi "$id"
 out=$(pierctl rmi -f "$id")
 assert_contains "$out" "Untagged: busybox:latest" "rmi -f untags"
 assert_contains "$out" "Deleted: $id" "rmi -f deletes"
-expect_failure "no such image: busybox" pierctl inspect busybox
+expect_failure "no such object: busybox" pierctl inspect busybox
 pass "tag, rmi, rmi -f"
 
 # import from a file and from standard input.
@@ -62,7 +62,7 @@ pass "import from a file and from standard input"
 
 # Bad input: one clear line, non-zero exit, store untouched.
 before=$(store_state)
-expect_failure "no such image: nosuch" pierctl inspect nosuch
+expect_failure "no such object: nosuch" pierctl inspect nosuch
 expect_failure "invalid reference" pierctl tag mine:1 'UPPER:case'
 expect_failure "unknown command" pierctl frobnicate
 expect_failure "Unknown option" pierctl images --bogus

@@ -1,0 +1,645 @@
+/* pierctl run, create, start, stop, kill, restart, wait, rm, ps, logs, exec. */
+#include "pier-cli.h"
+#include "pier-cli-format.h"
+
+#include "pier-container-inspect.h"
+#include "pier-container-user.h"
+#include "pier-container.h"
+#include "pier-digest.h"
+#include "pier-error.h"
+#include "pier-fsutil.h"
+#include "pier-sandbox-log.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* Docker's exit codes when the container itself never ran its command. */
+#define EXIT_PIER_FAILED 125
+#define EXIT_CANNOT_INVOKE 126
+#define EXIT_NOT_FOUND 127
+
+static gboolean
+parse_bytes (const char *text, guint64 *out, GError **error)
+{
+  char *end = NULL;
+  double value = g_ascii_strtod (text, &end);
+  guint64 unit = 1;
+
+  if (end == text || value < 0)
+    goto bad;
+  switch (g_ascii_tolower (*end))
+    {
+    case '\0': break;
+    case 'b': unit = 1; break;
+    case 'k': unit = 1024; break;
+    case 'm': unit = 1024 * 1024; break;
+    case 'g': unit = 1024 * 1024 * 1024; break;
+    default: goto bad;
+    }
+  if (*end != '\0' && end[1] != '\0' && !(g_ascii_tolower (end[1]) == 'b' && end[2] == '\0'))
+    goto bad;
+  *out = (guint64) (value * unit);
+  return TRUE;
+bad:
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+               "invalid size “%s”: a number of bytes, optionally with k, m or g", text);
+  return FALSE;
+}
+
+typedef struct {
+  gboolean detach, interactive, tty, remove;
+  char *name, *hostname, *workdir, *user, *network, *memory, *cpus, *pids_limit;
+  char **env, **volumes;
+} RunFlags;
+
+static void
+run_flags_clear (RunFlags *f)
+{
+  g_free (f->name);
+  g_free (f->hostname);
+  g_free (f->workdir);
+  g_free (f->user);
+  g_free (f->network);
+  g_free (f->memory);
+  g_free (f->cpus);
+  g_free (f->pids_limit);
+  g_strfreev (f->env);
+  g_strfreev (f->volumes);
+}
+
+static gboolean
+options_from_flags (const RunFlags *f, const char *image, char **command,
+                    PierContainerOptions *o, GError **error)
+{
+  memset (o, 0, sizeof *o);
+  o->image = image;
+  o->name = f->name;
+  o->hostname = f->hostname;
+  o->command = (const char *const *) command;
+  o->env = (const char *const *) f->env;
+  o->volumes = (const char *const *) f->volumes;
+  o->working_dir = f->workdir;
+  o->user = f->user;
+  o->tty = f->tty;
+  o->interactive = f->interactive;
+  o->auto_remove = f->remove;
+  if (f->network != NULL)
+    {
+      if (!pier_network_mode_from_string (f->network, &o->network, error))
+        return FALSE;
+      o->network_set = TRUE;
+    }
+  if (f->memory != NULL && !parse_bytes (f->memory, &o->memory_bytes, error))
+    return FALSE;
+  if (f->cpus != NULL)
+    {
+      char *end = NULL;
+      o->cpus = g_ascii_strtod (f->cpus, &end);
+      if (end == f->cpus || *end != '\0' || o->cpus <= 0 || o->cpus > 1024)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "invalid --cpus “%s”: a positive number such as 0.5 or 2", f->cpus);
+          return FALSE;
+        }
+    }
+  if (f->pids_limit != NULL &&
+      !g_ascii_string_to_unsigned (f->pids_limit, 10, 1, G_MAXINT32, &o->pids_limit, NULL))
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "invalid --pids-limit “%s”: a positive whole number", f->pids_limit);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+#define RUN_FLAG_ENTRIES(f)                                                                         \
+  { "detach", 'd', 0, G_OPTION_ARG_NONE, &(f).detach, "Run in the background and print the id", NULL }, \
+  { "interactive", 'i', 0, G_OPTION_ARG_NONE, &(f).interactive, "Keep standard input open", NULL },   \
+  { "tty", 't', 0, G_OPTION_ARG_NONE, &(f).tty, "Give the command a terminal", NULL },               \
+  { "rm", 0, 0, G_OPTION_ARG_NONE, &(f).remove, "Remove the container when it exits", NULL },        \
+  { "name", 0, 0, G_OPTION_ARG_STRING, &(f).name, "Name the container", "NAME" },                     \
+  { "hostname", 'h', 0, G_OPTION_ARG_STRING, &(f).hostname, "Host name inside (default: the name)", "NAME" }, \
+  { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &(f).env, "Set an environment variable", "K=V" },      \
+  { "volume", 'v', 0, G_OPTION_ARG_STRING_ARRAY, &(f).volumes, "Bind a host path", "SRC:DST[:ro]" },   \
+  { "workdir", 'w', 0, G_OPTION_ARG_STRING, &(f).workdir, "Working directory inside", "DIR" },         \
+  { "user", 'u', 0, G_OPTION_ARG_STRING, &(f).user, "User inside", "USER[:GROUP]" },                   \
+  { "network", 0, 0, G_OPTION_ARG_STRING, &(f).network, "none, host or bridge", "MODE" },              \
+  { "memory", 'm', 0, G_OPTION_ARG_STRING, &(f).memory, "Memory limit", "BYTES" },                     \
+  { "cpus", 0, 0, G_OPTION_ARG_STRING, &(f).cpus, "CPU limit", "N" },                                  \
+  { "pids-limit", 0, 0, G_OPTION_ARG_STRING, &(f).pids_limit, "Process limit", "N" }
+
+static void
+print_warnings (char **warnings)
+{
+  for (char **w = warnings; w && *w; w++)
+    fprintf (stderr, "WARNING: %s\n", *w);
+}
+
+static int
+exit_code_for_start_error (const GError *error)
+{
+  if (g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND) &&
+      strstr (error->message, "executable file not found") != NULL)
+    return EXIT_NOT_FOUND;
+  if (g_error_matches (error, PIER_ERROR, PIER_ERROR_PERMISSION))
+    return EXIT_CANNOT_INVOKE;
+  return EXIT_PIER_FAILED;
+}
+
+/* Starts @c and, unless detached, relays its terminal and returns its exit code. */
+static int
+start_and_attach (PierStore *store, PierContainer *c, gboolean attach, gboolean interactive,
+                  GError **error)
+{
+  g_auto (GStrv) warnings = NULL;
+  int conn = -1;
+  int code = 0;
+
+  if (!pier_container_start (store, c, attach ? &conn : NULL, &warnings, error))
+    return exit_code_for_start_error (*error);
+  print_warnings (warnings);
+  if (!attach)
+    return 0;
+  if (!pier_sandbox_attach_relay (conn, interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
+                                  STDERR_FILENO, c->tty, &code, error))
+    code = EXIT_PIER_FAILED;
+  close (conn);
+  return code;
+}
+
+static int
+run_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  RunFlags f = { 0 };
+  const GOptionEntry entries[] = { RUN_FLAG_ENTRIES (f), { NULL } };
+  g_autoptr (PierContainer) c = NULL;
+  PierContainerOptions o;
+  PierStore *store;
+  int code;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE [COMMAND [ARG...]]", "Run a command in a new container",
+                       entries, TRUE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, -1, "[OPTIONS] IMAGE [COMMAND [ARG...]]", error) ||
+      !options_from_flags (&f, argv[1], argv + 2, &o, error) ||
+      (store = pier_cli_get_store (cli, error)) == NULL ||
+      (c = pier_store_create_container (store, &o, error)) == NULL)
+    {
+      run_flags_clear (&f);
+      return EXIT_PIER_FAILED;
+    }
+  code = start_and_attach (store, c, !f.detach, f.interactive, error);
+  if (f.detach && *error == NULL)
+    printf ("%s\n", c->id);
+  /* The monitor removes it too; whoever comes second finds nothing to do. */
+  if (f.remove && (!f.detach || *error != NULL))
+    pier_container_remove (store, c, TRUE, NULL);
+  run_flags_clear (&f);
+  return code;
+}
+
+static int
+create_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  RunFlags f = { 0 };
+  const GOptionEntry entries[] = { RUN_FLAG_ENTRIES (f), { NULL } };
+  g_autoptr (PierContainer) c = NULL;
+  PierContainerOptions o;
+  PierStore *store;
+
+  if (pier_cli_parse (cli, &argc, &argv, "IMAGE [COMMAND [ARG...]]", "Create a container",
+                      entries, TRUE, error) &&
+      pier_cli_expect_args (cli, argc, 1, -1, "[OPTIONS] IMAGE [COMMAND [ARG...]]", error) &&
+      options_from_flags (&f, argv[1], argv + 2, &o, error) &&
+      (store = pier_cli_get_store (cli, error)) != NULL &&
+      (c = pier_store_create_container (store, &o, error)) != NULL)
+    printf ("%s\n", c->id);
+  run_flags_clear (&f);
+  return c ? 0 : EXIT_PIER_FAILED;
+}
+
+/* Runs @action on each named container; errors are printed and the exit is 1 if any failed. */
+typedef gboolean (*ContainerAction) (PierStore *store, PierContainer *c, gpointer data,
+                                     GError **error);
+
+static int
+for_each_container (PierCli *cli, int argc, char **argv, ContainerAction action, gpointer data,
+                    gboolean print_name, GError **error)
+{
+  PierStore *store = pier_cli_get_store (cli, error);
+  int status = 0;
+
+  if (store == NULL)
+    return 1;
+  for (int i = 1; i < argc; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (PierContainer) c = pier_store_find_container (store, argv[i], &local_error);
+      if (c == NULL || !action (store, c, data, &local_error))
+        {
+          fprintf (stderr, "pierctl %s: %s\n", cli->verb, local_error->message);
+          status = 1;
+          continue;
+        }
+      if (print_name)
+        printf ("%s\n", argv[i]);
+    }
+  return status;
+}
+
+static int
+start_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean attach = FALSE, interactive = FALSE;
+  const GOptionEntry entries[] = {
+    { "attach", 'a', 0, G_OPTION_ARG_NONE, &attach, "Attach to its output and wait for it", NULL },
+    { "interactive", 'i', 0, G_OPTION_ARG_NONE, &interactive, "Attach standard input", NULL },
+    { NULL }
+  };
+  g_autoptr (PierContainer) c = NULL;
+  PierStore *store;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Start containers", entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, attach ? 1 : -1, "[-a] CONTAINER...", error))
+    return 1;
+  if (!attach)
+    {
+      for (int i = 1; i < argc; i++)
+        {
+          g_autoptr (GError) local_error = NULL;
+          g_autoptr (PierContainer) one = NULL;
+          if ((store = pier_cli_get_store (cli, error)) == NULL)
+            return 1;
+          one = pier_store_find_container (store, argv[i], &local_error);
+          if (one == NULL || start_and_attach (store, one, FALSE, FALSE, &local_error) != 0)
+            {
+              fprintf (stderr, "pierctl start: %s\n", local_error->message);
+              return 1;
+            }
+          printf ("%s\n", argv[i]);
+        }
+      return 0;
+    }
+  if ((store = pier_cli_get_store (cli, error)) == NULL ||
+      (c = pier_store_find_container (store, argv[1], error)) == NULL)
+    return 1;
+  return start_and_attach (store, c, TRUE, interactive, error);
+}
+
+static gboolean
+do_stop (PierStore *store, PierContainer *c, gpointer data, GError **error)
+{
+  return pier_container_stop (store, c, GPOINTER_TO_UINT (data), error);
+}
+
+static int
+stop_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  int timeout = 10;
+  const GOptionEntry entries[] = {
+    { "time", 't', 0, G_OPTION_ARG_INT, &timeout, "Seconds to wait before killing (default 10)", "SECONDS" },
+    { NULL }
+  };
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Stop containers", entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, -1, "[-t SECONDS] CONTAINER...", error))
+    return 1;
+  if (timeout < 0)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "invalid --time %d: seconds, 0 or more", timeout);
+      return 1;
+    }
+  return for_each_container (cli, argc, argv, do_stop, GUINT_TO_POINTER (timeout), TRUE, error);
+}
+
+static gboolean
+do_restart (PierStore *store, PierContainer *c, gpointer data, GError **error)
+{
+  g_auto (GStrv) warnings = NULL;
+
+  if (!pier_container_stop (store, c, GPOINTER_TO_UINT (data), error) ||
+      !pier_container_start (store, c, NULL, &warnings, error))
+    return FALSE;
+  print_warnings (warnings);
+  return TRUE;
+}
+
+static int
+restart_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  int timeout = 10;
+  const GOptionEntry entries[] = {
+    { "time", 't', 0, G_OPTION_ARG_INT, &timeout, "Seconds to wait before killing (default 10)", "SECONDS" },
+    { NULL }
+  };
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Restart containers", entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, -1, "[-t SECONDS] CONTAINER...", error))
+    return 1;
+  return for_each_container (cli, argc, argv, do_restart, GUINT_TO_POINTER (MAX (timeout, 0)), TRUE, error);
+}
+
+static gboolean
+do_kill (PierStore *store, PierContainer *c, gpointer data, GError **error)
+{
+  return pier_container_kill (store, c, GPOINTER_TO_INT (data), error);
+}
+
+static int
+kill_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *signal_name = NULL;
+  const GOptionEntry entries[] = {
+    { "signal", 's', 0, G_OPTION_ARG_STRING, &signal_name, "Signal to send (default KILL)", "SIGNAL" },
+    { NULL }
+  };
+  int signal = 9;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Send a signal to containers", entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, -1, "[-s SIGNAL] CONTAINER...", error) ||
+      (signal_name && !pier_signal_from_string (signal_name, &signal, error)))
+    return 1;
+  return for_each_container (cli, argc, argv, do_kill, GINT_TO_POINTER (signal), TRUE, error);
+}
+
+static gboolean
+do_wait (PierStore *store, PierContainer *c, gpointer data, GError **error)
+{
+  int code;
+
+  if (!pier_container_wait (store, c, &code, error))
+    return FALSE;
+  printf ("%d\n", code);
+  return TRUE;
+}
+
+static int
+wait_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  const GOptionEntry entries[] = { { NULL } };
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Wait for containers to exit and print their exit codes",
+                       entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, -1, "CONTAINER...", error))
+    return 1;
+  return for_each_container (cli, argc, argv, do_wait, NULL, FALSE, error);
+}
+
+static gboolean
+do_remove (PierStore *store, PierContainer *c, gpointer data, GError **error)
+{
+  return pier_container_remove (store, c, GPOINTER_TO_INT (data), error);
+}
+
+static int
+rm_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean force = FALSE;
+  const GOptionEntry entries[] = {
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Kill running containers first", NULL },
+    { NULL }
+  };
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Remove containers", entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, -1, "[-f] CONTAINER...", error))
+    return 1;
+  return for_each_container (cli, argc, argv, do_remove, GINT_TO_POINTER (force), TRUE, error);
+}
+
+/* "Up 5 seconds", "Exited (0) 3 minutes ago", "Created". */
+static char *
+status_text (const PierContainer *c)
+{
+  switch (c->status)
+    {
+    case PIER_CONTAINER_RUNNING:
+      {
+        g_autofree char *ago = pier_format_ago (c->started_at / G_USEC_PER_SEC);
+        if (g_str_has_suffix (ago, " ago"))
+          ago[strlen (ago) - 4] = '\0';
+        return g_strdup_printf ("Up %s", ago);
+      }
+    case PIER_CONTAINER_EXITED:
+      {
+        g_autofree char *ago = pier_format_ago (c->finished_at / G_USEC_PER_SEC);
+        return g_strdup_printf ("Exited (%d) %s", c->exit_code, ago);
+      }
+    case PIER_CONTAINER_CREATED:
+    default:
+      return g_strdup ("Created");
+    }
+}
+
+static char *
+command_text (const PierContainer *c)
+{
+  g_autofree char *joined = g_strjoinv (" ", c->argv);
+  g_autofree char *cut = pier_format_truncate (joined, 20);
+  return g_strdup_printf ("\"%s\"", cut);
+}
+
+static int
+ps_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean all = FALSE, quiet = FALSE;
+  g_autofree char *format = NULL;
+  const GOptionEntry entries[] = {
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Show all containers, not only running ones", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only show ids", NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
+    { NULL }
+  };
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (PierTable) table = NULL;
+  json_t *json = NULL;
+  PierStore *store;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "", "List containers", entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 0, 0, "[-a] [-q] [--format json]", error))
+    return 1;
+  if (format && strcmp (format, "json") != 0 && strcmp (format, "table") != 0)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "unsupported --format “%s”: use json or table", format);
+      return 1;
+    }
+  if ((store = pier_cli_get_store (cli, error)) == NULL ||
+      (list = pier_store_list_containers (store, error)) == NULL)
+    return 1;
+  table = pier_table_new ("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", NULL);
+  if (g_strcmp0 (format, "json") == 0)
+    json = json_array ();
+  for (guint i = 0; i < list->len; i++)
+    {
+      PierContainer *c = list->pdata[i];
+      g_autofree char *short_id = g_strndup (c->id, 12);
+      g_autofree char *created = NULL;
+      g_autofree char *status = NULL;
+      g_autofree char *command = NULL;
+
+      if (!all && c->status != PIER_CONTAINER_RUNNING)
+        continue;
+      if (quiet)
+        {
+          printf ("%s\n", short_id);
+          continue;
+        }
+      if (json != NULL)
+        {
+          g_autofree char *text = pier_container_inspect_json (store, c);
+          json_array_append_new (json, json_loads (text, 0, NULL));
+          continue;
+        }
+      created = pier_format_ago (c->created / G_USEC_PER_SEC);
+      status = status_text (c);
+      command = command_text (c);
+      pier_table_add_row (table, short_id, c->image, command, created, status, "", c->name, NULL);
+    }
+  if (json != NULL)
+    {
+      char *text = json_dumps (json, JSON_INDENT (4) | JSON_PRESERVE_ORDER);
+      printf ("%s\n", text);
+      free (text);
+      json_decref (json);
+    }
+  else if (!quiet)
+    pier_table_print (table);
+  return 0;
+}
+
+static gboolean
+print_log_entry (const PierLogEntry *entry, gpointer user_data)
+{
+  FILE *out = entry->stream == PIER_LOG_STDERR ? stderr : stdout;
+
+  fwrite (entry->data, 1, entry->len, out);
+  if (!entry->partial)
+    fputc ('\n', out);
+  fflush (out);
+  return TRUE;
+}
+
+static int
+logs_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean follow = FALSE;
+  const GOptionEntry entries[] = {
+    { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, "Keep printing new output", NULL },
+    { NULL }
+  };
+  g_autoptr (PierContainer) c = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *state_dir = NULL;
+  PierStore *store;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER", "Show a container's output", entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, 1, "[-f] CONTAINER", error) ||
+      (store = pier_cli_get_store (cli, error)) == NULL ||
+      (c = pier_store_find_container (store, argv[1], error)) == NULL)
+    return 1;
+  log = pier_container_get_log_path (store, c);
+  state_dir = pier_container_get_state_dir (store, c);
+  return pier_log_read (log, follow ? state_dir : NULL, print_log_entry, NULL, NULL, error) ? 0 : 1;
+}
+
+static int
+exec_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean detach = FALSE, interactive = FALSE, tty = FALSE;
+  g_autofree char *user_spec = NULL;
+  g_autofree char *workdir = NULL;
+  g_auto (GStrv) env_overrides = NULL;
+  const GOptionEntry entries[] = {
+    { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, "Run in the background", NULL },
+    { "interactive", 'i', 0, G_OPTION_ARG_NONE, &interactive, "Keep standard input open", NULL },
+    { "tty", 't', 0, G_OPTION_ARG_NONE, &tty, "Give the command a terminal", NULL },
+    { "user", 'u', 0, G_OPTION_ARG_STRING, &user_spec, "User inside", "USER[:GROUP]" },
+    { "workdir", 'w', 0, G_OPTION_ARG_STRING, &workdir, "Working directory inside", "DIR" },
+    { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_overrides, "Set an environment variable", "K=V" },
+    { NULL }
+  };
+  g_autoptr (PierContainer) c = NULL;
+  g_autoptr (PierContainerUser) user = NULL;
+  g_autoptr (GPtrArray) layers = NULL;
+  g_autofree char *state_dir = NULL;
+  g_auto (GStrv) env = NULL;
+  PierExecSpec spec = { 0 };
+  struct winsize ws = { 0 };
+  PierStore *store;
+  int code = 0;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER COMMAND [ARG...]",
+                       "Run a command in a running container, in a session of its own", entries,
+                       TRUE, error) ||
+      !pier_cli_expect_args (cli, argc, 2, -1, "[OPTIONS] CONTAINER COMMAND [ARG...]", error) ||
+      (store = pier_cli_get_store (cli, error)) == NULL ||
+      (c = pier_store_find_container (store, argv[1], error)) == NULL)
+    return EXIT_PIER_FAILED;
+  if (c->status != PIER_CONTAINER_RUNNING)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
+      return EXIT_PIER_FAILED;
+    }
+  layers = pier_container_get_lower_dirs (store, c);
+  g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (store, c));
+  g_ptr_array_add (layers, NULL);
+  user = pier_container_user_resolve (user_spec ? user_spec : c->user,
+                                      (const char *const *) layers->pdata, error);
+  if (user == NULL)
+    return EXIT_PIER_FAILED;
+  env = g_strdupv (c->env);
+  for (char **e = env_overrides; e && *e; e++)
+    {
+      const char *eq = strchr (*e, '=');
+      g_autofree char *key = eq ? g_strndup (*e, eq - *e) : g_strdup (*e);
+      env = g_environ_setenv (env, key, eq ? eq + 1 : g_getenv (key) ? g_getenv (key) : "", TRUE);
+    }
+  if (g_environ_getenv (env, "HOME") == NULL)
+    env = g_environ_setenv (env, "HOME", user->home, TRUE);
+  spec.argv = argv + 2;
+  spec.env = env;
+  spec.cwd = workdir ? workdir : c->working_dir;
+  spec.uid = user->uid;
+  spec.gid = user->gid;
+  spec.groups = (const guint32 *) (void *) user->groups->data;
+  spec.n_groups = user->groups->len;
+  spec.tty = tty;
+  if (tty && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    {
+      spec.tty_rows = ws.ws_row;
+      spec.tty_cols = ws.ws_col;
+    }
+  state_dir = pier_container_get_state_dir (store, c);
+  if (detach)
+    {
+      pid_t pid;
+      int master = -1;
+      pier_autofd int null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      if (!pier_sandbox_exec_spawn (state_dir, &spec, null_fd, null_fd, null_fd, &pid, &master, error))
+        return exit_code_for_start_error (*error);
+      if (master >= 0)
+        close (master);
+      return 0;
+    }
+  if (!pier_sandbox_exec (state_dir, &spec, interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
+                          STDERR_FILENO, &code, error))
+    return exit_code_for_start_error (*error);
+  return code;
+}
+
+const PierCliVerb pier_cli_container_verbs[] = {
+  { "run", run_run, "Run a command in a new container" },
+  { "create", create_run, "Create a container" },
+  { "start", start_run, "Start containers" },
+  { "stop", stop_run, "Stop containers" },
+  { "restart", restart_run, "Restart containers" },
+  { "kill", kill_run, "Send a signal to containers" },
+  { "wait", wait_run, "Wait for containers to exit" },
+  { "rm", rm_run, "Remove containers" },
+  { "ps", ps_run, "List containers" },
+  { "logs", logs_run, "Show a container's output" },
+  { "exec", exec_run, "Run a command in a running container" },
+  { NULL }
+};

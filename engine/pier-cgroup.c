@@ -1,0 +1,341 @@
+#include "pier-cgroup-private.h"
+
+#include "pier-error.h"
+#include "pier-fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+static void
+cgroup_mount_free (PierCgroupMount *mount)
+{
+  g_free (mount->mount_point);
+  g_free (mount->root);
+  g_strfreev (mount->controllers);
+  g_free (mount);
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static char *
+unescape_mountinfo (const char *field)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = field; *p; p++)
+    {
+      if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0'
+          && p[3] <= '7')
+        {
+          g_string_append_c (out, (char) (((p[1] - '0') << 6) | ((p[2] - '0') << 3) | (p[3] - '0')));
+          p += 3;
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+GPtrArray *
+pier_cgroup_read_mounts (GError **error)
+{
+  g_autofree char *data = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GPtrArray) mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) cgroup_mount_free);
+
+  if (!pier_fs_read_all_at (AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &data, NULL, error))
+    return NULL;
+  lines = g_strsplit (data, "\n", -1);
+  for (char **line = lines; *line; line++)
+    {
+      g_auto (GStrv) fields = g_strsplit (*line, " ", -1);
+      guint n = g_strv_length (fields);
+      guint sep;
+      PierCgroupMount *mount;
+
+      for (sep = 6; sep < n && strcmp (fields[sep], "-") != 0; sep++)
+        ;
+      if (sep + 3 >= n)
+        continue;
+      if (strcmp (fields[sep + 1], "cgroup") != 0 && strcmp (fields[sep + 1], "cgroup2") != 0)
+        continue;
+      mount = g_new0 (PierCgroupMount, 1);
+      mount->root = unescape_mountinfo (fields[3]);
+      mount->mount_point = unescape_mountinfo (fields[4]);
+      mount->is_v2 = strcmp (fields[sep + 1], "cgroup2") == 0;
+      if (!mount->is_v2)
+        mount->controllers = g_strsplit (fields[sep + 3], ",", -1);
+      g_ptr_array_add (mounts, mount);
+    }
+  return g_steal_pointer (&mounts);
+}
+
+char *
+pier_cgroup_own_path (const char *controller)
+{
+  g_autofree char *data = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!pier_fs_read_all_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, &data, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (data, "\n", -1);
+  for (char **line = lines; *line; line++)
+    {
+      /* hierarchy-id:controller-list:path; the path may itself contain ':'. */
+      char *first = strchr (*line, ':');
+      char *second = first ? strchr (first + 1, ':') : NULL;
+      g_autofree char *list = NULL;
+      g_auto (GStrv) names = NULL;
+
+      if (second == NULL)
+        continue;
+      list = g_strndup (first + 1, second - first - 1);
+      if (controller == NULL)
+        {
+          if (*list == '\0' && g_str_has_prefix (*line, "0:"))
+            return g_strdup (second + 1);
+          continue;
+        }
+      names = g_strsplit (list, ",", -1);
+      if (g_strv_contains ((const char *const *) names, controller))
+        return g_strdup (second + 1);
+    }
+  return NULL;
+}
+
+char *
+pier_cgroup_own_dir (const PierCgroupMount *mount, const char *own_path)
+{
+  const char *rel = own_path;
+  gsize root_len = strlen (mount->root);
+
+  /* Seen from a mount of a sub-tree (inside another container), own paths still start at the
+   * hierarchy's root. */
+  if (strcmp (mount->root, "/") != 0 && strncmp (own_path, mount->root, root_len) == 0
+      && (own_path[root_len] == '/' || own_path[root_len] == '\0'))
+    rel = own_path + root_len;
+  return g_build_filename (mount->mount_point, rel, NULL);
+}
+
+char *
+pier_cgroup_container_dir (const char *own_dir, const char *id)
+{
+  return g_build_filename (own_dir, "pier", id, NULL);
+}
+
+const char *
+pier_cgroup_dir_with (PierCgroup *cgroup, const char *file)
+{
+  for (guint i = 0; i + 1 < cgroup->dirs->len; i++)
+    {
+      g_autofree char *path = g_build_filename (cgroup->dirs->pdata[i], file, NULL);
+      if (access (path, F_OK) == 0)
+        return cgroup->dirs->pdata[i];
+    }
+  return NULL;
+}
+
+gboolean
+pier_cgroup_write_file (const char *dir, const char *name, const char *value, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  pier_autofd int fd = open (path, O_WRONLY | O_CLOEXEC);
+  gsize len = strlen (value);
+
+  if (fd < 0)
+    return pier_set_errno (error, errno, "opening %s", path);
+  if (write (fd, value, len) != (ssize_t) len)
+    return pier_set_errno (error, errno, "writing “%s” to %s", value, path);
+  return TRUE;
+}
+
+gboolean
+pier_cgroup_read_u64 (const char *dir, const char *name, guint64 *out)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  pier_autofd int fd = open (path, O_RDONLY | O_CLOEXEC);
+  char buf[64];
+  ssize_t n;
+  char *end;
+
+  if (fd < 0)
+    return FALSE;
+  n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return FALSE;
+  buf[n] = '\0';
+  *out = g_ascii_strtoull (buf, &end, 10);
+  return end != buf;
+}
+
+gboolean
+pier_cgroup_mkdir (const char *dir, GError **error)
+{
+  g_autofree char *parent = g_path_get_dirname (dir);
+
+  /* The parent "pier" is shared by every container and left in place. */
+  if (mkdir (parent, 0755) < 0 && errno != EEXIST)
+    return pier_set_errno (error, errno, "creating cgroup %s", parent);
+  if (mkdir (dir, 0755) < 0 && errno != EEXIST)
+    return pier_set_errno (error, errno, "creating cgroup %s", dir);
+  return TRUE;
+}
+
+static PierCgroup *
+cgroup_new (const PierCgroupBackend *backend)
+{
+  PierCgroup *cgroup = g_new0 (PierCgroup, 1);
+
+  cgroup->backend = backend;
+  cgroup->dirs = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (cgroup->dirs, NULL);
+  return cgroup;
+}
+
+void
+pier_cgroup_free (PierCgroup *cgroup)
+{
+  if (cgroup == NULL)
+    return;
+  g_ptr_array_unref (cgroup->dirs);
+  g_free (cgroup);
+}
+
+static const PierCgroupBackend *
+probe_backend (void)
+{
+  struct statfs sfs;
+
+  if (statfs (CGROUP_ROOT, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+    return &pier_cgroup_v2_backend;
+  return &pier_cgroup_v1_backend;
+}
+
+PierCgroup *
+pier_cgroup_create (const char *container_id, gboolean rootless, const PierCgroupLimits *limits,
+                    GPtrArray *warnings, GError **error)
+{
+  g_autoptr (PierCgroup) cgroup = cgroup_new (probe_backend ());
+
+  if (!cgroup->backend->create (cgroup, container_id, rootless, limits, warnings, error))
+    {
+      pier_cgroup_destroy (cgroup, NULL);
+      return NULL;
+    }
+  if (cgroup->dirs->len == 1)
+    return NULL;
+  cgroup->backend->apply_limits (cgroup, limits, warnings);
+  return g_steal_pointer (&cgroup);
+}
+
+PierCgroup *
+pier_cgroup_open (const char *backend_name, const char *const *dirs, GError **error)
+{
+  const PierCgroupBackend *backend = NULL;
+  PierCgroup *cgroup;
+
+  if (g_strcmp0 (backend_name, pier_cgroup_v1_backend.name) == 0)
+    backend = &pier_cgroup_v1_backend;
+  else if (g_strcmp0 (backend_name, pier_cgroup_v2_backend.name) == 0)
+    backend = &pier_cgroup_v2_backend;
+  if (backend == NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "unknown cgroup backend “%s”",
+                   backend_name ? backend_name : "");
+      return NULL;
+    }
+  cgroup = cgroup_new (backend);
+  for (gsize i = 0; dirs != NULL && dirs[i] != NULL; i++)
+    g_ptr_array_insert (cgroup->dirs, cgroup->dirs->len - 1, g_strdup (dirs[i]));
+  return cgroup;
+}
+
+const char *
+pier_cgroup_get_backend_name (PierCgroup *cgroup)
+{
+  return cgroup->backend->name;
+}
+
+const char *const *
+pier_cgroup_get_dirs (PierCgroup *cgroup)
+{
+  return (const char *const *) cgroup->dirs->pdata;
+}
+
+gboolean
+pier_cgroup_add_pid (PierCgroup *cgroup, pid_t pid, GError **error)
+{
+  char text[32];
+
+  g_snprintf (text, sizeof text, "%d", (int) pid);
+  for (guint i = 0; i + 1 < cgroup->dirs->len; i++)
+    if (!pier_cgroup_write_file (cgroup->dirs->pdata[i], "cgroup.procs", text, error))
+      {
+        g_prefix_error (error, "joining the container's cgroup: ");
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
+pier_cgroup_get_stats (PierCgroup *cgroup, PierCgroupStats *stats, GError **error)
+{
+  memset (stats, 0, sizeof *stats);
+  if (cgroup->dirs->len <= 1 || !g_file_test (cgroup->dirs->pdata[0], G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "the container's cgroup is gone");
+      return FALSE;
+    }
+  cgroup->backend->get_stats (cgroup, stats);
+  return TRUE;
+}
+
+static void
+kill_listed (const char *dir)
+{
+  g_autofree char *procs = NULL;
+  g_autofree char *path = g_build_filename (dir, "cgroup.procs", NULL);
+  g_auto (GStrv) pids = NULL;
+
+  if (!pier_fs_read_all_at (AT_FDCWD, path, 16 << 20, &procs, NULL, NULL))
+    return;
+  pids = g_strsplit (procs, "\n", -1);
+  for (char **p = pids; *p; p++)
+    if (**p != '\0')
+      kill ((pid_t) atoi (*p), SIGKILL);
+}
+
+gboolean
+pier_cgroup_destroy (PierCgroup *cgroup, GError **error)
+{
+  gboolean killed = FALSE;
+
+  for (guint i = 0; i + 1 < cgroup->dirs->len; i++)
+    {
+      const char *dir = cgroup->dirs->pdata[i];
+
+      /* The last of a PID namespace's processes may still be on its way out; removal waits
+       * for them up to a second. */
+      for (int attempt = 0;; attempt++)
+        {
+          if (rmdir (dir) == 0 || errno == ENOENT)
+            break;
+          if (errno != EBUSY || attempt == 200)
+            return pier_set_errno (error, errno, "removing cgroup %s", dir);
+          if (!killed)
+            killed = cgroup->backend->kill_all (cgroup);
+          if (!killed)
+            kill_listed (dir);
+          g_usleep (5000);
+        }
+    }
+  return TRUE;
+}

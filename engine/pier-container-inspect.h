@@ -1,0 +1,12 @@
+#pragma once
+
+#include "pier-container.h"
+
+G_BEGIN_DECLS
+
+/* The object `docker inspect` prints for a container: Id, Name, Created, Path, Args, State (with
+ * Pid and ExitCode), Image, Config, HostConfig, NetworkSettings (with IPAddress) and
+ * GraphDriver (with the sandbox layer's path). */
+char *pier_container_inspect_json (PierStore *store, const PierContainer *container);
+
+G_END_DECLS

@@ -1,0 +1,286 @@
+/* A container's life: start, stop, kill, wait, remove. */
+#include "pier-container.h"
+
+#include "pier-container-user.h"
+#include "pier-error.h"
+#include "pier-events.h"
+#include "pier-fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+gboolean
+pier_signal_from_string (const char *text, int *out, GError **error)
+{
+  static const struct {
+    const char *name;
+    int number;
+  } names[] = {
+    { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+    { "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
+    { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+    { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
+    { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
+    { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+    { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+    { "PWR", SIGPWR }, { "SYS", SIGSYS },
+  };
+  const char *name = text;
+  guint64 number;
+
+  if (text == NULL || *text == '\0')
+    {
+      *out = SIGTERM;
+      return TRUE;
+    }
+  if (g_ascii_string_to_unsigned (text, 10, 1, SIGRTMAX, &number, NULL))
+    {
+      *out = number;
+      return TRUE;
+    }
+  if (g_ascii_strncasecmp (name, "SIG", 3) == 0)
+    name += 3;
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (name, names[i].name) == 0)
+      {
+        *out = names[i].number;
+        return TRUE;
+      }
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "invalid signal “%s”", text);
+  return FALSE;
+}
+
+/* pierctl beside the running program (the build tree, or an installation), else on PATH. */
+static char *
+find_pierctl (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self ? g_path_get_dirname (self) : NULL;
+  g_autofree char *beside = dir ? g_build_filename (dir, "pierctl", NULL) : NULL;
+  g_autofree char *app = dir ? g_build_filename (dir, "..", "..", "app", "pierctl", NULL) : NULL;
+
+  if (beside && g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&beside);
+  if (app && g_file_test (app, G_FILE_TEST_IS_EXECUTABLE))
+    return g_canonicalize_filename (app, NULL);
+  return g_find_program_in_path ("pierctl");
+}
+
+static PierSandboxSpec *
+make_spec (PierStore *store, PierContainer *c, GError **error)
+{
+  g_autoptr (PierSandboxSpec) spec = pier_sandbox_spec_new ();
+  g_autoptr (GPtrArray) lowers = pier_container_get_lower_dirs (store, c);
+  g_autoptr (GPtrArray) layers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (PierContainerUser) user = NULL;
+  g_autofree char *dir = pier_container_get_dir (store, c);
+  int stop_signal = SIGTERM;
+
+  g_ptr_array_add (layers, pier_container_get_upper_dir (store, c));
+  for (guint i = 0; i < lowers->len; i++)
+    g_ptr_array_add (layers, g_strdup (lowers->pdata[i]));
+  g_ptr_array_add (layers, NULL);
+  user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata, error);
+  if (user == NULL)
+    return NULL;
+  if (c->stop_signal && !pier_signal_from_string (c->stop_signal, &stop_signal, error))
+    return NULL;
+
+  spec->id = g_strdup (c->id);
+  spec->name = g_strdup (c->name);
+  spec->hostname = g_strdup (c->hostname);
+  spec->state_dir = pier_container_get_state_dir (store, c);
+  spec->log_path = pier_container_get_log_path (store, c);
+  spec->runroot = g_strdup (pier_store_get_runroot (store));
+  g_ptr_array_add (lowers, NULL);
+  spec->lower_dirs = g_strdupv ((char **) lowers->pdata);
+  spec->upper_dir = pier_container_get_upper_dir (store, c);
+  spec->work_dir = g_build_filename (dir, "work", NULL);
+  spec->bind_host_usr = c->bind_host_usr;
+  for (guint i = 0; i < c->volumes->len; i++)
+    {
+      PierSandboxVolume *v = c->volumes->pdata[i];
+      pier_sandbox_spec_add_volume (spec, v->source, v->destination, v->readonly);
+    }
+  spec->argv = g_strdupv (c->argv);
+  spec->env = g_strdupv (c->env);
+  if (g_environ_getenv (spec->env, "HOME") == NULL)
+    spec->env = g_environ_setenv (spec->env, "HOME", user->home, TRUE);
+  spec->cwd = g_strdup (c->working_dir);
+  spec->uid = user->uid;
+  spec->gid = user->gid;
+  spec->n_groups = user->groups->len;
+  spec->groups = g_memdup2 (user->groups->data, sizeof (guint32) * user->groups->len);
+  spec->tty = c->tty;
+  spec->stdin_open = c->stdin_open;
+  spec->stop_signal = stop_signal;
+  spec->network = c->network;
+  spec->uid_base = spec->gid_base = c->uid_base;
+  spec->uid_count = spec->gid_count = c->uid_count;
+  spec->rootless = c->rootless;
+  spec->memory_bytes = c->memory_bytes;
+  spec->cpus = c->cpus;
+  spec->pids_limit = c->pids_limit;
+  if (c->auto_remove)
+    {
+      g_autofree char *pierctl = find_pierctl ();
+      if (pierctl == NULL)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
+                       "--rm needs pierctl, which is neither beside this program nor on PATH");
+          return NULL;
+        }
+      spec->on_exit_argv = g_strdupv ((char *[]){ pierctl, "--root", (char *) pier_store_get_root (store),
+                                                  "--runroot", (char *) pier_store_get_runroot (store),
+                                                  "rm", c->id, NULL });
+    }
+  return g_steal_pointer (&spec);
+}
+
+static gboolean
+save_started (PierStore *store, PierContainer *c, GError **error)
+{
+  g_autoptr (PierContainer) record = pier_store_find_container (store, c->id, error);
+
+  if (record == NULL)
+    return FALSE;
+  c->started_at = g_get_real_time ();
+  c->finished_at = 0;
+  c->exit_code = -1;
+  record->started_at = c->started_at;
+  record->finished_at = 0;
+  record->exit_code = -1;
+  return pier_container_write_record (store, record, error);
+}
+
+gboolean
+pier_container_start (PierStore *store, PierContainer *c, int *attach_fd, char ***warnings,
+                      GError **error)
+{
+  g_autoptr (PierSandboxSpec) spec = NULL;
+  g_autofree char *state_dir = pier_container_get_state_dir (store, c);
+  PierSandboxStartInfo info = { 0 };
+  gboolean ok;
+
+  if (!pier_container_refresh (store, c, error))
+    return FALSE;
+  if (c->status == PIER_CONTAINER_RUNNING)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, "container %s is already running", c->name);
+      return FALSE;
+    }
+  /* What a previous run left (its exit record, a stale monitor's leftovers) goes first. */
+  if (c->stale)
+    pier_sandbox_cleanup (state_dir, NULL);
+  if (!pier_fs_rm_rf_at (AT_FDCWD, state_dir, error))
+    return FALSE;
+  spec = make_spec (store, c, error);
+  if (spec == NULL)
+    return FALSE;
+  ok = pier_sandbox_start (spec, attach_fd ? PIER_SANDBOX_START_ATTACH : PIER_SANDBOX_START_NONE,
+                           &info, error);
+  if (ok)
+    {
+      c->status = PIER_CONTAINER_RUNNING;
+      c->pid = info.init_pid;
+      if (attach_fd)
+        {
+          *attach_fd = info.attach_fd;
+          info.attach_fd = -1;
+        }
+      if (warnings)
+        *warnings = g_steal_pointer (&info.warnings);
+      ok = save_started (store, c, error);
+      pier_events_append (pier_store_get_root (store), "container", "start", c->id, c->name, 0);
+    }
+  pier_sandbox_start_info_clear (&info);
+  return ok;
+}
+
+gboolean
+pier_container_stop (PierStore *store, PierContainer *c, guint timeout_seconds, GError **error)
+{
+  g_autofree char *state_dir = pier_container_get_state_dir (store, c);
+
+  if (!pier_sandbox_stop (state_dir, 0, timeout_seconds, error))
+    return FALSE;
+  pier_events_append (pier_store_get_root (store), "container", "stop", c->id, c->name, 0);
+  return pier_container_refresh (store, c, error);
+}
+
+gboolean
+pier_container_kill (PierStore *store, PierContainer *c, int signal, GError **error)
+{
+  g_autofree char *state_dir = pier_container_get_state_dir (store, c);
+
+  if (!pier_container_refresh (store, c, error))
+    return FALSE;
+  if (c->status != PIER_CONTAINER_RUNNING)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
+      return FALSE;
+    }
+  return pier_sandbox_kill (state_dir, signal, error);
+}
+
+gboolean
+pier_container_wait (PierStore *store, PierContainer *c, int *exit_code, GError **error)
+{
+  g_autofree char *state_dir = pier_container_get_state_dir (store, c);
+  PierSandboxState state = { 0 };
+  gboolean ok;
+
+  if (!pier_container_refresh (store, c, error))
+    return FALSE;
+  if (c->status != PIER_CONTAINER_RUNNING)
+    {
+      *exit_code = c->exit_code;
+      return TRUE;
+    }
+  ok = pier_sandbox_wait (state_dir, -1, &state, error);
+  if (ok)
+    *exit_code = state.exit_code;
+  pier_sandbox_state_clear (&state);
+  /* The record may be gone already (--rm). */
+  pier_container_refresh (store, c, NULL);
+  return ok;
+}
+
+gboolean
+pier_container_remove (PierStore *store, PierContainer *c, gboolean force, GError **error)
+{
+  g_autofree char *state_dir = pier_container_get_state_dir (store, c);
+  g_autofree char *dir = pier_container_get_dir (store, c);
+  g_autoptr (PierLock) lock = NULL;
+
+  if (!pier_container_refresh (store, c, error))
+    return FALSE;
+  if (c->status == PIER_CONTAINER_RUNNING)
+    {
+      if (!force)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
+                       "container %s is running: stop it first or use --force", c->name);
+          return FALSE;
+        }
+      if (!pier_sandbox_stop (state_dir, SIGKILL, 0, error))
+        return FALSE;
+    }
+  if (c->stale)
+    pier_sandbox_cleanup (state_dir, NULL);
+  lock = pier_store_lock (store, NULL, error);
+  if (lock == NULL)
+    return FALSE;
+  /* The record first: a crash half way leaves a directory without a record, which is no
+   * container and is swept by the next removal of its id, never a record without its data. */
+  {
+    g_autofree char *record = g_build_filename (dir, "container.json", NULL);
+    if (unlink (record) < 0 && errno != ENOENT)
+      return pier_set_errno (error, errno, "removing %s", record);
+  }
+  pier_events_append (pier_store_get_root (store), "container", "remove", c->id, c->name, 0);
+  return pier_fs_rm_rf_at (AT_FDCWD, state_dir, error) && pier_fs_rm_rf_at (AT_FDCWD, dir, error);
+}

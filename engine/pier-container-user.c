@@ -1,0 +1,189 @@
+#include "pier-container-user.h"
+
+#include "pier-error.h"
+#include "pier-fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+void
+pier_container_user_free (PierContainerUser *user)
+{
+  if (user == NULL)
+    return;
+  g_clear_pointer (&user->groups, g_array_unref);
+  g_free (user->home);
+  g_free (user);
+}
+
+static int
+open_in_root (int root_fd, const char *path, int flags)
+{
+  struct open_how how = {
+    .flags = flags | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  return syscall (SYS_openat2, root_fd, path, &how, sizeof how);
+}
+
+static gboolean
+is_whiteout (int dir_fd, const char *name)
+{
+  struct stat st;
+  return fstatat (dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISCHR (st.st_mode) &&
+         st.st_rdev == makedev (0, 0);
+}
+
+static gboolean
+is_opaque (int dir_fd)
+{
+  char value[2];
+  return fgetxattr (dir_fd, "trusted.overlay.opaque", value, sizeof value) == 1 ||
+         fgetxattr (dir_fd, "user.overlay.opaque", value, sizeof value) == 1;
+}
+
+char *
+pier_layers_read_file (const char *const *layer_dirs, const char *path, gsize max_len)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+
+  for (const char *const *layer = layer_dirs; layer && *layer; layer++)
+    {
+      pier_autofd int root_fd = open (*layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      pier_autofd int dir_fd = -1;
+      pier_autofd int fd = -1;
+      char *data = NULL;
+
+      if (root_fd < 0)
+        continue;
+      dir_fd = open_in_root (root_fd, dir, O_RDONLY | O_DIRECTORY);
+      if (dir_fd < 0)
+        continue;
+      if (is_whiteout (dir_fd, base))
+        return NULL;
+      fd = openat (dir_fd, base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd >= 0)
+        return pier_fs_read_fd (fd, max_len, &data, NULL, NULL) ? data : NULL;
+      if (is_opaque (dir_fd))
+        return NULL;
+    }
+  return NULL;
+}
+
+/* The fields of the line of a passwd or group file whose name (or, when numeric, id) is @key. */
+static GStrv
+find_entry (const char *file, const char *key)
+{
+  g_auto (GStrv) lines = NULL;
+
+  if (file == NULL)
+    return NULL;
+  lines = g_strsplit (file, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      g_auto (GStrv) fields = g_strsplit (*l, ":", -1);
+      if (g_strv_length (fields) < 4 || fields[0][0] == '#')
+        continue;
+      if (strcmp (fields[0], key) == 0)
+        return g_steal_pointer (&fields);
+    }
+  for (char **l = lines; *l; l++)
+    {
+      g_auto (GStrv) fields = g_strsplit (*l, ":", -1);
+      if (g_strv_length (fields) >= 4 && strcmp (fields[2], key) == 0)
+        return g_steal_pointer (&fields);
+    }
+  return NULL;
+}
+
+static gboolean
+parse_id (const char *text, guint32 *out)
+{
+  guint64 v;
+
+  if (text == NULL || *text == '\0' || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT32 - 1, &v, NULL))
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+PierContainerUser *
+pier_container_user_resolve (const char *spec, const char *const *layer_dirs, GError **error)
+{
+  g_autoptr (PierContainerUser) user = g_new0 (PierContainerUser, 1);
+  g_autofree char *passwd = pier_layers_read_file (layer_dirs, "etc/passwd", 4 << 20);
+  g_autofree char *group = pier_layers_read_file (layer_dirs, "etc/group", 4 << 20);
+  g_autofree char *user_part = NULL;
+  const char *group_part = NULL;
+  g_auto (GStrv) pw = NULL;
+  const char *name = NULL;
+  const char *colon;
+
+  user->groups = g_array_new (FALSE, FALSE, sizeof (guint32));
+  if (spec == NULL || *spec == '\0')
+    spec = "0";
+  colon = strchr (spec, ':');
+  user_part = colon ? g_strndup (spec, colon - spec) : g_strdup (spec);
+  group_part = colon ? colon + 1 : NULL;
+  pw = find_entry (passwd, user_part);
+  if (pw != NULL)
+    {
+      name = pw[0];
+      if (!parse_id (pw[2], &user->uid) || !parse_id (pw[3], &user->gid))
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "the container's /etc/passwd has a bad entry for “%s”", user_part);
+          return NULL;
+        }
+      user->home = g_strdup (g_strv_length (pw) > 5 && *pw[5] ? pw[5] : "/");
+    }
+  else if (parse_id (user_part, &user->uid))
+    {
+      /* A numeric user the image does not know runs with group 0, as Docker does. */
+      user->gid = 0;
+      user->home = g_strdup ("/");
+    }
+  else
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
+                   "unable to find user %s: no matching entries in the container's /etc/passwd",
+                   user_part);
+      return NULL;
+    }
+  if (group_part != NULL)
+    {
+      g_auto (GStrv) gr = find_entry (group, group_part);
+      if (gr != NULL)
+        parse_id (gr[2], &user->gid);
+      else if (!parse_id (group_part, &user->gid))
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
+                       "unable to find group %s: no matching entries in the container's /etc/group",
+                       group_part);
+          return NULL;
+        }
+    }
+  else if (name != NULL && group != NULL)
+    {
+      g_auto (GStrv) lines = g_strsplit (group, "\n", -1);
+      for (char **l = lines; *l; l++)
+        {
+          g_auto (GStrv) fields = g_strsplit (*l, ":", -1);
+          guint32 gid;
+          if (g_strv_length (fields) < 4 || !parse_id (fields[2], &gid) || gid == user->gid)
+            continue;
+          g_auto (GStrv) members = g_strsplit (fields[3], ",", -1);
+          if (g_strv_contains ((const char *const *) members, name))
+            g_array_append_val (user->groups, gid);
+        }
+    }
+  return g_steal_pointer (&user);
+}

@@ -1,0 +1,131 @@
+#pragma once
+
+#include "pier-image-store.h"
+#include "pier-network.h"
+#include "pier-sandbox.h"
+
+G_BEGIN_DECLS
+
+/* Containers: a record in the store plus a sandbox layer (the overlay upper directory), run by
+ * the sandbox module under a pier-monitor. The record says what to run; whether it runs is
+ * asked of the monitor's state each time, so a container started by another process (a
+ * pierctl in a terminal, the window) is seen as it is.
+ *
+ *   ROOT/containers/<id>/container.json   the record
+ *   ROOT/containers/<id>/image            the image id it pins (read by the image store)
+ *   ROOT/containers/<id>/diff, work       the sandbox layer and overlay's work directory
+ *   ROOT/containers/<id>/ctr.log          its output
+ *   RUNROOT/containers/<id>/              the monitor's state */
+
+typedef enum {
+  PIER_CONTAINER_CREATED,
+  PIER_CONTAINER_RUNNING,
+  PIER_CONTAINER_EXITED,
+} PierContainerStatus;
+
+const char *pier_container_status_to_string (PierContainerStatus status);
+
+typedef struct {
+  const char *image;
+  const char *name;                /* NULL: a generated one */
+  const char *hostname;            /* NULL: the name */
+  const char *const *command;      /* NULL or empty: the image's Cmd */
+  const char *const *env;          /* "NAME=value" or "NAME" (taken from the caller's env) */
+  const char *const *volumes;      /* "SRC:DST[:ro|:rw]" */
+  const char *working_dir;
+  const char *user;                /* "USER[:GROUP]" */
+  gboolean network_set;
+  PierNetworkMode network;         /* default: bridge as root, none rootless */
+  guint64 memory_bytes;
+  double cpus;
+  guint64 pids_limit;
+  gboolean tty;
+  gboolean interactive;
+  gboolean auto_remove;
+} PierContainerOptions;
+
+typedef struct {
+  char *id;
+  char *name;
+  char *image;     /* as the user named it */
+  char *image_id;
+  char *hostname;
+  gint64 created;  /* unix time, microseconds */
+  GStrv argv;
+  GStrv env;
+  char *working_dir;
+  char *user;
+  gboolean tty;
+  gboolean stdin_open;
+  gboolean auto_remove;
+  PierNetworkMode network;
+  GPtrArray *volumes; /* PierSandboxVolume* */
+  guint64 memory_bytes;
+  double cpus;
+  guint64 pids_limit;
+  guint32 uid_base, uid_count;
+  gboolean rootless;
+  char *stop_signal;
+  gboolean bind_host_usr;
+  GPtrArray *layer_diff_ids; /* the image's, bottom first */
+
+  /* The last run, as recorded. */
+  gint64 started_at;   /* microseconds; 0 never started */
+  gint64 finished_at;
+  int exit_code;       /* -1 unknown */
+
+  /* Now, from the monitor's state. */
+  PierContainerStatus status;
+  pid_t pid;           /* the init's host pid while running */
+  pid_t monitor_pid;   /* its pier-monitor's, while running */
+  gboolean stale;      /* exited because its monitor vanished */
+  char *stale_reason;
+  char *ip_address;
+} PierContainer;
+
+void pier_container_free (PierContainer *container);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierContainer, pier_container_free)
+
+char *pier_container_get_state_dir (PierStore *store, const PierContainer *container);
+char *pier_container_get_dir (PierStore *store, const PierContainer *container);
+char *pier_container_get_upper_dir (PierStore *store, const PierContainer *container);
+char *pier_container_get_log_path (PierStore *store, const PierContainer *container);
+/* The image's unpacked layers, top first. */
+GPtrArray *pier_container_get_lower_dirs (PierStore *store, const PierContainer *container);
+
+/* Creates a container (not started). The image's layers are unpacked now, so that start is
+ * quick. Bad input (unknown image, a name in use, a volume source that does not exist, no
+ * command) is refused before anything is written. */
+PierContainer *pier_store_create_container (PierStore *store, const PierContainerOptions *options,
+                                            GError **error);
+
+/* All containers, newest first, with their current state. */
+GPtrArray *pier_store_list_containers (PierStore *store, GError **error);
+/* By name, id or unique id prefix. PIER_ERROR_NOT_FOUND: "no such container: X". */
+PierContainer *pier_store_find_container (PierStore *store, const char *name_or_id,
+                                          GError **error);
+
+/* Starts it; with @attach_fd, connects an attach client first (see pier_sandbox_start). */
+gboolean pier_container_start (PierStore *store, PierContainer *container, int *attach_fd,
+                               char ***warnings, GError **error);
+gboolean pier_container_stop (PierStore *store, PierContainer *container, guint timeout_seconds,
+                              GError **error);
+gboolean pier_container_kill (PierStore *store, PierContainer *container, int signal,
+                              GError **error);
+/* Waits for the exit and returns its code. */
+gboolean pier_container_wait (PierStore *store, PierContainer *container, int *exit_code,
+                              GError **error);
+/* Removes a container that is not running (@force: kills it first). */
+gboolean pier_container_remove (PierStore *store, PierContainer *container, gboolean force,
+                                GError **error);
+/* Saves the record (what pier_container_start() and the state updates change). */
+gboolean pier_container_write_record (PierStore *store, const PierContainer *container,
+                                      GError **error);
+
+/* Re-reads the record and the monitor's state. */
+gboolean pier_container_refresh (PierStore *store, PierContainer *container, GError **error);
+
+/* Signal names as Docker takes them ("SIGTERM", "TERM", "15"). */
+gboolean pier_signal_from_string (const char *text, int *signal, GError **error);
+
+G_END_DECLS

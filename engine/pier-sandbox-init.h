@@ -1,0 +1,32 @@
+#pragma once
+
+#include "pier-cgroup.h"
+#include "pier-sandbox.h"
+
+G_BEGIN_DECLS
+
+/* Creating a container's init, in pier-monitor: the namespaces, the set-up list, the cgroup,
+ * the network, and the sync with the child until it has exec'd its command. */
+
+typedef struct {
+  pid_t pid;
+  guint64 start_time; /* of the init, read while it cannot have exited yet */
+  int stdin_fd;   /* the monitor's end of the command's stdin pipe, or -1 */
+  int stdout_fd;  /* the read end of its stdout, or the pty master with tty */
+  int stderr_fd;  /* the read end of its stderr; -1 with tty */
+  PierCgroup *cgroup;
+  gboolean bridge_attached;
+  GPtrArray *warnings; /* strings */
+} PierSandboxInit;
+
+/* Must be called by a single-threaded process (user namespaces demand it). On failure nothing
+ * is left: no child, no cgroup, no lease. */
+gboolean pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init,
+                                  GError **error);
+
+/* After the init has exited: releases the network lease and removes the cgroup. */
+void pier_sandbox_init_teardown (const PierSandboxSpec *spec, PierSandboxInit *init);
+
+void pier_sandbox_init_clear (PierSandboxInit *init);
+
+G_END_DECLS

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# pierctl's container verbs against real containers.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || fail "runs as root (CI does); rootless has its own test"
+remove_containers_on_exit
+
+# run: output, exit code, --rm
+assert_eq "$(pierctl run --rm busybox echo hello)" hello "run prints the output"
+set +e; pierctl run --rm busybox sh -c 'exit 42'; code=$?; set -e
+assert_eq "$code" 42 "run exits with the container's code"
+eventually 3 sh -c "[ -z \"\$($PIERCTL --root $ROOT --runroot $RUNROOT ps -aq)\" ]" || fail "--rm left a container"
+assert_eq "$(echo piped | pierctl run --rm -i busybox cat)" piped "run -i passes standard input"
+assert_eq "$(pierctl run --rm -e A=1 -e B=two -w /tmp -u 1000:1000 busybox sh -c 'echo $A $B $(pwd) $(id -u):$(id -g)')" \
+  "1 two /tmp 1000:1000" "env, workdir and user"
+assert_eq "$(pierctl run --rm --hostname web busybox hostname)" web "--hostname"
+pass "run: output, exit codes, --rm, -i, -e, -w, -u, --hostname"
+
+# a pseudo-terminal, with its size and changes passed on
+tty_out=$(script -qec "stty rows 33 cols 111; $PIERCTL --root $ROOT --runroot $RUNROOT run --rm -t busybox stty size" /dev/null | tr -d '\r')
+assert_eq "$tty_out" "33 111" "-t gives a terminal of the caller's size"
+/usr/bin/python3 - "$PIERCTL" "$ROOT" "$RUNROOT" <<'PY' || fail "window-size change not passed on"
+import fcntl, os, pty, select, signal, struct, sys, termios, time
+pierctl, root, runroot = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(pierctl, [pierctl, "--root", root, "--runroot", runroot, "run", "--rm", "-it", "busybox",
+                       "sh", "-c", "trap 'stty size; exit 0' WINCH; echo ready; while :; do sleep 0.1; done"])
+def read_until(word, timeout=10):
+    buf, end = b"", time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                buf += os.read(fd, 1024)
+            except OSError:
+                break
+            if word in buf:
+                return buf
+    return buf
+assert b"ready" in read_until(b"ready"), "the container did not start"
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 41, 123, 0, 0))
+os.kill(pid, signal.SIGWINCH)
+out = read_until(b"41 123")
+os.waitpid(pid, 0)
+sys.exit(0 if b"41 123" in out else 1)
+PY
+pass "run -t: the terminal's size, and its changes"
+
+# create, start, ps, logs, stop, restart, kill, wait, rm
+id=$(pierctl create --name svc busybox sh -c 'echo started; trap "echo bye; exit 3" TERM; while :; do sleep 0.2; done')
+[ ${#id} -eq 64 ] || fail "create prints the id"
+assert_contains "$(pierctl ps -a)" "Created" "ps -a shows a created container"
+assert_not_contains "$(pierctl ps)" "svc" "ps hides a created container"
+assert_eq "$(pierctl start svc)" svc "start prints the name"
+assert_contains "$(pierctl ps)" "Up " "ps shows it up"
+eventually 5 sh -c "$PIERCTL --root $ROOT --runroot $RUNROOT logs svc | grep -q started" || fail "logs"
+pierctl stop -t 5 svc >/dev/null
+assert_eq "$(inspect_field svc 'd["State"]["ExitCode"]')" 3 "stop lets the trap run"
+assert_contains "$(pierctl logs svc)" bye "logs after stop"
+assert_contains "$(pierctl ps -a)" "Exited (3)" "ps -a shows the exit code"
+pierctl restart svc >/dev/null
+assert_eq "$(inspect_field svc 'd["State"]["Status"]')" running "restart"
+pierctl kill -s KILL svc >/dev/null
+assert_eq "$(pierctl wait svc)" 137 "wait prints 128+9 after kill"
+pierctl start svc >/dev/null
+expect_failure "is running" pierctl rm svc
+pierctl rm -f svc >/dev/null
+expect_failure "no such container: svc" pierctl logs svc
+pass "create, start, ps, logs, stop, restart, kill, wait, rm"
+
+# logs -f follows until the container exits
+pierctl run -d --name talker busybox sh -c 'for i in 1 2 3; do echo line$i; sleep 0.3; done' >/dev/null
+assert_eq "$(pierctl logs -f talker | tr '\n' ' ')" "line1 line2 line3 " "logs -f"
+pass "logs -f"
+
+# exec: every namespace of the container, in a session of its own
+pierctl run -d --name host1 busybox sleep 1000 >/dev/null
+init_ns=$(pierctl exec host1 sh -c 'for n in mnt pid uts ipc net user cgroup; do readlink /proc/1/ns/$n; done')
+exec_ns=$(pierctl exec host1 sh -c 'for n in mnt pid uts ipc net user cgroup; do readlink /proc/self/ns/$n; done')
+assert_eq "$exec_ns" "$init_ns" "exec enters every namespace of the init"
+sid_init=$(pierctl exec host1 sh -c 'cut -d" " -f6 /proc/1/stat')
+sid_exec=$(pierctl exec host1 sh -c 'cut -d" " -f6 /proc/self/stat')
+[ "$sid_init" != "$sid_exec" ] || fail "exec shares the init's session"
+assert_eq "$(pierctl exec -u 1000 -w /tmp -e X=y host1 sh -c 'echo $(id -u) $(pwd) $X')" "1000 /tmp y" "exec -u -w -e"
+assert_eq "$(echo in | pierctl exec -i host1 cat)" in "exec -i"
+pierctl exec -d host1 sh -c 'sleep 1; touch /tmp/detached'
+eventually 5 pierctl exec host1 test -e /tmp/detached || fail "exec -d"
+set +e; pierctl exec host1 sh -c 'exit 7'; code=$?; set -e
+assert_eq "$code" 7 "exec exits with the command's code"
+pass "exec: same namespaces, new session, -u -w -e -i -d, exit codes"
+
+# limits are applied and readable
+pierctl run -d --name limited --memory 64m --pids-limit 50 --cpus 0.5 busybox sleep 1000 >/dev/null
+assert_eq "$(inspect_field limited 'd["HostConfig"]["Memory"]')" $((64 * 1024 * 1024)) "memory in inspect"
+lid=$(inspect_field limited 'd["Id"]')
+limit=$(cat /sys/fs/cgroup/memory/pier/$lid/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/pier/$lid/memory.max)
+assert_eq "$limit" $((64 * 1024 * 1024)) "memory limit in the cgroup"
+pids=$(cat /sys/fs/cgroup/pids/pier/$lid/pids.max 2>/dev/null || cat /sys/fs/cgroup/pier/$lid/pids.max)
+assert_eq "$pids" 50 "pids limit in the cgroup"
+pass "--memory, --pids-limit, --cpus applied to the container's cgroup"
+
+# inspect has what Docker's has
+pierctl inspect host1 | /usr/bin/python3 -c '
+import json,sys
+d=json.load(sys.stdin)[0]
+for k in ("Id","Name","State","Config","HostConfig","NetworkSettings","GraphDriver"): assert k in d, k
+assert d["Name"]=="/host1" and d["State"]["Running"] and d["State"]["Pid"]>1
+assert d["GraphDriver"]["Data"]["UpperDir"].endswith("/diff")
+assert d["NetworkSettings"]["IPAddress"].startswith("10.89.")
+' || fail "inspect of a container"
+pass "inspect: Id, Name, State, Config, HostConfig, NetworkSettings, GraphDriver"

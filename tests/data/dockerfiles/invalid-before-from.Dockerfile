@@ -1,0 +1,3 @@
+# the base comes later
+ENV A=1
+FROM alpine

@@ -1,0 +1,3 @@
+FROM golang AS build
+FROM alpine
+COPY --form=build /out /usr/bin/

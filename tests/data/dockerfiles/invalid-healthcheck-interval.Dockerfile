@@ -1,0 +1,3 @@
+FROM nginx
+HEALTHCHECK --interval=30 \
+  CMD curl -f http://localhost/
