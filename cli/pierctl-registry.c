@@ -285,6 +285,7 @@ pull_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autoptr (PierRegistryPullResult) result = NULL;
   g_autoptr (PierReference) ref = NULL;
   g_autofree char *familiar = NULL;
+  const char *last_part;
   PierStore *store;
   Display display;
   int status = 1;
@@ -303,7 +304,9 @@ pull_run (PierCli *cli, int argc, char **argv, GError **error)
   options.username = username;
   options.password = password;
   display.quiet = quiet;
-  if (!quiet && ref->digest == NULL && strchr (strrchr (argv[1], '/') ? strrchr (argv[1], '/') : argv[1], ':') == NULL)
+  /* A tag is a ":" after the last "/" (one before it is a registry's port). */
+  last_part = strrchr (argv[1], '/') ? strrchr (argv[1], '/') : argv[1];
+  if (!quiet && ref->digest == NULL && strchr (last_part, ':') == NULL)
     printf ("Using default tag: %s\n", PIER_DEFAULT_TAG);
   result = pier_registry_pull (store, argv[1], &options, show_progress, &display, NULL, error);
   if (result == NULL)

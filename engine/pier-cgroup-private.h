@@ -36,9 +36,11 @@ typedef struct {
 } PierCgroupMount;
 
 GPtrArray *pier_cgroup_read_mounts (GError **error);
-/* The caller's own cgroup path in the v1 hierarchy of @controller, or in the v2 tree for NULL;
- * NULL when there is none. */
-char *pier_cgroup_own_path (const char *controller);
+/* /proc/self/cgroup, read once for several pier_cgroup_own_path(). */
+char *pier_cgroup_read_self (void);
+/* The caller's own cgroup path, from @self_cgroup, in the v1 hierarchy of @controller, or in
+ * the v2 tree for NULL; NULL when there is none. */
+char *pier_cgroup_own_path (const char *self_cgroup, const char *controller);
 /* The directory of the caller's own cgroup under @mount: mount_point + (own path relative to
  * the mount's root). */
 char *pier_cgroup_own_dir (const PierCgroupMount *mount, const char *own_path);

@@ -56,6 +56,7 @@ v1_create (PierCgroup *cgroup, const char *container_id, gboolean rootless,
 {
   g_autoptr (GPtrArray) mounts = pier_cgroup_read_mounts (error);
   g_autoptr (GPtrArray) unusable = g_ptr_array_new ();
+  g_autofree char *self = pier_cgroup_read_self ();
   const PierCgroupMount *v2;
 
   if (mounts == NULL)
@@ -69,7 +70,7 @@ v1_create (PierCgroup *cgroup, const char *container_id, gboolean rootless,
 
       if (mount == NULL)
         continue;
-      own = pier_cgroup_own_path (v1_controllers[i].name);
+      own = pier_cgroup_own_path (self, v1_controllers[i].name);
       if (own == NULL)
         continue;
       own_dir = pier_cgroup_own_dir (mount, own);
@@ -93,7 +94,7 @@ v1_create (PierCgroup *cgroup, const char *container_id, gboolean rootless,
   v2 = find_mount (mounts, NULL);
   if (v2 != NULL && cgroup->dirs->len > 1)
     {
-      g_autofree char *own = pier_cgroup_own_path (NULL);
+      g_autofree char *own = pier_cgroup_own_path (self, NULL);
       g_autofree char *own_dir = own ? pier_cgroup_own_dir (v2, own) : NULL;
       g_autofree char *dir = own_dir ? pier_cgroup_container_dir (own_dir, container_id) : NULL;
       if (dir != NULL && pier_cgroup_mkdir (dir, NULL))

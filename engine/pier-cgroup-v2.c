@@ -44,7 +44,8 @@ v2_create (PierCgroup *cgroup, const char *container_id, gboolean rootless,
     own_dir = g_strdup (mount->mount_point);
   else
     {
-      g_autofree char *own = pier_cgroup_own_path (NULL);
+      g_autofree char *self = pier_cgroup_read_self ();
+      g_autofree char *own = pier_cgroup_own_path (self, NULL);
       if (own == NULL)
         return TRUE;
       own_dir = pier_cgroup_own_dir (mount, own);

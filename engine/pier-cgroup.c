@@ -79,14 +79,22 @@ pier_cgroup_read_mounts (GError **error)
 }
 
 char *
-pier_cgroup_own_path (const char *controller)
+pier_cgroup_read_self (void)
 {
-  g_autofree char *data = NULL;
+  char *data = NULL;
+
+  pier_fs_read_all_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, &data, NULL, NULL);
+  return data;
+}
+
+char *
+pier_cgroup_own_path (const char *self_cgroup, const char *controller)
+{
   g_auto (GStrv) lines = NULL;
 
-  if (!pier_fs_read_all_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, &data, NULL, NULL))
+  if (self_cgroup == NULL)
     return NULL;
-  lines = g_strsplit (data, "\n", -1);
+  lines = g_strsplit (self_cgroup, "\n", -1);
   for (char **line = lines; *line; line++)
     {
       /* hierarchy-id:controller-list:path; the path may itself contain ':'. */
@@ -179,12 +187,14 @@ pier_cgroup_read_u64 (const char *dir, const char *name, guint64 *out)
 gboolean
 pier_cgroup_mkdir (const char *dir, GError **error)
 {
-  g_autofree char *parent = g_path_get_dirname (dir);
+  g_autofree char *parent = NULL;
 
-  /* The parent "pier" is shared by every container and left in place. */
-  if (mkdir (parent, 0755) < 0 && errno != EEXIST)
-    return pier_set_errno (error, errno, "creating cgroup %s", parent);
-  if (mkdir (dir, 0755) < 0 && errno != EEXIST)
+  if (mkdir (dir, 0755) == 0 || errno == EEXIST)
+    return TRUE;
+  /* The parent "pier" is shared by every container and left in place: made once. */
+  parent = g_path_get_dirname (dir);
+  if (errno != ENOENT || (mkdir (parent, 0755) < 0 && errno != EEXIST)
+      || (mkdir (dir, 0755) < 0 && errno != EEXIST))
     return pier_set_errno (error, errno, "creating cgroup %s", dir);
   return TRUE;
 }

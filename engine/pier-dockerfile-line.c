@@ -88,31 +88,6 @@ pier_dockerfile_skip_space (const char *p, const char *end)
   return p;
 }
 
-static const char *
-trailing_space_start (const char *start, const char *end)
-{
-  while (end > start)
-    {
-      const char *prev = end - 1;
-
-      while (prev > start && ((guchar) *prev & 0xC0) == 0x80 && end - prev < 4)
-        prev--;
-      if (pier_shell_space_length (prev, end) != (gsize) (end - prev))
-        break;
-      end = prev;
-    }
-  return end;
-}
-
-static char *
-trim_space (const char *s)
-{
-  const char *end = s + strlen (s);
-  const char *start = pier_dockerfile_skip_space (s, end);
-
-  return g_strndup (start, trailing_space_start (start, end) - start);
-}
-
 /* ---- builder flags and words ---- */
 
 static void
@@ -485,7 +460,7 @@ static PierInstruction *
 new_instruction (const char *line, char escape, gboolean nested, GError **error)
 {
   g_autoptr (PierInstruction) insn = g_new0 (PierInstruction, 1);
-  g_autofree char *trimmed = trim_space (line);
+  g_autofree char *trimmed = pier_shell_trim_space (line);
   g_autoptr (GArray) flags = g_array_new (FALSE, FALSE, sizeof (char *));
   g_autofree char *rest = NULL;
   char *p = trimmed;
@@ -496,7 +471,7 @@ new_instruction (const char *line, char escape, gboolean nested, GError **error)
   insn->keyword = g_ascii_strdown (trimmed, p - trimmed);
   while (is_ascii_blank (*p))
     p++;
-  rest = trim_space (extract_flags (p, flags));
+  rest = pier_shell_trim_space (extract_flags (p, flags));
   add_flags (insn, flags);
   if (!parse_arguments (insn, rest, escape, nested, error))
     return NULL;

@@ -99,27 +99,6 @@ clean_path (const char *path)
   return g_string_free (out, FALSE);
 }
 
-static char *
-trim_space (const char *s)
-{
-  const char *end = s + strlen (s);
-  gsize len;
-
-  while ((len = pier_shell_space_length (s, end)) > 0)
-    s += len;
-  while (end > s)
-    {
-      const char *prev = g_utf8_find_prev_char (s, end);
-
-      if (prev == NULL)
-        prev = end - 1;
-      if (pier_shell_space_length (prev, end) != (gsize) (end - prev))
-        break;
-      end = prev;
-    }
-  return g_strndup (s, end - s);
-}
-
 /* Reads a class body starting after "[" (and "^"); returns the length up to the closing "]",
  * or -1 when the class is malformed the way Go's filepath.Match reports ErrBadPattern. */
 static gssize
@@ -217,7 +196,7 @@ bad:
   for (guint i = 0; i < tokens->len; i++)
     g_free (g_array_index (tokens, Token, i).text);
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "bad pattern “%s”: an unfinished “[...]” class or a trailing “\\”",
+               "bad pattern “%s”: a “[...]” class is unfinished or empty, or a “\\” ends it",
                pat->cleaned);
   return FALSE;
 }
@@ -355,7 +334,7 @@ build (GPtrArray *texts, GArray *lines, GError **error)
   ignore->patterns = g_new0 (Pattern, texts->len);
   for (guint i = 0; i < texts->len; i++)
     {
-      g_autofree char *trimmed = trim_space (g_ptr_array_index (texts, i));
+      g_autofree char *trimmed = pier_shell_trim_space (g_ptr_array_index (texts, i));
       g_autofree char *cleaned = NULL;
       Pattern *pat = &ignore->patterns[ignore->n_patterns];
 
@@ -430,13 +409,13 @@ pier_dockerignore_parse (const char *data, gsize length, GError **error)
       p = nl != NULL ? nl + 1 : end;
       if (text[0] == '#')
         continue;
-      pattern = trim_space (text);
+      pattern = pier_shell_trim_space (text);
       if (*pattern == '\0')
         continue;
       invert = pattern[0] == '!';
       if (invert)
         {
-          char *rest = trim_space (pattern + 1);
+          char *rest = pier_shell_trim_space (pattern + 1);
 
           g_free (pattern);
           pattern = rest;

@@ -149,12 +149,10 @@ pier_store_find_image (PierStore *store, const char *name_or_id, GError **error)
       for (guint i = 0; i < images->len && found < 0; i++)
         {
           PierImage *image = images->pdata[i];
-          if (ref->digest != NULL && ref->tag == NULL)
-            {
-              if (strcmp (image->manifest_digest, ref->digest) == 0)
-                found = i;
-              continue;
-            }
+          /* name@digest: the manifest's digest, or a name recorded with the digest of the
+           * index it was pulled through. */
+          if (ref->digest != NULL && ref->tag == NULL && strcmp (image->manifest_digest, ref->digest) == 0)
+            found = i;
           for (guint n = 0; n < image->names->len; n++)
             if (strcmp (image->names->pdata[n], full) == 0)
               found = i;

@@ -65,6 +65,15 @@ pier_layer_stream_new (PierReadFunc source, gpointer source_data)
 }
 
 PierLayerStream *
+pier_layer_stream_new_unhashed (PierReadFunc source, gpointer source_data)
+{
+  PierLayerStream *stream = pier_layer_stream_new (source, source_data);
+
+  g_clear_pointer (&stream->blob_hasher, pier_hasher_free);
+  return stream;
+}
+
+PierLayerStream *
 pier_layer_stream_new_for_fd (int fd)
 {
   return pier_layer_stream_new (pier_read_fd, GINT_TO_POINTER (fd));
@@ -101,7 +110,8 @@ fill_input (PierLayerStream *stream, GError **error)
   stream->input_len = n;
   if (n == 0)
     stream->source_eof = TRUE;
-  pier_hasher_update (stream->blob_hasher, stream->input, n);
+  if (stream->blob_hasher != NULL)
+    pier_hasher_update (stream->blob_hasher, stream->input, n);
   stream->size += n;
   return TRUE;
 }
@@ -109,9 +119,13 @@ fill_input (PierLayerStream *stream, GError **error)
 static void
 finish_digests (PierLayerStream *stream)
 {
-  stream->digest = pier_hasher_finish (stream->blob_hasher);
-  stream->diff_id = stream->compressed ? pier_hasher_finish (stream->diff_hasher)
-                                       : g_strdup (stream->digest);
+  g_autofree char *blob_digest = stream->blob_hasher ? pier_hasher_finish (stream->blob_hasher) : NULL;
+
+  stream->digest = g_strdup (blob_digest);
+  /* Plain tar: the diff_id is the blob's digest, known only when the blob is hashed here. */
+  stream->diff_id = stream->compressed || blob_digest == NULL
+                        ? pier_hasher_finish (stream->diff_hasher)
+                        : g_strdup (blob_digest);
 }
 
 static gboolean
@@ -205,6 +219,8 @@ pier_layer_stream_read (gpointer user_data, void *buffer, gsize size, GError **e
       memcpy (buffer, stream->input + stream->input_pos, n);
       stream->input_pos += n;
       stream->uncompressed_size += n;
+      if (stream->blob_hasher == NULL)
+        pier_hasher_update (stream->diff_hasher, buffer, n);
     }
   return n;
 }

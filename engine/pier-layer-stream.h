@@ -13,6 +13,9 @@ typedef gssize (*PierReadFunc) (gpointer user_data, void *buffer, gsize size, GE
 typedef struct _PierLayerStream PierLayerStream;
 
 PierLayerStream *pier_layer_stream_new (PierReadFunc source, gpointer source_data);
+/* For a caller that hashes the blob itself (it is writing it): only the diff_id is computed
+ * and pier_layer_stream_get_digest() gives NULL. */
+PierLayerStream *pier_layer_stream_new_unhashed (PierReadFunc source, gpointer source_data);
 /* Reads from @fd, which stays the caller's. */
 PierLayerStream *pier_layer_stream_new_for_fd (int fd);
 void pier_layer_stream_free (PierLayerStream *stream);

@@ -137,7 +137,8 @@ pier_pending_blob_read (PierStore *store, PierReadFunc read, gpointer read_data,
     src.content = g_byte_array_new ();
   if (!fill_head (&src, error))
     goto fail;
-  stream = pier_layer_stream_new (source_read, &src);
+  /* The blob writer hashes what passes; the stream only needs the diff_id. */
+  stream = pier_layer_stream_new_unhashed (source_read, &src);
   if (looks_like_layer (&src))
     unpacked = unpack (store, pending, stream, cancellable);
   else

@@ -4,8 +4,12 @@
 #include "pier-registry-auth.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Past this much unread body a transfer pauses until the reader catches up. */
 #define MAX_BUFFERED (4 * 1024 * 1024)
@@ -90,6 +94,10 @@ struct _PierRegistryStream {
 
   GByteArray *buffer;
   gsize buffer_pos;
+  /* While a read waits: its own buffer, which the body fills directly, saving a copy. */
+  guint8 *direct;
+  gsize direct_size;
+  gsize direct_len;
   gboolean paused;
   guint64 received;  /* body bytes taken in, over every attempt */
   guint resumes;
@@ -125,6 +133,8 @@ pier_registry_options_free (PierRegistryOptions *options)
   g_free ((char *) options->auth_file);
   g_free ((char *) options->registries_conf);
   g_free ((char *) options->username);
+  if (options->password != NULL)
+    memset ((char *) options->password, 0, strlen (options->password));
   g_free ((char *) options->password);
   g_free ((char *) options->platform);
   g_free (options);
@@ -230,6 +240,48 @@ pier_registry_client_get_config (PierRegistryClient *client)
   return client->config;
 }
 
+/* Descriptors of this process that a child would inherit. */
+static GHashTable *
+inheritable_fds (void)
+{
+  GHashTable *fds = g_hash_table_new (g_direct_hash, g_direct_equal);
+  DIR *dir = opendir ("/proc/self/fd");
+  struct dirent *de;
+
+  while (dir != NULL && (de = readdir (dir)) != NULL)
+    {
+      int fd = atoi (de->d_name);
+      int flags;
+      if (de->d_name[0] == '.' || fd == dirfd (dir))
+        continue;
+      flags = fcntl (fd, F_GETFD);
+      if (flags >= 0 && !(flags & FD_CLOEXEC))
+        g_hash_table_add (fds, GINT_TO_POINTER (fd));
+    }
+  if (dir != NULL)
+    closedir (dir);
+  return fds;
+}
+
+static CURLM *
+new_multi (void)
+{
+  g_autoptr (GHashTable) before = inheritable_fds ();
+  g_autoptr (GHashTable) after = NULL;
+  CURLM *multi = curl_multi_init ();
+  GHashTableIter iter;
+  gpointer fd;
+
+  /* libcurl 7.88 gives each multi handle a wakeup socketpair without close-on-exec; a
+   * container's monitor started meanwhile must not inherit it. */
+  after = inheritable_fds ();
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, &fd, NULL))
+    if (!g_hash_table_contains (before, fd))
+      fcntl (GPOINTER_TO_INT (fd), F_SETFD, FD_CLOEXEC);
+  return multi;
+}
+
 static CURLM *
 acquire_multi (PierRegistryClient *client)
 {
@@ -237,7 +289,13 @@ acquire_multi (PierRegistryClient *client)
 
   if (client->idle_multis->len > 0)
     return g_ptr_array_steal_index (client->idle_multis, client->idle_multis->len - 1);
-  return curl_multi_init ();
+  return new_multi ();
+}
+
+static curl_socket_t
+open_socket (void *user_data, curlsocktype purpose, struct curl_sockaddr *address)
+{
+  return socket (address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 static void
@@ -426,14 +484,25 @@ on_write (char *data, size_t size, size_t nmemb, void *user_data)
                    s->expected_size, s->what);
       return 0;
     }
-  if (s->buffer_pos > 0 && s->buffer_pos == s->buffer->len)
-    {
-      g_byte_array_set_size (s->buffer, 0);
-      s->buffer_pos = 0;
-    }
-  g_byte_array_append (s->buffer, (const guint8 *) data, len);
   s->received += len;
-  return len;
+  if (s->direct != NULL && s->direct_len < s->direct_size)
+    {
+      gsize n = MIN (len, s->direct_size - s->direct_len);
+      memcpy (s->direct + s->direct_len, data, n);
+      s->direct_len += n;
+      data += n;
+      len -= n;
+    }
+  if (len > 0)
+    {
+      if (s->buffer_pos > 0)
+        {
+          g_byte_array_remove_range (s->buffer, 0, s->buffer_pos);
+          s->buffer_pos = 0;
+        }
+      g_byte_array_append (s->buffer, (const guint8 *) data, len);
+    }
+  return size * nmemb;
 }
 
 static size_t
@@ -492,6 +561,7 @@ start (PierRegistryStream *s, const char *authorization, guint64 range_from)
   curl_easy_setopt (e, CURLOPT_URL, s->url);
   curl_easy_setopt (e, CURLOPT_SHARE, s->client->share);
   curl_easy_setopt (e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
   curl_easy_setopt (e, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt (e, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt (e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -560,7 +630,8 @@ start (PierRegistryStream *s, const char *authorization, guint64 range_from)
 static gboolean
 satisfied (PierRegistryStream *s, WaitFor wait)
 {
-  return wait == WAIT_HEADERS ? s->headers_done : s->buffer->len > s->buffer_pos;
+  return wait == WAIT_HEADERS ? s->headers_done
+                              : s->direct_len > 0 || s->buffer->len > s->buffer_pos;
 }
 
 /* Runs the transfer until @wait is met or it ends; FALSE only for cancellation and libcurl's
@@ -1224,13 +1295,20 @@ pier_registry_stream_read (gpointer stream, void *buffer, gsize size, GError **e
             return -1;
           continue;
         }
+      s->direct = buffer;
+      s->direct_size = size;
+      s->direct_len = 0;
       if (!drive (s, WAIT_DATA, &local))
         {
+          s->direct = NULL;
           if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             s->error = g_error_copy (local);
           g_propagate_error (error, g_steal_pointer (&local));
           return -1;
         }
+      s->direct = NULL;
+      if (s->direct_len > 0)
+        return s->direct_len;
     }
 }
 

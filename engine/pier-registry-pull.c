@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #define MAX_DOCUMENT_SIZE (4 * 1024 * 1024)
 #define MAX_INDEX_DEPTH 4
@@ -632,6 +633,9 @@ fetch_layer (PierRegistryTransfers *t, guint blob, gpointer data, GCancellable *
           return FALSE;
         }
     }
+  /* Write the layer out now, while other layers still arrive, rather than all at once when
+   * the pull commits (which syncs before anything becomes visible). */
+  syncfs (pier_store_get_work_fd (pull->store, NULL));
   pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_DONE, NULL);
   return TRUE;
 }

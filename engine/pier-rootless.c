@@ -150,10 +150,12 @@ create_namespaces (pid_t *out_pid, GError **error)
   if (helper == 0)
     {
       /* Nothing of the caller's may stay open in a process that lives on: a lock held by a
-       * copied descriptor would never be released. */
+       * copied descriptor would never be released, a pipe never reach its end. */
       int r = fcntl (ready[1], F_DUPFD, 100), g = fcntl (go[0], F_DUPFD, 100);
+      int null = open ("/dev/null", O_RDWR);
 
-      if (r < 0 || g < 0 || syscall (SYS_close_range, 3, 99, 0) < 0 || dup2 (r, 3) < 0
+      if (r < 0 || g < 0 || null < 0 || dup2 (null, 0) < 0 || dup2 (null, 1) < 0
+          || dup2 (null, 2) < 0 || syscall (SYS_close_range, 3, 99, 0) < 0 || dup2 (r, 3) < 0
           || dup2 (g, 4) < 0 || syscall (SYS_close_range, 5, ~0U, 0) < 0)
         _exit (1);
       setsid ();

@@ -26,7 +26,8 @@ build_exec_plan (const PierSandboxRecord *record, const PierExecSpec *spec, int 
   g_autoptr (GPtrArray) procs = g_ptr_array_new_with_free_func (g_free);
   PierSetupOp *op;
 
-  pier_setup_plan_add (plan, PIER_SETUP_RESET_SIGNALS, NULL, NULL, 0, "resetting signals");
+  op = pier_setup_plan_add (plan, PIER_SETUP_RESET_SIGNALS, NULL, NULL, 0, "resetting signals");
+  op->value = TRUE; /* the caller may ignore signals (SIGPIPE, often) */
   for (char **dir = record->cgroup_dirs; dir && *dir; dir++)
     g_ptr_array_add (procs, g_build_filename (*dir, "cgroup.procs", NULL));
   if (procs->len > 0)

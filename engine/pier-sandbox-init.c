@@ -75,10 +75,18 @@ static gboolean
 write_etc_file (const PierSandboxSpec *spec, int etc_fd, const char *name, const char *data,
                 GError **error)
 {
-  if (!pier_sandbox_write_file_at (etc_fd, name, data, strlen (data), 0644, error))
-    return FALSE;
+  /* Rewritten in place: nothing reads them before the container is started on them. */
+  pier_autofd int fd = openat (etc_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+  if (fd < 0)
+    return pier_set_errno (error, errno, "creating %s", name);
+  if (!pier_fs_write_all (fd, data, strlen (data), error))
+    {
+      g_prefix_error (error, "%s: ", name);
+      return FALSE;
+    }
   /* Root in the container may edit them, as on any system. */
-  if (!spec->rootless && fchownat (etc_fd, name, spec->uid_base, spec->gid_base, 0) < 0)
+  if (!spec->rootless && fchown (fd, spec->uid_base, spec->gid_base) < 0)
     return pier_set_errno (error, errno, "giving %s to the container's root", name);
   return TRUE;
 }
@@ -244,6 +252,8 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir, 
     }
 
   /* The root and /usr come from the monitor, made with the host's privileges. */
+  /* The monitor ignores no signal (it was spawned with every disposition reset), it only
+   * blocks some: unblocking is all there is to reset. */
   pier_setup_plan_add (plan, PIER_SETUP_RESET_SIGNALS, NULL, NULL, 0, "resetting signals");
   overlay_slot = pier_setup_plan_add_slot (plan, -1);
   if (spec->bind_host_usr)

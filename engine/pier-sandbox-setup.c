@@ -917,7 +917,7 @@ run_op (PierSetupPlan *plan, const PierSetupOp *op)
         struct sigaction dfl = { .sa_handler = SIG_DFL };
         sigset_t none;
 
-        for (int sig = 1; sig < NSIG; sig++)
+        for (int sig = 1; op->value && sig < NSIG; sig++)
           if (sig != SIGKILL && sig != SIGSTOP)
             sigaction (sig, &dfl, NULL);
         sigemptyset (&none);

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
  * targets the image controls are also refused when they resolve into /proc or /sys. */
 
 typedef enum {
-  PIER_SETUP_RESET_SIGNALS,  /* empty signal mask, default dispositions */
+  PIER_SETUP_RESET_SIGNALS,  /* empty signal mask; with value, default dispositions too */
   PIER_SETUP_RECV_FDS,       /* wait for the parent's go, keeping the fds it carries */
   PIER_SETUP_UNSHARE,        /* unshare(flags) */
   PIER_SETUP_MAKE_PRIVATE,   /* / recursively private */

@@ -65,6 +65,28 @@ pier_shell_char_length (const char *p, const char *end)
   return g_utf8_skip[(guchar) *p];
 }
 
+char *
+pier_shell_trim_space (const char *s)
+{
+  const char *end = s + strlen (s);
+  gsize len;
+
+  while ((len = pier_shell_space_length (s, end)) > 0)
+    s += len;
+  while (end > s)
+    {
+      const char *prev = end - 1;
+
+      /* Back to the start of the last character (at most four bytes long). */
+      while (prev > s && ((guchar) *prev & 0xC0) == 0x80 && end - prev < 4)
+        prev--;
+      if (pier_shell_space_length (prev, end) != (gsize) (end - prev))
+        break;
+      end = prev;
+    }
+  return g_strndup (s, end - s);
+}
+
 static void
 words_add_raw (Words *w, const char *s, gsize len)
 {

@@ -45,4 +45,7 @@ gsize pier_shell_char_length (const char *p, const char *end);
  * unicode.IsSpace accepts, which BuildKit uses to trim and split. */
 gsize pier_shell_space_length (const char *p, const char *end);
 
+/* A copy of @s without its leading and trailing Unicode whitespace (Go's strings.TrimSpace). */
+char *pier_shell_trim_space (const char *s);
+
 G_END_DECLS

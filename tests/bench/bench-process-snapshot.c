@@ -1,1 +1,284 @@
-int main (void) { return 0; }
+/* Benchmark of the process scanner against procps, on a host with many sleeping processes.
+ * Driven by bench-processes.sh, which starts the sleepers with --hold and always kills them.
+ *
+ *   bench-process-snapshot --hold N PIDFILE   fork N children that pause(); their PIDs go to
+ *                                             PIDFILE; SIGTERM kills and reaps them
+ *   bench-process-snapshot --measure ROUNDS   one full snapshot (cold scanner, warm scanner,
+ *                                             warm without held descriptors) against
+ *                                             `ps -e -o pid,sid,user,comm` and a bare loop
+ *                                             reading /proc/PID/stat; medians
+ *   bench-process-snapshot --refresh SECONDS  CPU of a 1 Hz refresh, as % of one core */
+#include "pier-process-snapshot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static gint64
+now_us (void)
+{
+  return g_get_monotonic_time ();
+}
+
+/* ---- --hold ------------------------------------------------------------------------------ */
+
+static GArray *held;
+
+static void
+on_term (int sig)
+{
+  /* async-signal-safe: kill and reap by PID */
+  for (guint i = 0; i < held->len; i++)
+    kill (g_array_index (held, pid_t, i), SIGKILL);
+  for (guint i = 0; i < held->len; i++)
+    waitpid (g_array_index (held, pid_t, i), NULL, 0);
+  _exit (0);
+}
+
+static int
+hold (int n, const char *pidfile)
+{
+  pid_t parent = getpid ();
+  FILE *out = fopen (pidfile, "we");
+
+  if (out == NULL)
+    {
+      perror (pidfile);
+      return 1;
+    }
+  held = g_array_sized_new (FALSE, FALSE, sizeof (pid_t), n);
+  signal (SIGTERM, on_term);
+  signal (SIGINT, on_term);
+  for (int i = 0; i < n; i++)
+    {
+      pid_t pid = fork ();
+      if (pid == 0)
+        {
+          /* never outlive the holder, even if it is killed outright */
+          prctl (PR_SET_PDEATHSIG, SIGKILL);
+          if (getppid () != parent)
+            _exit (0);
+          for (;;)
+            pause ();
+        }
+      if (pid < 0)
+        {
+          fprintf (stderr, "fork %d: %s\n", i, g_strerror (errno));
+          on_term (0);
+        }
+      g_array_append_val (held, pid);
+      fprintf (out, "%d\n", pid);
+    }
+  fclose (out);
+  for (;;)
+    pause ();
+}
+
+/* ---- --measure ---------------------------------------------------------------------------- */
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+median (GArray *values)
+{
+  g_array_sort (values, compare_double);
+  return g_array_index (values, double, values->len / 2);
+}
+
+static double
+time_ps (void)
+{
+  gint64 start = now_us ();
+  pid_t pid = fork ();
+  int status;
+
+  if (pid == 0)
+    {
+      int devnull = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+      dup2 (devnull, 1);
+      execlp ("ps", "ps", "-e", "-o", "pid,sid,user,comm", (char *) NULL);
+      _exit (127);
+    }
+  waitpid (pid, &status, 0);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    g_error ("ps failed");
+  return (double) (now_us () - start);
+}
+
+static double
+time_snapshot (PierProcessScanner *scanner, guint *n)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 start = now_us ();
+  g_autoptr (PierProcessSnapshot) snap = pier_process_scanner_snapshot (scanner, NULL, &error);
+  double elapsed = (double) (now_us () - start);
+
+  if (snap == NULL)
+    g_error ("snapshot: %s", error->message);
+  *n = pier_process_snapshot_get_n_processes (snap);
+  return elapsed;
+}
+
+static double
+time_cold (guint *n)
+{
+  gint64 start = now_us ();
+  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
+
+  time_snapshot (scanner, n);
+  return (double) (now_us () - start); /* creation included, freeing not */
+}
+
+/* The floor: open, read and close /proc/PID/stat for every PID, nothing else. */
+static double
+time_bare_loop (void)
+{
+  gint64 start = now_us ();
+  int procfd = open ("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = fdopendir (dup (procfd));
+  struct dirent *de;
+  char path[64], buf[4096];
+
+  while ((de = readdir (dir)) != NULL)
+    {
+      int fd;
+      if (de->d_name[0] < '1' || de->d_name[0] > '9')
+        continue;
+      g_snprintf (path, sizeof path, "%s/stat", de->d_name);
+      fd = openat (procfd, path, O_RDONLY | O_CLOEXEC);
+      if (fd >= 0)
+        {
+          if (read (fd, buf, sizeof buf) < 0)
+            g_error ("reading %s", path);
+          close (fd);
+        }
+    }
+  closedir (dir);
+  close (procfd);
+  return (double) (now_us () - start);
+}
+
+static int
+measure (int rounds)
+{
+  g_autoptr (PierProcessScanner) warm = pier_process_scanner_new ();
+  g_autoptr (PierProcessScanner) warm_no_fds = pier_process_scanner_new ();
+  g_autoptr (GArray) ps = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) cold = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) hot = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) hot_no_fds = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) bare = g_array_new (FALSE, FALSE, sizeof (double));
+  guint n = 0, n2;
+  double m_ps, m_cold, m_hot, m_hot_no_fds, m_bare;
+
+  pier_process_scanner_set_max_open_files (warm_no_fds, 0);
+  time_snapshot (warm, &n2);
+  time_snapshot (warm_no_fds, &n2);
+  for (int r = 0; r < rounds; r++)
+    {
+      double v;
+      v = time_ps ();
+      g_array_append_val (ps, v);
+      v = time_cold (&n);
+      g_array_append_val (cold, v);
+      g_usleep (200000); /* a refresh is never back to back */
+      v = time_snapshot (warm, &n2);
+      g_array_append_val (hot, v);
+      v = time_snapshot (warm_no_fds, &n2);
+      g_array_append_val (hot_no_fds, v);
+      v = time_bare_loop ();
+      g_array_append_val (bare, v);
+    }
+  m_ps = median (ps);
+  m_cold = median (cold);
+  m_hot = median (hot);
+  m_hot_no_fds = median (hot_no_fds);
+  m_bare = median (bare);
+  printf ("processes: %u, rounds: %d, descriptors held by the warm scanner: %u\n", n, rounds,
+          pier_process_scanner_get_n_open_files (warm));
+  printf ("  ps -e -o pid,sid,user,comm   %8.1f ms  %6.1f us/process\n", m_ps / 1000, m_ps / n);
+  printf ("  bare /proc/PID/stat loop     %8.1f ms  %6.1f us/process  %.2fx ps\n", m_bare / 1000,
+          m_bare / n, m_bare / m_ps);
+  printf ("  pier snapshot, cold scanner  %8.1f ms  %6.1f us/process  %.2fx ps\n", m_cold / 1000,
+          m_cold / n, m_cold / m_ps);
+  printf ("  pier snapshot, warm          %8.1f ms  %6.1f us/process  %.2fx ps\n", m_hot / 1000,
+          m_hot / n, m_hot / m_ps);
+  printf ("  pier warm, no held stat fds  %8.1f ms  %6.1f us/process  %.2fx ps\n",
+          m_hot_no_fds / 1000, m_hot_no_fds / n, m_hot_no_fds / m_ps);
+  return 0;
+}
+
+/* ---- --refresh ---------------------------------------------------------------------------- */
+
+static gint64
+cpu_us (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (gint64) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * G_USEC_PER_SEC + ru.ru_utime.tv_usec
+         + ru.ru_stime.tv_usec;
+}
+
+static int
+refresh (int seconds)
+{
+  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
+  struct timespec next;
+  gint64 cpu0, wall0, cpu1, wall1;
+  guint n = 0;
+
+  time_snapshot (scanner, &n); /* the view opens: one cold snapshot, not counted */
+  clock_gettime (CLOCK_MONOTONIC, &next);
+  cpu0 = cpu_us ();
+  wall0 = now_us ();
+  for (int i = 0; i < seconds; i++)
+    {
+      next.tv_sec++;
+      while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+        ;
+      time_snapshot (scanner, &n);
+    }
+  cpu1 = cpu_us ();
+  wall1 = now_us ();
+  printf ("1 Hz refresh of %u processes for %d s: %.2f%% of one core (%.1f ms CPU per "
+          "refresh)\n",
+          n, seconds, 100.0 * (double) (cpu1 - cpu0) / (double) (wall1 - wall0),
+          (double) (cpu1 - cpu0) / seconds / 1000.0);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct rlimit rl;
+
+  /* what the app does at start, so the scanner may hold a descriptor per process */
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)
+    {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &rl);
+    }
+  if (argc == 4 && strcmp (argv[1], "--hold") == 0)
+    return hold (atoi (argv[2]), argv[3]);
+  if (argc == 3 && strcmp (argv[1], "--measure") == 0)
+    return measure (atoi (argv[2]));
+  if (argc == 3 && strcmp (argv[1], "--refresh") == 0)
+    return refresh (atoi (argv[2]));
+  fprintf (stderr, "usage: %s --hold N PIDFILE | --measure ROUNDS | --refresh SECONDS\n", argv[0]);
+  return 2;
+}

@@ -2,14 +2,17 @@
  * running /bin/true in a busybox rootfs through the engine's API, and prints the median,
  * fastest and slowest of: start (pier_sandbox_start() returning: the command exec'd), exit
  * (the exit recorded, as `run` sees it) and gone (the monitor finished its teardown). Each
- * round has a fresh sandbox layer; everything lives in a temporary folder removed after.
- * PIER_MONITOR_PATH defaults to app/pier-monitor beside this build's tests/bench. */
+ * round has a fresh sandbox layer. The rootfs has the directories every image has (/proc,
+ * /etc...), layers live in $TMPDIR (like the store) and runtime state on /dev/shm (tmpfs, like
+ * /run/pier on a usual host); both are removed after. PIER_MONITOR_PATH defaults to
+ * app/pier-monitor beside this build's tests/bench. */
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +45,21 @@ make_busybox_layer (const char *dir, GError **error)
   g_autofree char *data = NULL;
   gsize len;
   const char *const applets[] = { "sh", "true", NULL };
+  const char *const dirs[] = { "proc", "sys", "dev", "tmp", "run", "etc", NULL };
+  const char *const files[] = { "etc/hostname", "etc/hosts", "etc/resolv.conf", NULL };
 
+  for (int i = 0; dirs[i]; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, dirs[i], NULL);
+      if (!pier_fs_mkdir_p (path, 0755, error))
+        return FALSE;
+    }
+  for (int i = 0; files[i]; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i], NULL);
+      if (!g_file_set_contents (path, "", 0, error))
+        return FALSE;
+    }
   if (!pier_fs_mkdir_p (bin, 0755, error)
       || !g_file_get_contents ("/bin/busybox", &data, &len, error)
       || !g_file_set_contents_full (target, data, len, G_FILE_SET_CONTENTS_NONE, 0755, error))
@@ -61,6 +78,7 @@ main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *base = NULL;
+  g_autofree char *run = NULL;
   g_autofree double *start = NULL, *exited = NULL, *gone = NULL;
   g_autoptr (PierSandboxSpec) spec = pier_sandbox_spec_new ();
   int rounds = argc > 1 ? atoi (argv[1]) : 20;
@@ -79,15 +97,18 @@ main (int argc, char **argv)
       g_setenv ("PIER_MONITOR_PATH", monitor, TRUE);
     }
   base = g_dir_make_tmp ("pier-bench-sandbox-XXXXXX", &error);
-  if (base == NULL || !make_busybox_layer (g_build_filename (base, "lower", NULL), &error))
+  run = g_strdup (g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm/pier-bench-XXXXXX"
+                                                               : "/tmp/pier-bench-run-XXXXXX");
+  if (base == NULL || g_mkdtemp (run) == NULL
+      || !make_busybox_layer (g_build_filename (base, "lower", NULL), &error))
     {
       fprintf (stderr, "%s\n", error->message);
       return 1;
     }
   spec->id = g_strdup ("be4c4b0000000000000000000000000000000000000000000000000000000001");
-  spec->state_dir = g_build_filename (base, "state", NULL);
+  spec->state_dir = g_build_filename (run, "state", NULL);
   spec->log_path = g_build_filename (base, "log", NULL);
-  spec->runroot = g_build_filename (base, "run", NULL);
+  spec->runroot = g_strdup (run);
   spec->lower_dirs = g_new0 (char *, 2);
   spec->lower_dirs[0] = g_build_filename (base, "lower", NULL);
   spec->argv = g_strsplit ("/bin/true", " ", -1);
@@ -136,6 +157,7 @@ main (int argc, char **argv)
       pier_fs_rm_rf_at (AT_FDCWD, layer, NULL);
     }
   pier_fs_rm_rf_at (AT_FDCWD, base, NULL);
+  pier_fs_rm_rf_at (AT_FDCWD, run, NULL);
   if (error != NULL)
     {
       fprintf (stderr, "%s\n", error->message);

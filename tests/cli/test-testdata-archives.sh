@@ -19,6 +19,6 @@ pass "go-containerregistry archives and layout"
 require_testdata regclient/testdata/layer-wh.tar test-testdata-archives-regclient || exit 0
 id=$(pierctl import "$TESTDATA/regclient/testdata/layer-wh.tar" whiteouts:1)
 layer=$(pierctl inspect whiteouts:1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["GraphDriver"]["Data"]["LowerDir"])')
-tar tf "$TESTDATA/regclient/testdata/layer-wh.tar" | grep -q '\.wh\.' || fail "layer-wh.tar has no whiteouts?"
+[ -n "$(tar tf "$TESTDATA/regclient/testdata/layer-wh.tar" | grep '\.wh\.')" ] || fail "layer-wh.tar has no whiteouts?"
 [ -n "$(find "$layer" -type c)" ] || fail "the whiteouts did not become overlay whiteouts in $layer"
 pass "regclient's whiteout layer imports ($id)"

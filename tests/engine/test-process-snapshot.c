@@ -835,7 +835,6 @@ test_process_snapshot_churn (void **state)
       g_usleep (10000);
     }
   assert_true (seen_in_container > 40 * 3);
-  print_message ("seen %u rows of the exec loop\n", seen_execs);
   assert_true (seen_execs > 0);
   assert_int_equal (pier_process_scanner_get_n_open_files (no_fds), 0);
   assert_true (pier_process_scanner_get_n_open_files (scanner) > 0);
@@ -968,6 +967,96 @@ test_process_snapshot_pid_reuse (void **state)
   pid_reuse (f, scanner);
   pier_process_scanner_set_max_open_files (no_fds, 0);
   pid_reuse (f, no_fds);
+}
+
+static gboolean
+kernel_says (int pid, const char *comm, int sid, guint32 uid)
+{
+  KernelView k = kernel_view (pid);
+  return k.ok && g_str_equal (k.comm, comm) && k.sid == sid && k.uid == uid;
+}
+
+/* A process the scanner has known for a while (past the young-process window, when only stat
+ * is read) calls setsid, then setuid, then exec: each change must reach its row. */
+static void
+test_process_snapshot_old_process_changes (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
+  g_autoptr (PierProcessSnapshot) snap = NULL;
+  g_autoptr (GError) error = NULL;
+  const PierProcess *p;
+  KernelView k;
+  int control[2];
+  pid_t child;
+  int sid;
+  guint n;
+
+  g_assert_no_errno (pipe2 (control, O_CLOEXEC));
+  child = fork ();
+  if (child == 0)
+    {
+      char c;
+      while (read (control[0], &c, 1) == 1)
+        {
+          if (c == 's')
+            setsid ();
+          else if (c == 'u' && (setresgid (1000, 1000, 1000) < 0 || setresuid (1000, 1000, 1000) < 0))
+            _exit (1);
+          else if (c == 'e')
+            execl ("/bin/sleep", "sleep", "1006", (char *) NULL);
+        }
+      _exit (0);
+    }
+  g_array_append_val (f->children, child);
+  close (control[0]);
+  k = kernel_view (child);
+  sid = k.sid;
+
+  g_usleep (6 * G_USEC_PER_SEC);
+  snap = pier_process_scanner_snapshot (scanner, NULL, &error);
+  pier_assert_no_error (error);
+  p = pier_process_snapshot_find (snap, child);
+  assert_non_null (p);
+  assert_int_equal (p->host_sid, sid);
+  assert_int_not_equal (p->host_sid, child);
+  g_clear_pointer (&snap, pier_process_snapshot_unref);
+
+  g_assert_no_errno (write (control[1], "s", 1));
+  while (!kernel_says (child, k.comm, child, 0))
+    g_usleep (1000);
+  snap = pier_process_scanner_snapshot (scanner, NULL, &error);
+  p = pier_process_snapshot_find (snap, child);
+  assert_int_equal (p->host_sid, child);
+  assert_int_equal (p->container_sid, child);
+  assert_int_equal (p->container_pgid, child);
+  g_clear_pointer (&snap, pier_process_snapshot_unref);
+
+  /* a setuid without exec shows nowhere in stat: status is re-read in a slow rotation */
+  g_assert_no_errno (write (control[1], "u", 1));
+  while (!kernel_says (child, k.comm, child, 1000))
+    g_usleep (1000);
+  for (n = 1; n <= 8; n++)
+    {
+      g_clear_pointer (&snap, pier_process_snapshot_unref);
+      snap = pier_process_scanner_snapshot (scanner, NULL, &error);
+      p = pier_process_snapshot_find (snap, child);
+      if (p->host_uid == 1000)
+        break;
+    }
+  print_message ("the uid change showed in snapshot %u after it\n", n);
+  assert_int_equal (p->host_uid, 1000);
+  assert_int_equal (p->uid, 1000);
+
+  g_assert_no_errno (write (control[1], "e", 1));
+  while (!kernel_says (child, "sleep", child, 1000))
+    g_usleep (1000);
+  g_clear_pointer (&snap, pier_process_snapshot_unref);
+  snap = pier_process_scanner_snapshot (scanner, NULL, &error);
+  p = pier_process_snapshot_find (snap, child);
+  assert_string_equal (p->comm, "sleep");
+  assert_string_equal (p->cmdline, "sleep 1006");
+  close (control[1]);
 }
 
 /* ---- 5. which layer an executable comes from ------------------------------------------------ */
@@ -1290,6 +1379,7 @@ main (int argc, char **argv)
     cmocka_unit_test_setup_teardown (test_process_snapshot_churn, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_namespace_vanishes, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_pid_reuse, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_process_snapshot_old_process_changes, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_read_exe, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_cpu_percent, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_tty_and_zombie, setup, teardown),

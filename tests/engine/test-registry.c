@@ -12,6 +12,7 @@
 #include "pier-registry-client.h"
 #include "pier-registry-config.h"
 #include "pier-registry-pull.h"
+#include "pier-registry-push.h"
 #include "pier-tar-writer.h"
 
 #include <arpa/inet.h>
@@ -63,6 +64,37 @@ route_free (Route *route)
   g_free (route->content_type);
   g_bytes_unref (route->body);
   g_free (route);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Route, route_free)
+
+static void
+fake_route (Fake *fake, const char *path, const char *content_type, GBytes *body)
+{
+  Route *route = g_new0 (Route, 1);
+
+  route->content_type = g_strdup (content_type);
+  route->body = g_bytes_ref (body);
+  g_mutex_lock (&fake->lock);
+  g_hash_table_replace (fake->routes, g_strdup (path), route);
+  g_mutex_unlock (&fake->lock);
+}
+
+/* A copy: uploads replace routes while other connections read them. */
+static Route *
+fake_lookup (Fake *fake, const char *path)
+{
+  Route *found, *copy = NULL;
+
+  g_mutex_lock (&fake->lock);
+  found = g_hash_table_lookup (fake->routes, path);
+  if (found != NULL)
+    {
+      copy = g_new0 (Route, 1);
+      copy->content_type = g_strdup (found->content_type);
+      copy->body = g_bytes_ref (found->body);
+    }
+  g_mutex_unlock (&fake->lock);
+  return copy;
 }
 
 static void
@@ -195,6 +227,50 @@ serve_token (Fake *fake, int fd, GHashTable *headers)
     respond_json (fd, 401, NULL, "{\"details\":\"incorrect username or password\"}");
 }
 
+/* Uploads (POST, then one PUT with the whole blob) and manifests, as a registry takes them. */
+static void
+receive (Fake *fake, int fd, const char *method, const char *path, GHashTable *headers,
+         GByteArray *body)
+{
+  g_autofree char *digest = pier_digest_data (body->data, body->len);
+  g_autoptr (GBytes) bytes = g_bytes_new (body->data, body->len);
+  g_autofree char *target = NULL;
+  g_autofree char *extra = NULL;
+
+  if (strcmp (method, "POST") == 0 && g_str_has_suffix (path, "/blobs/uploads/"))
+    {
+      g_autofree char *repo = g_strndup (path + strlen ("/v2/"),
+                                         strlen (path) - strlen ("/v2/") - strlen ("/blobs/uploads/"));
+      /* Relative, as the distribution server gives it: the client resolves it. */
+      extra = g_strdup_printf ("Location: /upload/%s?_state=x\r\n", repo);
+      respond (fd, 202, extra, NULL, NULL, 0, 0);
+      return;
+    }
+  if (g_str_has_prefix (path, "/upload/") && strstr (path, "&digest=") != NULL)
+    {
+      const char *given = strstr (path, "&digest=") + strlen ("&digest=");
+      g_autofree char *repo = g_strndup (path + strlen ("/upload/"), strcspn (path + strlen ("/upload/"), "?"));
+      g_autofree char *unescaped = g_uri_unescape_string (given, NULL);
+      if (strcmp (unescaped, digest) != 0)
+        {
+          respond_json (fd, 400, NULL, "{\"errors\":[{\"code\":\"DIGEST_INVALID\"}]}");
+          return;
+        }
+      target = g_strdup_printf ("/v2/%s/blobs/%s", repo, digest);
+      fake_route (fake, target, "application/octet-stream", bytes);
+      respond (fd, 201, NULL, NULL, NULL, 0, 0);
+      return;
+    }
+  if (strcmp (method, "PUT") == 0 && strstr (path, "/manifests/") != NULL)
+    {
+      fake_route (fake, path, g_hash_table_lookup (headers, "content-type"), bytes);
+      extra = g_strdup_printf ("Docker-Content-Digest: %s\r\n", digest);
+      respond (fd, 201, extra, NULL, NULL, 0, 0);
+      return;
+    }
+  respond_json (fd, 400, NULL, "{\"errors\":[{\"code\":\"UNSUPPORTED\"}]}");
+}
+
 typedef struct {
   Fake *fake;
   int fd;
@@ -209,8 +285,10 @@ serve_connection (gpointer data)
   g_autoptr (GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_auto (GStrv) lines = NULL;
   g_auto (GStrv) first = NULL;
+  g_autoptr (GByteArray) body = NULL;
+  g_autoptr (Route) route = NULL;
   char buf[4096];
-  Route *route;
+  char *end;
 
   while (strstr (request->str, "\r\n\r\n") == NULL)
     {
@@ -220,7 +298,10 @@ serve_connection (gpointer data)
         goto out;
       g_string_append_len (request, buf, n);
     }
-  *strstr (request->str, "\r\n\r\n") = '\0';
+  end = strstr (request->str, "\r\n\r\n");
+  body = g_byte_array_new ();
+  g_byte_array_append (body, (guint8 *) end + 4, request->len - (end + 4 - request->str));
+  *end = '\0';
   lines = g_strsplit (request->str, "\r\n", -1);
   first = g_strsplit (lines[0], " ", 3);
   for (char **l = lines + 1; *l; l++)
@@ -229,6 +310,17 @@ serve_connection (gpointer data)
       if (colon != NULL)
         g_hash_table_replace (headers, g_ascii_strdown (*l, colon - *l),
                               g_strdup (g_strstrip (colon + 1)));
+    }
+  if (g_hash_table_contains (headers, "content-length"))
+    {
+      gsize want = g_ascii_strtoull (g_hash_table_lookup (headers, "content-length"), NULL, 10);
+      while (body->len < want)
+        {
+          ssize_t n = recv (c->fd, buf, sizeof buf, 0);
+          if (n <= 0)
+            goto out;
+          g_byte_array_append (body, (guint8 *) buf, n);
+        }
     }
   g_mutex_lock (&fake->lock);
   g_ptr_array_add (fake->requests, g_strdup_printf ("%s %s", first[0], first[1]));
@@ -239,7 +331,14 @@ serve_connection (gpointer data)
     ;
   else if (strcmp (first[1], "/v2/") == 0)
     respond_json (c->fd, 200, NULL, "{}");
-  else if ((route = g_hash_table_lookup (fake->routes, first[1])) == NULL)
+  else if (strcmp (first[0], "POST") == 0 || strcmp (first[0], "PUT") == 0)
+    receive (fake, c->fd, first[0], first[1], headers, body);
+  else if (strcmp (first[0], "HEAD") == 0)
+    {
+      route = fake_lookup (fake, first[1]);
+      respond (c->fd, route ? 200 : 404, NULL, NULL, NULL, 0, route ? g_bytes_get_size (route->body) : 0);
+    }
+  else if ((route = fake_lookup (fake, first[1])) == NULL)
     respond_json (c->fd, 404, NULL, strstr (first[1], "/manifests/")
                                          ? "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}"
                                          : "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}");
@@ -248,10 +347,10 @@ serve_connection (gpointer data)
   else
     {
       gsize len;
-      const void *body = g_bytes_get_data (route->body, &len);
-      g_autofree char *digest = pier_digest_data (body, len);
+      const void *document = g_bytes_get_data (route->body, &len);
+      g_autofree char *digest = pier_digest_data (document, len);
       g_autofree char *extra = g_strdup_printf ("Docker-Content-Digest: %s\r\n", digest);
-      respond (c->fd, 200, extra, route->content_type, body, len, len);
+      respond (c->fd, 200, extra, route->content_type, document, len, len);
     }
 out:
   close (c->fd);
@@ -333,15 +432,6 @@ fake_stop (Fake *fake)
   g_free (fake);
 }
 
-static void
-fake_route (Fake *fake, const char *path, const char *content_type, GBytes *body)
-{
-  Route *route = g_new0 (Route, 1);
-
-  route->content_type = g_strdup (content_type);
-  route->body = g_bytes_ref (body);
-  g_hash_table_replace (fake->routes, g_strdup (path), route);
-}
 
 static guint
 fake_count_requests (Fake *fake, const char *prefix)
@@ -1053,6 +1143,7 @@ typedef struct {
   gboolean notified;
   gboolean notified_before_result;
   PierRegistryPullResult *result;
+  PierRegistryPushResult *push_result;
   GError *error;
 } AsyncState;
 
@@ -1160,6 +1251,58 @@ test_registry_pull_chooses_platform (void **state)
   assert_non_null (strstr (error->message, "(it has linux/amd64, linux/arm64)"));
 }
 
+static void
+on_pushed (GObject *source, GAsyncResult *res, gpointer data)
+{
+  AsyncState *s = data;
+
+  s->push_result = pier_registry_push_finish (PIER_STORE (source), res, &s->error);
+  g_main_loop_quit (s->loop);
+}
+
+static void
+test_registry_push_async_uploads (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (PierImage) image = pier_store_find_image (f->store, "busybox", &error);
+  g_autofree char *dest = image_ref (f, "pushed/busybox:1");
+  g_autoptr (GBytes) manifest = NULL;
+  g_autoptr (PierRegistryPushResult) again = NULL;
+  AsyncState s = { loop, g_thread_self () };
+  Route *route;
+
+  pier_assert_no_error (error);
+  pier_registry_push_async (f->store, "busybox", dest, &f->options, on_progress, &s, on_progress_done,
+                            NULL, on_pushed, &s);
+  g_main_loop_run (loop);
+  pier_assert_no_error (s.error);
+  assert_string_equal (s.push_result->digest, image->manifest_digest);
+  assert_int_equal (s.push_result->blobs_pushed, 1 + image->manifest->layers->len);
+  assert_int_equal (s.reports_elsewhere, 0);
+  assert_true (s.notified);
+  /* The manifest went byte for byte, so the registry names the image by the same digest. */
+  manifest = pier_blob_store_read (pier_store_get_blobs (f->store), image->manifest_digest, 1 << 20, &error);
+  route = g_hash_table_lookup (f->fake->routes, "/v2/pushed/busybox/manifests/1");
+  assert_non_null (route);
+  assert_true (g_bytes_equal (route->body, manifest));
+  for (guint i = 0; i < image->manifest->layers->len; i++)
+    {
+      const char *digest = ((PierDescriptor *) image->manifest->layers->pdata[i])->digest;
+      g_autofree char *path = g_strdup_printf ("/v2/pushed/busybox/blobs/%s", digest);
+      g_autoptr (GBytes) blob = pier_blob_store_read (pier_store_get_blobs (f->store), digest, 1 << 30, &error);
+      route = g_hash_table_lookup (f->fake->routes, path);
+      assert_non_null (route);
+      assert_true (g_bytes_equal (route->body, blob));
+    }
+  again = pier_registry_push (f->store, "busybox", dest, &f->options, NULL, NULL, NULL, &error);
+  pier_assert_no_error (error);
+  assert_int_equal (again->blobs_existing, 1 + image->manifest->layers->len);
+  assert_int_equal (again->blobs_pushed, 0);
+  pier_registry_push_result_free (s.push_result);
+}
+
 int
 main (void)
 {
@@ -1182,6 +1325,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_registry_pull_cancels, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_async_reports_progress, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_chooses_platform, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_registry_push_async_uploads, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

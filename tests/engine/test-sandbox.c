@@ -520,6 +520,7 @@ static gboolean
 cgroup_exists (const char *id)
 {
   g_autoptr (GPtrArray) mounts = pier_cgroup_read_mounts (NULL);
+  g_autofree char *self = pier_cgroup_read_self ();
 
   for (guint i = 0; mounts && i < mounts->len; i++)
     {
@@ -529,7 +530,7 @@ cgroup_exists (const char *id)
 
       for (gsize j = 0; m->is_v2 ? j == 0 : controllers[j] != NULL; j++)
         {
-          g_autofree char *own = pier_cgroup_own_path (controllers[j]);
+          g_autofree char *own = pier_cgroup_own_path (self, controllers[j]);
           g_autofree char *own_dir = own ? pier_cgroup_own_dir (m, own) : NULL;
           g_autofree char *dir = own_dir ? pier_cgroup_container_dir (own_dir, id) : NULL;
           g_autofree char *at_root = pier_cgroup_container_dir (m->mount_point, id);
