@@ -8,6 +8,7 @@
 
 static const PierCliVerb *const verb_tables[] = {
   pier_cli_container_verbs,
+  pier_cli_process_verbs,
   pier_cli_image_verbs,
   pier_cli_archive_verbs,
   pier_cli_registry_verbs,

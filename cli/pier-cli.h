@@ -42,6 +42,10 @@ gboolean pier_cli_expect_args (PierCli *cli, int argc, int min, int max, const c
 
 /* The verbs, one table per file. */
 extern const PierCliVerb pier_cli_container_verbs[];
+extern const PierCliVerb pier_cli_process_verbs[];
+
+/* `ps --processes`: every host process with the container it belongs to. */
+int pier_cli_ps_processes (PierCli *cli, const char *format, GError **error);
 extern const PierCliVerb pier_cli_image_verbs[];
 extern const PierCliVerb pier_cli_archive_verbs[];
 extern const PierCliVerb pier_cli_registry_verbs[];

@@ -3,6 +3,7 @@
 #include "pier-cli-format.h"
 
 #include "pier-container-inspect.h"
+#include "pier-container-processes.h"
 #include "pier-container-user.h"
 #include "pier-container.h"
 #include "pier-digest.h"
@@ -444,10 +445,11 @@ command_text (const PierContainer *c)
 static int
 ps_run (PierCli *cli, int argc, char **argv, GError **error)
 {
-  gboolean all = FALSE, quiet = FALSE;
+  gboolean all = FALSE, quiet = FALSE, processes = FALSE;
   g_autofree char *format = NULL;
   const GOptionEntry entries[] = {
     { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Show all containers, not only running ones", NULL },
+    { "processes", 0, 0, G_OPTION_ARG_NONE, &processes, "Every host process with the container it belongs to", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only show ids", NULL },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
     { NULL }
@@ -465,6 +467,8 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "unsupported --format “%s”: use json or table", format);
       return 1;
     }
+  if (processes)
+    return pier_cli_ps_processes (cli, format, error);
   if ((store = pier_cli_get_store (cli, error)) == NULL ||
       (list = pier_store_list_containers (store, error)) == NULL)
     return 1;
@@ -619,6 +623,7 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
       pier_autofd int null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
       if (!pier_sandbox_exec_spawn (state_dir, &spec, null_fd, null_fd, null_fd, &pid, &master, error))
         return exit_code_for_start_error (*error);
+      pier_container_record_session (store, c, pid, PIER_SESSION_EXEC, NULL);
       if (master >= 0)
         close (master);
       return 0;

@@ -27,6 +27,13 @@ struct _PierCgroup {
 extern const PierCgroupBackend pier_cgroup_v1_backend;
 extern const PierCgroupBackend pier_cgroup_v2_backend;
 
+/* pier_cgroup_create() with the backend chosen by the caller rather than probed (tests: a
+ * hybrid host's v2 tree exercises the v2 backend). */
+PierCgroup *pier_cgroup_create_with_backend (const PierCgroupBackend *backend,
+                                             const char *container_id, gboolean rootless,
+                                             const PierCgroupLimits *limits, GPtrArray *warnings,
+                                             GError **error);
+
 /* One line of /proc/self/mountinfo of a cgroup filesystem. */
 typedef struct {
   char *mount_point;

@@ -35,7 +35,8 @@ unescape_mountinfo (const char *field)
       if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0'
           && p[3] <= '7')
         {
-          g_string_append_c (out, (char) (((p[1] - '0') << 6) | ((p[2] - '0') << 3) | (p[3] - '0')));
+          g_string_append_c (out,
+                             (char) (((p[1] - '0') << 6) | ((p[2] - '0') << 3) | (p[3] - '0')));
           p += 3;
         }
       else
@@ -49,7 +50,8 @@ pier_cgroup_read_mounts (GError **error)
 {
   g_autofree char *data = NULL;
   g_auto (GStrv) lines = NULL;
-  g_autoptr (GPtrArray) mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) cgroup_mount_free);
+  g_autoptr (GPtrArray) mounts =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) cgroup_mount_free);
 
   if (!pier_fs_read_all_at (AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &data, NULL, error))
     return NULL;
@@ -233,7 +235,16 @@ PierCgroup *
 pier_cgroup_create (const char *container_id, gboolean rootless, const PierCgroupLimits *limits,
                     GPtrArray *warnings, GError **error)
 {
-  g_autoptr (PierCgroup) cgroup = cgroup_new (probe_backend ());
+  return pier_cgroup_create_with_backend (probe_backend (), container_id, rootless, limits,
+                                          warnings, error);
+}
+
+PierCgroup *
+pier_cgroup_create_with_backend (const PierCgroupBackend *backend, const char *container_id,
+                                 gboolean rootless, const PierCgroupLimits *limits,
+                                 GPtrArray *warnings, GError **error)
+{
+  g_autoptr (PierCgroup) cgroup = cgroup_new (backend);
 
   if (!cgroup->backend->create (cgroup, container_id, rootless, limits, warnings, error))
     {

@@ -181,6 +181,12 @@ clamped (Packer *p, time_t mtime)
   return mtime;
 }
 
+static guint32
+shifted (Packer *p, guint32 id)
+{
+  return id >= p->options.id_shift ? id - p->options.id_shift : id;
+}
+
 /* Starts an entry for @path: only what the layer needs, so that the same tree always packs to
  * the same bytes (no names of owners, no access or change times, whole seconds). */
 static void
@@ -280,7 +286,8 @@ pack_one (Packer *p, int dirfd, const char *name, const char *dir_path, GError *
       return FALSE;
     }
 
-  entry_start (p, p->path->str, st.st_mode, st.st_uid, st.st_gid, st.st_mtime);
+  entry_start (p, p->path->str, st.st_mode, shifted (p, st.st_uid), shifted (p, st.st_gid),
+               st.st_mtime);
   if (!S_ISDIR (st.st_mode) && (first = earlier_link (p, &st)) != NULL)
     {
       archive_entry_set_hardlink (p->entry, first);

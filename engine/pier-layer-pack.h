@@ -13,6 +13,10 @@ typedef struct {
   gboolean userxattr;
   /* When >= 0, later modification times are written as this one (reproducible layers). */
   gint64 clamp_mtime;
+  /* Owners at or above it are written this much lower: a container's sandbox layer, whose
+   * files belong to its user namespace's ids on the host (root = id_shift), packed as the
+   * image's own (root = 0). 0: owners as they are. */
+  guint32 id_shift;
 } PierPackOptions;
 
 /* Writes the tree under @src_dirfd (its root not included) as an uncompressed tar layer, never

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -273,6 +274,29 @@ run_on_exit (const PierSandboxSpec *spec)
   posix_spawnattr_destroy (&attr);
 }
 
+/* One monitor per container, even if two starts race: the lock lives as long as this process
+ * (close-on-exec, so the container does not keep it). */
+static gboolean
+lock_state_dir (int state_fd, GError **error)
+{
+  int fd = openat (state_fd, PIER_SANDBOX_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    return pier_set_errno (error, errno, "creating %s", PIER_SANDBOX_LOCK);
+  if (flock (fd, LOCK_EX | LOCK_NB) < 0)
+    {
+      int errsv = errno;
+      close (fd);
+      if (errsv == EWOULDBLOCK)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, "the container is already running");
+          return FALSE;
+        }
+      return pier_set_errno (error, errsv, "locking %s", PIER_SANDBOX_LOCK);
+    }
+  return TRUE;
+}
+
 static PierSandboxSpec *
 load_spec (int state_fd, GError **error)
 {
@@ -312,7 +336,8 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd)
   sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
   state_fd = pier_fs_open_dir_at (AT_FDCWD, state_dir, &error);
-  if (state_fd < 0 || sigfd < 0 || (spec = load_spec (state_fd, &error)) == NULL
+  if (state_fd < 0 || sigfd < 0 || !lock_state_dir (state_fd, &error)
+      || (spec = load_spec (state_fd, &error)) == NULL
       || (log = pier_log_writer_open (spec->log_path, &error)) == NULL)
     {
       if (error == NULL)
@@ -421,7 +446,8 @@ pier_monitor_main (int argc, char **argv)
 
   for (int i = 1; i < argc; i++)
     {
-      if (strcmp (argv[i], "--report-fd") == 0 && i + 1 < argc && parse_fd (argv[i + 1], &report_fd))
+      if (strcmp (argv[i], "--report-fd") == 0 && i + 1 < argc
+          && parse_fd (argv[i + 1], &report_fd))
         i++;
       else if (strcmp (argv[i], "--attach-fd") == 0 && i + 1 < argc
                && parse_fd (argv[i + 1], &attach_fd))

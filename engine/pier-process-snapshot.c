@@ -124,6 +124,8 @@ struct _PierProcessScanner {
   long page_size;
   guint32 overflow_uid, overflow_gid;
   guint max_open_files, n_open_files;
+  guint process_budget; /* half of RLIMIT_NOFILE, read at each snapshot */
+  int failure; /* errno of a failure that is not the process's exit: fails the snapshot */
   guint32 generation;
   gint64 now_us; /* CLOCK_BOOTTIME when the current scan started */
   GHashTable *entries; /* pid -> ProcEntry */
@@ -146,6 +148,10 @@ struct _PierProcessSnapshot {
 };
 
 #define DENTS_SIZE 32768
+
+/* Descriptors held by all the scanners of the process: together they keep to half of
+ * RLIMIT_NOFILE's soft limit, whatever each one's own cap. */
+static gint all_held;
 
 static gint64
 clock_us (clockid_t id)
@@ -348,6 +354,16 @@ tty_name (guint32 tty_nr)
 
 /* ---- reading /proc ------------------------------------------------------------------------ */
 
+/* ENOENT and ESRCH say the process has exited, EACCES that it is hidden from us: the row is
+ * left out. Anything else (no descriptor left, no memory) fails the snapshot instead of
+ * silently dropping rows. */
+static void
+note_failure (PierProcessScanner *self)
+{
+  if (errno != ENOENT && errno != ESRCH && errno != EACCES && errno != EPERM && self->failure == 0)
+    self->failure = errno;
+}
+
 static void
 grow_buffer (PierProcessScanner *self)
 {
@@ -368,7 +384,10 @@ read_fd (PierProcessScanner *self, int fd, gsize max_len)
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return -1;
+        {
+          note_failure (self);
+          return -1;
+        }
       len += n;
       if (len < self->buf_size - 1 || n == 0 || self->buf_size > max_len)
         break;
@@ -383,8 +402,13 @@ open_pid_file (PierProcessScanner *self, int pid, const char *name)
 {
   char path[64];
 
+  int fd;
+
   g_snprintf (path, sizeof path, "%d/%s", pid, name);
-  return openat (self->proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  fd = openat (self->proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    note_failure (self);
+  return fd;
 }
 
 static gssize
@@ -495,6 +519,9 @@ needed_reads (PierProcessScanner *self, ProcEntry *e, const ProcStat *st)
     flags |= READ_STATUS;
   if (now_ticks < st->start + (guint64) (YOUNG_SECONDS * self->ticks_per_second))
     flags |= READ_STATUS | READ_CMDLINE;
+  /* caught between an exec's new comm and its new argv (or while exiting): look again */
+  if (e->cmdline_empty && !(st->flags & PF_KTHREAD) && st->state != 'Z')
+    flags |= READ_CMDLINE;
   if ((self->generation + (guint32) e->pid) % STATUS_PERIOD == 0)
     flags |= READ_STATUS;
   if (user_ns_needs_maps (self, e->user_ns))
@@ -560,7 +587,10 @@ commit (PierProcessScanner *self, ProcEntry *e, const ProcStat *st, Pending *p)
   gboolean comm_changed = e->comm == NULL || strcmp (e->comm, st->comm) != 0;
   gboolean cmdline_changed = FALSE;
   guint64 ticks = st->utime + st->stime;
-  gint64 now_us = clock_us (CLOCK_BOOTTIME);
+  /* the scan's start for every process: each is read at about the same offset into every
+   * scan, so the offsets cancel out of the intervals (and clock_gettime costs a syscall on
+   * some virtual machines) */
+  gint64 now_us = self->now_us;
   gint64 base_us;
   guint64 base_ticks;
 
@@ -673,10 +703,12 @@ scan_entry (PierProcessScanner *self, ProcEntry *e)
       if (attempt == MAX_ATTEMPTS - 1)
         return SCAN_UNSTABLE;
     }
-  if (own_fd >= 0 && self->n_open_files < self->max_open_files)
+  if (own_fd >= 0 && self->n_open_files < self->max_open_files
+      && (guint) g_atomic_int_get (&all_held) < self->process_budget)
     {
       e->stat_fd = g_steal_fd (&own_fd);
       self->n_open_files++;
+      g_atomic_int_inc (&all_held);
     }
   return SCAN_OK;
 }
@@ -688,6 +720,7 @@ entry_free (PierProcessScanner *self, ProcEntry *e)
     {
       close (e->stat_fd);
       self->n_open_files--;
+      g_atomic_int_add (&all_held, -1);
     }
   g_clear_pointer (&e->comm, g_ref_string_release);
   g_clear_pointer (&e->cmdline, g_ref_string_release);
@@ -700,14 +733,13 @@ PierProcessScanner *
 pier_process_scanner_new (void)
 {
   PierProcessScanner *self = g_new0 (PierProcessScanner, 1);
-  struct rlimit rl;
 
   self->proc_fd = -1;
   self->host_root_fd = -1;
   self->ticks_per_second = sysconf (_SC_CLK_TCK);
   self->page_size = sysconf (_SC_PAGESIZE);
   self->overflow_uid = self->overflow_gid = 65534;
-  self->max_open_files = getrlimit (RLIMIT_NOFILE, &rl) == 0 ? (guint) MIN (rl.rlim_cur / 2, G_MAXUINT) : 0;
+  self->max_open_files = G_MAXUINT;
   self->entries = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->user_ns = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, user_ns_free);
   self->mnt_names = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
@@ -758,6 +790,7 @@ pier_process_scanner_set_max_open_files (PierProcessScanner *self, guint max_ope
         close (e->stat_fd);
         e->stat_fd = -1;
         self->n_open_files--;
+        g_atomic_int_add (&all_held, -1);
       }
 }
 
@@ -996,8 +1029,12 @@ pier_process_scanner_snapshot (PierProcessScanner *self, const PierProcessFilter
   PierIdNames *host_passwd, *host_group;
   gint64 boot_epoch_us;
 
+  struct rlimit rl;
+
   if (!scanner_open (self, error) || !list_pids (self, error))
     return NULL;
+  self->process_budget = getrlimit (RLIMIT_NOFILE, &rl) == 0 ? (guint) MIN (rl.rlim_cur / 2, G_MAXUINT) : 0;
+  self->failure = 0;
   self->generation++;
   self->now_us = clock_us (CLOCK_BOOTTIME);
   boot_epoch_us = clock_us (CLOCK_REALTIME) - self->now_us;
@@ -1010,7 +1047,13 @@ pier_process_scanner_snapshot (PierProcessScanner *self, const PierProcessFilter
   g_ptr_array_set_size (self->selected, 0);
   for (guint i = 0; i < self->pids->len; i++)
     {
-      ProcEntry *e = scan_pid (self, g_array_index (self->pids, int, i));
+      int pid = g_array_index (self->pids, int, i);
+      ProcEntry *e = scan_pid (self, pid);
+      if (self->failure != 0)
+        {
+          pier_set_errno (error, self->failure, "reading /proc/%d", pid);
+          return NULL;
+        }
       if (e == NULL)
         continue;
       if (e->pid_ns == 0 && e->status.levels > 1)

@@ -70,10 +70,11 @@ PierProcessScanner *pier_process_scanner_new (void);
 void pier_process_scanner_free (PierProcessScanner *scanner);
 
 /* The scanner keeps /proc/PID/stat open for the processes it knows, so that a refresh costs
- * one pread() per process; each such descriptor also holds a page of kernel memory. By default
- * it uses up to half of RLIMIT_NOFILE's soft limit, read when the scanner is made (an app
- * showing thousands of processes raises its soft limit to the hard one at start); beyond
- * @max_open_files processes are read with open, read and close each time. */
+ * one pread() per process; each such descriptor also holds a page of kernel memory. All the
+ * scanners of a process together hold at most half of RLIMIT_NOFILE's soft limit (an app that
+ * shows thousands of processes raises its soft limit to the hard one at start), and each at
+ * most @max_open_files (unlimited by default); the processes beyond are read with open, read
+ * and close each time. Running out of descriptors fails a snapshot, never drops rows. */
 void pier_process_scanner_set_max_open_files (PierProcessScanner *scanner, guint max_open_files);
 guint pier_process_scanner_get_n_open_files (PierProcessScanner *scanner);
 

@@ -251,7 +251,8 @@ pier_rootless_ensure (const char *runroot, GError **error)
   g_free (text);
   text = g_strdup_printf ("%d %" G_GUINT64_FORMAT "\n", pid, pier_proc_start_time (pid));
   dirfd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
-  if (dirfd < 0 || !pier_sandbox_write_file_at (dirfd, "pause.pid", text, strlen (text), 0600, error))
+  if (dirfd < 0
+      || !pier_sandbox_write_file_at (dirfd, "pause.pid", text, strlen (text), 0600, error))
     return FALSE;
   return join (pid, error);
 }

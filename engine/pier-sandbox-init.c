@@ -60,103 +60,6 @@ pier_sandbox_init_teardown (const PierSandboxSpec *spec, PierSandboxInit *init)
 
 /* ---- before clone ---- */
 
-static const char *
-hostname_of (const PierSandboxSpec *spec)
-{
-  static char short_id[13];
-
-  if (spec->hostname != NULL && *spec->hostname != '\0')
-    return spec->hostname;
-  g_strlcpy (short_id, spec->id, sizeof short_id);
-  return short_id;
-}
-
-static gboolean
-write_etc_file (const PierSandboxSpec *spec, int etc_fd, const char *name, const char *data,
-                GError **error)
-{
-  /* Rewritten in place: nothing reads them before the container is started on them. */
-  pier_autofd int fd = openat (etc_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-  if (fd < 0)
-    return pier_set_errno (error, errno, "creating %s", name);
-  if (!pier_fs_write_all (fd, data, strlen (data), error))
-    {
-      g_prefix_error (error, "%s: ", name);
-      return FALSE;
-    }
-  /* Root in the container may edit them, as on any system. */
-  if (!spec->rootless && fchown (fd, spec->uid_base, spec->gid_base) < 0)
-    return pier_set_errno (error, errno, "giving %s to the container's root", name);
-  return TRUE;
-}
-
-/* The host's resolver configuration; for a bridge, a loopback stub resolver (systemd-resolved)
- * is unreachable from the container, so the upstream list behind it is used instead. */
-static char *
-host_resolv_conf (PierNetworkMode mode)
-{
-  char *data = NULL;
-
-  if (!g_file_get_contents ("/etc/resolv.conf", &data, NULL, NULL))
-    return g_strdup ("");
-  if (mode == PIER_NETWORK_BRIDGE && strstr (data, "nameserver 127.") != NULL)
-    {
-      char *upstream = NULL;
-      if (g_file_get_contents ("/run/systemd/resolve/resolv.conf", &upstream, NULL, NULL))
-        {
-          g_free (data);
-          return upstream;
-        }
-    }
-  return data;
-}
-
-static gboolean
-prepare_state_dir (const PierSandboxSpec *spec, int state_fd, GError **error)
-{
-  pier_autofd int etc_fd = -1;
-  g_autofree char *hostname = g_strconcat (hostname_of (spec), "\n", NULL);
-
-  if ((mkdirat (state_fd, PIER_SANDBOX_ROOTFS, 0700) < 0 && errno != EEXIST)
-      || (mkdirat (state_fd, PIER_SANDBOX_ETC, 0755) < 0 && errno != EEXIST))
-    return pier_set_errno (error, errno, "preparing %s", spec->state_dir);
-  etc_fd = pier_fs_open_dir_at (state_fd, PIER_SANDBOX_ETC, error);
-  if (etc_fd < 0 || !write_etc_file (spec, etc_fd, "hostname", hostname, error))
-    return FALSE;
-  if (spec->network != PIER_NETWORK_NONE)
-    {
-      g_autofree char *resolv = host_resolv_conf (spec->network);
-      if (!write_etc_file (spec, etc_fd, "resolv.conf", resolv, error))
-        return FALSE;
-    }
-  else
-    unlinkat (etc_fd, "resolv.conf", 0);
-  return TRUE;
-}
-
-/* /etc/hosts, once the address is known. */
-static gboolean
-write_hosts (const PierSandboxSpec *spec, int state_fd, const char *address, GError **error)
-{
-  pier_autofd int etc_fd = pier_fs_open_dir_at (state_fd, PIER_SANDBOX_ETC, error);
-  g_autofree char *data = NULL;
-
-  if (etc_fd < 0)
-    return FALSE;
-  if (spec->network == PIER_NETWORK_HOST)
-    {
-      if (!g_file_get_contents ("/etc/hosts", &data, NULL, NULL))
-        data = g_strdup ("127.0.0.1\tlocalhost\n");
-    }
-  else
-    data = g_strdup_printf ("127.0.0.1\tlocalhost\n"
-                            "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                            "%s\t%s\n",
-                            address ? address : "127.0.1.1", hostname_of (spec));
-  return write_etc_file (spec, etc_fd, "hosts", data, error);
-}
-
 static int
 path_depth (const char *path)
 {
@@ -232,7 +135,7 @@ add_bind (PierSetupPlan *plan, int slot, const char *target, int options, const 
 }
 
 static PierSetupPlan *
-build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir, GError **error)
+build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir)
 {
   g_autoptr (PierSetupPlan) plan = pier_setup_plan_new ();
   g_autoptr (GPtrArray) volumes = g_ptr_array_new ();
@@ -240,34 +143,19 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir, 
   const guint64 fs_attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
   int dev_slots[G_N_ELEMENTS (host_devices)];
   int etc_slots[G_N_ELEMENTS (etc_files)];
-  int volume_slots[64];
+  g_autofree int *volume_slots = g_new (int, spec->n_volumes + 1);
+  g_autofree char *hostname = pier_sandbox_hostname (spec);
   int sys_slot = -1, overlay_slot, usr_slot = -1;
   PierSetupOp *op;
 
-  if (spec->n_volumes > G_N_ELEMENTS (volume_slots))
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "more than %u volumes",
-                   (unsigned) G_N_ELEMENTS (volume_slots));
-      return NULL;
-    }
-
-  /* The root and /usr come from the monitor, made with the host's privileges. */
   /* The monitor ignores no signal (it was spawned with every disposition reset), it only
    * blocks some: unblocking is all there is to reset. */
   pier_setup_plan_add (plan, PIER_SETUP_RESET_SIGNALS, NULL, NULL, 0, "resetting signals");
-  overlay_slot = pier_setup_plan_add_slot (plan, -1);
-  if (spec->bind_host_usr)
-    usr_slot = pier_setup_plan_add_slot (plan, -1);
-  op = pier_setup_plan_add (plan, PIER_SETUP_RECV_FDS, NULL, NULL, 0, "waiting for the monitor");
-  op->slot = overlay_slot;
-  /* After the monitor has moved the child into its cgroup. */
-  op = pier_setup_plan_add (plan, PIER_SETUP_UNSHARE, NULL, NULL, 0,
-                            "creating the cgroup namespace");
-  op->value = CLONE_NEWCGROUP;
   pier_setup_plan_add (plan, PIER_SETUP_MAKE_PRIVATE, NULL, NULL, 0,
                        "making the mounts private");
 
-  /* Host paths, while the child still has the host's uid 0 to reach them by. */
+  /* Host paths, while the child still has the host's uid 0 to reach them by; meanwhile the
+   * monitor prepares the cgroup, the network and the root. */
   for (gsize i = 0; i < G_N_ELEMENTS (host_devices); i++)
     {
       g_autofree char *path = g_strconcat ("/dev/", host_devices[i], NULL);
@@ -291,6 +179,17 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir, 
     }
   if (spec->network == PIER_NETWORK_HOST)
     sys_slot = add_open_tree (plan, "/sys", PIER_SETUP_RECURSIVE, "opening the host's /sys");
+
+  /* The root and /usr come from the monitor, made with the host's privileges, once the ids
+   * are mapped and the child is in its cgroup. */
+  overlay_slot = pier_setup_plan_add_slot (plan, -1);
+  if (spec->bind_host_usr)
+    usr_slot = pier_setup_plan_add_slot (plan, -1);
+  op = pier_setup_plan_add (plan, PIER_SETUP_RECV_FDS, NULL, NULL, 0, "waiting for the monitor");
+  op->slot = overlay_slot;
+  op = pier_setup_plan_add (plan, PIER_SETUP_UNSHARE, NULL, NULL, 0,
+                            "creating the cgroup namespace");
+  op->value = CLONE_NEWCGROUP;
 
   op = pier_setup_plan_add (plan, PIER_SETUP_ATTACH_ROOT, rootfs, NULL, 0,
                             "attaching the root filesystem at %s", rootfs);
@@ -376,7 +275,7 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir, 
     pier_setup_plan_add (plan, PIER_SETUP_BIND_IN_ROOT, readonly_paths[i], readonly_paths[i],
                          PIER_SETUP_READONLY | PIER_SETUP_RECURSIVE | PIER_SETUP_OPTIONAL,
                          "making %s read-only", readonly_paths[i]);
-  pier_setup_plan_add (plan, PIER_SETUP_SETHOSTNAME, NULL, hostname_of (spec), 0,
+  pier_setup_plan_add (plan, PIER_SETUP_SETHOSTNAME, NULL, hostname, 0,
                        "setting the hostname");
   pier_setup_plan_add (plan, PIER_SETUP_PIVOT_ROOT, NULL, NULL, 0,
                        "switching to the container's root");
@@ -440,7 +339,9 @@ id_map (const PierSandboxSpec *spec, const char *which)
       if (sscanf (*line, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
                   &inside, &outside, &count)
           == 3)
-        g_string_append_printf (map, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
+        g_string_append_printf (map,
+                                "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                                "\n",
                                 inside, inside, count);
     }
   return g_string_free (map, FALSE);
@@ -651,7 +552,17 @@ configure_child (const PierSandboxSpec *spec, PierSandboxInit *init, int state_f
   PierSyncMsg go = { .type = PIER_SYNC_GO };
   int fds[2];
 
+  PierCgroupLimits limits = { spec->memory_bytes, spec->cpus, spec->pids_limit };
+  g_autoptr (GError) cgroup_error = NULL;
+
   init->start_time = pier_proc_start_time (init->pid);
+  init->cgroup = pier_cgroup_create (spec->id, spec->rootless, &limits, init->warnings,
+                                     &cgroup_error);
+  if (cgroup_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&cgroup_error));
+      return FALSE;
+    }
   if (!write_id_maps (spec, init->pid, error))
     return FALSE;
   if (init->cgroup != NULL && !pier_cgroup_add_pid (init->cgroup, init->pid, error))
@@ -674,7 +585,7 @@ configure_child (const PierSandboxSpec *spec, PierSandboxInit *init, int state_f
       else if (!pier_network_loopback_up (netns_fd, error))
         return FALSE;
     }
-  if (!write_hosts (spec, state_fd, address, error))
+  if (!pier_sandbox_etc_write_hosts (spec, state_fd, address, error))
     return FALSE;
 
   if (!spec->rootless)
@@ -697,6 +608,24 @@ configure_child (const PierSandboxSpec *spec, PierSandboxInit *init, int state_f
   if (pier_sync_send (sock, &go, fds, spec->bind_host_usr ? 2 : 1) < 0)
     return pier_set_errno (error, errno, "starting the container's set-up");
   return TRUE;
+}
+
+/* Replaces @error by the child's own, if it already sent one. */
+static void
+take_child_error (int sock, GError **error)
+{
+  PierSyncMsg msg;
+  int fd = -1, n_fds = 0;
+
+  if (recv (sock, &msg, 0, MSG_PEEK | MSG_DONTWAIT) < 0)
+    return;
+  if (pier_sync_recv (sock, &msg, &fd, 1, &n_fds) > 0 && msg.type == PIER_SYNC_ERROR)
+    {
+      g_clear_error (error);
+      pier_sync_set_error (&msg, error);
+    }
+  if (n_fds > 0)
+    close (fd);
 }
 
 /* Until the child has exec'd (its end of the socket closes) or says what failed. */
@@ -745,9 +674,7 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
   pier_autofd int child_out = -1;
   pier_autofd int child_err = -1;
   int sock[2] = { -1, -1 };
-  PierCgroupLimits limits = { spec->memory_bytes, spec->cpus, spec->pids_limit };
   int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-  g_autoptr (GError) cgroup_error = NULL;
   gboolean ok;
 
   *init = (PierSandboxInit){ .pid = -1, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
@@ -762,7 +689,7 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
   if (!check_volumes (spec, volume_is_dir, error) || !own_upper_dir (spec, error))
     return FALSE;
   state_fd = pier_fs_open_dir_at (AT_FDCWD, spec->state_dir, error);
-  if (state_fd < 0 || !prepare_state_dir (spec, state_fd, error))
+  if (state_fd < 0 || !pier_sandbox_etc_prepare (spec, state_fd, error))
     return FALSE;
 
   if (!spec->tty)
@@ -786,24 +713,9 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
       child_err = err[1];
       init->stderr_fd = err[0];
     }
-  plan = build_plan (spec, (int[]){ child_in, child_out, child_err }, volume_is_dir, error);
-  if (plan == NULL)
-    return FALSE;
-
-  init->cgroup = pier_cgroup_create (spec->id, spec->rootless, &limits, init->warnings,
-                                     &cgroup_error);
-  if (cgroup_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&cgroup_error));
-      return FALSE;
-    }
-
+  plan = build_plan (spec, (int[]){ child_in, child_out, child_err }, volume_is_dir);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
-    {
-      pier_set_errno (error, errno, "creating the sync socket");
-      pier_sandbox_init_teardown (spec, init);
-      return FALSE;
-    }
+    return pier_set_errno (error, errno, "creating the sync socket");
   plan->sync_fd = sock[1];
   if (spec->network != PIER_NETWORK_HOST)
     flags |= CLONE_NEWNET;
@@ -820,11 +732,21 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
     {
       pier_set_errno (error, errno, "creating the container's namespaces");
       close (sock[0]);
-      pier_sandbox_init_teardown (spec, init);
       return FALSE;
     }
 
-  ok = configure_child (spec, init, state_fd, sock[0], error) && wait_for_exec (init, sock[0], error);
+  {
+    g_autoptr (GError) local_error = NULL;
+
+    ok = configure_child (spec, init, state_fd, sock[0], &local_error);
+    /* The child works in parallel until the go: a failure of its own (a volume gone since
+     * checked) is the one to report, not the monitor's trouble with a dying child. */
+    if (!ok)
+      take_child_error (sock[0], &local_error);
+    ok = ok && wait_for_exec (init, sock[0], &local_error);
+    if (!ok)
+      g_propagate_error (error, g_steal_pointer (&local_error));
+  }
   close (sock[0]);
   if (!ok)
     {

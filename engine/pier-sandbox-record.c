@@ -95,7 +95,8 @@ pier_sandbox_record_read (int state_dirfd, GError **error)
       if (value == NULL)
         continue;
       *value++ = '\0';
-      if (strcmp (*line, "monitor") == 0 && sscanf (value, "%d %" G_GUINT64_FORMAT, &pid, &start) == 2)
+      if (strcmp (*line, "monitor") == 0
+          && sscanf (value, "%d %" G_GUINT64_FORMAT, &pid, &start) == 2)
         {
           record->monitor_pid = pid;
           record->monitor_start_time = start;

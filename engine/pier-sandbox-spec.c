@@ -84,7 +84,8 @@ pier_sandbox_spec_validate (const PierSandboxSpec *spec, GError **error)
   if (!is_hex_id (spec->id))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "container id “%s” is not 64 lowercase hex digits", spec->id ? spec->id : "");
+                   "container id “%s” is not 64 lowercase hex digits",
+                   spec->id ? spec->id : "");
       return FALSE;
     }
   if (spec->argv == NULL || spec->argv[0] == NULL || spec->argv[0][0] == '\0')
@@ -128,8 +129,8 @@ pier_sandbox_spec_validate (const PierSandboxSpec *spec, GError **error)
     }
   if (spec->hostname != NULL && strlen (spec->hostname) > 64)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "hostname “%s” is longer than 64 bytes",
-                   spec->hostname);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "hostname “%s” is longer than 64 bytes", spec->hostname);
       return FALSE;
     }
   return TRUE;

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
  *   config.json  the spec, written by pier_sandbox_start() for the monitor
  *   state        who runs it: monitor and init pids with their start times, cgroup, network
  *   attach       the monitor's attach socket (mode 0600)
+ *   monitor.lock flock()ed by the monitor while it lives: one monitor per container
  *   exit         written atomically once the init has exited: code, finish time
  *   etc/         hostname, hosts, resolv.conf bind-mounted into the container
  * The directory itself is created on start if missing; removing it is the store's job.
@@ -26,7 +27,10 @@ G_BEGIN_DECLS
  * PR_SET_PDEATHSIG = SIGKILL, so it dies with its monitor, and with it every process of its PID
  * namespace. pier_sandbox_get_state() then reports it exited with an unknown status ("stale"),
  * never running; pier_sandbox_cleanup() removes what the monitor could not (its cgroup, its
- * network lease). */
+ * network lease).
+ *
+ * The container's log is read with pier-sandbox-log.h; rootless operation starts with
+ * pier-rootless.h. */
 
 typedef struct {
   char *source;      /* absolute path on the host; must exist */
@@ -44,7 +48,9 @@ typedef struct {
 
   /* Filesystem */
   char **lower_dirs; /* the image's unpacked layers, top first; read-only, never written */
-  char *upper_dir;   /* the container's sandbox layer */
+  char *upper_dir;   /* the container's sandbox layer; its root directory is given to
+                      * uid_base:gid_base (it is the container's "/"). Mount points the image
+                      * lacks (/proc, /etc/hosts...) are created in it, as empty entries */
   char *work_dir;    /* overlay's work directory, same filesystem as upper_dir */
   gboolean bind_host_usr; /* the host's /usr read-only at /usr (the built-in host:latest) */
   PierSandboxVolume *volumes;
@@ -109,7 +115,8 @@ typedef struct {
   pid_t monitor_pid;
   guint64 monitor_start_time;
   int attach_fd;            /* with PIER_SANDBOX_START_ATTACH, else -1; the caller closes it */
-  char **warnings;          /* what could not be applied, e.g. a limit without its controller */
+  char **warnings;          /* what could not be applied, e.g. a limit without its controller;
+                             * NULL-terminated, empty when all went as asked */
 } PierSandboxStartInfo;
 
 void pier_sandbox_start_info_clear (PierSandboxStartInfo *info);
@@ -145,7 +152,8 @@ void pier_sandbox_state_clear (PierSandboxState *state);
 gboolean pier_sandbox_get_state (const char *state_dir, PierSandboxState *state, GError **error);
 
 /* Waits until the container has exited (its exit recorded, or its monitor gone), at most
- * @timeout_ms (-1: no limit), and fills @state. A timeout is PIER_ERROR_FAILED. */
+ * @timeout_ms (-1: no limit), and fills @state; returns at once for one never started. A
+ * timeout is PIER_ERROR_FAILED. */
 gboolean pier_sandbox_wait (const char *state_dir, int timeout_ms, PierSandboxState *state,
                             GError **error);
 
@@ -155,7 +163,8 @@ gboolean pier_sandbox_wait (const char *state_dir, int timeout_ms, PierSandboxSt
 gboolean pier_sandbox_kill (const char *state_dir, int signal, GError **error);
 
 /* @signal (0: the spec's stop_signal, else SIGTERM), then SIGKILL after @timeout_seconds;
- * returns once the exit is recorded. Not running is not an error. */
+ * returns once the exit is recorded. Not running is not an error. (A command that installs no
+ * handler for @signal, as PID 1, ignores it: it is killed when the timeout ends.) */
 gboolean pier_sandbox_stop (const char *state_dir, int signal, guint timeout_seconds,
                             GError **error);
 
@@ -200,7 +209,8 @@ gboolean pier_sandbox_exec (const char *state_dir, const PierExecSpec *spec, int
 /* Starts the process and returns at once: *out_pid is its host pid and a child of the calling
  * process (reap it, e.g. with g_child_watch_add or waitpid); with spec->tty *out_pty_master is
  * the pty's master (for a terminal widget), else -1 and the process uses the given descriptors.
- * Also `exec -d`: the caller may simply never wait (the process is then the init's). */
+ * `exec -d` from a short-lived caller (pierctl) need not wait: when the caller exits, the
+ * system's reaper (or the caller's subreaper) adopts the process. */
 gboolean pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in_fd,
                                   int out_fd, int err_fd, pid_t *out_pid, int *out_pty_master,
                                   GError **error);

@@ -1,275 +1,27 @@
-/* Runs as root: real containers through the engine's runtime API, in a busybox rootfs made in a
- * temporary folder (a "lower" layer owned by root, as the store unpacks them). Container root is
- * host uid TEST_UID_BASE. Every command run in a container starts with GUARD, which proves it
- * runs in the container (a marker only the test rootfs has, and no /etc/debian_version, which
- * the host has) before anything that changes files.
- *
- * The rootless case runs this same binary again as the user pier-test (created if absent, with
- * an /etc/subuid range) through setpriv, in --rootless-helper mode. */
-#include "test-support.h"
+/* Runs as root: containers through the engine's runtime API (see sandbox-fixture.h): the init,
+ * its filesystem and hardening, its lifetime, failures, limits. The rootless case runs this
+ * same binary again as the user pier-test (created if absent, with an /etc/subuid range)
+ * through setpriv, in --rootless-helper mode. Attach, exec and logs: test-sandbox-io.c. */
+#include "sandbox-fixture.h"
 
 #include "pier-cgroup-private.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-rootless.h"
-#include "pier-sandbox-log.h"
 #include "pier-sandbox-private.h"
-#include "pier-sandbox.h"
 
-#include <dirent.h>
-#include <glib/gstdio.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
+#include <glib/gstdio.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define TEST_UID_BASE 2000000000u
-#define MARKER "pier-test-marker"
-#define GUARD "[ -e /" MARKER " ] && [ ! -e /etc/debian_version ] || exit 99; "
 #define ROOTLESS_USER "pier-test"
-
-typedef struct {
-  char *base;
-  char *lower;
-  GPtrArray *state_dirs; /* stopped and cleaned at teardown */
-  int counter;
-} Fixture;
-
-#define REQUIRE_ROOT()                                                                          \
-  if (geteuid () != 0)                                                                           \
-    {                                                                                            \
-      print_message ("SKIPPED %s: needs root (namespaces, mounts, cgroups)\n", __func__);        \
-      skip ();                                                                                   \
-    }
-
-/* A root filesystem: busybox and its applets, the guard's marker, and a symlink into /proc for
- * the test that an image cannot aim a mount there. */
-static gboolean
-make_busybox_layer (const char *dir, GError **error)
-{
-  g_autofree char *bin = g_build_filename (dir, "bin", NULL);
-  g_autofree char *busybox = g_build_filename (bin, "busybox", NULL);
-  g_autofree char *marker = g_build_filename (dir, MARKER, NULL);
-  g_autofree char *evil = g_build_filename (dir, "evil", NULL);
-  g_autofree char *data = NULL;
-  g_autofree char *list = NULL;
-  g_auto (GStrv) applets = NULL;
-  const char *list_argv[] = { "/bin/busybox", "--list", NULL };
-  gsize len;
-
-  if (!pier_fs_mkdir_p (bin, 0755, error)
-      || !g_file_get_contents ("/bin/busybox", &data, &len, error)
-      || !g_file_set_contents_full (busybox, data, len, G_FILE_SET_CONTENTS_NONE, 0755, error)
-      || !g_file_set_contents (marker, "", 0, error)
-      || !g_spawn_sync (NULL, (char **) list_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &list, NULL,
-                        NULL, error))
-    return FALSE;
-  if (symlink ("/proc/sys", evil) < 0)
-    return pier_set_errno (error, errno, "linking %s", evil);
-  applets = g_strsplit (list, "\n", -1);
-  for (char **a = applets; *a; a++)
-    {
-      g_autofree char *link = NULL;
-      if (**a == '\0' || strcmp (*a, "busybox") == 0)
-        continue;
-      link = g_build_filename (bin, *a, NULL);
-      if (symlink ("busybox", link) < 0)
-        return pier_set_errno (error, errno, "linking %s", link);
-    }
-  return TRUE;
-}
-
-static void
-use_build_tree_monitor (void)
-{
-  const char *build = g_getenv ("PIER_BUILD_DIR");
-
-  if (g_getenv ("PIER_MONITOR_PATH") == NULL && build != NULL)
-    {
-      g_autofree char *monitor = g_build_filename (build, "app", "pier-monitor", NULL);
-      g_setenv ("PIER_MONITOR_PATH", monitor, TRUE);
-    }
-}
-
-static int
-setup (void **state)
-{
-  g_autoptr (GError) error = NULL;
-  Fixture *fx = g_new0 (Fixture, 1);
-
-  use_build_tree_monitor ();
-  fx->base = pier_test_mkdtemp ();
-  fx->lower = g_build_filename (fx->base, "lower", NULL);
-  fx->state_dirs = g_ptr_array_new_with_free_func (g_free);
-  if (!make_busybox_layer (fx->lower, &error))
-    fail_msg ("making the rootfs: %s", error->message);
-  *state = fx;
-  return 0;
-}
-
-static void
-wait_monitor_gone (pid_t pid)
-{
-  struct pollfd pfd = { .fd = (int) syscall (SYS_pidfd_open, pid, 0), .events = POLLIN };
-
-  if (pfd.fd >= 0)
-    {
-      poll (&pfd, 1, 10000);
-      close (pfd.fd);
-    }
-}
-
-static int
-teardown (void **state)
-{
-  Fixture *fx = *state;
-
-  for (guint i = 0; i < fx->state_dirs->len; i++)
-    {
-      const char *dir = fx->state_dirs->pdata[i];
-      PierSandboxState st = { 0 };
-
-      pier_sandbox_stop (dir, SIGKILL, 0, NULL);
-      if (pier_sandbox_get_state (dir, &st, NULL) && st.monitor_pid > 0)
-        wait_monitor_gone (st.monitor_pid);
-      pier_sandbox_state_clear (&st);
-      pier_sandbox_cleanup (dir, NULL);
-    }
-  g_ptr_array_unref (fx->state_dirs);
-  pier_test_rm_rf (fx->base);
-  g_free (fx->base);
-  g_free (fx->lower);
-  g_free (fx);
-  return 0;
-}
-
-static char *
-random_id (void)
-{
-  GString *id = g_string_new (NULL);
-
-  for (int i = 0; i < 8; i++)
-    g_string_append_printf (id, "%08x", g_random_int ());
-  return g_string_free (id, FALSE);
-}
-
-/* A container running `sh -c GUARD script`, with its own sandbox layer under @fx->base. */
-static PierSandboxSpec *
-new_spec (Fixture *fx, const char *script)
-{
-  PierSandboxSpec *spec = pier_sandbox_spec_new ();
-  g_autofree char *dir = g_strdup_printf ("%s/c%d", fx->base, fx->counter++);
-  g_autoptr (GError) error = NULL;
-
-  spec->id = random_id ();
-  spec->hostname = g_strdup ("pier-test-box");
-  spec->state_dir = g_build_filename (dir, "state", NULL);
-  spec->log_path = g_build_filename (dir, "log", NULL);
-  spec->runroot = g_build_filename (dir, "run", NULL);
-  spec->lower_dirs = g_new0 (char *, 2);
-  spec->lower_dirs[0] = g_strdup (fx->lower);
-  spec->upper_dir = g_build_filename (dir, "upper", NULL);
-  spec->work_dir = g_build_filename (dir, "work", NULL);
-  spec->argv = g_new0 (char *, 4);
-  spec->argv[0] = g_strdup ("/bin/sh");
-  spec->argv[1] = g_strdup ("-c");
-  spec->argv[2] = g_strconcat (GUARD, script, NULL);
-  spec->env = g_strsplit ("PATH=/bin", " ", -1);
-  spec->uid_base = spec->gid_base = TEST_UID_BASE;
-  spec->uid_count = spec->gid_count = 65536;
-  spec->network = PIER_NETWORK_NONE;
-  if (!pier_fs_mkdir_p (spec->upper_dir, 0755, &error)
-      || !pier_fs_mkdir_p (spec->work_dir, 0700, &error))
-    fail_msg ("%s", error->message);
-  g_ptr_array_add (fx->state_dirs, g_strdup (spec->state_dir));
-  return spec;
-}
-
-static void
-start_ok (const PierSandboxSpec *spec, PierSandboxStartFlags flags, PierSandboxStartInfo *info)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!pier_sandbox_start (spec, flags, info, &error))
-    fail_msg ("start: %s", error->message);
-  for (char **w = info->warnings; w && *w; w++)
-    print_message ("warning: %s\n", *w);
-}
-
-/* Starts, waits for the exit and for the monitor's teardown; returns the exit code. */
-static int
-run_to_exit (const PierSandboxSpec *spec)
-{
-  g_autoptr (GError) error = NULL;
-  PierSandboxStartInfo info;
-  PierSandboxState state;
-  int code;
-
-  start_ok (spec, PIER_SANDBOX_START_NONE, &info);
-  if (!pier_sandbox_wait (spec->state_dir, 20000, &state, &error))
-    fail_msg ("wait: %s", error->message);
-  assert_int_equal (state.status, PIER_SANDBOX_EXITED);
-  assert_false (state.stale);
-  code = state.exit_code;
-  wait_monitor_gone (info.monitor_pid);
-  pier_sandbox_state_clear (&state);
-  pier_sandbox_start_info_clear (&info);
-  return code;
-}
-
-typedef struct {
-  GString *out, *err;
-  int entries;
-} LogText;
-
-static gboolean
-collect_log (const PierLogEntry *entry, gpointer data)
-{
-  LogText *text = data;
-  GString *s = entry->stream == PIER_LOG_STDERR ? text->err : text->out;
-
-  g_string_append_len (s, entry->data, entry->len);
-  if (!entry->partial)
-    g_string_append_c (s, '\n');
-  text->entries++;
-  return TRUE;
-}
-
-/* The container's stdout as logged. */
-static char *
-log_stdout (const PierSandboxSpec *spec)
-{
-  g_autoptr (GError) error = NULL;
-  LogText text = { g_string_new (NULL), g_string_new (NULL), 0 };
-
-  if (!pier_log_read (spec->log_path, NULL, collect_log, &text, NULL, &error))
-    fail_msg ("reading the log: %s", error->message);
-  if (text.err->len > 0)
-    print_message ("container stderr: %s", text.err->str);
-  g_string_free (text.err, TRUE);
-  return g_string_free (text.out, FALSE);
-}
-
-static char *
-run_for_stdout (Fixture *fx, const char *script, int expected_code)
-{
-  g_autoptr (PierSandboxSpec) spec = new_spec (fx, script);
-  int code = run_to_exit (spec);
-  char *out = log_stdout (spec);
-
-  if (code != expected_code)
-    fail_msg ("exit code %d, expected %d; output: %s", code, expected_code, out);
-  return out;
-}
 
 static void
 test_sandbox_init_is_pid1_with_hostname (void **state)
@@ -278,7 +30,7 @@ test_sandbox_init_is_pid1_with_hostname (void **state)
   g_autofree char *out = NULL;
 
   REQUIRE_ROOT ();
-  out = run_for_stdout (fx, "echo pid=$$; hostname", 0);
+  out = fixture_run_for_stdout (fx, "echo pid=$$; hostname", 0);
   assert_string_equal (out, "pid=1\npier-test-box\n");
 }
 
@@ -294,10 +46,10 @@ test_sandbox_root_is_uid_base_on_host (void **state)
   struct stat st;
 
   REQUIRE_ROOT ();
-  spec = new_spec (fx, "id -u; tr -s ' ' < /proc/self/uid_map; echo new > /created; "
-                       "echo more >> /" MARKER);
-  assert_int_equal (run_to_exit (spec), 0);
-  out = log_stdout (spec);
+  spec = fixture_new_spec (fx, "id -u; tr -s ' ' < /proc/self/uid_map; echo new > /created; "
+                               "echo more >> /" MARKER);
+  assert_int_equal (fixture_run_to_exit (spec), 0);
+  out = fixture_log_stdout (spec);
   assert_non_null (strstr (out, "0\n"));
   assert_non_null (strstr (out, expected));
   /* On the host, what root made in the container belongs to uid_base. */
@@ -367,12 +119,12 @@ test_sandbox_layer_untouched (void **state)
 
   REQUIRE_ROOT ();
   list_tree (before, fx->lower, "");
-  out = run_for_stdout (fx,
-                        "echo changed >> /bin/busybox-note; echo x >> /" MARKER "; "
-                        "rm /bin/ls /bin/cat; chmod 700 /bin; chown 5:5 /bin/sh; "
-                        "mkdir -p /etc/deep/er; touch -d 2001-01-01 /bin/busybox; "
-                        "rm -r /bin/vi; [ ! -e /bin/ls ] && echo gone",
-                        0);
+  out = fixture_run_for_stdout (fx,
+                                "echo changed >> /bin/busybox-note; echo x >> /" MARKER "; "
+                                "rm /bin/ls /bin/cat; chmod 700 /bin; chown 5:5 /bin/sh; "
+                                "mkdir -p /etc/deep/er; touch -d 2001-01-01 /bin/busybox; "
+                                "rm -r /bin/vi; [ ! -e /bin/ls ] && echo gone",
+                                0);
   assert_string_equal (out, "gone\n");
   list_tree (after, fx->lower, "");
   if (strcmp (before->str, after->str) != 0)
@@ -394,15 +146,18 @@ test_sandbox_hardening (void **state)
   g_autofree char *out = NULL;
 
   REQUIRE_ROOT ();
-  out = run_for_stdout (fx,
-                        "grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status | tr -d '\\t'; "
-                        "for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do "
-                        "[ -e $f ] && echo $f=$(wc -c < $f); done; "
-                        "ls /sys/firmware | wc -l; "
-                        "(echo x > /proc/sys/kernel/hostname) 2>/dev/null && echo sys-rw || echo sys-ro; "
-                        "(echo x > /proc/sysrq-trigger) 2>/dev/null && echo sysrq-rw || echo sysrq-ro; "
-                        "touch /sys/x 2>/dev/null && echo sysfs-rw || echo sysfs-ro",
-                        0);
+  out = fixture_run_for_stdout (fx,
+                                "grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status | tr -d '\\t'; "
+                                "for f in /proc/kcore /proc/keys /proc/timer_list "
+                                "/proc/sched_debug; do [ -e $f ] && echo $f=$(wc -c < $f); "
+                                "done; "
+                                "ls /sys/firmware | wc -l; "
+                                "(echo x > /proc/sys/kernel/hostname) 2>/dev/null && echo sys-rw "
+                                "|| echo sys-ro; "
+                                "(echo x > /proc/sysrq-trigger) 2>/dev/null && echo sysrq-rw "
+                                "|| echo sysrq-ro; "
+                                "touch /sys/x 2>/dev/null && echo sysfs-rw || echo sysfs-ro",
+                                0);
   /* Masked files read empty; which of them exist depends on the kernel's configuration. */
   {
     const char *const masked[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
@@ -423,13 +178,14 @@ test_sandbox_dev_and_mounts (void **state)
   g_autofree char *out = NULL;
 
   REQUIRE_ROOT ();
-  out = run_for_stdout (fx,
-                        "ls /dev | tr '\\n' ' '; echo; "
-                        "head -c 4 /dev/zero | wc -c; echo > /dev/null && echo null-ok; "
-                        "readlink /dev/ptmx; stat -c %a /dev/pts/ptmx; "
-                        "grep -E ' /(proc|sys|dev|tmp|run|dev/pts|dev/shm|dev/mqueue) ' /proc/mounts "
-                        "| cut -d' ' -f2,3 | sort | tr '\\n' ' '",
-                        0);
+  out = fixture_run_for_stdout (fx,
+                                "ls /dev | tr '\\n' ' '; echo; "
+                                "head -c 4 /dev/zero | wc -c; echo > /dev/null && echo null-ok; "
+                                "readlink /dev/ptmx; stat -c %a /dev/pts/ptmx; "
+                                "grep -E ' /(proc|sys|dev|tmp|run|dev/pts|dev/shm|dev/mqueue) ' "
+                                "/proc/mounts "
+                                "| cut -d' ' -f2,3 | sort | tr '\\n' ' '",
+                                0);
   assert_string_equal (out, "fd full mqueue null ptmx pts random shm stderr stdin stdout tty "
                             "urandom zero \n4\nnull-ok\npts/ptmx\n666\n/dev tmpfs "
                             "/dev/mqueue mqueue /dev/pts devpts /dev/shm tmpfs /proc proc "
@@ -447,18 +203,18 @@ test_sandbox_exit_codes (void **state)
   PierSandboxState st;
 
   REQUIRE_ROOT ();
-  spec = new_spec (fx, "exit 42");
-  assert_int_equal (run_to_exit (spec), 42);
+  spec = fixture_new_spec (fx, "exit 42");
+  assert_int_equal (fixture_run_to_exit (spec), 42);
   /* A signal, as 128+N; PID 1 can only be killed from outside its namespace. */
-  killed = new_spec (fx, "sleep 30");
-  start_ok (killed, PIER_SANDBOX_START_NONE, &info);
+  killed = fixture_new_spec (fx, "sleep 30");
+  fixture_start_ok (killed, PIER_SANDBOX_START_NONE, &info);
   if (!pier_sandbox_kill (killed->state_dir, SIGKILL, &error))
     fail_msg ("kill: %s", error->message);
   assert_true (pier_sandbox_wait (killed->state_dir, 10000, &st, NULL));
   assert_int_equal (st.exit_code, 128 + SIGKILL);
   assert_true (st.finished_at > 0 && st.finished_at <= g_get_real_time ());
   pier_sandbox_state_clear (&st);
-  wait_monitor_gone (info.monitor_pid);
+  fixture_wait_monitor_gone (info.monitor_pid);
   pier_sandbox_start_info_clear (&info);
   /* Not running any more: a clear refusal, not a signal to whatever has the pid now. */
   assert_false (pier_sandbox_kill (killed->state_dir, SIGKILL, &error));
@@ -475,7 +231,7 @@ test_sandbox_command_not_found (void **state)
   PierSandboxState st;
 
   REQUIRE_ROOT ();
-  spec = new_spec (fx, "");
+  spec = fixture_new_spec (fx, "");
   g_strfreev (spec->argv);
   spec->argv = g_strsplit ("no-such-command --flag", " ", -1);
   assert_false (pier_sandbox_start (spec, PIER_SANDBOX_START_NONE, &info, &error));
@@ -568,7 +324,7 @@ test_sandbox_missing_volume_leaves_nothing (void **state)
   PierSandboxStartInfo info;
 
   REQUIRE_ROOT ();
-  spec = new_spec (fx, "true");
+  spec = fixture_new_spec (fx, "true");
   pier_sandbox_spec_add_volume (spec, missing, "/data", FALSE);
   assert_false (pier_sandbox_start (spec, PIER_SANDBOX_START_NONE, &info, &error));
   pier_assert_error (error, PIER_ERROR_NOT_FOUND);
@@ -586,7 +342,7 @@ test_sandbox_mount_into_proc_refused (void **state)
   PierSandboxStartInfo info;
 
   REQUIRE_ROOT ();
-  spec = new_spec (fx, "true");
+  spec = fixture_new_spec (fx, "true");
   pier_sandbox_spec_add_volume (spec, fx->lower, "/evil/x", TRUE);
   assert_false (pier_sandbox_start (spec, PIER_SANDBOX_START_NONE, &info, &error));
   pier_assert_error (error, PIER_ERROR_UNSAFE);
@@ -613,9 +369,9 @@ test_sandbox_volumes (void **state)
   assert_int_equal (chmod (rw, 0777), 0);
   assert_int_equal (g_mkdir (ro, 0755), 0);
   assert_true (g_file_set_contents (file, "one file\n", -1, NULL));
-  spec = new_spec (fx, "echo hi > /data/from-container; cat /etc/one; "
-                       "(touch /ro/x) 2>/dev/null && echo ro-writable || echo ro-refused; "
-                       "ls -d /ro/deeper/inside");
+  spec = fixture_new_spec (fx, "echo hi > /data/from-container; cat /etc/one; "
+                               "(touch /ro/x) 2>/dev/null && echo ro-writable || echo ro-refused; "
+                               "ls -d /ro/deeper/inside");
   /* Deeper destinations after shallower ones, whatever the order given. */
   pier_sandbox_spec_add_volume (spec, ro, "/ro/deeper/inside", TRUE);
   pier_sandbox_spec_add_volume (spec, ro, "/ro", TRUE);
@@ -623,8 +379,8 @@ test_sandbox_volumes (void **state)
   pier_sandbox_spec_add_volume (spec, file, "/etc/one", TRUE);
   assert_int_equal (g_mkdir (g_build_filename (ro, "deeper", NULL), 0755), 0);
   assert_int_equal (g_mkdir (g_build_filename (ro, "deeper", "inside", NULL), 0755), 0);
-  assert_int_equal (run_to_exit (spec), 0);
-  out = log_stdout (spec);
+  assert_int_equal (fixture_run_to_exit (spec), 0);
+  out = fixture_log_stdout (spec);
   assert_string_equal (out, "one file\nro-refused\n/ro/deeper/inside\n");
   assert_true (g_file_get_contents (written, &content, NULL, NULL));
   assert_string_equal (content, "hi\n");
@@ -640,248 +396,15 @@ test_sandbox_odd_layer_paths (void **state)
   g_autofree char *odd = g_build_filename (fx->base, "a,b:c=d\\e", NULL);
 
   REQUIRE_ROOT ();
-  spec = new_spec (fx, "echo ok > /f");
+  spec = fixture_new_spec (fx, "echo ok > /f");
   g_free (spec->upper_dir);
   g_free (spec->work_dir);
   spec->upper_dir = g_build_filename (odd, "upper", NULL);
   spec->work_dir = g_build_filename (odd, "work", NULL);
   assert_true (pier_fs_mkdir_p (spec->upper_dir, 0755, NULL));
   assert_true (pier_fs_mkdir_p (spec->work_dir, 0700, NULL));
-  assert_int_equal (run_to_exit (spec), 0);
+  assert_int_equal (fixture_run_to_exit (spec), 0);
   assert_true (g_file_test (g_build_filename (spec->upper_dir, "f", NULL), G_FILE_TEST_EXISTS));
-}
-
-typedef struct {
-  int conn, in, out, err;
-  gboolean tty;
-  int code;
-  gboolean ok;
-  char *message;
-} Relay;
-
-static gpointer
-relay_thread (gpointer data)
-{
-  Relay *r = data;
-  g_autoptr (GError) error = NULL;
-
-  r->ok = pier_sandbox_attach_relay (r->conn, r->in, r->out, r->err, r->tty, &r->code, &error);
-  if (error)
-    r->message = g_strdup (error->message);
-  return NULL;
-}
-
-static char *
-read_all_fd (int fd)
-{
-  GString *s = g_string_new (NULL);
-  char buf[4096];
-  ssize_t n;
-
-  while ((n = read (fd, buf, sizeof buf)) > 0)
-    g_string_append_len (s, buf, n);
-  return g_string_free (s, FALSE);
-}
-
-static void
-test_sandbox_attach_relays_and_returns_code (void **state)
-{
-  Fixture *fx = *state;
-  g_autoptr (PierSandboxSpec) spec = NULL;
-  PierSandboxStartInfo info;
-  int in[2], out[2], err[2];
-  Relay r = { 0 };
-  GThread *thread;
-  g_autofree char *out_text = NULL;
-  g_autofree char *err_text = NULL;
-  g_autofree char *logged = NULL;
-
-  REQUIRE_ROOT ();
-  spec = new_spec (fx, "read line; echo got $line; echo oops >&2; cat; exit 7");
-  spec->stdin_open = TRUE;
-  start_ok (spec, PIER_SANDBOX_START_ATTACH, &info);
-  assert_true (info.attach_fd >= 0);
-  assert_int_equal (pipe2 (in, O_CLOEXEC), 0);
-  assert_int_equal (pipe2 (out, O_CLOEXEC), 0);
-  assert_int_equal (pipe2 (err, O_CLOEXEC), 0);
-  r = (Relay){ .conn = info.attach_fd, .in = in[0], .out = out[1], .err = err[1] };
-  thread = g_thread_new ("relay", relay_thread, &r);
-  assert_int_equal (write (in[1], "hello\nrest of input\n", 20), 20);
-  close (in[1]); /* stdin's end reaches the command: cat returns */
-  g_thread_join (thread);
-  if (!r.ok)
-    fail_msg ("relay: %s", r.message);
-  assert_int_equal (r.code, 7);
-  close (out[1]);
-  close (err[1]);
-  out_text = read_all_fd (out[0]);
-  err_text = read_all_fd (err[0]);
-  assert_string_equal (out_text, "got hello\nrest of input\n");
-  assert_string_equal (err_text, "oops\n");
-  close (in[0]);
-  close (out[0]);
-  close (err[0]);
-  wait_monitor_gone (info.monitor_pid);
-  pier_sandbox_start_info_clear (&info);
-  logged = log_stdout (spec);
-  assert_string_equal (logged, "got hello\nrest of input\n");
-}
-
-/* Reads from @fd until @needle appears (or 10 s pass). */
-static gboolean
-read_until (int fd, GString *acc, const char *needle)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (strstr (acc->str, needle) == NULL)
-    {
-      struct pollfd pfd = { .fd = fd, .events = POLLIN };
-      char buf[1024];
-      ssize_t n;
-
-      if (g_get_monotonic_time () > deadline || poll (&pfd, 1, 1000) < 0)
-        return FALSE;
-      if (!(pfd.revents & POLLIN))
-        continue;
-      n = read (fd, buf, sizeof buf);
-      if (n <= 0)
-        return FALSE;
-      g_string_append_len (acc, buf, n);
-    }
-  return TRUE;
-}
-
-static void
-test_sandbox_tty_follows_client_size (void **state)
-{
-  Fixture *fx = *state;
-  g_autoptr (PierSandboxSpec) spec = NULL;
-  g_autoptr (GString) seen = g_string_new (NULL);
-  struct winsize ws = { .ws_row = 33, .ws_col = 101 };
-  PierSandboxStartInfo info;
-  int master, slave;
-  Relay r = { 0 };
-  GThread *thread;
-  sigset_t winch, old;
-
-  REQUIRE_ROOT ();
-  spec = new_spec (fx, "tty; read x; stty size; read y; stty size; exit 3");
-  spec->tty = TRUE;
-  spec->stdin_open = TRUE;
-  /* The client's own terminal is a pty too, whose size the relay forwards. */
-  assert_int_equal (openpty (&master, &slave, NULL, NULL, &ws), 0);
-  /* SIGWINCH stays pending for the relay thread's signalfd instead of being ignored. */
-  sigemptyset (&winch);
-  sigaddset (&winch, SIGWINCH);
-  pthread_sigmask (SIG_BLOCK, &winch, &old);
-  start_ok (spec, PIER_SANDBOX_START_ATTACH, &info);
-  r = (Relay){ .conn = info.attach_fd, .in = slave, .out = slave, .err = slave, .tty = TRUE };
-  thread = g_thread_new ("relay", relay_thread, &r);
-
-  assert_true (read_until (master, seen, "/dev/pts/0"));
-  assert_int_equal (write (master, "\r", 1), 1);
-  assert_true (read_until (master, seen, "33 101"));
-  ws = (struct winsize){ .ws_row = 40, .ws_col = 120 };
-  assert_int_equal (ioctl (master, TIOCSWINSZ, &ws), 0);
-  kill (getpid (), SIGWINCH);
-  /* The resize frame goes before the next input: the monitor handles them in order. */
-  g_usleep (200000);
-  assert_int_equal (write (master, "\r", 1), 1);
-  assert_true (read_until (master, seen, "40 120"));
-  g_thread_join (thread);
-  pthread_sigmask (SIG_SETMASK, &old, NULL);
-  if (!r.ok)
-    fail_msg ("relay: %s", r.message);
-  assert_int_equal (r.code, 3);
-  close (master);
-  close (slave);
-  wait_monitor_gone (info.monitor_pid);
-  pier_sandbox_start_info_clear (&info);
-}
-
-static char *
-ns_link (pid_t pid, const char *ns)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/ns/%s", (int) pid, ns);
-  return g_file_read_link (path, NULL);
-}
-
-static void
-test_sandbox_exec_enters_namespaces (void **state)
-{
-  Fixture *fx = *state;
-  g_autoptr (PierSandboxSpec) spec = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GString) expected = g_string_new (NULL);
-  const char *const ns[] = { "user", "mnt", "pid", "uts", "ipc", "net", "cgroup" };
-  char *argv[] = { "/bin/sh", "-c",
-                   GUARD "for n in user mnt pid uts ipc net cgroup; do readlink /proc/self/ns/$n; "
-                         "done; echo sid=$(cut -d' ' -f6 /proc/self/stat) pid=$$; hostname; "
-                         "echo uid=$(id -u); exit 5",
-                   NULL };
-  PierExecSpec exec = { .argv = argv, .env = (char *[]){ "PATH=/bin", NULL } };
-  PierSandboxStartInfo info;
-  int out[2], code = -1;
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-
-  REQUIRE_ROOT ();
-  spec = new_spec (fx, "sleep 30");
-  start_ok (spec, PIER_SANDBOX_START_NONE, &info);
-  for (gsize i = 0; i < G_N_ELEMENTS (ns); i++)
-    {
-      g_autofree char *link = ns_link (info.init_pid, ns[i]);
-      g_string_append_printf (expected, "%s\n", link);
-    }
-  assert_int_equal (pipe2 (out, O_CLOEXEC), 0);
-  if (!pier_sandbox_exec (spec->state_dir, &exec, -1, out[1], out[1], &code, &error))
-    fail_msg ("exec: %s", error->message);
-  close (out[1]);
-  text = read_all_fd (out[0]);
-  close (out[0]);
-  assert_int_equal (code, 5);
-  /* The same namespaces as the init, a session of its own (the init's is 1), a pid > 1. */
-  assert_true (g_str_has_prefix (text, expected->str));
-  lines = g_strsplit (text + expected->len, "\n", -1);
-  {
-    int sid = -1, pid = -1;
-    assert_int_equal (sscanf (lines[0], "sid=%d pid=%d", &sid, &pid), 2);
-    assert_int_equal (sid, pid);
-    assert_true (pid > 1);
-  }
-  assert_string_equal (lines[1], "pier-test-box");
-  assert_string_equal (lines[2], "uid=0");
-}
-
-static void
-test_sandbox_exec_spawn_pty (void **state)
-{
-  Fixture *fx = *state;
-  g_autoptr (PierSandboxSpec) spec = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GString) seen = g_string_new (NULL);
-  char *argv[] = { "/bin/sh", "-c", GUARD "tty; stty size; read x; echo bye", NULL };
-  PierExecSpec exec = { .argv = argv, .env = (char *[]){ "PATH=/bin", NULL }, .tty = TRUE,
-                        .tty_rows = 21, .tty_cols = 77 };
-  PierSandboxStartInfo info;
-  pid_t pid;
-  int master, status;
-
-  REQUIRE_ROOT ();
-  spec = new_spec (fx, "sleep 30");
-  start_ok (spec, PIER_SANDBOX_START_NONE, &info);
-  if (!pier_sandbox_exec_spawn (spec->state_dir, &exec, -1, -1, -1, &pid, &master, &error))
-    fail_msg ("exec: %s", error->message);
-  assert_true (master >= 0);
-  /* Its host pid, our own child. */
-  assert_true (g_file_test (g_strdup_printf ("/proc/%d", (int) pid), G_FILE_TEST_EXISTS));
-  assert_true (read_until (master, seen, "21 77"));
-  assert_non_null (strstr (seen->str, "/dev/pts/"));
-  assert_int_equal (write (master, "\r", 1), 1);
-  assert_true (read_until (master, seen, "bye"));
-  assert_int_equal (waitpid (pid, &status, 0), pid);
-  assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
-  close (master);
 }
 
 /* The container is not the starter's: it keeps running after that process is gone. */
@@ -895,7 +418,7 @@ test_sandbox_outlives_starter (void **state)
   int status;
 
   REQUIRE_ROOT ();
-  spec = new_spec (fx, "sleep 30");
+  spec = fixture_new_spec (fx, "sleep 30");
   child = fork ();
   if (child == 0)
     {
@@ -909,6 +432,13 @@ test_sandbox_outlives_starter (void **state)
   assert_int_equal (st.status, PIER_SANDBOX_RUNNING);
   assert_true (g_file_test (g_strdup_printf ("/proc/%d", (int) st.init_pid), G_FILE_TEST_EXISTS));
   pier_sandbox_state_clear (&st);
+  /* Once is enough. */
+  {
+    g_autoptr (GError) error = NULL;
+    PierSandboxStartInfo info;
+    assert_false (pier_sandbox_start (spec, PIER_SANDBOX_START_NONE, &info, &error));
+    pier_assert_error (error, PIER_ERROR_IN_USE);
+  }
   assert_true (pier_sandbox_stop (spec->state_dir, 0, 1, NULL));
   assert_true (pier_sandbox_get_state (spec->state_dir, &st, NULL));
   assert_int_equal (st.status, PIER_SANDBOX_EXITED);
@@ -926,11 +456,11 @@ test_sandbox_monitor_killed_is_stale (void **state)
   g_autofree char *init_proc = NULL;
 
   REQUIRE_ROOT ();
-  spec = new_spec (fx, "sleep 30");
-  start_ok (spec, PIER_SANDBOX_START_NONE, &info);
+  spec = fixture_new_spec (fx, "sleep 30");
+  fixture_start_ok (spec, PIER_SANDBOX_START_NONE, &info);
   init_proc = g_strdup_printf ("/proc/%d", (int) info.init_pid);
   assert_int_equal (kill (info.monitor_pid, SIGKILL), 0);
-  wait_monitor_gone (info.monitor_pid);
+  fixture_wait_monitor_gone (info.monitor_pid);
   assert_true (pier_sandbox_get_state (spec->state_dir, &st, NULL));
   assert_int_equal (st.status, PIER_SANDBOX_EXITED);
   assert_true (st.stale);
@@ -970,11 +500,11 @@ test_sandbox_limits_applied_and_read (void **state)
   guint64 value = 0;
 
   REQUIRE_ROOT ();
-  spec = new_spec (fx, "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 30 & wait");
+  spec = fixture_new_spec (fx, "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 30 & wait");
   spec->memory_bytes = 64 << 20;
   spec->pids_limit = 32;
   spec->cpus = 0.5;
-  start_ok (spec, PIER_SANDBOX_START_NONE, &info);
+  fixture_start_ok (spec, PIER_SANDBOX_START_NONE, &info);
   assert_null (info.warnings[0]);
   /* This host mounts cgroup v1 controllers; a v2-only host has other files. */
   if (read_cgroup_file (spec->state_dir, "memory.limit_in_bytes", &value))
@@ -998,32 +528,8 @@ test_sandbox_limits_applied_and_read (void **state)
   assert_true (stats.cpu_ns > 0);
   assert_true (stats.pids >= 2); /* sh and sleep */
   assert_true (pier_sandbox_stop (spec->state_dir, SIGKILL, 0, NULL));
-  wait_monitor_gone (info.monitor_pid);
+  fixture_wait_monitor_gone (info.monitor_pid);
   assert_false (cgroup_exists (spec->id));
-  pier_sandbox_start_info_clear (&info);
-}
-
-static void
-test_sandbox_logs_follow (void **state)
-{
-  Fixture *fx = *state;
-  g_autoptr (PierSandboxSpec) spec = NULL;
-  g_autoptr (GError) error = NULL;
-  LogText text = { g_string_new (NULL), g_string_new (NULL), 0 };
-  PierSandboxStartInfo info;
-
-  REQUIRE_ROOT ();
-  spec = new_spec (fx, "echo first; printf 'part'; sleep 0.3; echo ial; echo err >&2; sleep 0.3; "
-                       "echo last");
-  start_ok (spec, PIER_SANDBOX_START_NONE, &info);
-  /* Follows until the exit, then returns with everything. */
-  if (!pier_log_read (spec->log_path, spec->state_dir, collect_log, &text, NULL, &error))
-    fail_msg ("logs: %s", error->message);
-  assert_string_equal (text.out->str, "first\npartial\nlast\n");
-  assert_string_equal (text.err->str, "err\n");
-  g_string_free (text.out, TRUE);
-  g_string_free (text.err, TRUE);
-  wait_monitor_gone (info.monitor_pid);
   pier_sandbox_start_info_clear (&info);
 }
 
@@ -1092,30 +598,30 @@ rootless_helper (const char *base)
   if (geteuid () != 0 || !pier_rootless_active ())
     return 11;
   fx.lower = g_build_filename (base, "lower", NULL);
-  if (!make_busybox_layer (fx.lower, &error))
+  if (!fixture_make_busybox_layer (fx.lower, &error))
     {
       g_printerr ("rootfs: %s\n", error->message);
       return 12;
     }
-  first = new_spec (&fx, "id -u; echo data > /file; rm /bin/ls; mkdir /d; rmdir /bin/../d");
+  first = fixture_new_spec (&fx, "id -u; echo data > /file; rm /bin/ls; mkdir /d; rmdir /bin/../d");
   first->rootless = TRUE;
-  code = run_to_exit (first);
-  out = log_stdout (first);
+  code = fixture_run_to_exit (first);
+  out = fixture_log_stdout (first);
   if (code != 0 || strcmp (out, "0\n") != 0)
     {
       g_printerr ("first container: code %d, output %s\n", code, out);
       return 13;
     }
   /* The same sandbox layer again: the whiteout (user.overlay xattrs) hides /bin/ls. */
-  second = new_spec (&fx, "[ ! -e /bin/ls ] && cat /file");
+  second = fixture_new_spec (&fx, "[ ! -e /bin/ls ] && cat /file");
   second->rootless = TRUE;
   g_free (second->upper_dir);
   g_free (second->work_dir);
   second->upper_dir = g_strdup (first->upper_dir);
   second->work_dir = g_strdup (first->work_dir);
-  code = run_to_exit (second);
+  code = fixture_run_to_exit (second);
   g_free (out);
-  out = log_stdout (second);
+  out = fixture_log_stdout (second);
   if (code != 0 || strcmp (out, "data\n") != 0)
     {
       g_printerr ("second container: code %d, output %s\n", code, out);
@@ -1207,34 +713,29 @@ test_sandbox_rootless (void **state)
 int
 main (int argc, char **argv)
 {
+#define CASE(name) cmocka_unit_test_setup_teardown (name, fixture_setup, fixture_teardown)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_sandbox_spec_json_round_trip),
-    cmocka_unit_test_setup_teardown (test_sandbox_init_is_pid1_with_hostname, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_root_is_uid_base_on_host, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_layer_untouched, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_hardening, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_dev_and_mounts, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_exit_codes, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_command_not_found, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_missing_volume_leaves_nothing, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_mount_into_proc_refused, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_volumes, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_odd_layer_paths, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_attach_relays_and_returns_code, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_tty_follows_client_size, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_exec_enters_namespaces, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_exec_spawn_pty, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_outlives_starter, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_monitor_killed_is_stale, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_limits_applied_and_read, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_logs_follow, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_sandbox_rootless, setup, teardown),
+    CASE (test_sandbox_init_is_pid1_with_hostname),
+    CASE (test_sandbox_root_is_uid_base_on_host),
+    CASE (test_sandbox_layer_untouched),
+    CASE (test_sandbox_hardening),
+    CASE (test_sandbox_dev_and_mounts),
+    CASE (test_sandbox_exit_codes),
+    CASE (test_sandbox_command_not_found),
+    CASE (test_sandbox_missing_volume_leaves_nothing),
+    CASE (test_sandbox_mount_into_proc_refused),
+    CASE (test_sandbox_volumes),
+    CASE (test_sandbox_odd_layer_paths),
+    CASE (test_sandbox_outlives_starter),
+    CASE (test_sandbox_monitor_killed_is_stale),
+    CASE (test_sandbox_limits_applied_and_read),
+    CASE (test_sandbox_rootless),
   };
+#undef CASE
 
+  fixture_use_build_tree_monitor ();
   if (argc == 3 && strcmp (argv[1], "--rootless-helper") == 0)
-    {
-      use_build_tree_monitor ();
-      return rootless_helper (argv[2]);
-    }
+    return rootless_helper (argv[2]);
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

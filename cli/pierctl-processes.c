@@ -1,0 +1,229 @@
+/* pierctl top, sessions, and ps --processes: a container's processes from both sides. */
+#include "pier-cli.h"
+#include "pier-cli-format.h"
+
+#include "pier-container-processes.h"
+#include "pier-error.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static gboolean
+check_format (const char *format, GError **error)
+{
+  if (format == NULL || strcmp (format, "json") == 0 || strcmp (format, "table") == 0)
+    return TRUE;
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+               "unsupported --format “%s”: use json or table", format);
+  return FALSE;
+}
+
+static void
+print_json (json_t *value)
+{
+  char *text = json_dumps (value, JSON_INDENT (4) | JSON_PRESERVE_ORDER);
+  printf ("%s\n", text);
+  free (text);
+  json_decref (value);
+}
+
+static char *
+user_text (const char *name, guint32 id)
+{
+  if (id == PIER_PROCESS_ID_UNKNOWN)
+    return g_strdup ("?");
+  return name ? g_strdup (name) : g_strdup_printf ("%u", id);
+}
+
+static json_t *
+process_json (const PierProcess *p)
+{
+  return json_pack ("{s:i,s:i,s:i,s:i,s:i,s:i,s:s?,s:I,s:s?,s:I,s:s?,s:s,s:s,s:f,s:I,s:I}",
+                    "container_pid", p->container_pid, "host_pid", p->host_pid,
+                    "container_ppid", p->container_ppid, "host_ppid", p->host_ppid,
+                    "container_sid", p->container_sid, "host_sid", p->host_sid,
+                    "container_user", p->user, "container_uid", (json_int_t) p->uid,
+                    "host_user", p->host_user, "host_uid", (json_int_t) p->host_uid,
+                    "tty", p->tty, "state", (char[]){ p->state, 0 }, "command", p->cmdline,
+                    "cpu_percent", p->cpu_percent, "rss_bytes", (json_int_t) p->rss_bytes,
+                    "start_time", (json_int_t) p->start_time);
+}
+
+/* Opens the store and finds a running container and its processes. */
+static PierProcessSnapshot *
+container_snapshot (PierCli *cli, const char *name, PierContainer **out, GError **error)
+{
+  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
+  PierStore *store = pier_cli_get_store (cli, error);
+  PierContainer *c;
+  PierProcessSnapshot *snapshot;
+
+  if (store == NULL || (c = pier_store_find_container (store, name, error)) == NULL)
+    return NULL;
+  snapshot = pier_container_snapshot (scanner, c, error);
+  if (snapshot == NULL)
+    {
+      pier_container_free (c);
+      return NULL;
+    }
+  *out = c;
+  return snapshot;
+}
+
+static int
+top_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *format = NULL;
+  const GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
+    { NULL }
+  };
+  g_autoptr (PierContainer) c = NULL;
+  g_autoptr (PierProcessSnapshot) snapshot = NULL;
+  g_autoptr (PierTable) table = NULL;
+  json_t *list = NULL;
+  guint n;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
+                       "A container's processes, as it sees them and as the host does", entries,
+                       FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER [--format json]", error) ||
+      !check_format (format, error) ||
+      (snapshot = container_snapshot (cli, argv[1], &c, error)) == NULL)
+    return 1;
+  n = pier_process_snapshot_get_n_processes (snapshot);
+  if (g_strcmp0 (format, "json") == 0)
+    {
+      list = json_array ();
+      for (guint i = 0; i < n; i++)
+        json_array_append_new (list, process_json (pier_process_snapshot_get_process (snapshot, i)));
+      print_json (list);
+      return 0;
+    }
+  table = pier_table_new ("CONTAINER PID", "HOST PID", "CONTAINER SID", "HOST SID",
+                          "CONTAINER USER", "HOST USER (UID)", "STATE", "CPU%", "RSS", "COMMAND",
+                          NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
+      g_autofree char *cpid = g_strdup_printf ("%d", p->container_pid);
+      g_autofree char *hpid = g_strdup_printf ("%d", p->host_pid);
+      g_autofree char *csid = g_strdup_printf ("%d", p->container_sid);
+      g_autofree char *hsid = g_strdup_printf ("%d", p->host_sid);
+      g_autofree char *cuser = user_text (p->user, p->uid);
+      g_autofree char *huser = p->host_user ? g_strdup_printf ("%s (%u)", p->host_user, p->host_uid)
+                                            : user_text (NULL, p->host_uid);
+      g_autofree char *cpu = g_strdup_printf ("%.1f", p->cpu_percent);
+      g_autofree char *rss = pier_format_size (p->rss_bytes);
+      pier_table_add_row (table, cpid, hpid, csid, hsid, cuser, huser, (char[]){ p->state, 0 },
+                          cpu, rss, p->cmdline, NULL);
+    }
+  pier_table_print (table);
+  return 0;
+}
+
+static int
+sessions_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *format = NULL;
+  const GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
+    { NULL }
+  };
+  g_autoptr (PierContainer) c = NULL;
+  g_autoptr (PierProcessSnapshot) snapshot = NULL;
+  g_autoptr (GPtrArray) sessions = NULL;
+  g_autoptr (PierTable) table = NULL;
+  json_t *list = NULL;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER", "A container's sessions, inside and on the host",
+                       entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER [--format json]", error) ||
+      !check_format (format, error) ||
+      (snapshot = container_snapshot (cli, argv[1], &c, error)) == NULL)
+    return 1;
+  sessions = pier_container_sessions (cli->store, c, snapshot);
+  if (g_strcmp0 (format, "json") == 0)
+    list = json_array ();
+  table = pier_table_new ("ORIGIN", "CONTAINER SID", "HOST SID", "LEADER (CONTAINER/HOST PID)",
+                          "PROCESSES", "USER", "COMMAND", NULL);
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      PierProcessSession *s = sessions->pdata[i];
+      const PierProcess *leader = s->leader;
+      g_autofree char *csid = g_strdup_printf ("%d", s->container_sid);
+      g_autofree char *hsid = g_strdup_printf ("%d", s->host_sid);
+      g_autofree char *lead = leader ? g_strdup_printf ("%d/%d", leader->container_pid, leader->host_pid)
+                                     : g_strdup ("-");
+      g_autofree char *count = g_strdup_printf ("%u", s->processes->len);
+      g_autofree char *user = leader ? user_text (leader->user, leader->uid) : g_strdup ("-");
+
+      if (list != NULL)
+        {
+          json_t *procs = json_array ();
+          for (guint p = 0; p < s->processes->len; p++)
+            json_array_append_new (procs, process_json (s->processes->pdata[p]));
+          json_array_append_new (list, json_pack ("{s:s?,s:i,s:i,s:o}", "origin", s->origin,
+                                                  "container_sid", s->container_sid,
+                                                  "host_sid", s->host_sid, "processes", procs));
+          continue;
+        }
+      pier_table_add_row (table, s->origin ? s->origin : "?", csid, hsid, lead, count, user,
+                          leader ? leader->cmdline : "-", NULL);
+    }
+  if (list != NULL)
+    print_json (list);
+  else
+    pier_table_print (table);
+  return 0;
+}
+
+int
+pier_cli_ps_processes (PierCli *cli, const char *format, GError **error)
+{
+  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
+  g_autoptr (PierProcessSnapshot) snapshot = NULL;
+  g_autoptr (GHashTable) by_ns = NULL;
+  g_autoptr (PierTable) table = NULL;
+  PierStore *store = pier_cli_get_store (cli, error);
+  json_t *list = NULL;
+  guint n;
+
+  if (store == NULL || (by_ns = pier_store_containers_by_pid_ns (store, error)) == NULL ||
+      (snapshot = pier_process_scanner_snapshot (scanner, NULL, error)) == NULL)
+    return 1;
+  n = pier_process_snapshot_get_n_processes (snapshot);
+  if (g_strcmp0 (format, "json") == 0)
+    list = json_array ();
+  table = pier_table_new ("HOST PID", "CONTAINER", "CONTAINER PID", "HOST USER", "STATE", "COMMAND", NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
+      PierContainer *c = g_hash_table_lookup (by_ns, &p->pid_ns);
+      g_autofree char *hpid = g_strdup_printf ("%d", p->host_pid);
+      g_autofree char *cpid = c ? g_strdup_printf ("%d", p->container_pid) : g_strdup ("-");
+      g_autofree char *huser = user_text (p->host_user, p->host_uid);
+
+      if (list != NULL)
+        {
+          json_t *o = process_json (p);
+          json_object_set_new (o, "container", c ? json_string (c->name) : json_null ());
+          json_array_append_new (list, o);
+          continue;
+        }
+      pier_table_add_row (table, hpid, c ? c->name : "-", cpid, huser, (char[]){ p->state, 0 },
+                          p->cmdline, NULL);
+    }
+  if (list != NULL)
+    print_json (list);
+  else
+    pier_table_print (table);
+  return 0;
+}
+
+const PierCliVerb pier_cli_process_verbs[] = {
+  { "top", top_run, "A container's processes, inside and on the host" },
+  { "sessions", sessions_run, "A container's sessions, inside and on the host" },
+  { NULL }
+};

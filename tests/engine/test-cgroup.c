@@ -1,0 +1,208 @@
+/* Runs as root: real cgroups for a sleeping child process, made under the test's own cgroup
+ * and removed at the end of each test. */
+#include "test-support.h"
+
+#include "pier-cgroup-private.h"
+#include "pier-error.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define REQUIRE_ROOT()                                                                          \
+  if (geteuid () != 0)                                                                           \
+    {                                                                                            \
+      print_message ("SKIPPED %s: needs root (cgroups)\n", __func__);                            \
+      skip ();                                                                                   \
+    }
+
+static char *
+test_id (void)
+{
+  return g_strdup_printf ("%064x", g_random_int ());
+}
+
+/* A child that execs `sleep 30` once it has been moved into @cgroup. */
+static pid_t
+spawn_sleeper_in (PierCgroup *cgroup)
+{
+  int go[2];
+  pid_t pid;
+  char c = 'g';
+  g_autoptr (GError) error = NULL;
+
+  assert_int_equal (pipe2 (go, O_CLOEXEC), 0);
+  pid = fork ();
+  if (pid == 0)
+    {
+      if (read (go[0], &c, 1) == 1)
+        execl ("/bin/sleep", "sleep", "30", NULL);
+      _exit (127);
+    }
+  close (go[0]);
+  if (!pier_cgroup_add_pid (cgroup, pid, &error))
+    fail_msg ("%s", error->message);
+  assert_int_equal (write (go[1], &c, 1), 1);
+  close (go[1]);
+  g_usleep (100000);
+  return pid;
+}
+
+static gboolean
+read_limit (PierCgroup *cgroup, const char *file, guint64 *value)
+{
+  const char *dir = pier_cgroup_dir_with (cgroup, file);
+
+  return dir != NULL && pier_cgroup_read_u64 (dir, file, value);
+}
+
+static void
+test_cgroup_limits_stats_and_removal (void **state)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *id = test_id ();
+  PierCgroupLimits limits = { .memory_bytes = 128 << 20, .cpus = 0.25, .pids_limit = 16 };
+  g_autoptr (PierCgroup) cgroup = NULL;
+  g_auto (GStrv) dirs = NULL;
+  PierCgroupStats stats;
+  guint64 value;
+  pid_t pid;
+  int status;
+
+  REQUIRE_ROOT ();
+  cgroup = pier_cgroup_create (id, FALSE, &limits, warnings, &error);
+  pier_assert_no_error (error);
+  assert_non_null (cgroup);
+  assert_int_equal (warnings->len, 0);
+  dirs = g_strdupv ((char **) pier_cgroup_get_dirs (cgroup));
+  for (char **d = dirs; *d; d++)
+    assert_true (g_str_has_suffix (*d, id) && g_file_test (*d, G_FILE_TEST_IS_DIR));
+
+  if (strcmp (pier_cgroup_get_backend_name (cgroup), "v1") == 0)
+    {
+      assert_true (read_limit (cgroup, "memory.limit_in_bytes", &value));
+      assert_int_equal (value, 128 << 20);
+      assert_true (read_limit (cgroup, "cpu.cfs_quota_us", &value));
+      assert_int_equal (value, 25000);
+      assert_true (read_limit (cgroup, "pids.max", &value));
+      assert_int_equal (value, 16);
+    }
+  else
+    {
+      assert_true (read_limit (cgroup, "memory.max", &value));
+      assert_int_equal (value, 128 << 20);
+      assert_true (read_limit (cgroup, "pids.max", &value));
+      assert_int_equal (value, 16);
+    }
+
+  pid = spawn_sleeper_in (cgroup);
+  if (!pier_cgroup_get_stats (cgroup, &stats, &error))
+    fail_msg ("%s", error->message);
+  assert_true (stats.has_memory && stats.has_cpu && stats.has_pids);
+  assert_int_equal (stats.pids, 1);
+  assert_true (stats.memory_bytes > 0);
+  assert_true (stats.cpu_ns > 0);
+
+  /* Removal kills what is left inside first. */
+  if (!pier_cgroup_destroy (cgroup, &error))
+    fail_msg ("%s", error->message);
+  assert_int_equal (waitpid (pid, &status, 0), pid);
+  assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  for (char **d = dirs; *d; d++)
+    assert_false (g_file_test (*d, G_FILE_TEST_EXISTS));
+  assert_false (pier_cgroup_get_stats (cgroup, &stats, &error));
+  pier_assert_error (error, PIER_ERROR_NOT_FOUND);
+}
+
+/* A hybrid host's v2 tree has no memory, cpu or pids controller: the v2 backend still makes
+ * the cgroup, and says which limits it could not apply. */
+static void
+test_cgroup_missing_controllers_warn (void **state)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) mounts = NULL;
+  g_autofree char *id = test_id ();
+  g_autofree char *controllers = NULL;
+  PierCgroupLimits limits = { .memory_bytes = 1 << 30, .cpus = 1, .pids_limit = 100 };
+  g_autoptr (PierCgroup) cgroup = NULL;
+  const char *v2 = NULL;
+  struct statfs sfs;
+
+  REQUIRE_ROOT ();
+  if (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+    {
+      print_message ("SKIPPED %s: a v2-only host (its v2 tree has the controllers)\n", __func__);
+      skip ();
+    }
+  mounts = pier_cgroup_read_mounts (NULL);
+  for (guint i = 0; mounts && i < mounts->len; i++)
+    if (((PierCgroupMount *) mounts->pdata[i])->is_v2)
+      v2 = ((PierCgroupMount *) mounts->pdata[i])->mount_point;
+  if (v2 == NULL
+      || !g_file_get_contents (g_build_filename (v2, "cgroup.controllers", NULL), &controllers,
+                               NULL, NULL)
+      || strstr (controllers, "memory") != NULL)
+    {
+      print_message ("SKIPPED %s: no v2 tree without controllers beside v1\n", __func__);
+      skip ();
+    }
+
+  cgroup = pier_cgroup_create_with_backend (&pier_cgroup_v2_backend, id, FALSE, &limits,
+                                            warnings, &error);
+  pier_assert_no_error (error);
+  assert_non_null (cgroup);
+  assert_string_equal (pier_cgroup_get_backend_name (cgroup), "v2");
+  assert_int_equal (warnings->len, 3);
+  assert_true (g_str_has_prefix (warnings->pdata[0], "memory limit not applied: "));
+  assert_true (g_str_has_prefix (warnings->pdata[1], "CPU limit not applied: "));
+  assert_true (g_str_has_prefix (warnings->pdata[2], "pids limit not applied: "));
+  {
+    g_autofree char *before = pier_cgroup_read_self ();
+    g_autofree char *own = pier_cgroup_own_path (before, NULL);
+    g_autofree char *home = g_strconcat (v2, own, NULL);
+    g_autofree char *after = NULL;
+    g_autofree char *now = NULL;
+
+    assert_true (pier_cgroup_add_pid (cgroup, getpid (), &error));
+    after = pier_cgroup_read_self ();
+    now = pier_cgroup_own_path (after, NULL);
+    assert_true (g_str_has_suffix (now, id));
+    /* Back where the test came from, so the cgroup can go. */
+    assert_true (pier_cgroup_write_file (home, "cgroup.procs", "0", NULL));
+  }
+  assert_true (pier_cgroup_destroy (cgroup, NULL));
+  assert_false (g_file_test (pier_cgroup_get_dirs (cgroup)[0], G_FILE_TEST_EXISTS));
+}
+
+static void
+test_cgroup_open_from_record (void **state)
+{
+  g_autoptr (GError) error = NULL;
+  const char *dirs[] = { "/sys/fs/cgroup/memory/x", "/sys/fs/cgroup/pids/x", NULL };
+  g_autoptr (PierCgroup) cgroup = pier_cgroup_open ("v1", dirs, &error);
+
+  pier_assert_no_error (error);
+  assert_string_equal (pier_cgroup_get_backend_name (cgroup), "v1");
+  assert_string_equal (pier_cgroup_get_dirs (cgroup)[1], dirs[1]);
+  assert_null (pier_cgroup_get_dirs (cgroup)[2]);
+  assert_null (pier_cgroup_open ("v3", dirs, &error));
+  pier_assert_error (error, PIER_ERROR_INVALID);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_cgroup_open_from_record),
+    cmocka_unit_test (test_cgroup_limits_stats_and_removal),
+    cmocka_unit_test (test_cgroup_missing_controllers_warn),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
