@@ -1,31 +1,53 @@
-#include <adwaita.h>
+#include <locale.h>
+#include <stdio.h>
+#include <sys/resource.h>
 
-#include "pier-window.h"
-
-static char *root;
-static char *runroot;
-
-static void
-activate (GtkApplication *app)
-{
-  GtkWindow *window = gtk_application_get_active_window (app);
-
-  if (window == NULL)
-    window = GTK_WINDOW (pier_window_new (app, root, runroot));
-  gtk_window_present (window);
-}
+#include "pier-application.h"
+#include "pier-paths.h"
+#include "pier-rootless.h"
 
 int
 main (int argc, char **argv)
 {
-  g_autoptr (AdwApplication) app = adw_application_new ("org.pier.Pier", G_APPLICATION_DEFAULT_FLAGS);
+  g_autofree char *root = NULL;
+  g_autofree char *runroot = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierApplication) app = NULL;
   const GOptionEntry entries[] = {
     { "root", 0, 0, G_OPTION_ARG_FILENAME, &root, "Store directory", "DIR" },
     { "runroot", 0, 0, G_OPTION_ARG_FILENAME, &runroot, "Runtime state directory", "DIR" },
     { NULL }
   };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  struct rlimit files;
+  gboolean default_store;
 
-  g_application_add_main_option_entries (G_APPLICATION (app), entries);
-  g_signal_connect (app, "activate", G_CALLBACK (activate), NULL);
+  setlocale (LC_ALL, "");
+  g_option_context_set_summary (context, "Pier: containers, their images and their processes.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "pier: %s\n", error->message);
+      return 2;
+    }
+  default_store = root == NULL && runroot == NULL;
+  /* Decided by the real uid, so before the rootless namespace makes it 0. */
+  if (root == NULL)
+    root = pier_paths_default_root ();
+  if (runroot == NULL)
+    runroot = pier_paths_default_runroot ();
+  /* Still single-threaded, as joining a user namespace requires. */
+  if (!pier_rootless_ensure (runroot, &error))
+    {
+      fprintf (stderr, "pier: %s\n", error->message);
+      return 1;
+    }
+  /* The process scanner keeps a descriptor per process it watches. */
+  if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max)
+    {
+      files.rlim_cur = files.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &files);
+    }
+  app = pier_application_new (root, runroot, default_store);
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

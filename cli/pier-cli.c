@@ -1,6 +1,8 @@
 #include "pier-cli.h"
 
 #include "pier-error.h"
+#include "pier-paths.h"
+#include "pier-rootless.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@ static const PierCliVerb *const verb_tables[] = {
   pier_cli_image_verbs,
   pier_cli_archive_verbs,
   pier_cli_registry_verbs,
+  pier_cli_build_verbs,
 };
 
 static void
@@ -154,6 +157,17 @@ pier_cli_main (int argc, char **argv)
       return 125;
     }
   cli.verb = verb->name;
+  /* The paths first: they depend on who we are, and an unprivileged user is root from here on
+   * (inside the rootless user namespace). */
+  if (cli.root == NULL)
+    cli.root = pier_paths_default_root ();
+  if (cli.runroot == NULL)
+    cli.runroot = pier_paths_default_runroot ();
+  if (!pier_rootless_ensure (cli.runroot, &error))
+    {
+      fprintf (stderr, "pierctl: %s\n", error->message);
+      return 125;
+    }
   status = verb->run (&cli, argc - first, argv + first, &error);
   if (error != NULL)
     {

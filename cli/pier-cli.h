@@ -49,5 +49,6 @@ int pier_cli_ps_processes (PierCli *cli, const char *format, GError **error);
 extern const PierCliVerb pier_cli_image_verbs[];
 extern const PierCliVerb pier_cli_archive_verbs[];
 extern const PierCliVerb pier_cli_registry_verbs[];
+extern const PierCliVerb pier_cli_build_verbs[];
 
 G_END_DECLS

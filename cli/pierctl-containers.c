@@ -157,9 +157,15 @@ start_and_attach (PierStore *store, PierContainer *c, gboolean attach, gboolean 
                   GError **error)
 {
   g_auto (GStrv) warnings = NULL;
+  struct winsize ws = { 0 };
   int conn = -1;
   int code = 0;
 
+  if (c->tty && attach && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    {
+      c->tty_rows = ws.ws_row;
+      c->tty_cols = ws.ws_col;
+    }
   if (!pier_container_start (store, c, attach ? &conn : NULL, &warnings, error))
     return exit_code_for_start_error (*error);
   print_warnings (warnings);
@@ -603,6 +609,7 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
   if (g_environ_getenv (env, "HOME") == NULL)
     env = g_environ_setenv (env, "HOME", user->home, TRUE);
   spec.argv = argv + 2;
+  spec.session_origin = PIER_SESSION_EXEC;
   spec.env = env;
   spec.cwd = workdir ? workdir : c->working_dir;
   spec.uid = user->uid;
@@ -623,7 +630,6 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
       pier_autofd int null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
       if (!pier_sandbox_exec_spawn (state_dir, &spec, null_fd, null_fd, null_fd, &pid, &master, error))
         return exit_code_for_start_error (*error);
-      pier_container_record_session (store, c, pid, PIER_SESSION_EXEC, NULL);
       if (master >= 0)
         close (master);
       return 0;

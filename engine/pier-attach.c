@@ -328,8 +328,14 @@ send_frame (int conn, char type, const void *data, gsize len, GError **error)
   frame[0] = (guint8) type;
   memcpy (frame + 1, data, len);
   while (send (conn, frame, len + 1, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return pier_set_errno (error, errno, "sending to the container");
+    {
+      /* The monitor closed its end: the container has exited and what it wrote, and its exit
+       * code, are still there to read. Nothing more goes in. */
+      if (errno == EPIPE || errno == ECONNRESET)
+        return TRUE;
+      if (errno != EINTR)
+        return pier_set_errno (error, errno, "sending to the container");
+    }
   return TRUE;
 }
 

@@ -9,6 +9,7 @@
 #include "pier-fsutil.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>

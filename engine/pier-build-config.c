@@ -6,14 +6,15 @@
 #include <jansson.h>
 #include <string.h>
 
-/* A Dockerfile word that needs no quotes: nothing the lexer treats specially. */
+/* A Dockerfile word that needs no quotes: nothing the lexer treats specially (whitespace,
+ * quotes, "$", the escape character) and no heredoc marker. */
 static gboolean
 is_plain_word (const char *s)
 {
-  if (*s == '\0')
+  if (*s == '\0' || g_str_has_prefix (s, "<<"))
     return FALSE;
   for (const char *p = s; *p; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("-_.,/:@%+=~^", *p) == NULL)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p) || strchr ("\"'$\\", *p) != NULL)
       return FALSE;
   return TRUE;
 }

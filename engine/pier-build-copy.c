@@ -157,8 +157,7 @@ typedef struct {
   gboolean chmod_set;
   mode_t chmod;
   const char *keyword;
-  const char *src_top;        /* the resolved source being walked */
-  const char *dest_top;
+  const char *dest_top;       /* where the directory being walked goes */
 } Planner;
 
 static void
@@ -317,6 +316,7 @@ context_physical (Planner *pl, const char *src, struct stat *st, GError **error)
   pier_autofd int fd = open_in_root (build->context_fd, src, O_PATH, 0);
   g_autofree char *proc = NULL;
   g_autofree char *real = NULL;
+  g_autofree char *context_proc = NULL;
   g_autofree char *context = NULL;
   const char *relative;
 
@@ -331,8 +331,8 @@ context_physical (Planner *pl, const char *src, struct stat *st, GError **error)
     }
   proc = g_strdup_printf ("/proc/self/fd/%d", fd);
   real = g_file_read_link (proc, error);
-  context = g_strdup_printf ("/proc/self/fd/%d", build->context_fd);
-  context = g_file_read_link (g_steal_pointer (&context), error);
+  context_proc = g_strdup_printf ("/proc/self/fd/%d", build->context_fd);
+  context = g_file_read_link (context_proc, error);
   if (real == NULL || context == NULL)
     return NULL;
   if (strcmp (real, context) == 0)
@@ -389,11 +389,11 @@ plan_context_source (Planner *pl, const char *src, const char *dest_dir, const c
                                          O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
       if (fd < 0)
         return pier_set_errno (error, errno, "opening %s in the build context", src);
-      pl->src_top = physical;
       pl->dest_top = dest_dir;
       return walk_context (pl, fd, physical, dest_dir, error);
     }
-  base = g_path_get_basename (physical);
+  /* Named as the source was written, even through a symlink. */
+  base = g_path_get_basename (src);
   {
     g_autofree char *parent = g_path_get_dirname (physical);
     dirfd = open_in_root (pl->build->context_fd, strcmp (parent, ".") == 0 ? "" : parent,
@@ -597,7 +597,8 @@ open_from (PierBuild *build, PierBuildStage *stage, const char *from, PierCopyPl
               g_strv_builder_unref (b);
               return FALSE;
             }
-          g_strv_builder_take (b, path);
+          g_strv_builder_add (b, path);
+          g_free (path);
         }
       dirs = g_strv_builder_end (b);
       g_strv_builder_unref (b);
@@ -724,7 +725,7 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
   g_autoptr (GPtrArray) heredocs = g_ptr_array_new ();
   g_autoptr (PierHasher) hasher = pier_hasher_new ();
   g_autoptr (GString) created_by = g_string_new ("/bin/sh -c #(nop) ");
-  Planner pl = { build, plan, NULL, FALSE, 0, insn->keyword, "", "" };
+  Planner pl = { build, plan, NULL, FALSE, 0, insn->keyword, "" };
   const char *from = pier_instruction_get_flag (insn, "from");
   const char *chown = pier_instruction_get_flag (insn, "chown");
   const char *chmod = pier_instruction_get_flag (insn, "chmod");

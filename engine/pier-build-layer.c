@@ -159,7 +159,6 @@ pier_build_layer_new_staged (PierStore *store, const char *work_name, GCancellab
   g_autofree char *diff = g_build_filename (work_name, "diff", NULL);
   g_autoptr (PierPendingBlob) pending = NULL;
   pier_autofd int diff_fd = -1;
-  /* A staged tree has no overlay markers; plain trusted.overlay naming is right either way. */
   PierPackOptions options = { .userxattr = pier_store_is_rootless (store), .clamp_mtime = -1 };
 
   if (work_fd < 0 || (diff_fd = pier_fs_open_dir_at (work_fd, diff, error)) < 0)

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -224,7 +225,7 @@ prepare_scratch_dirs (PierBuild *build, PierMergedTree *tree, int upper_fd, cons
  * /etc/hosts, /etc/hostname and /etc/resolv.conf on, mount points it had to make, and the
  * scratch directories when nothing was left in them. */
 static void
-remove_runtime_traces (PierMergedTree *tree, int upper_fd)
+remove_runtime_traces (int upper_fd)
 {
   for (const char *const *f = (const char *const[]){ "etc/hosts", "etc/hostname",
                                                      "etc/resolv.conf", NULL };
@@ -236,17 +237,13 @@ remove_runtime_traces (PierMergedTree *tree, int upper_fd)
     }
   for (const char *const *d = (const char *const[]){ "etc", "tmp", "run", "proc", "sys", "dev", NULL }; *d; d++)
     {
-      PierMergedEntry entry;
       char value[2];
       pier_autofd int fd = openat (upper_fd, *d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       gboolean opaque = fd >= 0 && (fgetxattr (fd, "trusted.overlay.opaque", value, sizeof value) == 1
                                     || fgetxattr (fd, "user.overlay.opaque", value, sizeof value) == 1);
-      gboolean in_image = pier_merged_tree_lookup (tree, *d, FALSE, &entry, NULL);
 
-      if (in_image)
-        pier_merged_entry_clear (&entry);
-      /* An empty directory: removing it fails otherwise, which is what is wanted. */
-      if (fd >= 0 && !opaque && (in_image || strcmp (*d, "etc") != 0))
+      /* Only when empty: removing a directory that holds something fails, as it should. */
+      if (fd >= 0 && !opaque)
         unlinkat (upper_fd, *d, AT_REMOVEDIR);
     }
 }
@@ -399,8 +396,8 @@ follow_output (PierBuild *build, const char *state_dir, int conn, int *exit_code
   return !g_cancellable_set_error_if_cancelled (build->cancellable, error) && (error == NULL || *error == NULL);
 }
 
-/* The monitor still unmounts and releases the network lease after recording the exit; the
- * sandbox layer is read once it is gone. */
+/* The monitor still removes the cgroup and releases the network lease after recording the
+ * exit. */
 static void
 wait_monitor_gone (int pidfd)
 {
@@ -471,14 +468,13 @@ pier_build_run (PierBuild *build, PierBuildStage *stage, const PierInstruction *
     goto out;
   if (code < 0)
     code = state.exit_code;
-  wait_monitor_gone (pidfd);
   if (code != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
                    "the command returned a non-zero code: %d", code);
       goto out;
     }
-  remove_runtime_traces (tree, upper_fd);
+  remove_runtime_traces (upper_fd);
   {
     PierPackOptions options = {
       .userxattr = build->rootless,
@@ -494,12 +490,13 @@ pier_build_run (PierBuild *build, PierBuildStage *stage, const PierInstruction *
 out:
   if (started)
     {
-      /* A failure half way (cancelled, a broken connection) must not leave it running. */
+      /* A failure half way (cancelled, a broken connection) must not leave it running. Its
+       * processes are all gone once the exit is recorded (the PID namespace dies with its
+       * init), so the layer was packed meanwhile; the monitor's teardown is awaited only
+       * now, before its state goes. */
       if (state.status != PIER_SANDBOX_EXITED)
-        {
-          pier_sandbox_stop (spec->state_dir, SIGKILL, 0, NULL);
-          wait_monitor_gone (pidfd);
-        }
+        pier_sandbox_stop (spec->state_dir, SIGKILL, 0, NULL);
+      wait_monitor_gone (pidfd);
       pier_sandbox_cleanup (spec->state_dir, NULL);
       pier_fs_rm_rf_at (AT_FDCWD, spec->state_dir, NULL);
     }

@@ -48,6 +48,8 @@ pier_build_event_to_text (const PierBuildEvent *event)
     case PIER_BUILD_EVENT_CACHED:
       return g_strdup (" ---> Using cache\n");
     case PIER_BUILD_EVENT_STEP_DONE:
+      if (event->text != NULL && event->id == NULL)
+        return g_strdup_printf (" ---> %s\n", event->text);
       if (event->text != NULL)
         {
           g_autofree char *short_id = pier_digest_short (event->id);
@@ -200,10 +202,10 @@ start_stage (PierBuild *build, PierBuildStage *stage, const PierInstruction *ins
   else if (g_ascii_strcasecmp (base, "scratch") == 0)
     {
       stage->config = pier_image_config_new ();
+      g_free (stage->config->architecture);
       stage->config->architecture = g_strdup (host_architecture ());
-      stage->config->os = g_strdup ("linux");
       stage->key = pier_build_cache_key (NULL, "FROM", "scratch");
-      pier_build_emit (build, PIER_BUILD_EVENT_STEP_DONE, NULL, NULL, NULL, 0, 0);
+      pier_build_emit (build, PIER_BUILD_EVENT_STEP_DONE, "scratch", NULL, NULL, 0, 0);
     }
   else
     {
@@ -335,8 +337,9 @@ run_instruction (PierBuild *build, PierBuildStage *stage, const PierDockerfile *
       for (guint i = 0; i < insn->n_args; i++)
         {
           g_autofree char *name = NULL;
+          g_autofree char *declared = NULL;
           const char *value = NULL;
-          pier_dockerfile_split_arg (insn->args[i], &name, NULL);
+          pier_dockerfile_split_arg (insn->args[i], &name, &declared);
           g_ptr_array_add (values, pier_dockerfile_scope_lookup (name, &value, build->scope)
                                        ? g_strdup (value) : NULL);
           g_ptr_array_add (stage->arg_names, g_steal_pointer (&name));

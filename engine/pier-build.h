@@ -1,5 +1,6 @@
 #pragma once
 
+#include "pier-history.h"
 #include "pier-image-store.h"
 #include "pier-network.h"
 
@@ -26,12 +27,12 @@ G_BEGIN_DECLS
  * sees and, for COPY and ADD, a digest of the copied files (content, modes, times). A record
  * is used only while its layer is still in the store; layers only the cache knows of go with
  * pier_store_collect_garbage (), and their records then miss. A RUN layer is reproduced only
- * through the cache (the command may not be deterministic). */
-
-#define PIER_LABEL_BASE_IMAGE "org.pier.base-image"
-#define PIER_LABEL_BASE_HISTORY "org.pier.base-history"
-/* The comment a build gives each history entry: this prefix, then the instruction as it ran. */
-#define PIER_HISTORY_COMMENT_PREFIX "pier.dockerfile: "
+ * through the cache (the command may not be deterministic).
+ *
+ * RUN, as Docker's builder: every RUN makes a layer, an empty one when the command changed
+ * nothing. Unlike Docker, /tmp and /run start empty in each RUN (the runtime mounts them afresh
+ * in every container, at run time as at build time); what a RUN writes there is kept in its
+ * layer all the same. */
 
 typedef struct {
   const char *context_dir;
@@ -50,8 +51,9 @@ typedef enum {
   PIER_BUILD_EVENT_RUNNING,    /* RUN started a container: id */
   PIER_BUILD_EVENT_OUTPUT,     /* what RUN's command wrote: data, len */
   PIER_BUILD_EVENT_CACHED,     /* the step comes from the cache */
-  PIER_BUILD_EVENT_STEP_DONE,  /* id: the layer's diff_id, the base image's id for FROM, NULL
-                                  for none; seconds */
+  PIER_BUILD_EVENT_STEP_DONE,  /* id: the layer's diff_id, NULL for none; seconds. For FROM,
+                                  text says what the base is ("image", "stage" or "scratch")
+                                  and id is the image's id or the stage's cache key */
   PIER_BUILD_EVENT_DONE,       /* id: the image's id; text: the names it got, one a line */
 } PierBuildEventType;
 

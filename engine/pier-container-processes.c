@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <glib/gstdio.h>
 #include <sys/stat.h>
 
 guint64
@@ -36,55 +35,21 @@ pier_container_snapshot (PierProcessScanner *scanner, const PierContainer *conta
   return pier_process_scanner_snapshot (scanner, &filter, error);
 }
 
-static char *
-sessions_dir (PierStore *store, const PierContainer *container)
-{
-  g_autofree char *state = pier_container_get_state_dir (store, container);
-  return g_build_filename (state, "sessions", NULL);
-}
-
 gboolean
 pier_container_record_session (PierStore *store, const PierContainer *container, int host_sid,
                                const char *origin, GError **error)
 {
-  g_autofree char *dir = sessions_dir (store, container);
-  g_autofree char *name = g_strdup_printf ("%d", host_sid);
-  pier_autofd int fd = -1;
-
-  if (!pier_fs_mkdir_p (dir, 0700, error))
-    return FALSE;
-  fd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
-  return fd >= 0 && pier_fs_write_atomic_at (fd, name, origin, strlen (origin), 0600, error);
+  g_autofree char *state_dir = pier_container_get_state_dir (store, container);
+  return pier_sandbox_record_session (state_dir, host_sid, origin, error);
 }
 
 GPtrArray *
 pier_container_sessions (PierStore *store, const PierContainer *container,
                          PierProcessSnapshot *snapshot)
 {
-  g_autoptr (GHashTable) origins = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  g_autofree char *dir = sessions_dir (store, container);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
+  g_autofree char *state_dir = pier_container_get_state_dir (store, container);
+  g_autoptr (GHashTable) origins = pier_sandbox_read_sessions (state_dir);
 
-  while (d && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *origin = NULL;
-      gint64 sid = g_ascii_strtoll (name, NULL, 10);
-
-      if (sid <= 0 || !g_file_get_contents (path, &origin, NULL, NULL))
-        continue;
-      /* A leader gone from the host is a session gone; forget it, lest a reused PID inherit
-       * its origin. */
-      if (pier_process_snapshot_find (snapshot, sid) == NULL)
-        {
-          g_autofree char *proc = g_strdup_printf ("/proc/%" G_GINT64_FORMAT, sid);
-          if (!g_file_test (proc, G_FILE_TEST_EXISTS))
-            g_unlink (path);
-          continue;
-        }
-      g_hash_table_insert (origins, GINT_TO_POINTER ((int) sid), g_steal_pointer (&origin));
-    }
   if (container->pid > 0)
     g_hash_table_insert (origins, GINT_TO_POINTER (container->pid), g_strdup (PIER_SESSION_INIT));
   return pier_process_snapshot_sessions (snapshot, pier_container_get_pid_ns (container), origins);

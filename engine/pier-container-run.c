@@ -115,6 +115,8 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
   spec->n_groups = user->groups->len;
   spec->groups = g_memdup2 (user->groups->data, sizeof (guint32) * user->groups->len);
   spec->tty = c->tty;
+  spec->tty_rows = c->tty_rows;
+  spec->tty_cols = c->tty_cols;
   spec->stdin_open = c->stdin_open;
   spec->stop_signal = stop_signal;
   spec->network = c->network;

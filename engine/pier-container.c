@@ -354,7 +354,9 @@ pier_container_refresh (PierStore *store, PierContainer *c, GError **error)
     return FALSE;
   if (!update_state (store, fresh, error))
     return FALSE;
-  /* Swap the contents, keeping the caller's pointer. */
+  /* Swap the contents, keeping the caller's pointer and its wishes for the next start. */
+  fresh->tty_rows = c->tty_rows;
+  fresh->tty_cols = c->tty_cols;
   {
     PierContainer tmp = *c;
     *c = *fresh;

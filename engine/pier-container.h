@@ -81,6 +81,10 @@ typedef struct {
   gboolean stale;      /* exited because its monitor vanished */
   char *stale_reason;
   char *ip_address;
+
+  /* For the next start with a terminal: its size, so that the command's first look at it is
+   * right (not saved). */
+  guint16 tty_rows, tty_cols;
 } PierContainer;
 
 void pier_container_free (PierContainer *container);

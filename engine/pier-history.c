@@ -127,14 +127,33 @@ pier_history_entry_to_instruction (const char *created_by)
 }
 
 char *
+pier_history_entry_get_instruction (const PierHistoryEntry *entry)
+{
+  if (entry->comment != NULL && g_str_has_prefix (entry->comment, PIER_HISTORY_COMMENT_PREFIX))
+    return g_strdup (entry->comment + strlen (PIER_HISTORY_COMMENT_PREFIX));
+  return pier_history_entry_to_instruction (entry->created_by);
+}
+
+char *
 pier_history_to_dockerfile (const PierImageConfig *config)
 {
-  GString *out = g_string_new ("FROM scratch\n");
+  const char *base = pier_run_config_get_label (&config->config, PIER_LABEL_BASE_IMAGE);
+  const char *count = pier_run_config_get_label (&config->config, PIER_LABEL_BASE_HISTORY);
+  guint64 skip = 0;
+  GString *out;
 
-  for (guint i = 0; i < config->history->len; i++)
+  if (base == NULL || *base == '\0' || count == NULL
+      || !g_ascii_string_to_unsigned (count, 10, 0, config->history->len, &skip, NULL))
+    {
+      base = "scratch";
+      skip = 0;
+    }
+  out = g_string_new (NULL);
+  g_string_append_printf (out, "FROM %s\n", base);
+  for (guint i = skip; i < config->history->len; i++)
     {
       PierHistoryEntry *e = config->history->pdata[i];
-      g_autofree char *instruction = pier_history_entry_to_instruction (e->created_by);
+      g_autofree char *instruction = pier_history_entry_get_instruction (e);
 
       if (instruction != NULL)
         g_string_append_printf (out, "%s\n", instruction);

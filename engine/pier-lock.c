@@ -13,7 +13,7 @@ struct _PierLock {
 };
 
 static PierLock *
-lock_with (const char *path, int operation, GCancellable *cancellable, GError **error)
+lock_with (const char *path, int operation, GError **error)
 {
   pier_autofd int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   PierLock *lock;
@@ -36,8 +36,6 @@ lock_with (const char *path, int operation, GCancellable *cancellable, GError **
           pier_set_errno (error, errno, "locking %s", path);
           return NULL;
         }
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
     }
   lock = g_new0 (PierLock, 1);
   lock->fd = g_steal_fd (&fd);
@@ -45,16 +43,15 @@ lock_with (const char *path, int operation, GCancellable *cancellable, GError **
 }
 
 PierLock *
-pier_lock_acquire (const char *path, gboolean exclusive, GCancellable *cancellable,
-                   GError **error)
+pier_lock_acquire (const char *path, gboolean exclusive, GError **error)
 {
-  return lock_with (path, exclusive ? LOCK_EX : LOCK_SH, cancellable, error);
+  return lock_with (path, exclusive ? LOCK_EX : LOCK_SH, error);
 }
 
 PierLock *
 pier_lock_try_acquire (const char *path, gboolean exclusive, GError **error)
 {
-  return lock_with (path, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB, NULL, error);
+  return lock_with (path, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB, error);
 }
 
 void

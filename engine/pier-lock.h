@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gio/gio.h>
+#include <glib.h>
 
 G_BEGIN_DECLS
 
@@ -9,8 +9,7 @@ G_BEGIN_DECLS
  * so a process that dies releases it. */
 typedef struct _PierLock PierLock;
 
-PierLock *pier_lock_acquire (const char *path, gboolean exclusive, GCancellable *cancellable,
-                             GError **error);
+PierLock *pier_lock_acquire (const char *path, gboolean exclusive, GError **error);
 /* NULL with PIER_ERROR_IN_USE at once when another process holds it. */
 PierLock *pier_lock_try_acquire (const char *path, gboolean exclusive, GError **error);
 void pier_lock_release (PierLock *lock);

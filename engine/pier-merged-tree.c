@@ -161,14 +161,15 @@ child_dir (PierMergedTree *tree, MergedDir *dir, guint from, const char *name, G
   return g_steal_pointer (&child);
 }
 
+/* Pending components are a stack: the next one last. */
 static void
-push_components (GQueue *queue, const char *path)
+push_components (GPtrArray *stack, const char *path)
 {
   g_auto (GStrv) parts = g_strsplit (path, "/", -1);
 
   for (guint i = g_strv_length (parts); i > 0; i--)
     if (*parts[i - 1] != '\0' && strcmp (parts[i - 1], ".") != 0)
-      g_queue_push_head (queue, g_strdup (parts[i - 1]));
+      g_ptr_array_add (stack, g_strdup (parts[i - 1]));
 }
 
 static char *
@@ -203,7 +204,7 @@ static LookupResult
 lookup (PierMergedTree *tree, const char *path, gboolean follow, PierMergedEntry *entry,
         char **resolved_out, char **rest_out, GError **error)
 {
-  g_autoptr (GQueue) queue = g_queue_new ();
+  g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) dirs = g_ptr_array_new_with_free_func ((GDestroyNotify) merged_dir_free);
   MergedDir *root = root_dir (tree, error);
@@ -212,13 +213,13 @@ lookup (PierMergedTree *tree, const char *path, gboolean follow, PierMergedEntry
   if (root == NULL)
     return LOOKUP_FAILED;
   g_ptr_array_add (dirs, root);
-  push_components (queue, path);
+  push_components (pending, path);
 
-  while (!g_queue_is_empty (queue))
+  while (pending->len > 0)
     {
-      g_autofree char *name = g_queue_pop_head (queue);
+      g_autofree char *name = g_ptr_array_steal_index (pending, pending->len - 1);
       MergedDir *dir = g_ptr_array_index (dirs, dirs->len - 1);
-      gboolean last = g_queue_is_empty (queue);
+      gboolean last = pending->len == 0;
       struct stat st;
       guint part;
 
@@ -236,8 +237,8 @@ lookup (PierMergedTree *tree, const char *path, gboolean follow, PierMergedEntry
           if (resolved_out != NULL)
             {
               GString *rest = g_string_new (name);
-              for (GList *l = queue->head; l; l = l->next)
-                g_string_append_printf (rest, "/%s", (char *) l->data);
+              for (guint i = pending->len; i > 0; i--)
+                g_string_append_printf (rest, "/%s", (char *) pending->pdata[i - 1]);
               *resolved_out = join_names (names, NULL);
               *rest_out = g_string_free (rest, FALSE);
             }
@@ -265,7 +266,7 @@ lookup (PierMergedTree *tree, const char *path, gboolean follow, PierMergedEntry
               g_ptr_array_set_size (dirs, 1);
               g_ptr_array_set_size (names, 0);
             }
-          push_components (queue, target);
+          push_components (pending, target);
           continue;
         }
       if (last)

@@ -17,7 +17,6 @@
  * kernel deletes a veth pair with the namespace that held one end, so a container that died
  * without a detach frees its address by itself. That test is only sound while lease and veth
  * are made together, hence the lock around both. */
-#define LEASE_DIR "networks/" PIER_BRIDGE_NAME
 #define LEASE_LOCK ".lock"
 #define CONTAINER_IFNAME "eth0"
 #define LEASE_MAX_LEN 4096
@@ -155,7 +154,7 @@ ensure_bridge (PierNetlink *nl, const Subnet *subnet, GError **error)
 
 /* The lease directory, locked. With @create FALSE an absent directory gives -1 and no error. */
 static int
-open_lease_dir (const char *runroot, gboolean create, PierLock **out_lock, GError **error)
+open_lease_dir (gboolean create, PierLock **out_lock, GError **error)
 {
   const char *path = PIER_NETWORK_LEASE_DIR;
   g_autofree char *lock_path = g_build_filename (path, LEASE_LOCK, NULL);
@@ -170,7 +169,7 @@ open_lease_dir (const char *runroot, gboolean create, PierLock **out_lock, GErro
         pier_set_errno (error, errno, "opening the leases in %s", path);
       return -1;
     }
-  *out_lock = pier_lock_acquire (lock_path, TRUE, NULL, error);
+  *out_lock = pier_lock_acquire (lock_path, TRUE, error);
   if (*out_lock == NULL)
     return -1;
   return g_steal_fd (&dirfd);
@@ -306,12 +305,12 @@ take_lease (PierNetlink *nl, int dirfd, const Subnet *subnet, const char *contai
 
 /* Lease and veth pair, under the lock: see the top of this file. */
 static gboolean
-lease_and_connect (PierNetlink *nl, const char *runroot, const Subnet *subnet, int netns_fd,
+lease_and_connect (PierNetlink *nl, const Subnet *subnet, int netns_fd,
                    const char *container_id, const char *host_ifname,
                    struct in_addr *out_address, GError **error)
 {
   g_autoptr (PierLock) lock = NULL;
-  pier_autofd int dirfd = open_lease_dir (runroot, TRUE, &lock, error);
+  pier_autofd int dirfd = open_lease_dir (TRUE, &lock, error);
   char name[INET_ADDRSTRLEN];
   guint8 mac[6];
 
@@ -350,7 +349,7 @@ pier_network_loopback_up (int netns_fd, GError **error)
 }
 
 PierNetworkLease *
-pier_network_attach_bridge (const char *runroot, int netns_fd, const char *container_id,
+pier_network_attach_bridge (int netns_fd, const char *container_id,
                             GError **error)
 {
   g_autoptr (PierNetlink) host_nl = NULL;
@@ -362,7 +361,6 @@ pier_network_attach_bridge (const char *runroot, int netns_fd, const char *conta
   guint8 mac[6];
   Subnet subnet;
 
-  g_return_val_if_fail (runroot != NULL, NULL);
   g_return_val_if_fail (container_id != NULL, NULL);
 
   if (!check_container_id (container_id, error))
@@ -378,12 +376,12 @@ pier_network_attach_bridge (const char *runroot, int netns_fd, const char *conta
   bridge_subnet (&subnet);
   host_ifname = host_ifname_for (container_id);
   if (!ensure_bridge (host_nl, &subnet, error)
-      || !lease_and_connect (host_nl, runroot, &subnet, netns_fd, container_id, host_ifname,
+      || !lease_and_connect (host_nl, &subnet, netns_fd, container_id, host_ifname,
                              &address, error))
     return NULL;
   if (!configure_container (container_nl, &subnet, &address, error))
     {
-      pier_network_detach_bridge (runroot, container_id, NULL);
+      pier_network_detach_bridge (container_id, NULL);
       return NULL;
     }
 
@@ -409,7 +407,7 @@ drop_owned_lease (int dirfd, const char *name, guint32 address, const char *owne
 }
 
 gboolean
-pier_network_detach_bridge (const char *runroot, const char *container_id, GError **error)
+pier_network_detach_bridge (const char *container_id, GError **error)
 {
   g_autoptr (PierNetlink) nl = NULL;
   g_autoptr (PierLock) lock = NULL;
@@ -417,7 +415,6 @@ pier_network_detach_bridge (const char *runroot, const char *container_id, GErro
   g_autofree char *host_ifname = NULL;
   pier_autofd int dirfd = -1;
 
-  g_return_val_if_fail (runroot != NULL, FALSE);
   g_return_val_if_fail (container_id != NULL, FALSE);
 
   if (!check_container_id (container_id, error))
@@ -425,7 +422,7 @@ pier_network_detach_bridge (const char *runroot, const char *container_id, GErro
   nl = pier_netlink_open (error);
   if (nl == NULL)
     return FALSE;
-  dirfd = open_lease_dir (runroot, FALSE, &lock, &local_error);
+  dirfd = open_lease_dir (FALSE, &lock, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));

@@ -42,16 +42,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierNetworkLease, pier_network_lease_free)
 gboolean pier_network_loopback_up (int netns_fd, GError **error);
 
 /* Makes sure the bridge exists (with the gateway address, up), leases an address for
- * @container_id (leases live under @runroot/networks/, taken under a lock, so concurrent starts
+ * @container_id (leases live in PIER_NETWORK_LEASE_DIR, taken under a lock, so concurrent starts
  * never get the same address and a container's lease is released by detach or when found
  * stale), creates the veth pair, moves one end into @netns_fd as eth0 with the address, up, a
  * default route via the gateway, and loopback up. */
-PierNetworkLease *pier_network_attach_bridge (const char *runroot, int netns_fd,
+PierNetworkLease *pier_network_attach_bridge (int netns_fd,
                                               const char *container_id, GError **error);
 
 /* Removes the container's host veth end (if the kernel has not already, with its namespace) and
  * releases its lease. Absent is not an error. */
-gboolean pier_network_detach_bridge (const char *runroot, const char *container_id,
+gboolean pier_network_detach_bridge (const char *container_id,
                                      GError **error);
 
 G_END_DECLS

@@ -7,8 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -29,7 +27,7 @@
  * on every snapshot while a process is younger than this. */
 #define YOUNG_SECONDS 5
 /* Every this many snapshots (staggered by PID) a known process's status is read again. */
-#define STATUS_PERIOD 8
+#define STATUS_PERIOD 16
 /* An exec can land between two reads of one process; after this many tries it is left out of
  * this snapshot. */
 #define MAX_ATTEMPTS 3
@@ -491,14 +489,21 @@ user_ns_load (PierProcessScanner *self, int pid, guint64 ino)
   return ns;
 }
 
+static gint64
+ticks_to_us (PierProcessScanner *self, guint64 ticks)
+{
+  return (gint64) (ticks * G_USEC_PER_SEC / (guint64) self->ticks_per_second);
+}
+
 /* ---- one process ------------------------------------------------------------------------- */
 
 static gboolean
 same_exec (const ProcStat *a, const ProcStat *b)
 {
   /* kernel threads rename themselves (kworker/0:1-events) without an exec */
-  return (strcmp (a->comm, b->comm) == 0 || (b->flags & PF_KTHREAD)) && a->start_code == b->start_code
-         && a->arg_start == b->arg_start && a->arg_end == b->arg_end;
+  return (strcmp (a->comm, b->comm) == 0 || (b->flags & PF_KTHREAD))
+         && a->start_code == b->start_code && a->arg_start == b->arg_start
+         && a->arg_end == b->arg_end;
 }
 
 static gboolean
@@ -631,7 +636,7 @@ commit (PierProcessScanner *self, ProcEntry *e, const ProcStat *st, Pending *p)
 
   if (e->prev_us == 0)
     {
-      base_us = (gint64) (st->start * G_USEC_PER_SEC / (guint64) self->ticks_per_second);
+      base_us = ticks_to_us (self, st->start);
       base_ticks = 0;
     }
   else
@@ -784,7 +789,8 @@ pier_process_scanner_set_max_open_files (PierProcessScanner *self, guint max_ope
 
   self->max_open_files = max_open_files;
   g_hash_table_iter_init (&iter, self->entries);
-  while (self->n_open_files > max_open_files && g_hash_table_iter_next (&iter, NULL, (gpointer *) &e))
+  while (self->n_open_files > max_open_files
+         && g_hash_table_iter_next (&iter, NULL, (gpointer *) &e))
     if (e->stat_fd >= 0)
       {
         close (e->stat_fd);
@@ -952,7 +958,7 @@ fill_row (PierProcessScanner *self, PierProcessSnapshot *snapshot, ProcEntry *e,
   row->kernel_thread = (e->stat.flags & PF_KTHREAD) != 0;
   row->n_threads = e->stat.threads;
   row->start_ticks = e->stat.start;
-  row->start_time = boot_epoch_us + (gint64) (e->stat.start * G_USEC_PER_SEC / (guint64) self->ticks_per_second);
+  row->start_time = boot_epoch_us + ticks_to_us (self, e->stat.start);
   row->cpu_ticks = e->stat.utime + e->stat.stime;
   row->cpu_percent = e->cpu_percent;
   row->rss_bytes = e->stat.rss_pages * (guint64) self->page_size;
@@ -1033,7 +1039,8 @@ pier_process_scanner_snapshot (PierProcessScanner *self, const PierProcessFilter
 
   if (!scanner_open (self, error) || !list_pids (self, error))
     return NULL;
-  self->process_budget = getrlimit (RLIMIT_NOFILE, &rl) == 0 ? (guint) MIN (rl.rlim_cur / 2, G_MAXUINT) : 0;
+  self->process_budget =
+      getrlimit (RLIMIT_NOFILE, &rl) == 0 ? (guint) MIN (rl.rlim_cur / 2, G_MAXUINT) : 0;
   self->failure = 0;
   self->generation++;
   self->now_us = clock_us (CLOCK_BOOTTIME);
@@ -1294,9 +1301,6 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
       g_array_append_val (root, ld);
     }
   push_components (&queue, exe_path);
-  if (g_queue_is_empty (&queue))
-    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "“%s” does not name a file", exe_path);
-
   while (!g_queue_is_empty (&queue))
     {
       g_autofree char *name = g_queue_pop_head (&queue);
@@ -1322,8 +1326,8 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
             {
               if (errno == ENOENT)
                 continue;
-              pier_set_errno (&local_error, errno, "“%s”: looking up “%s” in layer %u", exe_path, name,
-                              ld->layer);
+              pier_set_errno (&local_error, errno, "“%s”: looking up “%s” in layer %u", exe_path,
+                              name, ld->layer);
               break;
             }
           if (S_ISCHR (st.st_mode) && st.st_rdev == makedev (0, 0))
@@ -1391,14 +1395,17 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
         }
       if (!S_ISDIR (found_mode))
         {
-          g_set_error (&local_error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "“%s”: “%s” is not a directory",
-                       exe_path, name);
+          g_set_error (&local_error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
+                       "“%s”: “%s” is not a directory", exe_path, name);
           layer_dirs_free (sub);
           break;
         }
       g_ptr_array_add (frames, sub);
     }
   g_queue_clear_full (&queue, g_free);
+  if (result < 0 && local_error == NULL) /* "/", or a path that ends climbing with ".." */
+    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "“%s” does not name a file",
+                 exe_path);
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return result;

@@ -238,7 +238,7 @@ pier_rootless_ensure (const char *runroot, GError **error)
     return TRUE;
   if (!pier_fs_mkdir_p (dir, 0700, error))
     return FALSE;
-  lock = pier_lock_acquire (lock_path, TRUE, NULL, error);
+  lock = pier_lock_acquire (lock_path, TRUE, error);
   if (lock == NULL)
     return FALSE;
   if (g_file_get_contents (pid_path, &text, NULL, NULL)

@@ -1,5 +1,8 @@
-/* The files a container gets at /etc/hostname, /etc/hosts and /etc/resolv.conf, written in its
- * state directory and bind-mounted over the image's. */
+/* What a container gets besides its image, prepared in its state directory: the files at
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf, bind-mounted over the image's, and the init
+ * layer (Docker's name for it): the mount points the set-up needs, stacked above the image's
+ * layers, so that an image without /proc or /etc/hosts does not get them created in its
+ * sandbox layer, and `diff`, `commit` and builds see only what the command itself changed. */
 #include "pier-sandbox-init.h"
 
 #include "pier-error.h"
@@ -62,6 +65,30 @@ host_resolv_conf (PierNetworkMode mode)
   return data;
 }
 
+static gboolean
+make_init_layer (const PierSandboxSpec *spec, int state_fd, GError **error)
+{
+  static const char *const dirs[] = { "", "/proc", "/sys", "/dev", "/tmp", "/run", "/etc",
+                                      "/usr" /* last: only for bind_host_usr */ };
+  static const char *const files[] = { "/etc/hostname", "/etc/hosts", "/etc/resolv.conf" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs) - (spec->bind_host_usr ? 0 : 1); i++)
+    {
+      g_autofree char *path = g_strconcat (PIER_SANDBOX_INIT_LAYER, dirs[i], NULL);
+      if (mkdirat (state_fd, path, 0755) < 0 && errno != EEXIST)
+        return pier_set_errno (error, errno, "creating %s/%s", spec->state_dir, path);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_strconcat (PIER_SANDBOX_INIT_LAYER, files[i], NULL);
+      int fd = openat (state_fd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0)
+        return pier_set_errno (error, errno, "creating %s/%s", spec->state_dir, path);
+      close (fd);
+    }
+  return TRUE;
+}
+
 gboolean
 pier_sandbox_etc_prepare (const PierSandboxSpec *spec, int state_fd, GError **error)
 {
@@ -72,6 +99,8 @@ pier_sandbox_etc_prepare (const PierSandboxSpec *spec, int state_fd, GError **er
   if ((mkdirat (state_fd, PIER_SANDBOX_ROOTFS, 0700) < 0 && errno != EEXIST)
       || (mkdirat (state_fd, PIER_SANDBOX_ETC, 0755) < 0 && errno != EEXIST))
     return pier_set_errno (error, errno, "preparing %s", spec->state_dir);
+  if (!make_init_layer (spec, state_fd, error))
+    return FALSE;
   etc_fd = pier_fs_open_dir_at (state_fd, PIER_SANDBOX_ETC, error);
   if (etc_fd < 0 || !write_etc_file (spec, etc_fd, "hostname", hostname, error))
     return FALSE;

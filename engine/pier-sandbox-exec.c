@@ -102,14 +102,15 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "the container is not running");
       return FALSE;
     }
-  if (in_fd < 0 && !spec->tty)
+  if ((in_fd < 0 || out_fd < 0 || err_fd < 0) && !spec->tty)
     {
-      devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+      devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
       if (devnull < 0)
         return pier_set_errno (error, errno, "opening /dev/null");
-      in_fd = devnull;
     }
-  plan = build_exec_plan (record, spec, pidfd, (int[]){ in_fd, out_fd, err_fd });
+  plan = build_exec_plan (record, spec, pidfd,
+                          (int[]){ in_fd >= 0 ? in_fd : devnull, out_fd >= 0 ? out_fd : devnull,
+                                   err_fd >= 0 ? err_fd : devnull });
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
     return pier_set_errno (error, errno, "creating the sync socket");
   plan->sync_fd = sock[1];
@@ -171,7 +172,50 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
     }
   *out_pid = pid;
   *out_pty_master = g_steal_fd (&master);
+  if (spec->session_origin != NULL)
+    pier_sandbox_record_session (state_dir, pid, spec->session_origin, NULL);
   return TRUE;
+}
+
+gboolean
+pier_sandbox_record_session (const char *state_dir, int host_sid, const char *origin,
+                             GError **error)
+{
+  g_autofree char *dir = g_build_filename (state_dir, "sessions", NULL);
+  g_autofree char *name = g_strdup_printf ("%d", host_sid);
+  pier_autofd int fd = -1;
+
+  if (!pier_fs_mkdir_p (dir, 0700, error))
+    return FALSE;
+  fd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
+  return fd >= 0 && pier_fs_write_atomic_at (fd, name, origin, strlen (origin), 0600, error);
+}
+
+GHashTable *
+pier_sandbox_read_sessions (const char *state_dir)
+{
+  GHashTable *origins = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_autofree char *dir = g_build_filename (state_dir, "sessions", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *proc = g_strdup_printf ("/proc/%s", name);
+      g_autofree char *origin = NULL;
+      gint64 sid = g_ascii_strtoll (name, NULL, 10);
+
+      if (sid <= 0 || !g_file_get_contents (path, &origin, NULL, NULL))
+        continue;
+      if (!g_file_test (proc, G_FILE_TEST_EXISTS))
+        {
+          unlink (path);
+          continue;
+        }
+      g_hash_table_insert (origins, GINT_TO_POINTER ((int) sid), g_steal_pointer (&origin));
+    }
+  return origins;
 }
 
 gboolean

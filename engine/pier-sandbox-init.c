@@ -52,7 +52,7 @@ void
 pier_sandbox_init_teardown (const PierSandboxSpec *spec, PierSandboxInit *init)
 {
   if (init->bridge_attached)
-    pier_network_detach_bridge (spec->runroot, spec->id, NULL);
+    pier_network_detach_bridge (spec->id, NULL);
   init->bridge_attached = FALSE;
   if (init->cgroup != NULL)
     pier_cgroup_destroy (init->cgroup, NULL);
@@ -453,11 +453,40 @@ prefix_with_fs_log (int fs, GError **error)
     }
 }
 
-/* The container's root: an overlay of the image's layers (top first) under its sandbox
- * layer, made here with the host's privileges and handed to the child as a descriptor. */
+/* Appends a lower layer (below those already added), idmapped with @userns_fd when given. */
+static gboolean
+add_layer (int fs, HeldFds *held, const char *dir, int userns_fd, GError **error)
+{
+  int layer;
+
+  if (userns_fd >= 0)
+    layer = clone_tree (dir, FALSE, userns_fd, error);
+  else
+    {
+      layer = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (layer < 0)
+        pier_set_errno (error, errno, "opening the layer %s", dir);
+    }
+  if (layer < 0)
+    return FALSE;
+  g_array_append_val (held, layer);
+  if (fsconfig (fs, FSCONFIG_SET_FD, "lowerdir+", NULL, layer) < 0)
+    {
+      pier_set_errno (error, errno, "adding the layer %s to the overlay", dir);
+      prefix_with_fs_log (fs, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The container's root: an overlay of the init layer and the image's layers (top first) under
+ * its sandbox layer, made here with the host's privileges and handed to the child as a
+ * descriptor. */
 static int
 make_overlay (const PierSandboxSpec *spec, int userns_fd, GError **error)
 {
+  g_autofree char *init_layer = g_build_filename (spec->state_dir, PIER_SANDBOX_INIT_LAYER,
+                                                  NULL);
   pier_autofd int fs = fsopen ("overlay", FSOPEN_CLOEXEC);
   /* The layers' descriptors must stay open until the superblock is created. */
   g_autoptr (HeldFds) held = g_array_new (FALSE, FALSE, sizeof (int));
@@ -469,28 +498,11 @@ make_overlay (const PierSandboxSpec *spec, int userns_fd, GError **error)
       return -1;
     }
   fsconfig (fs, FSCONFIG_SET_STRING, "source", "pier", 0);
+  if (!add_layer (fs, held, init_layer, userns_fd, error))
+    return -1;
   for (char **dir = spec->lower_dirs; *dir; dir++)
-    {
-      int layer;
-
-      if (userns_fd >= 0)
-        layer = clone_tree (*dir, FALSE, userns_fd, error);
-      else
-        {
-          layer = open (*dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-          if (layer < 0)
-            pier_set_errno (error, errno, "opening the layer %s", *dir);
-        }
-      if (layer < 0)
-        return -1;
-      g_array_append_val (held, layer);
-      if (fsconfig (fs, FSCONFIG_SET_FD, "lowerdir+", NULL, layer) < 0)
-        {
-          pier_set_errno (error, errno, "adding the layer %s to the overlay", *dir);
-          prefix_with_fs_log (fs, error);
-          return -1;
-        }
-    }
+    if (!add_layer (fs, held, *dir, userns_fd, error))
+      return -1;
   if (!overlay_set_dir (fs, held, "upperdir", spec->upper_dir, error)
       || !overlay_set_dir (fs, held, "workdir", spec->work_dir, error))
     return -1;
@@ -574,7 +586,7 @@ configure_child (const PierSandboxSpec *spec, PierSandboxInit *init, int state_f
         return FALSE;
       if (spec->network == PIER_NETWORK_BRIDGE)
         {
-          g_autoptr (PierNetworkLease) lease = pier_network_attach_bridge (spec->runroot,
+          g_autoptr (PierNetworkLease) lease = pier_network_attach_bridge (
                                                                            netns_fd, spec->id,
                                                                            error);
           if (lease == NULL)

@@ -31,8 +31,9 @@ void pier_sandbox_init_clear (PierSandboxInit *init);
 
 /* pier-sandbox-etc.c: the spec's hostname, else the id's first 12 digits (as Docker does). */
 char *pier_sandbox_hostname (const PierSandboxSpec *spec);
-/* Creates the rootfs mount point and etc/ in the state directory, with hostname, an empty
- * hosts and (but for network none) the host's resolv.conf, owned by the container's root. */
+/* Creates, in the state directory, the rootfs mount point, the init layer (the mount points,
+ * stacked above the image), and etc/ with hostname, an empty hosts and (but for network none)
+ * the host's resolv.conf, owned by the container's root. */
 gboolean pier_sandbox_etc_prepare (const PierSandboxSpec *spec, int state_fd, GError **error);
 /* etc/hosts, once the container's address is known (NULL: none). */
 gboolean pier_sandbox_etc_write_hosts (const PierSandboxSpec *spec, int state_fd,

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 #define PIER_SANDBOX_ATTACH "attach"
 #define PIER_SANDBOX_ROOTFS "rootfs" /* where the init attaches its root, in its own namespace */
 #define PIER_SANDBOX_ETC "etc"
+#define PIER_SANDBOX_INIT_LAYER "layer" /* the mount points, as the top lower layer */
 #define PIER_SANDBOX_LOCK "monitor.lock" /* held by the monitor for its life */
 
 /* The "state" file: written by the monitor once the command runs, read by everything that

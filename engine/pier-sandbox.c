@@ -451,7 +451,7 @@ pier_sandbox_cleanup (const char *state_dir, GError **error)
         return FALSE;
     }
   if (record->network == PIER_NETWORK_BRIDGE
-      && !pier_network_detach_bridge (record->runroot, record->id, error))
+      && !pier_network_detach_bridge (record->id, error))
     return FALSE;
   unlinkat (dirfd, PIER_SANDBOX_ATTACH, 0);
   unlinkat (dirfd, PIER_SANDBOX_ROOTFS, AT_REMOVEDIR);

@@ -21,6 +21,9 @@ G_BEGIN_DECLS
  *   monitor.lock flock()ed by the monitor while it lives: one monitor per container
  *   exit         written atomically once the init has exited: code, finish time
  *   etc/         hostname, hosts, resolv.conf bind-mounted into the container
+ *   layer/       the init layer: the mount points (/proc, /etc/hosts...) stacked above the
+ *                image, so that the sandbox layer holds only what the command changed
+ *   rootfs/      an empty directory where the init attaches its root (in its own namespace)
  * The directory itself is created on start if missing; removing it is the store's job.
  *
  * Lifetime of a container whose monitor is killed (kill -9, OOM): the init is started with
@@ -44,13 +47,13 @@ typedef struct {
   char *hostname;
   char *state_dir; /* absolute */
   char *log_path;  /* absolute; appended to, created if missing */
-  char *runroot;   /* the store's runtime root: network leases live under it */
+  char *runroot;   /* the store's runtime root, for the network helper's leases */
 
   /* Filesystem */
   char **lower_dirs; /* the image's unpacked layers, top first; read-only, never written */
   char *upper_dir;   /* the container's sandbox layer; its root directory is given to
-                      * uid_base:gid_base (it is the container's "/"). Mount points the image
-                      * lacks (/proc, /etc/hosts...) are created in it, as empty entries */
+                      * uid_base:gid_base (it is the container's "/"). Volume destinations and
+                      * the working directory the image lacks are created in it */
   char *work_dir;    /* overlay's work directory, same filesystem as upper_dir */
   gboolean bind_host_usr; /* the host's /usr read-only at /usr (the built-in host:latest) */
   PierSandboxVolume *volumes;
@@ -198,9 +201,20 @@ typedef struct {
   gsize n_groups;
   gboolean tty;    /* a pty from the container's own devpts, the process's controlling tty */
   guint16 tty_rows, tty_cols;
+  /* How its session came to be ("exec", "graphical"), recorded for the process views; NULL
+   * records nothing. */
+  const char *session_origin;
 } PierExecSpec;
 
-/* Interactive exec: without tty the process uses @in_fd/@out_fd/@err_fd directly (in_fd -1:
+/* Sessions started in a container, by the host PID of their leader: recorded when they start,
+ * kept under state_dir/sessions/ while the container runs. */
+gboolean pier_sandbox_record_session (const char *state_dir, int host_sid, const char *origin,
+                                      GError **error);
+/* GINT_TO_POINTER (host SID) → origin (owned strings); sessions whose leader is gone from the
+ * host are forgotten on the way, lest a reused PID inherit an origin. */
+GHashTable *pier_sandbox_read_sessions (const char *state_dir);
+
+/* Interactive exec: without tty the process uses @in_fd/@out_fd/@err_fd directly (-1:
  * /dev/null); with tty the pty is relayed to them like attach. Waits and returns the exit
  * code (128+N for signal N). */
 gboolean pier_sandbox_exec (const char *state_dir, const PierExecSpec *spec, int in_fd,

@@ -7,6 +7,7 @@
 #include "pier-fsutil.h"
 #include "pier-layer-unpack.h"
 #include "pier-paths.h"
+#include "pier-rootless.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -138,7 +139,7 @@ pier_store_open (const char *root, const char *runroot, GError **error)
   store->root = root ? g_canonicalize_filename (root, NULL) : pier_paths_default_root ();
   store->runroot = runroot ? g_canonicalize_filename (runroot, NULL)
                            : pier_paths_default_runroot ();
-  store->rootless = geteuid () != 0 || g_getenv ("PIER_ROOTLESS") != NULL;
+  store->rootless = geteuid () != 0 || pier_rootless_active ();
   if (!pier_fs_mkdir_p (store->root, 0700, error))
     return NULL;
   store->root_fd = pier_fs_open_dir_at (AT_FDCWD, store->root, error);
@@ -209,7 +210,8 @@ pier_store_is_rootless (PierStore *store)
 PierLock *
 pier_store_lock (PierStore *store, GCancellable *cancellable, GError **error)
 {
-  return pier_lock_acquire (store->lock_path, TRUE, cancellable, error);
+  /* flock waits uninterruptibly; a cancelled caller finds out once it has the lock. */
+  return pier_lock_acquire (store->lock_path, TRUE, error);
 }
 
 /* ---- index ---- */

@@ -80,7 +80,7 @@ gboolean
 pier_uid_ranges_reserved (const char *subuid_path, const char *subgid_path, guint32 *start,
                           guint32 *count, GError **error)
 {
-  g_autoptr (PierLock) lock = pier_lock_acquire ("/run/pier-subid.lock", TRUE, NULL, NULL);
+  g_autoptr (PierLock) lock = pier_lock_acquire ("/run/pier-subid.lock", TRUE, NULL);
   guint32 gstart, gcount;
 
   if (!ensure_entry (subuid_path ? subuid_path : "/etc/subuid", RESERVED_FLOOR, start, count, error) ||

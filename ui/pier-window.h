@@ -2,14 +2,50 @@
 
 #include <adwaita.h>
 
-#include "pier-store.h"
+#include "pier-model.h"
 
 G_BEGIN_DECLS
+
+/* The main window: Containers, Images, host Processes and Build, switched at the top; a
+ * container's or an image's page slides in over them (Escape or Alt+Left goes back). It owns
+ * the window-wide actions (win.run, win.container-stop('ID'), win.image-remove('NAME'), …) that
+ * rows, pages and shortcuts activate, reports their errors in the engine's words, and loads a
+ * .tar dropped on it. */
 
 #define PIER_TYPE_WINDOW (pier_window_get_type ())
 G_DECLARE_FINAL_TYPE (PierWindow, pier_window, PIER, WINDOW, AdwApplicationWindow)
 
-/* The main window over the store at @root and @runroot (NULL: the defaults). */
-PierWindow *pier_window_new (GtkApplication *app, const char *root, const char *runroot);
+PierWindow *pier_window_new (GtkApplication *app, PierModel *model);
+
+PierModel *pier_window_get_model (PierWindow *self);
+
+/* "containers", "images", "processes" or "build". */
+void pier_window_show_view (PierWindow *self, const char *name);
+GtkWidget *pier_window_get_view (PierWindow *self, const char *name);
+
+/* Slides in the page of container @id (its @tab: "overview", "processes", "logs", "changes",
+ * "inspect"; NULL: overview) or of image @name_or_id, and returns it. */
+GtkWidget *pier_window_open_container (PierWindow *self, const char *id, const char *tab);
+GtkWidget *pier_window_open_image (PierWindow *self, const char *name_or_id);
+/* The page shown over the views, or NULL. */
+GtkWidget *pier_window_get_page (PierWindow *self);
+void pier_window_go_back (PierWindow *self);
+
+/* The Run dialog (@image preselected, NULL: the selected or first image), presented. */
+GtkWidget *pier_window_open_run_dialog (PierWindow *self, const char *image);
+/* A terminal window with a shell in container @id, presented. */
+GtkWidget *pier_window_open_terminal (PierWindow *self, const char *id);
+
+void pier_window_toast (PierWindow *self, const char *text);
+
+/* Shows @error as the engine worded it, under @heading ("Could not stop “web”"), in a dialog
+ * over the window @widget is in. */
+void pier_window_show_error (GtkWidget *widget, const char *heading, const GError *error);
+
+/* Work that may take a while: after half a second without an end, a toast says @text (with
+ * Cancel when @cancellable is given) until pier_window_end_busy(). */
+typedef struct _PierBusy PierBusy;
+PierBusy *pier_window_begin_busy (PierWindow *self, const char *text, GCancellable *cancellable);
+void pier_window_end_busy (PierBusy *busy);
 
 G_END_DECLS

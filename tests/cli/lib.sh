@@ -1,5 +1,6 @@
 # Shared by the end-to-end scripts: a scratch store, pierctl, assertions that say what failed.
 set -euo pipefail
+[ -n "${PIER_TEST_TRACE:-}" ] && set -x
 
 BUILD=${PIER_BUILD_DIR:?run through meson test}
 PIERCTL="$BUILD/app/pierctl"
@@ -49,6 +50,9 @@ require_testdata() {
     return 1
   fi
 }
+
+# Unprivileged runs (run-as-user.sh) skip what only root can have: a bridge, cgroup limits.
+ROOTLESS=$([ "$(id -u)" -ne 0 ] && echo 1 || true)
 
 # Containers this script started are removed even when it fails.
 remove_containers_on_exit() {

@@ -24,7 +24,7 @@ test_lock_excludes_other_processes (void **state)
   child = fork ();
   if (child == 0)
     {
-      PierLock *held = pier_lock_acquire (path, TRUE, NULL, NULL);
+      PierLock *held = pier_lock_acquire (path, TRUE, NULL);
       if (write (ready[1], "x", 1) != 1)
         _exit (1);
       g_usleep (400 * 1000);
@@ -37,7 +37,7 @@ test_lock_excludes_other_processes (void **state)
   pier_assert_error (error, PIER_ERROR_IN_USE);
   g_clear_error (&error);
   start = g_get_monotonic_time ();
-  lock = pier_lock_acquire (path, TRUE, NULL, &error);
+  lock = pier_lock_acquire (path, TRUE, &error);
   pier_assert_no_error (error);
   /* It waited for the holder instead of failing. */
   assert_true (g_get_monotonic_time () - start > 250 * 1000);
@@ -63,7 +63,7 @@ test_lock_released_when_holder_dies (void **state)
   child = fork ();
   if (child == 0)
     {
-      pier_lock_acquire (path, TRUE, NULL, NULL);
+      pier_lock_acquire (path, TRUE, NULL);
       if (write (ready[1], "x", 1) != 1)
         _exit (1);
       pause ();

@@ -24,7 +24,6 @@
 #define MAX_NETNS CHILDREN
 
 typedef struct {
-  char *runroot;
   int netns[MAX_NETNS];
   int n_netns;
   GPtrArray *container_ids; /* detached at teardown, so a failed test leaves no veth behind */
@@ -42,7 +41,6 @@ setup (void **state)
 {
   Fixture *fx = g_new0 (Fixture, 1);
 
-  fx->runroot = pier_test_mkdtemp ();
   fx->container_ids = g_ptr_array_new_with_free_func (g_free);
   *state = fx;
   return 0;
@@ -55,13 +53,11 @@ teardown (void **state)
 
   if (geteuid () == 0)
     for (guint i = 0; i < fx->container_ids->len; i++)
-      pier_network_detach_bridge (fx->runroot, fx->container_ids->pdata[i], NULL);
+      pier_network_detach_bridge (fx->container_ids->pdata[i], NULL);
   g_ptr_array_unref (fx->container_ids);
   for (int i = 0; i < fx->n_netns; i++)
     if (fx->netns[i] >= 0)
       close (fx->netns[i]);
-  pier_test_rm_rf (fx->runroot);
-  g_free (fx->runroot);
   g_free (fx);
   return 0;
 }
@@ -216,7 +212,7 @@ container_id (Fixture *fx, const char *name)
 static char *
 lease_path (Fixture *fx, const char *address)
 {
-  return g_build_filename (fx->runroot, "networks", PIER_BRIDGE_NAME, address, NULL);
+  return g_build_filename (PIER_NETWORK_LEASE_DIR, address, NULL);
 }
 
 static char *
@@ -234,7 +230,7 @@ static PierNetworkLease *
 attach (Fixture *fx, int netns_fd, const char *id)
 {
   g_autoptr (GError) error = NULL;
-  PierNetworkLease *lease = pier_network_attach_bridge (fx->runroot, netns_fd, id, &error);
+  PierNetworkLease *lease = pier_network_attach_bridge (netns_fd, id, &error);
 
   pier_assert_no_error (error);
   assert_non_null (lease);
@@ -246,7 +242,7 @@ detach (Fixture *fx, const char *id)
 {
   g_autoptr (GError) error = NULL;
 
-  assert_true (pier_network_detach_bridge (fx->runroot, id, &error));
+  assert_true (pier_network_detach_bridge (id, &error));
   pier_assert_no_error (error);
 }
 
@@ -464,7 +460,7 @@ test_network_attach_twice_refused (void **state)
   pier_autofd int listener = -1;
   int port;
 
-  again = pier_network_attach_bridge (fx->runroot, netns_b, id, &error);
+  again = pier_network_attach_bridge (netns_b, id, &error);
   assert_null (again);
   pier_assert_error (error, PIER_ERROR_EXISTS);
   assert_non_null (strstr (error->message, a->address));
@@ -482,7 +478,7 @@ test_network_concurrent_attach (void **state)
 {
   REQUIRE_ROOT ();
   Fixture *fx = *state;
-  g_autofree char *lease_dir = g_build_filename (fx->runroot, "networks", PIER_BRIDGE_NAME, NULL);
+  g_autofree char *lease_dir = g_strdup (PIER_NETWORK_LEASE_DIR);
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GDir) dir = NULL;
   const char *ids[CHILDREN];
@@ -516,7 +512,7 @@ test_network_concurrent_attach (void **state)
           /* Everyone starts at once, when the parent closes the pipe. */
           while (read (go[0], &byte, 1) < 0 && errno == EINTR)
             ;
-          lease = pier_network_attach_bridge (fx->runroot, netns[i], ids[i], &error);
+          lease = pier_network_attach_bridge (netns[i], ids[i], &error);
           line = lease ? g_strdup (lease->address) : g_strdup_printf ("ERROR %s", error->message);
           pier_fs_write_all (result[1], line, strlen (line), NULL);
           _exit (lease ? 0 : 1);
@@ -543,18 +539,32 @@ test_network_concurrent_attach (void **state)
         fail_msg ("two containers got %s", line);
     }
 
+  /* The lease directory is the host's: count only this test's leases. */
   dir = g_dir_open (lease_dir, 0, NULL);
   assert_non_null (dir);
   for (const char *name; (name = g_dir_read_name (dir)) != NULL;)
-    if (name[0] != '.')
-      {
-        assert_true (g_hash_table_contains (seen, name));
-        n_leases++;
-      }
+    if (name[0] != '.' && g_hash_table_contains (seen, name))
+      n_leases++;
   assert_int_equal (n_leases, CHILDREN);
 
   for (int i = 0; i < CHILDREN; i++)
     detach (fx, ids[i]);
+}
+
+static gboolean
+lease_owned_by (const char *lease_dir, const char *id)
+{
+  g_autoptr (GDir) dir = g_dir_open (lease_dir, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (lease_dir, name, NULL);
+      g_autofree char *owner = NULL;
+      if (g_file_get_contents (path, &owner, NULL, NULL) && strcmp (g_strstrip (owner), id) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -564,7 +574,7 @@ test_network_bad_netns_refused (void **state)
   Fixture *fx = *state;
   const char *id = container_id (fx, "bad");
   g_autofree char *host_ifname = NULL;
-  g_autofree char *lease_dir = g_build_filename (fx->runroot, "networks", PIER_BRIDGE_NAME, NULL);
+  g_autofree char *lease_dir = g_strdup (PIER_NETWORK_LEASE_DIR);
   pier_autofd int not_ns = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   pier_autofd int mount_ns = open ("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
   int bad[] = { not_ns, mount_ns, -1 };
@@ -575,7 +585,7 @@ test_network_bad_netns_refused (void **state)
       g_autoptr (GError) error = NULL;
       g_autoptr (PierNetworkLease) lease = NULL;
 
-      lease = pier_network_attach_bridge (fx->runroot, bad[i], id, &error);
+      lease = pier_network_attach_bridge (bad[i], id, &error);
       assert_null (lease);
       pier_assert_error (error, PIER_ERROR_INVALID);
       assert_non_null (strstr (error->message, "is not a network namespace"));
@@ -586,18 +596,18 @@ test_network_bad_netns_refused (void **state)
       assert_non_null (strstr (error->message, "is not a network namespace"));
     }
 
-  /* Refused before anything was made. */
-  assert_false (g_file_test (lease_dir, G_FILE_TEST_EXISTS));
+  /* Refused before anything was made: no lease names this id. */
+  assert_false (lease_owned_by (lease_dir, id));
   {
     g_autoptr (GError) error = NULL;
     int netns = new_netns (fx);
-    assert_null (pier_network_attach_bridge (fx->runroot, netns, "", &error));
+    assert_null (pier_network_attach_bridge (netns, "", &error));
     pier_assert_error (error, PIER_ERROR_INVALID);
     g_clear_error (&error);
-    assert_null (pier_network_attach_bridge (fx->runroot, netns, "has space", &error));
+    assert_null (pier_network_attach_bridge (netns, "has space", &error));
     pier_assert_error (error, PIER_ERROR_INVALID);
   }
-  assert_false (g_file_test (lease_dir, G_FILE_TEST_EXISTS));
+  assert_false (lease_owned_by (lease_dir, id));
 }
 
 int

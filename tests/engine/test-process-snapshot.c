@@ -321,19 +321,16 @@ ps_inside (Container *c)
   return parse_ps (out);
 }
 
-/* ps prints the name, cut to 8 characters with a '+', or the number when there is none */
+/* ps prints the name, or the number when there is none, cut to 8 characters with a '+' */
 static void
 assert_ps_user (const PsRow *ps, const char *name, guint32 id)
 {
-  if (name == NULL)
-    {
-      g_autofree char *number = g_strdup_printf ("%u", id);
-      assert_string_equal (ps->ruser, number);
-    }
-  else if (strlen (ps->ruser) == 8 && ps->ruser[7] == '+')
-    assert_true (strncmp (ps->ruser, name, 7) == 0);
+  g_autofree char *expected = name ? g_strdup (name) : g_strdup_printf ("%u", id);
+
+  if (strlen (ps->ruser) == 8 && ps->ruser[7] == '+')
+    assert_true (strncmp (ps->ruser, expected, 7) == 0);
   else
-    assert_string_equal (ps->ruser, name);
+    assert_string_equal (ps->ruser, expected);
 }
 
 typedef struct {
@@ -1011,7 +1008,8 @@ test_process_snapshot_old_process_changes (void **state)
         {
           if (c == 's')
             setsid ();
-          else if (c == 'u' && (setresgid (1000, 1000, 1000) < 0 || setresuid (1000, 1000, 1000) < 0))
+          else if (c == 'u'
+                   && (setresgid (1000, 1000, 1000) < 0 || setresuid (1000, 1000, 1000) < 0))
             _exit (1);
           else if (c == 'e')
             execl ("/bin/sleep", "sleep", "1006", (char *) NULL);
@@ -1046,7 +1044,7 @@ test_process_snapshot_old_process_changes (void **state)
   g_assert_no_errno (write (control[1], "u", 1));
   while (!kernel_says (child, k.comm, child, 1000))
     g_usleep (1000);
-  for (n = 1; n <= 8; n++)
+  for (n = 1; n <= 16; n++)
     {
       g_clear_pointer (&snap, pier_process_snapshot_unref);
       snap = pier_process_scanner_snapshot (scanner, NULL, &error);
@@ -1221,6 +1219,12 @@ test_process_snapshot_exe_layer (void **state)
     assert_int_equal (pier_process_exe_layer ("/uopq/old", fds, 3, &error), -1);
     pier_assert_error (error, PIER_ERROR_NOT_FOUND);
   }
+  /* a directory is not an executable's path */
+  {
+    g_autoptr (GError) error = NULL;
+    assert_int_equal (pier_process_exe_layer ("/usr/..", fds, 3, &error), -1);
+    pier_assert_error (error, PIER_ERROR_INVALID);
+  }
   /* a link loop is an error, not a hang */
   put_link (l0, "loop-a", "loop-b");
   put_link (l1, "loop-b", "/loop-a");
@@ -1268,7 +1272,7 @@ test_process_snapshot_read_exe (void **state)
   assert_null (exe);
 }
 
-/* ---- 6. CPU share ----------------------------------------------------------------------------- */
+/* ---- 6. CPU share ---------------------------------------------------------------------------- */
 
 static guint64
 kernel_ticks (int pid)

@@ -29,9 +29,19 @@ test_sandbox_init_is_pid1_with_hostname (void **state)
   Fixture *fx = *state;
   g_autofree char *out = NULL;
 
+  g_autoptr (PierSandboxSpec) spec = NULL;
+  g_autoptr (GDir) upper = NULL;
+
   REQUIRE_ROOT ();
-  out = fixture_run_for_stdout (fx, "echo pid=$$; hostname", 0);
+  spec = fixture_new_spec (fx, "echo pid=$$; hostname");
+  assert_int_equal (fixture_run_to_exit (spec), 0);
+  out = fixture_log_stdout (spec);
   assert_string_equal (out, "pid=1\npier-test-box\n");
+  /* The mount points the image lacks (/proc, /etc/hosts...) come from the init layer: the
+   * sandbox layer holds only what the command changed, here nothing. */
+  upper = g_dir_open (spec->upper_dir, 0, NULL);
+  assert_non_null (upper);
+  assert_null (g_dir_read_name (upper));
 }
 
 static void
@@ -386,6 +396,60 @@ test_sandbox_volumes (void **state)
   assert_string_equal (content, "hi\n");
 }
 
+/* The network helper's bridge, attached and released by the monitor around the container. */
+static void
+test_sandbox_bridge_network (void **state)
+{
+  Fixture *fx = *state;
+  g_autoptr (PierSandboxSpec) spec = NULL;
+  g_autofree char *out = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+
+  REQUIRE_ROOT ();
+  spec = fixture_new_spec (fx, "ip -4 -o addr show eth0 | tr -s ' ' | cut -d' ' -f4; "
+                               "grep pier-test-box /etc/hosts; ip route | grep default");
+  spec->network = PIER_NETWORK_BRIDGE;
+  assert_int_equal (fixture_run_to_exit (spec), 0);
+  out = fixture_log_stdout (spec);
+  lines = g_strsplit (out, "\n", -1);
+  assert_true (g_str_has_prefix (lines[0], "10.89."));
+  assert_true (g_str_has_suffix (lines[0], "/16"));
+  *strchr (lines[0], '/') = '\0';
+  assert_true (g_str_has_prefix (lines[1], lines[0]));
+  assert_non_null (strstr (lines[2], "default via 10.89.0.1 dev eth0"));
+  /* The lease went with the container (lease files hold their container's id). */
+  dir = g_dir_open (PIER_NETWORK_LEASE_DIR, 0, NULL);
+  assert_non_null (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (PIER_NETWORK_LEASE_DIR, name, NULL);
+      g_autofree char *owner = NULL;
+      if (g_file_get_contents (path, &owner, NULL, NULL) && strstr (owner, spec->id) != NULL)
+        fail_msg ("the lease %s is left", path);
+    }
+}
+
+/* The built-in host:latest image: the host's /usr, read-only, its root-owned files root's in
+ * the container too (an idmapped mount, as the layers are). */
+static void
+test_sandbox_host_usr (void **state)
+{
+  Fixture *fx = *state;
+  g_autoptr (PierSandboxSpec) spec = NULL;
+  g_autofree char *out = NULL;
+
+  REQUIRE_ROOT ();
+  spec = fixture_new_spec (fx, "stat -c '%u:%g' /usr/bin /usr/bin/env; "
+                               "[ -x /usr/bin/env ] && echo env-here; "
+                               "(touch /usr/x) 2>/dev/null && echo usr-rw || echo usr-ro");
+  spec->bind_host_usr = TRUE;
+  assert_int_equal (fixture_run_to_exit (spec), 0);
+  out = fixture_log_stdout (spec);
+  assert_string_equal (out, "0:0\n0:0\nenv-here\nusr-ro\n");
+}
+
 /* Overlay is given descriptors, not an option string: commas and colons in the sandbox
  * layer's path need no escaping. */
 static void
@@ -727,6 +791,8 @@ main (int argc, char **argv)
     CASE (test_sandbox_mount_into_proc_refused),
     CASE (test_sandbox_volumes),
     CASE (test_sandbox_odd_layer_paths),
+    CASE (test_sandbox_host_usr),
+    CASE (test_sandbox_bridge_network),
     CASE (test_sandbox_outlives_starter),
     CASE (test_sandbox_monitor_killed_is_stale),
     CASE (test_sandbox_limits_applied_and_read),

@@ -1,0 +1,113 @@
+#include "pier-application.h"
+
+#include "pier-model.h"
+#include "pier-window.h"
+
+struct _PierApplication {
+  AdwApplication parent_instance;
+
+  char *root;
+  char *runroot;
+};
+
+G_DEFINE_FINAL_TYPE (PierApplication, pier_application, ADW_TYPE_APPLICATION)
+
+static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  GtkWidget *about = adw_about_window_new ();
+
+  adw_about_window_set_application_name (ADW_ABOUT_WINDOW (about), "Pier");
+  adw_about_window_set_application_icon (ADW_ABOUT_WINDOW (about), "org.pier.Pier");
+  adw_about_window_set_version (ADW_ABOUT_WINDOW (about), PIER_VERSION);
+  adw_about_window_set_comments (ADW_ABOUT_WINDOW (about),
+                                 "Images, containers and their processes, seen from inside and from the host");
+  adw_about_window_set_license_type (ADW_ABOUT_WINDOW (about), GTK_LICENSE_GPL_3_0);
+  adw_about_window_set_developer_name (ADW_ABOUT_WINDOW (about), "The Pier developers");
+  gtk_window_set_transient_for (GTK_WINDOW (about), gtk_application_get_active_window (app));
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", about_activated },
+  { "quit", quit_activated },
+};
+
+static void
+pier_application_startup (GApplication *application)
+{
+  GtkApplication *app = GTK_APPLICATION (application);
+  const struct { const char *action; const char *accels[3]; } accels[] = {
+    { "win.run", { "<Control>n", NULL } },
+    { "win.build", { "<Control>b", NULL } },
+    { "win.search", { "<Control>f", NULL } },
+    { "win.back", { "<Alt>Left", "Back", NULL } },
+    { "win.show-view('containers')", { "<Alt>1", NULL } },
+    { "win.show-view('images')", { "<Alt>2", NULL } },
+    { "win.show-view('processes')", { "<Alt>3", NULL } },
+    { "win.show-view('build')", { "<Alt>4", NULL } },
+    { "window.close", { "<Control>w", NULL } },
+    { "app.quit", { "<Control>q", NULL } },
+  };
+
+  G_APPLICATION_CLASS (pier_application_parent_class)->startup (application);
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (app, accels[i].action, accels[i].accels);
+}
+
+static void
+pier_application_activate (GApplication *application)
+{
+  PierApplication *self = PIER_APPLICATION (application);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    {
+      g_autoptr (PierModel) model = pier_model_new (self->root, self->runroot);
+      window = GTK_WINDOW (pier_window_new (GTK_APPLICATION (self), model));
+    }
+  gtk_window_present (window);
+}
+
+static void
+pier_application_finalize (GObject *object)
+{
+  PierApplication *self = PIER_APPLICATION (object);
+
+  g_free (self->root);
+  g_free (self->runroot);
+  G_OBJECT_CLASS (pier_application_parent_class)->finalize (object);
+}
+
+static void
+pier_application_class_init (PierApplicationClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = pier_application_finalize;
+  G_APPLICATION_CLASS (klass)->startup = pier_application_startup;
+  G_APPLICATION_CLASS (klass)->activate = pier_application_activate;
+}
+
+static void
+pier_application_init (PierApplication *self)
+{
+}
+
+PierApplication *
+pier_application_new (const char *root, const char *runroot, gboolean default_store)
+{
+  GApplicationFlags flags = default_store ? G_APPLICATION_DEFAULT_FLAGS : G_APPLICATION_NON_UNIQUE;
+  PierApplication *self = g_object_new (PIER_TYPE_APPLICATION, "application-id", "org.pier.Pier",
+                                        "flags", flags, NULL);
+
+  self->root = g_strdup (root);
+  self->runroot = g_strdup (runroot);
+  return self;
+}

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/* The application: one window over the store at its root and runroot, keyboard shortcuts,
+ * the About window. Dark style follows the system through libadwaita. */
+
+#define PIER_TYPE_APPLICATION (pier_application_get_type ())
+G_DECLARE_FINAL_TYPE (PierApplication, pier_application, PIER, APPLICATION, AdwApplication)
+
+/* @root/@runroot: the store's (NULL: the defaults). Only the application over the default
+ * store is unique on the session bus (a second start presents its window), so that windows
+ * over other stores can be open beside it. */
+PierApplication *pier_application_new (const char *root, const char *runroot,
+                                       gboolean default_store);
+
+G_END_DECLS

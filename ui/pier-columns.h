@@ -1,0 +1,30 @@
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* The cells of the column views: every list in the window shows properties of row objects as
+ * labels that follow the row's notifications. The columns themselves (title, width, expand)
+ * are declared in the .ui templates; this gives them their cells and sorters. */
+
+typedef enum {
+  PIER_COLUMN_DEFAULT = 0,
+  PIER_COLUMN_MONOSPACE = 1 << 0, /* ids, digests, PIDs */
+  PIER_COLUMN_DIM = 1 << 1,       /* secondary information */
+  PIER_COLUMN_NUMERIC = 1 << 2,   /* right-aligned, tabular figures */
+  PIER_COLUMN_TOOLTIP = 1 << 3,   /* the full text on hover (long commands) */
+  PIER_COLUMN_WRAP = 1 << 4,      /* several lines rather than an ellipsis */
+} PierColumnFlags;
+
+/* Cells show @property (a string property of @row_type); @classes_property (a strv property,
+ * or NULL) gives them CSS classes (state badges, session headings). @sort_property (NULL: not
+ * sortable) orders the column by a string or number property. */
+void pier_column_set_text (GtkColumnViewColumn *column, GType row_type, const char *property,
+                           const char *classes_property, const char *sort_property,
+                           PierColumnFlags flags);
+
+/* Scrolls @view to show row @position (GTK 4.8's column view has no call for it; its list
+ * view's "list.scroll-to-item" action does it). */
+void pier_column_view_scroll_to (GtkColumnView *view, guint position);
+G_END_DECLS

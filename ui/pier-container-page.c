@@ -1,0 +1,726 @@
+#include "pier-container-page.h"
+
+#include "pier-container-changes.h"
+#include "pier-container-inspect.h"
+#include "pier-graph.h"
+#include "pier-network.h"
+#include "pier-sandbox-log.h"
+#include "pier-ui-util.h"
+#include "pier-window.h"
+
+/* Lines kept in the Logs tab: a chatty container must not make the view crawl. */
+#define MAX_LOG_LINES 20000
+
+struct _PierContainerPage {
+  GtkWidget parent_instance;
+
+  AdwViewSwitcherTitle *switcher_title;
+  AdwViewStack *view_stack;
+  GtkWidget *start_button;
+  GtkWidget *stop_button;
+  GtkWidget *terminal_button;
+  GtkLabel *cpu_label;
+  GtkLabel *memory_label;
+  PierGraph *cpu_graph;
+  PierGraph *memory_graph;
+  AdwPreferencesGroup *details_group;
+  PierProcessesView *processes_view;
+  GtkStack *logs_stack;
+  GtkScrolledWindow *logs_scroller;
+  GtkTextView *logs_view;
+  GtkStack *changes_stack;
+  GtkListView *changes_view;
+  GtkTextView *inspect_view;
+
+  PierModel *model;
+  PierContainerRow *row;
+  char *id;
+  GCancellable *cancellable;
+  GHashTable *detail_rows; /* title → AdwActionRow */
+
+  guint stats_id;
+  gboolean stats_busy;
+  guint64 last_cpu_ns;
+  gint64 last_cpu_time;
+
+  struct LogReader *logs;
+  gboolean changes_busy;
+};
+
+G_DEFINE_FINAL_TYPE (PierContainerPage, pier_container_page, GTK_TYPE_WIDGET)
+
+static PierStore *
+store (PierContainerPage *self)
+{
+  return pier_model_get_store (self->model);
+}
+
+static const PierContainer *
+container (PierContainerPage *self)
+{
+  return pier_container_row_get_container (self->row);
+}
+
+/* ---- overview ---- */
+
+static void
+set_detail (PierContainerPage *self, const char *title, const char *value)
+{
+  AdwActionRow *row = g_hash_table_lookup (self->detail_rows, title);
+
+  if (row == NULL)
+    {
+      row = ADW_ACTION_ROW (adw_action_row_new ());
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      gtk_widget_add_css_class (GTK_WIDGET (row), "property");
+      adw_preferences_group_add (self->details_group, GTK_WIDGET (row));
+      g_hash_table_insert (self->detail_rows, (gpointer) title, row);
+    }
+  adw_action_row_set_subtitle (row, value && *value ? value : "—");
+}
+
+static char *
+limits_text (const PierContainer *c)
+{
+  GString *text = g_string_new (NULL);
+
+  if (c->memory_bytes > 0)
+    {
+      g_autofree char *size = g_format_size_full (c->memory_bytes, G_FORMAT_SIZE_IEC_UNITS);
+      g_string_append_printf (text, "memory %s", size);
+    }
+  if (c->cpus > 0)
+    g_string_append_printf (text, "%s%g CPUs", text->len ? ", " : "", c->cpus);
+  if (c->pids_limit > 0)
+    g_string_append_printf (text, "%s%" G_GUINT64_FORMAT " processes", text->len ? ", " : "", c->pids_limit);
+  if (text->len == 0)
+    g_string_append (text, "None");
+  return g_string_free (text, FALSE);
+}
+
+static void
+update_overview (PierContainerPage *self)
+{
+  const PierContainer *c = container (self);
+  gboolean running = c->status == PIER_CONTAINER_RUNNING;
+  g_autofree char *state = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *command = g_strjoinv (" ", c->argv);
+  g_autofree char *created = pier_ui_format_ago (c->created);
+  g_autofree char *limits = limits_text (c);
+  g_autofree char *pid = running ? g_strdup_printf ("%d", c->pid) : NULL;
+  g_autofree char *image = g_strdup_printf ("%s (%.19s)", c->image, c->image_id);
+
+  g_object_get (self->row, "state-label", &state, "status", &status, NULL);
+  adw_view_switcher_title_set_title (self->switcher_title, c->name);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, status);
+  gtk_widget_set_visible (self->start_button, !running);
+  gtk_widget_set_visible (self->stop_button, running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.terminal", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.kill", running);
+
+  set_detail (self, "State", state);
+  set_detail (self, "Status", status);
+  set_detail (self, "Image", image);
+  set_detail (self, "Command", command);
+  set_detail (self, "Created", created);
+  set_detail (self, "Hostname", c->hostname);
+  set_detail (self, "Address", c->ip_address);
+  set_detail (self, "Network", pier_network_mode_to_string (c->network));
+  set_detail (self, "Limits", limits);
+  set_detail (self, "Host PID of Its Init", pid);
+  set_detail (self, "ID", c->id);
+}
+
+/* ---- live stats ---- */
+
+static void
+stats_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PierCgroupStats *stats = g_new0 (PierCgroupStats, 1);
+  GError *error = NULL;
+
+  if (!pier_sandbox_stats (task_data, stats, &error))
+    {
+      g_free (stats);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, stats, g_free);
+}
+
+static void
+stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PierContainerPage) self = user_data;
+  g_autofree PierCgroupStats *stats = g_task_propagate_pointer (G_TASK (result), NULL);
+  gint64 now = g_get_monotonic_time ();
+
+  self->stats_busy = FALSE;
+  if (stats == NULL || g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (stats->has_cpu)
+    {
+      if (self->last_cpu_time != 0 && stats->cpu_ns >= self->last_cpu_ns)
+        {
+          double percent = (stats->cpu_ns - self->last_cpu_ns) / 10.0 /
+                           (double) (now - self->last_cpu_time);
+          g_autofree char *text = g_strdup_printf ("%.1f%% of one core", percent);
+          pier_graph_add (self->cpu_graph, percent);
+          gtk_label_set_label (self->cpu_label, text);
+        }
+      self->last_cpu_ns = stats->cpu_ns;
+      self->last_cpu_time = now;
+    }
+  else
+    gtk_label_set_label (self->cpu_label, "Not accounted (no cpu controller)");
+  if (stats->has_memory)
+    {
+      g_autofree char *used = g_format_size (stats->memory_bytes);
+      g_autofree char *limit = container (self)->memory_bytes
+                                   ? g_format_size (container (self)->memory_bytes) : NULL;
+      g_autofree char *text = limit ? g_strdup_printf ("%s of %s", used, limit) : g_strdup (used);
+      pier_graph_set_max (self->memory_graph, container (self)->memory_bytes);
+      pier_graph_add (self->memory_graph, stats->memory_bytes);
+      gtk_label_set_label (self->memory_label, text);
+    }
+  else
+    gtk_label_set_label (self->memory_label, "Not accounted (no memory controller)");
+}
+
+static gboolean
+stats_tick (gpointer user_data)
+{
+  PierContainerPage *self = user_data;
+  g_autoptr (GTask) task = NULL;
+
+  if (self->stats_busy || !pier_container_row_get_running (self->row))
+    return G_SOURCE_CONTINUE;
+  self->stats_busy = TRUE;
+  task = g_task_new (NULL, self->cancellable, stats_done, g_object_ref (self));
+  g_task_set_task_data (task, pier_container_get_state_dir (store (self), container (self)), g_free);
+  g_task_run_in_thread (task, stats_thread);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- logs ---- */
+
+typedef struct {
+  PierLogStream stream;
+  GString *text;
+} LogChunk;
+
+typedef struct LogReader {
+  GMutex lock;
+  GPtrArray *chunks; /* LogChunk, waiting for the main thread */
+  guint idle_id;
+  GWeakRef page;
+  GCancellable *cancellable;
+  char *log_path;
+  char *state_dir; /* followed while running; NULL: read once */
+} LogReader;
+
+static void
+log_chunk_free (LogChunk *chunk)
+{
+  g_string_free (chunk->text, TRUE);
+  g_free (chunk);
+}
+
+static void
+log_reader_free (LogReader *reader)
+{
+  g_mutex_clear (&reader->lock);
+  g_ptr_array_unref (reader->chunks);
+  g_weak_ref_clear (&reader->page);
+  g_object_unref (reader->cancellable);
+  g_free (reader->log_path);
+  g_free (reader->state_dir);
+}
+
+static LogReader *
+log_reader_ref (LogReader *reader)
+{
+  return g_atomic_rc_box_acquire (reader);
+}
+
+static void
+log_reader_unref (LogReader *reader)
+{
+  g_atomic_rc_box_release_full (reader, (GDestroyNotify) log_reader_free);
+}
+
+static void
+trim_logs (GtkTextBuffer *buffer)
+{
+  int lines = gtk_text_buffer_get_line_count (buffer);
+  GtkTextIter start, cut;
+
+  if (lines <= MAX_LOG_LINES)
+    return;
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  gtk_text_buffer_get_iter_at_line (buffer, &cut, lines - MAX_LOG_LINES);
+  gtk_text_buffer_delete (buffer, &start, &cut);
+}
+
+static gboolean
+log_flush (gpointer user_data)
+{
+  LogReader *reader = user_data;
+  g_autoptr (PierContainerPage) self = g_weak_ref_get (&reader->page);
+  g_autoptr (GPtrArray) chunks = NULL;
+  GtkAdjustment *adjustment;
+  GtkTextBuffer *buffer;
+  GtkTextIter end;
+  gboolean at_bottom;
+
+  g_mutex_lock (&reader->lock);
+  chunks = g_steal_pointer (&reader->chunks);
+  reader->chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) log_chunk_free);
+  reader->idle_id = 0;
+  g_mutex_unlock (&reader->lock);
+  if (self == NULL || self->logs != reader)
+    return G_SOURCE_REMOVE;
+
+  adjustment = gtk_scrolled_window_get_vadjustment (self->logs_scroller);
+  at_bottom = gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+              gtk_adjustment_get_upper (adjustment) - 2;
+  buffer = gtk_text_view_get_buffer (self->logs_view);
+  for (guint i = 0; i < chunks->len; i++)
+    {
+      LogChunk *chunk = chunks->pdata[i];
+      gtk_text_buffer_get_end_iter (buffer, &end);
+      if (chunk->stream == PIER_LOG_STDERR)
+        gtk_text_buffer_insert_with_tags_by_name (buffer, &end, chunk->text->str, chunk->text->len, "stderr", NULL);
+      else
+        gtk_text_buffer_insert (buffer, &end, chunk->text->str, chunk->text->len);
+    }
+  trim_logs (buffer);
+  if (gtk_text_buffer_get_char_count (buffer) > 0)
+    gtk_stack_set_visible_child_name (self->logs_stack, "text");
+  if (at_bottom)
+    {
+      gtk_text_buffer_get_end_iter (buffer, &end);
+      gtk_text_view_scroll_to_iter (self->logs_view, &end, 0, FALSE, 0, 1);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* On the reading thread: batches the entries, and wakes the main thread once per batch. */
+static gboolean
+log_entry (const PierLogEntry *entry, gpointer user_data)
+{
+  LogReader *reader = user_data;
+  LogChunk *last;
+
+  g_mutex_lock (&reader->lock);
+  last = reader->chunks->len ? reader->chunks->pdata[reader->chunks->len - 1] : NULL;
+  if (last == NULL || last->stream != entry->stream)
+    {
+      last = g_new0 (LogChunk, 1);
+      last->stream = entry->stream;
+      last->text = g_string_new (NULL);
+      g_ptr_array_add (reader->chunks, last);
+    }
+  g_string_append_len (last->text, entry->data, entry->len);
+  if (!entry->partial)
+    g_string_append_c (last->text, '\n');
+  if (reader->idle_id == 0)
+    reader->idle_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, 100, log_flush,
+                                          log_reader_ref (reader), (GDestroyNotify) log_reader_unref);
+  g_mutex_unlock (&reader->lock);
+  return !g_cancellable_is_cancelled (reader->cancellable);
+}
+
+static gpointer
+log_thread (gpointer user_data)
+{
+  LogReader *reader = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!pier_log_read (reader->log_path, reader->state_dir, log_entry, reader, reader->cancellable, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("reading the log %s: %s", reader->log_path, error->message);
+  log_reader_unref (reader);
+  return NULL;
+}
+
+static void
+stop_logs (PierContainerPage *self)
+{
+  if (self->logs == NULL)
+    return;
+  g_cancellable_cancel (self->logs->cancellable);
+  g_clear_pointer (&self->logs, log_reader_unref);
+}
+
+/* Reads the log from its start, and follows it while the container runs. */
+static void
+start_logs (PierContainerPage *self)
+{
+  LogReader *reader = g_atomic_rc_box_new0 (LogReader);
+
+  stop_logs (self);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->logs_view), "", 0);
+  gtk_stack_set_visible_child_name (self->logs_stack, "empty");
+  g_mutex_init (&reader->lock);
+  reader->chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) log_chunk_free);
+  g_weak_ref_init (&reader->page, self);
+  reader->cancellable = g_cancellable_new ();
+  reader->log_path = pier_container_get_log_path (store (self), container (self));
+  if (pier_container_row_get_running (self->row))
+    reader->state_dir = pier_container_get_state_dir (store (self), container (self));
+  self->logs = reader;
+  g_thread_unref (g_thread_new ("pier-logs", log_thread, log_reader_ref (reader)));
+}
+
+char *
+pier_container_page_get_log_text (PierContainerPage *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->logs_view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+/* ---- changes ---- */
+
+static void
+changes_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PierStore *s = g_object_get_data (G_OBJECT (task), "store");
+  GError *error = NULL;
+  g_autoptr (PierContainer) c = pier_store_find_container (s, task_data, &error);
+  GPtrArray *changes = c ? pier_container_diff (s, c, &error) : NULL;
+  GtkStringList *list;
+
+  if (changes == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* "A/path": the kind as docker diff prints it, then the path. */
+  list = gtk_string_list_new (NULL);
+  for (guint i = 0; i < changes->len; i++)
+    {
+      PierChange *change = changes->pdata[i];
+      g_autofree char *item = g_strdup_printf ("%c%s", pier_change_kind_to_char (change->kind), change->path);
+      gtk_string_list_append (list, item);
+    }
+  g_ptr_array_set_free_func (changes, (GDestroyNotify) pier_change_free);
+  g_ptr_array_unref (changes);
+  g_task_return_pointer (task, list, g_object_unref);
+}
+
+static void
+changes_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PierContainerPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GtkStringList) list = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->changes_busy = FALSE;
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (list == NULL)
+    {
+      pier_window_show_error (GTK_WIDGET (self), "Could not read the container's changes", error);
+      return;
+    }
+  gtk_list_view_set_model (self->changes_view,
+                           GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (g_object_ref (list)))));
+  gtk_stack_set_visible_child_name (self->changes_stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (list)) ? "list" : "empty");
+}
+
+static void
+load_changes (PierContainerPage *self)
+{
+  g_autoptr (GTask) task = NULL;
+
+  if (self->changes_busy)
+    return;
+  self->changes_busy = TRUE;
+  if (gtk_list_view_get_model (self->changes_view) == NULL)
+    gtk_stack_set_visible_child_name (self->changes_stack, "loading");
+  task = g_task_new (NULL, self->cancellable, changes_done, g_object_ref (self));
+  g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (store (self)), g_object_unref);
+  g_task_set_task_data (task, g_strdup (self->id), g_free);
+  g_task_run_in_thread (task, changes_thread);
+}
+
+static void
+setup_change (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *kind = gtk_label_new (NULL);
+  GtkWidget *path = gtk_label_new (NULL);
+
+  gtk_widget_set_size_request (kind, 80, -1);
+  gtk_label_set_xalign (GTK_LABEL (path), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (path), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_selectable (GTK_LABEL (path), TRUE);
+  gtk_widget_add_css_class (path, "monospace");
+  gtk_box_append (GTK_BOX (box), kind);
+  gtk_box_append (GTK_BOX (box), path);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_change (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  const char *text = gtk_string_object_get_string (gtk_list_item_get_item (item));
+  GtkWidget *kind = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+  GtkWidget *path = gtk_widget_get_next_sibling (kind);
+  const char *label = text[0] == 'A' ? "Added" : text[0] == 'D' ? "Deleted" : "Changed";
+  const char *css = text[0] == 'A' ? "added" : text[0] == 'D' ? "deleted" : "changed";
+
+  gtk_label_set_label (GTK_LABEL (kind), label);
+  gtk_widget_set_css_classes (kind, (const char *[]){ "change-badge", css, NULL });
+  gtk_label_set_label (GTK_LABEL (path), text + 1);
+}
+
+/* ---- inspect ---- */
+
+static void
+inspect_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PierStore *s = g_object_get_data (G_OBJECT (task), "store");
+  GError *error = NULL;
+  g_autoptr (PierContainer) c = pier_store_find_container (s, task_data, &error);
+
+  if (c == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, pier_container_inspect_json (s, c), g_free);
+}
+
+static void
+inspect_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PierContainerPage) self = user_data;
+  g_autofree char *json = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (json != NULL && !g_cancellable_is_cancelled (self->cancellable))
+    gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->inspect_view), json, -1);
+}
+
+static void
+load_inspect (PierContainerPage *self)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, self->cancellable, inspect_done, g_object_ref (self));
+
+  g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (store (self)), g_object_unref);
+  g_task_set_task_data (task, g_strdup (self->id), g_free);
+  g_task_run_in_thread (task, inspect_thread);
+}
+
+static void
+copy_inspect (PierContainerPage *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->inspect_view);
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  pier_window_toast (PIER_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), "Copied");
+}
+
+/* ---- following the container ---- */
+
+static void
+tab_changed (PierContainerPage *self)
+{
+  const char *tab = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  if (store (self) == NULL)
+    return;
+  if (g_strcmp0 (tab, "changes") == 0)
+    load_changes (self);
+  else if (g_strcmp0 (tab, "inspect") == 0)
+    load_inspect (self);
+}
+
+static void
+row_changed (PierContainerPage *self, GParamSpec *pspec)
+{
+  gboolean running = pier_container_row_get_running (self->row);
+
+  update_overview (self);
+  if (pspec != NULL && g_strcmp0 (pspec->name, "running") == 0)
+    {
+      /* A new run: a new log to follow, new processes, new numbers. */
+      if (running)
+        {
+          start_logs (self);
+          pier_graph_clear (self->cpu_graph);
+          pier_graph_clear (self->memory_graph);
+          self->last_cpu_time = 0;
+        }
+      pier_processes_view_refresh (self->processes_view);
+      tab_changed (self);
+    }
+}
+
+static void
+container_removed (PierContainerPage *self, const char *id)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (g_strcmp0 (id, self->id) != 0 || !PIER_IS_WINDOW (root))
+    return;
+  pier_window_toast (PIER_WINDOW (root), "The container was removed");
+  if (pier_window_get_page (PIER_WINDOW (root)) == GTK_WIDGET (self))
+    pier_window_go_back (PIER_WINDOW (root));
+}
+
+static void
+page_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  PierContainerPage *self = PIER_CONTAINER_PAGE (widget);
+  g_autofree char *win_action = g_strconcat ("win.container-", action_name + strlen ("page."), NULL);
+
+  gtk_widget_activate_action (widget, win_action, "s", self->id);
+}
+
+static void
+pier_container_page_map (GtkWidget *widget)
+{
+  PierContainerPage *self = PIER_CONTAINER_PAGE (widget);
+
+  GTK_WIDGET_CLASS (pier_container_page_parent_class)->map (widget);
+  if (self->stats_id == 0)
+    self->stats_id = g_timeout_add_seconds (1, stats_tick, self);
+  stats_tick (self);
+}
+
+static void
+pier_container_page_unmap (GtkWidget *widget)
+{
+  PierContainerPage *self = PIER_CONTAINER_PAGE (widget);
+
+  g_clear_handle_id (&self->stats_id, g_source_remove);
+  GTK_WIDGET_CLASS (pier_container_page_parent_class)->unmap (widget);
+}
+
+/* ---- public ---- */
+
+GtkWidget *
+pier_container_page_new (PierModel *model, const char *id)
+{
+  PierContainerPage *self = g_object_new (PIER_TYPE_CONTAINER_PAGE, NULL);
+  PierContainerRow *row = pier_model_find_container (model, id);
+
+  g_return_val_if_fail (row != NULL, GTK_WIDGET (self));
+  self->model = g_object_ref (model);
+  self->row = g_object_ref (row);
+  self->id = g_strdup (id);
+  g_signal_connect_object (row, "notify", G_CALLBACK (row_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (model, "container-removed", G_CALLBACK (container_removed), self, G_CONNECT_SWAPPED);
+  pier_processes_view_set_model (self->processes_view, model);
+  pier_processes_view_set_container (self->processes_view, id);
+  update_overview (self);
+  start_logs (self);
+  return GTK_WIDGET (self);
+}
+
+const char *
+pier_container_page_get_id (PierContainerPage *self)
+{
+  return self->id;
+}
+
+void
+pier_container_page_show_tab (PierContainerPage *self, const char *tab)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, tab);
+}
+
+PierProcessesView *
+pier_container_page_get_processes_view (PierContainerPage *self)
+{
+  return self->processes_view;
+}
+
+static void
+pier_container_page_dispose (GObject *object)
+{
+  PierContainerPage *self = PIER_CONTAINER_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  stop_logs (self);
+  g_clear_handle_id (&self->stats_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_CONTAINER_PAGE);
+  g_clear_object (&self->row);
+  g_clear_object (&self->model);
+  G_OBJECT_CLASS (pier_container_page_parent_class)->dispose (object);
+}
+
+static void
+pier_container_page_finalize (GObject *object)
+{
+  PierContainerPage *self = PIER_CONTAINER_PAGE (object);
+
+  g_clear_object (&self->cancellable);
+  g_hash_table_unref (self->detail_rows);
+  g_free (self->id);
+  G_OBJECT_CLASS (pier_container_page_parent_class)->finalize (object);
+}
+
+static void
+pier_container_page_class_init (PierContainerPageClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  const char *actions[] = { "page.start", "page.stop", "page.restart", "page.kill", "page.commit",
+                            "page.remove", "page.terminal", "page.graphical" };
+
+  G_OBJECT_CLASS (klass)->dispose = pier_container_page_dispose;
+  G_OBJECT_CLASS (klass)->finalize = pier_container_page_finalize;
+  widget_class->map = pier_container_page_map;
+  widget_class->unmap = pier_container_page_unmap;
+  g_type_ensure (PIER_TYPE_GRAPH);
+  g_type_ensure (PIER_TYPE_PROCESSES_VIEW);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-container-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, start_button);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, terminal_button);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, cpu_label);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, memory_label);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, cpu_graph);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, memory_graph);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, details_group);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, processes_view);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, logs_stack);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, logs_scroller);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, logs_view);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, changes_stack);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, changes_view);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, inspect_view);
+  gtk_widget_class_bind_template_callback (widget_class, copy_inspect);
+  for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
+    gtk_widget_class_install_action (widget_class, actions[i], NULL, page_action);
+}
+
+static void
+pier_container_page_init (PierContainerPage *self)
+{
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->detail_rows = g_hash_table_new (g_str_hash, g_str_equal);
+  gtk_text_buffer_create_tag (gtk_text_view_get_buffer (self->logs_view), "stderr",
+                              "foreground", "#e01b24", NULL);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_change), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_change), NULL);
+  gtk_list_view_set_factory (self->changes_view, factory);
+  /* The graphical session (an RDP view of a GUI app inside) comes with the next step. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.graphical", FALSE);
+  g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (tab_changed), self);
+}

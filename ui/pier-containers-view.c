@@ -1,0 +1,303 @@
+#include "pier-containers-view.h"
+
+#include "pier-columns.h"
+
+struct _PierContainersView {
+  GtkWidget parent_instance;
+
+  GtkSearchBar *search_bar;
+  GtkSearchEntry *search_entry;
+  GtkStack *stack;
+  GtkColumnView *column_view;
+  GtkColumnViewColumn *name_column;
+  GtkColumnViewColumn *state_column;
+  GtkColumnViewColumn *image_column;
+  GtkColumnViewColumn *command_column;
+  GtkColumnViewColumn *created_column;
+  GtkColumnViewColumn *status_column;
+  GtkColumnViewColumn *hostname_column;
+  GtkColumnViewColumn *address_column;
+  GtkColumnViewColumn *actions_column;
+
+  PierModel *model;
+  GtkStringFilter *filter;
+  GtkFilterListModel *filtered;
+  GtkSingleSelection *selection;
+};
+
+G_DEFINE_FINAL_TYPE (PierContainersView, pier_containers_view, GTK_TYPE_WIDGET)
+
+static void
+update_page (PierContainersView *self)
+{
+  GListModel *all = pier_model_get_containers (self->model);
+
+  if (g_list_model_get_n_items (all) == 0)
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) == 0)
+    gtk_stack_set_visible_child_name (self->stack, "no-results");
+  else
+    gtk_stack_set_visible_child_name (self->stack, "list");
+}
+
+static void
+search_changed (PierContainersView *self)
+{
+  g_autofree char *text = g_utf8_strdown (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
+
+  gtk_string_filter_set_search (self->filter, g_strstrip (text));
+}
+
+static void
+row_activated (PierContainersView *self, guint position)
+{
+  g_autoptr (PierContainerRow) row = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (row != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.container-open", "s",
+                                pier_container_row_get_id (row));
+}
+
+static gboolean
+delete_selected (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  PierContainersView *self = PIER_CONTAINERS_VIEW (user_data);
+  PierContainerRow *row = pier_containers_view_get_selected (self);
+
+  if (row == NULL)
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.container-remove", "s",
+                              pier_container_row_get_id (row));
+  return TRUE;
+}
+
+/* ---- the actions cell ---- */
+
+static GtkWidget *
+icon_button (const char *icon, const char *label, const char *action)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon);
+
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "circular");
+  return button;
+}
+
+static void
+setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+  GtkWidget *menu = gtk_menu_button_new ();
+
+  gtk_widget_set_halign (box, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (box), icon_button ("media-playback-start-symbolic", "Start", "win.container-start"));
+  gtk_box_append (GTK_BOX (box), icon_button ("media-playback-stop-symbolic", "Stop", "win.container-stop"));
+  gtk_box_append (GTK_BOX (box), icon_button ("utilities-terminal-symbolic", "Open a Terminal", "win.container-terminal"));
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
+  gtk_widget_set_tooltip_text (menu, "More Actions");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL, "More actions", -1);
+  gtk_widget_add_css_class (menu, "flat");
+  gtk_widget_add_css_class (menu, "circular");
+  gtk_box_append (GTK_BOX (box), menu);
+  gtk_list_item_set_child (item, box);
+  gtk_list_item_set_activatable (item, TRUE);
+}
+
+static GMenuModel *
+container_menu (const char *id)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr (GMenu) lifecycle = g_menu_new ();
+  g_autoptr (GMenu) make = g_menu_new ();
+  g_autoptr (GMenu) remove = g_menu_new ();
+  const struct { GMenu *section; const char *label; const char *action; } items[] = {
+    { lifecycle, "_Open", "win.container-open" },
+    { lifecycle, "_Restart", "win.container-restart" },
+    { lifecycle, "_Kill", "win.container-kill" },
+    { make, "_Commit to an Image…", "win.container-commit" },
+    { make, "Open _Graphical Session", "win.container-graphical" },
+    { remove, "_Remove…", "win.container-remove" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (items); i++)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new (items[i].label, NULL);
+      g_menu_item_set_action_and_target_value (item, items[i].action, g_variant_new_string (id));
+      g_menu_append_item (items[i].section, item);
+    }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (lifecycle));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (make));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (remove));
+  return G_MENU_MODEL (menu);
+}
+
+static gboolean
+invert (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  g_value_set_boolean (to, !g_value_get_boolean (from));
+  return TRUE;
+}
+
+static void
+bind_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  PierContainerRow *row = gtk_list_item_get_item (item);
+  GtkWidget *start = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+  GtkWidget *stop = gtk_widget_get_next_sibling (start);
+  GtkWidget *terminal = gtk_widget_get_next_sibling (stop);
+  GtkWidget *menu = gtk_widget_get_next_sibling (terminal);
+  const char *id = pier_container_row_get_id (row);
+  g_autoptr (GMenuModel) menu_model = container_menu (id);
+  GPtrArray *bindings = g_ptr_array_new ();
+
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (start), "s", id);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (stop), "s", id);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (terminal), "s", id);
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), menu_model);
+  g_ptr_array_add (bindings, g_object_bind_property_full (row, "running", start, "visible",
+                                                          G_BINDING_SYNC_CREATE, invert, NULL,
+                                                          NULL, NULL));
+  g_ptr_array_add (bindings, g_object_bind_property (row, "running", stop, "visible", G_BINDING_SYNC_CREATE));
+  g_ptr_array_add (bindings, g_object_bind_property (row, "running", terminal, "sensitive", G_BINDING_SYNC_CREATE));
+  g_object_set_data_full (G_OBJECT (item), "pier-bindings", bindings, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+unbind_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  GPtrArray *bindings = g_object_get_data (G_OBJECT (item), "pier-bindings");
+
+  for (guint i = 0; bindings != NULL && i < bindings->len; i++)
+    g_binding_unbind (bindings->pdata[i]);
+  g_object_set_data (G_OBJECT (item), "pier-bindings", NULL);
+}
+
+/* ---- public ---- */
+
+void
+pier_containers_view_set_model (PierContainersView *self, PierModel *model)
+{
+  GListModel *containers = pier_model_get_containers (model);
+  GtkSortListModel *sorted;
+
+  g_return_if_fail (self->model == NULL);
+  self->model = g_object_ref (model);
+  self->filter = gtk_string_filter_new (gtk_property_expression_new (PIER_TYPE_CONTAINER_ROW, NULL, "search-text"));
+  gtk_string_filter_set_ignore_case (self->filter, FALSE);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (containers), g_object_ref (GTK_FILTER (self->filter)));
+  sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filtered)),
+                                    g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (sorted));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_object (containers, "items-changed", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
+  update_page (self);
+}
+
+void
+pier_containers_view_start_search (PierContainersView *self)
+{
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+GListModel *
+pier_containers_view_get_shown (PierContainersView *self)
+{
+  return G_LIST_MODEL (self->selection);
+}
+
+PierContainerRow *
+pier_containers_view_get_selected (PierContainersView *self)
+{
+  return self->selection ? gtk_single_selection_get_selected_item (self->selection) : NULL;
+}
+
+void
+pier_containers_view_select (PierContainersView *self, const char *id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (PierContainerRow) row = g_list_model_get_item (G_LIST_MODEL (self->selection), i);
+      if (g_strcmp0 (pier_container_row_get_id (row), id) == 0)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          pier_column_view_scroll_to (self->column_view, i);
+          return;
+        }
+    }
+}
+
+static void
+pier_containers_view_dispose (GObject *object)
+{
+  PierContainersView *self = PIER_CONTAINERS_VIEW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_CONTAINERS_VIEW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->model);
+  G_OBJECT_CLASS (pier_containers_view_parent_class)->dispose (object);
+}
+
+static void
+pier_containers_view_class_init (PierContainersViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = pier_containers_view_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-containers-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, stack);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, column_view);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, name_column);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, state_column);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, image_column);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, command_column);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, created_column);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, status_column);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, hostname_column);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, address_column);
+  gtk_widget_class_bind_template_child (widget_class, PierContainersView, actions_column);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+pier_containers_view_init (PierContainersView *self)
+{
+  GType row = PIER_TYPE_CONTAINER_ROW;
+  g_autoptr (GtkListItemFactory) actions = gtk_signal_list_item_factory_new ();
+  GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  pier_column_set_text (self->name_column, row, "name", NULL, "name", PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->state_column, row, "state-label", "state-classes", "state", PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->image_column, row, "image", NULL, "image", PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->command_column, row, "command", NULL, "command",
+                        PIER_COLUMN_MONOSPACE | PIER_COLUMN_TOOLTIP);
+  pier_column_set_text (self->created_column, row, "created", NULL, "created-time", PIER_COLUMN_DIM);
+  pier_column_set_text (self->status_column, row, "status", NULL, "status", PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->hostname_column, row, "hostname", NULL, "hostname", PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->address_column, row, "address", NULL, "address", PIER_COLUMN_MONOSPACE);
+  g_signal_connect (actions, "setup", G_CALLBACK (setup_actions), NULL);
+  g_signal_connect (actions, "bind", G_CALLBACK (bind_actions), NULL);
+  g_signal_connect (actions, "unbind", G_CALLBACK (unbind_actions), NULL);
+  gtk_column_view_column_set_factory (self->actions_column, actions);
+
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                          gtk_callback_action_new (delete_selected, self, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), shortcuts);
+  g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed), self);
+}

@@ -1,0 +1,390 @@
+#include "pier-image-page.h"
+
+#include "pier-columns.h"
+#include "pier-history.h"
+#include "pier-image-inspect.h"
+#include "pier-image-store.h"
+#include "pier-layer-row.h"
+#include "pier-layer-usage.h"
+#include "pier-reference.h"
+#include "pier-ui-util.h"
+#include "pier-window.h"
+
+struct _PierImagePage {
+  GtkWidget parent_instance;
+
+  AdwViewSwitcherTitle *switcher_title;
+  GtkStack *stack;
+  AdwStatusPage *error_page;
+  AdwViewStack *view_stack;
+  GtkColumnView *layers_view;
+  GtkColumnView *history_view;
+  GtkTextView *dockerfile_view;
+  GtkTextView *inspect_view;
+  GtkColumnViewColumn *layer_position_column;
+  GtkColumnViewColumn *layer_digest_column;
+  GtkColumnViewColumn *layer_size_column;
+  GtkColumnViewColumn *layer_created_by_column;
+  GtkColumnViewColumn *layer_images_column;
+  GtkColumnViewColumn *layer_containers_column;
+  GtkColumnViewColumn *history_created_column;
+  GtkColumnViewColumn *history_created_by_column;
+  GtkColumnViewColumn *history_size_column;
+  GtkColumnViewColumn *history_comment_column;
+
+  PierModel *model;
+  char *target;
+  GListStore *layers;
+  GListStore *history;
+  GCancellable *cancellable;
+  gboolean loaded;
+};
+
+G_DEFINE_FINAL_TYPE (PierImagePage, pier_image_page, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_LOADED, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+typedef struct {
+  char *title;
+  char *subtitle;
+  GListStore *layers;
+  GListStore *history;
+  char *dockerfile;
+  char *inspect;
+} Details;
+
+static void
+details_free (Details *d)
+{
+  g_free (d->title);
+  g_free (d->subtitle);
+  g_clear_object (&d->layers);
+  g_clear_object (&d->history);
+  g_free (d->dockerfile);
+  g_free (d->inspect);
+  g_free (d);
+}
+
+static char *
+count_text (GPtrArray *ids)
+{
+  return ids && ids->len ? g_strdup_printf ("%u", ids->len) : g_strdup ("—");
+}
+
+static char *
+created_text (const char *rfc3339)
+{
+  g_autoptr (GDateTime) when = rfc3339 ? g_date_time_new_from_iso8601 (rfc3339, NULL) : NULL;
+
+  return when ? pier_ui_format_ago (g_date_time_to_unix (when) * G_USEC_PER_SEC) : g_strdup ("—");
+}
+
+static char *
+step_text (const PierHistoryEntry *entry)
+{
+  g_autofree char *instruction = entry && entry->created_by
+                                     ? pier_history_entry_to_instruction (entry->created_by) : NULL;
+
+  if (instruction != NULL)
+    return g_steal_pointer (&instruction);
+  return g_strdup (entry && entry->created_by ? entry->created_by : "—");
+}
+
+static Details *
+read_details (PierStore *store, const char *target, GError **error)
+{
+  g_autoptr (PierImage) image = pier_store_find_image (store, target, error);
+  g_autoptr (GHashTable) usage = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *short_id = NULL;
+  Details *d;
+  guint step = 0;
+
+  if (image == NULL || (usage = pier_store_layer_usage (store, error)) == NULL)
+    return NULL;
+  d = g_new0 (Details, 1);
+  d->title = image->names->len ? pier_reference_familiar (image->names->pdata[0]) : g_strdup ("<none>");
+  size = g_format_size (pier_image_get_size (store, image));
+  short_id = pier_ui_short_id (image->id);
+  d->subtitle = g_strdup_printf ("%s · %s · %u %s", short_id, size, image->config->diff_ids->len,
+                                 image->config->diff_ids->len == 1 ? "layer" : "layers");
+  d->layers = g_list_store_new (PIER_TYPE_LAYER_ROW);
+  d->history = g_list_store_new (PIER_TYPE_LAYER_ROW);
+
+  for (guint i = 0; i < image->config->history->len; i++)
+    {
+      PierHistoryEntry *entry = image->config->history->pdata[i];
+      g_autoptr (PierLayerRow) row = pier_layer_row_new ();
+
+      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED, created_text (entry->created));
+      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED_BY, step_text (entry));
+      pier_layer_row_take (row, PIER_LAYER_ROW_COMMENT, g_strdup (entry->comment));
+      if (entry->empty_layer)
+        pier_layer_row_take (row, PIER_LAYER_ROW_SIZE, g_strdup ("0 B"));
+      else if (step < image->config->diff_ids->len)
+        {
+          gint64 bytes = pier_store_get_layer_size (store, image->config->diff_ids->pdata[step++]);
+          pier_layer_row_take (row, PIER_LAYER_ROW_SIZE, bytes >= 0 ? g_format_size (bytes) : g_strdup ("?"));
+        }
+      g_list_store_append (d->history, row);
+    }
+
+  /* Layer i was made by the i-th history entry that is not an empty layer. */
+  step = 0;
+  for (guint i = 0; i < image->config->diff_ids->len; i++)
+    {
+      const char *diff_id = image->config->diff_ids->pdata[i];
+      PierDescriptor *blob = i < image->manifest->layers->len ? image->manifest->layers->pdata[i] : NULL;
+      PierLayerUsage *used = g_hash_table_lookup (usage, diff_id);
+      const PierHistoryEntry *made_by = NULL;
+      g_autoptr (PierLayerRow) row = pier_layer_row_new ();
+      gint64 bytes = pier_store_get_layer_size (store, diff_id);
+
+      while (step < image->config->history->len)
+        {
+          PierHistoryEntry *entry = image->config->history->pdata[step++];
+          if (!entry->empty_layer)
+            {
+              made_by = entry;
+              break;
+            }
+        }
+      pier_layer_row_take (row, PIER_LAYER_ROW_POSITION, g_strdup_printf ("%u", i + 1));
+      pier_layer_row_take (row, PIER_LAYER_ROW_DIGEST, pier_ui_short_id (diff_id));
+      pier_layer_row_take (row, PIER_LAYER_ROW_DIGEST_FULL,
+                           g_strdup_printf ("diff ID %s\nblob %s", diff_id, blob ? blob->digest : "?"));
+      pier_layer_row_take (row, PIER_LAYER_ROW_SIZE,
+                           g_format_size (bytes >= 0 ? (guint64) bytes : blob ? (guint64) blob->size : 0));
+      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED, created_text (made_by ? made_by->created : NULL));
+      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED_BY, step_text (made_by));
+      pier_layer_row_take (row, PIER_LAYER_ROW_IMAGES, count_text (used ? used->image_ids : NULL));
+      pier_layer_row_take (row, PIER_LAYER_ROW_CONTAINERS, count_text (used ? used->container_ids : NULL));
+      g_list_store_append (d->layers, row);
+    }
+  d->dockerfile = pier_history_to_dockerfile (image->config);
+  d->inspect = pier_image_inspect_json (store, image);
+  return d;
+}
+
+static void
+read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  Details *d = read_details (g_object_get_data (G_OBJECT (task), "store"), task_data, &error);
+
+  if (d == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, d, (GDestroyNotify) details_free);
+}
+
+static void
+read_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PierImagePage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  Details *d = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_clear_pointer (&d, details_free);
+      return;
+    }
+  if (d == NULL)
+    {
+      adw_status_page_set_description (self->error_page, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+  adw_view_switcher_title_set_title (self->switcher_title, d->title);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, d->subtitle);
+  g_set_object (&self->layers, d->layers);
+  g_set_object (&self->history, d->history);
+  gtk_column_view_set_model (self->layers_view,
+                             GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (d->layers)))));
+  gtk_column_view_set_model (self->history_view,
+                             GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (d->history)))));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->dockerfile_view), d->dockerfile, -1);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->inspect_view), d->inspect, -1);
+  gtk_stack_set_visible_child_name (self->stack, "content");
+  details_free (d);
+  self->loaded = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADED]);
+}
+
+static char *
+text_of (GtkTextView *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+copy_text (PierImagePage *self, GtkTextView *view)
+{
+  g_autofree char *text = text_of (view);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  pier_window_toast (PIER_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), "Copied");
+}
+
+static void
+copy_dockerfile (PierImagePage *self)
+{
+  copy_text (self, self->dockerfile_view);
+}
+
+static void
+copy_inspect (PierImagePage *self)
+{
+  copy_text (self, self->inspect_view);
+}
+
+static void
+page_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  PierImagePage *self = PIER_IMAGE_PAGE (widget);
+  g_autofree char *win_action = g_strconcat ("win.image-", action_name + strlen ("page."), NULL);
+
+  gtk_widget_activate_action (widget, win_action, "s", self->target);
+}
+
+GtkWidget *
+pier_image_page_new (PierModel *model, const char *name_or_id)
+{
+  PierImagePage *self = g_object_new (PIER_TYPE_IMAGE_PAGE, NULL);
+  g_autoptr (GTask) task = NULL;
+
+  self->model = g_object_ref (model);
+  self->target = g_strdup (name_or_id);
+  adw_view_switcher_title_set_title (self->switcher_title, name_or_id);
+  task = g_task_new (NULL, self->cancellable, read_done, g_object_ref (self));
+  g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (pier_model_get_store (model)), g_object_unref);
+  g_task_set_task_data (task, g_strdup (name_or_id), g_free);
+  g_task_run_in_thread (task, read_thread);
+  return GTK_WIDGET (self);
+}
+
+gboolean
+pier_image_page_get_loaded (PierImagePage *self)
+{
+  return self->loaded;
+}
+
+void
+pier_image_page_show_tab (PierImagePage *self, const char *tab)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, tab);
+}
+
+GListModel *
+pier_image_page_get_layers (PierImagePage *self)
+{
+  return G_LIST_MODEL (self->layers);
+}
+
+char *
+pier_image_page_get_dockerfile (PierImagePage *self)
+{
+  return text_of (self->dockerfile_view);
+}
+
+static void
+pier_image_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  if (prop_id == PROP_LOADED)
+    g_value_set_boolean (value, PIER_IMAGE_PAGE (object)->loaded);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+pier_image_page_dispose (GObject *object)
+{
+  PierImagePage *self = PIER_IMAGE_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_IMAGE_PAGE);
+  g_clear_object (&self->layers);
+  g_clear_object (&self->history);
+  g_clear_object (&self->model);
+  G_OBJECT_CLASS (pier_image_page_parent_class)->dispose (object);
+}
+
+static void
+pier_image_page_finalize (GObject *object)
+{
+  PierImagePage *self = PIER_IMAGE_PAGE (object);
+
+  g_clear_object (&self->cancellable);
+  g_free (self->target);
+  G_OBJECT_CLASS (pier_image_page_parent_class)->finalize (object);
+}
+
+static void
+pier_image_page_class_init (PierImagePageClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = pier_image_page_get_property;
+  object_class->dispose = pier_image_page_dispose;
+  object_class->finalize = pier_image_page_finalize;
+  props[PROP_LOADED] = g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-image-page.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PierImagePage, name)
+  CHILD (switcher_title);
+  CHILD (stack);
+  CHILD (error_page);
+  CHILD (view_stack);
+  CHILD (layers_view);
+  CHILD (history_view);
+  CHILD (dockerfile_view);
+  CHILD (inspect_view);
+  CHILD (layer_position_column);
+  CHILD (layer_digest_column);
+  CHILD (layer_size_column);
+  CHILD (layer_created_by_column);
+  CHILD (layer_images_column);
+  CHILD (layer_containers_column);
+  CHILD (history_created_column);
+  CHILD (history_created_by_column);
+  CHILD (history_size_column);
+  CHILD (history_comment_column);
+#undef CHILD
+  gtk_widget_class_bind_template_callback (widget_class, copy_dockerfile);
+  gtk_widget_class_bind_template_callback (widget_class, copy_inspect);
+  gtk_widget_class_install_action (widget_class, "page.run", NULL, page_action);
+  gtk_widget_class_install_action (widget_class, "page.tag", NULL, page_action);
+  gtk_widget_class_install_action (widget_class, "page.save", NULL, page_action);
+  gtk_widget_class_install_action (widget_class, "page.remove", NULL, page_action);
+}
+
+static void
+pier_image_page_init (PierImagePage *self)
+{
+  GType row = PIER_TYPE_LAYER_ROW;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  pier_column_set_text (self->layer_position_column, row, "position", NULL, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->layer_digest_column, row, "digest", NULL, NULL, PIER_COLUMN_MONOSPACE);
+  pier_column_set_text (self->layer_size_column, row, "size", NULL, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->layer_created_by_column, row, "created-by", NULL, NULL,
+                        PIER_COLUMN_MONOSPACE | PIER_COLUMN_TOOLTIP);
+  pier_column_set_text (self->layer_images_column, row, "images", NULL, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->layer_containers_column, row, "containers", NULL, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->history_created_column, row, "created", NULL, NULL, PIER_COLUMN_DIM);
+  pier_column_set_text (self->history_created_by_column, row, "created-by", NULL, NULL,
+                        PIER_COLUMN_MONOSPACE | PIER_COLUMN_TOOLTIP);
+  pier_column_set_text (self->history_size_column, row, "size", NULL, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->history_comment_column, row, "comment", NULL, NULL,
+                        PIER_COLUMN_DIM | PIER_COLUMN_TOOLTIP);
+}

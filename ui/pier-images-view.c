@@ -1,0 +1,227 @@
+#include "pier-images-view.h"
+
+#include "pier-columns.h"
+
+struct _PierImagesView {
+  GtkWidget parent_instance;
+
+  GtkSearchBar *search_bar;
+  GtkSearchEntry *search_entry;
+  GtkStack *stack;
+  GtkColumnView *column_view;
+  GtkColumnViewColumn *repository_column;
+  GtkColumnViewColumn *tag_column;
+  GtkColumnViewColumn *id_column;
+  GtkColumnViewColumn *created_column;
+  GtkColumnViewColumn *size_column;
+  GtkColumnViewColumn *containers_column;
+  GtkColumnViewColumn *actions_column;
+
+  PierModel *model;
+  GtkStringFilter *filter;
+  GtkFilterListModel *filtered;
+  GtkSingleSelection *selection;
+};
+
+G_DEFINE_FINAL_TYPE (PierImagesView, pier_images_view, GTK_TYPE_WIDGET)
+
+static void
+update_page (PierImagesView *self)
+{
+  if (g_list_model_get_n_items (pier_model_get_images (self->model)) == 0)
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) == 0)
+    gtk_stack_set_visible_child_name (self->stack, "no-results");
+  else
+    gtk_stack_set_visible_child_name (self->stack, "list");
+}
+
+static void
+search_changed (PierImagesView *self)
+{
+  g_autofree char *text = g_utf8_strdown (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
+
+  gtk_string_filter_set_search (self->filter, g_strstrip (text));
+}
+
+static void
+row_activated (PierImagesView *self, guint position)
+{
+  g_autoptr (PierImageRow) row = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (row != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.image-open", "s",
+                                pier_image_row_get_target (row));
+}
+
+static gboolean
+delete_selected (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  PierImagesView *self = PIER_IMAGES_VIEW (user_data);
+  PierImageRow *row = pier_images_view_get_selected (self);
+
+  if (row == NULL)
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.image-remove", "s",
+                              pier_image_row_get_target (row));
+  return TRUE;
+}
+
+static void
+setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+  GtkWidget *run = gtk_button_new_with_mnemonic ("_Run…");
+  GtkWidget *menu = gtk_menu_button_new ();
+
+  gtk_widget_set_halign (box, GTK_ALIGN_END);
+  gtk_widget_set_tooltip_text (run, "Run a Container of This Image");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (run), "win.image-run");
+  gtk_widget_add_css_class (run, "flat");
+  gtk_box_append (GTK_BOX (box), run);
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
+  gtk_widget_set_tooltip_text (menu, "More Actions");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL, "More actions", -1);
+  gtk_widget_add_css_class (menu, "flat");
+  gtk_widget_add_css_class (menu, "circular");
+  gtk_box_append (GTK_BOX (box), menu);
+  gtk_list_item_set_child (item, box);
+}
+
+static GMenuModel *
+image_menu (const char *target)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr (GMenu) main = g_menu_new ();
+  g_autoptr (GMenu) remove = g_menu_new ();
+  const struct { GMenu *section; const char *label; const char *action; } items[] = {
+    { main, "_Open", "win.image-open" },
+    { main, "_Tag…", "win.image-tag" },
+    { main, "_Save to a File…", "win.image-save" },
+    { remove, "_Remove…", "win.image-remove" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (items); i++)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new (items[i].label, NULL);
+      g_menu_item_set_action_and_target_value (item, items[i].action, g_variant_new_string (target));
+      g_menu_append_item (items[i].section, item);
+    }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (main));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (remove));
+  return G_MENU_MODEL (menu);
+}
+
+static void
+bind_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  PierImageRow *row = gtk_list_item_get_item (item);
+  GtkWidget *run = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+  GtkWidget *menu = gtk_widget_get_next_sibling (run);
+  g_autoptr (GMenuModel) menu_model = image_menu (pier_image_row_get_target (row));
+
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (run), "s", pier_image_row_get_target (row));
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), menu_model);
+}
+
+void
+pier_images_view_set_model (PierImagesView *self, PierModel *model)
+{
+  GListModel *images = pier_model_get_images (model);
+  GtkSortListModel *sorted;
+
+  g_return_if_fail (self->model == NULL);
+  self->model = g_object_ref (model);
+  self->filter = gtk_string_filter_new (gtk_property_expression_new (PIER_TYPE_IMAGE_ROW, NULL, "search-text"));
+  gtk_string_filter_set_ignore_case (self->filter, FALSE);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (images), g_object_ref (GTK_FILTER (self->filter)));
+  sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filtered)),
+                                    g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (sorted));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_object (images, "items-changed", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
+  update_page (self);
+}
+
+void
+pier_images_view_start_search (PierImagesView *self)
+{
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+GListModel *
+pier_images_view_get_shown (PierImagesView *self)
+{
+  return G_LIST_MODEL (self->selection);
+}
+
+PierImageRow *
+pier_images_view_get_selected (PierImagesView *self)
+{
+  return self->selection ? gtk_single_selection_get_selected_item (self->selection) : NULL;
+}
+
+static void
+pier_images_view_dispose (GObject *object)
+{
+  PierImagesView *self = PIER_IMAGES_VIEW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_IMAGES_VIEW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->model);
+  G_OBJECT_CLASS (pier_images_view_parent_class)->dispose (object);
+}
+
+static void
+pier_images_view_class_init (PierImagesViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = pier_images_view_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-images-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, stack);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, column_view);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, repository_column);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, tag_column);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, id_column);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, created_column);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, size_column);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, containers_column);
+  gtk_widget_class_bind_template_child (widget_class, PierImagesView, actions_column);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+pier_images_view_init (PierImagesView *self)
+{
+  GType row = PIER_TYPE_IMAGE_ROW;
+  g_autoptr (GtkListItemFactory) actions = gtk_signal_list_item_factory_new ();
+  GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  pier_column_set_text (self->repository_column, row, "repository", NULL, "repository", PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->tag_column, row, "tag", NULL, "tag", PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->id_column, row, "short-id", NULL, "id", PIER_COLUMN_MONOSPACE | PIER_COLUMN_DIM);
+  pier_column_set_text (self->created_column, row, "created", NULL, "created-time", PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->size_column, row, "size", NULL, "size-bytes", PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->containers_column, row, "containers-text", NULL, "containers", PIER_COLUMN_DEFAULT);
+  g_signal_connect (actions, "setup", G_CALLBACK (setup_actions), NULL);
+  g_signal_connect (actions, "bind", G_CALLBACK (bind_actions), NULL);
+  gtk_column_view_column_set_factory (self->actions_column, actions);
+
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                          gtk_callback_action_new (delete_selected, self, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), shortcuts);
+  g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed), self);
+}

@@ -1,0 +1,763 @@
+#include "pier-model.h"
+
+#include "pier-error.h"
+#include "pier-events.h"
+#include "pier-image-store.h"
+#include "pier-ui-util.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+/* Seconds a stop waits before it kills, as `pierctl stop` does by default. */
+#define STOP_TIMEOUT 10
+
+struct _PierModel {
+  GObject parent_instance;
+
+  char *root;
+  char *runroot;
+  PierStore *store;
+  char *error;
+  gboolean loaded;
+  GCancellable *cancellable;
+
+  GListStore *images;
+  GListStore *containers;
+  GHashTable *container_rows; /* id → PierContainerRow (borrowed from the list) */
+
+  GFileMonitor *journal_monitor;
+  guint64 journal_offset;
+  guint tick_id;
+  guint ticks;
+  gboolean journal_busy, journal_again;
+  gboolean images_busy, images_again;
+  gboolean containers_busy;
+  GHashTable *containers_wanted; /* ids to reread once the current reread is over */
+};
+
+G_DEFINE_FINAL_TYPE (PierModel, pier_model, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_STORE, PROP_LOADED, PROP_ERROR, N_PROPS };
+enum { SIGNAL_CONTAINER_REMOVED, N_SIGNALS };
+
+static GParamSpec *props[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* ---- what the worker threads read ---- */
+
+typedef struct {
+  char *id;
+  GStrv names;
+  gint64 created;
+  guint64 size;
+} ImageInfo;
+
+static void
+image_info_free (ImageInfo *info)
+{
+  g_free (info->id);
+  g_strfreev (info->names);
+  g_free (info);
+}
+
+static GPtrArray *
+read_images (PierStore *store, GError **error)
+{
+  g_autoptr (GPtrArray) images = pier_store_list_images (store, error);
+  GPtrArray *infos;
+
+  if (images == NULL)
+    return NULL;
+  infos = g_ptr_array_new_with_free_func ((GDestroyNotify) image_info_free);
+  for (guint i = 0; i < images->len; i++)
+    {
+      PierImage *image = images->pdata[i];
+      ImageInfo *info = g_new0 (ImageInfo, 1);
+
+      info->id = g_strdup (image->id);
+      g_ptr_array_add (image->names, NULL);
+      info->names = g_strdupv ((char **) image->names->pdata);
+      g_ptr_array_set_size (image->names, image->names->len - 1);
+      info->created = pier_image_get_created (image);
+      info->size = pier_image_get_size (store, image);
+      g_ptr_array_add (infos, info);
+    }
+  return infos;
+}
+
+/* ---- images ---- */
+
+static void
+count_containers (PierModel *self)
+{
+  g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->containers));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (PierContainerRow) row = g_list_model_get_item (G_LIST_MODEL (self->containers), i);
+      const char *image_id = pier_container_row_get_container (row)->image_id;
+      g_hash_table_insert (counts, (gpointer) image_id,
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, image_id)) + 1));
+    }
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->images));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (PierImageRow) row = g_list_model_get_item (G_LIST_MODEL (self->images), i);
+      pier_image_row_set_containers (
+          row, GPOINTER_TO_UINT (g_hash_table_lookup (counts, pier_image_row_get_id (row))));
+    }
+}
+
+static void
+show_images (PierModel *self, GPtrArray *infos)
+{
+  g_autoptr (GHashTable) old = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->images));
+
+  for (guint i = 0; i < n; i++)
+    {
+      PierImageRow *row = g_list_model_get_item (G_LIST_MODEL (self->images), i);
+      g_hash_table_insert (old, g_strconcat (pier_image_row_get_id (row), "\n",
+                                             pier_image_row_get_reference (row), NULL),
+                           row);
+    }
+  for (guint i = 0; i < infos->len; i++)
+    {
+      ImageInfo *info = infos->pdata[i];
+      guint n_names = MAX (g_strv_length (info->names), 1);
+
+      for (guint j = 0; j < n_names; j++)
+        {
+          const char *reference = info->names[j];
+          g_autofree char *key = g_strconcat (info->id, "\n", reference, NULL);
+          PierImageRow *row = NULL;
+
+          if (!g_hash_table_steal_extended (old, key, NULL, (gpointer *) &row))
+            row = pier_image_row_new (info->id, reference);
+          pier_image_row_update (row, info->created, info->size);
+          g_ptr_array_add (rows, row);
+        }
+    }
+  g_hash_table_foreach (old, (GHFunc) (void (*) (void)) g_object_unref, NULL);
+  pier_ui_list_store_sync (self->images, rows);
+  count_containers (self);
+}
+
+static void
+images_read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GPtrArray *infos = read_images (task_data, &error);
+
+  if (infos == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, infos, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+images_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PierModel *self = PIER_MODEL (source);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) infos = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->images_busy = FALSE;
+  if (infos != NULL)
+    show_images (self, infos);
+  else
+    g_warning ("reading the images: %s", error->message);
+  if (self->images_again)
+    pier_model_refresh_images (self);
+}
+
+void
+pier_model_refresh_images (PierModel *self)
+{
+  g_autoptr (GTask) task = NULL;
+
+  if (self->store == NULL)
+    return;
+  if (self->images_busy)
+    {
+      self->images_again = TRUE;
+      return;
+    }
+  self->images_busy = TRUE;
+  self->images_again = FALSE;
+  task = g_task_new (self, self->cancellable, images_read_done, NULL);
+  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
+  g_task_run_in_thread (task, images_read_thread);
+}
+
+/* ---- containers ---- */
+
+static PierContainerRow *
+insert_container (PierModel *self, PierContainer *container)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->containers));
+  g_autoptr (PierContainerRow) row = pier_container_row_new (container);
+  guint pos = 0;
+
+  /* Newest first, as the engine lists them. */
+  while (pos < n)
+    {
+      g_autoptr (PierContainerRow) other = g_list_model_get_item (G_LIST_MODEL (self->containers), pos);
+      if (pier_container_row_get_container (other)->created <= container->created)
+        break;
+      pos++;
+    }
+  g_hash_table_insert (self->container_rows, g_strdup (container->id), row);
+  g_list_store_insert (self->containers, pos, row);
+  return row;
+}
+
+static void
+remove_container (PierModel *self, const char *id)
+{
+  PierContainerRow *row = g_hash_table_lookup (self->container_rows, id);
+  guint pos;
+
+  if (row == NULL)
+    return;
+  if (g_list_store_find (self->containers, row, &pos))
+    g_list_store_remove (self->containers, pos);
+  g_hash_table_remove (self->container_rows, id);
+  g_signal_emit (self, signals[SIGNAL_CONTAINER_REMOVED], 0, id);
+}
+
+/* @found: id → PierContainer (NULL when gone), taken. */
+static void
+show_containers (PierModel *self, GHashTable *found)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, found);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      PierContainerRow *row = g_hash_table_lookup (self->container_rows, key);
+
+      g_hash_table_iter_steal (&iter);
+      if (value == NULL)
+        remove_container (self, key);
+      else if (row != NULL)
+        pier_container_row_update (row, value);
+      else
+        insert_container (self, value);
+      g_free (key);
+    }
+  count_containers (self);
+}
+
+static void
+containers_read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PierStore *store = g_object_get_data (G_OBJECT (task), "store");
+  GPtrArray *ids = task_data;
+  GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) pier_container_free);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      PierContainer *c = pier_store_find_container (store, ids->pdata[i], &error);
+
+      /* A record being written is read again at the next tick rather than taken for gone. */
+      if (c == NULL && !g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND))
+        continue;
+      g_hash_table_insert (found, g_strdup (ids->pdata[i]), c);
+    }
+  g_task_return_pointer (task, found, (GDestroyNotify) g_hash_table_unref);
+}
+
+static void read_wanted_containers (PierModel *self);
+
+static void
+containers_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PierModel *self = PIER_MODEL (source);
+  g_autoptr (GHashTable) found = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (found == NULL)
+    return; /* cancelled: the model is going away */
+  self->containers_busy = FALSE;
+  show_containers (self, found);
+  read_wanted_containers (self);
+}
+
+static void
+read_wanted_containers (PierModel *self)
+{
+  g_autoptr (GTask) task = NULL;
+  GHashTableIter iter;
+  gpointer id;
+  GPtrArray *ids;
+
+  if (self->store == NULL || self->containers_busy ||
+      g_hash_table_size (self->containers_wanted) == 0)
+    return;
+  ids = g_ptr_array_new_with_free_func (g_free);
+  g_hash_table_iter_init (&iter, self->containers_wanted);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    {
+      g_hash_table_iter_steal (&iter);
+      g_ptr_array_add (ids, id);
+    }
+  self->containers_busy = TRUE;
+  task = g_task_new (self, self->cancellable, containers_read_done, NULL);
+  g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (self->store), g_object_unref);
+  g_task_set_task_data (task, ids, (GDestroyNotify) g_ptr_array_unref);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, containers_read_thread);
+}
+
+void
+pier_model_refresh_container (PierModel *self, const char *id)
+{
+  g_hash_table_add (self->containers_wanted, g_strdup (id));
+  read_wanted_containers (self);
+}
+
+/* ---- the journal ---- */
+
+static void
+journal_read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PierModel *self = source;
+  guint64 next = 0;
+  GError *error = NULL;
+  GPtrArray *events = pier_events_read (self->root, self->journal_offset, &next, &error);
+
+  if (events == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_object_set_data (G_OBJECT (task), "next", g_memdup2 (&next, sizeof next));
+  g_task_return_pointer (task, events, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void read_journal (PierModel *self);
+
+static void
+journal_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PierModel *self = PIER_MODEL (source);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) events = g_task_propagate_pointer (G_TASK (result), &error);
+  guint64 *next = g_object_get_data (G_OBJECT (result), "next");
+  gboolean images = FALSE;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->journal_busy = FALSE;
+  if (events != NULL)
+    {
+      self->journal_offset = *next;
+      g_free (next);
+      for (guint i = 0; i < events->len; i++)
+        {
+          PierEvent *event = events->pdata[i];
+          if (g_strcmp0 (event->type, "container") == 0 && event->id != NULL)
+            g_hash_table_add (self->containers_wanted, g_strdup (event->id));
+          else if (g_strcmp0 (event->type, "image") == 0)
+            images = TRUE;
+        }
+      read_wanted_containers (self);
+      if (images)
+        pier_model_refresh_images (self);
+    }
+  if (self->journal_again)
+    read_journal (self);
+}
+
+static void
+read_journal (PierModel *self)
+{
+  g_autoptr (GTask) task = NULL;
+
+  if (self->journal_busy)
+    {
+      self->journal_again = TRUE;
+      return;
+    }
+  self->journal_busy = TRUE;
+  self->journal_again = FALSE;
+  task = g_task_new (self, self->cancellable, journal_read_done, NULL);
+  g_task_run_in_thread (task, journal_read_thread);
+}
+
+static void
+journal_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+                 PierModel *self)
+{
+  if (event == G_FILE_MONITOR_EVENT_CHANGED || event == G_FILE_MONITOR_EVENT_CREATED)
+    read_journal (self);
+}
+
+static gboolean
+tick (gpointer user_data)
+{
+  PierModel *self = user_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->containers));
+  /* Running containers' "Up …" reads in seconds; the rest change every few minutes at most. */
+  gboolean all = ++self->ticks % 10 == 0;
+
+  read_journal (self);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (PierContainerRow) row = g_list_model_get_item (G_LIST_MODEL (self->containers), i);
+      if (pier_container_row_get_running (row))
+        {
+          g_hash_table_add (self->containers_wanted, g_strdup (pier_container_row_get_id (row)));
+          pier_container_row_tick (row);
+        }
+      else if (all)
+        pier_container_row_tick (row);
+    }
+  if (all)
+    {
+      n = g_list_model_get_n_items (G_LIST_MODEL (self->images));
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (PierImageRow) row = g_list_model_get_item (G_LIST_MODEL (self->images), i);
+          pier_image_row_tick (row);
+        }
+    }
+  read_wanted_containers (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- opening ---- */
+
+typedef struct {
+  PierStore *store;
+  GPtrArray *images;
+  GPtrArray *containers;
+  guint64 journal_offset;
+} Loaded;
+
+static void
+loaded_free (Loaded *loaded)
+{
+  g_clear_object (&loaded->store);
+  g_clear_pointer (&loaded->images, g_ptr_array_unref);
+  g_clear_pointer (&loaded->containers, g_ptr_array_unref);
+  g_free (loaded);
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PierModel *self = source;
+  g_autoptr (GError) error = NULL;
+  Loaded *loaded = g_new0 (Loaded, 1);
+  g_autofree char *journal = NULL;
+  GStatBuf st;
+
+  /* A new store makes the built-in images here. */
+  loaded->store = pier_store_open (self->root, self->runroot, &error);
+  if (loaded->store != NULL)
+    {
+      /* Changes from here on come through the journal. */
+      journal = g_build_filename (pier_store_get_root (loaded->store), PIER_EVENTS_FILE, NULL);
+      loaded->journal_offset = g_stat (journal, &st) == 0 ? (guint64) st.st_size : 0;
+      if ((loaded->images = read_images (loaded->store, &error)) != NULL)
+        loaded->containers = pier_store_list_containers (loaded->store, &error);
+    }
+  if (error != NULL)
+    {
+      loaded_free (loaded);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, loaded, (GDestroyNotify) loaded_free);
+}
+
+static void
+load_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PierModel *self = PIER_MODEL (source);
+  g_autoptr (GError) error = NULL;
+  Loaded *loaded = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GFile) journal = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (loaded == NULL)
+    {
+      self->error = g_strdup (error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ERROR]);
+      return;
+    }
+  self->store = g_steal_pointer (&loaded->store);
+  g_free (self->root);
+  self->root = g_strdup (pier_store_get_root (self->store));
+  self->journal_offset = loaded->journal_offset;
+
+  rows = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < loaded->containers->len; i++)
+    {
+      PierContainer *c = g_steal_pointer (&loaded->containers->pdata[i]);
+      PierContainerRow *row = pier_container_row_new (c);
+      g_hash_table_insert (self->container_rows, g_strdup (c->id), row);
+      g_ptr_array_add (rows, row);
+    }
+  pier_ui_list_store_sync (self->containers, rows);
+  show_images (self, loaded->images);
+  loaded_free (loaded);
+
+  journal = g_file_new_build_filename (self->root, PIER_EVENTS_FILE, NULL);
+  self->journal_monitor = g_file_monitor_file (journal, G_FILE_MONITOR_NONE, NULL, NULL);
+  if (self->journal_monitor != NULL)
+    {
+      g_file_monitor_set_rate_limit (self->journal_monitor, 100);
+      g_signal_connect (self->journal_monitor, "changed", G_CALLBACK (journal_changed), self);
+    }
+  self->tick_id = g_timeout_add_seconds (1, tick, self);
+  self->loaded = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STORE]);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADED]);
+}
+
+PierModel *
+pier_model_new (const char *root, const char *runroot)
+{
+  PierModel *self = g_object_new (PIER_TYPE_MODEL, NULL);
+  g_autoptr (GTask) task = NULL;
+
+  self->root = g_strdup (root);
+  self->runroot = g_strdup (runroot);
+  task = g_task_new (self, self->cancellable, load_done, NULL);
+  g_task_run_in_thread (task, load_thread);
+  return self;
+}
+
+/* ---- actions ---- */
+
+const char *
+pier_container_action_to_verb (PierContainerAction action)
+{
+  switch (action)
+    {
+    case PIER_CONTAINER_ACTION_START: return "start";
+    case PIER_CONTAINER_ACTION_STOP: return "stop";
+    case PIER_CONTAINER_ACTION_RESTART: return "restart";
+    case PIER_CONTAINER_ACTION_KILL: return "kill";
+    case PIER_CONTAINER_ACTION_REMOVE: return "remove";
+    default: g_return_val_if_reached ("change");
+    }
+}
+
+typedef struct {
+  PierStore *store;
+  char *id;
+  PierContainerAction action;
+} ActionData;
+
+static void
+action_data_free (ActionData *data)
+{
+  g_object_unref (data->store);
+  g_free (data->id);
+  g_free (data);
+}
+
+static void
+action_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  ActionData *data = task_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierContainer) c = pier_store_find_container (data->store, data->id, &error);
+  g_auto (GStrv) warnings = NULL;
+  gboolean ok = c != NULL;
+
+  switch (data->action)
+    {
+    case PIER_CONTAINER_ACTION_START:
+      ok = ok && pier_container_start (data->store, c, NULL, &warnings, &error);
+      break;
+    case PIER_CONTAINER_ACTION_STOP:
+      ok = ok && pier_container_stop (data->store, c, STOP_TIMEOUT, &error);
+      break;
+    case PIER_CONTAINER_ACTION_RESTART:
+      ok = ok && pier_container_stop (data->store, c, STOP_TIMEOUT, &error) &&
+           pier_container_refresh (data->store, c, &error) &&
+           pier_container_start (data->store, c, NULL, &warnings, &error);
+      break;
+    case PIER_CONTAINER_ACTION_KILL:
+      ok = ok && pier_container_kill (data->store, c, SIGKILL, &error);
+      break;
+    case PIER_CONTAINER_ACTION_REMOVE:
+      ok = ok && pier_container_remove (data->store, c, TRUE, &error);
+      break;
+    }
+  for (char **w = warnings; w && *w; w++)
+    g_message ("%s: %s", data->id, *w);
+  if (!ok)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+action_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) outer = user_data;
+  PierModel *self = g_task_get_source_object (outer);
+  ActionData *data = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  pier_model_refresh_container (self, data->id);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_error (outer, error);
+  else
+    g_task_return_boolean (outer, TRUE);
+}
+
+void
+pier_model_container_action_async (PierModel *self, const char *id, PierContainerAction action,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, cancellable, action_done,
+                                       g_task_new (self, cancellable, callback, user_data));
+  ActionData *data = g_new0 (ActionData, 1);
+
+  g_return_if_fail (self->store != NULL);
+  data->store = g_object_ref (self->store);
+  data->id = g_strdup (id);
+  data->action = action;
+  g_task_set_task_data (task, data, (GDestroyNotify) action_data_free);
+  /* Stopping a container that ignores SIGTERM takes its timeout; it is never abandoned
+   * half-way, so the task keeps running when the caller goes. */
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, action_thread);
+}
+
+gboolean
+pier_model_container_action_finish (PierModel *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- accessors ---- */
+
+PierStore *
+pier_model_get_store (PierModel *self)
+{
+  return self->store;
+}
+
+gboolean
+pier_model_get_loaded (PierModel *self)
+{
+  return self->loaded;
+}
+
+const char *
+pier_model_get_error (PierModel *self)
+{
+  return self->error;
+}
+
+GListModel *
+pier_model_get_images (PierModel *self)
+{
+  return G_LIST_MODEL (self->images);
+}
+
+GListModel *
+pier_model_get_containers (PierModel *self)
+{
+  return G_LIST_MODEL (self->containers);
+}
+
+PierContainerRow *
+pier_model_find_container (PierModel *self, const char *id)
+{
+  return g_hash_table_lookup (self->container_rows, id);
+}
+
+static void
+pier_model_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  PierModel *self = PIER_MODEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE: g_value_set_object (value, self->store); break;
+    case PROP_LOADED: g_value_set_boolean (value, self->loaded); break;
+    case PROP_ERROR: g_value_set_string (value, self->error); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pier_model_dispose (GObject *object)
+{
+  PierModel *self = PIER_MODEL (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->journal_monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->journal_monitor, self);
+      g_file_monitor_cancel (self->journal_monitor);
+      g_clear_object (&self->journal_monitor);
+    }
+  G_OBJECT_CLASS (pier_model_parent_class)->dispose (object);
+}
+
+static void
+pier_model_finalize (GObject *object)
+{
+  PierModel *self = PIER_MODEL (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->store);
+  g_clear_object (&self->images);
+  g_clear_object (&self->containers);
+  g_hash_table_unref (self->container_rows);
+  g_hash_table_unref (self->containers_wanted);
+  g_free (self->root);
+  g_free (self->runroot);
+  g_free (self->error);
+  G_OBJECT_CLASS (pier_model_parent_class)->finalize (object);
+}
+
+static void
+pier_model_class_init (PierModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = pier_model_get_property;
+  object_class->dispose = pier_model_dispose;
+  object_class->finalize = pier_model_finalize;
+  props[PROP_STORE] = g_param_spec_object ("store", NULL, NULL, PIER_TYPE_STORE,
+                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_LOADED] = g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL,
+                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+  signals[SIGNAL_CONTAINER_REMOVED] =
+      g_signal_new ("container-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                    NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+pier_model_init (PierModel *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->images = g_list_store_new (PIER_TYPE_IMAGE_ROW);
+  self->containers = g_list_store_new (PIER_TYPE_CONTAINER_ROW);
+  self->container_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->containers_wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}

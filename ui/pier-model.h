@@ -1,0 +1,59 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pier-container-row.h"
+#include "pier-image-row.h"
+#include "pier-store.h"
+
+G_BEGIN_DECLS
+
+/* The store as the window shows it: opened off the main thread, its images and containers as
+ * lists of row objects that change in place, kept current by following the event journal
+ * (ROOT/events.jsonl: a file monitor, and a one-second timer in case a change slips by), so
+ * what a `pierctl` in a terminal does shows up within a second. The same timer rereads the
+ * state of running containers, which may exit on their own.
+ *
+ * Properties: "store" (NULL until open), "loaded" (the store is open and both lists are
+ * filled), "error" (why the store could not be opened, or NULL).
+ * Signals: "container-removed" (const char *id). */
+
+#define PIER_TYPE_MODEL (pier_model_get_type ())
+G_DECLARE_FINAL_TYPE (PierModel, pier_model, PIER, MODEL, GObject)
+
+/* Starts opening the store at @root/@runroot (NULL: the defaults). */
+PierModel *pier_model_new (const char *root, const char *runroot);
+
+PierStore *pier_model_get_store (PierModel *self);
+gboolean pier_model_get_loaded (PierModel *self);
+const char *pier_model_get_error (PierModel *self);
+
+/* PierImageRow, newest first. */
+GListModel *pier_model_get_images (PierModel *self);
+/* PierContainerRow, newest first. */
+GListModel *pier_model_get_containers (PierModel *self);
+PierContainerRow *pier_model_find_container (PierModel *self, const char *id);
+
+/* Rereads now what this process just changed (the journal would, a moment later). */
+void pier_model_refresh_images (PierModel *self);
+void pier_model_refresh_container (PierModel *self, const char *id);
+
+typedef enum {
+  PIER_CONTAINER_ACTION_START,
+  PIER_CONTAINER_ACTION_STOP,
+  PIER_CONTAINER_ACTION_RESTART,
+  PIER_CONTAINER_ACTION_KILL,
+  PIER_CONTAINER_ACTION_REMOVE, /* a running container is killed first */
+} PierContainerAction;
+
+/* "Start", "Stop"...: for messages ("Could not stop t1"). */
+const char *pier_container_action_to_verb (PierContainerAction action);
+
+/* Does @action to the container @id on a worker thread, then rereads it. */
+void pier_model_container_action_async (PierModel *self, const char *id,
+                                        PierContainerAction action, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+gboolean pier_model_container_action_finish (PierModel *self, GAsyncResult *result,
+                                             GError **error);
+
+G_END_DECLS

@@ -1,0 +1,643 @@
+#include "pier-processes-view.h"
+
+#include "pier-columns.h"
+#include "pier-container-processes.h"
+#include "pier-error.h"
+#include "pier-process-row.h"
+#include "pier-ui-util.h"
+#include "pier-window.h"
+
+#include <string.h>
+
+struct _PierProcessesView {
+  GtkWidget parent_instance;
+
+  GtkSearchBar *search_bar;
+  GtkSearchEntry *search_entry;
+  GtkLabel *summary_label;
+  GtkWidget *contained_button;
+  GtkWidget *layer_button;
+  GtkRevealer *layer_revealer;
+  GtkLabel *layer_label;
+  GtkStack *stack;
+  AdwStatusPage *status_page;
+  GtkPaned *paned;
+  GtkWidget *inside_side;
+  GtkScrolledWindow *inside_scroller;
+  GtkScrolledWindow *host_scroller;
+  GtkLabel *host_heading;
+  GtkLabel *inside_heading;
+  GtkColumnView *inside_view;
+  GtkColumnView *host_view;
+  GtkColumnViewColumn *inside_pid_column;
+  GtkColumnViewColumn *inside_sid_column;
+  GtkColumnViewColumn *inside_user_column;
+  GtkColumnViewColumn *inside_command_column;
+  GtkColumnViewColumn *host_pid_column;
+  GtkColumnViewColumn *host_sid_column;
+  GtkColumnViewColumn *host_user_column;
+  GtkColumnViewColumn *container_column;
+  GtkColumnViewColumn *container_pid_column;
+  GtkColumnViewColumn *host_command_column;
+  GtkColumnViewColumn *state_column;
+  GtkColumnViewColumn *cpu_column;
+  GtkColumnViewColumn *memory_column;
+
+  PierModel *model;
+  char *container_id; /* NULL: the whole host */
+  GListStore *rows;
+  GHashTable *process_rows; /* host PID → PierProcessRow */
+  GHashTable *session_rows; /* host SID → PierProcessRow */
+  GtkCustomFilter *filter;
+  GtkFilterListModel *filtered;
+  GtkSingleSelection *selection;
+  char *search;
+
+  PierProcessScanner *scanner; /* NULL while a refresh has it */
+  PierProcessSnapshot *snapshot;
+  GHashTable *by_ns;           /* host view: PID namespace → PierContainer */
+  char *running_ids;           /* the running containers by_ns was read for */
+  GCancellable *cancellable;
+  guint timer_id;
+  gboolean refresh_again;
+};
+
+G_DEFINE_FINAL_TYPE (PierProcessesView, pier_processes_view, GTK_TYPE_WIDGET)
+
+enum { SIGNAL_REFRESHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* ---- reading, on a worker thread ---- */
+
+typedef struct {
+  PierStore *store;
+  PierProcessScanner *scanner;
+  char *container_id;
+  gboolean read_containers;
+  gint64 started;
+
+  /* results */
+  gboolean not_running;
+  char *container_name;
+  PierProcessSnapshot *snapshot;
+  GPtrArray *sessions;
+  GHashTable *by_ns;
+} Refresh;
+
+static void
+refresh_free (Refresh *r)
+{
+  g_clear_object (&r->store);
+  g_clear_pointer (&r->scanner, pier_process_scanner_free);
+  g_free (r->container_id);
+  g_free (r->container_name);
+  g_clear_pointer (&r->snapshot, pier_process_snapshot_unref);
+  g_clear_pointer (&r->sessions, g_ptr_array_unref);
+  g_clear_pointer (&r->by_ns, g_hash_table_unref);
+  g_free (r);
+}
+
+static void
+refresh_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  Refresh *r = task_data;
+  GError *error = NULL;
+
+  if (r->container_id != NULL)
+    {
+      g_autoptr (PierContainer) c = pier_store_find_container (r->store, r->container_id, &error);
+      if (c == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      r->container_name = g_strdup (c->name);
+      if (c->status != PIER_CONTAINER_RUNNING)
+        {
+          r->not_running = TRUE;
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      r->snapshot = pier_container_snapshot (r->scanner, c, &error);
+      if (r->snapshot != NULL)
+        r->sessions = pier_container_sessions (r->store, c, r->snapshot);
+    }
+  else
+    {
+      if (r->read_containers)
+        r->by_ns = pier_store_containers_by_pid_ns (r->store, &error);
+      if (error == NULL)
+        r->snapshot = pier_process_scanner_snapshot (r->scanner, NULL, &error);
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* ---- rows ---- */
+
+static PierProcessRow *
+take_row (GHashTable *old, GHashTable *new, gboolean session, int host_id)
+{
+  PierProcessRow *row = NULL;
+
+  if (!g_hash_table_steal_extended (old, GINT_TO_POINTER (host_id), NULL, (gpointer *) &row))
+    row = pier_process_row_new (session, host_id);
+  g_hash_table_insert (new, GINT_TO_POINTER (host_id), row);
+  return row;
+}
+
+static void
+show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
+{
+  GHashTable *processes = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  GHashTable *sessions = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  guint n_processes = 0;
+  g_autofree char *summary = NULL;
+
+  for (guint i = 0; i < r->sessions->len; i++)
+    {
+      PierProcessSession *s = r->sessions->pdata[i];
+      PierProcessRow *heading = take_row (self->session_rows, sessions, TRUE, s->host_sid);
+
+      pier_process_row_update_session (heading, s);
+      g_ptr_array_add (rows, heading);
+      for (guint j = 0; j < s->processes->len; j++)
+        {
+          const PierProcess *p = s->processes->pdata[j];
+          PierProcessRow *row = take_row (self->process_rows, processes, FALSE, p->host_pid);
+          pier_process_row_update_process (row, p, r->container_name);
+          g_ptr_array_add (rows, row);
+          n_processes++;
+        }
+    }
+  g_hash_table_unref (self->process_rows);
+  g_hash_table_unref (self->session_rows);
+  self->process_rows = processes;
+  self->session_rows = sessions;
+  summary = g_strdup_printf ("%u %s in %u %s, each shown from inside “%s” and from the host",
+                             n_processes, n_processes == 1 ? "process" : "processes",
+                             r->sessions->len, r->sessions->len == 1 ? "session" : "sessions",
+                             r->container_name);
+  gtk_label_set_label (self->summary_label, summary);
+}
+
+static void
+show_host_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
+{
+  GHashTable *processes = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  guint n = pier_process_snapshot_get_n_processes (r->snapshot);
+  g_autoptr (GHashTable) containers = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n_contained = 0;
+  g_autofree char *summary = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const PierProcess *p = pier_process_snapshot_get_process (r->snapshot, i);
+      PierContainer *c = self->by_ns ? g_hash_table_lookup (self->by_ns, &p->pid_ns) : NULL;
+      PierProcessRow *row;
+
+      if (p->kernel_thread)
+        continue;
+      row = take_row (self->process_rows, processes, FALSE, p->host_pid);
+      pier_process_row_update_process (row, p, c ? c->name : NULL);
+      pier_process_row_set_container_id (row, c ? c->id : NULL);
+      g_ptr_array_add (rows, row);
+      if (c != NULL)
+        {
+          n_contained++;
+          g_hash_table_add (containers, c->id);
+        }
+    }
+  g_hash_table_unref (self->process_rows);
+  self->process_rows = processes;
+  summary = g_strdup_printf ("%u host processes (kernel threads not shown), %u of them in %u running %s",
+                             rows->len, n_contained, g_hash_table_size (containers),
+                             g_hash_table_size (containers) == 1 ? "container" : "containers");
+  gtk_label_set_label (self->summary_label, summary);
+}
+
+static void
+refresh_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PierProcessesView) self = user_data;
+  Refresh *r = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  self->scanner = g_steal_pointer (&r->scanner);
+  if (error != NULL)
+    {
+      gtk_label_set_label (self->summary_label, error->message);
+      adw_status_page_set_title (self->status_page, "Processes Cannot Be Read");
+      adw_status_page_set_description (self->status_page, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "not-running");
+      return;
+    }
+  if (r->not_running)
+    {
+      g_list_store_remove_all (self->rows);
+      g_hash_table_remove_all (self->process_rows);
+      g_hash_table_remove_all (self->session_rows);
+      gtk_label_set_label (self->summary_label, "");
+      gtk_stack_set_visible_child_name (self->stack, "not-running");
+      return;
+    }
+  g_clear_pointer (&self->snapshot, pier_process_snapshot_unref);
+  self->snapshot = pier_process_snapshot_ref (r->snapshot);
+  if (r->by_ns != NULL)
+    {
+      g_clear_pointer (&self->by_ns, g_hash_table_unref);
+      self->by_ns = g_steal_pointer (&r->by_ns);
+    }
+  rows = g_ptr_array_new ();
+  if (self->container_id != NULL)
+    show_container_processes (self, r, rows);
+  else
+    show_host_processes (self, r, rows);
+  pier_ui_list_store_sync (self->rows, rows);
+  /* Rows changed inside: a search must look at them again. */
+  if (self->search != NULL || gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->contained_button)))
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  gtk_stack_set_visible_child_name (self->stack, "sides");
+  g_signal_emit (self, signals[SIGNAL_REFRESHED], 0, g_get_monotonic_time () - r->started);
+  if (self->refresh_again)
+    pier_processes_view_refresh (self);
+}
+
+/* The running containers, as a string to compare: the host view rereads the map of PID
+ * namespaces to containers only when it changes. */
+static char *
+running_ids (PierProcessesView *self)
+{
+  GListModel *containers = pier_model_get_containers (self->model);
+  GString *ids = g_string_new (NULL);
+  guint n = g_list_model_get_n_items (containers);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (PierContainerRow) row = g_list_model_get_item (containers, i);
+      if (pier_container_row_get_running (row))
+        g_string_append (g_string_append (ids, pier_container_row_get_id (row)), " ");
+    }
+  return g_string_free (ids, FALSE);
+}
+
+void
+pier_processes_view_refresh (PierProcessesView *self)
+{
+  g_autoptr (GTask) task = NULL;
+  Refresh *r;
+
+  if (self->model == NULL || pier_model_get_store (self->model) == NULL)
+    return;
+  if (self->scanner == NULL)
+    {
+      self->refresh_again = TRUE;
+      return;
+    }
+  self->refresh_again = FALSE;
+  r = g_new0 (Refresh, 1);
+  r->started = g_get_monotonic_time ();
+  r->store = g_object_ref (pier_model_get_store (self->model));
+  r->scanner = g_steal_pointer (&self->scanner);
+  r->container_id = g_strdup (self->container_id);
+  if (self->container_id == NULL)
+    {
+      g_autofree char *ids = running_ids (self);
+      r->read_containers = self->by_ns == NULL || g_strcmp0 (ids, self->running_ids) != 0;
+      g_free (self->running_ids);
+      self->running_ids = g_steal_pointer (&ids);
+    }
+  task = g_task_new (NULL, self->cancellable, refresh_done, g_object_ref (self));
+  g_task_set_task_data (task, r, (GDestroyNotify) refresh_free);
+  g_task_run_in_thread (task, refresh_thread);
+}
+
+static gboolean
+tick (gpointer user_data)
+{
+  pier_processes_view_refresh (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- filtering, selection, layers ---- */
+
+static gboolean
+filter_row (gpointer item, gpointer user_data)
+{
+  PierProcessesView *self = user_data;
+  PierProcessRow *row = item;
+  g_autofree char *text = NULL;
+
+  if (pier_process_row_is_session (row))
+    return TRUE;
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->contained_button)) &&
+      pier_process_row_get_container_id (row) == NULL)
+    return FALSE;
+  if (self->search == NULL)
+    return TRUE;
+  g_object_get (row, "search-text", &text, NULL);
+  return strstr (text, self->search) != NULL;
+}
+
+static void
+filter_changed (PierProcessesView *self)
+{
+  g_autofree char *text = g_utf8_strdown (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
+
+  g_clear_pointer (&self->search, g_free);
+  if (*g_strstrip (text) != '\0')
+    self->search = g_steal_pointer (&text);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+selection_changed (PierProcessesView *self)
+{
+  PierProcessRow *row = gtk_single_selection_get_selected_item (self->selection);
+
+  gtk_widget_set_sensitive (self->layer_button,
+                            row != NULL && !pier_process_row_is_session (row) &&
+                                (self->container_id != NULL || pier_process_row_get_container_id (row) != NULL));
+}
+
+typedef struct {
+  PierStore *store;
+  char *container_id;
+  PierProcessSnapshot *snapshot;
+  int host_pid;
+} LayerQuery;
+
+static void
+layer_query_free (LayerQuery *q)
+{
+  g_object_unref (q->store);
+  g_free (q->container_id);
+  pier_process_snapshot_unref (q->snapshot);
+  g_free (q);
+}
+
+static void
+layer_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  LayerQuery *q = task_data;
+  GError *error = NULL;
+  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->container_id, &error);
+  const PierProcess *p = pier_process_snapshot_find (q->snapshot, q->host_pid);
+  char *description = NULL;
+  int index;
+
+  if (c != NULL && p == NULL)
+    g_set_error (&error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "process %d has exited", q->host_pid);
+  if (c == NULL || p == NULL ||
+      !pier_container_process_provenance (q->store, c, p, &index, &description, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, description, g_free);
+}
+
+static void
+layer_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PierProcessesView) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *description = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  gtk_label_set_label (self->layer_label, description ? description : error->message);
+  gtk_revealer_set_reveal_child (self->layer_revealer, TRUE);
+}
+
+static void
+find_layer (PierProcessesView *self)
+{
+  PierProcessRow *row = gtk_single_selection_get_selected_item (self->selection);
+  g_autoptr (GTask) task = NULL;
+  LayerQuery *q;
+
+  if (row == NULL || self->snapshot == NULL)
+    return;
+  q = g_new0 (LayerQuery, 1);
+  q->store = g_object_ref (pier_model_get_store (self->model));
+  q->container_id = g_strdup (self->container_id ? self->container_id : pier_process_row_get_container_id (row));
+  q->snapshot = pier_process_snapshot_ref (self->snapshot);
+  q->host_pid = pier_process_row_get_host_id (row);
+  task = g_task_new (NULL, self->cancellable, layer_done, g_object_ref (self));
+  g_task_set_task_data (task, q, (GDestroyNotify) layer_query_free);
+  g_task_run_in_thread (task, layer_thread);
+}
+
+static void
+close_layer (PierProcessesView *self)
+{
+  gtk_revealer_set_reveal_child (self->layer_revealer, FALSE);
+}
+
+/* ---- public ---- */
+
+static void
+apply_mode (PierProcessesView *self)
+{
+  gboolean host = self->container_id == NULL;
+
+  gtk_widget_set_visible (self->inside_side, !host);
+  gtk_widget_set_visible (GTK_WIDGET (self->host_heading), !host);
+  gtk_widget_set_visible (self->contained_button, host);
+  gtk_column_view_column_set_visible (self->container_column, host);
+  gtk_column_view_column_set_visible (self->container_pid_column, host);
+  gtk_column_view_column_set_visible (self->state_column, host);
+  /* Side by side, the host's side carries the vertical scrollbar for both. */
+  gtk_scrolled_window_set_vadjustment (self->inside_scroller,
+                                       host ? NULL : gtk_scrolled_window_get_vadjustment (self->host_scroller));
+}
+
+void
+pier_processes_view_set_model (PierProcessesView *self, PierModel *model)
+{
+  g_set_object (&self->model, model);
+}
+
+void
+pier_processes_view_set_container (PierProcessesView *self, const char *id)
+{
+  g_free (self->container_id);
+  self->container_id = g_strdup (id);
+  apply_mode (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    pier_processes_view_refresh (self);
+}
+
+void
+pier_processes_view_start_search (PierProcessesView *self)
+{
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+GtkSingleSelection *
+pier_processes_view_get_selection (PierProcessesView *self)
+{
+  return self->selection;
+}
+
+GtkColumnView *
+pier_processes_view_get_inside_view (PierProcessesView *self)
+{
+  return self->inside_view;
+}
+
+GtkColumnView *
+pier_processes_view_get_host_view (PierProcessesView *self)
+{
+  return self->host_view;
+}
+
+static void
+pier_processes_view_map (GtkWidget *widget)
+{
+  PierProcessesView *self = PIER_PROCESSES_VIEW (widget);
+
+  GTK_WIDGET_CLASS (pier_processes_view_parent_class)->map (widget);
+  if (self->timer_id == 0)
+    self->timer_id = g_timeout_add_seconds (1, tick, self);
+  pier_processes_view_refresh (self);
+}
+
+static void
+pier_processes_view_unmap (GtkWidget *widget)
+{
+  PierProcessesView *self = PIER_PROCESSES_VIEW (widget);
+
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  GTK_WIDGET_CLASS (pier_processes_view_parent_class)->unmap (widget);
+}
+
+static void
+pier_processes_view_dispose (GObject *object)
+{
+  PierProcessesView *self = PIER_PROCESSES_VIEW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_PROCESSES_VIEW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->rows);
+  g_clear_object (&self->model);
+  G_OBJECT_CLASS (pier_processes_view_parent_class)->dispose (object);
+}
+
+static void
+pier_processes_view_finalize (GObject *object)
+{
+  PierProcessesView *self = PIER_PROCESSES_VIEW (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->scanner, pier_process_scanner_free);
+  g_clear_pointer (&self->snapshot, pier_process_snapshot_unref);
+  g_clear_pointer (&self->by_ns, g_hash_table_unref);
+  g_hash_table_unref (self->process_rows);
+  g_hash_table_unref (self->session_rows);
+  g_free (self->container_id);
+  g_free (self->running_ids);
+  g_free (self->search);
+  G_OBJECT_CLASS (pier_processes_view_parent_class)->finalize (object);
+}
+
+static void
+pier_processes_view_class_init (PierProcessesViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = pier_processes_view_dispose;
+  G_OBJECT_CLASS (klass)->finalize = pier_processes_view_finalize;
+  widget_class->map = pier_processes_view_map;
+  widget_class->unmap = pier_processes_view_unmap;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-processes-view.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PierProcessesView, name)
+  CHILD (search_bar);
+  CHILD (search_entry);
+  CHILD (summary_label);
+  CHILD (contained_button);
+  CHILD (layer_button);
+  CHILD (layer_revealer);
+  CHILD (layer_label);
+  CHILD (stack);
+  CHILD (status_page);
+  CHILD (paned);
+  CHILD (inside_side);
+  CHILD (inside_scroller);
+  CHILD (host_scroller);
+  CHILD (host_heading);
+  CHILD (inside_heading);
+  CHILD (inside_view);
+  CHILD (host_view);
+  CHILD (inside_pid_column);
+  CHILD (inside_sid_column);
+  CHILD (inside_user_column);
+  CHILD (inside_command_column);
+  CHILD (host_pid_column);
+  CHILD (host_sid_column);
+  CHILD (host_user_column);
+  CHILD (container_column);
+  CHILD (container_pid_column);
+  CHILD (host_command_column);
+  CHILD (state_column);
+  CHILD (cpu_column);
+  CHILD (memory_column);
+#undef CHILD
+  gtk_widget_class_bind_template_callback (widget_class, find_layer);
+  gtk_widget_class_bind_template_callback (widget_class, close_layer);
+  signals[SIGNAL_REFRESHED] = g_signal_new ("refreshed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+}
+
+static void
+pier_processes_view_init (PierProcessesView *self)
+{
+  GType row = PIER_TYPE_PROCESS_ROW;
+  const char *classes = "classes";
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->scanner = pier_process_scanner_new ();
+  self->process_rows = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->session_rows = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->rows = g_list_store_new (PIER_TYPE_PROCESS_ROW);
+  self->filter = gtk_custom_filter_new (filter_row, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->rows)),
+                                              g_object_ref (GTK_FILTER (self->filter)));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  /* One selection model for both sides: selecting a row on one selects it on the other. */
+  gtk_column_view_set_model (self->inside_view, GTK_SELECTION_MODEL (self->selection));
+  gtk_column_view_set_model (self->host_view, GTK_SELECTION_MODEL (self->selection));
+
+  pier_column_set_text (self->inside_pid_column, row, "container-pid", classes, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->inside_sid_column, row, "container-sid", classes, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->inside_user_column, row, "user", classes, NULL, PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->inside_command_column, row, "command", classes, NULL, PIER_COLUMN_TOOLTIP);
+  pier_column_set_text (self->host_pid_column, row, "host-pid", classes, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->host_sid_column, row, "host-sid", classes, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->host_user_column, row, "host-user", classes, NULL, PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->container_column, row, "container", classes, NULL, PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->container_pid_column, row, "container-pid", classes, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->host_command_column, row, "host-command", classes, NULL, PIER_COLUMN_TOOLTIP);
+  pier_column_set_text (self->state_column, row, "state", classes, NULL, PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->cpu_column, row, "cpu", classes, NULL, PIER_COLUMN_NUMERIC);
+  pier_column_set_text (self->memory_column, row, "memory", classes, NULL, PIER_COLUMN_NUMERIC);
+
+  g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (filter_changed), self);
+  g_signal_connect_swapped (self->contained_button, "toggled", G_CALLBACK (filter_changed), self);
+  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (selection_changed), self);
+  apply_mode (self);
+}

@@ -1,0 +1,224 @@
+#include "pier-pull-dialog.h"
+
+#include "pier-registry-pull.h"
+#include "pier-ui-util.h"
+#include "pier-window.h"
+
+struct _PierPullDialog {
+  AdwWindow parent_instance;
+
+  GtkWidget *cancel_button;
+  GtkWidget *pull_button;
+  AdwEntryRow *name_row;
+  GtkWidget *progress_group;
+  GtkLabel *stage_label;
+  GtkProgressBar *progress_bar;
+  GtkListBox *blob_list;
+
+  PierModel *model;
+  GCancellable *cancellable; /* while pulling */
+  GHashTable *blob_rows;     /* digest → AdwActionRow */
+};
+
+G_DEFINE_FINAL_TYPE (PierPullDialog, pier_pull_dialog, ADW_TYPE_WINDOW)
+
+enum { SIGNAL_PULLED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static const char *
+blob_state (const PierRegistryBlobProgress *blob)
+{
+  switch (blob->state)
+    {
+    case PIER_REGISTRY_BLOB_WAITING: return "Waiting";
+    case PIER_REGISTRY_BLOB_EXISTS: return "Already in the store";
+    case PIER_REGISTRY_BLOB_MOUNTED: return "Mounted";
+    case PIER_REGISTRY_BLOB_TRANSFERRING: return "Downloading";
+    case PIER_REGISTRY_BLOB_DONE: return "Done";
+    default: return "";
+    }
+}
+
+static void
+show_progress (const PierRegistryProgress *progress, gpointer user_data)
+{
+  PierPullDialog *self = user_data;
+  guint64 total = 0, done = 0;
+  const char *stages[] = { "Reading the manifest…", "Downloading the layers…",
+                           "Adding the image to the store…", "Done" };
+
+  if (self->progress_bar == NULL)
+    return; /* the dialog is gone; the pull is being cancelled */
+  gtk_label_set_label (self->stage_label, stages[MIN (progress->stage, G_N_ELEMENTS (stages) - 1)]);
+  for (guint i = 0; i < progress->n_blobs; i++)
+    {
+      const PierRegistryBlobProgress *blob = &progress->blobs[i];
+      AdwActionRow *row = g_hash_table_lookup (self->blob_rows, blob->digest);
+      GtkProgressBar *bar;
+      g_autofree char *size = g_format_size (blob->size);
+      g_autofree char *got = g_format_size (blob->done);
+      g_autofree char *subtitle = NULL;
+      gboolean finished = blob->state == PIER_REGISTRY_BLOB_EXISTS || blob->state == PIER_REGISTRY_BLOB_DONE ||
+                          blob->state == PIER_REGISTRY_BLOB_MOUNTED;
+
+      if (row == NULL)
+        {
+          g_autofree char *short_id = pier_ui_short_id (blob->digest);
+          g_autofree char *title = g_strdup_printf ("%s %s", blob->is_config ? "Configuration" : "Layer", short_id);
+          row = ADW_ACTION_ROW (adw_action_row_new ());
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+          bar = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+          gtk_widget_set_valign (GTK_WIDGET (bar), GTK_ALIGN_CENTER);
+          gtk_widget_set_size_request (GTK_WIDGET (bar), 140, -1);
+          adw_action_row_add_suffix (row, GTK_WIDGET (bar));
+          g_object_set_data (G_OBJECT (row), "bar", bar);
+          gtk_list_box_append (self->blob_list, GTK_WIDGET (row));
+          g_hash_table_insert (self->blob_rows, g_strdup (blob->digest), row);
+        }
+      bar = g_object_get_data (G_OBJECT (row), "bar");
+      gtk_progress_bar_set_fraction (bar, finished ? 1.0 : blob->size ? (double) blob->done / blob->size : 0);
+      if (blob->state == PIER_REGISTRY_BLOB_TRANSFERRING)
+        {
+          g_autofree char *rate = g_format_size ((guint64) blob->rate);
+          subtitle = g_strdup_printf ("%s of %s · %s/s", got, size, rate);
+        }
+      else
+        subtitle = g_strdup_printf ("%s · %s", blob_state (blob), size);
+      adw_action_row_set_subtitle (row, subtitle);
+      total += blob->size;
+      done += finished ? blob->size : blob->done;
+    }
+  gtk_progress_bar_set_fraction (self->progress_bar, total ? (double) done / total : 0);
+}
+
+static void
+pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PierPullDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierRegistryPullResult) pulled = pier_registry_pull_finish (PIER_STORE (source), result, &error);
+
+  g_clear_object (&self->cancellable);
+  if (self->pull_button == NULL)
+    return;
+  gtk_widget_set_sensitive (self->pull_button, TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), TRUE);
+  if (pulled == NULL)
+    {
+      gtk_label_set_label (self->stage_label, error->message);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pier_window_show_error (GTK_WIDGET (self), "The image cannot be pulled", error);
+      return;
+    }
+  pier_model_refresh_images (self->model);
+  g_signal_emit (self, signals[SIGNAL_PULLED], 0, pulled->reference);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+void
+pier_pull_dialog_pull (PierPullDialog *self)
+{
+  g_autofree char *reference = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+  PierRegistryOptions options = { 0 };
+
+  if (self->cancellable != NULL || *reference == '\0')
+    return;
+  self->cancellable = g_cancellable_new ();
+  g_hash_table_remove_all (self->blob_rows);
+  for (GtkWidget *row; (row = gtk_widget_get_first_child (GTK_WIDGET (self->blob_list))) != NULL;)
+    gtk_list_box_remove (self->blob_list, row);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_label_set_label (self->stage_label, "Connecting…");
+  gtk_widget_set_visible (self->progress_group, TRUE);
+  gtk_widget_set_sensitive (self->pull_button, FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), FALSE);
+  pier_registry_pull_async (pier_model_get_store (self->model), reference, &options, show_progress,
+                            g_object_ref (self), g_object_unref, self->cancellable, pull_done,
+                            g_object_ref (self));
+}
+
+static void
+cancel_clicked (PierPullDialog *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  else
+    gtk_window_close (GTK_WINDOW (self));
+}
+
+void
+pier_pull_dialog_set_reference (PierPullDialog *self, const char *reference)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), reference);
+}
+
+GtkWidget *
+pier_pull_dialog_new (GtkWindow *parent, PierModel *model)
+{
+  PierPullDialog *self = g_object_new (PIER_TYPE_PULL_DIALOG, "transient-for", parent, NULL);
+
+  self->model = g_object_ref (model);
+  return GTK_WIDGET (self);
+}
+
+static gboolean
+close_request (GtkWindow *window)
+{
+  PierPullDialog *self = PIER_PULL_DIALOG (window);
+
+  /* Closing while pulling cancels it, never leaves it running unseen. */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  return GTK_WINDOW_CLASS (pier_pull_dialog_parent_class)->close_request (window);
+}
+
+static void
+pier_pull_dialog_dispose (GObject *object)
+{
+  PierPullDialog *self = PIER_PULL_DIALOG (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_PULL_DIALOG);
+  g_clear_object (&self->model);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (pier_pull_dialog_parent_class)->dispose (object);
+}
+
+static void
+pier_pull_dialog_finalize (GObject *object)
+{
+  g_hash_table_unref (PIER_PULL_DIALOG (object)->blob_rows);
+  G_OBJECT_CLASS (pier_pull_dialog_parent_class)->finalize (object);
+}
+
+static void
+pier_pull_dialog_class_init (PierPullDialogClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = pier_pull_dialog_dispose;
+  G_OBJECT_CLASS (klass)->finalize = pier_pull_dialog_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = close_request;
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-pull-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, PierPullDialog, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, PierPullDialog, pull_button);
+  gtk_widget_class_bind_template_child (widget_class, PierPullDialog, name_row);
+  gtk_widget_class_bind_template_child (widget_class, PierPullDialog, progress_group);
+  gtk_widget_class_bind_template_child (widget_class, PierPullDialog, stage_label);
+  gtk_widget_class_bind_template_child (widget_class, PierPullDialog, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, PierPullDialog, blob_list);
+  gtk_widget_class_bind_template_callback (widget_class, pier_pull_dialog_pull);
+  gtk_widget_class_bind_template_callback (widget_class, cancel_clicked);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+  signals[SIGNAL_PULLED] = g_signal_new ("pulled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+pier_pull_dialog_init (PierPullDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->blob_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gtk_window_set_default_widget (GTK_WINDOW (self), self->pull_button);
+}

@@ -1,0 +1,329 @@
+#include "pier-terminal.h"
+
+#include "pier-container-processes.h"
+#include "pier-container-user.h"
+#include "pier-error.h"
+#include "pier-fsutil.h"
+#include "pier-sandbox.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <vte/vte.h>
+
+/* bash where the image has it, else sh: the process keeps the name of the shell it runs. */
+#define SHELL_SCRIPT "command -v bash >/dev/null 2>&1 && exec bash || exec sh"
+
+struct _PierTerminal {
+  AdwWindow parent_instance;
+
+  AdwWindowTitle *window_title;
+  GtkRevealer *ended_revealer;
+  GtkLabel *ended_label;
+  GtkStack *stack;
+  AdwStatusPage *error_page;
+  VteTerminal *vte;
+
+  PierModel *model;
+  char *container_id;
+  GCancellable *cancellable;
+  int pid;
+};
+
+G_DEFINE_FINAL_TYPE (PierTerminal, pier_terminal, ADW_TYPE_WINDOW)
+
+enum { PROP_0, PROP_PID, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+typedef struct {
+  PierStore *store;
+  char *container_id;
+  guint16 rows, cols;
+  /* results */
+  char *name;
+  pid_t pid;
+  int master;
+} Spawn;
+
+static void
+spawn_free (Spawn *s)
+{
+  g_object_unref (s->store);
+  g_free (s->container_id);
+  g_free (s->name);
+  if (s->master >= 0)
+    close (s->master);
+  g_free (s);
+}
+
+static void
+spawn_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  Spawn *s = task_data;
+  GError *error = NULL;
+  g_autoptr (PierContainer) c = pier_store_find_container (s->store, s->container_id, &error);
+  g_autoptr (PierContainerUser) user = NULL;
+  g_autoptr (GPtrArray) layers = NULL;
+  g_autofree char *state_dir = NULL;
+  g_auto (GStrv) env = NULL;
+  pier_autofd int null_fd = -1;
+  char *argv[] = { "/bin/sh", "-c", SHELL_SCRIPT, NULL };
+  PierExecSpec spec = { 0 };
+
+  if (c == NULL)
+    goto failed;
+  s->name = g_strdup (c->name);
+  if (c->status != PIER_CONTAINER_RUNNING)
+    {
+      g_set_error (&error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
+      goto failed;
+    }
+  /* The container's own user, as `pierctl exec` would run it. */
+  layers = pier_container_get_lower_dirs (s->store, c);
+  g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (s->store, c));
+  g_ptr_array_add (layers, NULL);
+  user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata, &error);
+  if (user == NULL)
+    goto failed;
+  env = g_strdupv (c->env);
+  env = g_environ_setenv (env, "TERM", "xterm-256color", TRUE);
+  if (g_environ_getenv (env, "HOME") == NULL)
+    env = g_environ_setenv (env, "HOME", user->home, TRUE);
+  spec.argv = argv;
+  spec.env = env;
+  spec.cwd = c->working_dir;
+  spec.uid = user->uid;
+  spec.gid = user->gid;
+  spec.groups = (const guint32 *) (void *) user->groups->data;
+  spec.n_groups = user->groups->len;
+  spec.tty = TRUE;
+  spec.tty_rows = s->rows;
+  spec.tty_cols = s->cols;
+  state_dir = pier_container_get_state_dir (s->store, c);
+  null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (!pier_sandbox_exec_spawn (state_dir, &spec, null_fd, null_fd, null_fd, &s->pid, &s->master, &error))
+    goto failed;
+  /* Its own session (exec calls setsid): the shell leads it. */
+  if (!pier_container_record_session (s->store, c, s->pid, PIER_SESSION_EXEC, &error))
+    g_warning ("recording the terminal's session: %s", error->message);
+  g_clear_error (&error);
+  g_task_return_boolean (task, TRUE);
+  return;
+
+failed:
+  g_task_return_error (task, error);
+}
+
+static void
+child_exited (PierTerminal *self, int status)
+{
+  g_autofree char *text = NULL;
+
+  if (WIFEXITED (status))
+    text = g_strdup_printf ("The shell exited with status %d. Close the window to end.", WEXITSTATUS (status));
+  else
+    text = g_strdup_printf ("The shell was killed by signal %d (the container may have stopped).",
+                            WTERMSIG (status));
+  gtk_label_set_label (self->ended_label, text);
+  gtk_revealer_set_reveal_child (self->ended_revealer, TRUE);
+  adw_window_title_set_subtitle (self->window_title, "Ended");
+  self->pid = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PID]);
+}
+
+static void
+spawn_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PierTerminal) self = user_data;
+  Spawn *s = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VtePty) pty = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      adw_status_page_set_description (self->error_page, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      kill (s->pid, SIGHUP);
+      return;
+    }
+  pty = vte_pty_new_foreign_sync (s->master, NULL, &error);
+  if (pty == NULL)
+    {
+      adw_status_page_set_description (self->error_page, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      kill (s->pid, SIGKILL);
+      return;
+    }
+  s->master = -1; /* the pty owns it */
+  vte_terminal_set_pty (self->vte, pty);
+  vte_terminal_watch_child (self->vte, s->pid);
+  self->pid = s->pid;
+  title = g_strdup_printf ("Terminal in %s", s->name);
+  subtitle = g_strdup_printf ("exec session · host PID %d", s->pid);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+  gtk_stack_set_visible_child_name (self->stack, "terminal");
+  gtk_widget_grab_focus (GTK_WIDGET (self->vte));
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PID]);
+}
+
+static void
+follow_style (PierTerminal *self)
+{
+  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+  GdkRGBA fg, bg;
+
+  gdk_rgba_parse (&fg, dark ? "#ffffff" : "#1e1e1e");
+  gdk_rgba_parse (&bg, dark ? "#1e1e1e" : "#ffffff");
+  vte_terminal_set_colors (self->vte, &fg, &bg, NULL, 0);
+}
+
+static void
+copy (PierTerminal *self)
+{
+  vte_terminal_copy_clipboard_format (self->vte, VTE_FORMAT_TEXT);
+}
+
+static void
+paste (PierTerminal *self)
+{
+  vte_terminal_paste_clipboard (self->vte);
+}
+
+static void
+copy_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  copy (PIER_TERMINAL (widget));
+}
+
+static void
+paste_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  paste (PIER_TERMINAL (widget));
+}
+
+GtkWidget *
+pier_terminal_new (PierModel *model, const char *container_id)
+{
+  PierTerminal *self = g_object_new (PIER_TYPE_TERMINAL, NULL);
+  PierContainerRow *row = pier_model_find_container (model, container_id);
+  g_autofree char *title = g_strdup_printf ("Terminal in %s", row ? pier_container_row_get_name (row) : container_id);
+  g_autoptr (GTask) task = NULL;
+  Spawn *s = g_new0 (Spawn, 1);
+
+  self->model = g_object_ref (model);
+  self->container_id = g_strdup (container_id);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, "Starting a shell…");
+  s->store = g_object_ref (pier_model_get_store (model));
+  s->container_id = g_strdup (container_id);
+  s->rows = vte_terminal_get_row_count (self->vte);
+  s->cols = vte_terminal_get_column_count (self->vte);
+  s->master = -1;
+  task = g_task_new (NULL, NULL, spawn_done, g_object_ref (self));
+  g_task_set_task_data (task, s, (GDestroyNotify) spawn_free);
+  g_task_run_in_thread (task, spawn_thread);
+  return GTK_WIDGET (self);
+}
+
+int
+pier_terminal_get_pid (PierTerminal *self)
+{
+  return self->pid;
+}
+
+void
+pier_terminal_feed (PierTerminal *self, const char *text)
+{
+  vte_terminal_feed_child (self->vte, text, strlen (text));
+}
+
+char *
+pier_terminal_get_text (PierTerminal *self)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  return vte_terminal_get_text (self->vte, NULL, NULL, NULL);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static void
+pier_terminal_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  if (prop_id == PROP_PID)
+    g_value_set_int (value, PIER_TERMINAL (object)->pid);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+pier_terminal_dispose (GObject *object)
+{
+  PierTerminal *self = PIER_TERMINAL (object);
+
+  g_cancellable_cancel (self->cancellable);
+  /* Closing the pty hangs the shell's session up. */
+  gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_TERMINAL);
+  g_clear_object (&self->model);
+  G_OBJECT_CLASS (pier_terminal_parent_class)->dispose (object);
+}
+
+static void
+pier_terminal_finalize (GObject *object)
+{
+  PierTerminal *self = PIER_TERMINAL (object);
+
+  g_clear_object (&self->cancellable);
+  g_free (self->container_id);
+  G_OBJECT_CLASS (pier_terminal_parent_class)->finalize (object);
+}
+
+static void
+pier_terminal_class_init (PierTerminalClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = pier_terminal_get_property;
+  object_class->dispose = pier_terminal_dispose;
+  object_class->finalize = pier_terminal_finalize;
+  props[PROP_PID] = g_param_spec_int ("pid", NULL, NULL, 0, G_MAXINT, 0,
+                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+  g_type_ensure (VTE_TYPE_TERMINAL);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-terminal.ui");
+  gtk_widget_class_bind_template_child (widget_class, PierTerminal, window_title);
+  gtk_widget_class_bind_template_child (widget_class, PierTerminal, ended_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PierTerminal, ended_label);
+  gtk_widget_class_bind_template_child (widget_class, PierTerminal, stack);
+  gtk_widget_class_bind_template_child (widget_class, PierTerminal, error_page);
+  gtk_widget_class_bind_template_child (widget_class, PierTerminal, vte);
+  gtk_widget_class_bind_template_callback (widget_class, copy);
+  gtk_widget_class_bind_template_callback (widget_class, paste);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "term.copy", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "term.paste", NULL);
+  gtk_widget_class_install_action (widget_class, "term.copy", NULL, copy_action);
+  gtk_widget_class_install_action (widget_class, "term.paste", NULL, paste_action);
+}
+
+static void
+pier_terminal_init (PierTerminal *self)
+{
+  g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Monospace 11");
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  vte_terminal_set_font (self->vte, font);
+  g_signal_connect_swapped (self->vte, "child-exited", G_CALLBACK (child_exited), self);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark", G_CALLBACK (follow_style),
+                           self, G_CONNECT_SWAPPED);
+  follow_style (self);
+}

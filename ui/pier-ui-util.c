@@ -1,0 +1,83 @@
+#include "pier-ui-util.h"
+
+#include <string.h>
+
+char *
+pier_ui_format_duration (gint64 usec)
+{
+  gint64 s = MAX (usec, 0) / G_USEC_PER_SEC;
+
+  if (s < 60)
+    return g_strdup (s < 10 ? "a few seconds" : "less than a minute");
+  if (s < 3600)
+    return g_strdup_printf (g_dngettext (NULL, "%d minute", "%d minutes", s / 60), (int) (s / 60));
+  if (s < 86400)
+    return g_strdup_printf (g_dngettext (NULL, "%d hour", "%d hours", s / 3600), (int) (s / 3600));
+  return g_strdup_printf (g_dngettext (NULL, "%d day", "%d days", s / 86400), (int) (s / 86400));
+}
+
+char *
+pier_ui_format_ago (gint64 unix_usec)
+{
+  gint64 age = g_get_real_time () - unix_usec;
+  g_autofree char *duration = NULL;
+
+  if (unix_usec <= 0)
+    return g_strdup ("unknown");
+  if (age < 10 * G_USEC_PER_SEC)
+    return g_strdup ("just now");
+  if (age >= (gint64) 30 * 86400 * G_USEC_PER_SEC)
+    {
+      g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (unix_usec / G_USEC_PER_SEC);
+      return when ? g_date_time_format (when, "%e %b %Y") : g_strdup ("unknown");
+    }
+  duration = pier_ui_format_duration (age);
+  return g_strdup_printf ("%s ago", duration);
+}
+
+char *
+pier_ui_short_id (const char *id)
+{
+  const char *colon;
+
+  if (id == NULL)
+    return g_strdup ("");
+  colon = strchr (id, ':');
+  return g_strndup (colon ? colon + 1 : id, 12);
+}
+
+gboolean
+pier_ui_set_string (char **field, const char *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+void
+pier_ui_list_store_sync (GListStore *store, GPtrArray *items)
+{
+  guint n_old = g_list_model_get_n_items (G_LIST_MODEL (store));
+  guint head = 0, tail = 0;
+
+  while (head < n_old && head < items->len)
+    {
+      g_autoptr (GObject) old = g_list_model_get_item (G_LIST_MODEL (store), head);
+      if (old != items->pdata[head])
+        break;
+      head++;
+    }
+  while (tail < n_old - head && tail < items->len - head)
+    {
+      g_autoptr (GObject) old = g_list_model_get_item (G_LIST_MODEL (store), n_old - 1 - tail);
+      if (old != items->pdata[items->len - 1 - tail])
+        break;
+      tail++;
+    }
+  if (head == n_old && head == items->len)
+    return;
+  g_list_store_splice (store, head, n_old - head - tail, items->pdata + head,
+                       items->len - head - tail);
+}
