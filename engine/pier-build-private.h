@@ -71,6 +71,7 @@ typedef struct {
   gboolean rootless;
   PierNetworkMode network;
   guint32 uid_base, uid_count; /* the build containers' ids; count 0 until first needed */
+  char *range_owner;           /* how the build claimed them */
 } PierBuild;
 
 typedef struct {

@@ -153,26 +153,15 @@ network_for (PierBuild *build, const PierInstruction *insn, PierNetworkMode *mod
   return FALSE;
 }
 
+/* Build containers get an id range like any container, claimed for the build's duration. */
 static gboolean
 ensure_id_range (PierBuild *build, GError **error)
 {
-  g_autoptr (GPtrArray) containers = NULL;
-  g_autoptr (GArray) bases = NULL;
-
   if (build->rootless || build->uid_count > 0)
     return TRUE;
-  containers = pier_store_list_containers (build->store, error);
-  if (containers == NULL)
-    return FALSE;
-  bases = g_array_new (FALSE, FALSE, sizeof (guint32));
-  for (guint i = 0; i < containers->len; i++)
-    {
-      PierContainer *c = containers->pdata[i];
-      if (!c->rootless)
-        g_array_append_val (bases, c->uid_base);
-    }
-  return pier_uid_ranges_allocate ((const guint32 *) (void *) bases->data, bases->len,
-                                   &build->uid_base, &build->uid_count, error);
+  build->range_owner = g_strdup_printf ("build-%d-%08x", getpid (), g_random_int ());
+  return pier_store_claim_id_range (build->store, build->range_owner, FALSE, &build->uid_base,
+                                    &build->uid_count, error);
 }
 
 static char *
@@ -356,9 +345,9 @@ follow_output (PierBuild *build, const char *state_dir, int conn, int *exit_code
   guint8 buf[PIER_ATTACH_MAX_PAYLOAD + 1];
   GPollFD cancel_fd = { -1, 0, 0 };
   gboolean killed = FALSE;
+  gboolean ok = TRUE;
 
-  if (g_cancellable_make_pollfd (build->cancellable, &cancel_fd))
-    cancel_fd.events = G_IO_IN;
+  g_cancellable_make_pollfd (build->cancellable, &cancel_fd);
   *exit_code = -1;
   for (;;)
     {
@@ -369,7 +358,7 @@ follow_output (PierBuild *build, const char *state_dir, int conn, int *exit_code
         {
           if (errno == EINTR)
             continue;
-          pier_set_errno (error, errno, "following the build container");
+          ok = pier_set_errno (error, errno, "following the build container");
           break;
         }
       if (!killed && g_cancellable_is_cancelled (build->cancellable))
@@ -393,7 +382,7 @@ follow_output (PierBuild *build, const char *state_dir, int conn, int *exit_code
     }
   if (cancel_fd.fd >= 0)
     g_cancellable_release_fd (build->cancellable);
-  return !g_cancellable_set_error_if_cancelled (build->cancellable, error) && (error == NULL || *error == NULL);
+  return ok && !g_cancellable_set_error_if_cancelled (build->cancellable, error);
 }
 
 /* The monitor still removes the cgroup and releases the network lease after recording the

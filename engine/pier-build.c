@@ -1,5 +1,6 @@
 /* The builder's driver: stages, steps, the cache, progress, and the commit at the end. */
 #include "pier-build-private.h"
+#include "pier-container.h"
 
 #include "pier-digest.h"
 #include "pier-error.h"
@@ -121,6 +122,9 @@ build_clear (PierBuild *build)
   g_clear_pointer (&build->layers, g_ptr_array_unref);
   g_clear_pointer (&build->records, g_ptr_array_unref);
   g_clear_pointer (&build->hashes, pier_file_hashes_free);
+  if (build->range_owner != NULL)
+    pier_store_release_id_range (build->store, build->uid_base, build->range_owner);
+  g_clear_pointer (&build->range_owner, g_free);
 }
 
 static const char *
@@ -285,13 +289,6 @@ run_triggers (PierBuild *build, PierBuildStage *stage, const PierInstruction *fr
   return TRUE;
 }
 
-static const char *
-now_created (char **store)
-{
-  *store = pier_oci_timestamp_now ();
-  return *store;
-}
-
 /* The cache record for @key, unless --no-cache. */
 static PierBuildRecord *
 cache_hit (PierBuild *build, const char *key, gboolean wants_layer)
@@ -419,7 +416,7 @@ run_instruction (PierBuild *build, PierBuildStage *stage, const PierDockerfile *
         return step_error (build, raw, error);
       if (layer != NULL)
         add_layer (build, layer);
-      now_created (&created);
+      created = pier_oci_timestamp_now ();
       {
         PierBuildRecord *record = g_new0 (PierBuildRecord, 1);
         record->key = g_strdup (key);
@@ -758,6 +755,12 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
     }
 
 out:
+  /* However far it got, a cancelled build says so in one way. */
+  if (image == NULL && g_cancellable_is_cancelled (cancellable))
+    {
+      g_clear_error (error);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, "the build was cancelled");
+    }
   build_clear (&build);
   return image;
 }
@@ -871,6 +874,9 @@ pier_build_async (PierStore *store, const PierBuildOptions *options,
   a->progress_data = progress_data;
   a->context = g_main_context_ref_thread_default ();
   g_task_set_source_tag (task, pier_build_async);
+  /* The build's own error (PIER_ERROR_CANCELLED when cancelled), or its image when it was done
+   * before the cancellation could stop it. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, a, (GDestroyNotify) async_build_free);
   g_task_run_in_thread (task, build_thread);
 }

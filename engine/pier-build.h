@@ -77,7 +77,8 @@ char *pier_build_event_to_text (const PierBuildEvent *event);
 
 /* Errors are "FILE:LINE: message" for a Dockerfile that does not parse, and "FILE:LINE: step
  * N/M: INSTRUCTION: what failed" for a step, e.g. "the command returned a non-zero code: 2"
- * (its output went to @progress). */
+ * (its output went to @progress). Cancelling (a RUN's container is killed) fails the build
+ * with PIER_ERROR_CANCELLED. */
 PierImage *pier_build (PierStore *store, const PierBuildOptions *options,
                        PierBuildProgressFunc progress, gpointer progress_data,
                        GCancellable *cancellable, GError **error);

@@ -152,7 +152,7 @@ fill_busybox (PierTarWriter *tar, gpointer data, GError **error)
             return FALSE;
           g_hash_table_add (dirs, g_steal_pointer (&dir));
         }
-      if (!pier_tar_writer_add_hardlink (tar, *a, "bin/busybox", error))
+      if (!pier_tar_writer_add_hardlink (tar, *a, "bin/busybox", 0755, error))
         return FALSE;
     }
   return TRUE;

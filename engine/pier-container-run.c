@@ -145,17 +145,10 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
 static gboolean
 save_started (PierStore *store, PierContainer *c, GError **error)
 {
-  g_autoptr (PierContainer) record = pier_store_find_container (store, c->id, error);
-
-  if (record == NULL)
-    return FALSE;
   c->started_at = g_get_real_time ();
   c->finished_at = 0;
   c->exit_code = -1;
-  record->started_at = c->started_at;
-  record->finished_at = 0;
-  record->exit_code = -1;
-  return pier_container_write_record (store, record, error);
+  return pier_container_write_record (store, c, error);
 }
 
 gboolean
@@ -283,6 +276,7 @@ pier_container_remove (PierStore *store, PierContainer *c, gboolean force, GErro
     if (unlink (record) < 0 && errno != ENOENT)
       return pier_set_errno (error, errno, "removing %s", record);
   }
+  pier_container_release_claims (store, c);
   pier_events_append (pier_store_get_root (store), "container", "remove", c->id, c->name, 0);
   return pier_fs_rm_rf_at (AT_FDCWD, state_dir, error) && pier_fs_rm_rf_at (AT_FDCWD, dir, error);
 }

@@ -264,7 +264,8 @@ pier_container_write_record (PierStore *store, const PierContainer *c, GError **
   g_autofree char *json = record_to_json (c);
   pier_autofd int fd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
 
-  return fd >= 0 && pier_fs_write_atomic_at (fd, RECORD_NAME, json, strlen (json), 0600, error);
+  return fd >= 0 && pier_fs_replace_at (fd, RECORD_NAME, json, strlen (json), 0600,
+                                        !c->auto_remove, error);
 }
 
 static PierContainer *
@@ -406,35 +407,125 @@ pier_store_list_containers (PierStore *store, GError **error)
   return g_steal_pointer (&out);
 }
 
+/* ---- reservations ----
+ *
+ * A container's name and its id range are claimed by creating a file named after them (with
+ * O_EXCL, under the store lock) in ROOT/containers/.names and .ranges, holding the container's
+ * id: creating a container costs the same with one container or a thousand. */
+
+static int
+open_claims (PierStore *store, const char *kind, GError **error)
+{
+  g_autofree char *dir = g_build_filename (pier_store_get_root (store), "containers", kind, NULL);
+
+  if (!pier_fs_mkdir_p (dir, 0700, error))
+    return -1;
+  return pier_fs_open_dir_at (AT_FDCWD, dir, error);
+}
+
+/* FALSE with errno EEXIST when taken. */
+static gboolean
+claim (int claims_fd, const char *name, const char *id, gboolean durable)
+{
+  pier_autofd int fd = openat (claims_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    return FALSE;
+  if (!pier_fs_write_all (fd, id, strlen (id), NULL) || (durable && fsync (fd) < 0))
+    {
+      unlinkat (claims_fd, name, 0);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+claimed_by (PierStore *store, const char *kind, const char *name)
+{
+  g_autofree char *path = g_build_filename (pier_store_get_root (store), "containers", kind, name, NULL);
+  char *id = NULL;
+
+  if (strchr (name, '/') != NULL || !g_file_get_contents (path, &id, NULL, NULL))
+    return NULL;
+  return id;
+}
+
+gboolean
+pier_store_claim_id_range (PierStore *store, const char *owner, gboolean durable, guint32 *base,
+                           guint32 *count, GError **error)
+{
+  pier_autofd int ranges_fd = open_claims (store, ".ranges", error);
+
+  return ranges_fd >= 0 && pier_uid_ranges_claim (ranges_fd, owner, durable, base, count, error);
+}
+
+void
+pier_store_release_id_range (PierStore *store, guint32 base, const char *owner)
+{
+  g_autofree char *name = g_strdup_printf ("%u", base);
+  g_autofree char *path = g_build_filename (pier_store_get_root (store), "containers", ".ranges", name, NULL);
+  g_autofree char *holder = claimed_by (store, ".ranges", name);
+
+  if (holder != NULL && strcmp (holder, owner) == 0)
+    unlink (path);
+}
+
+void
+pier_container_release_claims (PierStore *store, const PierContainer *c)
+{
+  g_autofree char *name = g_build_filename (pier_store_get_root (store), "containers", ".names", c->name, NULL);
+  g_autofree char *owner = claimed_by (store, ".names", c->name);
+
+  if (owner != NULL && strcmp (owner, c->id) == 0)
+    unlink (name);
+  if (!c->rootless)
+    pier_store_release_id_range (store, c->uid_base, c->id);
+}
+
+static PierContainer *
+load_container (PierStore *store, const char *id, GError **error)
+{
+  g_autoptr (PierContainer) c = read_record (store, id, error);
+
+  if (c == NULL || !update_state (store, c, error))
+    return NULL;
+  return g_steal_pointer (&c);
+}
+
 PierContainer *
 pier_store_find_container (PierStore *store, const char *name_or_id, GError **error)
 {
-  g_autoptr (GPtrArray) all = pier_store_list_containers (store, error);
-  int found = -1;
+  g_autofree char *dir = g_build_filename (pier_store_get_root (store), "containers", NULL);
+  g_autofree char *by_name = claimed_by (store, ".names", name_or_id);
+  g_autofree char *found = NULL;
+  g_autoptr (GDir) d = NULL;
+  const char *entry;
 
-  if (all == NULL)
-    return NULL;
-  for (guint i = 0; i < all->len; i++)
+  if (by_name != NULL)
+    return load_container (store, by_name, error);
+  if (*name_or_id != '\0' && pier_reference_looks_like_id (name_or_id) &&
+      (d = g_dir_open (dir, 0, NULL)) != NULL)
+    while ((entry = g_dir_read_name (d)) != NULL)
+      {
+        if (strlen (entry) != PIER_DIGEST_HEX_LEN || !g_str_has_prefix (entry, name_or_id))
+          continue;
+        if (found != NULL)
+          {
+            g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                         "“%s” is ambiguous: several containers have ids starting with it",
+                         name_or_id);
+            return NULL;
+          }
+        found = g_strdup (entry);
+      }
+  if (found != NULL)
     {
-      PierContainer *c = all->pdata[i];
-      if (strcmp (c->name, name_or_id) == 0 || strcmp (c->id, name_or_id) == 0)
-        return g_ptr_array_steal_index (all, i);
+      g_autoptr (GError) local_error = NULL;
+      PierContainer *c = load_container (store, found, &local_error);
+      /* An id being removed right now is no container. */
+      if (c != NULL)
+        return c;
     }
-  if (*name_or_id != '\0' && pier_reference_looks_like_id (name_or_id))
-    for (guint i = 0; i < all->len; i++)
-      if (g_str_has_prefix (((PierContainer *) all->pdata[i])->id, name_or_id))
-        {
-          if (found >= 0)
-            {
-              g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                           "“%s” is ambiguous: several containers have ids starting with it",
-                           name_or_id);
-              return NULL;
-            }
-          found = i;
-        }
-  if (found >= 0)
-    return g_ptr_array_steal_index (all, found);
   g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such container: %s", name_or_id);
   return NULL;
 }
@@ -534,9 +625,7 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
   g_autoptr (PierImage) image = NULL;
   g_autoptr (PierContainer) c = container_new ();
   g_autoptr (PierLock) lock = NULL;
-  g_autoptr (GPtrArray) existing = NULL;
-  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GArray) bases = g_array_new (FALSE, FALSE, sizeof (guint32));
+  pier_autofd int names_fd = -1;
   g_autofree char *dir = NULL;
   g_autofree char *upper = NULL;
   g_autofree char *work = NULL;
@@ -578,26 +667,17 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
       g_ptr_array_add (c->layer_diff_ids, g_strdup (diff_id));
     }
 
+  c->rootless = pier_store_is_rootless (store);
+  c->network = o->network_set ? o->network : c->rootless ? PIER_NETWORK_NONE : PIER_NETWORK_BRIDGE;
+  if (c->rootless && c->network == PIER_NETWORK_BRIDGE)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
+                   "--network bridge needs root; rootless containers have none (own loopback) or host");
+      return NULL;
+    }
   lock = pier_store_lock (store, NULL, error);
   if (lock == NULL)
     return NULL;
-  existing = pier_store_list_containers (store, error);
-  if (existing == NULL)
-    return NULL;
-  for (guint i = 0; i < existing->len; i++)
-    {
-      PierContainer *e = existing->pdata[i];
-      g_hash_table_add (names, e->name);
-      if (!e->rootless)
-        g_array_append_val (bases, e->uid_base);
-    }
-  if (o->name != NULL && g_hash_table_contains (names, o->name))
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_EXISTS,
-                   "the name “%s” is already in use by another container; remove it or choose "
-                   "another name", o->name);
-      return NULL;
-    }
   g_assert (getentropy (random, sizeof random) == 0);
   {
     GString *hex = g_string_new (NULL);
@@ -605,7 +685,37 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
       g_string_append_printf (hex, "%02x", random[i]);
     c->id = g_string_free (hex, FALSE);
   }
-  c->name = o->name ? g_strdup (o->name) : pier_container_name_generate (names);
+  c->auto_remove = o->auto_remove;
+  names_fd = open_claims (store, ".names", error);
+  if (names_fd < 0)
+    return NULL;
+  /* A --rm container's record is not worth an fsync: a crash removes it, as it was meant to be. */
+  if (o->name != NULL)
+    {
+      if (!claim (names_fd, o->name, c->id, !c->auto_remove))
+        {
+          if (errno == EEXIST)
+            g_set_error (error, PIER_ERROR, PIER_ERROR_EXISTS,
+                         "the name “%s” is already in use by another container; remove it or "
+                         "choose another name", o->name);
+          else
+            pier_set_errno (error, errno, "reserving the name %s", o->name);
+          return NULL;
+        }
+      c->name = g_strdup (o->name);
+    }
+  else
+    while (c->name == NULL)
+      {
+        g_autofree char *candidate = pier_container_name_generate (NULL);
+        if (claim (names_fd, candidate, c->id, !c->auto_remove))
+          c->name = g_steal_pointer (&candidate);
+        else if (errno != EEXIST)
+          {
+            pier_set_errno (error, errno, "reserving a name");
+            return NULL;
+          }
+      }
   c->hostname = g_strdup (o->hostname ? o->hostname : c->name);
   c->image = g_strdup (o->image);
   c->image_id = g_strdup (image->id);
@@ -617,24 +727,14 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
   c->user = g_strdup (o->user ? o->user : image->config->config.user ? image->config->config.user : "");
   c->tty = o->tty;
   c->stdin_open = o->interactive;
-  c->auto_remove = o->auto_remove;
-  c->rootless = pier_store_is_rootless (store);
-  c->network = o->network_set ? o->network : c->rootless ? PIER_NETWORK_NONE : PIER_NETWORK_BRIDGE;
-  if (c->rootless && c->network == PIER_NETWORK_BRIDGE)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "--network bridge needs root; rootless containers have none (own loopback) or host");
-      return NULL;
-    }
   c->memory_bytes = o->memory_bytes;
   c->cpus = o->cpus;
   c->pids_limit = o->pids_limit;
   c->stop_signal = g_strdup (image->config->config.stop_signal);
   c->bind_host_usr = pier_run_config_get_label (&image->config->config, PIER_LABEL_HOST_USR) != NULL;
   if (!c->rootless &&
-      !pier_uid_ranges_allocate ((const guint32 *) (void *) bases->data, bases->len,
-                                 &c->uid_base, &c->uid_count, error))
-    return NULL;
+      !pier_store_claim_id_range (store, c->id, !c->auto_remove, &c->uid_base, &c->uid_count, error))
+    goto fail;
 
   dir = pier_container_get_dir (store, c);
   upper = pier_container_get_upper_dir (store, c);
@@ -642,25 +742,27 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
   if (g_mkdir (dir, 0700) < 0 || g_mkdir (upper, 0755) < 0 || g_mkdir (work, 0700) < 0)
     {
       pier_set_errno (error, errno, "creating the container's directories in %s", dir);
-      pier_fs_rm_rf_at (AT_FDCWD, dir, NULL);
-      return NULL;
+      goto fail;
     }
   /* Root of the container owns its root directory (its sandbox layer's top). */
   if (!c->rootless && chown (upper, c->uid_base, c->uid_base) < 0)
     {
       pier_set_errno (error, errno, "giving %s to the container's root", upper);
-      pier_fs_rm_rf_at (AT_FDCWD, dir, NULL);
-      return NULL;
+      goto fail;
     }
   dir_fd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
   if (dir_fd < 0 ||
-      !pier_fs_write_atomic_at (dir_fd, "image", image->id, strlen (image->id), 0600, error) ||
+      !pier_fs_replace_at (dir_fd, "image", image->id, strlen (image->id), 0600, !c->auto_remove,
+                           error) ||
       !pier_container_write_record (store, c, error))
-    {
-      pier_fs_rm_rf_at (AT_FDCWD, dir, NULL);
-      return NULL;
-    }
+    goto fail;
   c->status = PIER_CONTAINER_CREATED;
   pier_events_append (pier_store_get_root (store), "container", "create", c->id, c->name, 0);
   return g_steal_pointer (&c);
+
+fail:
+  pier_container_release_claims (store, c);
+  if (dir != NULL)
+    pier_fs_rm_rf_at (AT_FDCWD, dir, NULL);
+  return NULL;
 }

@@ -122,6 +122,15 @@ gboolean pier_container_wait (PierStore *store, PierContainer *container, int *e
 /* Removes a container that is not running (@force: kills it first). */
 gboolean pier_container_remove (PierStore *store, PierContainer *container, gboolean force,
                                 GError **error);
+/* Id ranges for user namespaces, claimed by @owner (a container id, or a build's) from the
+ * reserved subordinate ids, so that no two containers ever share one. */
+gboolean pier_store_claim_id_range (PierStore *store, const char *owner, gboolean durable,
+                                    guint32 *base, guint32 *count, GError **error);
+void pier_store_release_id_range (PierStore *store, guint32 base, const char *owner);
+
+/* Gives up the container's name and id range (when it is removed). */
+void pier_container_release_claims (PierStore *store, const PierContainer *container);
+
 /* Saves the record (what pier_container_start() and the state updates change). */
 gboolean pier_container_write_record (PierStore *store, const PierContainer *container,
                                       GError **error);

@@ -62,8 +62,8 @@ pier_fs_write_all (int fd, const void *data, gsize len, GError **error)
 }
 
 gboolean
-pier_fs_write_atomic_at (int dirfd, const char *name, const void *data, gsize len, mode_t mode,
-                         GError **error)
+pier_fs_replace_at (int dirfd, const char *name, const void *data, gsize len, mode_t mode,
+                    gboolean durable, GError **error)
 {
   g_autofree char *tmp_name = g_strdup_printf (".%s.tmp-%08x", name, g_random_int ());
   pier_autofd int fd = -1;
@@ -77,7 +77,7 @@ pier_fs_write_atomic_at (int dirfd, const char *name, const void *data, gsize le
       g_prefix_error (error, "%s: ", name);
       return FALSE;
     }
-  if (fsync (fd) < 0)
+  if (durable && fsync (fd) < 0)
     {
       int errsv = errno;
       unlinkat (dirfd, tmp_name, 0);
@@ -89,9 +89,16 @@ pier_fs_write_atomic_at (int dirfd, const char *name, const void *data, gsize le
       unlinkat (dirfd, tmp_name, 0);
       return pier_set_errno (error, errsv, "replacing %s", name);
     }
-  if (fsync (dirfd) < 0)
+  if (durable && fsync (dirfd) < 0)
     return pier_set_errno (error, errno, "syncing the directory of %s", name);
   return TRUE;
+}
+
+gboolean
+pier_fs_write_atomic_at (int dirfd, const char *name, const void *data, gsize len, mode_t mode,
+                         GError **error)
+{
+  return pier_fs_replace_at (dirfd, name, data, len, mode, TRUE, error);
 }
 
 gboolean

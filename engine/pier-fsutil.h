@@ -32,6 +32,10 @@ gboolean pier_fs_fsync_dir_at (int dirfd, const char *path, GError **error);
  * a temporary file beside it, fsync, rename over, fsync of the directory. */
 gboolean pier_fs_write_atomic_at (int dirfd, const char *name, const void *data, gsize len,
                                   mode_t mode, GError **error);
+/* The same, without the syncs when not @durable: readers never see half a file, but a crash
+ * may lose the change (for what is worth no disk flush: a --rm container's record). */
+gboolean pier_fs_replace_at (int dirfd, const char *name, const void *data, gsize len,
+                             mode_t mode, gboolean durable, GError **error);
 
 /* Reads @fd to its end (at most @max_len bytes), NUL-terminated. */
 gboolean pier_fs_read_fd (int fd, gsize max_len, char **out_data, gsize *out_len, GError **error);

@@ -1,9 +1,9 @@
 #include "pier-registry-client.h"
 
+#include "pier-curl.h"
 #include "pier-error.h"
 #include "pier-registry-auth.h"
 
-#include <curl/curl.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -180,14 +180,11 @@ share_unlock (CURL *handle, curl_lock_data data, void *user_data)
 PierRegistryClient *
 pier_registry_client_new (const PierRegistryOptions *options, GError **error)
 {
-  static gsize curl_ready = 0;
-  g_autoptr (PierRegistryClient) client = g_new0 (PierRegistryClient, 1);
+  g_autoptr (PierRegistryClient) client = NULL;
 
-  if (g_once_init_enter (&curl_ready))
-    {
-      curl_global_init (CURL_GLOBAL_DEFAULT);
-      g_once_init_leave (&curl_ready, 1);
-    }
+  if (!pier_curl_load (error))
+    return NULL;
+  client = g_new0 (PierRegistryClient, 1);
   client->options = pier_registry_options_copy (options);
   for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
     g_mutex_init (&client->share_locks[i]);

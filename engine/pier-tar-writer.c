@@ -144,9 +144,9 @@ pier_tar_writer_add_symlink (PierTarWriter *tar, const char *name, const char *t
 
 gboolean
 pier_tar_writer_add_hardlink (PierTarWriter *tar, const char *name, const char *target,
-                              GError **error)
+                              mode_t mode, GError **error)
 {
-  struct archive_entry *entry = new_entry (tar, name, S_IFREG | 0644);
+  struct archive_entry *entry = new_entry (tar, name, S_IFREG | mode);
 
   archive_entry_set_hardlink (entry, target);
   archive_entry_set_size (entry, 0);

@@ -24,8 +24,9 @@ gboolean pier_tar_writer_add_stream (PierTarWriter *tar, const char *name, mode_
                                      GError **error);
 gboolean pier_tar_writer_add_symlink (PierTarWriter *tar, const char *name, const char *target,
                                       GError **error);
+/* @mode is the linked file's: Docker, Podman and Buildah apply a link entry's mode to it. */
 gboolean pier_tar_writer_add_hardlink (PierTarWriter *tar, const char *name, const char *target,
-                                       GError **error);
+                                       mode_t mode, GError **error);
 /* Writes the end-of-archive blocks. */
 gboolean pier_tar_writer_finish (PierTarWriter *tar, GError **error);
 void pier_tar_writer_free (PierTarWriter *tar);

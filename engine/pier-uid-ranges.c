@@ -97,27 +97,31 @@ pier_uid_ranges_reserved (const char *subuid_path, const char *subgid_path, guin
 }
 
 gboolean
-pier_uid_ranges_allocate (const guint32 *taken_bases, guint n_taken, guint32 *base,
-                          guint32 *count, GError **error)
+pier_uid_ranges_claim (int claims_fd, const char *owner, gboolean durable, guint32 *base,
+                       guint32 *count, GError **error)
 {
   guint32 start, total;
-  guint64 slots;
 
   if (!pier_uid_ranges_reserved (NULL, NULL, &start, &total, error))
     return FALSE;
-  slots = total / PIER_UID_RANGE_SIZE;
-  for (guint64 s = 0; s < slots; s++)
+  for (guint64 s = 0; s < total / PIER_UID_RANGE_SIZE; s++)
     {
       guint32 candidate = start + s * PIER_UID_RANGE_SIZE;
-      gboolean used = FALSE;
-      for (guint i = 0; i < n_taken && !used; i++)
-        used = taken_bases[i] == candidate;
-      if (!used)
+      g_autofree char *name = g_strdup_printf ("%u", candidate);
+      pier_autofd int fd = openat (claims_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+      if (fd < 0 && errno == EEXIST)
+        continue;
+      if (fd < 0 || !pier_fs_write_all (fd, owner, strlen (owner), error) ||
+          (durable && fsync (fd) < 0))
         {
-          *base = candidate;
-          *count = PIER_UID_RANGE_SIZE;
-          return TRUE;
+          if (fd >= 0)
+            unlinkat (claims_fd, name, 0);
+          return error && *error ? FALSE : pier_set_errno (error, errno, "claiming ids %u", candidate);
         }
+      *base = candidate;
+      *count = PIER_UID_RANGE_SIZE;
+      return TRUE;
     }
   g_set_error (error, PIER_ERROR, PIER_ERROR_NO_SPACE,
                "every id range of the “%s” entry in /etc/subuid is in use; remove containers",

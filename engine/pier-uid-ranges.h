@@ -12,10 +12,11 @@ G_BEGIN_DECLS
 #define PIER_UID_RANGE_SIZE 65536
 #define PIER_SUBID_USER "containers"
 
-/* A free range of PIER_UID_RANGE_SIZE ids: not among @taken_bases. The same base serves uids and
- * gids (both entries are kept identical). */
-gboolean pier_uid_ranges_allocate (const guint32 *taken_bases, guint n_taken, guint32 *base,
-                                   guint32 *count, GError **error);
+/* Claims the first free range by creating a file named after its base under @claims_fd (with
+ * O_EXCL, so two processes never get the same one), holding @owner. The file's removal gives
+ * the range back. */
+gboolean pier_uid_ranges_claim (int claims_fd, const char *owner, gboolean durable, guint32 *base,
+                                guint32 *count, GError **error);
 
 /* The reserved entry, reserving it if needed (with @subuid_path/@subgid_path NULL: /etc's). */
 gboolean pier_uid_ranges_reserved (const char *subuid_path, const char *subgid_path,

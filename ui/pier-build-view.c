@@ -1,4 +1,5 @@
 #include "pier-build-view.h"
+#include "pier-ui-util.h"
 
 #include "pier-build.h"
 #include "pier-shell-words.h"
@@ -387,6 +388,7 @@ pier_build_view_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_BUILD_VIEW);
+  pier_ui_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->model);
   G_OBJECT_CLASS (pier_build_view_parent_class)->dispose (object);
 }

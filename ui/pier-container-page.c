@@ -15,6 +15,8 @@ struct _PierContainerPage {
   GtkWidget parent_instance;
 
   AdwViewSwitcherTitle *switcher_title;
+  GtkLabel *name_label;
+  GtkLabel *state_label;
   AdwViewStack *view_stack;
   GtkWidget *start_button;
   GtkWidget *stop_button;
@@ -110,8 +112,12 @@ update_overview (PierContainerPage *self)
   g_autofree char *limits = limits_text (c);
   g_autofree char *pid = running ? g_strdup_printf ("%d", c->pid) : NULL;
   g_autofree char *image = g_strdup_printf ("%s (%.19s)", c->image, c->image_id);
+  g_auto (GStrv) classes = NULL;
 
-  g_object_get (self->row, "state-label", &state, "status", &status, NULL);
+  g_object_get (self->row, "state-label", &state, "status", &status, "state-classes", &classes, NULL);
+  gtk_label_set_label (self->name_label, c->name);
+  gtk_label_set_label (self->state_label, state);
+  gtk_widget_set_css_classes (GTK_WIDGET (self->state_label), (const char **) classes);
   adw_view_switcher_title_set_title (self->switcher_title, c->name);
   adw_view_switcher_title_set_subtitle (self->switcher_title, status);
   gtk_widget_set_visible (self->start_button, !running);
@@ -654,6 +660,7 @@ pier_container_page_dispose (GObject *object)
   stop_logs (self);
   g_clear_handle_id (&self->stats_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_CONTAINER_PAGE);
+  pier_ui_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->row);
   g_clear_object (&self->model);
   G_OBJECT_CLASS (pier_container_page_parent_class)->dispose (object);
@@ -686,6 +693,8 @@ pier_container_page_class_init (PierContainerPageClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-container-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, name_label);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, state_label);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, view_stack);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, start_button);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, stop_button);
@@ -715,6 +724,9 @@ pier_container_page_init (PierContainerPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->detail_rows = g_hash_table_new (g_str_hash, g_str_equal);
+  /* A tenth of a core and 16 MB at least: an idle container reads as idle. */
+  pier_graph_set_floor (self->cpu_graph, 10);
+  pier_graph_set_floor (self->memory_graph, 16 * 1024 * 1024);
   gtk_text_buffer_create_tag (gtk_text_view_get_buffer (self->logs_view), "stderr",
                               "foreground", "#e01b24", NULL);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_change), NULL);

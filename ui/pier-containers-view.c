@@ -1,4 +1,5 @@
 #include "pier-containers-view.h"
+#include "pier-ui-util.h"
 
 #include "pier-columns.h"
 
@@ -80,7 +81,8 @@ icon_button (const char *icon, const char *label, const char *action)
 
   gtk_widget_set_tooltip_text (button, label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  /* The action is set with its target, when the cell is bound to a row. */
+  g_object_set_data (G_OBJECT (button), "pier-action", (gpointer) action);
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_add_css_class (button, "circular");
   return button;
@@ -153,15 +155,17 @@ bind_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer use
   g_autoptr (GMenuModel) menu_model = container_menu (id);
   GPtrArray *bindings = g_ptr_array_new ();
 
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (start), "s", id);
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (stop), "s", id);
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (terminal), "s", id);
+  for (GtkWidget *b = start; b != menu; b = gtk_widget_get_next_sibling (b))
+    {
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (b), "s", id);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (b), g_object_get_data (G_OBJECT (b), "pier-action"));
+    }
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), menu_model);
   g_ptr_array_add (bindings, g_object_bind_property_full (row, "running", start, "visible",
                                                           G_BINDING_SYNC_CREATE, invert, NULL,
                                                           NULL, NULL));
   g_ptr_array_add (bindings, g_object_bind_property (row, "running", stop, "visible", G_BINDING_SYNC_CREATE));
-  g_ptr_array_add (bindings, g_object_bind_property (row, "running", terminal, "sensitive", G_BINDING_SYNC_CREATE));
+  g_ptr_array_add (bindings, g_object_bind_property (row, "running", terminal, "visible", G_BINDING_SYNC_CREATE));
   g_object_set_data_full (G_OBJECT (item), "pier-bindings", bindings, (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -241,6 +245,7 @@ pier_containers_view_dispose (GObject *object)
   PierContainersView *self = PIER_CONTAINERS_VIEW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_CONTAINERS_VIEW);
+  pier_ui_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);

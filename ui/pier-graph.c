@@ -7,6 +7,7 @@ struct _PierGraph {
   guint n_samples; /* the newest is samples[n_samples - 1] until full, then a ring */
   guint next;
   double max;
+  double floor;
 };
 
 G_DEFINE_FINAL_TYPE (PierGraph, pier_graph, GTK_TYPE_WIDGET)
@@ -24,6 +25,13 @@ void
 pier_graph_set_max (PierGraph *self, double max)
 {
   self->max = max;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+pier_graph_set_floor (PierGraph *self, double floor)
+{
+  self->floor = floor;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -75,7 +83,9 @@ pier_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     {
       for (guint i = 0; i < self->n_samples; i++)
         top = MAX (top, sample (self, i));
-      top = top > 0 ? top * 1.25 : 1;
+      top = MAX (top * 1.25, self->floor);
+      if (top <= 0)
+        top = 1;
     }
   for (guint i = 0; i < self->n_samples; i++)
     {

@@ -16,6 +16,8 @@ G_DECLARE_FINAL_TYPE (PierGraph, pier_graph, PIER, GRAPH, GtkWidget)
 void pier_graph_add (PierGraph *self, double value);
 /* The value at the top of the graph; 0 (the default): the largest sample shown, with room. */
 void pier_graph_set_max (PierGraph *self, double max);
+/* With an automatic top, the least it may be: small noise stays small. */
+void pier_graph_set_floor (PierGraph *self, double floor);
 void pier_graph_clear (PierGraph *self);
 
 G_END_DECLS

@@ -14,6 +14,7 @@ struct _PierImagePage {
   GtkWidget parent_instance;
 
   AdwViewSwitcherTitle *switcher_title;
+  GtkLabel *name_label;
   GtkStack *stack;
   AdwStatusPage *error_page;
   AdwViewStack *view_stack;
@@ -198,6 +199,8 @@ read_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   adw_view_switcher_title_set_title (self->switcher_title, d->title);
+  gtk_label_set_label (self->name_label, d->title);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), d->subtitle);
   adw_view_switcher_title_set_subtitle (self->switcher_title, d->subtitle);
   g_set_object (&self->layers, d->layers);
   g_set_object (&self->history, d->history);
@@ -262,6 +265,7 @@ pier_image_page_new (PierModel *model, const char *name_or_id)
   self->model = g_object_ref (model);
   self->target = g_strdup (name_or_id);
   adw_view_switcher_title_set_title (self->switcher_title, name_or_id);
+  gtk_label_set_label (self->name_label, name_or_id);
   task = g_task_new (NULL, self->cancellable, read_done, g_object_ref (self));
   g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (pier_model_get_store (model)), g_object_unref);
   g_task_set_task_data (task, g_strdup (name_or_id), g_free);
@@ -309,6 +313,7 @@ pier_image_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_IMAGE_PAGE);
+  pier_ui_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->layers);
   g_clear_object (&self->history);
   g_clear_object (&self->model);
@@ -341,6 +346,7 @@ pier_image_page_class_init (PierImagePageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-image-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PierImagePage, name)
   CHILD (switcher_title);
+  CHILD (name_label);
   CHILD (stack);
   CHILD (error_page);
   CHILD (view_stack);

@@ -1,4 +1,5 @@
 #include "pier-images-view.h"
+#include "pier-ui-util.h"
 
 #include "pier-columns.h"
 
@@ -76,7 +77,6 @@ setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer us
 
   gtk_widget_set_halign (box, GTK_ALIGN_END);
   gtk_widget_set_tooltip_text (run, "Run a Container of This Image");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (run), "win.image-run");
   gtk_widget_add_css_class (run, "flat");
   gtk_box_append (GTK_BOX (box), run);
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
@@ -121,6 +121,7 @@ bind_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer use
   g_autoptr (GMenuModel) menu_model = image_menu (pier_image_row_get_target (row));
 
   gtk_actionable_set_action_target (GTK_ACTIONABLE (run), "s", pier_image_row_get_target (row));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (run), "win.image-run");
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), menu_model);
 }
 
@@ -171,6 +172,7 @@ pier_images_view_dispose (GObject *object)
   PierImagesView *self = PIER_IMAGES_VIEW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_IMAGES_VIEW);
+  pier_ui_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);

@@ -30,7 +30,7 @@ struct _PierProcessRow {
   int container_pid, container_sid, host_sid;
   char *container_id;
   char *texts[N_TEXTS];
-  gboolean in_container;
+  gboolean marked;
 };
 
 G_DEFINE_FINAL_TYPE (PierProcessRow, pier_process_row, G_TYPE_OBJECT)
@@ -74,9 +74,10 @@ pier_process_row_new (gboolean is_session, int host_id)
 
 void
 pier_process_row_update_process (PierProcessRow *self, const PierProcess *p,
-                                 const char *container)
+                                 const char *container, gboolean mark_container)
 {
   gboolean in_container = container != NULL;
+  gboolean marked = in_container && mark_container;
   g_autofree char *search = NULL;
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -98,9 +99,9 @@ pier_process_row_update_process (PierProcessRow *self, const PierProcess *p,
   search = g_strdup_printf ("%d %d %s %s %s", p->host_pid, p->container_pid, p->cmdline,
                             container ? container : "", p->host_user ? p->host_user : "");
   set (self, PROP_SEARCH_TEXT, g_utf8_strdown (search, -1));
-  if (self->in_container != in_container)
+  if (self->marked != marked)
     {
-      self->in_container = in_container;
+      self->marked = marked;
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CLASSES]);
     }
   g_object_thaw_notify (G_OBJECT (self));
@@ -180,7 +181,7 @@ pier_process_row_get_property (GObject *object, guint prop_id, GValue *value, GP
     g_value_set_string (value, self->texts[prop_id] ? self->texts[prop_id] : "");
   else if (prop_id == PROP_CLASSES)
     g_value_take_boxed (value, g_strdupv ((char *[]){
-                                 self->is_session ? "process-session" : self->in_container ? "process-contained" : NULL,
+                                 self->is_session ? "process-session" : self->marked ? "process-contained" : NULL,
                                  NULL }));
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

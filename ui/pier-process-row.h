@@ -17,9 +17,10 @@ G_DECLARE_FINAL_TYPE (PierProcessRow, pier_process_row, PIER, PROCESS_ROW, GObje
 
 PierProcessRow *pier_process_row_new (gboolean is_session, int host_id);
 
-/* @container: the name of the container the process belongs to, or NULL (a host process). */
+/* @container: the name of the container the process belongs to, or NULL (a host process);
+ * @mark_container: show it apart from host processes (among the whole host's). */
 void pier_process_row_update_process (PierProcessRow *self, const PierProcess *process,
-                                      const char *container);
+                                      const char *container, gboolean mark_container);
 void pier_process_row_update_session (PierProcessRow *self, const PierProcessSession *session);
 
 gboolean pier_process_row_is_session (PierProcessRow *self);

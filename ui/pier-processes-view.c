@@ -42,6 +42,7 @@ struct _PierProcessesView {
   GtkColumnViewColumn *state_column;
   GtkColumnViewColumn *cpu_column;
   GtkColumnViewColumn *memory_column;
+  GPtrArray *column_refs; /* the host view's columns, kept while taken out */
 
   PierModel *model;
   char *container_id; /* NULL: the whole host */
@@ -148,6 +149,15 @@ take_row (GHashTable *old, GHashTable *new, gboolean session, int host_id)
   return row;
 }
 
+static int
+by_container_pid (gconstpointer a, gconstpointer b)
+{
+  const PierProcess *pa = *(const PierProcess *const *) a;
+  const PierProcess *pb = *(const PierProcess *const *) b;
+
+  return (pa->container_pid > pb->container_pid) - (pa->container_pid < pb->container_pid);
+}
+
 static void
 show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
 {
@@ -161,13 +171,17 @@ show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
       PierProcessSession *s = r->sessions->pdata[i];
       PierProcessRow *heading = take_row (self->session_rows, sessions, TRUE, s->host_sid);
 
+      g_autoptr (GPtrArray) members = g_ptr_array_copy (s->processes, NULL, NULL);
+
       pier_process_row_update_session (heading, s);
       g_ptr_array_add (rows, heading);
-      for (guint j = 0; j < s->processes->len; j++)
+      /* In the order the container sees them: its PID 1 first, whatever the host's PIDs. */
+      g_ptr_array_sort (members, by_container_pid);
+      for (guint j = 0; j < members->len; j++)
         {
-          const PierProcess *p = s->processes->pdata[j];
+          const PierProcess *p = members->pdata[j];
           PierProcessRow *row = take_row (self->process_rows, processes, FALSE, p->host_pid);
-          pier_process_row_update_process (row, p, r->container_name);
+          pier_process_row_update_process (row, p, r->container_name, FALSE);
           g_ptr_array_add (rows, row);
           n_processes++;
         }
@@ -201,7 +215,7 @@ show_host_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
       if (p->kernel_thread)
         continue;
       row = take_row (self->process_rows, processes, FALSE, p->host_pid);
-      pier_process_row_update_process (row, p, c ? c->name : NULL);
+      pier_process_row_update_process (row, p, c ? c->name : NULL, TRUE);
       pier_process_row_set_container_id (row, c ? c->id : NULL);
       g_ptr_array_add (rows, row);
       if (c != NULL)
@@ -445,13 +459,28 @@ static void
 apply_mode (PierProcessesView *self)
 {
   gboolean host = self->container_id == NULL;
+  GtkColumnViewColumn *host_columns[] = {
+    self->host_pid_column, self->host_sid_column, self->host_user_column, self->container_column,
+    self->container_pid_column, self->host_command_column, self->state_column, self->cpu_column,
+    self->memory_column,
+  };
+  GListModel *shown = gtk_column_view_get_columns (self->host_view);
 
   gtk_widget_set_visible (self->inside_side, !host);
   gtk_widget_set_visible (GTK_WIDGET (self->host_heading), !host);
   gtk_widget_set_visible (self->contained_button, host);
-  gtk_column_view_column_set_visible (self->container_column, host);
-  gtk_column_view_column_set_visible (self->container_pid_column, host);
-  gtk_column_view_column_set_visible (self->state_column, host);
+  /* The container columns only for the whole host. They are taken out rather than hidden:
+   * GTK 4.8 still counts hidden columns' widths. GTK 4.8 has no insert either, so the
+   * columns are appended again in order. */
+  while (g_list_model_get_n_items (shown) > 0)
+    {
+      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (shown, 0);
+      gtk_column_view_remove_column (self->host_view, column);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (host_columns); i++)
+    if (host || (host_columns[i] != self->container_column &&
+                 host_columns[i] != self->container_pid_column && host_columns[i] != self->state_column))
+      gtk_column_view_append_column (self->host_view, host_columns[i]);
   /* Side by side, the host's side carries the vertical scrollbar for both. */
   gtk_scrolled_window_set_vadjustment (self->inside_scroller,
                                        host ? NULL : gtk_scrolled_window_get_vadjustment (self->host_scroller));
@@ -526,6 +555,8 @@ pier_processes_view_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_PROCESSES_VIEW);
+  pier_ui_unparent_children (GTK_WIDGET (self));
+  g_clear_pointer (&self->column_refs, g_ptr_array_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
@@ -607,6 +638,13 @@ pier_processes_view_init (PierProcessesView *self)
   const char *classes = "classes";
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* apply_mode() takes columns out of the host view and puts them back. */
+  self->column_refs = g_ptr_array_new_with_free_func (g_object_unref);
+  {
+    GListModel *columns = gtk_column_view_get_columns (self->host_view);
+    for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+      g_ptr_array_add (self->column_refs, g_list_model_get_item (columns, i));
+  }
   self->cancellable = g_cancellable_new ();
   self->scanner = pier_process_scanner_new ();
   self->process_rows = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);

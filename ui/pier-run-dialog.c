@@ -424,6 +424,7 @@ pier_run_dialog_new (GtkWindow *parent, PierModel *model, const char *image)
     }
   adw_combo_row_set_model (self->image_row, G_LIST_MODEL (self->images));
   pier_run_dialog_set_image (self, image);
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->command_row));
   return GTK_WIDGET (self);
 }
 

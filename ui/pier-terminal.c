@@ -120,6 +120,8 @@ child_exited (PierTerminal *self, int status)
 {
   g_autofree char *text = NULL;
 
+  if (self->ended_label == NULL)
+    return; /* the window is closing: the pty's hangup ended the shell */
   if (WIFEXITED (status))
     text = g_strdup_printf ("The shell exited with status %d. Close the window to end.", WEXITSTATUS (status));
   else
@@ -322,7 +324,7 @@ pier_terminal_init (PierTerminal *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   vte_terminal_set_font (self->vte, font);
-  g_signal_connect_swapped (self->vte, "child-exited", G_CALLBACK (child_exited), self);
+  g_signal_connect_object (self->vte, "child-exited", G_CALLBACK (child_exited), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark", G_CALLBACK (follow_style),
                            self, G_CONNECT_SWAPPED);
   follow_style (self);

@@ -29,7 +29,7 @@ pier_ui_format_ago (gint64 unix_usec)
   if (age >= (gint64) 30 * 86400 * G_USEC_PER_SEC)
     {
       g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (unix_usec / G_USEC_PER_SEC);
-      return when ? g_date_time_format (when, "%e %b %Y") : g_strdup ("unknown");
+      return when ? g_date_time_format (when, "%-d %b %Y") : g_strdup ("unknown");
     }
   duration = pier_ui_format_duration (age);
   return g_strdup_printf ("%s ago", duration);
@@ -80,4 +80,13 @@ pier_ui_list_store_sync (GListStore *store, GPtrArray *items)
     return;
   g_list_store_splice (store, head, n_old - head - tail, items->pdata + head,
                        items->len - head - tail);
+}
+
+void
+pier_ui_unparent_children (GtkWidget *widget)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (widget)) != NULL)
+    gtk_widget_unparent (child);
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
@@ -20,5 +20,8 @@ gboolean pier_ui_set_string (char **field, const char *value);
  * one splice over the span between the common head and tail, nothing when equal. Rows whose
  * objects are reused keep their widgets, their selection and their scroll position. */
 void pier_ui_list_store_sync (GListStore *store, GPtrArray *items);
+
+/* For dispose: the template's top widget, which gtk_widget_dispose_template() leaves. */
+void pier_ui_unparent_children (GtkWidget *widget);
 
 G_END_DECLS

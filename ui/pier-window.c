@@ -232,6 +232,18 @@ model_changed (PierWindow *self)
 
 /* ---- run, terminal ---- */
 
+static void
+run_started (PierWindow *self, const char *id)
+{
+  AdwToast *toast = adw_toast_new ("The container is running");
+
+  adw_toast_set_button_label (toast, "_Open");
+  adw_toast_set_action_name (toast, "win.container-open");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (id));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  pier_window_show_view (self, "containers");
+}
+
 GtkWidget *
 pier_window_open_run_dialog (PierWindow *self, const char *image)
 {
@@ -241,6 +253,7 @@ pier_window_open_run_dialog (PierWindow *self, const char *image)
   if (image == NULL && selected != NULL)
     image = pier_image_row_get_target (selected);
   dialog = pier_run_dialog_new (GTK_WINDOW (self), self->model, image);
+  g_signal_connect_object (dialog, "container-started", G_CALLBACK (run_started), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
   return dialog;
 }

@@ -109,9 +109,11 @@ fi
 pierctl run -d --name limited --memory 64m --pids-limit 50 --cpus 0.5 busybox sleep 1000 >/dev/null
 assert_eq "$(inspect_field limited 'd["HostConfig"]["Memory"]')" $((64 * 1024 * 1024)) "memory in inspect"
 lid=$(inspect_field limited 'd["Id"]')
-limit=$(cat /sys/fs/cgroup/memory/pier/$lid/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/pier/$lid/memory.max)
+# The container's cgroup sits under the caller's own, wherever that is.
+cg() { find /sys/fs/cgroup/$1 /sys/fs/cgroup -maxdepth 6 -type d -name "$lid" 2>/dev/null | head -1; }
+limit=$(cat "$(cg memory)/memory.limit_in_bytes" 2>/dev/null || cat "$(cg unified)/memory.max")
 assert_eq "$limit" $((64 * 1024 * 1024)) "memory limit in the cgroup"
-pids=$(cat /sys/fs/cgroup/pids/pier/$lid/pids.max 2>/dev/null || cat /sys/fs/cgroup/pier/$lid/pids.max)
+pids=$(cat "$(cg pids)/pids.max" 2>/dev/null || cat "$(cg unified)/pids.max")
 assert_eq "$pids" 50 "pids limit in the cgroup"
 pass "--memory, --pids-limit, --cpus applied to the container's cgroup"
 

@@ -783,6 +783,62 @@ test_build_async_reports_progress_on_the_main_context (void **state)
   g_main_loop_unref (s.loop);
 }
 
+typedef struct {
+  GMainLoop *loop;
+  GCancellable *cancellable;
+  GError *error;
+  PierImage *image;
+} CancelState;
+
+static void
+cancel_when_running (const PierBuildEvent *event, gpointer user_data)
+{
+  CancelState *s = user_data;
+
+  if (event->type == PIER_BUILD_EVENT_RUNNING)
+    g_cancellable_cancel (s->cancellable);
+}
+
+static void
+cancel_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CancelState *s = user_data;
+
+  s->image = pier_build_finish (PIER_STORE (source), result, &s->error);
+  g_main_loop_quit (s->loop);
+}
+
+static void
+test_build_cancel_stops_run_and_leaves_nothing (void **state)
+{
+  Fixture *f = *state;
+  CancelState s = { g_main_loop_new (NULL, FALSE), g_cancellable_new (), NULL, NULL };
+  PierBuildOptions options = { 0 };
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gint64 start;
+
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (PierImage) base = build (f, "FROM busybox\n", &error);
+    pier_assert_no_error (error);
+  }
+  write_file (f, "Dockerfile", "FROM busybox\nRUN sleep 60\n", 0644, 0);
+  before = store_state (f);
+  options.context_dir = f->ctx;
+  start = g_get_monotonic_time ();
+  pier_build_async (f->store, &options, cancel_when_running, &s, s.cancellable, cancel_done, &s);
+  g_main_loop_run (s.loop);
+  assert_null (s.image);
+  pier_assert_error (s.error, PIER_ERROR_CANCELLED);
+  assert_true (g_get_monotonic_time () - start < 20 * G_USEC_PER_SEC);
+  after = store_state (f);
+  assert_string_equal (after, before);
+  g_clear_error (&s.error);
+  g_object_unref (s.cancellable);
+  g_main_loop_unref (s.loop);
+}
+
 int
 main (void)
 {
@@ -805,6 +861,7 @@ main (void)
     CASE (test_build_run_output_of_failing_step_is_shown),
     CASE (test_build_history_reads_back_as_the_dockerfile),
     CASE (test_build_async_reports_progress_on_the_main_context),
+    CASE (test_build_cancel_stops_run_and_leaves_nothing),
   };
 #undef CASE
   return cmocka_run_group_tests_name ("build", tests, NULL, NULL);
