@@ -15,6 +15,7 @@ static const PierCliVerb *const verb_tables[] = {
   pier_cli_archive_verbs,
   pier_cli_registry_verbs,
   pier_cli_build_verbs,
+  pier_cli_gui_verbs,
 };
 
 static void

@@ -50,5 +50,6 @@ extern const PierCliVerb pier_cli_image_verbs[];
 extern const PierCliVerb pier_cli_archive_verbs[];
 extern const PierCliVerb pier_cli_registry_verbs[];
 extern const PierCliVerb pier_cli_build_verbs[];
+extern const PierCliVerb pier_cli_gui_verbs[];
 
 G_END_DECLS

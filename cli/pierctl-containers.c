@@ -198,6 +198,7 @@ run_run (PierCli *cli, int argc, char **argv, GError **error)
       run_flags_clear (&f);
       return EXIT_PIER_FAILED;
     }
+  c->caller_removes = f.remove && !f.detach;
   code = start_and_attach (store, c, !f.detach, f.interactive, error);
   if (f.detach && *error == NULL)
     printf ("%s\n", c->id);

@@ -7,8 +7,7 @@
 #include "pier-merged-tree.h"
 #include "pier-reference.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "pier-libarchive.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

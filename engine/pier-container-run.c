@@ -126,7 +126,7 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
   spec->memory_bytes = c->memory_bytes;
   spec->cpus = c->cpus;
   spec->pids_limit = c->pids_limit;
-  if (c->auto_remove)
+  if (c->auto_remove && !c->caller_removes)
     {
       g_autofree char *pierctl = find_pierctl ();
       if (pierctl == NULL)

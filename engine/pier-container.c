@@ -358,6 +358,7 @@ pier_container_refresh (PierStore *store, PierContainer *c, GError **error)
   /* Swap the contents, keeping the caller's pointer and its wishes for the next start. */
   fresh->tty_rows = c->tty_rows;
   fresh->tty_cols = c->tty_cols;
+  fresh->caller_removes = c->caller_removes;
   {
     PierContainer tmp = *c;
     *c = *fresh;

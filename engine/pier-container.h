@@ -85,6 +85,9 @@ typedef struct {
   /* For the next start with a terminal: its size, so that the command's first look at it is
    * right (not saved). */
   guint16 tty_rows, tty_cols;
+  /* For the next start of an --rm container: the caller waits for it and removes it itself
+   * (`run` in the foreground), so its monitor need not start a pierctl to do it. */
+  gboolean caller_removes;
 } PierContainer;
 
 void pier_container_free (PierContainer *container);

@@ -51,6 +51,8 @@ typedef struct {
   const char *const *app; /* argv; NULL or empty: the default described above */
   gboolean x11;           /* Weston with Xwayland; the app gets DISPLAY */
   int width, height;      /* Weston's first desktop size (0: the default); clients resize it */
+  gboolean join_running;  /* a server already running is joined as it is: no app is started
+                           * (opening the session's window again), only with a new server */
 } PierGuiOptions;
 
 typedef enum {

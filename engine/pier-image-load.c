@@ -8,8 +8,7 @@
 #include "pier-pending-layer.h"
 #include "pier-reference.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "pier-libarchive.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -3,8 +3,7 @@
 #include "pier-error.h"
 #include "pier-fsutil.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "pier-libarchive.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

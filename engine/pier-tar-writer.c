@@ -3,8 +3,7 @@
 #include "pier-error.h"
 #include "pier-layer-stream.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "pier-libarchive.h"
 #include <sys/stat.h>
 
 struct _PierTarWriter {

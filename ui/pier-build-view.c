@@ -142,8 +142,8 @@ add_step (PierBuildView *self, const PierBuildEvent *event)
   gtk_stack_add_named (step->icon, gtk_image_new_from_icon_name ("process-stop-symbolic"), "cancelled");
   gtk_widget_add_css_class (icon, "build-step-icon");
   adw_expander_row_add_prefix (step->row, icon);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), event->text);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), event->text);
   gtk_widget_add_css_class (row, "build-step");
   set_step_state (step, "running", subtitle);
 

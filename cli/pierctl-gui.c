@@ -1,0 +1,99 @@
+/* pierctl gui: a container's graphical session, reached over RDP through a Unix socket. */
+#include "pier-cli.h"
+
+#include "pier-error.h"
+#include "pier-gui.h"
+#include "pier-rdp-relay.h"
+#include "pier-shell-words.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static gboolean
+parse_size (const char *text, int *width, int *height, GError **error)
+{
+  guint64 w, h;
+  g_auto (GStrv) parts = g_strsplit (text, "x", 2);
+
+  if (g_strv_length (parts) == 2 && g_ascii_string_to_unsigned (parts[0], 10, 200, 8192, &w, NULL)
+      && g_ascii_string_to_unsigned (parts[1], 10, 200, 8192, &h, NULL))
+    {
+      *width = (int) w;
+      *height = (int) h;
+      return TRUE;
+    }
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+               "invalid --size “%s”: WIDTHxHEIGHT, each from 200 to 8192, such as 1280x800",
+               text);
+  return FALSE;
+}
+
+static int
+gui_run (PierCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *app = NULL;
+  g_autofree char *size = NULL;
+  gboolean x11 = FALSE;
+  const GOptionEntry entries[] = {
+    { "app", 0, 0, G_OPTION_ARG_STRING, &app,
+      "The command to start, split into words as a shell would (default: the image's)", "CMD" },
+    { "x11", 0, 0, G_OPTION_ARG_NONE, &x11, "Add Xwayland, for X11 apps", NULL },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &size, "The desktop's first size (default 1024x768)",
+      "WxH" },
+    { NULL }
+  };
+  g_autoptr (PierContainer) c = NULL;
+  g_auto (GStrv) app_argv = NULL;
+  PierGuiOptions options = { 0 };
+  PierGuiInfo info = { 0 };
+  PierStore *store;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
+                       "Open a graphical session: an RDP server in the container, and an app "
+                       "in a session of its own", entries, FALSE, error)
+      || !pier_cli_expect_args (cli, argc, 1, 1, "[--app CMD] [--x11] [--size WxH] CONTAINER",
+                                error)
+      || (size != NULL && !parse_size (size, &options.width, &options.height, error)))
+    return 1;
+  if (app != NULL)
+    {
+      app_argv = pier_shell_expand_words (app, '\\', PIER_SHELL_WORDS_SKIP_UNSET, NULL, NULL,
+                                          error);
+      if (app_argv == NULL)
+        return 1;
+      if (app_argv[0] == NULL)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "--app is empty");
+          return 1;
+        }
+    }
+  options.app = (const char *const *) app_argv;
+  options.x11 = x11;
+  if ((store = pier_cli_get_store (cli, error)) == NULL
+      || (c = pier_store_find_container (store, argv[1], error)) == NULL
+      || !pier_container_gui_open (store, c, &options, &info, error))
+    return 1;
+
+  printf ("Socket: %s\n", info.socket_path);
+  printf ("Fingerprint: %s\n", info.fingerprint);
+  if (info.server_kind == PIER_GUI_SERVER_WESTON)
+    printf ("Server: Weston, host pid %d (%s)\n", (int) info.server_pid,
+            info.server_started ? "started" : "already running");
+  else
+    printf ("Server: the image's own on port %d (certificate trusted on first use)\n",
+            PIER_RDP_PORT);
+  if (info.display != NULL)
+    printf ("Display: %s\n", info.display);
+  if (info.app_pid > 0)
+    printf ("App: host pid %d, in a graphical session of its own\n", (int) info.app_pid);
+  /* Weston takes any user name and password over TLS; without them xfreerdp3 would ask. */
+  printf ("Connect: xfreerdp3 /v:%s /cert:fingerprint:%s /sec:tls /u:pier /p:\n",
+          info.socket_path, info.fingerprint);
+  pier_gui_info_clear (&info);
+  return 0;
+}
+
+const PierCliVerb pier_cli_gui_verbs[] = {
+  { "gui", gui_run, "Open a graphical session in a running container" },
+  { NULL }
+};

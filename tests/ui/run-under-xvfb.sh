@@ -1,0 +1,24 @@
+#!/bin/sh
+# run-under-xvfb.sh COMMAND [ARG...]: runs COMMAND on an X server of its own (Xvfb, on a
+# display it picks itself, so parallel runs never collide), then stops that server by PID.
+# GSK_RENDERER=cairo: GTK 4.8's GL renderer is software under Xvfb and costs far more.
+set -u
+
+if ! command -v Xvfb >/dev/null; then
+	echo "SKIPPED: Xvfb is not installed (scripts/deps.sh installs it)"
+	exit 77
+fi
+displayfile=$(mktemp)
+Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp 3>"$displayfile" 2>/dev/null &
+xvfb=$!
+trap 'kill "$xvfb" 2>/dev/null; wait "$xvfb" 2>/dev/null; rm -f "$displayfile"' EXIT
+i=0
+while [ ! -s "$displayfile" ]; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$xvfb" 2>/dev/null; then
+		echo "Xvfb did not start"
+		exit 1
+	fi
+	sleep 0.1
+done
+DISPLAY=:$(cat "$displayfile") GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE=1 "$@"

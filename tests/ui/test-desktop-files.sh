@@ -1,0 +1,15 @@
+#!/bin/sh
+# test-desktop-files.sh DESKTOP_FILE METAINFO_FILE: the desktop integration as Debian's own
+# validators see it (desktop-file-utils, appstream).
+set -u
+
+for tool in desktop-file-validate appstreamcli; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "SKIPPED: $tool is not installed (scripts/deps.sh installs it)"
+		exit 77
+	fi
+done
+status=0
+desktop-file-validate "$1" || status=1
+appstreamcli validate --no-net "$2" || status=1
+exit $status

@@ -1,0 +1,102 @@
+#!/bin/bash
+# test-pier-clicks.sh PIER PIERCTL: the real `pier` binary used as a person uses it, through
+# xdotool's mouse and keyboard on an X display (run-under-xvfb.sh gives one): click Run… in
+# the header bar, type a command into the Run dialog, click its Run button; the container must
+# then run, as pierctl sees it. Then a double click on its row opens its page. Screenshots go to
+# $PIER_BUILD_DIR/ui-shots. Root only (real containers).
+set -u
+
+PIER=$(readlink -f "$1")
+PIERCTL=$(readlink -f "$2")
+SHOTS=${PIER_BUILD_DIR:-$PWD}/ui-shots
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIPPED: needs root (real containers)"
+	exit 77
+fi
+for tool in xdotool import; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "SKIPPED: $tool is not installed (scripts/deps.sh installs it)"
+		exit 77
+	fi
+done
+
+WORK=$(mktemp -d /tmp/pier-clicks.XXXXXX)
+mkdir -p "$SHOTS"
+ctl() { "$PIERCTL" --root "$WORK/root" --runroot "$WORK/run" "$@"; }
+app=""
+cleanup() {
+	ctl ps -a -q 2>/dev/null | while read -r id; do ctl rm -f "$id" >/dev/null 2>&1; done
+	if [ -n "$app" ]; then
+		kill "$app" 2>/dev/null
+		wait "$app" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	import -window root "$SHOTS/ui-clicks-failure.png" 2>/dev/null
+	exit 1
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS >= deadline)) && return 1
+		sleep 0.1
+	done
+}
+
+# window_geometry NAME: sets X Y WIDTH HEIGHT of the visible window titled NAME.
+window_geometry() {
+	local win
+	win=$(xdotool search --onlyvisible --name "^$1\$" | head -n 1)
+	[ -n "$win" ] || return 1
+	eval "$(xdotool getwindowgeometry --shell "$win")"
+}
+
+running_sleeper() { ctl ps | grep -q '"sleep 600"'; }
+sleeper_gone() { ! running_sleeper; }
+
+"$PIER" --root "$WORK/root" --runroot "$WORK/run" >"$WORK/pier.log" 2>&1 &
+app=$!
+wait_for 20 window_geometry Pier || fail "the window did not appear"
+# The store opens (and gets its built-in images) off the main thread; then the list shows.
+wait_for 20 test -s "$WORK/root/index.json" || fail "the store was not created"
+sleep 1.5
+import -window root "$SHOTS/ui-clicks-start.png"
+
+# Run… is the first button of the header bar, at its left end.
+window_geometry Pier || fail "the window is gone"
+xdotool mousemove $((X + 45)) $((Y + 26)) click 1
+wait_for 10 window_geometry "Run a Container" || fail "Run… did not open the Run dialog"
+sleep 0.5
+xdotool mousemove $((X + WIDTH / 2)) $((Y + HEIGHT / 2))
+xdotool type --delay 20 "sleep 600"
+import -window root "$SHOTS/ui-clicks-run-dialog.png"
+# Run is the suggested button at the right end of the dialog's header bar.
+xdotool mousemove $((X + WIDTH - 35)) $((Y + 26)) click 1
+wait_for 20 running_sleeper || fail "no container runs \"sleep 600\" after clicking Run"
+echo "ok: clicking Run… then Run started a container"
+sleep 1.5
+import -window root "$SHOTS/ui-clicks-listed.png"
+
+# Its row is the first of the list: a double click opens its page, whose header bar has Stop
+# left of the terminal and menu buttons and the window's own three.
+window_geometry Pier || fail "the window is gone"
+xdotool mousemove $((X + 60)) $((Y + 110)) click --repeat 2 --delay 80 1
+sleep 2
+import -window root "$SHOTS/ui-clicks-page.png"
+xdotool mousemove $((X + WIDTH - 223)) $((Y + 26)) click 1
+# "sleep" as PID 1 ignores SIGTERM: the stop kills it after its ten seconds.
+wait_for 20 sleeper_gone ||
+	fail "clicking Stop on the container's page did not stop it"
+echo "ok: the container's page opened, and its Stop button stopped it"
+import -window root "$SHOTS/ui-clicks-stopped.png"
+kill -0 "$app" || fail "pier exited: $(cat "$WORK/pier.log")"
+echo "pier log:"
+cat "$WORK/pier.log"

@@ -1,0 +1,687 @@
+/* The window driven in-process through GTK's API, under Xvfb (run-under-xvfb.sh), against a
+ * scratch store with real containers: run one from the Run dialog, see it listed, compare its
+ * Processes page with the engine's snapshot, type into a terminal inside it, stop and remove
+ * it, build a Dockerfile, read an image's page, and see a `pierctl run` from outside appear
+ * within a second. Each view's screenshot goes to $PIER_BUILD_DIR/ui-shots. Root only (real
+ * containers); the cases run in order, each using what the previous one left. */
+#include "test-support.h"
+
+#include "pier-application.h"
+#include "pier-build-view.h"
+#include "pier-container-page.h"
+#include "pier-container-processes.h"
+#include "pier-containers-view.h"
+#include "pier-error.h"
+#include "pier-image-page.h"
+#include "pier-images-view.h"
+#include "pier-layer-row.h"
+#include "pier-process-row.h"
+#include "pier-processes-view.h"
+#include "pier-run-dialog.h"
+#include "pier-sandbox.h"
+#include "pier-terminal.h"
+#include "pier-window.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  char *dir;
+  char *root;
+  char *runroot;
+  char *shots;
+  PierApplication *app;
+  PierWindow *window;
+  PierModel *model;
+  char *container_id; /* the container the cases share */
+  char *built_image;
+} Fixture;
+
+static Fixture fx;
+
+/* Runs the main loop until @cond holds, failing the test after @ms milliseconds. */
+#define WAIT_FOR(cond, ms, what)                                                                   \
+  do                                                                                               \
+    {                                                                                              \
+      gint64 deadline_ = g_get_monotonic_time () + (gint64) (ms) * 1000;                           \
+      while (!(cond))                                                                              \
+        {                                                                                          \
+          if (g_get_monotonic_time () > deadline_)                                                 \
+            fail_msg ("timed out after %d ms waiting for %s", (int) (ms), what);                   \
+          if (!g_main_context_iteration (NULL, FALSE))                                             \
+            g_usleep (2000);                                                                       \
+        }                                                                                          \
+    }                                                                                              \
+  while (0)
+
+/* Lets the window lay out and draw what just changed. */
+static void
+settle (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
+/* The window @widget is in, as drawn, to SHOTS/ui-NAME.png for a person to look at. */
+static void
+screenshot (GtkWidget *widget, const char *name)
+{
+  GtkWidget *window = GTK_WIDGET (gtk_widget_get_native (widget));
+  /* A window's paintable draws nothing of its own: its content, with the header bar, does. */
+  GtkWidget *content = gtk_widget_get_first_child (window);
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (content);
+  GtkSnapshot *snapshot;
+  int width, height;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file = g_strdup_printf ("ui-%s.png", name);
+  g_autofree char *path = g_build_filename (fx.shots, file, NULL);
+
+  settle (400);
+  width = gtk_widget_get_width (content);
+  height = gtk_widget_get_height (content);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    fail_msg ("nothing drawn for %s: mapped %d, %dx%d", name, gtk_widget_get_mapped (content), width, height);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+static PierStore *
+store (void)
+{
+  return pier_model_get_store (fx.model);
+}
+
+static PierContainer *
+find_container (const char *name_or_id)
+{
+  g_autoptr (GError) error = NULL;
+  PierContainer *c = pier_store_find_container (store (), name_or_id, &error);
+
+  pier_assert_no_error (error);
+  return c;
+}
+
+static gboolean
+shown_has_container (GListModel *shown, const char *id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+    {
+      g_autoptr (PierContainerRow) row = g_list_model_get_item (shown, i);
+      if (g_strcmp0 (pier_container_row_get_id (row), id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+container_running (const char *id)
+{
+  PierContainerRow *row = pier_model_find_container (fx.model, id);
+
+  return row != NULL && pier_container_row_get_running (row);
+}
+
+/* Runs @argv in the running container @c and returns what it wrote, or NULL when it failed. */
+static char *
+exec_output (const PierContainer *c, const char *const *argv)
+{
+  g_autofree char *state_dir = pier_container_get_state_dir (store (), c);
+  char *env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+  PierExecSpec spec = { .argv = (char **) argv, .env = env };
+  g_autoptr (GError) error = NULL;
+  int fds[2];
+  int code = -1;
+  char buffer[4096];
+  gssize n;
+
+  assert_int_equal (pipe2 (fds, O_CLOEXEC), 0);
+  if (!pier_sandbox_exec (state_dir, &spec, -1, fds[1], fds[1], &code, &error))
+    fail_msg ("exec in the container: %s", error->message);
+  close (fds[1]);
+  n = read (fds[0], buffer, sizeof buffer - 1);
+  close (fds[0]);
+  if (code != 0 || n < 0)
+    return NULL;
+  buffer[n] = '\0';
+  return g_strdup (g_strstrip (buffer));
+}
+
+/* ---- set-up ---- */
+
+static int
+setup (void **state)
+{
+  g_autoptr (GError) error = NULL;
+  const char *build = g_getenv ("PIER_BUILD_DIR");
+
+  if (getuid () != 0 || g_getenv ("DISPLAY") == NULL)
+    return 0;
+  fx.dir = pier_test_mkdtemp ();
+  fx.root = g_build_filename (fx.dir, "root", NULL);
+  fx.runroot = g_build_filename (fx.dir, "run", NULL);
+  fx.shots = g_build_filename (build ? build : ".", "ui-shots", NULL);
+  g_mkdir_with_parents (fx.shots, 0755);
+  if (build != NULL && g_getenv ("PIER_MONITOR_PATH") == NULL)
+    {
+      g_autofree char *monitor = g_build_filename (build, "app", "pier-monitor", NULL);
+      g_setenv ("PIER_MONITOR_PATH", monitor, TRUE);
+    }
+  gtk_init ();
+  adw_init ();
+  fx.app = pier_application_new (fx.root, fx.runroot, FALSE);
+  if (!g_application_register (G_APPLICATION (fx.app), NULL, &error))
+    fail_msg ("registering the application: %s", error->message);
+  g_application_activate (G_APPLICATION (fx.app));
+  fx.window = PIER_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (fx.app)));
+  assert_non_null (fx.window);
+  fx.model = pier_window_get_model (fx.window);
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  g_autoptr (GPtrArray) containers = NULL;
+
+  if (fx.model == NULL)
+    return 0;
+  /* Nothing of the cases keeps running. */
+  containers = pier_store_list_containers (store (), NULL);
+  for (guint i = 0; containers != NULL && i < containers->len; i++)
+    pier_container_remove (store (), containers->pdata[i], TRUE, NULL);
+  gtk_window_destroy (GTK_WINDOW (fx.window));
+  settle (200);
+  g_clear_object (&fx.app);
+  pier_test_rm_rf (fx.dir);
+  return 0;
+}
+
+#define REQUIRE_SETUP()                                                                            \
+  if (fx.model == NULL)                                                                            \
+    {                                                                                              \
+      print_message ("SKIPPED %s: needs root (real containers) and a display (run-under-xvfb.sh)\n", \
+                     __func__);                                                                    \
+      skip ();                                                                                     \
+    }
+
+/* ---- the cases ---- */
+
+static void
+test_window_lists_the_builtin_images (void **state)
+{
+  PierImagesView *images;
+  GListModel *shown;
+  gboolean busybox = FALSE, host = FALSE;
+
+  REQUIRE_SETUP ();
+  WAIT_FOR (pier_model_get_loaded (fx.model), 30000, "the store to open");
+  pier_window_show_view (fx.window, "images");
+  images = PIER_IMAGES_VIEW (pier_window_get_view (fx.window, "images"));
+  shown = pier_images_view_get_shown (images);
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+    {
+      g_autoptr (PierImageRow) row = g_list_model_get_item (shown, i);
+      busybox |= g_strcmp0 (pier_image_row_get_name (row), "busybox:latest") == 0;
+      host |= g_strcmp0 (pier_image_row_get_name (row), "host:latest") == 0;
+    }
+  assert_true (busybox);
+  assert_true (host);
+  screenshot (GTK_WIDGET (fx.window), "images");
+  pier_window_show_view (fx.window, "containers");
+  screenshot (GTK_WIDGET (fx.window), "containers-empty");
+}
+
+static void
+container_started (PierRunDialog *dialog, const char *id, gpointer user_data)
+{
+  *(char **) user_data = g_strdup (id);
+}
+
+static void
+test_window_runs_a_container_from_the_run_dialog (void **state)
+{
+  PierRunDialog *dialog;
+  PierContainersView *containers;
+  g_autoptr (PierContainer) c = NULL;
+  char *id = NULL;
+
+  REQUIRE_SETUP ();
+  dialog = PIER_RUN_DIALOG (pier_window_open_run_dialog (fx.window, "busybox:latest"));
+  pier_run_dialog_set_container_name (dialog, "ui-first");
+  pier_run_dialog_set_hostname (dialog, "first-host");
+  /* Three processes that stay, and a shell that ends at once on SIGTERM (as PID 1 it would
+   * otherwise ignore it until the stop's timeout). */
+  pier_run_dialog_set_command (dialog, "sh -c 'trap \"exit 0\" TERM; sleep 600 & sleep 601 & wait'");
+  pier_run_dialog_set_terminal (dialog, FALSE);
+  pier_run_dialog_add_env (dialog, "GREETING=hello from the window");
+  pier_run_dialog_set_network (dialog, "none");
+  screenshot (GTK_WIDGET (dialog), "run-dialog");
+  g_signal_connect (dialog, "container-started", G_CALLBACK (container_started), &id);
+  pier_run_dialog_run (dialog);
+  WAIT_FOR (id != NULL || pier_run_dialog_get_error (dialog) != NULL, 30000, "the container to start");
+  if (id == NULL)
+    fail_msg ("the Run dialog refused: %s", pier_run_dialog_get_error (dialog));
+  fx.container_id = id;
+
+  /* Listed, running, as the engine has it. */
+  containers = PIER_CONTAINERS_VIEW (pier_window_get_view (fx.window, "containers"));
+  WAIT_FOR (shown_has_container (pier_containers_view_get_shown (containers), id) && container_running (id),
+            5000, "the container in the list");
+  c = find_container (id);
+  assert_int_equal (c->status, PIER_CONTAINER_RUNNING);
+  assert_string_equal (c->name, "ui-first");
+  assert_string_equal (c->hostname, "first-host");
+  assert_int_equal (c->network, PIER_NETWORK_NONE);
+  assert_true (g_strv_contains ((const char *const *) c->env, "GREETING=hello from the window"));
+  screenshot (GTK_WIDGET (fx.window), "containers");
+}
+
+/* The process rows the view shows: host PID → row. */
+static GHashTable *
+process_rows (PierProcessesView *view, guint *n_sessions)
+{
+  GListModel *rows = G_LIST_MODEL (pier_processes_view_get_selection (view));
+  GHashTable *table = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+
+  *n_sessions = 0;
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      PierProcessRow *row = g_list_model_get_item (rows, i);
+      if (pier_process_row_is_session (row))
+        {
+          (*n_sessions)++;
+          g_object_unref (row);
+          continue;
+        }
+      g_hash_table_insert (table, GINT_TO_POINTER (pier_process_row_get_host_id (row)), row);
+    }
+  return table;
+}
+
+static char *
+row_text (gpointer row, const char *property)
+{
+  char *text = NULL;
+
+  g_object_get (row, property, &text, NULL);
+  return text;
+}
+
+/* Every process of the engine's snapshot has its row, with both sides' PIDs and sessions, and
+ * there is no other. */
+static void
+assert_rows_match_snapshot (PierProcessesView *view, const char *id)
+{
+  g_autoptr (PierContainer) c = find_container (id);
+  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierProcessSnapshot) snapshot = pier_container_snapshot (scanner, c, &error);
+  g_autoptr (GHashTable) rows = NULL;
+  guint n_sessions;
+  guint n;
+
+  pier_assert_no_error (error);
+  n = pier_process_snapshot_get_n_processes (snapshot);
+  rows = process_rows (view, &n_sessions);
+  assert_int_equal (g_hash_table_size (rows), n);
+  assert_true (n_sessions >= 1);
+  for (guint i = 0; i < n; i++)
+    {
+      const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
+      PierProcessRow *row = g_hash_table_lookup (rows, GINT_TO_POINTER (p->host_pid));
+      g_autofree char *host_pid = NULL;
+      g_autofree char *container_pid = NULL;
+      g_autofree char *command = NULL;
+
+      if (row == NULL)
+        fail_msg ("host PID %d (%s) has no row", p->host_pid, p->cmdline);
+      host_pid = row_text (row, "host-pid");
+      container_pid = row_text (row, "container-pid");
+      command = row_text (row, "command");
+      assert_int_equal (g_ascii_strtoll (host_pid, NULL, 10), p->host_pid);
+      assert_int_equal (g_ascii_strtoll (container_pid, NULL, 10), p->container_pid);
+      assert_int_equal (pier_process_row_get_container_sid (row), p->container_sid);
+      assert_int_equal (pier_process_row_get_host_sid (row), p->host_sid);
+      assert_string_equal (command, p->cmdline);
+    }
+}
+
+static guint refreshes;
+
+static void
+refreshed (PierProcessesView *view, gint64 usec, gpointer user_data)
+{
+  refreshes++;
+}
+
+static void
+test_window_processes_page_matches_the_engine (void **state)
+{
+  PierContainerPage *page;
+  PierProcessesView *view;
+  GtkSingleSelection *selection;
+  guint seen;
+
+  REQUIRE_SETUP ();
+  assert_non_null (fx.container_id);
+  page = PIER_CONTAINER_PAGE (pier_window_open_container (fx.window, fx.container_id, "overview"));
+  settle (1500);
+  screenshot (GTK_WIDGET (fx.window), "container-overview");
+  pier_container_page_show_tab (page, "processes");
+  view = pier_container_page_get_processes_view (page);
+  g_signal_connect (view, "refreshed", G_CALLBACK (refreshed), NULL);
+  seen = refreshes;
+  WAIT_FOR (refreshes > seen + 1, 5000, "two refreshes of the Processes page");
+  assert_rows_match_snapshot (view, fx.container_id);
+
+  /* Both sides show one model under one selection: selecting on one selects on the other. */
+  selection = pier_processes_view_get_selection (view);
+  assert_ptr_equal (gtk_column_view_get_model (pier_processes_view_get_inside_view (view)),
+                    GTK_SELECTION_MODEL (selection));
+  assert_ptr_equal (gtk_column_view_get_model (pier_processes_view_get_host_view (view)),
+                    GTK_SELECTION_MODEL (selection));
+  gtk_single_selection_set_selected (selection, 1);
+  assert_true (gtk_selection_model_is_selected (gtk_column_view_get_model (pier_processes_view_get_host_view (view)), 1));
+  screenshot (GTK_WIDGET (fx.window), "container-processes");
+}
+
+static gboolean
+terminal_has_exec_session (PierProcessesView *view)
+{
+  GListModel *rows = G_LIST_MODEL (pier_processes_view_get_selection (view));
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr (PierProcessRow) row = g_list_model_get_item (rows, i);
+      g_autofree char *command = row_text (row, "command");
+      if (pier_process_row_is_session (row) && strstr (command, "exec") != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_window_terminal_runs_a_command_inside (void **state)
+{
+  PierTerminal *terminal;
+  PierContainerPage *page = PIER_CONTAINER_PAGE (pier_window_get_page (fx.window));
+  g_autoptr (PierContainer) c = NULL;
+  g_autoptr (GPtrArray) sessions = NULL;
+  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
+  g_autoptr (PierProcessSnapshot) snapshot = NULL;
+  g_autofree char *marker = NULL;
+  gboolean exec_origin = FALSE;
+  const char *cat[] = { "cat", "/tmp/ui-marker", NULL };
+  int pid;
+
+  REQUIRE_SETUP ();
+  assert_non_null (page);
+  terminal = PIER_TERMINAL (pier_window_open_terminal (fx.window, fx.container_id));
+  WAIT_FOR (pier_terminal_get_pid (terminal) > 0, 10000, "the terminal's shell");
+  pid = pier_terminal_get_pid (terminal);
+  pier_terminal_feed (terminal, "echo \"$HOSTNAME\" > /tmp/ui-marker\n");
+  c = find_container (fx.container_id);
+  WAIT_FOR ((g_free (marker), marker = exec_output (c, cat)) != NULL, 10000, "the command typed in the terminal");
+  assert_string_equal (marker, "first-host");
+
+  /* The shell leads a session of its own, recorded as an exec session. */
+  snapshot = pier_container_snapshot (scanner, c, NULL);
+  assert_non_null (snapshot);
+  sessions = pier_container_sessions (store (), c, snapshot);
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      PierProcessSession *s = sessions->pdata[i];
+      if (s->host_sid == pid && g_strcmp0 (s->origin, PIER_SESSION_EXEC) == 0)
+        exec_origin = TRUE;
+    }
+  assert_true (exec_origin);
+  settle (300);
+  screenshot (GTK_WIDGET (terminal), "terminal");
+
+  /* The Processes page shows it, headed as exec, and still matches the engine. */
+  WAIT_FOR (terminal_has_exec_session (pier_container_page_get_processes_view (page)), 5000,
+            "the exec session on the Processes page");
+  settle (1100);
+  assert_rows_match_snapshot (pier_container_page_get_processes_view (page), fx.container_id);
+  screenshot (GTK_WIDGET (fx.window), "container-processes-exec");
+  gtk_window_destroy (GTK_WINDOW (terminal));
+
+  pier_container_page_show_tab (page, "logs");
+  settle (500);
+  screenshot (GTK_WIDGET (fx.window), "container-logs");
+  pier_container_page_show_tab (page, "changes");
+  settle (1000);
+  screenshot (GTK_WIDGET (fx.window), "container-changes");
+  pier_container_page_show_tab (page, "inspect");
+  screenshot (GTK_WIDGET (fx.window), "container-inspect");
+}
+
+static void
+test_window_host_processes_show_the_container (void **state)
+{
+  PierProcessesView *view;
+  GListModel *rows;
+  gboolean found = FALSE;
+
+  REQUIRE_SETUP ();
+  pier_window_show_view (fx.window, "processes");
+  view = PIER_PROCESSES_VIEW (pier_window_get_view (fx.window, "processes"));
+  rows = G_LIST_MODEL (pier_processes_view_get_selection (view));
+  for (gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+       !found && g_get_monotonic_time () < deadline;)
+    {
+      settle (200);
+      for (guint i = 0; i < g_list_model_get_n_items (rows) && !found; i++)
+        {
+          g_autoptr (PierProcessRow) row = g_list_model_get_item (rows, i);
+          g_autofree char *container = row_text (row, "container");
+          found = g_strcmp0 (container, "ui-first") == 0;
+        }
+    }
+  assert_true (found);
+  screenshot (GTK_WIDGET (fx.window), "host-processes");
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static void
+test_window_stops_and_removes_the_container (void **state)
+{
+  AdwMessageDialog *dialog = NULL;
+  PierContainersView *containers;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierContainer) gone = NULL;
+  g_autoptr (PierContainer) stopped = NULL;
+
+  REQUIRE_SETUP ();
+  pier_window_go_back (fx.window);
+  g_action_group_activate_action (G_ACTION_GROUP (fx.window), "container-stop",
+                                  g_variant_new_string (fx.container_id));
+  WAIT_FOR (!container_running (fx.container_id), 15000, "the container to stop");
+  stopped = find_container (fx.container_id);
+  assert_int_equal (stopped->status, PIER_CONTAINER_EXITED);
+  screenshot (GTK_WIDGET (fx.window), "containers-stopped");
+
+  /* Remove asks first. */
+  g_action_group_activate_action (G_ACTION_GROUP (fx.window), "container-remove",
+                                  g_variant_new_string (fx.container_id));
+  WAIT_FOR ((dialog = find_message_dialog ()) != NULL, 5000, "the confirmation");
+  screenshot (GTK_WIDGET (dialog), "remove-confirmation");
+  adw_message_dialog_response (dialog, "remove");
+  containers = PIER_CONTAINERS_VIEW (pier_window_get_view (fx.window, "containers"));
+  WAIT_FOR (!shown_has_container (pier_containers_view_get_shown (containers), fx.container_id), 10000,
+            "the container to leave the list");
+  gone = pier_store_find_container (store (), fx.container_id, &error);
+  assert_null (gone);
+  pier_assert_error (error, PIER_ERROR_NOT_FOUND);
+}
+
+static void
+build_finished (PierBuildView *view, const char *image_id, gpointer user_data)
+{
+  *(char **) user_data = g_strdup (image_id ? image_id : "");
+}
+
+static void
+test_window_builds_a_dockerfile (void **state)
+{
+  PierBuildView *view;
+  g_autofree char *context = NULL;
+  g_autofree char *dockerfile = NULL;
+  g_autofree char *done = NULL;
+  g_autoptr (PierImage) image = NULL;
+  g_autoptr (GError) error = NULL;
+  guint n_steps;
+
+  REQUIRE_SETUP ();
+  context = g_build_filename (fx.dir, "context", NULL);
+  dockerfile = g_build_filename (context, "Dockerfile", NULL);
+  g_mkdir_with_parents (context, 0755);
+  assert_true (g_file_set_contents (dockerfile,
+                                    "FROM busybox\n"
+                                    "COPY greeting.txt /greeting.txt\n"
+                                    "RUN echo built in the window > /built.txt && cat /greeting.txt\n"
+                                    "CMD [\"cat\", \"/built.txt\"]\n", -1, NULL));
+  {
+    g_autofree char *greeting = g_build_filename (context, "greeting.txt", NULL);
+    assert_true (g_file_set_contents (greeting, "hello from the context\n", -1, NULL));
+  }
+  pier_window_show_view (fx.window, "build");
+  view = PIER_BUILD_VIEW (pier_window_get_view (fx.window, "build"));
+  pier_build_view_set_context (view, context);
+  pier_build_view_set_tags (view, "ui-built:1");
+  g_signal_connect (view, "finished", G_CALLBACK (build_finished), &done);
+  pier_build_view_start (view);
+  settle (300);
+  screenshot (GTK_WIDGET (fx.window), "build-running");
+  WAIT_FOR (done != NULL, 120000, "the build");
+  if (*done == '\0')
+    fail_msg ("the build failed: %s", pier_build_view_get_error (view));
+  n_steps = pier_build_view_get_n_steps (view);
+  assert_int_equal (n_steps, 4);
+  image = pier_store_find_image (store (), "ui-built:1", &error);
+  pier_assert_no_error (error);
+  assert_string_equal (image->id, done);
+  fx.built_image = g_strdup (done);
+  screenshot (GTK_WIDGET (fx.window), "build-done");
+
+  /* Again: the steps come from the cache, and say so. */
+  g_clear_pointer (&done, g_free);
+  pier_build_view_start (view);
+  WAIT_FOR (done != NULL, 60000, "the second build");
+  assert_string_equal (done, fx.built_image);
+  assert_true (pier_build_view_get_n_cached (view) >= 2);
+  screenshot (GTK_WIDGET (fx.window), "build-cached");
+}
+
+static void
+test_window_image_page_shows_layers_and_dockerfile (void **state)
+{
+  PierImagePage *page;
+  GListModel *layers;
+  g_autoptr (PierImage) image = NULL;
+  g_autofree char *dockerfile = NULL;
+  g_autoptr (GError) error = NULL;
+
+  REQUIRE_SETUP ();
+  assert_non_null (fx.built_image);
+  image = pier_store_find_image (store (), fx.built_image, &error);
+  pier_assert_no_error (error);
+  page = PIER_IMAGE_PAGE (pier_window_open_image (fx.window, "ui-built:1"));
+  WAIT_FOR (pier_image_page_get_loaded (page), 10000, "the image page");
+  layers = pier_image_page_get_layers (page);
+  assert_int_equal (g_list_model_get_n_items (layers), image->config->diff_ids->len);
+  /* The bottom layer is busybox's: two images share it. */
+  {
+    g_autoptr (PierLayerRow) bottom = g_list_model_get_item (layers, 0);
+    assert_string_equal (pier_layer_row_get (bottom, PIER_LAYER_ROW_IMAGES), "2");
+  }
+  screenshot (GTK_WIDGET (fx.window), "image-layers");
+  dockerfile = pier_image_page_get_dockerfile (page);
+  assert_non_null (strstr (dockerfile, "RUN echo built in the window > /built.txt"));
+  assert_non_null (strstr (dockerfile, "COPY"));
+  pier_image_page_show_tab (page, "history");
+  screenshot (GTK_WIDGET (fx.window), "image-history");
+  pier_image_page_show_tab (page, "dockerfile");
+  screenshot (GTK_WIDGET (fx.window), "image-dockerfile");
+  pier_window_go_back (fx.window);
+}
+
+static void
+test_window_shows_a_pierctl_run_within_a_second (void **state)
+{
+  const char *pierctl = g_getenv ("PIER_PIERCTL");
+  PierContainersView *containers;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  int status;
+  gint64 returned;
+
+  REQUIRE_SETUP ();
+  assert_non_null (pierctl);
+  pier_window_show_view (fx.window, "containers");
+  containers = PIER_CONTAINERS_VIEW (pier_window_get_view (fx.window, "containers"));
+  settle (1200);
+  {
+    const char *argv[] = { pierctl, "--root", fx.root, "--runroot", fx.runroot, "run", "-d",
+                           "--network", "none", "--name", "from-outside", "busybox", "sleep", "600", NULL };
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error) ||
+        !g_spawn_check_wait_status (status, &error))
+      fail_msg ("pierctl run: %s", error->message);
+  }
+  returned = g_get_monotonic_time ();
+  g_strstrip (out);
+  WAIT_FOR (shown_has_container (pier_containers_view_get_shown (containers), out) && container_running (out),
+            1000, "the container pierctl ran to show up (within a second)");
+  print_message ("pierctl run showed up %" G_GINT64_FORMAT " ms after pierctl returned\n",
+                 (g_get_monotonic_time () - returned) / 1000);
+  screenshot (GTK_WIDGET (fx.window), "containers-from-pierctl");
+
+  /* And its removal from outside too. */
+  {
+    const char *argv[] = { pierctl, "--root", fx.root, "--runroot", fx.runroot, "rm", "-f", "from-outside", NULL };
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error) ||
+        !g_spawn_check_wait_status (status, &error))
+      fail_msg ("pierctl rm: %s", error->message);
+  }
+  WAIT_FOR (!shown_has_container (pier_containers_view_get_shown (containers), out), 1500,
+            "the removed container to leave the list");
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_window_lists_the_builtin_images),
+    cmocka_unit_test (test_window_runs_a_container_from_the_run_dialog),
+    cmocka_unit_test (test_window_processes_page_matches_the_engine),
+    cmocka_unit_test (test_window_terminal_runs_a_command_inside),
+    cmocka_unit_test (test_window_host_processes_show_the_container),
+    cmocka_unit_test (test_window_stops_and_removes_the_container),
+    cmocka_unit_test (test_window_builds_a_dockerfile),
+    cmocka_unit_test (test_window_image_page_shows_layers_and_dockerfile),
+    cmocka_unit_test (test_window_shows_a_pierctl_run_within_a_second),
+  };
+  return cmocka_run_group_tests (tests, setup, teardown);
+}
