@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -9,13 +10,30 @@ struct _PierHasher {
   EVP_MD_CTX *ctx;
 };
 
+/* Fetched once: every pierctl verb hashes, and OpenSSL's default start-up (reading
+ * openssl.cnf, looking the algorithm up by name on each init) was a visible share of a
+ * container's start. Code that needs the configuration (TLS) loads it itself. */
+static const EVP_MD *
+sha256 (void)
+{
+  static gsize md;
+
+  if (g_once_init_enter (&md))
+    {
+      OPENSSL_init_crypto (OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+      g_once_init_leave (&md, (gsize) EVP_MD_fetch (NULL, "SHA256", NULL));
+    }
+  return (const EVP_MD *) md;
+}
+
 PierHasher *
 pier_hasher_new (void)
 {
   PierHasher *hasher = g_new0 (PierHasher, 1);
 
   hasher->ctx = EVP_MD_CTX_new ();
-  if (hasher->ctx == NULL || EVP_DigestInit_ex (hasher->ctx, EVP_sha256 (), NULL) != 1)
+  if (hasher->ctx == NULL || sha256 () == NULL
+      || EVP_DigestInit_ex (hasher->ctx, sha256 (), NULL) != 1)
     g_error ("OpenSSL cannot initialise SHA-256");
   return hasher;
 }

@@ -230,5 +230,5 @@ if unshare -rm true 2>/dev/null; then
   assert_eq "$(cat "$SCRATCH/full.leftovers")" 0 "work left on the full disk"
   pass "a full disk is a clear error and stores nothing"
 else
-  echo "SKIPPED full disk: no user and mount namespaces here (unshare -rm)"
+  fail "full disk: no user and mount namespaces here (unshare -rm)"
 fi

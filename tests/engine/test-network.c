@@ -32,8 +32,9 @@ typedef struct {
 #define REQUIRE_ROOT()                                                                          \
   if (geteuid () != 0)                                                                           \
     {                                                                                            \
-      print_message ("SKIPPED %s: needs root (namespaces, the pier0 bridge)\n", __func__);       \
-      skip ();                                                                                   \
+      fail_msg ("%s needs root (namespaces, the pier0 bridge): run the tests as root",     \
+                __func__);                                                                     \
+      return;                                                                                   \
     }
 
 static int
