@@ -4,7 +4,6 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-events.h"
-#include "pier-pending-layer.h"
 #include "pier-reference.h"
 #include "pier-registry-transfers.h"
 
@@ -53,22 +52,13 @@ pier_registry_host_platform (void)
   return g_strconcat ("linux/", u.machine, NULL);
 }
 
-typedef enum {
-  LAYER_PRESENT,       /* blob and unpacked layer in the store */
-  LAYER_UNPACK_LOCAL,  /* the blob is there, not unpacked */
-  LAYER_FETCH_BLOB,    /* unpacked (from a blob compressed differently), this blob is not */
-  LAYER_FETCH,
-} LayerPlan;
 
 typedef struct _Pull Pull;
 
 typedef struct {
   Pull *pull;
   const PierDescriptor *desc;
-  const char *diff_id;
-  LayerPlan plan;
-  PierPendingBlob *pending;
-  PierBlobWriter *writer;
+  PierBlobWriter *writer; /* NULL when the store has the blob already */
 } Layer;
 
 struct _Pull {
@@ -95,7 +85,6 @@ struct _Pull {
 static void
 layer_free (Layer *layer)
 {
-  pier_pending_blob_free (layer->pending);
   pier_blob_writer_free (layer->writer);
   g_free (layer);
 }
@@ -575,6 +564,10 @@ source_read (gpointer user_data, void *buffer, gsize size, GError **error)
   return n;
 }
 
+/* Only the blob is stored, verified against its digest as it arrives: the layer is unpacked
+ * (and its diff_id checked) by pier_store_ensure_layer() when a container or build first
+ * needs it, as a pull into an OCI layout would leave it. Unpacking here doubled what a pull
+ * writes, and an image pulled to be saved or pushed on is never unpacked at all. */
 static gboolean
 fetch_layer (PierRegistryTransfers *t, guint blob, gpointer data, GCancellable *cancellable,
              GError **error)
@@ -584,58 +577,21 @@ fetch_layer (PierRegistryTransfers *t, guint blob, gpointer data, GCancellable *
   const char *digest = layer->desc->digest;
   g_autoptr (PierRegistryStream) s = NULL;
   Source src = { NULL, t, blob };
+  guint8 buffer[65536];
+  gssize n;
 
-  if (layer->plan == LAYER_UNPACK_LOCAL)
-    {
-      g_autofree char *path = pier_store_ensure_layer (pull->store, digest, layer->diff_id,
-                                                       cancellable, error);
-      if (path == NULL)
-        return FALSE;
-      pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_DONE, NULL);
-      return TRUE;
-    }
   s = src.stream = open_blob (pull, layer->desc, cancellable, error);
   if (s == NULL)
     return FALSE;
   pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_TRANSFERRING, NULL);
-  if (layer->plan == LAYER_FETCH_BLOB)
-    {
-      guint8 buffer[65536];
-      gssize n;
-      layer->writer = pier_blob_writer_new (pier_store_get_blobs (pull->store), error);
-      if (layer->writer == NULL)
-        return FALSE;
-      while ((n = source_read (&src, buffer, sizeof buffer, error)) > 0)
-        if (!pier_blob_writer_write (layer->writer, buffer, n, error))
-          return FALSE;
-      if (n < 0 || !check_digest (pull, digest, pier_blob_writer_get_digest (layer->writer), error))
-        return FALSE;
-    }
-  else
-    {
-      layer->pending = pier_pending_blob_read (pull->store, source_read, &src, 0, cancellable,
-                                               error);
-      if (layer->pending == NULL || !check_digest (pull, digest, layer->pending->digest, error))
-        return FALSE;
-      if (layer->pending->diff_id == NULL)
-        {
-          GError *why = layer->pending->unpack_error;
-          g_set_error (error, why ? why->domain : PIER_ERROR, why ? why->code : PIER_ERROR_INVALID,
-                       "layer %s of %s: %s", digest, pull->name,
-                       why ? why->message : "not a layer");
-          return FALSE;
-        }
-      if (strcmp (layer->pending->diff_id, layer->diff_id) != 0)
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                       "layer %s of %s unpacks to %s, but its config says %s", digest,
-                       pull->name, layer->pending->diff_id, layer->diff_id);
-          return FALSE;
-        }
-    }
-  /* Write the layer out now, while other layers still arrive, rather than all at once when
-   * the pull commits (which syncs before anything becomes visible). */
-  syncfs (pier_store_get_work_fd (pull->store, NULL));
+  layer->writer = pier_blob_writer_new (pier_store_get_blobs (pull->store), error);
+  if (layer->writer == NULL)
+    return FALSE;
+  while ((n = source_read (&src, buffer, sizeof buffer, error)) > 0)
+    if (!pier_blob_writer_write (layer->writer, buffer, n, error))
+      return FALSE;
+  if (n < 0 || !check_digest (pull, digest, pier_blob_writer_get_digest (layer->writer), error))
+    return FALSE;
   pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_DONE, NULL);
   return TRUE;
 }
@@ -652,7 +608,6 @@ plan_layers (Pull *pull, PierRegistryTransfers *t, PierRegistryPullResult *resul
   for (guint i = 0; i < pull->manifest->layers->len; i++)
     {
       const PierDescriptor *desc = pull->manifest->layers->pdata[i];
-      gboolean has_blob, has_layer;
       Layer *layer;
       guint blob;
 
@@ -669,28 +624,16 @@ plan_layers (Pull *pull, PierRegistryTransfers *t, PierRegistryPullResult *resul
       layer = g_new0 (Layer, 1);
       layer->pull = pull;
       layer->desc = desc;
-      layer->diff_id = pull->config->diff_ids->pdata[i];
       g_ptr_array_add (pull->layers, layer);
-      has_blob = pier_blob_store_has (blobs, desc->digest);
-      has_layer = pier_store_has_layer (pull->store, layer->diff_id);
-      layer->plan = has_blob && has_layer ? LAYER_PRESENT
-                    : has_blob            ? LAYER_UNPACK_LOCAL
-                    : has_layer           ? LAYER_FETCH_BLOB
-                                          : LAYER_FETCH;
       blob = pier_registry_transfers_add (t, desc->digest, desc->size, FALSE);
-      if (layer->plan == LAYER_PRESENT)
+      if (pier_blob_store_has (blobs, desc->digest))
         {
           pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_EXISTS, NULL);
           result->layers_reused++;
           continue;
         }
-      if (layer->plan != LAYER_UNPACK_LOCAL)
-        {
-          result->layers_fetched++;
-          result->bytes_fetched += desc->size;
-        }
-      else
-        result->layers_reused++;
+      result->layers_fetched++;
+      result->bytes_fetched += desc->size;
       pier_registry_transfers_queue (t, blob, fetch_layer, layer);
     }
   return TRUE;
@@ -726,15 +669,7 @@ commit (Pull *pull, PierRegistryPullResult *result, GError **error)
   for (guint i = 0; i < pull->layers->len; i++)
     {
       Layer *layer = pull->layers->pdata[i];
-      if ((layer->plan == LAYER_PRESENT || layer->plan == LAYER_FETCH_BLOB) &&
-          !pier_store_has_layer (pull->store, layer->diff_id))
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "layer %s was removed from the store while %s was being pulled; pull "
-                       "again", layer->diff_id, pull->name);
-          return FALSE;
-        }
-      if (layer->plan == LAYER_PRESENT && !pier_blob_store_has (blobs, layer->desc->digest))
+      if (layer->writer == NULL && !pier_blob_store_has (blobs, layer->desc->digest))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
                        "blob %s was removed from the store while %s was being pulled; pull "
@@ -752,8 +687,6 @@ commit (Pull *pull, PierRegistryPullResult *result, GError **error)
   for (guint i = 0; i < pull->layers->len; i++)
     {
       Layer *layer = pull->layers->pdata[i];
-      if (layer->pending != NULL && !pier_pending_blob_commit (pull->store, layer->pending, error))
-        return FALSE;
       if (layer->writer != NULL)
         {
           g_autofree char *stored = pier_blob_writer_commit (layer->writer, layer->desc->digest,

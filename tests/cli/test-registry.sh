@@ -65,12 +65,15 @@ pierctl pull -q "$REGISTRY/app:1" >/dev/null
 assert_eq "$(inspect_field "$REGISTRY/app:1" 'd["Id"]')" "$app1_id" "podman's image id after pull"
 assert_eq "$(inspect_field "$REGISTRY/app:1" 'len(d["RootFS"]["Layers"])')" 3 "layers of app:1"
 f2_layer=$(inspect_field "$REGISTRY/app:1" 'd["RootFS"]["Layers"][1]')
+[ ! -e "$ROOT/layers/${f2_layer#sha256:}" ] || fail "the pull unpacked a layer no container needs yet"
+pierctl create --name unpack-app1 "$REGISTRY/app:1" /f2 >/dev/null
 cmp "$ROOT/layers/${f2_layer#sha256:}/diff/f2" "$SCRATCH/ctx/f2" || fail "f2 unpacked differs"
+pierctl rm unpack-app1 >/dev/null
 out=$(pierctl pull "$REGISTRY/app:2")
 assert_eq "$(grep -c 'Already exists' <<<"$out")" 3 "layers app:2 shares with app:1 (output: $out)"
 assert_eq "$(grep -c 'Pull complete' <<<"$out")" 1 "layers app:2 fetches (output: $out)"
 assert_eq "$(inspect_field "$REGISTRY/app:2" 'd["Id"]')" "$app2_id" "podman's image id of app:2"
-pass "a podman-built image pulls with its layers unpacked; shared layers are not fetched again"
+pass "a podman-built image pulls, its layers unpacked on first use; shared layers are not fetched again"
 
 digest=$(registry_digest app:1)
 fresh_store store-b
@@ -151,7 +154,9 @@ out=$(pierctl pull "$REGISTRY/multi:1")
 assert_contains "$out" "Digest: $(registry_digest multi:1)" "a multi-platform pull reports the index digest"
 assert_eq "$(inspect_field "$REGISTRY/multi:1" 'd["Architecture"]')" "$host_arch" "platform chosen by default"
 arch_layer=$(inspect_field "$REGISTRY/multi:1" 'd["RootFS"]["Layers"][0]')
+pierctl create --name unpack-multi "$REGISTRY/multi:1" /arch >/dev/null
 assert_eq "$(cat "$ROOT/layers/${arch_layer#sha256:}/diff/arch")" "$host_arch" "content of the chosen platform"
+pierctl rm unpack-multi >/dev/null
 pierctl pull -q --platform linux/arm64 "$REGISTRY/multi:1" >/dev/null
 assert_eq "$(inspect_field "$REGISTRY/multi:1" 'd["Architecture"]')" arm64 "--platform linux/arm64"
 expect_failure "has no image for linux/s390x (it has linux/amd64, linux/arm64)" \

@@ -677,16 +677,22 @@ image_ref (Fixture *f, const char *repo_tag)
   return g_strdup_printf ("%s/%s", f->fake->host, repo_tag);
 }
 
+/* A pull stores blobs only; the layer is unpacked, and its diff_id checked, on first use. */
 static void
 assert_layer_content (Fixture *f, const TestImage *image, guint i, guint32 seed)
 {
-  g_autofree char *layer = pier_store_get_layer_path (f->store, image->diff_ids->pdata[i]);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *layer = NULL;
   g_autofree char *name = g_strdup_printf ("file-%u", seed);
-  g_autofree char *path = g_build_filename (layer, name, NULL);
+  g_autofree char *path = NULL;
   g_autofree char *data = NULL;
   gsize len = 0;
   GBytes *expected = image->contents->pdata[i];
 
+  layer = pier_store_ensure_layer (f->store, image->layers->pdata[i], image->diff_ids->pdata[i],
+                                   NULL, &error);
+  assert_null (error);
+  path = g_build_filename (layer, name, NULL);
   assert_true (g_file_get_contents (path, &data, &len, NULL));
   assert_int_equal (len, g_bytes_get_size (expected));
   assert_memory_equal (data, g_bytes_get_data (expected, NULL), len);
