@@ -624,11 +624,17 @@ start (PierRegistryStream *s, const char *authorization, guint64 range_from)
   curl_multi_add_handle (s->multi, e);
 }
 
+/* A read returns once the caller's buffer holds RETURN_AFTER bytes (or is full), not at the
+ * first bytes: on loopback every socket read brings only a few kilobytes, and a poll per few
+ * kilobytes kept blobs at a third of the wire's speed. */
+#define RETURN_AFTER (256 * 1024)
+
 static gboolean
 satisfied (PierRegistryStream *s, WaitFor wait)
 {
   return wait == WAIT_HEADERS ? s->headers_done
-                              : s->direct_len > 0 || s->buffer->len > s->buffer_pos;
+                              : s->direct_len >= MIN (s->direct_size, RETURN_AFTER)
+                                  || s->buffer->len > s->buffer_pos;
 }
 
 /* Runs the transfer until @wait is met or it ends; FALSE only for cancellation and libcurl's

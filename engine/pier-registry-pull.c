@@ -568,6 +568,8 @@ source_read (gpointer user_data, void *buffer, gsize size, GError **error)
  * (and its diff_id checked) by pier_store_ensure_layer() when a container or build first
  * needs it, as a pull into an OCI layout would leave it. Unpacking here doubled what a pull
  * writes, and an image pulled to be saved or pushed on is never unpacked at all. */
+#define FETCH_CHUNK (1024 * 1024)
+
 static gboolean
 fetch_layer (PierRegistryTransfers *t, guint blob, gpointer data, GCancellable *cancellable,
              GError **error)
@@ -577,7 +579,8 @@ fetch_layer (PierRegistryTransfers *t, guint blob, gpointer data, GCancellable *
   const char *digest = layer->desc->digest;
   g_autoptr (PierRegistryStream) s = NULL;
   Source src = { NULL, t, blob };
-  guint8 buffer[65536];
+  /* Large reads: each one drives the transfer, so small ones cost more than the bytes. */
+  g_autofree guint8 *buffer = g_malloc (FETCH_CHUNK);
   gssize n;
 
   s = src.stream = open_blob (pull, layer->desc, cancellable, error);
@@ -587,7 +590,7 @@ fetch_layer (PierRegistryTransfers *t, guint blob, gpointer data, GCancellable *
   layer->writer = pier_blob_writer_new (pier_store_get_blobs (pull->store), error);
   if (layer->writer == NULL)
     return FALSE;
-  while ((n = source_read (&src, buffer, sizeof buffer, error)) > 0)
+  while ((n = source_read (&src, buffer, FETCH_CHUNK, error)) > 0)
     if (!pier_blob_writer_write (layer->writer, buffer, n, error))
       return FALSE;
   if (n < 0 || !check_digest (pull, digest, pier_blob_writer_get_digest (layer->writer), error))
