@@ -276,17 +276,25 @@ pier_blob_writer_new (PierBlobStore *store, GError **error)
 }
 
 static gboolean
-flush (PierBlobWriter *w, GError **error)
+write_out (PierBlobWriter *w, const void *data, gsize len, GError **error)
 {
-  if (w->buf_len == 0)
-    return TRUE;
-  if (!pier_fs_write_all (w->fd, w->buf, w->buf_len, error))
+  if (!pier_fs_write_all (w->fd, data, len, error))
     {
       g_prefix_error (error, "writing a blob: ");
       if (g_error_matches (*error, PIER_ERROR, PIER_ERROR_NO_SPACE))
         g_prefix_error (error, "the disk is full: ");
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+flush (PierBlobWriter *w, GError **error)
+{
+  if (w->buf_len == 0)
+    return TRUE;
+  if (!write_out (w, w->buf, w->buf_len, error))
+    return FALSE;
   w->buf_len = 0;
   return TRUE;
 }
@@ -301,14 +309,7 @@ pier_blob_writer_write (gpointer user_data, const void *data, gsize len, GError 
   if (w->buf_len + len > WRITE_BUFFER_SIZE && !flush (w, error))
     return FALSE;
   if (len >= WRITE_BUFFER_SIZE)
-    {
-      if (!pier_fs_write_all (w->fd, data, len, error))
-        {
-          g_prefix_error (error, "writing a blob: ");
-          return FALSE;
-        }
-      return TRUE;
-    }
+    return write_out (w, data, len, error);
   memcpy (w->buf + w->buf_len, data, len);
   w->buf_len += len;
   return TRUE;
