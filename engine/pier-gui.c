@@ -4,6 +4,7 @@
 #include "pier-container-processes.h"
 #include "pier-container-user.h"
 #include "pier-error.h"
+#include "pier-libssl.h"
 #include "pier-fsutil.h"
 #include "pier-image-store.h"
 #include "pier-lock.h"
@@ -16,7 +17,6 @@
 #include <linux/openat2.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/ssl.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
