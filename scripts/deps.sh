@@ -15,7 +15,7 @@ MAIN_PKGS=(
   libseccomp-dev
   libarchive-tools tar gzip
   xvfb xauth x11-utils xdotool imagemagick dbus-x11
-  wl-clipboard libxdamage-dev
+  wl-clipboard libxdamage-dev xclip lxtask wayland-utils
   busybox-static uidmap iproute2 iptables procps psmisc util-linux bubblewrap
   podman skopeo crun buildah docker-registry apache2-utils openssl socat
   desktop-file-utils appstream python3 python3-jsonschema

@@ -18,10 +18,29 @@ cell_spec_free (gpointer data)
   g_free (spec);
 }
 
+/* The whole text of a cut-off cell, read when the tooltip shows rather than bound to each row. */
+static gboolean
+query_label_tooltip (GtkWidget *label, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                     gpointer user_data)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (label));
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 setup_cell (GtkSignalListItemFactory *factory, GtkListItem *item, CellSpec *spec)
 {
   GtkWidget *label = gtk_label_new (NULL);
+
+  if (spec->flags & PIER_COLUMN_TOOLTIP)
+    {
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (query_label_tooltip), NULL);
+    }
 
   gtk_label_set_xalign (GTK_LABEL (label), spec->flags & PIER_COLUMN_NUMERIC ? 1.0 : 0.0);
   if (spec->flags & PIER_COLUMN_WRAP)
@@ -57,9 +76,6 @@ bind_cell (GtkSignalListItemFactory *factory, GtkListItem *item, CellSpec *spec)
 
   g_ptr_array_add (bindings, g_object_bind_property (row, spec->property, label, "label",
                                                      G_BINDING_SYNC_CREATE));
-  if (spec->flags & PIER_COLUMN_TOOLTIP)
-    g_ptr_array_add (bindings, g_object_bind_property (row, spec->property, label,
-                                                       "tooltip-text", G_BINDING_SYNC_CREATE));
   if (spec->classes_property != NULL)
     g_ptr_array_add (bindings, g_object_bind_property_full (row, spec->classes_property, label,
                                                             "css-classes", G_BINDING_SYNC_CREATE,
@@ -131,6 +147,9 @@ pier_column_set_text (GtkColumnViewColumn *column, GType row_type, const char *p
 void
 pier_column_view_scroll_to (GtkColumnView *view, guint position)
 {
+  /* Not shown yet (see pier_ui_column_view_set_model_when_sized()): nothing to scroll. */
+  if (gtk_column_view_get_model (view) == NULL)
+    return;
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (view)); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     if (GTK_IS_LIST_VIEW (child))

@@ -73,6 +73,8 @@ set_detail (PierContainerPage *self, const char *title, const char *value)
   if (row == NULL)
     {
       row = ADW_ACTION_ROW (adw_action_row_new ());
+      /* Values are the container's own text (a shell command's "&&" is not markup). */
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       gtk_widget_add_css_class (GTK_WIDGET (row), "property");
       adw_preferences_group_add (self->details_group, GTK_WIDGET (row));
@@ -123,6 +125,7 @@ update_overview (PierContainerPage *self)
   gtk_widget_set_visible (self->start_button, !running);
   gtk_widget_set_visible (self->stop_button, running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.terminal", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.graphical", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.kill", running);
 
   set_detail (self, "State", state);
@@ -732,7 +735,5 @@ pier_container_page_init (PierContainerPage *self)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_change), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_change), NULL);
   gtk_list_view_set_factory (self->changes_view, factory);
-  /* The graphical session (an RDP view of a GUI app inside) comes with the next step. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.graphical", FALSE);
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (tab_changed), self);
 }

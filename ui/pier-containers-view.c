@@ -74,38 +74,28 @@ delete_selected (GtkWidget *widget, GVariant *args, gpointer user_data)
 
 /* ---- the actions cell ---- */
 
+/* The row's container id is on the cell's box; the action is looked up when clicked rather
+ * than tracked (GtkActionable) by each of the hundreds of buttons a long list binds. */
+static void
+icon_button_clicked (GtkWidget *button, const char *action)
+{
+  const char *id = g_object_get_data (G_OBJECT (gtk_widget_get_parent (button)), "pier-id");
+
+  if (id != NULL)
+    gtk_widget_activate_action (button, action, "s", id);
+}
+
 static GtkWidget *
 icon_button (const char *icon, const char *label, const char *action)
 {
   GtkWidget *button = gtk_button_new_from_icon_name (icon);
 
-  gtk_widget_set_tooltip_text (button, label);
+  pier_ui_set_static_tooltip (button, label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  /* The action is set with its target, when the cell is bound to a row. */
-  g_object_set_data (G_OBJECT (button), "pier-action", (gpointer) action);
+  g_signal_connect (button, "clicked", G_CALLBACK (icon_button_clicked), (gpointer) action);
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_add_css_class (button, "circular");
   return button;
-}
-
-static void
-setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
-  GtkWidget *menu = gtk_menu_button_new ();
-
-  gtk_widget_set_halign (box, GTK_ALIGN_END);
-  gtk_box_append (GTK_BOX (box), icon_button ("media-playback-start-symbolic", "Start", "win.container-start"));
-  gtk_box_append (GTK_BOX (box), icon_button ("media-playback-stop-symbolic", "Stop", "win.container-stop"));
-  gtk_box_append (GTK_BOX (box), icon_button ("utilities-terminal-symbolic", "Open a Terminal", "win.container-terminal"));
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
-  gtk_widget_set_tooltip_text (menu, "More Actions");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL, "More actions", -1);
-  gtk_widget_add_css_class (menu, "flat");
-  gtk_widget_add_css_class (menu, "circular");
-  gtk_box_append (GTK_BOX (box), menu);
-  gtk_list_item_set_child (item, box);
-  gtk_list_item_set_activatable (item, TRUE);
 }
 
 static GMenuModel *
@@ -136,47 +126,61 @@ container_menu (const char *id)
   return G_MENU_MODEL (menu);
 }
 
-static gboolean
-invert (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+static void
+setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  g_value_set_boolean (to, !g_value_get_boolean (from));
-  return TRUE;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+  GtkWidget *menu = gtk_menu_button_new ();
+
+  gtk_widget_set_halign (box, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (box), icon_button ("media-playback-start-symbolic", "Start", "win.container-start"));
+  gtk_box_append (GTK_BOX (box), icon_button ("media-playback-stop-symbolic", "Stop", "win.container-stop"));
+  gtk_box_append (GTK_BOX (box), icon_button ("utilities-terminal-symbolic", "Open a Terminal", "win.container-terminal"));
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
+  pier_ui_set_static_tooltip (menu, "More Actions");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL, "More actions", -1);
+  gtk_widget_add_css_class (menu, "flat");
+  gtk_widget_add_css_class (menu, "circular");
+  pier_ui_menu_button_make_lazy (GTK_MENU_BUTTON (menu), container_menu);
+  gtk_box_append (GTK_BOX (box), menu);
+  gtk_list_item_set_child (item, box);
+  gtk_list_item_set_activatable (item, TRUE);
+}
+
+/* Start shows on a container that is not running; Stop and Terminal on one that is. */
+static void
+show_running_buttons (PierContainerRow *row, GParamSpec *pspec, GtkWidget *box)
+{
+  gboolean running = pier_container_row_get_running (row);
+  GtkWidget *start = gtk_widget_get_first_child (box);
+  GtkWidget *stop = gtk_widget_get_next_sibling (start);
+
+  gtk_widget_set_visible (start, !running);
+  gtk_widget_set_visible (stop, running);
+  gtk_widget_set_visible (gtk_widget_get_next_sibling (stop), running);
 }
 
 static void
 bind_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
   PierContainerRow *row = gtk_list_item_get_item (item);
-  GtkWidget *start = gtk_widget_get_first_child (gtk_list_item_get_child (item));
-  GtkWidget *stop = gtk_widget_get_next_sibling (start);
-  GtkWidget *terminal = gtk_widget_get_next_sibling (stop);
-  GtkWidget *menu = gtk_widget_get_next_sibling (terminal);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *menu = gtk_widget_get_last_child (box);
   const char *id = pier_container_row_get_id (row);
-  g_autoptr (GMenuModel) menu_model = container_menu (id);
-  GPtrArray *bindings = g_ptr_array_new ();
 
-  for (GtkWidget *b = start; b != menu; b = gtk_widget_get_next_sibling (b))
-    {
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (b), "s", id);
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (b), g_object_get_data (G_OBJECT (b), "pier-action"));
-    }
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), menu_model);
-  g_ptr_array_add (bindings, g_object_bind_property_full (row, "running", start, "visible",
-                                                          G_BINDING_SYNC_CREATE, invert, NULL,
-                                                          NULL, NULL));
-  g_ptr_array_add (bindings, g_object_bind_property (row, "running", stop, "visible", G_BINDING_SYNC_CREATE));
-  g_ptr_array_add (bindings, g_object_bind_property (row, "running", terminal, "visible", G_BINDING_SYNC_CREATE));
-  g_object_set_data_full (G_OBJECT (item), "pier-bindings", bindings, (GDestroyNotify) g_ptr_array_unref);
+  g_object_set_data_full (G_OBJECT (box), "pier-id", g_strdup (id), g_free);
+  pier_ui_menu_button_set_target (GTK_MENU_BUTTON (menu), id);
+  show_running_buttons (row, NULL, box);
+  g_signal_connect_object (row, "notify::running", G_CALLBACK (show_running_buttons), box, 0);
 }
 
 static void
 unbind_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  GPtrArray *bindings = g_object_get_data (G_OBJECT (item), "pier-bindings");
+  PierContainerRow *row = gtk_list_item_get_item (item);
 
-  for (guint i = 0; bindings != NULL && i < bindings->len; i++)
-    g_binding_unbind (bindings->pdata[i]);
-  g_object_set_data (G_OBJECT (item), "pier-bindings", NULL);
+  if (row != NULL)
+    g_signal_handlers_disconnect_by_func (row, show_running_buttons, gtk_list_item_get_child (item));
 }
 
 /* ---- public ---- */
@@ -197,7 +201,7 @@ pier_containers_view_set_model (PierContainersView *self, PierModel *model)
   self->selection = gtk_single_selection_new (G_LIST_MODEL (sorted));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  pier_ui_column_view_set_model_when_sized (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_object (containers, "items-changed", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
   update_page (self);
@@ -214,6 +218,12 @@ GListModel *
 pier_containers_view_get_shown (PierContainersView *self)
 {
   return G_LIST_MODEL (self->selection);
+}
+
+gboolean
+pier_containers_view_get_listed (PierContainersView *self)
+{
+  return gtk_column_view_get_model (self->column_view) != NULL;
 }
 
 PierContainerRow *

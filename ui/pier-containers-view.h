@@ -17,6 +17,8 @@ void pier_containers_view_set_model (PierContainersView *self, PierModel *model)
 void pier_containers_view_start_search (PierContainersView *self);
 /* The rows shown (after the search), in order. */
 GListModel *pier_containers_view_get_shown (PierContainersView *self);
+/* TRUE once the list shows the containers (it takes them when it first has a size). */
+gboolean pier_containers_view_get_listed (PierContainersView *self);
 PierContainerRow *pier_containers_view_get_selected (PierContainersView *self);
 void pier_containers_view_select (PierContainersView *self, const char *id);
 

@@ -68,26 +68,6 @@ delete_selected (GtkWidget *widget, GVariant *args, gpointer user_data)
   return TRUE;
 }
 
-static void
-setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
-  GtkWidget *run = gtk_button_new_with_mnemonic ("_Run…");
-  GtkWidget *menu = gtk_menu_button_new ();
-
-  gtk_widget_set_halign (box, GTK_ALIGN_END);
-  gtk_widget_set_tooltip_text (run, "Run a Container of This Image");
-  gtk_widget_add_css_class (run, "flat");
-  gtk_box_append (GTK_BOX (box), run);
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
-  gtk_widget_set_tooltip_text (menu, "More Actions");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL, "More actions", -1);
-  gtk_widget_add_css_class (menu, "flat");
-  gtk_widget_add_css_class (menu, "circular");
-  gtk_box_append (GTK_BOX (box), menu);
-  gtk_list_item_set_child (item, box);
-}
-
 static GMenuModel *
 image_menu (const char *target)
 {
@@ -112,17 +92,47 @@ image_menu (const char *target)
   return G_MENU_MODEL (menu);
 }
 
+/* The row's image is the menu button's target: one lookup when clicked rather than an
+ * action tracked (GtkActionable) by every bound row's button. */
+static void
+run_clicked (GtkWidget *run)
+{
+  const char *target = pier_ui_menu_button_get_target (GTK_MENU_BUTTON (gtk_widget_get_next_sibling (run)));
+
+  if (target != NULL)
+    gtk_widget_activate_action (run, "win.image-run", "s", target);
+}
+
+static void
+setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+  GtkWidget *run = gtk_button_new_with_mnemonic ("_Run…");
+  GtkWidget *menu = gtk_menu_button_new ();
+
+  gtk_widget_set_halign (box, GTK_ALIGN_END);
+  pier_ui_set_static_tooltip (run, "Run a Container of This Image");
+  gtk_widget_add_css_class (run, "flat");
+  g_signal_connect (run, "clicked", G_CALLBACK (run_clicked), NULL);
+  gtk_box_append (GTK_BOX (box), run);
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
+  pier_ui_set_static_tooltip (menu, "More Actions");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL, "More actions", -1);
+  gtk_widget_add_css_class (menu, "flat");
+  gtk_widget_add_css_class (menu, "circular");
+  pier_ui_menu_button_make_lazy (GTK_MENU_BUTTON (menu), image_menu);
+  gtk_box_append (GTK_BOX (box), menu);
+  gtk_list_item_set_child (item, box);
+}
+
 static void
 bind_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
   PierImageRow *row = gtk_list_item_get_item (item);
   GtkWidget *run = gtk_widget_get_first_child (gtk_list_item_get_child (item));
   GtkWidget *menu = gtk_widget_get_next_sibling (run);
-  g_autoptr (GMenuModel) menu_model = image_menu (pier_image_row_get_target (row));
 
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (run), "s", pier_image_row_get_target (row));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (run), "win.image-run");
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), menu_model);
+  pier_ui_menu_button_set_target (GTK_MENU_BUTTON (menu), pier_image_row_get_target (row));
 }
 
 void
@@ -141,7 +151,7 @@ pier_images_view_set_model (PierImagesView *self, PierModel *model)
   self->selection = gtk_single_selection_new (G_LIST_MODEL (sorted));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  pier_ui_column_view_set_model_when_sized (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_object (images, "items-changed", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
   update_page (self);

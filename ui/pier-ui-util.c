@@ -82,6 +82,67 @@ pier_ui_list_store_sync (GListStore *store, GPtrArray *items)
                        items->len - head - tail);
 }
 
+static gboolean
+query_static_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                      gpointer text)
+{
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+void
+pier_ui_set_static_tooltip (GtkWidget *widget, const char *text)
+{
+  gtk_widget_set_has_tooltip (widget, TRUE);
+  g_signal_connect (widget, "query-tooltip", G_CALLBACK (query_static_tooltip), (gpointer) text);
+}
+
+static gboolean
+set_model_when_sized (GtkWidget *view, GdkFrameClock *clock, gpointer user_data)
+{
+  if (gtk_widget_get_width (view) == 0)
+    return G_SOURCE_CONTINUE;
+  gtk_column_view_set_model (GTK_COLUMN_VIEW (view), user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+pier_ui_column_view_set_model_when_sized (GtkColumnView *view, GtkSelectionModel *model)
+{
+  if (gtk_widget_get_width (GTK_WIDGET (view)) > 0)
+    gtk_column_view_set_model (view, model);
+  else
+    gtk_widget_add_tick_callback (GTK_WIDGET (view), set_model_when_sized, g_object_ref (model),
+                                  g_object_unref);
+}
+
+static void
+make_menu (GtkMenuButton *button, gpointer user_data)
+{
+  PierMenuFunc make = user_data;
+  g_autoptr (GMenuModel) menu = make (g_object_get_data (G_OBJECT (button), "pier-menu-target"));
+
+  gtk_menu_button_set_menu_model (button, menu);
+}
+
+void
+pier_ui_menu_button_make_lazy (GtkMenuButton *button, PierMenuFunc make)
+{
+  gtk_menu_button_set_create_popup_func (button, make_menu, make, NULL);
+}
+
+void
+pier_ui_menu_button_set_target (GtkMenuButton *button, const char *target)
+{
+  g_object_set_data_full (G_OBJECT (button), "pier-menu-target", g_strdup (target), g_free);
+}
+
+const char *
+pier_ui_menu_button_get_target (GtkMenuButton *button)
+{
+  return g_object_get_data (G_OBJECT (button), "pier-menu-target");
+}
+
 void
 pier_ui_unparent_children (GtkWidget *widget)
 {

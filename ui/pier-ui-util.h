@@ -21,6 +21,23 @@ gboolean pier_ui_set_string (char **field, const char *value);
  * objects are reused keep their widgets, their selection and their scroll position. */
 void pier_ui_list_store_sync (GListStore *store, GPtrArray *items);
 
+/* A tooltip of static @text made only when it shows: gtk_widget_set_tooltip_text() costs as
+ * much as the rest of a button, and list rows have many buttons. */
+void pier_ui_set_static_tooltip (GtkWidget *widget, const char *text);
+
+/* Row menus: @make builds the menu for a target (a container id, an image name) only when the
+ * button opens it, so binding a row to an item costs no menu and no popover; a list of a
+ * thousand rows binds many. pier_ui_menu_button_set_target() is for the factory's bind. */
+typedef GMenuModel *(*PierMenuFunc) (const char *target);
+void pier_ui_menu_button_make_lazy (GtkMenuButton *button, PierMenuFunc make);
+void pier_ui_menu_button_set_target (GtkMenuButton *button, const char *target);
+const char *pier_ui_menu_button_get_target (GtkMenuButton *button);
+
+/* Gives @view its @model once it has a size. Before its first allocation a GtkColumnView (GTK
+ * 4.8) makes and measures rows for up to 200 items, whatever fits; after it, only those on
+ * screen. A view not on screen gets its model when it first is. */
+void pier_ui_column_view_set_model_when_sized (GtkColumnView *view, GtkSelectionModel *model);
+
 /* For dispose: the template's top widget, which gtk_widget_dispose_template() leaves. */
 void pier_ui_unparent_children (GtkWidget *widget);
 

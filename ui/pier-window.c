@@ -6,6 +6,7 @@
 #include "pier-containers-view.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-gui-window.h"
 #include "pier-image-archive.h"
 #include "pier-image-page.h"
 #include "pier-images-view.h"
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -410,15 +412,38 @@ container_terminal_activated (GSimpleAction *a, GVariant *param, gpointer user_d
   pier_window_open_terminal (user_data, g_variant_get_string (param, NULL));
 }
 
+static void
+container_graphical_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
+{
+  PierWindow *self = user_data;
+  PierContainerRow *row = pier_model_find_container (self->model, g_variant_get_string (param, NULL));
+  g_autoptr (GError) error = NULL;
+
+  if (row == NULL || pier_model_get_store (self->model) == NULL)
+    return;
+  if (!pier_container_row_get_running (row))
+    {
+      g_set_error (&error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "a graphical session runs in a running container: start it first");
+      pier_window_show_error (GTK_WIDGET (self), "Could not open a graphical session", error);
+      return;
+    }
+  pier_gui_window_open_for_container (GTK_WINDOW (self), pier_model_get_store (self->model),
+                                      pier_container_row_get_container (row));
+}
+
 /* ---- work on a thread with a busy toast: commit, tag, remove, load, import, save ---- */
 
 typedef gboolean (*JobFunc) (PierStore *store, gpointer data, char **message,
                              GCancellable *cancellable, GError **error);
+/* Offers what to do about @error instead of the plain error dialog; FALSE to leave it to that. */
+typedef gboolean (*JobFailed) (PierWindow *self, gpointer data, const GError *error);
 
 typedef struct {
   PierWindow *window;
   PierStore *store;
   JobFunc func;
+  JobFailed failed;
   gpointer data;
   GDestroyNotify data_free;
   char *failure;
@@ -463,7 +488,8 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
   pier_model_refresh_images (self->model);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          (job->failed == NULL || !job->failed (self, job->data, error)))
         pier_window_show_error (GTK_WIDGET (self), job->failure, error);
     }
   else if (job->message != NULL)
@@ -471,8 +497,9 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 /* Runs @func on a worker thread; @busy_text shows if it takes a while (with Cancel when
- * @cancellable), @failure heads its error, the message it returns becomes a toast. */
-static void
+ * @cancellable), @failure heads its error, the message it returns becomes a toast. The job
+ * returned lives until it is done. */
+static Job *
 run_job (PierWindow *self, JobFunc func, gpointer data, GDestroyNotify data_free,
          const char *busy_text, gboolean cancellable, const char *failure)
 {
@@ -489,6 +516,7 @@ run_job (PierWindow *self, JobFunc func, gpointer data, GDestroyNotify data_free
   job->busy = pier_window_begin_busy (self, busy_text, cancel);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   g_task_run_in_thread (task, job_thread);
+  return job;
 }
 
 /* An AdwMessageDialog asking for one line of text. */
@@ -711,6 +739,39 @@ load_job (PierStore *store, gpointer data, char **message, GCancellable *cancell
   return TRUE;
 }
 
+static void import_chosen (PierWindow *self, GFile *file, GtkFileChooser *chooser);
+
+static void
+not_an_image_response (AdwMessageDialog *dialog, const char *response, PierWindow *self)
+{
+  if (g_strcmp0 (response, "import") == 0)
+    import_chosen (self, g_object_get_data (G_OBJECT (dialog), "file"), NULL);
+}
+
+/* A tar that is no image archive may be a root filesystem (a dropped file says neither): the
+ * engine's words, and the import it may have been meant for. */
+static gboolean
+load_failed (PierWindow *self, gpointer data, const GError *error)
+{
+  FileData *load = data;
+  g_autofree char *basename = NULL;
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  if (!g_error_matches (error, PIER_ERROR, PIER_ERROR_INVALID))
+    return FALSE;
+  basename = g_file_get_basename (load->file);
+  heading = g_strdup_printf ("Could not load %s", basename);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, error->message);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "close", "_Close",
+                                    "import", "_Import as a Root Filesystem…", NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "import", ADW_RESPONSE_SUGGESTED);
+  g_object_set_data_full (G_OBJECT (dialog), "file", g_object_ref (load->file), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (not_an_image_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
 static void
 load_file (PierWindow *self, GFile *file)
 {
@@ -720,7 +781,7 @@ load_file (PierWindow *self, GFile *file)
   g_autofree char *failure = g_strdup_printf ("Could not load %s", basename);
 
   data->file = g_object_ref (file);
-  run_job (self, load_job, data, (GDestroyNotify) file_data_free, busy, TRUE, failure);
+  run_job (self, load_job, data, (GDestroyNotify) file_data_free, busy, TRUE, failure)->failed = load_failed;
 }
 
 static gboolean
@@ -945,9 +1006,7 @@ static const GActionEntry win_actions[] = {
   { "container-remove", container_remove_activated, "s" },
   { "container-commit", container_commit_activated, "s" },
   { "container-terminal", container_terminal_activated, "s" },
-  /* The graphical session (an RDP view of a GUI app inside) is the next step's; its place
-   * in the menus is kept, disabled. */
-  { "container-graphical", NULL, "s" },
+  { "container-graphical", container_graphical_activated, "s" },
   { "image-open", image_open_activated, "s" },
   { "image-tag", image_tag_activated, "s" },
   { "image-save", image_save_activated, "s" },
@@ -955,7 +1014,60 @@ static const GActionEntry win_actions[] = {
 };
 
 /* PIER_BENCH=1: the wall-clock times of the first frame and of the first frame with the
- * containers listed, for tests/bench/bench-ui.sh. */
+ * containers listed, for tests/bench/bench-ui.sh. With PIER_BENCH_PROCESSES=ID as well, the
+ * window then opens that container's Processes page and refreshes it back to back
+ * (PIER_BENCH_REFRESHES times, 30 by default), printing each refresh's time from the start
+ * of the scan to the frame that shows it, then quits. */
+typedef struct {
+  PierWindow *window;
+  PierProcessesView *view;
+  gint64 started;
+  gint64 refreshed; /* the refresh's own time, before the frame */
+  guint left;
+} BenchRefresh;
+
+static void
+bench_refresh_painted (GdkFrameClock *clock, BenchRefresh *bench)
+{
+  if (bench->started == 0)
+    return;
+  g_print ("pier-bench processes-refresh %" G_GINT64_FORMAT " refreshed=%" G_GINT64_FORMAT " rows=%u\n",
+           g_get_monotonic_time () - bench->started, bench->refreshed,
+           g_list_model_get_n_items (G_LIST_MODEL (pier_processes_view_get_selection (bench->view))));
+  bench->started = 0;
+  if (--bench->left == 0)
+    {
+      g_signal_handlers_disconnect_by_data (clock, bench);
+      g_application_quit (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (bench->window))));
+      return;
+    }
+  pier_processes_view_refresh (bench->view);
+}
+
+static void
+bench_refreshed (PierProcessesView *view, gint64 usec, BenchRefresh *bench)
+{
+  bench->started = g_get_monotonic_time () - usec;
+  bench->refreshed = usec;
+  /* Identical rows change nothing on screen; the frame is what is measured, so ask for it. */
+  gtk_widget_queue_draw (GTK_WIDGET (view));
+}
+
+static void
+bench_open_processes (PierWindow *self, GdkFrameClock *clock, const char *id)
+{
+  const char *count = g_getenv ("PIER_BENCH_REFRESHES");
+  GtkWidget *page = pier_window_open_container (self, id, "processes");
+  BenchRefresh *bench = g_new0 (BenchRefresh, 1);
+
+  bench->window = self;
+  bench->view = pier_container_page_get_processes_view (PIER_CONTAINER_PAGE (page));
+  bench->left = count != NULL && atoi (count) > 0 ? (guint) atoi (count) : 30;
+  g_object_set_data_full (G_OBJECT (self), "pier-bench-refresh", bench, g_free);
+  g_signal_connect (bench->view, "refreshed", G_CALLBACK (bench_refreshed), bench);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (bench_refresh_painted), bench);
+}
+
 static void
 bench_after_paint (GdkFrameClock *clock, PierWindow *self)
 {
@@ -968,10 +1080,13 @@ bench_after_paint (GdkFrameClock *clock, PierWindow *self)
       g_print ("pier-bench first-frame %" G_GINT64_FORMAT "\n", g_get_real_time ());
     }
   if (pier_model_get_loaded (self->model) &&
-      gtk_widget_get_mapped (GTK_WIDGET (self->containers_view)))
+      gtk_widget_get_mapped (GTK_WIDGET (self->containers_view)) &&
+      (n == 0 || pier_containers_view_get_listed (self->containers_view)))
     {
       g_print ("pier-bench populated %" G_GINT64_FORMAT " containers=%u\n", g_get_real_time (), n);
       g_signal_handlers_disconnect_by_func (clock, bench_after_paint, self);
+      if (g_getenv ("PIER_BENCH_PROCESSES") != NULL)
+        bench_open_processes (self, clock, g_getenv ("PIER_BENCH_PROCESSES"));
     }
 }
 
@@ -1034,13 +1149,10 @@ static void
 pier_window_init (PierWindow *self)
 {
   GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  GAction *graphical;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
-  graphical = g_action_map_lookup_action (G_ACTION_MAP (self), "container-graphical");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (graphical), FALSE);
   g_signal_connect (drop, "drop", G_CALLBACK (drop_files), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (view_changed), self);

@@ -5,8 +5,8 @@ set -u
 
 for tool in desktop-file-validate appstreamcli; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "SKIPPED: $tool is not installed (scripts/deps.sh installs it)"
-		exit 77
+		echo "FAILED: $tool is not installed (scripts/deps.sh installs it)"
+		exit 1
 	fi
 done
 status=0

@@ -2,8 +2,9 @@
 # test-pier-clicks.sh PIER PIERCTL: the real `pier` binary used as a person uses it, through
 # xdotool's mouse and keyboard on an X display (run-under-xvfb.sh gives one): click Run… in
 # the header bar, type a command into the Run dialog, click its Run button; the container must
-# then run, as pierctl sees it. Then a double click on its row opens its page. Screenshots go to
-# $PIER_BUILD_DIR/ui-shots. Root only (real containers).
+# then run, as pierctl sees it. Then a double click on its row opens its page, whose Stop button
+# stops it; back in the list, Delete on the selected row asks, and Remove removes it.
+# Screenshots go to $PIER_BUILD_DIR/ui-shots. Root only (real containers).
 set -u
 
 PIER=$(readlink -f "$1")
@@ -11,13 +12,13 @@ PIERCTL=$(readlink -f "$2")
 SHOTS=${PIER_BUILD_DIR:-$PWD}/ui-shots
 
 if [ "$(id -u)" != 0 ]; then
-	echo "SKIPPED: needs root (real containers)"
-	exit 77
+	echo "FAILED: needs root (real containers)"
+	exit 1
 fi
 for tool in xdotool import; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "SKIPPED: $tool is not installed (scripts/deps.sh installs it)"
-		exit 77
+		echo "FAILED: $tool is not installed (scripts/deps.sh installs it)"
+		exit 1
 	fi
 done
 
@@ -97,6 +98,26 @@ wait_for 20 sleeper_gone ||
 	fail "clicking Stop on the container's page did not stop it"
 echo "ok: the container's page opened, and its Stop button stopped it"
 import -window root "$SHOTS/ui-clicks-stopped.png"
+
+# Back to the list (Alt+Left), a click selects the row, Delete asks first: Escape keeps the
+# container; Delete again and a click on the dialog's Remove (its right half) removes it.
+container_count() { ctl ps -a -q | wc -l; }
+xdotool key alt+Left
+sleep 1
+window_geometry Pier || fail "the window is gone"
+xdotool mousemove $((X + 60)) $((Y + 110)) click 1
+sleep 0.5
+xdotool key Delete
+wait_for 5 window_geometry 'Remove “.*”\?' || fail "Delete on the selected row asked nothing"
+import -window root "$SHOTS/ui-clicks-remove-confirmation.png"
+xdotool key Escape
+sleep 1
+[ "$(container_count)" = 1 ] || fail "Escape in the confirmation removed the container anyway"
+xdotool key Delete
+wait_for 5 window_geometry 'Remove “.*”\?' || fail "Delete asked nothing the second time"
+xdotool mousemove $((X + WIDTH * 3 / 4)) $((Y + HEIGHT - 20)) click 1
+wait_for 15 test "$(container_count)" = 0 || fail "clicking Remove in the confirmation did not remove the container"
+echo "ok: Delete on the selected row asked first, Escape kept it, Remove removed it"
 kill -0 "$app" || fail "pier exited: $(cat "$WORK/pier.log")"
 echo "pier log:"
 cat "$WORK/pier.log"

@@ -24,14 +24,12 @@ BACKGROUND_RGB="32,64,96"
 PIDS=()
 passed=0
 failed=0
-skipped=0
 
 for tool in weston weston-terminal socat Xvfb xdotool import convert xfreerdp3 \
             freerdp-shadow-cli3 wl-copy display; do
   if ! command -v "$tool" >/dev/null; then
-    echo "SKIPPED all: $tool is not installed (scripts/deps.sh installs it)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 77
+    echo "FAIL: $tool is not installed (scripts/deps.sh installs it)"
+    exit 1
   fi
 done
 
@@ -375,5 +373,5 @@ for name in "${TESTS[@]}"; do
   fi
 done
 
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$passed passed, $failed failed"
 ((failed == 0))
