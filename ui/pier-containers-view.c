@@ -130,18 +130,12 @@ static void
 setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
-  GtkWidget *menu = gtk_menu_button_new ();
+  GtkWidget *menu = pier_ui_row_menu_button_new (container_menu);
 
   gtk_widget_set_halign (box, GTK_ALIGN_END);
   gtk_box_append (GTK_BOX (box), icon_button ("media-playback-start-symbolic", "Start", "win.container-start"));
   gtk_box_append (GTK_BOX (box), icon_button ("media-playback-stop-symbolic", "Stop", "win.container-stop"));
   gtk_box_append (GTK_BOX (box), icon_button ("utilities-terminal-symbolic", "Open a Terminal", "win.container-terminal"));
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
-  pier_ui_set_static_tooltip (menu, "More Actions");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL, "More actions", -1);
-  gtk_widget_add_css_class (menu, "flat");
-  gtk_widget_add_css_class (menu, "circular");
-  pier_ui_menu_button_make_lazy (GTK_MENU_BUTTON (menu), container_menu);
   gtk_box_append (GTK_BOX (box), menu);
   gtk_list_item_set_child (item, box);
   gtk_list_item_set_activatable (item, TRUE);

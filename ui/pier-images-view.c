@@ -108,19 +108,13 @@ setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer us
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
   GtkWidget *run = gtk_button_new_with_mnemonic ("_Run…");
-  GtkWidget *menu = gtk_menu_button_new ();
+  GtkWidget *menu = pier_ui_row_menu_button_new (image_menu);
 
   gtk_widget_set_halign (box, GTK_ALIGN_END);
   pier_ui_set_static_tooltip (run, "Run a Container of This Image");
   gtk_widget_add_css_class (run, "flat");
   g_signal_connect (run, "clicked", G_CALLBACK (run_clicked), NULL);
   gtk_box_append (GTK_BOX (box), run);
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
-  pier_ui_set_static_tooltip (menu, "More Actions");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL, "More actions", -1);
-  gtk_widget_add_css_class (menu, "flat");
-  gtk_widget_add_css_class (menu, "circular");
-  pier_ui_menu_button_make_lazy (GTK_MENU_BUTTON (menu), image_menu);
   gtk_box_append (GTK_BOX (box), menu);
   gtk_list_item_set_child (item, box);
 }

@@ -125,10 +125,19 @@ make_menu (GtkMenuButton *button, gpointer user_data)
   gtk_menu_button_set_menu_model (button, menu);
 }
 
-void
-pier_ui_menu_button_make_lazy (GtkMenuButton *button, PierMenuFunc make)
+GtkWidget *
+pier_ui_row_menu_button_new (PierMenuFunc make)
 {
-  gtk_menu_button_set_create_popup_func (button, make_menu, make, NULL);
+  GtkWidget *button = gtk_menu_button_new ();
+
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "view-more-symbolic");
+  pier_ui_set_static_tooltip (button, "More Actions");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  "More actions", -1);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "circular");
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (button), make_menu, make, NULL);
+  return button;
 }
 
 void

@@ -25,11 +25,12 @@ void pier_ui_list_store_sync (GListStore *store, GPtrArray *items);
  * much as the rest of a button, and list rows have many buttons. */
 void pier_ui_set_static_tooltip (GtkWidget *widget, const char *text);
 
-/* Row menus: @make builds the menu for a target (a container id, an image name) only when the
- * button opens it, so binding a row to an item costs no menu and no popover; a list of a
- * thousand rows binds many. pier_ui_menu_button_set_target() is for the factory's bind. */
+/* Row menus: a row's "More Actions" button, whose @make builds the menu for a target (a
+ * container id, an image name) only when the button opens it, so binding a row to an item
+ * costs no menu and no popover; a list of a thousand rows binds many.
+ * pier_ui_menu_button_set_target() is for the factory's bind. */
 typedef GMenuModel *(*PierMenuFunc) (const char *target);
-void pier_ui_menu_button_make_lazy (GtkMenuButton *button, PierMenuFunc make);
+GtkWidget *pier_ui_row_menu_button_new (PierMenuFunc make);
 void pier_ui_menu_button_set_target (GtkMenuButton *button, const char *target);
 const char *pier_ui_menu_button_get_target (GtkMenuButton *button);
 

@@ -13,16 +13,7 @@
 #   tests/bench/bench-rdp.sh [-b BUILD_DIR] [-s SECONDS]
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-build=$here/../../build
-seconds=10
-while getopts b:s: opt; do
-  case $opt in
-    b) build=$OPTARG ;;
-    s) seconds=$OPTARG ;;
-    *) echo "usage: $0 [-b BUILD_DIR] [-s SECONDS]" >&2; exit 2 ;;
-  esac
-done
+. "$(dirname "$(readlink -f "$0")")/rdp-options.sh"
 viewer=$(readlink -f "$build/tests/ui/rdp-viewer")
 counter=$(readlink -f "$build/tests/bench/xdamage-frames")
 for f in "$viewer" "$counter"; do

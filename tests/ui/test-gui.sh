@@ -65,15 +65,7 @@ trap cleanup EXIT
 
 log() { echo "# $*"; }
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS >= deadline)) && return 1
-		sleep 0.1
-	done
-}
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/wait-for.sh"
 
 # shot NAME [WINDOW]: a screenshot of WINDOW (default: the whole screen).
 shot() { import -window "${2:-root}" "$SHOTS/$1.png"; }

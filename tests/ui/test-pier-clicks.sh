@@ -42,15 +42,7 @@ fail() {
 	exit 1
 }
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS >= deadline)) && return 1
-		sleep 0.1
-	done
-}
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/wait-for.sh"
 
 # window_geometry NAME: sets X Y WIDTH HEIGHT of the visible window titled NAME.
 window_geometry() {

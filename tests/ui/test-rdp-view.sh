@@ -47,15 +47,7 @@ trap 'stop_all; rm -rf "$WORK"' EXIT
 
 log() { echo "# $*"; }
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s.
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    ((SECONDS >= deadline)) && return 1
-    sleep 0.1
-  done
-}
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/wait-for.sh"
 
 has_line() { grep -qE "$2" "$1" 2>/dev/null; }
 
