@@ -14,7 +14,16 @@
 #   tests/bench/bench-gui.sh [-b BUILD_DIR] [-s SECONDS]
 set -euo pipefail
 
-. "$(dirname "$(readlink -f "$0")")/rdp-options.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+build=$here/../../build
+seconds=10
+while getopts b:s: opt; do
+  case $opt in
+    b) build=$OPTARG ;;
+    s) seconds=$OPTARG ;;
+    *) echo "usage: $0 [-b BUILD_DIR] [-s SECONDS]" >&2; exit 2 ;;
+  esac
+done
 bench=$(readlink -f "$build/tests/bench/gui-window-bench")
 counter=$(readlink -f "$build/tests/bench/xdamage-frames")
 pierctl=$(readlink -f "$build/app/pierctl")

@@ -2,7 +2,7 @@
  * any base strtoul takes) during SECONDS, counted the same way for any client: the X server's
  * DAMAGE extension reports the window becoming damaged, and damage arriving within 3 ms of the
  * previous report belongs to the same frame (a client may put one frame up in several
- * requests). Prints the count. Used by bench-rdp.sh to compare Pier's RDP view with xfreerdp3. */
+ * requests). Prints the count. Used by bench-gui.sh to compare Pier's RDP view with xfreerdp3. */
 #include <X11/Xlib.h>
 #include <X11/extensions/Xdamage.h>
 #include <poll.h>
