@@ -332,6 +332,16 @@ pier_blob_writer_get_digest (PierBlobWriter *w)
   return w->digest;
 }
 
+gboolean
+pier_blob_writer_sync (PierBlobWriter *w, GError **error)
+{
+  if (!flush (w, error))
+    return FALSE;
+  if (fdatasync (w->fd) < 0)
+    return pier_set_errno (error, errno, "syncing a blob");
+  return TRUE;
+}
+
 char *
 pier_blob_writer_commit (PierBlobWriter *w, const char *expected_digest, GError **error)
 {

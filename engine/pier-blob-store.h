@@ -43,6 +43,9 @@ gboolean pier_blob_writer_write (gpointer writer, const void *data, gsize len, G
 guint64 pier_blob_writer_get_size (PierBlobWriter *writer);
 /* Ends the writing and gives the digest of what was written, without storing it yet. */
 const char *pier_blob_writer_get_digest (PierBlobWriter *writer);
+/* Writes out what was written so far and waits for the disk: work a later commit, made under
+ * the store's lock one blob after the other, then finds done. */
+gboolean pier_blob_writer_sync (PierBlobWriter *writer, GError **error);
 char *pier_blob_writer_commit (PierBlobWriter *writer, const char *expected_digest,
                                GError **error);
 void pier_blob_writer_free (PierBlobWriter *writer);

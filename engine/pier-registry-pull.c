@@ -593,7 +593,9 @@ fetch_layer (PierRegistryTransfers *t, guint blob, gpointer data, GCancellable *
   while ((n = source_read (&src, buffer, FETCH_CHUNK, error)) > 0)
     if (!pier_blob_writer_write (layer->writer, buffer, n, error))
       return FALSE;
-  if (n < 0 || !check_digest (pull, digest, pier_blob_writer_get_digest (layer->writer), error))
+  /* Synced here, while other layers still arrive, rather than in the commit. */
+  if (n < 0 || !check_digest (pull, digest, pier_blob_writer_get_digest (layer->writer), error)
+      || !pier_blob_writer_sync (layer->writer, error))
     return FALSE;
   pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_DONE, NULL);
   return TRUE;
