@@ -11,8 +11,9 @@ G_BEGIN_DECLS
 
 typedef struct _PierHasher PierHasher;
 
-/* Incremental SHA-256 (OpenSSL's, several times faster than GChecksum's on hardware with SHA
- * extensions: hashing is on the path of every blob read and write). */
+/* Incremental SHA-256: GLib's for up to 64 KiB, which spares small reads loading libcrypto;
+ * OpenSSL's beyond, several times faster than GChecksum's on hardware with SHA extensions
+ * (hashing is on the path of every blob read and write). */
 PierHasher *pier_hasher_new (void);
 void pier_hasher_update (PierHasher *hasher, const void *data, gsize len);
 /* Returns "sha256:<hex>"; the hasher may not be updated afterwards. */

@@ -5,6 +5,8 @@
 #include "pier-container-user.h"
 #include "pier-error.h"
 #include "pier-libssl.h"
+/* After libssl: its header declares what this one maps. */
+#include "pier-libcrypto.h"
 #include "pier-fsutil.h"
 #include "pier-image-store.h"
 #include "pier-lock.h"
@@ -15,8 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>

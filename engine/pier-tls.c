@@ -1,17 +1,10 @@
 #include "pier-tls.h"
 
 #include "pier-error.h"
+#include "pier-libcrypto.h"
 #include "pier-fsutil.h"
 
 #include <fcntl.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <string.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)

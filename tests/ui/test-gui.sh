@@ -242,8 +242,9 @@ echo "ok 5b: clipboard text went host → container and container → host"
 close_gui_window
 
 # ---- 4: FreeRDP's shadow server inside a container ----
+# Xvfb's socket appears before it takes clients: the shadow server starts once xdpyinfo gets in.
 ctl run -d --name gui-shadow host:latest sh -c \
-	'Xvfb :5 -screen 0 1024x768x24 -nolisten tcp & while [ ! -S /tmp/.X11-unix/X5 ]; do sleep 0.1; done; DISPLAY=:5 exec freerdp-shadow-cli3 /port:3389 /bind-address:127.0.0.1 -auth /sec:tls' \
+	'Xvfb :5 -screen 0 1024x768x24 -nolisten tcp & until xdpyinfo -display :5 >/dev/null 2>&1; do sleep 0.1; done; DISPLAY=:5 exec freerdp-shadow-cli3 /port:3389 /bind-address:127.0.0.1 -auth /sec:tls' \
 	>/dev/null || fail "pierctl run (shadow server)"
 # pierctl gui starts Weston where nothing listens on 3389 yet: wait for the shadow server.
 shadow_listening() { ctl exec gui-shadow ss -ltnH 'sport = :3389' 2>/dev/null | grep -q .; }
