@@ -6,6 +6,21 @@
 #include "pier-paths.h"
 #include "pier-rootless.h"
 
+/* Without a GPU render node GTK's GL renderer runs in software (Mesa's llvmpipe) and redraws
+ * whole windows: an RDP view at 1280x720 got 25 frames/s for 170% CPU, against 60 for 11% with
+ * the cairo renderer, which redraws only what changed. A choice made in GSK_RENDERER stands. */
+static void
+prefer_cairo_without_gpu (void)
+{
+  g_autoptr (GDir) dri = g_dir_open ("/dev/dri", 0, NULL);
+  const char *name;
+
+  while (dri != NULL && (name = g_dir_read_name (dri)) != NULL)
+    if (g_str_has_prefix (name, "renderD"))
+      return;
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -23,6 +38,7 @@ main (int argc, char **argv)
   gboolean default_store;
 
   setlocale (LC_ALL, "");
+  prefer_cairo_without_gpu ();
   g_option_context_set_summary (context, "Pier: containers, their images and their processes.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))

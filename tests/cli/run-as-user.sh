@@ -13,7 +13,9 @@ fi
 if ! grep -q "^$user:" /etc/subuid; then usermod --add-subuids 1200000-1265535 "$user"; fi
 if ! grep -q "^$user:" /etc/subgid; then usermod --add-subgids 1200000-1265535 "$user"; fi
 stage=$(mktemp -d /tmp/pier-rootless-XXXXXX)
-trap 'pkill -u "$user" -f pier- 2>/dev/null || true; rm -rf "$stage"' EXIT
+# Only this run's processes (pierctl and pier-monitor run from $stage): other rootless suites
+# may be running as the same user at the same time.
+trap 'pkill -u "$user" -f "$stage/" 2>/dev/null || true; rm -rf "$stage"' EXIT
 mkdir -p "$stage/app" "$stage/tests"
 cp "$PIER_BUILD_DIR/app/pierctl" "$PIER_BUILD_DIR/app/pier-monitor" "$stage/app/"
 cp "$(dirname "$0")"/*.sh "$stage/tests/"
@@ -23,7 +25,7 @@ chmod -R a+rX "$stage"
 runtime=$(mktemp -d /tmp/pier-rootless-run-XXXXXX)
 chown "$user" "$runtime"
 chmod 0700 "$runtime"
-trap 'pkill -u "$user" -f pier- 2>/dev/null || true; rm -rf "$stage" "$runtime"' EXIT
+trap 'pkill -u "$user" -f "$stage/" 2>/dev/null || true; rm -rf "$stage" "$runtime"' EXIT
 runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/home/$user" \
   XDG_RUNTIME_DIR="$runtime" PIER_BUILD_DIR="$stage" PIER_TESTDATA="${PIER_TESTDATA:-}" \
   PIER_SOURCE_DIR="$stage" PIER_TEST_ROOT_OWNED_DIR="$stage/root-owned" PIER_TEST_TRACE="${PIER_TEST_TRACE:-}" bash "$stage/tests/$(basename "$script")"
