@@ -66,7 +66,11 @@ start_xvfb() {
   read -r -t 10 display_number <"$fifo" || return 1
   rm -f "$fifo"
   export DISPLAY=:$display_number
+  # Seen once in CI: a client right after -displayfd's answer could not open the display.
+  wait_for 10 xdpyinfo_ok || return 1
 }
+
+xdpyinfo_ok() { xdpyinfo >/dev/null 2>&1; }
 
 # start_weston PORT: Weston's RDP backend on 127.0.0.1:PORT with weston-terminal, using the key
 # and certificate made by Pier's own code (rdp-viewer --make-certificate).
