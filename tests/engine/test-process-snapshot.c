@@ -417,12 +417,13 @@ assert_row_consistent (const PierProcess *r)
 }
 
 static const PierProcess *
-find_row (PierProcessSnapshot *snap, const char *comm, const char *cmdline)
+find_row (PierProcessSnapshot *snap, guint64 pid_ns, const char *comm, const char *cmdline)
 {
   for (guint i = 0; i < pier_process_snapshot_get_n_processes (snap); i++)
     {
       const PierProcess *p = pier_process_snapshot_get_process (snap, i);
-      if ((comm == NULL || g_str_equal (p->comm, comm))
+      /* pid_ns: other suites running beside this one start processes with the same names */
+      if ((pid_ns == 0 || p->pid_ns == pid_ns) && (comm == NULL || g_str_equal (p->comm, comm))
           && (cmdline == NULL || g_str_equal (p->cmdline, cmdline)))
         return p;
     }
@@ -575,7 +576,7 @@ row_appears (gpointer data)
 {
   RowWait *w = data;
   g_autoptr (PierProcessSnapshot) snap = snapshot_ns (w->scanner, w->pid_ns);
-  return find_row (snap, NULL, w->cmdline) != NULL;
+  return find_row (snap, w->pid_ns, NULL, w->cmdline) != NULL;
 }
 
 static void
@@ -626,7 +627,7 @@ test_process_snapshot_sessions (void **state)
   assert_true (wait_for (row_appears, &w));
   g_clear_pointer (&snap, pier_process_snapshot_unref);
   snap = snapshot_ns (scanner, 0);
-  exec_row = find_row (snap, "sleep", "sleep 1002");
+  exec_row = find_row (snap, a->pid_ns, "sleep", "sleep 1002");
   assert_non_null (exec_row);
   g_hash_table_insert (origins, GINT_TO_POINTER (exec_row->host_sid), (gpointer) "exec");
   sa2 = pier_process_snapshot_sessions (snap, a->pid_ns, origins);
