@@ -8,15 +8,7 @@
 set -euo pipefail
 
 rounds=5
-here=$(cd "$(dirname "$0")" && pwd)
-build=$here/../../build
-while getopts n:b: opt; do
-  case $opt in
-    n) rounds=$OPTARG ;;
-    b) build=$OPTARG ;;
-    *) echo "usage: $0 [-n ROUNDS] [-b BUILD_DIR]" >&2; exit 2 ;;
-  esac
-done
+. "$(dirname "$(readlink -f "$0")")/rounds-options.sh"
 pierctl=$build/app/pierctl
 [ -x "$pierctl" ] || { echo "no pierctl in $build (build first)" >&2; exit 1; }
 scratch=$(mktemp -d /var/tmp/pier-bench-archive-XXXXXX)

@@ -8,15 +8,7 @@
 set -euo pipefail
 
 rounds=15
-here=$(cd "$(dirname "$0")" && pwd)
-build=$here/../../build
-while getopts n:b: opt; do
-  case $opt in
-    n) rounds=$OPTARG ;;
-    b) build=$OPTARG ;;
-    *) echo "usage: $0 [-n ROUNDS] [-b BUILD_DIR]" >&2; exit 2 ;;
-  esac
-done
+. "$(dirname "$(readlink -f "$0")")/rounds-options.sh"
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
 pierctl_bin=$build/app/pierctl
 scratch=$(mktemp -d /var/tmp/pier-bench-run-XXXXXX)
