@@ -1,5 +1,7 @@
 #include "pier-cli-format.h"
 
+#include "pier-error.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -143,4 +145,23 @@ pier_table_free (PierTable *table)
     return;
   g_ptr_array_unref (table->rows);
   g_free (table);
+}
+
+gboolean
+pier_format_check (const char *format, GError **error)
+{
+  if (format == NULL || strcmp (format, "json") == 0 || strcmp (format, "table") == 0)
+    return TRUE;
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+               "unsupported --format “%s”: use json or table", format);
+  return FALSE;
+}
+
+void
+pier_format_print_json (json_t *value)
+{
+  char *text = json_dumps (value, JSON_INDENT (4) | JSON_PRESERVE_ORDER);
+  printf ("%s\n", text);
+  free (text);
+  json_decref (value);
 }

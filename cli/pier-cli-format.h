@@ -1,6 +1,7 @@
 #pragma once
 
 #include <glib.h>
+#include <jansson.h>
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,11 @@ void pier_table_add_row (PierTable *table, const char *first_cell, ...) G_GNUC_N
 void pier_table_print (PierTable *table);
 void pier_table_free (PierTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierTable, pier_table_free)
+
+/* --format: NULL (the table), "table" or "json"; anything else is an error naming them. */
+gboolean pier_format_check (const char *format, GError **error);
+/* Prints @value as indented JSON, keys in their order, and releases it. */
+void pier_format_print_json (json_t *value);
 
 /* Shortens @text to @max characters with a trailing "…" (UTF-8 aware). */
 char *pier_format_truncate (const char *text, guint max);

@@ -469,11 +469,8 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
   if (!pier_cli_parse (cli, &argc, &argv, "", "List containers", entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, 0, "[-a] [-q] [--format json]", error))
     return 1;
-  if (format && strcmp (format, "json") != 0 && strcmp (format, "table") != 0)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "unsupported --format “%s”: use json or table", format);
-      return 1;
-    }
+  if (!pier_format_check (format, error))
+    return 1;
   if (processes)
     return pier_cli_ps_processes (cli, format, error);
   if ((store = pier_cli_get_store (cli, error)) == NULL ||
@@ -509,12 +506,7 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
       pier_table_add_row (table, short_id, c->image, command, created, status, "", c->name, NULL);
     }
   if (json != NULL)
-    {
-      char *text = json_dumps (json, JSON_INDENT (4) | JSON_PRESERVE_ORDER);
-      printf ("%s\n", text);
-      free (text);
-      json_decref (json);
-    }
+    pier_format_print_json (json);
   else if (!quiet)
     pier_table_print (table);
   return 0;

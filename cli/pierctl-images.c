@@ -14,25 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static gboolean
-check_format (const char *format, GError **error)
-{
-  if (format == NULL || strcmp (format, "json") == 0 || strcmp (format, "table") == 0)
-    return TRUE;
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "unsupported --format “%s”: use json or table", format);
-  return FALSE;
-}
-
-static void
-print_json (json_t *value)
-{
-  char *text = json_dumps (value, JSON_INDENT (4) | JSON_PRESERVE_ORDER);
-  printf ("%s\n", text);
-  free (text);
-  json_decref (value);
-}
-
 static int
 images_run (PierCli *cli, int argc, char **argv, GError **error)
 {
@@ -50,7 +31,7 @@ images_run (PierCli *cli, int argc, char **argv, GError **error)
 
   if (!pier_cli_parse (cli, &argc, &argv, "", "List images", entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, 0, "[-q] [--format json]", error) ||
-      !check_format (format, error) || (store = pier_cli_get_store (cli, error)) == NULL ||
+      !pier_format_check (format, error) || (store = pier_cli_get_store (cli, error)) == NULL ||
       (images = pier_store_list_images (store, error)) == NULL)
     return 1;
   in_use = pier_store_images_in_use (store);
@@ -86,7 +67,7 @@ images_run (PierCli *cli, int argc, char **argv, GError **error)
                                json_integer (g_hash_table_contains (in_use, image->id) ? 1 : 0));
           json_array_append_new (list, obj);
         }
-      print_json (list);
+      pier_format_print_json (list);
       return 0;
     }
   table = pier_table_new ("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", NULL);
@@ -171,7 +152,7 @@ history_run (PierCli *cli, int argc, char **argv, GError **error)
   if (!pier_cli_parse (cli, &argc, &argv, "IMAGE", "Show the history of an image", entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "[--no-trunc] [--dockerfile] IMAGE", error) ||
-      !check_format (format, error) || (store = pier_cli_get_store (cli, error)) == NULL ||
+      !pier_format_check (format, error) || (store = pier_cli_get_store (cli, error)) == NULL ||
       (image = pier_store_find_image (store, argv[1], error)) == NULL)
     return 1;
   if (dockerfile)
@@ -230,7 +211,7 @@ history_run (PierCli *cli, int argc, char **argv, GError **error)
       pier_table_add_row (table, id, created, created_by, size_text, comment, NULL);
     }
   if (list != NULL)
-    print_json (list);
+    pier_format_print_json (list);
   else if (!quiet)
     pier_table_print (table);
   return 0;

@@ -9,25 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static gboolean
-check_format (const char *format, GError **error)
-{
-  if (format == NULL || strcmp (format, "json") == 0 || strcmp (format, "table") == 0)
-    return TRUE;
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "unsupported --format “%s”: use json or table", format);
-  return FALSE;
-}
-
-static void
-print_json (json_t *value)
-{
-  char *text = json_dumps (value, JSON_INDENT (4) | JSON_PRESERVE_ORDER);
-  printf ("%s\n", text);
-  free (text);
-  json_decref (value);
-}
-
 static char *
 user_text (const char *name, guint32 id)
 {
@@ -89,7 +70,7 @@ top_run (PierCli *cli, int argc, char **argv, GError **error)
                        "A container's processes, as it sees them and as the host does", entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER [--format json]", error) ||
-      !check_format (format, error) ||
+      !pier_format_check (format, error) ||
       (snapshot = container_snapshot (cli, argv[1], &c, error)) == NULL)
     return 1;
   n = pier_process_snapshot_get_n_processes (snapshot);
@@ -98,7 +79,7 @@ top_run (PierCli *cli, int argc, char **argv, GError **error)
       list = json_array ();
       for (guint i = 0; i < n; i++)
         json_array_append_new (list, process_json (pier_process_snapshot_get_process (snapshot, i)));
-      print_json (list);
+      pier_format_print_json (list);
       return 0;
     }
   table = pier_table_new ("CONTAINER PID", "HOST PID", "CONTAINER SID", "HOST SID",
@@ -140,7 +121,7 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER", "A container's sessions, inside and on the host",
                        entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER [--format json]", error) ||
-      !check_format (format, error) ||
+      !pier_format_check (format, error) ||
       (snapshot = container_snapshot (cli, argv[1], &c, error)) == NULL)
     return 1;
   sessions = pier_container_sessions (cli->store, c, snapshot);
@@ -173,7 +154,7 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
                           leader ? leader->cmdline : "-", NULL);
     }
   if (list != NULL)
-    print_json (list);
+    pier_format_print_json (list);
   else
     pier_table_print (table);
   return 0;
@@ -216,7 +197,7 @@ pier_cli_ps_processes (PierCli *cli, const char *format, GError **error)
                           p->cmdline, NULL);
     }
   if (list != NULL)
-    print_json (list);
+    pier_format_print_json (list);
   else
     pier_table_print (table);
   return 0;

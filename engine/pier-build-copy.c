@@ -228,44 +228,18 @@ excluded_by_flag (Planner *pl, const char *relative)
   return pl->exclude != NULL && *relative != '\0' && pier_dockerignore_matches (pl->exclude, relative);
 }
 
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static GPtrArray *
-sorted_names (int dirfd, GError **error)
-{
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
-  struct dirent *de;
-
-  if (dir == NULL)
-    {
-      pier_set_errno (error, errno, "reading a directory of the build context");
-      if (fd >= 0)
-        close (fd);
-      return NULL;
-    }
-  while ((de = readdir (dir)) != NULL)
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      g_ptr_array_add (names, g_strdup (de->d_name));
-  closedir (dir);
-  g_ptr_array_sort (names, compare_strings);
-  return g_steal_pointer (&names);
-}
-
 /* The content of the context directory @dirfd (at @src), into @dest. */
 static gboolean
 walk_context (Planner *pl, int dirfd, const char *src, const char *dest, GError **error)
 {
   PierDockerignore *ignore = pl->build->ignore;
-  g_autoptr (GPtrArray) names = sorted_names (dirfd, error);
+  g_autoptr (GPtrArray) names = pier_fs_list_sorted_at (dirfd, error);
 
   if (names == NULL)
-    return FALSE;
+    {
+      g_prefix_error (error, "in the build context: ");
+      return FALSE;
+    }
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = names->pdata[i];
@@ -454,9 +428,12 @@ expand_context_wildcards (Planner *pl, const char *pattern, GPtrArray *out, GErr
           fd = open_in_root (pl->build->context_fd, dir, O_RDONLY | O_DIRECTORY, 0);
           if (fd < 0)
             continue;
-          names = sorted_names (fd, error);
+          names = pier_fs_list_sorted_at (fd, error);
           if (names == NULL)
-            return FALSE;
+            {
+              g_prefix_error (error, "in the build context: ");
+              return FALSE;
+            }
           for (guint n = 0; n < names->len; n++)
             {
               g_autofree char *path = join (dir, names->pdata[n]);

@@ -29,12 +29,6 @@
 /* How long a monitor may take to tear down after the exit is recorded. */
 #define MONITOR_GONE_TIMEOUT_MS 10000
 
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* The build args RUN sees and the classic builder lists: declared in the stage, set, and not
  * shadowed by ENV. Sorted. */
 static GPtrArray *
@@ -56,7 +50,7 @@ run_build_args (PierBuildStage *stage)
       if (pier_dockerfile_scope_lookup (name, &value, stage->scope) && value != NULL)
         g_ptr_array_add (args, g_strdup_printf ("%s=%s", name, value));
     }
-  g_ptr_array_sort (args, compare_strings);
+  g_ptr_array_sort (args, pier_compare_strings);
   return args;
 }
 

@@ -74,35 +74,6 @@ unshift (Differ *d, guint32 id)
   return id >= d->id_shift ? id - d->id_shift : id;
 }
 
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static GPtrArray *
-read_names (int dirfd, GError **error)
-{
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
-  struct dirent *de;
-
-  if (dir == NULL)
-    {
-      pier_set_errno (error, errno, "reading the sandbox layer");
-      if (fd >= 0)
-        close (fd);
-      return NULL;
-    }
-  while ((de = readdir (dir)) != NULL)
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      g_ptr_array_add (names, g_strdup (de->d_name));
-  closedir (dir);
-  g_ptr_array_sort (names, compare_names);
-  return g_steal_pointer (&names);
-}
-
 static gboolean diff_dir (Differ *d, int dirfd, const char *path, guint *count, GError **error);
 
 static gboolean
@@ -174,10 +145,13 @@ diff_entry (Differ *d, int dirfd, const char *name, const char *path, guint *cou
 static gboolean
 diff_dir (Differ *d, int dirfd, const char *path, guint *count, GError **error)
 {
-  g_autoptr (GPtrArray) names = read_names (dirfd, error);
+  g_autoptr (GPtrArray) names = pier_fs_list_sorted_at (dirfd, error);
 
   if (names == NULL)
-    return FALSE;
+    {
+      g_prefix_error (error, "in the sandbox layer: ");
+      return FALSE;
+    }
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *child = *path ? g_strconcat (path, "/", names->pdata[i], NULL)

@@ -256,3 +256,32 @@ pier_fs_tree_size_at (int dirfd)
   closedir (dir);
   return total;
 }
+
+int
+pier_compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+GPtrArray *
+pier_fs_list_sorted_at (int dirfd, GError **error)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
+  struct dirent *de;
+
+  if (dir == NULL)
+    {
+      pier_set_errno (error, errno, "reading a directory");
+      if (fd >= 0)
+        close (fd);
+      return NULL;
+    }
+  while ((de = readdir (dir)) != NULL)
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      g_ptr_array_add (names, g_strdup (de->d_name));
+  closedir (dir);
+  g_ptr_array_sort (names, pier_compare_strings);
+  return g_steal_pointer (&names);
+}

@@ -46,6 +46,12 @@ gboolean pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char *
  * absent is not an error. */
 gboolean pier_fs_rm_rf_at (int dirfd, const char *name, GError **error);
 
+/* The entries of the directory @dirfd (but "." and ".."), sorted bytewise: layers and trees
+ * are walked in this order so that what Pier writes from them is reproducible. */
+GPtrArray *pier_fs_list_sorted_at (int dirfd, GError **error);
+/* strcmp for g_ptr_array_sort of strings. */
+int pier_compare_strings (gconstpointer a, gconstpointer b);
+
 /* A fresh directory under @parent_dirfd named PREFIX-XXXXXX; returns its name. */
 char *pier_fs_mkdtemp_at (int parent_dirfd, const char *prefix, GError **error);
 

@@ -82,12 +82,6 @@ compare_created_desc (gconstpointer a, gconstpointer b)
   return strcmp (ia->id, ib->id);
 }
 
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char **) a, *(const char **) b);
-}
-
 GPtrArray *
 pier_store_list_images (PierStore *store, GError **error)
 {
@@ -117,7 +111,7 @@ pier_store_list_images (PierStore *store, GError **error)
         g_ptr_array_add (image->names, g_strdup (entry_name (entry)));
     }
   for (guint i = 0; i < images->len; i++)
-    g_ptr_array_sort (((PierImage *) images->pdata[i])->names, compare_strings);
+    g_ptr_array_sort (((PierImage *) images->pdata[i])->names, pier_compare_strings);
   g_ptr_array_sort (images, compare_created_desc);
   return g_steal_pointer (&images);
 }

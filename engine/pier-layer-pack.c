@@ -82,34 +82,6 @@ write_callback (struct archive *ar, void *user_data, const void *buffer, size_t 
   return len;
 }
 
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static GPtrArray *
-sorted_names (int dirfd, GError **error)
-{
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  pier_autofd int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *dir;
-  struct dirent *de;
-
-  if (fd < 0 || (dir = fdopendir (fd)) == NULL)
-    {
-      pier_set_errno (error, errno, "reading directory");
-      return NULL;
-    }
-  fd = -1;
-  while ((de = readdir (dir)) != NULL)
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      g_ptr_array_add (names, g_strdup (de->d_name));
-  closedir (dir);
-  g_ptr_array_sort (names, compare_names);
-  return g_steal_pointer (&names);
-}
-
 static gboolean
 is_overlay_xattr (const char *name)
 {
@@ -139,7 +111,7 @@ add_xattrs (Packer *p, int fd, GError **error)
   for (char *name = list; name < list + len; name += strlen (name) + 1)
     if (!is_overlay_xattr (name))
       g_ptr_array_add (names, name);
-  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_sort (names, pier_compare_strings);
 
   for (guint i = 0; i < names->len; i++)
     {
@@ -339,7 +311,7 @@ pack_one (Packer *p, int dirfd, const char *name, const char *dir_path, GError *
 static gboolean
 pack_directory (Packer *p, int dirfd, GError **error)
 {
-  g_autoptr (GPtrArray) names = sorted_names (dirfd, error);
+  g_autoptr (GPtrArray) names = pier_fs_list_sorted_at (dirfd, error);
   g_autofree char *dir_path = g_strdup (p->path->str);
 
   if (names == NULL)

@@ -257,11 +257,35 @@ fail:
   }
 }
 
+/* Moves the detached mount @tree onto the op's destination and closes it. An optional
+ * destination that does not exist is skipped. */
+static int
+place_tree (PierSetupPlan *plan, const PierSetupOp *op, int tree)
+{
+  int target = target_of (plan, op);
+
+  if (target < 0)
+    {
+      close_keep_errno (tree);
+      return errno == ENOENT && (op->options & PIER_SETUP_OPTIONAL) ? 0 : -1;
+    }
+  if (move_onto (tree, target) < 0)
+    {
+      report (plan, op, errno);
+      close (tree);
+      close (target);
+      return -1;
+    }
+  close (tree);
+  close (target);
+  return 0;
+}
+
 static int
 op_mount (PierSetupPlan *plan, const PierSetupOp *op)
 {
   char detail[256];
-  int mnt, target;
+  int mnt;
 
   mnt = make_fs (op->arg, op->params, op->value, detail, sizeof detail);
   if (mnt < 0)
@@ -273,22 +297,7 @@ op_mount (PierSetupPlan *plan, const PierSetupOp *op)
         report (plan, op, errsv);
       return -1;
     }
-  target = target_of (plan, op);
-  if (target < 0)
-    {
-      close (mnt);
-      return -1;
-    }
-  if (move_onto (mnt, target) < 0)
-    {
-      report (plan, op, errno);
-      close (mnt);
-      close (target);
-      return -1;
-    }
-  close (mnt);
-  close (target);
-  return 0;
+  return place_tree (plan, op, mnt);
 }
 
 static int
@@ -338,7 +347,6 @@ op_bind_in_root (PierSetupPlan *plan, const PierSetupOp *op)
 {
   gboolean recursive = (op->options & PIER_SETUP_RECURSIVE) != 0;
   int tree = clone_in_root (plan, op->arg, recursive);
-  int target;
 
   if (tree < 0)
     {
@@ -353,22 +361,7 @@ op_bind_in_root (PierSetupPlan *plan, const PierSetupOp *op)
       close (tree);
       return -1;
     }
-  target = target_of (plan, op);
-  if (target < 0)
-    {
-      close (tree);
-      return errno == ENOENT && (op->options & PIER_SETUP_OPTIONAL) ? 0 : -1;
-    }
-  if (move_onto (tree, target) < 0)
-    {
-      report (plan, op, errno);
-      close (tree);
-      close (target);
-      return -1;
-    }
-  close (tree);
-  close (target);
-  return 0;
+  return place_tree (plan, op, tree);
 }
 
 static int

@@ -29,20 +29,14 @@ G_DEFINE_FINAL_TYPE (PierImagesView, pier_images_view, GTK_TYPE_WIDGET)
 static void
 update_page (PierImagesView *self)
 {
-  if (g_list_model_get_n_items (pier_model_get_images (self->model)) == 0)
-    gtk_stack_set_visible_child_name (self->stack, "empty");
-  else if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) == 0)
-    gtk_stack_set_visible_child_name (self->stack, "no-results");
-  else
-    gtk_stack_set_visible_child_name (self->stack, "list");
+  pier_ui_list_stack_update (self->stack, pier_model_get_images (self->model),
+                             G_LIST_MODEL (self->filtered));
 }
 
 static void
 search_changed (PierImagesView *self)
 {
-  g_autofree char *text = g_utf8_strdown (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
-
-  gtk_string_filter_set_search (self->filter, g_strstrip (text));
+  pier_ui_string_filter_follow_entry (self->filter, GTK_EDITABLE (self->search_entry));
 }
 
 static void

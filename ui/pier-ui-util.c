@@ -160,3 +160,22 @@ pier_ui_unparent_children (GtkWidget *widget)
   while ((child = gtk_widget_get_first_child (widget)) != NULL)
     gtk_widget_unparent (child);
 }
+
+void
+pier_ui_list_stack_update (GtkStack *stack, GListModel *all, GListModel *filtered)
+{
+  if (g_list_model_get_n_items (all) == 0)
+    gtk_stack_set_visible_child_name (stack, "empty");
+  else if (g_list_model_get_n_items (filtered) == 0)
+    gtk_stack_set_visible_child_name (stack, "no-results");
+  else
+    gtk_stack_set_visible_child_name (stack, "list");
+}
+
+void
+pier_ui_string_filter_follow_entry (GtkStringFilter *filter, GtkEditable *entry)
+{
+  g_autofree char *text = g_utf8_strdown (gtk_editable_get_text (entry), -1);
+
+  gtk_string_filter_set_search (filter, g_strstrip (text));
+}

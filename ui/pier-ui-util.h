@@ -34,6 +34,12 @@ GtkWidget *pier_ui_row_menu_button_new (PierMenuFunc make);
 void pier_ui_menu_button_set_target (GtkMenuButton *button, const char *target);
 const char *pier_ui_menu_button_get_target (GtkMenuButton *button);
 
+/* A searchable list's stack shows "empty" while @all has nothing, "no-results" while the search
+ * leaves nothing of it in @filtered, else "list"; call it whenever either changes. */
+void pier_ui_list_stack_update (GtkStack *stack, GListModel *all, GListModel *filtered);
+/* The search entry's text, lowercased and trimmed, as @filter's search. */
+void pier_ui_string_filter_follow_entry (GtkStringFilter *filter, GtkEditable *entry);
+
 /* Gives @view its @model once it has a size. Before its first allocation a GtkColumnView (GTK
  * 4.8) makes and measures rows for up to 200 items, whatever fits; after it, only those on
  * screen. A view not on screen gets its model when it first is. */
