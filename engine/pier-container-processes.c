@@ -1,6 +1,7 @@
 #include "pier-container-processes.h"
 
 #include "pier-error.h"
+#include "pier-exe-layer.h"
 #include "pier-fsutil.h"
 
 #include <errno.h>

@@ -3,6 +3,7 @@
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-passwd.h"
+#include "pier-proc-files.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +19,9 @@
  * refresh reads /proc/PID/stat only, through a descriptor kept open. Everything else is read
  * when stat says it may have changed: after an exec (comm, or the argv and text addresses that
  * every exec moves), after setsid/setpgid, and while the process is young; status is also
- * re-read in a slow rotation, for a setuid() without exec. */
+ * re-read in a slow rotation, for a setuid() without exec. A process's namespace links are
+ * read only when it is in a PID namespace below the scanner's: only those belong to a
+ * container, and the two links would cost as much as its stat. */
 
 #define PF_KTHREAD 0x00200000u
 
@@ -34,7 +36,11 @@
 /* Snapshots closer together than this keep the previous CPU share: ticks are too coarse. */
 #define MIN_CPU_INTERVAL_US 100000
 #define MAX_CMDLINE (1024 * 1024)
-#define MAX_SYMLINKS 40
+/* Threads for a cold pass, the calling one included, and how many new processes make one worth
+ * starting them; the threads take this many processes at a time. */
+#define MAX_SCAN_THREADS 4
+#define COLD_PASS_MIN 256
+#define COLD_PASS_CHUNK 32
 
 enum {
   READ_STATUS = 1 << 0,
@@ -50,30 +56,8 @@ typedef enum {
   SCAN_UNSTABLE, /* it exec'd between every pair of reads: try again next snapshot */
 } ScanResult;
 
-typedef struct {
-  char comm[64];
-  char state;
-  int ppid, pgrp, session;
-  guint32 tty_nr;
-  guint32 flags;
-  guint32 threads;
-  guint64 utime, stime, start;
-  guint64 rss_pages;
-  /* Moved by every exec (stack and mapping randomisation); 0 for processes the reader may not
-   * ptrace, where only comm tells an exec. */
-  guint64 start_code, arg_start, arg_end;
-} ProcStat;
 
-typedef struct {
-  int tgid;
-  guint32 uid, gid;
-  int levels; /* PID namespaces from the scanner's down to the process's own */
-  int ns_pid, ns_pgid, ns_sid;
-} ProcStatus;
 
-typedef struct {
-  guint32 first, lower, count;
-} IdExtent;
 
 typedef struct {
   guint64 ino;
@@ -81,7 +65,7 @@ typedef struct {
   guint32 seen;
   guint32 loaded; /* generation of the last read, so an unwritten map is read once a snapshot */
   gboolean complete; /* both maps written: they can never change again */
-  GArray *uid, *gid; /* IdExtent */
+  GArray *uid, *gid; /* PierIdExtent */
 } UserNs;
 
 typedef struct {
@@ -89,8 +73,8 @@ typedef struct {
   int stat_fd; /* on the process's /proc/PID/stat, or -1 beyond the descriptor budget */
   gboolean known;
   guint32 seen;
-  ProcStat stat;
-  ProcStatus status;
+  PierProcStat stat;
+  PierProcStatus status;
   GRefString *comm;
   GRefString *cmdline;
   gboolean cmdline_empty;
@@ -102,17 +86,26 @@ typedef struct {
 
 typedef struct {
   guint flags;
-  ProcStatus status;
+  PierProcStatus status;
   GRefString *cmdline; /* set when the command line differs from the entry's */
   gboolean cmdline_empty;
   guint64 pid_ns, user_ns, mnt_ns;
-  UserNs *maps;
 } Pending;
 
 typedef struct {
   guint64 mnt_ns;
   PierIdNames *passwd, *group; /* borrowed: the snapshot holds the references */
 } MntNames;
+
+/* What one reading thread owns: the serial pass has one, each thread of a parallel cold pass
+ * its own. */
+typedef struct {
+  char *buf;
+  gsize buf_size;
+  int failure; /* errno of a failure that is not the process's exit: fails the snapshot */
+  int failed_pid;
+  GHashTable *maps; /* &ino -> UserNs read by this reader, for the scanner's table after */
+} Reader;
 
 struct _PierProcessScanner {
   int proc_fd;
@@ -123,7 +116,8 @@ struct _PierProcessScanner {
   guint32 overflow_uid, overflow_gid;
   guint max_open_files, n_open_files;
   guint process_budget; /* half of RLIMIT_NOFILE, read at each snapshot */
-  int failure; /* errno of a failure that is not the process's exit: fails the snapshot */
+  guint max_threads;
+  guint64 filter_pid_ns; /* the current snapshot's: 0 for all */
   guint32 generation;
   gint64 now_us; /* CLOCK_BOOTTIME when the current scan started */
   GHashTable *entries; /* pid -> ProcEntry */
@@ -133,8 +127,7 @@ struct _PierProcessScanner {
   GArray *pids;
   GPtrArray *selected;
   char *dents;
-  char *buf;
-  gsize buf_size;
+  Reader reader;
 };
 
 struct _PierProcessSnapshot {
@@ -160,287 +153,17 @@ clock_us (clockid_t id)
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
-/* ---- parsing ------------------------------------------------------------------------------ */
-
-static const char *
-parse_u64 (const char *p, const char *end, guint64 *out)
-{
-  guint64 v = 0;
-  gboolean negative = FALSE;
-
-  while (p < end && (*p == ' ' || *p == '\t'))
-    p++;
-  if (p < end && *p == '-')
-    {
-      negative = TRUE;
-      p++;
-    }
-  if (p == end || *p < '0' || *p > '9')
-    return NULL;
-  while (p < end && *p >= '0' && *p <= '9')
-    v = v * 10 + (guint64) (*p++ - '0');
-  *out = negative ? (guint64) -(gint64) v : v;
-  return p;
-}
-
-/* /proc/PID/stat: "pid (comm) state f4 f5 ...": comm may hold spaces and parentheses, so the
- * fields start after the last ')'. */
-static gboolean
-parse_stat (const char *buf, gsize len, ProcStat *st)
-{
-  const char *end = buf + len;
-  const char *open = memchr (buf, '(', len);
-  const char *close = memrchr (buf, ')', len);
-  guint64 f[53] = { 0 };
-  const char *p;
-  gsize comm_len;
-  int i;
-
-  if (open == NULL || close == NULL || close < open || close + 3 >= end)
-    return FALSE;
-  comm_len = MIN ((gsize) (close - open - 1), sizeof st->comm - 1);
-  memcpy (st->comm, open + 1, comm_len);
-  st->comm[comm_len] = '\0';
-  st->state = close[2];
-  p = close + 3;
-  for (i = 4; i < (int) G_N_ELEMENTS (f); i++)
-    {
-      const char *next = parse_u64 (p, end, &f[i]);
-      if (next == NULL)
-        break;
-      p = next;
-    }
-  if (i <= 24) /* older than anything Pier runs on, or not a stat file */
-    return FALSE;
-  st->ppid = (int) f[4];
-  st->pgrp = (int) f[5];
-  st->session = (int) f[6];
-  st->tty_nr = (guint32) f[7];
-  st->flags = (guint32) f[9];
-  st->utime = f[14];
-  st->stime = f[15];
-  st->threads = (guint32) f[20];
-  st->start = f[22];
-  st->rss_pages = f[24];
-  st->start_code = f[26];
-  st->arg_start = f[48];
-  st->arg_end = f[49];
-  return TRUE;
-}
-
-static int
-last_number (const char *p, const char *eol, int *count)
-{
-  guint64 v = 0;
-  int n = 0;
-
-  for (;;)
-    {
-      const char *next = parse_u64 (p, eol, &v);
-      if (next == NULL)
-        break;
-      p = next;
-      n++;
-    }
-  if (count)
-    *count = n;
-  return (int) v;
-}
-
-static gboolean
-parse_status (const char *buf, gsize len, ProcStatus *out)
-{
-  const char *p = buf, *end = buf + len;
-  guint found = 0;
-
-  while (p < end)
-    {
-      const char *eol = memchr (p, '\n', end - p);
-      guint64 v;
-
-      if (eol == NULL)
-        eol = end;
-#define KEY(k) (eol - p > (long) sizeof k - 1 && memcmp (p, k, sizeof k - 1) == 0)
-      if (KEY ("Tgid:") && parse_u64 (p + 5, eol, &v))
-        out->tgid = (int) v, found |= 1;
-      else if (KEY ("Uid:") && parse_u64 (p + 4, eol, &v))
-        out->uid = (guint32) v, found |= 2;
-      else if (KEY ("Gid:") && parse_u64 (p + 4, eol, &v))
-        out->gid = (guint32) v, found |= 4;
-      else if (KEY ("NSpid:"))
-        out->ns_pid = last_number (p + 6, eol, &out->levels), found |= 8;
-      else if (KEY ("NSpgid:"))
-        out->ns_pgid = last_number (p + 7, eol, NULL);
-      else if (KEY ("NSsid:"))
-        out->ns_sid = last_number (p + 6, eol, NULL);
-#undef KEY
-      p = eol + 1;
-    }
-  return found == 15 && out->levels > 0;
-}
-
-/* "user:[4026531837]" */
-static guint64
-parse_ns_link (const char *link, gssize len)
-{
-  const char *open = len > 0 ? memchr (link, '[', len) : NULL;
-  guint64 ino = 0;
-
-  if (open == NULL || parse_u64 (open + 1, link + len, &ino) == NULL)
-    return 0;
-  return ino;
-}
-
-static GArray *
-parse_id_map (const char *buf, gsize len)
-{
-  GArray *map = g_array_new (FALSE, FALSE, sizeof (IdExtent));
-  const char *p = buf, *end = buf + len;
-
-  while (p < end)
-    {
-      guint64 first, lower, count;
-      const char *q;
-
-      if ((q = parse_u64 (p, end, &first)) && (q = parse_u64 (q, end, &lower))
-          && (q = parse_u64 (q, end, &count)))
-        {
-          IdExtent e = { (guint32) first, (guint32) lower, (guint32) count };
-          g_array_append_val (map, e);
-        }
-      q = memchr (p, '\n', end - p);
-      if (q == NULL)
-        break;
-      p = q + 1;
-    }
-  return map;
-}
-
-static guint32
-map_id (GArray *map, guint32 host_id, guint32 overflow)
-{
-  for (guint i = 0; i < map->len; i++)
-    {
-      const IdExtent *e = &g_array_index (map, IdExtent, i);
-      if (host_id >= e->lower && host_id - e->lower < e->count)
-        return e->first + (host_id - e->lower);
-    }
-  return overflow;
-}
-
-static const char *
-tty_name (guint32 tty_nr)
-{
-  guint major = (tty_nr >> 8) & 0xfff;
-  guint minor = (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00);
-  char name[32];
-
-  if (tty_nr == 0)
-    return NULL;
-  if (major >= 136 && major <= 143)
-    g_snprintf (name, sizeof name, "pts/%u", (major - 136) * 256 + minor);
-  else if (major == 4 && minor < 64)
-    g_snprintf (name, sizeof name, "tty%u", minor);
-  else if (major == 4)
-    g_snprintf (name, sizeof name, "ttyS%u", minor - 64);
-  else if (major == 5 && minor == 1)
-    return "console";
-  else
-    return NULL;
-  return g_intern_string (name);
-}
-
 /* ---- reading /proc ------------------------------------------------------------------------ */
 
 /* ENOENT and ESRCH say the process has exited, EACCES that it is hidden from us: the row is
  * left out. Anything else (no descriptor left, no memory) fails the snapshot instead of
  * silently dropping rows. */
 static void
-note_failure (PierProcessScanner *self)
+note_failure (Reader *r)
 {
-  if (errno != ENOENT && errno != ESRCH && errno != EACCES && errno != EPERM && self->failure == 0)
-    self->failure = errno;
+  if (errno != ENOENT && errno != ESRCH && errno != EACCES && errno != EPERM && r->failure == 0)
+    r->failure = errno;
 }
-
-static void
-grow_buffer (PierProcessScanner *self)
-{
-  self->buf_size *= 2;
-  self->buf = g_realloc (self->buf, self->buf_size);
-}
-
-/* The whole file from offset 0 into self->buf, NUL-terminated: one pread when the buffer is
- * large enough (a /proc file gives everything it has to one large read). -1 with errno. */
-static gssize
-read_fd (PierProcessScanner *self, int fd, gsize max_len)
-{
-  gsize len = 0;
-
-  for (;;)
-    {
-      ssize_t n = pread (fd, self->buf + len, self->buf_size - 1 - len, (off_t) len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          note_failure (self);
-          return -1;
-        }
-      len += n;
-      if (len < self->buf_size - 1 || n == 0 || self->buf_size > max_len)
-        break;
-      grow_buffer (self);
-    }
-  self->buf[len] = '\0';
-  return (gssize) len;
-}
-
-static int
-open_pid_file (PierProcessScanner *self, int pid, const char *name)
-{
-  char path[64];
-
-  int fd;
-
-  g_snprintf (path, sizeof path, "%d/%s", pid, name);
-  fd = openat (self->proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0)
-    note_failure (self);
-  return fd;
-}
-
-static gssize
-read_pid_file (PierProcessScanner *self, int pid, const char *name, gsize max_len)
-{
-  pier_autofd int fd = open_pid_file (self, pid, name);
-
-  if (fd < 0)
-    return -1;
-  return read_fd (self, fd, max_len);
-}
-
-static guint64
-read_ns (PierProcessScanner *self, int pid, const char *type)
-{
-  char path[64], link[64];
-  gssize n;
-
-  g_snprintf (path, sizeof path, "%d/ns/%s", pid, type);
-  n = readlinkat (self->proc_fd, path, link, sizeof link);
-  return parse_ns_link (link, n);
-}
-
-static gboolean
-read_stat (PierProcessScanner *self, int fd, ProcStat *st)
-{
-  gssize n = read_fd (self, fd, 65536);
-
-  if (n <= 0)
-    return FALSE;
-  return parse_stat (self->buf, n, st);
-}
-
-/* ---- user namespaces ---------------------------------------------------------------------- */
 
 static void
 user_ns_free (gpointer p)
@@ -454,39 +177,158 @@ user_ns_free (gpointer p)
   g_free (ns);
 }
 
+static void
+reader_init (Reader *r)
+{
+  r->buf_size = 4096;
+  r->buf = g_malloc (r->buf_size);
+  r->failure = 0;
+  r->failed_pid = 0;
+  r->maps = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, user_ns_free);
+}
+
+static void
+reader_clear (Reader *r)
+{
+  g_hash_table_unref (r->maps);
+  g_free (r->buf);
+}
+
+/* The whole file from offset 0 into r->buf, NUL-terminated: one pread when the buffer is
+ * large enough (a /proc file gives everything it has to one large read). -1 with errno. */
+static gssize
+read_fd (Reader *r, int fd, gsize max_len)
+{
+  gsize len = 0;
+
+  for (;;)
+    {
+      ssize_t n = pread (fd, r->buf + len, r->buf_size - 1 - len, (off_t) len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          note_failure (r);
+          return -1;
+        }
+      len += n;
+      if (len < r->buf_size - 1 || n == 0 || r->buf_size > max_len)
+        break;
+      r->buf_size *= 2;
+      r->buf = g_realloc (r->buf, r->buf_size);
+    }
+  r->buf[len] = '\0';
+  return (gssize) len;
+}
+
+/* /proc/PID as a directory: what is opened through it belongs to that very process or fails,
+ * since a reused PID gets a directory of its own. That spares a second look to prove that a
+ * file read by PID was not another process's. */
+static int
+open_pid_dir (PierProcessScanner *self, Reader *r, int pid)
+{
+  char path[16];
+  int fd;
+
+  g_snprintf (path, sizeof path, "%d", pid);
+  fd = openat (self->proc_fd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    note_failure (r);
+  return fd;
+}
+
+static int
+open_at (Reader *r, int dirfd, const char *name)
+{
+  int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0)
+    note_failure (r);
+  return fd;
+}
+
+static gssize
+read_at (Reader *r, int dirfd, const char *name, gsize max_len)
+{
+  pier_autofd int fd = open_at (r, dirfd, name);
+
+  if (fd < 0)
+    return -1;
+  return read_fd (r, fd, max_len);
+}
+
+static guint64
+read_ns_at (int dirfd, const char *name)
+{
+  char link[64];
+  gssize n = readlinkat (dirfd, name, link, sizeof link);
+
+  return pier_proc_parse_ns_link (link, n);
+}
+
 static gboolean
-user_ns_needs_maps (PierProcessScanner *self, guint64 ino)
+read_stat (Reader *r, int fd, PierProcStat *st)
+{
+  gssize n = read_fd (r, fd, 65536);
+
+  if (n <= 0)
+    return FALSE;
+  return pier_proc_parse_stat (r->buf, n, st);
+}
+
+/* ---- user namespaces ---------------------------------------------------------------------- */
+
+static gboolean
+user_ns_needs_maps (PierProcessScanner *self, Reader *r, guint64 ino)
 {
   UserNs *ns;
 
   if (ino == 0)
     return FALSE;
-  ns = g_hash_table_lookup (self->user_ns, &ino);
+  ns = g_hash_table_lookup (r->maps, &ino);
+  if (ns == NULL)
+    ns = g_hash_table_lookup (self->user_ns, &ino);
   return ns == NULL || (!ns->complete && ns->loaded != self->generation);
 }
 
-/* Reads @pid's uid_map and gid_map: from the scanner's user namespace their lower ids are the
- * scanner's ids, the same ones /proc/PID/status gives. NULL when not readable. */
-static UserNs *
-user_ns_load (PierProcessScanner *self, int pid, guint64 ino)
+/* Reads the uid_map and gid_map of the process of @dirfd into the reader's table: from the
+ * scanner's user namespace their lower ids are the scanner's ids, the same ones
+ * /proc/PID/status gives. Nothing when they are not readable. */
+static void
+user_ns_load (PierProcessScanner *self, Reader *r, int dirfd, guint64 ino)
 {
-  pier_autofd int fd = open_pid_file (self, pid, "ns/user");
+  pier_autofd int fd = open_at (r, dirfd, "ns/user");
   UserNs *ns;
   struct stat st;
   gssize n;
 
   if (fd < 0 || fstat (fd, &st) < 0 || st.st_ino != ino)
-    return NULL;
+    return;
   ns = g_new0 (UserNs, 1);
   ns->ino = ino;
   ns->fd = g_steal_fd (&fd);
   ns->loaded = self->generation;
-  n = read_pid_file (self, pid, "uid_map", 65536);
-  ns->uid = parse_id_map (self->buf, MAX (n, 0));
-  n = read_pid_file (self, pid, "gid_map", 65536);
-  ns->gid = parse_id_map (self->buf, MAX (n, 0));
+  n = read_at (r, dirfd, "uid_map", 65536);
+  ns->uid = pier_proc_parse_id_map (r->buf, MAX (n, 0));
+  n = read_at (r, dirfd, "gid_map", 65536);
+  ns->gid = pier_proc_parse_id_map (r->buf, MAX (n, 0));
   ns->complete = ns->uid->len > 0 && ns->gid->len > 0;
-  return ns;
+  g_hash_table_replace (r->maps, &ns->ino, ns);
+}
+
+/* Moves what @r read into the scanner's table, once no reader is running. */
+static void
+user_ns_adopt (PierProcessScanner *self, Reader *r)
+{
+  GHashTableIter iter;
+  UserNs *ns;
+
+  g_hash_table_iter_init (&iter, r->maps);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &ns))
+    {
+      g_hash_table_iter_steal (&iter);
+      g_hash_table_replace (self->user_ns, &ns->ino, ns);
+    }
 }
 
 static gint64
@@ -498,7 +340,7 @@ ticks_to_us (PierProcessScanner *self, guint64 ticks)
 /* ---- one process ------------------------------------------------------------------------- */
 
 static gboolean
-same_exec (const ProcStat *a, const ProcStat *b)
+same_exec (const PierProcStat *a, const PierProcStat *b)
 {
   /* kernel threads rename themselves (kworker/0:1-events) without an exec */
   return (strcmp (a->comm, b->comm) == 0 || (b->flags & PF_KTHREAD))
@@ -506,14 +348,16 @@ same_exec (const ProcStat *a, const ProcStat *b)
          && a->arg_end == b->arg_end;
 }
 
+/* Command lines are read only for the processes a snapshot shows: a container's snapshot
+ * leaves the host's alone. A process whose namespace is unknown is shown when it can be. */
 static gboolean
-same_identity (const ProcStat *a, const ProcStat *b)
+shown (PierProcessScanner *self, guint64 pid_ns)
 {
-  return same_exec (a, b) && a->pgrp == b->pgrp && a->session == b->session;
+  return self->filter_pid_ns == 0 || pid_ns == 0 || pid_ns == self->filter_pid_ns;
 }
 
 static guint
-needed_reads (PierProcessScanner *self, ProcEntry *e, const ProcStat *st)
+needed_reads (PierProcessScanner *self, Reader *r, ProcEntry *e, const PierProcStat *st)
 {
   guint flags = 0;
   guint64 now_ticks = (guint64) (self->now_us * self->ticks_per_second / G_USEC_PER_SEC);
@@ -525,11 +369,12 @@ needed_reads (PierProcessScanner *self, ProcEntry *e, const ProcStat *st)
   if (now_ticks < st->start + (guint64) (YOUNG_SECONDS * self->ticks_per_second))
     flags |= READ_STATUS | READ_CMDLINE;
   /* caught between an exec's new comm and its new argv (or while exiting): look again */
-  if (e->cmdline_empty && !(st->flags & PF_KTHREAD) && st->state != 'Z')
+  if ((e->cmdline_empty && !(st->flags & PF_KTHREAD) && st->state != 'Z')
+      || (e->cmdline == NULL && shown (self, e->pid_ns)))
     flags |= READ_CMDLINE;
   if ((self->generation + (guint32) e->pid) % STATUS_PERIOD == 0)
     flags |= READ_STATUS;
-  if (user_ns_needs_maps (self, e->user_ns))
+  if (user_ns_needs_maps (self, r, e->user_ns))
     flags |= READ_MAPS;
   return flags;
 }
@@ -538,56 +383,93 @@ static void
 pending_clear (Pending *p)
 {
   g_clear_pointer (&p->cmdline, g_ref_string_release);
-  g_clear_pointer (&p->maps, user_ns_free);
   memset (p, 0, sizeof *p);
 }
 
-/* Reads what @flags ask for, by path: the caller's stat read afterwards, through a descriptor
- * opened before, proves they all came from the same process. FALSE when it is gone. */
+/* stat's comm and ids against status's, read after it: they differ when the process exec'd or
+ * called setsid or setpgid in between. An exec that keeps comm shows in the next refresh's
+ * stat (same_exec), which reads everything again. */
 static gboolean
-read_extras (PierProcessScanner *self, ProcEntry *e, guint flags, Pending *p)
+status_matches_stat (const PierProcStatus *status, const PierProcStat *st)
+{
+  /* status escapes backslashes and control characters in comm: only plain names compare */
+  gboolean plain = strchr (status->name, '\\') == NULL;
+
+  return status->pgrp == st->pgrp && status->session == st->session
+         && (!plain || strcmp (status->name, st->comm) == 0);
+}
+
+/* The kernel's own threads run as root in the first namespaces, each its own thread group,
+ * and have no command line: nothing is read for them but stat. */
+static void
+kthread_status (int pid, const PierProcStat *st, PierProcStatus *out)
+{
+  memset (out, 0, sizeof *out);
+  g_strlcpy (out->name, st->comm, sizeof out->name);
+  out->tgid = pid;
+  out->levels = 1;
+  out->ns_pid = pid;
+  out->ns_pgid = out->pgrp = st->pgrp;
+  out->ns_sid = out->session = st->session;
+}
+
+/* Reads what @flags ask for through @dirfd, after @st was read through it: SCAN_UNSTABLE when
+ * the process changed in between. */
+static ScanResult
+read_extras (PierProcessScanner *self, Reader *r, int dirfd, ProcEntry *e, const PierProcStat *st,
+             guint flags, Pending *p)
 {
   guint64 user_ns;
   gssize n;
 
   p->flags = flags;
-  if (flags & READ_STATUS)
+  if ((flags & READ_STATUS) && (st->flags & PF_KTHREAD))
+    kthread_status (e->pid, st, &p->status);
+  else if (flags & READ_STATUS)
     {
-      n = read_pid_file (self, e->pid, "status", 1024 * 1024);
+      n = read_at (r, dirfd, "status", 1024 * 1024);
       /* a PID can come back as a thread of another process: /proc lists only thread groups */
-      if (n < 0 || !parse_status (self->buf, n, &p->status) || p->status.tgid != e->pid)
-        return FALSE;
+      if (n < 0 || !pier_proc_parse_status (r->buf, n, &p->status) || p->status.tgid != e->pid)
+        return SCAN_GONE;
+      if (!status_matches_stat (&p->status, st))
+        return SCAN_UNSTABLE;
     }
-  if (flags & READ_NS)
+  if ((flags & READ_NS) && (flags & READ_STATUS ? &p->status : &e->status)->levels > 1)
     {
       /* NS links are not readable for zombies or without ptrace rights: 0, unknown */
-      p->user_ns = read_ns (self, e->pid, "user");
-      p->mnt_ns = read_ns (self, e->pid, "mnt");
-      p->pid_ns = p->status.levels > 1 ? read_ns (self, e->pid, "pid") : self->host_pid_ns;
+      p->user_ns = read_ns_at (dirfd, "ns/user");
+      p->mnt_ns = read_ns_at (dirfd, "ns/mnt");
+      p->pid_ns = read_ns_at (dirfd, "ns/pid");
     }
-  if (flags & READ_CMDLINE)
+  else if (flags & READ_NS)
+    p->pid_ns = self->host_pid_ns;
+  if (!shown (self, (flags & READ_NS) ? p->pid_ns : e->pid_ns))
+    p->flags = flags &= ~READ_CMDLINE;
+  if ((flags & READ_CMDLINE) && (st->flags & PF_KTHREAD))
+    p->cmdline_empty = TRUE;
+  else if (flags & READ_CMDLINE)
     {
-      n = read_pid_file (self, e->pid, "cmdline", MAX_CMDLINE);
+      n = read_at (r, dirfd, "cmdline", MAX_CMDLINE);
       if (n < 0)
-        return FALSE;
-      while (n > 0 && self->buf[n - 1] == '\0')
+        return SCAN_GONE;
+      while (n > 0 && r->buf[n - 1] == '\0')
         n--;
       for (gssize i = 0; i < n; i++)
-        if (self->buf[i] == '\0')
-          self->buf[i] = ' ';
-      self->buf[n] = '\0';
+        if (r->buf[i] == '\0')
+          r->buf[i] = ' ';
+      r->buf[n] = '\0';
       p->cmdline_empty = n == 0;
-      if (n > 0 && (e->cmdline == NULL || e->cmdline_empty || strcmp (e->cmdline, self->buf) != 0))
-        p->cmdline = g_ref_string_new_len (self->buf, n);
+      if (n > 0 && (e->cmdline == NULL || e->cmdline_empty || strcmp (e->cmdline, r->buf) != 0))
+        p->cmdline = g_ref_string_new_len (r->buf, n);
     }
   user_ns = (flags & READ_NS) ? p->user_ns : e->user_ns;
-  if (user_ns_needs_maps (self, user_ns))
-    p->maps = user_ns_load (self, e->pid, user_ns);
-  return TRUE;
+  if (user_ns_needs_maps (self, r, user_ns))
+    user_ns_load (self, r, dirfd, user_ns);
+  return SCAN_OK;
 }
 
 static void
-commit (PierProcessScanner *self, ProcEntry *e, const ProcStat *st, Pending *p)
+commit (PierProcessScanner *self, ProcEntry *e, const PierProcStat *st, Pending *p)
 {
   gboolean comm_changed = e->comm == NULL || strcmp (e->comm, st->comm) != 0;
   gboolean cmdline_changed = FALSE;
@@ -628,11 +510,6 @@ commit (PierProcessScanner *self, ProcEntry *e, const ProcStat *st, Pending *p)
       g_clear_pointer (&e->cmdline, g_ref_string_release);
       e->cmdline = g_ref_string_new (bracketed);
     }
-  if (p->maps != NULL)
-    {
-      UserNs *ns = g_steal_pointer (&p->maps);
-      g_hash_table_replace (self->user_ns, &ns->ino, ns);
-    }
 
   if (e->prev_us == 0)
     {
@@ -656,66 +533,68 @@ commit (PierProcessScanner *self, ProcEntry *e, const ProcStat *st, Pending *p)
   e->known = TRUE;
 }
 
-/* Reads @e's process: stat first through a descriptor that pins the process, then whatever
- * stat says may have changed, then stat again through the same descriptor. If the second read
- * succeeds the process was alive throughout, so no PID reuse could slip another process's
- * files in; if the two stat reads agree, no exec or setsid happened in between. */
+/* Reads @e's process. A known one is read through its held stat descriptor, and that is all
+ * when stat shows nothing that needs more; otherwise everything comes through /proc/PID opened
+ * as a directory: stat first, then the rest, checked against stat (read_extras). Touches only
+ * @e and @r, so that threads may read new processes side by side. A stat descriptor opened
+ * here goes to *new_stat_fd. */
 static ScanResult
-scan_entry (PierProcessScanner *self, ProcEntry *e)
+scan_entry (PierProcessScanner *self, Reader *r, ProcEntry *e, int *new_stat_fd)
 {
-  pier_autofd int own_fd = -1;
-  int fd = e->stat_fd;
+  pier_autofd int dirfd = -1;
+  pier_autofd int stat_fd = -1;
+  PierProcStat st;
+  ScanResult result = SCAN_UNSTABLE;
 
-  if (fd < 0)
+  if (e->stat_fd >= 0)
     {
-      fd = own_fd = open_pid_file (self, e->pid, "stat");
-      if (fd < 0)
+      if (!read_stat (r, e->stat_fd, &st))
         return SCAN_GONE;
+      if (st.start != e->stat.start)
+        return SCAN_REPLACED;
+      if (needed_reads (self, r, e, &st) == 0)
+        {
+          Pending p = { 0 };
+          commit (self, e, &st, &p);
+          return SCAN_OK;
+        }
     }
-  for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++)
+  dirfd = open_pid_dir (self, r, e->pid);
+  if (dirfd < 0 || (stat_fd = open_at (r, dirfd, "stat")) < 0)
+    return SCAN_GONE;
+  for (int attempt = 0; attempt < MAX_ATTEMPTS && result == SCAN_UNSTABLE; attempt++)
     {
       Pending p = { 0 };
-      ProcStat before, after;
-      guint flags;
 
-      if (!read_stat (self, fd, &before))
+      if (!read_stat (r, stat_fd, &st))
         return SCAN_GONE;
-      if (e->known && before.start != e->stat.start)
+      if (e->known && st.start != e->stat.start)
         return SCAN_REPLACED;
-      flags = needed_reads (self, e, &before);
-      if (flags == 0)
-        {
-          commit (self, e, &before, &p);
-          break;
-        }
-      if (!read_extras (self, e, flags, &p))
-        {
-          pending_clear (&p);
-          return SCAN_GONE;
-        }
-      if (!read_stat (self, fd, &after))
-        {
-          pending_clear (&p);
-          return SCAN_GONE;
-        }
-      if (after.start == before.start && same_identity (&before, &after))
-        {
-          commit (self, e, &after, &p);
-          pending_clear (&p);
-          break;
-        }
+      result = read_extras (self, r, dirfd, e, &st, needed_reads (self, r, e, &st), &p);
+      if (result == SCAN_OK)
+        commit (self, e, &st, &p);
       pending_clear (&p);
-      if (attempt == MAX_ATTEMPTS - 1)
-        return SCAN_UNSTABLE;
     }
-  if (own_fd >= 0 && self->n_open_files < self->max_open_files
+  if (result == SCAN_OK && e->stat_fd < 0)
+    *new_stat_fd = g_steal_fd (&stat_fd);
+  return result;
+}
+
+/* Keeps @fd open on @e's stat while the budgets allow; closes it otherwise. */
+static void
+hold_stat_fd (PierProcessScanner *self, ProcEntry *e, int fd)
+{
+  if (fd < 0)
+    return;
+  if (e->stat_fd < 0 && self->n_open_files < self->max_open_files
       && (guint) g_atomic_int_get (&all_held) < self->process_budget)
     {
-      e->stat_fd = g_steal_fd (&own_fd);
+      e->stat_fd = fd;
       self->n_open_files++;
       g_atomic_int_inc (&all_held);
     }
-  return SCAN_OK;
+  else
+    close (fd);
 }
 
 static void
@@ -752,8 +631,8 @@ pier_process_scanner_new (void)
   self->pids = g_array_new (FALSE, FALSE, sizeof (int));
   self->selected = g_ptr_array_new ();
   self->dents = g_malloc (DENTS_SIZE);
-  self->buf_size = 4096;
-  self->buf = g_malloc (self->buf_size);
+  self->max_threads = MAX_SCAN_THREADS;
+  reader_init (&self->reader);
   return self;
 }
 
@@ -773,7 +652,7 @@ pier_process_scanner_free (PierProcessScanner *self)
   g_array_unref (self->pids);
   g_ptr_array_unref (self->selected);
   g_free (self->dents);
-  g_free (self->buf);
+  reader_clear (&self->reader);
   if (self->proc_fd >= 0)
     close (self->proc_fd);
   if (self->host_root_fd >= 0)
@@ -806,13 +685,19 @@ pier_process_scanner_get_n_open_files (PierProcessScanner *self)
   return self->n_open_files;
 }
 
+void
+pier_process_scanner_set_max_threads (PierProcessScanner *self, guint max_threads)
+{
+  self->max_threads = MAX (max_threads, 1);
+}
+
 static gboolean
 read_proc_number (PierProcessScanner *self, const char *path, guint64 *out)
 {
   pier_autofd int fd = openat (self->proc_fd, path, O_RDONLY | O_CLOEXEC);
-  gssize n = fd >= 0 ? read_fd (self, fd, 64) : -1;
+  gssize n = fd >= 0 ? read_fd (&self->reader, fd, 64) : -1;
 
-  return n > 0 && parse_u64 (self->buf, self->buf + n, out) != NULL;
+  return n > 0 && pier_proc_parse_u64 (self->reader.buf, self->reader.buf + n, out) != NULL;
 }
 
 static gboolean
@@ -831,7 +716,7 @@ scanner_open (PierProcessScanner *self, GError **error)
   if (self->host_root_fd < 0)
     return pier_set_errno (error, errno, "opening /");
   n = readlinkat (self->proc_fd, "self/ns/pid", link, sizeof link);
-  self->host_pid_ns = parse_ns_link (link, n);
+  self->host_pid_ns = pier_proc_parse_ns_link (link, n);
   if (read_proc_number (self, "sys/kernel/overflowuid", &v))
     self->overflow_uid = (guint32) v;
   if (read_proc_number (self, "sys/kernel/overflowgid", &v))
@@ -899,7 +784,7 @@ mnt_names_get (PierProcessScanner *self, PierProcessSnapshot *snapshot, ProcEntr
   if (dirfd < 0)
     return NULL;
   n = readlinkat (dirfd, "ns/mnt", link, sizeof link);
-  if (parse_ns_link (link, n) != e->mnt_ns)
+  if (pier_proc_parse_ns_link (link, n) != e->mnt_ns)
     return NULL; /* gone or moved: another process of the namespace may answer */
   m = g_new0 (MntNames, 1);
   m->mnt_ns = e->mnt_ns;
@@ -943,11 +828,11 @@ fill_row (PierProcessScanner *self, PierProcessSnapshot *snapshot, ProcEntry *e,
   row->host_sid = e->stat.session;
   row->container_sid = e->status.ns_sid;
   row->tty_nr = e->stat.tty_nr;
-  row->tty = tty_name (e->stat.tty_nr);
+  row->tty = pier_proc_tty_name (e->stat.tty_nr);
   row->host_uid = e->status.uid;
   row->host_gid = e->status.gid;
-  row->uid = ns ? map_id (ns->uid, e->status.uid, self->overflow_uid) : PIER_PROCESS_ID_UNKNOWN;
-  row->gid = ns ? map_id (ns->gid, e->status.gid, self->overflow_gid) : PIER_PROCESS_ID_UNKNOWN;
+  row->uid = ns ? pier_proc_map_id (ns->uid, e->status.uid, self->overflow_uid) : PIER_PROCESS_ID_UNKNOWN;
+  row->gid = ns ? pier_proc_map_id (ns->gid, e->status.gid, self->overflow_gid) : PIER_PROCESS_ID_UNKNOWN;
   row->user = lookup_name (m ? m->passwd : NULL, row->uid);
   row->group = lookup_name (m ? m->group : NULL, row->gid);
   row->host_user = lookup_name (host_passwd, row->host_uid);
@@ -968,16 +853,45 @@ fill_row (PierProcessScanner *self, PierProcessSnapshot *snapshot, ProcEntry *e,
 }
 
 static ProcEntry *
+entry_new (int pid)
+{
+  ProcEntry *e = g_new0 (ProcEntry, 1);
+
+  e->pid = pid;
+  e->stat_fd = -1;
+  return e;
+}
+
+/* What scan_pid () does with a process read on another thread: keeps or drops it. */
+static ProcEntry *
+settle_new (PierProcessScanner *self, ProcEntry *e, ScanResult result, int stat_fd)
+{
+  if (result != SCAN_OK)
+    {
+      if (stat_fd >= 0)
+        close (stat_fd);
+      entry_free (self, e);
+      return NULL;
+    }
+  hold_stat_fd (self, e, stat_fd);
+  e->seen = self->generation;
+  g_hash_table_insert (self->entries, GINT_TO_POINTER (e->pid), e);
+  return e;
+}
+
+static ProcEntry *
 scan_pid (PierProcessScanner *self, int pid)
 {
   ProcEntry *e = g_hash_table_lookup (self->entries, GINT_TO_POINTER (pid));
+  int stat_fd = -1;
   ScanResult r;
 
   if (e != NULL)
     {
-      r = scan_entry (self, e);
+      r = scan_entry (self, &self->reader, e, &stat_fd);
       if (r == SCAN_OK || r == SCAN_UNSTABLE)
         {
+          hold_stat_fd (self, e, stat_fd);
           e->seen = self->generation;
           return r == SCAN_OK ? e : NULL;
         }
@@ -985,17 +899,145 @@ scan_pid (PierProcessScanner *self, int pid)
       g_hash_table_remove (self->entries, GINT_TO_POINTER (pid));
       entry_free (self, e);
     }
-  e = g_new0 (ProcEntry, 1);
-  e->pid = pid;
-  e->stat_fd = -1;
-  if (scan_entry (self, e) != SCAN_OK)
+  e = entry_new (pid);
+  r = scan_entry (self, &self->reader, e, &stat_fd);
+  return settle_new (self, e, r, stat_fd);
+}
+
+/* ---- a cold pass on several threads --------------------------------------------------------- */
+
+/* A first snapshot reads thousands of processes it does not know, each through a handful of
+ * /proc files that the kernel renders on the reading CPU: those reads run on several threads,
+ * and what they found is settled in PID order by the serial pass. */
+
+typedef struct {
+  PierProcessScanner *self;
+  ProcEntry **entries; /* the new processes, by PID; NULL once settled */
+  ScanResult *results;
+  int *stat_fds;
+  guint n;
+  gint next;
+  gboolean keep_fds;
+} ColdPass;
+
+typedef struct {
+  ColdPass *pass;
+  Reader reader;
+  GThread *thread;
+} ColdPassWorker;
+
+static void
+cold_pass_run (ColdPass *c, Reader *r)
+{
+  for (;;)
     {
-      entry_free (self, e);
-      return NULL;
+      guint first = (guint) g_atomic_int_add (&c->next, COLD_PASS_CHUNK);
+
+      if (first >= c->n)
+        return;
+      for (guint i = first; i < MIN (first + COLD_PASS_CHUNK, c->n); i++)
+        {
+          c->results[i] = scan_entry (c->self, r, c->entries[i], &c->stat_fds[i]);
+          if (r->failure != 0 && r->failed_pid == 0)
+            r->failed_pid = c->entries[i]->pid;
+          /* a descriptor for each of thousands of processes, held to the join, could run out:
+           * they are kept only when the budget has room for all */
+          if (!c->keep_fds && c->stat_fds[i] >= 0)
+            {
+              close (c->stat_fds[i]);
+              c->stat_fds[i] = -1;
+            }
+        }
     }
-  e->seen = self->generation;
-  g_hash_table_insert (self->entries, GINT_TO_POINTER (pid), e);
-  return e;
+}
+
+static gpointer
+cold_pass_worker_run (gpointer data)
+{
+  ColdPassWorker *w = data;
+
+  cold_pass_run (w->pass, &w->reader);
+  return NULL;
+}
+
+/* Reads the processes of self->pids that the scanner does not know, on up to max_threads
+ * threads, when there are enough of them to be worth it; @c is left empty otherwise. */
+static void
+cold_pass (PierProcessScanner *self, ColdPass *c)
+{
+  guint n_threads = MIN (self->max_threads, g_get_num_processors ());
+  guint held = (guint) g_atomic_int_get (&all_held);
+  guint room;
+  ColdPassWorker *workers;
+
+  c->self = self;
+  for (guint i = 0; i < self->pids->len; i++)
+    if (!g_hash_table_contains (self->entries,
+                                GINT_TO_POINTER (g_array_index (self->pids, int, i))))
+      c->n++;
+  if (c->n < COLD_PASS_MIN || n_threads < 2)
+    {
+      c->n = 0;
+      return;
+    }
+  c->entries = g_new (ProcEntry *, c->n);
+  c->results = g_new (ScanResult, c->n);
+  c->stat_fds = g_new (int, c->n);
+  c->n = 0;
+  for (guint i = 0; i < self->pids->len; i++)
+    {
+      int pid = g_array_index (self->pids, int, i);
+      if (!g_hash_table_contains (self->entries, GINT_TO_POINTER (pid)))
+        {
+          c->stat_fds[c->n] = -1;
+          c->entries[c->n++] = entry_new (pid);
+        }
+    }
+  room = MIN (self->max_open_files - MIN (self->n_open_files, self->max_open_files),
+              self->process_budget - MIN (held, self->process_budget));
+  c->keep_fds = c->n <= room;
+
+  workers = g_new0 (ColdPassWorker, n_threads - 1);
+  for (guint i = 0; i < n_threads - 1; i++)
+    {
+      workers[i].pass = c;
+      reader_init (&workers[i].reader);
+      /* without the thread, the calling one reads its share */
+      workers[i].thread =
+          g_thread_try_new ("pier-proc-scan", cold_pass_worker_run, &workers[i], NULL);
+    }
+  cold_pass_run (c, &self->reader);
+  for (guint i = 0; i < n_threads - 1; i++)
+    {
+      Reader *r = &workers[i].reader;
+
+      if (workers[i].thread != NULL)
+        g_thread_join (workers[i].thread);
+      if (r->failure != 0 && self->reader.failure == 0)
+        {
+          self->reader.failure = r->failure;
+          self->reader.failed_pid = r->failed_pid;
+        }
+      user_ns_adopt (self, r);
+      reader_clear (r);
+    }
+  g_free (workers);
+}
+
+/* Frees what the serial pass did not settle (it stopped at a failure). */
+static void
+cold_pass_clear (PierProcessScanner *self, ColdPass *c)
+{
+  for (guint i = 0; i < c->n; i++)
+    if (c->entries[i] != NULL)
+      {
+        if (c->stat_fds[i] >= 0)
+          close (c->stat_fds[i]);
+        entry_free (self, c->entries[i]);
+      }
+  g_free (c->entries);
+  g_free (c->results);
+  g_free (c->stat_fds);
 }
 
 static void
@@ -1027,40 +1069,30 @@ sweep (PierProcessScanner *self)
   pier_id_names_cache_sweep (self->names);
 }
 
-PierProcessSnapshot *
-pier_process_scanner_snapshot (PierProcessScanner *self, const PierProcessFilter *filter,
-                               GError **error)
+/* Reads every PID of self->pids into self->entries and puts those the filter selects into
+ * self->selected, by PID. */
+static gboolean
+scan_all (PierProcessScanner *self, ColdPass *c, GError **error)
 {
-  g_autoptr (PierProcessSnapshot) snapshot = NULL;
-  PierIdNames *host_passwd, *host_group;
-  gint64 boot_epoch_us;
-
-  struct rlimit rl;
-
-  if (!scanner_open (self, error) || !list_pids (self, error))
-    return NULL;
-  self->process_budget =
-      getrlimit (RLIMIT_NOFILE, &rl) == 0 ? (guint) MIN (rl.rlim_cur / 2, G_MAXUINT) : 0;
-  self->failure = 0;
-  self->generation++;
-  self->now_us = clock_us (CLOCK_BOOTTIME);
-  boot_epoch_us = clock_us (CLOCK_REALTIME) - self->now_us;
-
-  snapshot = g_new0 (PierProcessSnapshot, 1);
-  g_atomic_ref_count_init (&snapshot->ref_count);
-  snapshot->names = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_id_names_unref);
-  snapshot->time = boot_epoch_us + self->now_us;
+  guint next_new = 0;
 
   g_ptr_array_set_size (self->selected, 0);
-  for (guint i = 0; i < self->pids->len; i++)
+  cold_pass (self, c);
+  for (guint i = 0; i < self->pids->len && self->reader.failure == 0; i++)
     {
       int pid = g_array_index (self->pids, int, i);
-      ProcEntry *e = scan_pid (self, pid);
-      if (self->failure != 0)
+      ProcEntry *e;
+
+      if (next_new < c->n && c->entries[next_new]->pid == pid)
         {
-          pier_set_errno (error, self->failure, "reading /proc/%d", pid);
-          return NULL;
+          e = settle_new (self, c->entries[next_new], c->results[next_new],
+                          c->stat_fds[next_new]);
+          c->entries[next_new++] = NULL;
         }
+      else
+        e = scan_pid (self, pid);
+      if (self->reader.failure != 0 && self->reader.failed_pid == 0)
+        self->reader.failed_pid = pid;
       if (e == NULL)
         continue;
       if (e->pid_ns == 0 && e->status.levels > 1)
@@ -1071,10 +1103,49 @@ pier_process_scanner_snapshot (PierProcessScanner *self, const PierProcessFilter
           if (parent != NULL && parent->status.levels == e->status.levels)
             e->pid_ns = parent->pid_ns;
         }
-      if (filter == NULL || filter->pid_ns == 0 || filter->pid_ns == e->pid_ns)
+      if (self->filter_pid_ns == 0 || self->filter_pid_ns == e->pid_ns)
         g_ptr_array_add (self->selected, e);
     }
+  user_ns_adopt (self, &self->reader);
+  if (self->reader.failure != 0)
+    return pier_set_errno (error, self->reader.failure, "reading /proc/%d",
+                           self->reader.failed_pid);
+  return TRUE;
+}
+
+PierProcessSnapshot *
+pier_process_scanner_snapshot (PierProcessScanner *self, const PierProcessFilter *filter,
+                               GError **error)
+{
+  g_autoptr (PierProcessSnapshot) snapshot = NULL;
+  PierIdNames *host_passwd, *host_group;
+  ColdPass cold = { 0 };
+  gint64 boot_epoch_us;
+  gboolean ok;
+
+  struct rlimit rl;
+
+  if (!scanner_open (self, error) || !list_pids (self, error))
+    return NULL;
+  self->process_budget =
+      getrlimit (RLIMIT_NOFILE, &rl) == 0 ? (guint) MIN (rl.rlim_cur / 2, G_MAXUINT) : 0;
+  self->reader.failure = 0;
+  self->reader.failed_pid = 0;
+  self->filter_pid_ns = filter ? filter->pid_ns : 0;
+  self->generation++;
+  self->now_us = clock_us (CLOCK_BOOTTIME);
+  boot_epoch_us = clock_us (CLOCK_REALTIME) - self->now_us;
+
+  ok = scan_all (self, &cold, error);
+  cold_pass_clear (self, &cold);
+  if (!ok)
+    return NULL;
   sweep (self);
+
+  snapshot = g_new0 (PierProcessSnapshot, 1);
+  g_atomic_ref_count_init (&snapshot->ref_count);
+  snapshot->names = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_id_names_unref);
+  snapshot->time = boot_epoch_us + self->now_us;
 
   g_hash_table_remove_all (self->mnt_names);
   host_passwd = pier_id_names_cache_load (self->names, self->host_root_fd, "etc/passwd", NULL);
@@ -1214,7 +1285,7 @@ pier_process_read_exe (const PierProcess *process, GError **error)
   char path[32], stat_buf[4096], target[4096];
   pier_autofd int dirfd = -1;
   pier_autofd int statfd = -1;
-  ProcStat st;
+  PierProcStat st;
   gssize n;
 
   g_snprintf (path, sizeof path, "/proc/%d", process->host_pid);
@@ -1222,7 +1293,7 @@ pier_process_read_exe (const PierProcess *process, GError **error)
   if (dirfd >= 0)
     statfd = openat (dirfd, "stat", O_RDONLY | O_CLOEXEC);
   n = statfd >= 0 ? read (statfd, stat_buf, sizeof stat_buf - 1) : -1;
-  if (n <= 0 || !parse_stat (stat_buf, n, &st) || st.start != process->start_ticks)
+  if (n <= 0 || !pier_proc_parse_stat (stat_buf, n, &st) || st.start != process->start_ticks)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "process %d has exited",
                    process->host_pid);
@@ -1236,177 +1307,4 @@ pier_process_read_exe (const PierProcess *process, GError **error)
       return NULL;
     }
   return g_strndup (target, n);
-}
-
-typedef struct {
-  guint layer;
-  int fd;
-} LayerDir;
-
-static void
-layer_dirs_free (gpointer p)
-{
-  GArray *dirs = p;
-
-  for (guint i = 0; i < dirs->len; i++)
-    close (g_array_index (dirs, LayerDir, i).fd);
-  g_array_unref (dirs);
-}
-
-static gboolean
-is_opaque (int dirfd)
-{
-  char v[2];
-
-  if (fgetxattr (dirfd, "trusted.overlay.opaque", v, sizeof v) == 1 && v[0] == 'y')
-    return TRUE;
-  return fgetxattr (dirfd, "user.overlay.opaque", v, sizeof v) == 1 && v[0] == 'y';
-}
-
-static void
-push_components (GQueue *queue, const char *path)
-{
-  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
-
-  for (guint i = g_strv_length (parts); i > 0; i--)
-    if (parts[i - 1][0] != '\0' && strcmp (parts[i - 1], ".") != 0)
-      g_queue_push_head (queue, g_strdup (parts[i - 1]));
-}
-
-/* Each step looks a name up in every layer directory that makes up the current merged
- * directory, top first, as overlayfs does: a whiteout hides what lies below, a non-directory
- * ends the lookup (and is ignored under a directory found above), directories merge until an
- * opaque one. Names are single components without "." or "..", opened with O_NOFOLLOW relative
- * to a layer's directory descriptor, so nothing resolves outside the layers. */
-int
-pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_layers,
-                        GError **error)
-{
-  g_autoptr (GPtrArray) frames = g_ptr_array_new_with_free_func (layer_dirs_free);
-  g_autoptr (GError) local_error = NULL;
-  GQueue queue = G_QUEUE_INIT;
-  GArray *root = g_array_new (FALSE, FALSE, sizeof (LayerDir));
-  guint n_links = 0;
-  int result = -1;
-
-  g_ptr_array_add (frames, root);
-  for (guint i = 0; i < n_layers; i++)
-    {
-      LayerDir ld = { i, fcntl (layer_dirfds[i], F_DUPFD_CLOEXEC, 3) };
-      if (ld.fd < 0)
-        {
-          pier_set_errno (error, errno, "layer %u", i);
-          return -1;
-        }
-      g_array_append_val (root, ld);
-    }
-  push_components (&queue, exe_path);
-  while (!g_queue_is_empty (&queue))
-    {
-      g_autofree char *name = g_queue_pop_head (&queue);
-      GArray *dir = g_ptr_array_index (frames, frames->len - 1);
-      GArray *sub;
-      int found = -1, found_fd = -1;
-      mode_t found_mode = 0;
-
-      if (strcmp (name, "..") == 0)
-        {
-          if (frames->len > 1)
-            g_ptr_array_remove_index (frames, frames->len - 1);
-          continue;
-        }
-      sub = g_array_new (FALSE, FALSE, sizeof (LayerDir));
-      for (guint i = 0; i < dir->len; i++)
-        {
-          const LayerDir *ld = &g_array_index (dir, LayerDir, i);
-          LayerDir child = { ld->layer, -1 };
-          struct stat st;
-
-          if (fstatat (ld->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            {
-              if (errno == ENOENT)
-                continue;
-              pier_set_errno (&local_error, errno, "“%s”: looking up “%s” in layer %u", exe_path,
-                              name, ld->layer);
-              break;
-            }
-          if (S_ISCHR (st.st_mode) && st.st_rdev == makedev (0, 0))
-            break;
-          if (found < 0)
-            {
-              found = (int) ld->layer;
-              found_fd = ld->fd;
-              found_mode = st.st_mode;
-            }
-          if (!S_ISDIR (st.st_mode))
-            break;
-          child.fd = openat (ld->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          if (child.fd < 0)
-            {
-              pier_set_errno (&local_error, errno, "“%s”: opening “%s” in layer %u", exe_path, name,
-                              ld->layer);
-              break;
-            }
-          g_array_append_val (sub, child);
-          if (is_opaque (child.fd))
-            break;
-        }
-      if (local_error != NULL)
-        {
-          layer_dirs_free (sub);
-          break;
-        }
-      if (found < 0)
-        {
-          g_set_error (&local_error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "“%s”: no layer provides “%s” (whited out, or not from the image)",
-                       exe_path, name);
-          layer_dirs_free (sub);
-          break;
-        }
-      if (S_ISLNK (found_mode))
-        {
-          char target[4096];
-          gssize n = readlinkat (found_fd, name, target, sizeof target - 1);
-
-          layer_dirs_free (sub);
-          if (n < 0)
-            {
-              pier_set_errno (&local_error, errno, "“%s”: reading the link “%s”", exe_path, name);
-              break;
-            }
-          if (++n_links > MAX_SYMLINKS)
-            {
-              g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID,
-                           "“%s”: too many levels of symbolic links", exe_path);
-              break;
-            }
-          target[n] = '\0';
-          if (target[0] == '/')
-            g_ptr_array_set_size (frames, 1);
-          push_components (&queue, target);
-          continue;
-        }
-      if (g_queue_is_empty (&queue))
-        {
-          layer_dirs_free (sub);
-          result = found;
-          break;
-        }
-      if (!S_ISDIR (found_mode))
-        {
-          g_set_error (&local_error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "“%s”: “%s” is not a directory", exe_path, name);
-          layer_dirs_free (sub);
-          break;
-        }
-      g_ptr_array_add (frames, sub);
-    }
-  g_queue_clear_full (&queue, g_free);
-  if (result < 0 && local_error == NULL) /* "/", or a path that ends climbing with ".." */
-    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "“%s” does not name a file",
-                 exe_path);
-  if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  return result;
 }

@@ -27,7 +27,9 @@ typedef struct {
   const char *tty;    /* "pts/3", "tty2", "ttyS0", "console"; NULL when none or unknown */
 
   /* Real ids as the process's own user namespace sees them (the kernel's overflow id, 65534,
-   * when its map does not cover the host id), and on the host. */
+   * when its map does not cover the host id), and on the host. The first pair, with user and
+   * group, is PIER_PROCESS_ID_UNKNOWN and NULL for processes in the scanner's own PID
+   * namespace: they belong to no container, and their user namespace is not read. */
   guint32 uid, gid;
   guint32 host_uid, host_gid;
   /* From the process's own root's /etc/passwd and /etc/group, and from the scanner's; NULL
@@ -49,7 +51,9 @@ typedef struct {
    * and never another process's ticks when a PID is reused. Above 100 for busy threads. */
   double cpu_percent;
   guint64 rss_bytes;
-  guint64 pid_ns, user_ns, mnt_ns; /* namespace inode numbers; 0 when not readable */
+  /* Namespace inode numbers; 0 when not readable. user_ns and mnt_ns are read only for
+   * processes in a PID namespace below the scanner's (0 for the others). */
+  guint64 pid_ns, user_ns, mnt_ns;
 } PierProcess;
 
 typedef struct {
@@ -78,6 +82,11 @@ void pier_process_scanner_free (PierProcessScanner *scanner);
 void pier_process_scanner_set_max_open_files (PierProcessScanner *scanner, guint max_open_files);
 guint pier_process_scanner_get_n_open_files (PierProcessScanner *scanner);
 
+/* A snapshot that meets hundreds of processes the scanner does not know yet (the first one,
+ * above all) reads them on up to @max_threads threads, the calling one included, and no more
+ * than there are processors; 4 by default, 1 to read on the calling thread only. */
+void pier_process_scanner_set_max_threads (PierProcessScanner *scanner, guint max_threads);
+
 /* All processes of the host (the scanner's /proc), or those @filter selects (NULL for all),
  * by host PID. A process that exits during the scan is left out; every field of a row comes
  * from the same process. */
@@ -105,15 +114,6 @@ GPtrArray *pier_process_snapshot_sessions (PierProcessSnapshot *snapshot, guint6
  * root when that root is not reachable from the caller's), checked to belong to the very
  * process of @process: PIER_ERROR_NOT_FOUND once it has exited, even if its PID is reused. */
 char *pier_process_read_exe (const PierProcess *process, GError **error);
-
-/* Which of a container's layer directories (top first: the sandbox upper directory, then the
- * image layers from the top) provides @exe_path, a path inside the container. Every component
- * is looked up as overlayfs does (whiteouts, opaque directories in trusted.overlay. or
- * user.overlay. xattrs, a lower directory hidden by a non-directory above) and symlinks are
- * followed through the merged view, never outside it. Returns the index into @layer_dirfds, or
- * -1 with PIER_ERROR_NOT_FOUND when no layer provides the file (whited out, or on a volume). */
-int pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_layers,
-                            GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierProcessScanner, pier_process_scanner_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierProcessSnapshot, pier_process_snapshot_unref)

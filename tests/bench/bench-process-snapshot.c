@@ -3,8 +3,9 @@
  *
  *   bench-process-snapshot --hold N PIDFILE   fork N children that pause(); their PIDs go to
  *                                             PIDFILE; SIGTERM kills and reaps them
- *   bench-process-snapshot --measure ROUNDS   one full snapshot (cold scanner, warm scanner,
- *                                             warm without held descriptors) against
+ *   bench-process-snapshot --measure ROUNDS   one full snapshot (cold scanner, cold on one
+ *                                             thread, warm scanner, warm without held
+ *                                             descriptors) against
  *                                             `ps -e -o pid,sid,user,comm` and a bare loop
  *                                             reading /proc/PID/stat; medians
  *   bench-process-snapshot --refresh SECONDS  CPU of a 1 Hz refresh, as % of one core */
@@ -134,10 +135,12 @@ time_snapshot (PierProcessScanner *scanner, guint *n)
 }
 
 static double
-time_cold (guint *n)
+time_cold (guint max_threads, guint *n)
 {
   gint64 start = now_us ();
   g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
+
+  pier_process_scanner_set_max_threads (scanner, max_threads);
 
   time_snapshot (scanner, n);
   return (double) (now_us () - start); /* creation included, freeing not */
@@ -179,11 +182,12 @@ measure (int rounds)
   g_autoptr (PierProcessScanner) warm_no_fds = pier_process_scanner_new ();
   g_autoptr (GArray) ps = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) cold = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) cold_serial = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) hot = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) hot_no_fds = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) bare = g_array_new (FALSE, FALSE, sizeof (double));
   guint n = 0, n2;
-  double m_ps, m_cold, m_hot, m_hot_no_fds, m_bare;
+  double m_ps, m_cold, m_cold_serial, m_hot, m_hot_no_fds, m_bare;
 
   pier_process_scanner_set_max_open_files (warm_no_fds, 0);
   time_snapshot (warm, &n2);
@@ -193,8 +197,10 @@ measure (int rounds)
       double v;
       v = time_ps ();
       g_array_append_val (ps, v);
-      v = time_cold (&n);
+      v = time_cold (G_MAXUINT, &n);
       g_array_append_val (cold, v);
+      v = time_cold (1, &n);
+      g_array_append_val (cold_serial, v);
       g_usleep (200000); /* a refresh is never back to back */
       v = time_snapshot (warm, &n2);
       g_array_append_val (hot, v);
@@ -205,6 +211,7 @@ measure (int rounds)
     }
   m_ps = median (ps);
   m_cold = median (cold);
+  m_cold_serial = median (cold_serial);
   m_hot = median (hot);
   m_hot_no_fds = median (hot_no_fds);
   m_bare = median (bare);
@@ -213,8 +220,10 @@ measure (int rounds)
   printf ("  ps -e -o pid,sid,user,comm   %8.1f ms  %6.1f us/process\n", m_ps / 1000, m_ps / n);
   printf ("  bare /proc/PID/stat loop     %8.1f ms  %6.1f us/process  %.2fx ps\n", m_bare / 1000,
           m_bare / n, m_bare / m_ps);
-  printf ("  pier snapshot, cold scanner  %8.1f ms  %6.1f us/process  %.2fx ps\n", m_cold / 1000,
-          m_cold / n, m_cold / m_ps);
+  printf ("  pier snapshot, cold scanner  %8.1f ms  %6.1f us/process  %.2fx ps  (%u processors)\n",
+          m_cold / 1000, m_cold / n, m_cold / m_ps, g_get_num_processors ());
+  printf ("  pier cold, on one thread     %8.1f ms  %6.1f us/process  %.2fx ps\n",
+          m_cold_serial / 1000, m_cold_serial / n, m_cold_serial / m_ps);
   printf ("  pier snapshot, warm          %8.1f ms  %6.1f us/process  %.2fx ps\n", m_hot / 1000,
           m_hot / n, m_hot / m_ps);
   printf ("  pier warm, no held stat fds  %8.1f ms  %6.1f us/process  %.2fx ps\n",

@@ -4,6 +4,7 @@
 #include "test-support.h"
 
 #include "pier-error.h"
+#include "pier-exe-layer.h"
 #include "pier-fsutil.h"
 #include "pier-passwd.h"
 #include "pier-process-snapshot.h"
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -563,6 +565,120 @@ test_process_snapshot_host_matches_ps (void **state)
   assert_string_equal (kthreadd->cmdline, "[kthreadd]");
 }
 
+/* A first snapshot with hundreds of new processes reads them on several threads: every row
+ * equals the one a scanner reading on the calling thread alone makes, and the descriptors the
+ * threads opened are kept for the refreshes. A scanner whose first snapshot was another
+ * namespace's (and so skipped these command lines) reads them when they are shown. */
+typedef struct {
+  GArray *pids;
+  guint first_arg;
+} ExecWait;
+
+static gboolean
+all_exec_done (gpointer data)
+{
+  ExecWait *w = data;
+
+  for (guint i = 0; i < w->pids->len; i++)
+    {
+      int pid = g_array_index (w->pids, pid_t, i);
+      g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", pid);
+      g_autofree char *expected = g_strdup_printf ("sleep %u", w->first_arg + i);
+      g_autofree char *cmdline = NULL;
+      gsize len;
+
+      if (!g_file_get_contents (path, &cmdline, &len, NULL) || len != strlen (expected) + 1)
+        return FALSE;
+      cmdline[strlen ("sleep")] = ' ';
+      if (!g_str_equal (cmdline, expected))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_process_snapshot_threads (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (PierProcessScanner) serial = pier_process_scanner_new ();
+  g_autoptr (PierProcessScanner) threaded = pier_process_scanner_new ();
+  g_autoptr (PierProcessScanner) filtered_first = pier_process_scanner_new ();
+  g_autoptr (PierProcessSnapshot) none = NULL;
+  g_autoptr (PierProcessSnapshot) later = NULL;
+  PierProcessFilter other_ns = { .pid_ns = 1 };
+  g_autoptr (PierProcessSnapshot) one = NULL;
+  g_autoptr (PierProcessSnapshot) many = NULL;
+  g_autoptr (PierProcessSnapshot) again = NULL;
+  g_autoptr (GArray) pids = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  g_autoptr (GError) error = NULL;
+  ExecWait w = { pids, 20000 };
+  struct rlimit limit;
+  guint n = 300;
+
+  if (g_get_num_processors () < 2)
+    fail_msg ("reading on threads needs 2 processors; this machine has 1");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *arg = g_strdup_printf ("%u", w.first_arg + i);
+      const char *argv[] = { "sleep", arg, NULL };
+      pid_t pid = spawn (f, argv);
+      g_array_append_val (pids, pid);
+    }
+  if (!wait_for (all_exec_done, &w))
+    fail_msg ("the %u sleep processes did not start", n);
+
+  /* as the app does, so that the budget holds a descriptor for each process */
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, &limit));
+  limit.rlim_cur = limit.rlim_max;
+  g_assert_no_errno (setrlimit (RLIMIT_NOFILE, &limit));
+
+  many = pier_process_scanner_snapshot (threaded, NULL, &error);
+  pier_assert_no_error (error);
+  assert_int_equal (pier_process_snapshot_get_n_processes (many),
+                    pier_process_scanner_get_n_open_files (threaded));
+  pier_process_scanner_set_max_threads (serial, 1);
+  one = pier_process_scanner_snapshot (serial, NULL, &error);
+  pier_assert_no_error (error);
+  again = pier_process_scanner_snapshot (threaded, NULL, &error);
+  pier_assert_no_error (error);
+  none = pier_process_scanner_snapshot (filtered_first, &other_ns, &error);
+  pier_assert_no_error (error);
+  assert_int_equal (pier_process_snapshot_get_n_processes (none), 0);
+  later = pier_process_scanner_snapshot (filtered_first, NULL, &error);
+  pier_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    {
+      int pid = g_array_index (pids, pid_t, i);
+      g_autofree char *expected = g_strdup_printf ("sleep %u", w.first_arg + i);
+      const PierProcess *a = pier_process_snapshot_find (one, pid);
+      const PierProcess *rows[] = { pier_process_snapshot_find (many, pid),
+                                    pier_process_snapshot_find (again, pid),
+                                    pier_process_snapshot_find (later, pid) };
+
+      assert_non_null (a);
+      assert_string_equal (a->cmdline, expected);
+      assert_row_consistent (a);
+      for (guint j = 0; j < G_N_ELEMENTS (rows); j++)
+        {
+          const PierProcess *r = rows[j];
+
+          assert_non_null (r);
+          assert_string_equal (r->cmdline, a->cmdline);
+          assert_string_equal (r->comm, a->comm);
+          assert_int_equal (r->host_ppid, getpid ());
+          assert_int_equal (r->host_ppid, a->host_ppid);
+          assert_int_equal (r->host_pgid, a->host_pgid);
+          assert_int_equal (r->host_sid, a->host_sid);
+          assert_int_equal (r->container_pid, a->container_pid);
+          assert_int_equal (r->host_uid, a->host_uid);
+          assert_int_equal (r->host_gid, a->host_gid);
+          assert_int_equal (r->start_ticks, a->start_ticks);
+          assert_int_equal (r->pid_ns, a->pid_ns);
+          assert_int_equal (r->user_ns, a->user_ns);
+        }
+    }
+}
+
 /* ---- 2. sessions ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1055,7 +1171,9 @@ test_process_snapshot_old_process_changes (void **state)
     }
   print_message ("the uid change showed in snapshot %u after it\n", n);
   assert_int_equal (p->host_uid, 1000);
-  assert_int_equal (p->uid, 1000);
+  /* a host process has no inside view */
+  assert_int_equal (p->uid, PIER_PROCESS_ID_UNKNOWN);
+  assert_int_equal (p->user_ns, 0);
 
   g_assert_no_errno (write (control[1], "e", 1));
   for (;;)
@@ -1395,6 +1513,7 @@ main (int argc, char **argv)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_process_snapshot_container_matches_ps, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_host_matches_ps, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_process_snapshot_threads, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_sessions, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_user_mapping, setup, teardown),
     cmocka_unit_test (test_process_snapshot_passwd_parse),
