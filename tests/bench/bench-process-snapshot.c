@@ -6,8 +6,10 @@
  *   bench-process-snapshot --measure ROUNDS   one full snapshot (cold scanner, cold on one
  *                                             thread, warm scanner, warm without held
  *                                             descriptors) against
- *                                             `ps -e -o pid,sid,user,comm` and a bare loop
- *                                             reading /proc/PID/stat; medians
+ *                                             `ps -e -o pid,sid,user,comm`, a bare loop
+ *                                             reading /proc/PID/stat and one reading the
+ *                                             three files ps reads, on as many threads as
+ *                                             the scanner; medians
  *   bench-process-snapshot --refresh SECONDS  CPU of a 1 Hz refresh, as % of one core */
 #include "pier-process-snapshot.h"
 
@@ -146,31 +148,64 @@ time_cold (guint max_threads, guint *n)
   return (double) (now_us () - start); /* creation included, freeing not */
 }
 
-/* The floor: open, read and close /proc/PID/stat for every PID, nothing else. */
+/* Floors: open, read and close @files of every PID, nothing else, on @n_threads threads that
+ * take every n-th PID each. */
+typedef struct {
+  GArray *pids;
+  const char *const *files;
+  guint first, step;
+  int procfd;
+} FilesLoop;
+
+static gpointer
+files_loop_run (gpointer data)
+{
+  const FilesLoop *l = data;
+  char path[64], buf[4096];
+
+  for (guint i = l->first; i < l->pids->len; i += l->step)
+    for (guint f = 0; l->files[f] != NULL; f++)
+      {
+        int fd;
+        g_snprintf (path, sizeof path, "%d/%s", g_array_index (l->pids, int, i), l->files[f]);
+        fd = openat (l->procfd, path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0)
+          {
+            if (read (fd, buf, sizeof buf) < 0 && errno != ESRCH)
+              g_error ("reading %s: %s", path, g_strerror (errno));
+            close (fd);
+          }
+      }
+  return NULL;
+}
+
 static double
-time_bare_loop (void)
+time_files_loop (const char *const *files, guint n_threads)
 {
   gint64 start = now_us ();
+  g_autoptr (GArray) pids = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autofree FilesLoop *loops = g_new0 (FilesLoop, n_threads);
+  g_autofree GThread **threads = g_new0 (GThread *, n_threads);
   int procfd = open ("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *dir = fdopendir (dup (procfd));
   struct dirent *de;
-  char path[64], buf[4096];
 
   while ((de = readdir (dir)) != NULL)
-    {
-      int fd;
-      if (de->d_name[0] < '1' || de->d_name[0] > '9')
-        continue;
-      g_snprintf (path, sizeof path, "%s/stat", de->d_name);
-      fd = openat (procfd, path, O_RDONLY | O_CLOEXEC);
-      if (fd >= 0)
-        {
-          if (read (fd, buf, sizeof buf) < 0)
-            g_error ("reading %s", path);
-          close (fd);
-        }
-    }
+    if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+      {
+        int pid = atoi (de->d_name);
+        g_array_append_val (pids, pid);
+      }
   closedir (dir);
+  for (guint t = 0; t < n_threads; t++)
+    {
+      loops[t] = (FilesLoop){ pids, files, t, n_threads, procfd };
+      if (t > 0)
+        threads[t] = g_thread_new ("files-loop", files_loop_run, &loops[t]);
+    }
+  files_loop_run (&loops[0]);
+  for (guint t = 1; t < n_threads; t++)
+    g_thread_join (threads[t]);
   close (procfd);
   return (double) (now_us () - start);
 }
@@ -186,8 +221,12 @@ measure (int rounds)
   g_autoptr (GArray) hot = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) hot_no_fds = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) bare = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) ps_files = g_array_new (FALSE, FALSE, sizeof (double));
+  const char *const stat_only[] = { "stat", NULL };
+  const char *const files_ps_reads[] = { "stat", "status", "cmdline", NULL };
+  guint n_threads = MIN (g_get_num_processors (), 4);
   guint n = 0, n2;
-  double m_ps, m_cold, m_cold_serial, m_hot, m_hot_no_fds, m_bare;
+  double m_ps, m_cold, m_cold_serial, m_hot, m_hot_no_fds, m_bare, m_ps_files;
 
   pier_process_scanner_set_max_open_files (warm_no_fds, 0);
   time_snapshot (warm, &n2);
@@ -206,8 +245,10 @@ measure (int rounds)
       g_array_append_val (hot, v);
       v = time_snapshot (warm_no_fds, &n2);
       g_array_append_val (hot_no_fds, v);
-      v = time_bare_loop ();
+      v = time_files_loop (stat_only, 1);
       g_array_append_val (bare, v);
+      v = time_files_loop (files_ps_reads, n_threads);
+      g_array_append_val (ps_files, v);
     }
   m_ps = median (ps);
   m_cold = median (cold);
@@ -215,13 +256,17 @@ measure (int rounds)
   m_hot = median (hot);
   m_hot_no_fds = median (hot_no_fds);
   m_bare = median (bare);
+  m_ps_files = median (ps_files);
   printf ("processes: %u, rounds: %d, descriptors held by the warm scanner: %u\n", n, rounds,
           pier_process_scanner_get_n_open_files (warm));
   printf ("  ps -e -o pid,sid,user,comm   %8.1f ms  %6.1f us/process\n", m_ps / 1000, m_ps / n);
   printf ("  bare /proc/PID/stat loop     %8.1f ms  %6.1f us/process  %.2fx ps\n", m_bare / 1000,
           m_bare / n, m_bare / m_ps);
-  printf ("  pier snapshot, cold scanner  %8.1f ms  %6.1f us/process  %.2fx ps  (%u processors)\n",
-          m_cold / 1000, m_cold / n, m_cold / m_ps, g_get_num_processors ());
+  printf ("  floor: the files ps reads    %8.1f ms  %6.1f us/process  %.2fx ps  "
+          "(stat, status, cmdline; %u threads)\n",
+          m_ps_files / 1000, m_ps_files / n, m_ps_files / m_ps, n_threads);
+  printf ("  pier snapshot, cold scanner  %8.1f ms  %6.1f us/process  %.2fx ps  (%u threads)\n",
+          m_cold / 1000, m_cold / n, m_cold / m_ps, n_threads);
   printf ("  pier cold, on one thread     %8.1f ms  %6.1f us/process  %.2fx ps\n",
           m_cold_serial / 1000, m_cold_serial / n, m_cold_serial / m_ps);
   printf ("  pier snapshot, warm          %8.1f ms  %6.1f us/process  %.2fx ps\n", m_hot / 1000,
