@@ -371,7 +371,7 @@ needed_reads (PierProcessScanner *self, Reader *r, ProcEntry *e, const PierProcS
   /* caught between an exec's new comm and its new argv (or while exiting): look again */
   if ((e->cmdline_empty && !(st->flags & PF_KTHREAD) && st->state != 'Z')
       || (e->cmdline == NULL && shown (self, e->pid_ns)))
-    flags |= READ_CMDLINE;
+    flags |= READ_CMDLINE | READ_STATUS; /* status after cmdline proves no exec in between */
   if ((self->generation + (guint32) e->pid) % STATUS_PERIOD == 0)
     flags |= READ_STATUS;
   if (user_ns_needs_maps (self, r, e->user_ns))
@@ -386,9 +386,11 @@ pending_clear (Pending *p)
   memset (p, 0, sizeof *p);
 }
 
-/* stat's comm and ids against status's, read after it: they differ when the process exec'd or
- * called setsid or setpgid in between. An exec that keeps comm shows in the next refresh's
- * stat (same_exec), which reads everything again. */
+/* stat's comm and ids against status's, read after it and after cmdline: they differ when the
+ * process exec'd or called setsid or setpgid in between. An exec sets comm before the new argv
+ * shows, so a command line read in between is the old one or comes with a new comm here. An
+ * exec that keeps comm shows in the next refresh's stat (same_exec), which reads everything
+ * again. */
 static gboolean
 status_matches_stat (const PierProcStatus *status, const PierProcStat *st)
 {
@@ -413,17 +415,48 @@ kthread_status (int pid, const PierProcStat *st, PierProcStatus *out)
   out->ns_sid = out->session = st->session;
 }
 
-/* Reads what @flags ask for through @dirfd, after @st was read through it: SCAN_UNSTABLE when
- * the process changed in between. */
+static ScanResult
+read_cmdline (Reader *r, int dirfd, ProcEntry *e, Pending *p)
+{
+  gssize n = read_at (r, dirfd, "cmdline", MAX_CMDLINE);
+
+  if (n < 0)
+    return SCAN_GONE;
+  while (n > 0 && r->buf[n - 1] == '\0')
+    n--;
+  for (gssize i = 0; i < n; i++)
+    if (r->buf[i] == '\0')
+      r->buf[i] = ' ';
+  r->buf[n] = '\0';
+  p->cmdline_empty = n == 0;
+  if (n > 0 && (e->cmdline == NULL || e->cmdline_empty || strcmp (e->cmdline, r->buf) != 0))
+    p->cmdline = g_ref_string_new_len (r->buf, n);
+  return SCAN_OK;
+}
+
+/* Reads what @flags ask for through @dirfd, after @st was read through it, status last:
+ * SCAN_UNSTABLE when the process changed in between. */
 static ScanResult
 read_extras (PierProcessScanner *self, Reader *r, int dirfd, ProcEntry *e, const PierProcStat *st,
              guint flags, Pending *p)
 {
-  guint64 user_ns;
+  gboolean kthread = (st->flags & PF_KTHREAD) != 0;
+  guint64 pid_ns = e->pid_ns, user_ns;
   gssize n;
 
   p->flags = flags;
-  if ((flags & READ_STATUS) && (st->flags & PF_KTHREAD))
+  /* a container's snapshot tells its processes by their PID namespace before their command
+   * lines are read */
+  if ((flags & READ_NS) && self->filter_pid_ns != 0 && !kthread)
+    pid_ns = p->pid_ns = read_ns_at (dirfd, "ns/pid");
+  if (!shown (self, pid_ns))
+    p->flags = flags &= ~READ_CMDLINE;
+  if ((flags & READ_CMDLINE) && kthread)
+    p->cmdline_empty = TRUE;
+  else if ((flags & READ_CMDLINE) && read_cmdline (r, dirfd, e, p) != SCAN_OK)
+    return SCAN_GONE;
+
+  if ((flags & READ_STATUS) && kthread)
     kthread_status (e->pid, st, &p->status);
   else if (flags & READ_STATUS)
     {
@@ -439,29 +472,11 @@ read_extras (PierProcessScanner *self, Reader *r, int dirfd, ProcEntry *e, const
       /* NS links are not readable for zombies or without ptrace rights: 0, unknown */
       p->user_ns = read_ns_at (dirfd, "ns/user");
       p->mnt_ns = read_ns_at (dirfd, "ns/mnt");
-      p->pid_ns = read_ns_at (dirfd, "ns/pid");
+      if (p->pid_ns == 0)
+        p->pid_ns = read_ns_at (dirfd, "ns/pid");
     }
   else if (flags & READ_NS)
     p->pid_ns = self->host_pid_ns;
-  if (!shown (self, (flags & READ_NS) ? p->pid_ns : e->pid_ns))
-    p->flags = flags &= ~READ_CMDLINE;
-  if ((flags & READ_CMDLINE) && (st->flags & PF_KTHREAD))
-    p->cmdline_empty = TRUE;
-  else if (flags & READ_CMDLINE)
-    {
-      n = read_at (r, dirfd, "cmdline", MAX_CMDLINE);
-      if (n < 0)
-        return SCAN_GONE;
-      while (n > 0 && r->buf[n - 1] == '\0')
-        n--;
-      for (gssize i = 0; i < n; i++)
-        if (r->buf[i] == '\0')
-          r->buf[i] = ' ';
-      r->buf[n] = '\0';
-      p->cmdline_empty = n == 0;
-      if (n > 0 && (e->cmdline == NULL || e->cmdline_empty || strcmp (e->cmdline, r->buf) != 0))
-        p->cmdline = g_ref_string_new_len (r->buf, n);
-    }
   user_ns = (flags & READ_NS) ? p->user_ns : e->user_ns;
   if (user_ns_needs_maps (self, r, user_ns))
     user_ns_load (self, r, dirfd, user_ns);
@@ -545,6 +560,7 @@ scan_entry (PierProcessScanner *self, Reader *r, ProcEntry *e, int *new_stat_fd)
   pier_autofd int stat_fd = -1;
   PierProcStat st;
   ScanResult result = SCAN_UNSTABLE;
+  int fd;
 
   if (e->stat_fd >= 0)
     {
@@ -560,13 +576,18 @@ scan_entry (PierProcessScanner *self, Reader *r, ProcEntry *e, int *new_stat_fd)
         }
     }
   dirfd = open_pid_dir (self, r, e->pid);
-  if (dirfd < 0 || (stat_fd = open_at (r, dirfd, "stat")) < 0)
+  if (dirfd < 0)
+    return SCAN_GONE;
+  /* a held descriptor read after the directory was opened proves that the directory is its
+   * process's: that process was alive then, so the PID was still its own */
+  fd = e->stat_fd >= 0 ? e->stat_fd : (stat_fd = open_at (r, dirfd, "stat"));
+  if (fd < 0)
     return SCAN_GONE;
   for (int attempt = 0; attempt < MAX_ATTEMPTS && result == SCAN_UNSTABLE; attempt++)
     {
       Pending p = { 0 };
 
-      if (!read_stat (r, stat_fd, &st))
+      if (!read_stat (r, fd, &st))
         return SCAN_GONE;
       if (e->known && st.start != e->stat.start)
         return SCAN_REPLACED;
@@ -575,7 +596,7 @@ scan_entry (PierProcessScanner *self, Reader *r, ProcEntry *e, int *new_stat_fd)
         commit (self, e, &st, &p);
       pending_clear (&p);
     }
-  if (result == SCAN_OK && e->stat_fd < 0)
+  if (result == SCAN_OK && stat_fd >= 0)
     *new_stat_fd = g_steal_fd (&stat_fd);
   return result;
 }
