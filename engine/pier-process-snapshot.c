@@ -356,6 +356,15 @@ shown (PierProcessScanner *self, guint64 pid_ns)
   return self->filter_pid_ns == 0 || pid_ns == 0 || pid_ns == self->filter_pid_ns;
 }
 
+/* status in a slow rotation, staggered by PID, for a setuid () without exec: kernel threads
+ * have none */
+static gboolean
+status_due (PierProcessScanner *self, ProcEntry *e)
+{
+  return (self->generation + (guint32) e->pid) % STATUS_PERIOD == 0
+         && !(e->stat.flags & PF_KTHREAD);
+}
+
 static guint
 needed_reads (PierProcessScanner *self, Reader *r, ProcEntry *e, const PierProcStat *st)
 {
@@ -372,7 +381,7 @@ needed_reads (PierProcessScanner *self, Reader *r, ProcEntry *e, const PierProcS
   if ((e->cmdline_empty && !(st->flags & PF_KTHREAD) && st->state != 'Z')
       || (e->cmdline == NULL && shown (self, e->pid_ns)))
     flags |= READ_CMDLINE | READ_STATUS; /* status after cmdline proves no exec in between */
-  if ((self->generation + (guint32) e->pid) % STATUS_PERIOD == 0)
+  if (status_due (self, e))
     flags |= READ_STATUS;
   if (user_ns_needs_maps (self, r, e->user_ns))
     flags |= READ_MAPS;
@@ -562,7 +571,8 @@ scan_entry (PierProcessScanner *self, Reader *r, ProcEntry *e, int *new_stat_fd)
   ScanResult result = SCAN_UNSTABLE;
   int fd;
 
-  if (e->stat_fd >= 0)
+  /* stat is read twice when more than stat is needed: not when it is known beforehand */
+  if (e->stat_fd >= 0 && !(e->known && status_due (self, e)))
     {
       if (!read_stat (r, e->stat_fd, &st))
         return SCAN_GONE;
