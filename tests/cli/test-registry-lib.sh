@@ -40,6 +40,8 @@ http:
 $tls
 $auth
 EOF
+  # there before the job's own redirection, which may come after the first look below
+  : >"$dir/log"
   docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   REGISTRY_PID=$!
   REGISTRY=""
