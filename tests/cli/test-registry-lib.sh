@@ -53,6 +53,7 @@ EOF
   done
   echo "the registry did not start:" >&2
   cat "$dir/log" >&2
+  kill "$REGISTRY_PID" 2>/dev/null
   return 1
 }
 
