@@ -101,17 +101,11 @@ GPtrArray *
 pier_blob_store_list (PierBlobStore *store)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  int fd = dup (store->dirfd);
-  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
+  DIR *dir = pier_fs_opendir_at (store->dirfd);
   struct dirent *de;
 
   if (dir == NULL)
-    {
-      if (fd >= 0)
-        close (fd);
-      return out;
-    }
-  rewinddir (dir);
+    return out;
   while ((de = readdir (dir)) != NULL)
     {
       g_autofree char *digest = g_strconcat (PIER_DIGEST_PREFIX, de->d_name, NULL);

@@ -147,20 +147,30 @@ pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data
   return TRUE;
 }
 
+DIR *
+pier_fs_opendir_at (int dirfd)
+{
+  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
+
+  if (dir == NULL && fd >= 0)
+    {
+      int saved = errno;
+      close (fd);
+      errno = saved;
+    }
+  return dir;
+}
+
 static gboolean
 rm_rf_children (int dfd, GError **error)
 {
-  pier_autofd int iter_fd = dup (dfd);
-  DIR *dir;
+  DIR *dir = pier_fs_opendir_at (dfd);
   struct dirent *de;
   gboolean ok = TRUE;
 
-  if (iter_fd < 0)
-    return pier_set_errno (error, errno, "duplicating a directory descriptor");
-  dir = fdopendir (iter_fd);
   if (dir == NULL)
     return pier_set_errno (error, errno, "reading a directory");
-  iter_fd = -1; /* owned by dir now */
   while (ok && (de = readdir (dir)) != NULL)
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
@@ -229,14 +239,12 @@ pier_fs_mkdtemp_at (int parent_dirfd, const char *prefix, GError **error)
 guint64
 pier_fs_tree_size_at (int dirfd)
 {
-  pier_autofd int iter_fd = dup (dirfd);
-  DIR *dir;
+  DIR *dir = pier_fs_opendir_at (dirfd);
   struct dirent *de;
   guint64 total = 0;
 
-  if (iter_fd < 0 || (dir = fdopendir (iter_fd)) == NULL)
+  if (dir == NULL)
     return 0;
-  iter_fd = -1;
   while ((de = readdir (dir)) != NULL)
     {
       struct stat st;
@@ -267,15 +275,12 @@ GPtrArray *
 pier_fs_list_sorted_at (int dirfd, GError **error)
 {
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
+  DIR *dir = pier_fs_opendir_at (dirfd);
   struct dirent *de;
 
   if (dir == NULL)
     {
       pier_set_errno (error, errno, "reading a directory");
-      if (fd >= 0)
-        close (fd);
       return NULL;
     }
   while ((de = readdir (dir)) != NULL)

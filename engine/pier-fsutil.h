@@ -1,6 +1,7 @@
 #pragma once
 
 #include <errno.h>
+#include <dirent.h>
 #include <glib.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -46,6 +47,9 @@ gboolean pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char *
  * absent is not an error. */
 gboolean pier_fs_rm_rf_at (int dirfd, const char *name, GError **error);
 
+/* The directory @dirfd open for readdir from its start, through a descriptor of its own: a dup
+ * would share @dirfd's position, and fails for O_PATH descriptors. NULL with errno set. */
+DIR *pier_fs_opendir_at (int dirfd);
 /* The entries of the directory @dirfd (but "." and ".."), sorted bytewise: layers and trees
  * are walked in this order so that what Pier writes from them is reproducible. */
 GPtrArray *pier_fs_list_sorted_at (int dirfd, GError **error);

@@ -4,12 +4,10 @@
 #include "pier-container-processes.h"
 #include "pier-container-user.h"
 #include "pier-error.h"
-#include "pier-libssl.h"
-/* After libssl: its header declares what this one maps. */
-#include "pier-libcrypto.h"
 #include "pier-fsutil.h"
 #include "pier-image-store.h"
 #include "pier-lock.h"
+#include "pier-rdp-probe.h"
 #include "pier-rdp-relay.h"
 #include "pier-sandbox-private.h"
 #include "pier-tls.h"
@@ -20,10 +18,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,7 +33,6 @@
 #define SERVER_READY_TIMEOUT_MS 20000
 #define XWAYLAND_READY_TIMEOUT_MS 5000
 #define POLL_INTERVAL_MS 25
-#define PROBE_TIMEOUT_S 5
 
 /* Weston's desktop: its panel on top, a plain background (what the tests look for), and never
  * the lock screen, which a remote session has no way to unlock. */
@@ -103,164 +98,6 @@ pier_gui_port_listening (pid_t pid, guint16 port)
   g_autofree char *tcp6 = g_strdup_printf ("/proc/%d/net/tcp6", (int) pid);
 
   return tcp_table_has_listener (tcp, port, FALSE) || tcp_table_has_listener (tcp6, port, TRUE);
-}
-
-/* ---- the server's certificate, learned from the server ---- */
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL_CTX, SSL_CTX_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL, SSL_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
-
-static gboolean
-read_exactly (int fd, guint8 *buffer, gsize len, GError **error)
-{
-  gsize done = 0;
-
-  while (done < len)
-    {
-      ssize_t n = read (fd, buffer + done, len - done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return pier_set_errno (error, errno == EAGAIN ? ETIMEDOUT : errno,
-                               "reading the RDP server's answer");
-      if (n == 0)
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "the RDP server closed the connection before answering");
-          return FALSE;
-        }
-      done += n;
-    }
-  return TRUE;
-}
-
-/* MS-RDPBCGR 2.2.1.1 and 2.2.1.2: a TPKT-framed X.224 Connection Request carrying an RDP
- * Negotiation Request for TLS, and the Connection Confirm that must select it. */
-static gboolean
-negotiate_tls (int fd, GError **error)
-{
-  static const guint8 request[] = {
-    0x03, 0x00, 0x00, 0x13,                   /* TPKT, 19 bytes */
-    0x0e, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00, /* X.224 CR, no cookie */
-    0x01, 0x00, 0x08, 0x00, 0x01, 0x00, 0x00, 0x00, /* RDP_NEG_REQ: PROTOCOL_SSL */
-  };
-  guint8 header[4];
-  guint8 body[64];
-  gsize len;
-  const guint8 *neg;
-
-  if (!pier_fs_write_all (fd, request, sizeof request, error))
-    return FALSE;
-  if (!read_exactly (fd, header, sizeof header, error))
-    return FALSE;
-  len = ((gsize) header[2] << 8 | header[3]);
-  if (header[0] != 0x03 || len < 11 || len - 4 > sizeof body)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the server on port %d does not speak RDP", PIER_RDP_PORT);
-      return FALSE;
-    }
-  if (!read_exactly (fd, body, len - 4, error))
-    return FALSE;
-  if (body[1] != 0xd0)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the RDP server did not confirm the connection");
-      return FALSE;
-    }
-  neg = body + 7;
-  if (len < 19)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "the RDP server offers only standard RDP security, not TLS");
-      return FALSE;
-    }
-  if (neg[0] == 0x03)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "the RDP server refused TLS security (failure code %u); Pier connects "
-                   "with TLS without NLA", neg[4]);
-      return FALSE;
-    }
-  if (neg[0] != 0x02 || neg[4] != 0x01)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "the RDP server chose a security protocol other than TLS (%u); Pier "
-                   "connects with TLS without NLA", neg[4]);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static const char *
-ssl_reason (void)
-{
-  unsigned long code = ERR_get_error ();
-  const char *reason = code != 0 ? ERR_reason_error_string (code) : NULL;
-
-  ERR_clear_error ();
-  return reason != NULL ? reason : "the connection ended";
-}
-
-char *
-pier_gui_probe_fingerprint (const char *socket_path, GError **error)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  struct timeval timeout = { .tv_sec = PROBE_TIMEOUT_S };
-  pier_autofd int fd = -1;
-  g_autoptr (SSL_CTX) ctx = NULL;
-  g_autoptr (SSL) ssl = NULL;
-  g_autoptr (X509) cert = NULL;
-  g_autoptr (BIO) pem = NULL;
-  char *pem_data = NULL;
-  long pem_len;
-
-  if (strlen (socket_path) >= sizeof addr.sun_path)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "socket path too long: %s",
-                   socket_path);
-      return NULL;
-    }
-  strcpy (addr.sun_path, socket_path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    {
-      pier_set_errno (error, errno, "connecting to %s", socket_path);
-      return NULL;
-    }
-  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  if (!negotiate_tls (fd, error))
-    return NULL;
-
-  /* Nothing is verified: the point is to learn what the server shows, which is then pinned. */
-  ctx = SSL_CTX_new (TLS_client_method ());
-  if (ctx == NULL)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "setting up TLS: %s", ssl_reason ());
-      return NULL;
-    }
-  SSL_CTX_set_verify (ctx, SSL_VERIFY_NONE, NULL);
-  SSL_CTX_set_security_level (ctx, 0);
-  ssl = SSL_new (ctx);
-  if (ssl == NULL || SSL_set_fd (ssl, fd) != 1 || SSL_connect (ssl) != 1)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the TLS handshake with the RDP server failed: %s", ssl_reason ());
-      return NULL;
-    }
-  cert = SSL_get1_peer_certificate (ssl);
-  pem = BIO_new (BIO_s_mem ());
-  if (cert == NULL || pem == NULL || PEM_write_bio_X509 (pem, cert) != 1)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the RDP server showed no certificate");
-      return NULL;
-    }
-  pem_len = BIO_get_mem_data (pem, &pem_data);
-  return pier_tls_certificate_fingerprint_from_pem (pem_data, pem_len, error);
 }
 
 /* ---- the record of the server Pier uses for a running container ---- */
@@ -913,7 +750,7 @@ pier_container_gui_open (PierStore *store, PierContainer *c, const PierGuiOption
     {
       /* The image's own server, met for the first time: trust its certificate now and pin it
        * for the rest of the container's run. */
-      server->fingerprint = pier_gui_probe_fingerprint (socket_path, error);
+      server->fingerprint = pier_rdp_probe_fingerprint (socket_path, error);
       if (server->fingerprint == NULL)
         {
           g_prefix_error (error, "the RDP server already listening on port %d in %s: ",

@@ -87,11 +87,6 @@ void pier_container_gui_open_async (PierStore *store, const PierContainer *conta
 gboolean pier_container_gui_open_finish (PierStore *store, GAsyncResult *result,
                                          PierGuiInfo *info, GError **error);
 
-/* The certificate an RDP server shows, as a fingerprint: an X.224 connection request asking
- * for TLS, then a TLS handshake that checks nothing and keeps the peer's certificate, over a
- * connection to the Unix socket @socket_path. */
-char *pier_gui_probe_fingerprint (const char *socket_path, GError **error);
-
 /* Whether something listens on 127.0.0.1:@port (or the wildcard address) in the network
  * namespace of host process @pid, from /proc/PID/net/tcp and tcp6. */
 gboolean pier_gui_port_listening (pid_t pid, guint16 port);

@@ -220,14 +220,12 @@ static gboolean
 collect_dir (PierStore *store, int dirfd, const char *prefix, Members *m, int depth,
              GCancellable *cancellable, GError **error)
 {
-  pier_autofd int iter = dup (dirfd);
-  DIR *dir = iter >= 0 ? fdopendir (iter) : NULL;
+  DIR *dir = pier_fs_opendir_at (dirfd);
   struct dirent *de;
   gboolean ok = TRUE;
 
   if (dir == NULL)
     return pier_set_errno (error, errno, "reading %s", prefix[0] ? prefix : "the layout");
-  iter = -1;
   while (ok && (de = readdir (dir)) != NULL)
     {
       g_autofree char *name = NULL;

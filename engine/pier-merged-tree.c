@@ -393,15 +393,12 @@ list_dir (MergedDir *dir, GError **error)
   g_array_set_clear_func (children, child_clear);
   for (guint i = 0; i < dir->len; i++)
     {
-      int fd = openat (g_array_index (dir, Part, i).fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+      DIR *d = pier_fs_opendir_at (g_array_index (dir, Part, i).fd);
       struct dirent *de;
 
       if (d == NULL)
         {
           pier_set_errno (error, errno, "reading a directory");
-          if (fd >= 0)
-            close (fd);
           return NULL;
         }
       while ((de = readdir (d)) != NULL)

@@ -56,9 +56,6 @@ typedef enum {
   SCAN_UNSTABLE, /* it exec'd between every pair of reads: try again next snapshot */
 } ScanResult;
 
-
-
-
 typedef struct {
   guint64 ino;
   int fd; /* holds the namespace, so that its inode number is not reused while cached */
@@ -998,31 +995,27 @@ cold_pass (PierProcessScanner *self, ColdPass *c)
 {
   guint n_threads = MIN (self->max_threads, g_get_num_processors ());
   guint held = (guint) g_atomic_int_get (&all_held);
+  g_autoptr (GArray) new_pids = g_array_new (FALSE, FALSE, sizeof (int));
   guint room;
   ColdPassWorker *workers;
 
   c->self = self;
   for (guint i = 0; i < self->pids->len; i++)
-    if (!g_hash_table_contains (self->entries,
-                                GINT_TO_POINTER (g_array_index (self->pids, int, i))))
-      c->n++;
-  if (c->n < COLD_PASS_MIN || n_threads < 2)
-    {
-      c->n = 0;
-      return;
-    }
-  c->entries = g_new (ProcEntry *, c->n);
-  c->results = g_new (ScanResult, c->n);
-  c->stat_fds = g_new (int, c->n);
-  c->n = 0;
-  for (guint i = 0; i < self->pids->len; i++)
     {
       int pid = g_array_index (self->pids, int, i);
       if (!g_hash_table_contains (self->entries, GINT_TO_POINTER (pid)))
-        {
-          c->stat_fds[c->n] = -1;
-          c->entries[c->n++] = entry_new (pid);
-        }
+        g_array_append_val (new_pids, pid);
+    }
+  if (new_pids->len < COLD_PASS_MIN || n_threads < 2)
+    return;
+  c->n = new_pids->len;
+  c->entries = g_new (ProcEntry *, c->n);
+  c->results = g_new (ScanResult, c->n);
+  c->stat_fds = g_new (int, c->n);
+  for (guint i = 0; i < c->n; i++)
+    {
+      c->entries[i] = entry_new (g_array_index (new_pids, int, i));
+      c->stat_fds[i] = -1;
     }
   room = MIN (self->max_open_files - MIN (self->n_open_files, self->max_open_files),
               self->process_budget - MIN (held, self->process_budget));

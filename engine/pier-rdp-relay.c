@@ -76,16 +76,29 @@ make_unix_address (const char *path, struct sockaddr_un *addr, GError **error)
   return TRUE;
 }
 
-gboolean
-pier_rdp_relay_is_serving (const char *socket_path)
+int
+pier_rdp_relay_connect (const char *socket_path, GError **error)
 {
   struct sockaddr_un addr;
   pier_autofd int fd = -1;
 
-  if (!make_unix_address (socket_path, &addr, NULL))
-    return FALSE;
+  if (!make_unix_address (socket_path, &addr, error))
+    return -1;
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  return fd >= 0 && connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+  if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      pier_set_errno (error, errno, "connecting to %s", socket_path);
+      return -1;
+    }
+  return g_steal_fd (&fd);
+}
+
+gboolean
+pier_rdp_relay_is_serving (const char *socket_path)
+{
+  pier_autofd int fd = pier_rdp_relay_connect (socket_path, NULL);
+
+  return fd >= 0;
 }
 
 gboolean

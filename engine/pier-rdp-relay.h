@@ -28,6 +28,8 @@ G_BEGIN_DECLS
 gboolean pier_rdp_relay_spawn (const char *socket_path, pid_t target_pid,
                                guint64 target_start_time, guint16 port, GError **error);
 
+/* A connection to the relay on @socket_path, or -1. */
+int pier_rdp_relay_connect (const char *socket_path, GError **error);
 /* TRUE when a relay accepts connections on @socket_path. */
 gboolean pier_rdp_relay_is_serving (const char *socket_path);
 

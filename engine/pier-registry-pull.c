@@ -52,7 +52,6 @@ pier_registry_host_platform (void)
   return g_strconcat ("linux/", u.machine, NULL);
 }
 
-
 typedef struct _Pull Pull;
 
 typedef struct {

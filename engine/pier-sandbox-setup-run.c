@@ -257,6 +257,22 @@ fail:
   }
 }
 
+/* Moves the detached mount @tree (-1 when making it failed) onto @target; closes both. */
+static int
+move_and_close (PierSetupPlan *plan, const PierSetupOp *op, int tree, int target)
+{
+  int rc = 0;
+
+  if (tree < 0 || move_onto (tree, target) < 0)
+    {
+      report (plan, op, errno);
+      rc = -1;
+    }
+  close_keep_errno (tree);
+  close_keep_errno (target);
+  return rc;
+}
+
 /* Moves the detached mount @tree onto the op's destination and closes it. An optional
  * destination that does not exist is skipped. */
 static int
@@ -269,16 +285,7 @@ place_tree (PierSetupPlan *plan, const PierSetupOp *op, int tree)
       close_keep_errno (tree);
       return errno == ENOENT && (op->options & PIER_SETUP_OPTIONAL) ? 0 : -1;
     }
-  if (move_onto (tree, target) < 0)
-    {
-      report (plan, op, errno);
-      close (tree);
-      close (target);
-      return -1;
-    }
-  close (tree);
-  close (target);
-  return 0;
+  return move_and_close (plan, op, tree, target);
 }
 
 static int
@@ -388,16 +395,7 @@ op_mask (PierSetupPlan *plan, const PierSetupOp *op)
                     detail, sizeof detail);
   else
     tree = clone_in_root (plan, op->arg, FALSE);
-  if (tree < 0 || move_onto (tree, target) < 0)
-    {
-      report (plan, op, errno);
-      close_keep_errno (tree);
-      close (target);
-      return -1;
-    }
-  close (tree);
-  close (target);
-  return 0;
+  return move_and_close (plan, op, tree, target);
 }
 
 static int

@@ -84,16 +84,12 @@ pier_store_init (PierStore *store)
 static void
 remove_abandoned_work (PierStore *store)
 {
-  int fd = dup (store->tmp_fd);
-  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
+  DIR *dir = pier_fs_opendir_at (store->tmp_fd);
   struct dirent *de;
   g_autoptr (GPtrArray) abandoned = g_ptr_array_new_with_free_func (g_free);
 
   if (dir == NULL)
-    {
-      pier_close_fd_ptr (&fd);
-      return;
-    }
+    return;
   while ((de = readdir (dir)) != NULL)
     {
       pier_autofd int lock_fd = -1;
@@ -497,7 +493,6 @@ pier_store_collect_garbage (PierStore *store, GError **error)
   g_autoptr (GHashTable) layers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GPtrArray) present = NULL;
   g_autoptr (GPtrArray) removed = g_ptr_array_new_with_free_func (g_free);
-  int fd;
   DIR *dir;
   struct dirent *de;
 
@@ -513,15 +508,12 @@ pier_store_collect_garbage (PierStore *store, GError **error)
           return NULL;
         g_ptr_array_add (removed, g_strdup (present->pdata[i]));
       }
-  fd = dup (store->layers_fd);
-  dir = fd >= 0 ? fdopendir (fd) : NULL;
+  dir = pier_fs_opendir_at (store->layers_fd);
   if (dir == NULL)
     {
-      pier_close_fd_ptr (&fd);
       pier_set_errno (error, errno, "listing layers");
       return NULL;
     }
-  rewinddir (dir);
   while ((de = readdir (dir)) != NULL)
     {
       g_autofree char *diff_id = g_strconcat (PIER_DIGEST_PREFIX, de->d_name, NULL);

@@ -285,14 +285,14 @@ pier_gui_window_init (PierGuiWindow *self)
 }
 
 GtkWidget *
-pier_gui_window_new (PierStore *store, const char *container_id, const PierGuiOptions *options)
+pier_gui_window_new (PierStore *store, const PierContainer *container,
+                     const PierGuiOptions *options)
 {
   PierGuiWindow *self = g_object_new (PIER_TYPE_GUI_WINDOW, NULL);
-  g_autoptr (PierContainer) container = NULL;
   g_autofree char *title = NULL;
 
   self->store = g_object_ref (store);
-  self->container_id = g_strdup (container_id);
+  self->container_id = g_strdup (container->id);
   if (options != NULL)
     self->options = *options;
   self->app = g_strdupv ((char **) self->options.app);
@@ -302,12 +302,8 @@ pier_gui_window_new (PierStore *store, const char *container_id, const PierGuiOp
       self->options.width = PIER_GUI_DEFAULT_WIDTH;
       self->options.height = PIER_GUI_DEFAULT_HEIGHT;
     }
-  /* Only for the title: the engine reads the record again on its thread. */
-  container = pier_store_find_container (store, container_id, NULL);
-  adw_window_title_set_title (self->window_title,
-                              container != NULL ? container->name : container_id);
-  title = g_strdup_printf ("%s — Graphical Session",
-                           container != NULL ? container->name : container_id);
+  adw_window_title_set_title (self->window_title, container->name);
+  title = g_strdup_printf ("%s — Graphical Session", container->name);
   gtk_window_set_title (GTK_WINDOW (self), title);
   start_open (self);
   return GTK_WIDGET (self);
@@ -318,7 +314,7 @@ pier_gui_window_open_for_container (GtkWindow *parent, PierStore *store,
                                     const PierContainer *container)
 {
   const PierGuiOptions options = { .join_running = TRUE };
-  GtkWidget *window = pier_gui_window_new (store, container->id, &options);
+  GtkWidget *window = pier_gui_window_new (store, container, &options);
 
   if (parent != NULL)
     gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (parent));

@@ -20,9 +20,10 @@ G_BEGIN_DECLS
 #define PIER_TYPE_GUI_WINDOW (pier_gui_window_get_type ())
 G_DECLARE_FINAL_TYPE (PierGuiWindow, pier_gui_window, PIER, GUI_WINDOW, AdwWindow)
 
-/* A window that opens @container_id's session with @options (NULL: join a running session, or
- * start one with the image's command) once created. */
-GtkWidget *pier_gui_window_new (PierStore *store, const char *container_id,
+/* A window that opens @container's session with @options (NULL: join a running session, or
+ * start one with the image's command) once created. Only the id and name are used: the
+ * engine reads the container's record afresh on its thread. */
+GtkWidget *pier_gui_window_new (PierStore *store, const PierContainer *container,
                                 const PierGuiOptions *options);
 
 /* "Open graphical session": a window of its own for @container's session, kept by @parent's

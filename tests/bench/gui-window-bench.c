@@ -92,6 +92,7 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) context = g_option_context_new ("CONTAINER");
   g_autoptr (GError) error = NULL;
   g_autoptr (PierStore) store = NULL;
+  g_autoptr (PierContainer) container = NULL;
   g_auto (GStrv) app = NULL;
   PierGuiOptions options = { .join_running = TRUE };
   GtkWidget *window;
@@ -112,7 +113,9 @@ main (int argc, char **argv)
       return 2;
     }
   store = pier_store_open (opt_root, opt_runroot, &error);
-  if (store == NULL)
+  if (store != NULL)
+    container = pier_store_find_container (store, argv[1], &error);
+  if (container == NULL)
     {
       fprintf (stderr, "gui-window-bench: %s\n", error->message);
       return 1;
@@ -126,7 +129,7 @@ main (int argc, char **argv)
   options.width = opt_width;
   options.height = opt_height;
   open_start_us = g_get_monotonic_time ();
-  window = pier_gui_window_new (store, argv[1], &options);
+  window = pier_gui_window_new (store, container, &options);
   g_signal_connect (window, "notify::view", G_CALLBACK (on_view), NULL);
   /* Under Xvfb, with no window manager, GTK's own frame takes 5 pixels on each side and the
    * header bar 47 more at the top: the window is sized so that the view gets the size asked. */

@@ -66,23 +66,7 @@ trap cleanup EXIT
 log() { echo "# $*"; }
 
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/wait-for.sh"
-
-# shot NAME [WINDOW]: a screenshot of WINDOW (default: the whole screen).
-shot() { import -window "${2:-root}" "$SHOTS/$1.png"; }
-
-pixel() {
-	convert "$SHOTS/$1.png" -format "%[fx:int(255*p{$2}.r)],%[fx:int(255*p{$2}.g)],%[fx:int(255*p{$2}.b)]" info:
-}
-
-# close_to R,G,B R,G,B: each channel within 6.
-close_to() {
-	python3 - "$1" "$2" <<-'EOF'
-		import sys
-		got = [int(v) for v in sys.argv[1].split(",")]
-		want = [int(v) for v in sys.argv[2].split(",")]
-		sys.exit(0 if all(abs(g - w) <= 6 for g, w in zip(got, want)) else 1)
-	EOF
-}
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/screenshots.sh"
 
 # expect_pixel SHOT X,Y R,G,B
 expect_pixel() {
@@ -91,22 +75,10 @@ expect_pixel() {
 	close_to "$got" "$3" || fail "$1.png at $2: got rgb($got), expected rgb($3)"
 }
 
-# shows SHOT WINDOW X,Y R,G,B: takes the screenshot; whether it has that colour there.
-shows() { shot "$1" "$2" && close_to "$(pixel "$1" "$3")" "$4"; }
-
 # await_pixel SHOT WINDOW X,Y R,G,B: screenshots until that pixel comes (15 s at most).
 await_pixel() {
 	wait_for 15 shows "$@" || fail "$1.png at $3: got rgb($(pixel "$1" "$3")), expected rgb($4) within 15 s"
 }
-
-# colour_pixels SHOT R,G,B [GEOMETRY]: how many pixels have that colour (within 2%).
-colour_pixels() {
-	convert "$SHOTS/$1.png" ${3:+-crop "$3"} -fuzz 2% -fill black +opaque "rgb($2)" \
-		-fill white -opaque "rgb($2)" -format '%[fx:int(mean*w*h)]' info:
-}
-
-# colour_count SHOT GEOMETRY: how many distinct colours in that part.
-colour_count() { convert "$SHOTS/$1.png" -crop "$2" -format '%k' info:; }
 
 # window NAME: the id of the visible window whose title is exactly NAME.
 window() { xdotool search --onlyvisible --name "^$1\$" 2>/dev/null | head -n 1; }

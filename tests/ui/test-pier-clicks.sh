@@ -43,6 +43,7 @@ fail() {
 }
 
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/wait-for.sh"
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/screenshots.sh"
 
 # window_geometry NAME: sets X Y WIDTH HEIGHT of the visible window titled NAME.
 window_geometry() {
@@ -61,7 +62,7 @@ wait_for 20 window_geometry Pier || fail "the window did not appear"
 # The store opens (and gets its built-in images) off the main thread; then the list shows.
 wait_for 20 test -s "$WORK/root/index.json" || fail "the store was not created"
 sleep 1.5
-import -window root "$SHOTS/ui-clicks-start.png"
+shot ui-clicks-start
 
 # Run… is the first button of the header bar, at its left end.
 window_geometry Pier || fail "the window is gone"
@@ -70,26 +71,26 @@ wait_for 10 window_geometry "Run a Container" || fail "Run… did not open the R
 sleep 0.5
 xdotool mousemove $((X + WIDTH / 2)) $((Y + HEIGHT / 2))
 xdotool type --delay 20 "sleep 600"
-import -window root "$SHOTS/ui-clicks-run-dialog.png"
+shot ui-clicks-run-dialog
 # Run is the suggested button at the right end of the dialog's header bar.
 xdotool mousemove $((X + WIDTH - 35)) $((Y + 26)) click 1
 wait_for 20 running_sleeper || fail "no container runs \"sleep 600\" after clicking Run"
 echo "ok: clicking Run… then Run started a container"
 sleep 1.5
-import -window root "$SHOTS/ui-clicks-listed.png"
+shot ui-clicks-listed
 
 # Its row is the first of the list: a double click opens its page, whose header bar has Stop
 # left of the terminal and menu buttons and the window's own three.
 window_geometry Pier || fail "the window is gone"
 xdotool mousemove $((X + 60)) $((Y + 110)) click --repeat 2 --delay 80 1
 sleep 2
-import -window root "$SHOTS/ui-clicks-page.png"
+shot ui-clicks-page
 xdotool mousemove $((X + WIDTH - 223)) $((Y + 26)) click 1
 # "sleep" as PID 1 ignores SIGTERM: the stop kills it after its ten seconds.
 wait_for 20 sleeper_gone ||
 	fail "clicking Stop on the container's page did not stop it"
 echo "ok: the container's page opened, and its Stop button stopped it"
-import -window root "$SHOTS/ui-clicks-stopped.png"
+shot ui-clicks-stopped
 
 # Back to the list (Alt+Left), a click selects the row, Delete asks first: Escape keeps the
 # container; Delete again and a click on the dialog's Remove (its right half) removes it.
@@ -101,7 +102,7 @@ xdotool mousemove $((X + 60)) $((Y + 110)) click 1
 sleep 0.5
 xdotool key Delete
 wait_for 5 window_geometry 'Remove “.*”\?' || fail "Delete on the selected row asked nothing"
-import -window root "$SHOTS/ui-clicks-remove-confirmation.png"
+shot ui-clicks-remove-confirmation
 xdotool key Escape
 sleep 1
 [ "$(container_count)" = 1 ] || fail "Escape in the confirmation removed the container anyway"

@@ -48,6 +48,7 @@ trap 'stop_all; rm -rf "$WORK"' EXIT
 log() { echo "# $*"; }
 
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/wait-for.sh"
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/screenshots.sh"
 
 has_line() { grep -qE "$2" "$1" 2>/dev/null; }
 
@@ -116,40 +117,11 @@ viewer_window() {
   xdotool search --sync --limit 1 --name '^pier-rdp-viewer$' 2>/dev/null
 }
 
-shot() { import -window root "$SHOTS/$1.png"; }
-
-pixel() {
-  convert "$SHOTS/$1.png" -format "%[fx:int(255*p{$2}.r)],%[fx:int(255*p{$2}.g)],%[fx:int(255*p{$2}.b)]" info:
-}
-
-# near R,G,B R,G,B: each channel within 6.
-near() {
-  python3 - "$1" "$2" <<'EOF'
-import sys
-got = [int(v) for v in sys.argv[1].split(",")]
-want = [int(v) for v in sys.argv[2].split(",")]
-sys.exit(0 if all(abs(g - w) <= 6 for g, w in zip(got, want)) else 1)
-EOF
-}
-
 # expect_pixel SHOT X,Y R,G,B: each channel within 6 of the expected.
 expect_pixel() {
   local got
   got=$(pixel "$1" "$2")
-  near "$got" "$3" || { log "$1.png at $2: got rgb($got), expected rgb($3)"; return 1; }
-}
-
-# shows SHOT X,Y R,G,B: a new screenshot has that colour there; for wait_for.
-shows() { shot "$1" && near "$(pixel "$1" "$2")" "$3"; }
-
-# colour_pixels SHOT R,G,B: how many pixels have that colour (within 2%).
-colour_pixels() {
-  convert "$SHOTS/$1.png" -fuzz 2% -fill black +opaque "rgb($2)" -fill white -opaque "rgb($2)" \
-    -format '%[fx:int(mean*w*h)]' info:
-}
-
-colour_count() {
-  convert "$SHOTS/$1.png" ${2:+-crop "$2"} -format '%k' info:
+  close_to "$got" "$3" || { log "$1.png at $2: got rgb($got), expected rgb($3)"; return 1; }
 }
 
 make_certificate() {
@@ -227,13 +199,13 @@ test_weston_mouse() {
   start_viewer "$WORK/viewer.out" --fingerprint "$FINGERPRINT" "$SOCKET"
   wait_for 20 has_line "$WORK/viewer.out" '^first-frame-ms' || return 1
   # the terminal (black, centred on the desktop) is drawn before it is clicked
-  wait_for 20 shows weston-mouse 580,460 "0,0,0" || { log "weston-terminal did not show"; return 1; }
+  wait_for 20 shows weston-mouse root 580,460 "0,0,0" || { log "weston-terminal did not show"; return 1; }
   sleep 0.5
   # weston-terminal's maximise button (the middle of three at the right of its title bar, seen
   # in the screenshots at 899,263 of the 1024x768 desktop): a left click there, through the
   # view, maximises the terminal over the desktop's background.
   xdotool mousemove --window "$(viewer_window)" 899 263 click 1
-  wait_for 10 shows weston-mouse 60,120 "0,0,0" || expect_pixel weston-mouse 60,120 "0,0,0" ||
+  wait_for 10 shows weston-mouse root 60,120 "0,0,0" || expect_pixel weston-mouse 60,120 "0,0,0" ||
     return 1
   expect_pixel weston-mouse 300,10 "$PANEL_RGB" || return 1
   stop_all
