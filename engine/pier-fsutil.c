@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <glib/gstdio.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int
@@ -142,6 +144,69 @@ pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data
   if (!pier_fs_read_fd (fd, max_len, out_data, out_len, error))
     {
       g_prefix_error (error, "%s: ", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+pier_fs_open_in_root (int root_fd, const char *path, int flags, guint64 resolve)
+{
+  struct open_how how = {
+    .flags = flags | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
+  };
+  return (int) syscall (SYS_openat2, root_fd, *path ? path : ".", &how, sizeof how);
+}
+
+int
+pier_fs_open_regular_in_root (int root_fd, const char *path, guint64 resolve, gsize max_size,
+                              struct stat *out_st, GError **error)
+{
+  pier_autofd int fd = pier_fs_open_in_root (root_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK,
+                                             resolve);
+  struct stat st;
+
+  if (fd < 0)
+    {
+      pier_set_errno (error, errno, "opening %s", path);
+      return -1;
+    }
+  if (fstat (fd, &st) < 0)
+    {
+      pier_set_errno (error, errno, "reading %s", path);
+      return -1;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is not a regular file", path);
+      return -1;
+    }
+  if ((guint64) st.st_size > max_size)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "%s is %" G_GINT64_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " allowed",
+                   path, (gint64) st.st_size, max_size);
+      return -1;
+    }
+  if (out_st)
+    *out_st = st;
+  return g_steal_fd (&fd);
+}
+
+gboolean
+pier_fs_read_regular_in_root (int root_fd, const char *path, guint64 resolve, gsize max_size,
+                              char **out_data, gsize *out_len, GError **error)
+{
+  pier_autofd int fd = pier_fs_open_regular_in_root (root_fd, path, resolve, max_size, NULL,
+                                                     error);
+
+  if (fd < 0)
+    return FALSE;
+  /* A file that grows after the check is still cut at @max_size by the read. */
+  if (!pier_fs_read_fd (fd, max_size, out_data, out_len, error))
+    {
+      g_prefix_error (error, "%s: ", path);
       return FALSE;
     }
   return TRUE;

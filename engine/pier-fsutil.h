@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <glib.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -42,6 +43,23 @@ gboolean pier_fs_replace_at (int dirfd, const char *name, const void *data, gsiz
 gboolean pier_fs_read_fd (int fd, gsize max_len, char **out_data, gsize *out_len, GError **error);
 gboolean pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data,
                               gsize *out_len, GError **error);
+
+/* Opens @path inside the tree @root_fd as if @root_fd were "/": "..", absolute paths and
+ * symlinks cannot lead out of it (openat2 RESOLVE_IN_ROOT), nor /proc's magic links. @resolve
+ * adds RESOLVE_* flags (RESOLVE_NO_SYMLINKS to refuse every link). -1 with errno set. */
+int pier_fs_open_in_root (int root_fd, const char *path, int flags, guint64 resolve);
+
+/* Opens a file that Pier reads from a tree it does not trust (a container's root, a layer, a
+ * build context) so that nothing there can hang or fool it: resolved inside @root_fd, opened
+ * non-blocking (a FIFO cannot block the open), then checked to be a regular file of at most
+ * @max_size bytes. PIER_ERROR_INVALID naming @path otherwise. @out_st (may be NULL) gets its
+ * stat. */
+int pier_fs_open_regular_in_root (int root_fd, const char *path, guint64 resolve, gsize max_size,
+                                  struct stat *out_st, GError **error);
+/* The same, read whole and NUL-terminated. */
+gboolean pier_fs_read_regular_in_root (int root_fd, const char *path, guint64 resolve,
+                                       gsize max_size, char **out_data, gsize *out_len,
+                                       GError **error);
 
 /* rm -rf of @name under @dirfd, never following symlinks nor crossing into another mount;
  * absent is not an error. */

@@ -5,10 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Far beyond any real passwd file; a container must not make the scanner read gigabytes. */
@@ -172,11 +170,6 @@ PierIdNames *
 pier_id_names_cache_load (PierIdNamesCache *cache, int root_dirfd, const char *path,
                           GError **error)
 {
-  /* O_NONBLOCK: a FIFO planted at etc/passwd must not hang the scanner in open() */
-  struct open_how how = {
-    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
   pier_autofd int fd = -1;
   struct stat st;
   FileKey key;
@@ -184,23 +177,9 @@ pier_id_names_cache_load (PierIdNamesCache *cache, int root_dirfd, const char *p
   g_autofree char *data = NULL;
   gsize len = 0;
 
-  fd = (int) syscall (SYS_openat2, root_dirfd, path, &how, sizeof how);
+  fd = pier_fs_open_regular_in_root (root_dirfd, path, 0, MAX_FILE_SIZE, &st, error);
   if (fd < 0)
-    {
-      pier_set_errno (error, errno, "opening %s", path);
-      return NULL;
-    }
-  if (fstat (fd, &st) < 0)
-    {
-      pier_set_errno (error, errno, "reading %s", path);
-      return NULL;
-    }
-  if (!S_ISREG (st.st_mode) || st.st_size > MAX_FILE_SIZE)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "%s is not a regular file of at most %d bytes", path, MAX_FILE_SIZE);
-      return NULL;
-    }
+    return NULL;
 
   key.dev = st.st_dev;
   key.ino = st.st_ino;
