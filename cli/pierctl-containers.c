@@ -463,6 +463,7 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
   };
   g_autoptr (GPtrArray) list = NULL;
   g_autoptr (PierTable) table = NULL;
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *json = NULL;
   PierStore *store;
 
@@ -496,8 +497,13 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
         }
       if (json != NULL)
         {
-          g_autofree char *text = pier_container_inspect_json (store, c);
-          json_array_append_new (json, json_loads (text, 0, NULL));
+          g_autofree char *text = pier_container_inspect_json (store, c, error);
+          if (text == NULL)
+            {
+              json_decref (json);
+              return 1;
+            }
+          pier_json_append (&w, json, json_loads (text, 0, NULL));
           continue;
         }
       created = pier_format_ago (c->created / G_USEC_PER_SEC);
@@ -506,8 +512,8 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
       pier_table_add_row (table, short_id, c->image, command, created, status, "", c->name, NULL);
     }
   if (json != NULL)
-    pier_format_print_json (json);
-  else if (!quiet)
+    return pier_format_print_json (&w, json, error) ? 0 : 1;
+  if (!quiet)
     pier_table_print (table);
   return 0;
 }

@@ -194,7 +194,9 @@ start_stage (PierBuild *build, PierBuildStage *stage, const PierInstruction *ins
   if (earlier != NULL && earlier->index < stage->index)
     {
       PierBuildStage *from = build->stages->pdata[earlier->index];
-      stage->config = pier_image_config_copy (from->config);
+      stage->config = pier_image_config_copy (from->config, error);
+      if (stage->config == NULL)
+        return FALSE;
       for (guint i = 0; i < from->layers->len; i++)
         g_ptr_array_add (stage->layers, from->layers->pdata[i]);
       stage->key = g_strdup (from->key);
@@ -231,7 +233,9 @@ start_stage (PierBuild *build, PierBuildStage *stage, const PierInstruction *ins
           g_ptr_array_add (stage->layers,
                            add_layer (build, pier_build_layer_new_stored (build->store, desc, diff_id)));
         }
-      stage->config = pier_image_config_copy (image->config);
+      stage->config = pier_image_config_copy (image->config, error);
+      if (stage->config == NULL)
+        return FALSE;
       stage->key = pier_build_cache_key (NULL, "FROM", image->id);
       stage->base_name = g_strdup (base);
       stage->base_history = image->config->history->len;
