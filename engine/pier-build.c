@@ -6,6 +6,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-json.h"
 #include "pier-reference.h"
 
 #include <errno.h>
@@ -180,6 +181,26 @@ scope_sync_env (PierBuildStage *stage)
       g_autofree char *name = eq ? g_strndup (*e, eq - *e) : g_strdup (*e);
       pier_dockerfile_scope_set_env (stage->scope, name, eq ? eq + 1 : "");
     }
+}
+
+/* Build arguments go where the Dockerfile's own text does, into the image's JSON. */
+static gboolean
+check_build_args (const PierBuildOptions *options, GError **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (options->build_args == NULL)
+    return TRUE;
+  g_hash_table_iter_init (&iter, options->build_args);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autofree char *what = g_strdup_printf ("the build argument %s", (char *) key);
+      if (!pier_json_validate_text ("a build argument's name", key, error) ||
+          !pier_json_validate_text (what, value, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- FROM ---- */
@@ -691,7 +712,7 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
                    "--network bridge needs root; rootless builds have none or host");
       goto out;
     }
-  if ((names = normalise_tags (options->tags, error)) == NULL)
+  if ((names = normalise_tags (options->tags, error)) == NULL || !check_build_args (options, error))
     goto out;
   if (options->context_dir == NULL
       || (build.context_fd = pier_fs_open_dir_at (AT_FDCWD, options->context_dir, error)) < 0)
