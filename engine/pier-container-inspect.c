@@ -80,7 +80,7 @@ pier_container_inspect_json (PierStore *store, const PierContainer *c, GError **
   pier_json_set_text (&w, host, "NetworkMode", pier_network_mode_to_string (c->network));
   pier_json_set (&w, host, "AutoRemove", json_boolean (c->auto_remove));
   pier_json_set (&w, host, "Memory", json_integer (c->memory_bytes));
-  pier_json_set (&w, host, "NanoCpus", json_integer ((json_int_t) (c->cpus * 1e9)));
+  pier_json_set (&w, host, "NanoCpus", json_integer ((json_int_t) (c->cpus * 1e9 + 0.5)));
   pier_json_set (&w, host, "PidsLimit", json_integer (c->pids_limit));
   if (!c->rootless)
     {

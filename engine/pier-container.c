@@ -1,6 +1,7 @@
 #include "pier-container.h"
 
 #include "pier-container-names.h"
+#include "pier-container-options.h"
 #include "pier-container-user.h"
 #include "pier-digest.h"
 #include "pier-error.h"
@@ -607,17 +608,6 @@ compute_env (const PierImage *image, const char *const *overrides, const char *h
   return g_steal_pointer (&env);
 }
 
-static gboolean
-name_is_valid (const char *name)
-{
-  if (!g_ascii_isalnum (name[0]))
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '.' && *p != '-')
-      return FALSE;
-  return strlen (name) <= 128;
-}
-
 PierContainer *
 pier_store_create_container (PierStore *store, const PierContainerOptions *o, GError **error)
 {
@@ -631,6 +621,8 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
   pier_autofd int dir_fd = -1;
   guint8 random[32];
 
+  if (!pier_container_options_check (o, error))
+    return NULL;
   image = pier_store_find_image (store, o->image, error);
   if (image == NULL)
     return NULL;
@@ -640,13 +632,6 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
       if (!parse_volume (*v, &vol, error))
         return NULL;
       g_ptr_array_add (c->volumes, vol);
-    }
-  if (o->name != NULL && !name_is_valid (o->name))
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "invalid container name “%s”: letters, digits, '_', '.' and '-', starting with "
-                   "a letter or digit", o->name);
-      return NULL;
     }
   c->argv = compute_argv (image, o->command);
   if (c->argv[0] == NULL)
