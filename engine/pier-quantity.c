@@ -114,7 +114,7 @@ pier_quantity_parse_size (const char *what, const char *text, guint64 max, guint
     }
   multiplier = read_unit (&p);
   if (multiplier == 0)
-    return fail (error, what, text, "unknown unit “%s”: use b, k, m, g, t or p", p);
+    return fail (error, what, text, "a unit is b, k, m, g, t or p (then b or ib), as in 512m or 1.5GiB");
   /* fraction × multiplier ÷ scale, exactly and rounded down, without overflowing: fraction and
    * the multiplier's remainder are both below the scale, at most 10⁹. */
   fraction_bytes = d.fraction * (multiplier / d.fraction_scale) +
