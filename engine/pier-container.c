@@ -9,6 +9,7 @@
 #include "pier-fsutil.h"
 #include "pier-json.h"
 #include "pier-reference.h"
+#include "pier-sandbox-private.h"
 #include "pier-uid-ranges.h"
 
 #include <dirent.h>
@@ -164,14 +165,7 @@ record_to_json (const PierContainer *c, GError **error)
   pier_json_set (&w, o, "auto_remove", json_boolean (c->auto_remove));
   pier_json_set_text (&w, o, "network", pier_network_mode_to_string (c->network));
   for (guint i = 0; i < c->volumes->len; i++)
-    {
-      PierSandboxVolume *v = c->volumes->pdata[i];
-      json_t *vo = json_object ();
-      pier_json_set_text (&w, vo, "source", v->source);
-      pier_json_set_text (&w, vo, "destination", v->destination);
-      pier_json_set (&w, vo, "readonly", json_boolean (v->readonly));
-      pier_json_append (&w, volumes, vo);
-    }
+    pier_json_append (&w, volumes, pier_sandbox_volume_to_json (&w, c->volumes->pdata[i]));
   pier_json_set (&w, o, "volumes", volumes);
   pier_json_set (&w, o, "memory", json_integer (c->memory_bytes));
   pier_json_set (&w, o, "cpus", pier_json_real (&w, "cpus", c->cpus));

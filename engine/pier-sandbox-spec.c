@@ -1,9 +1,9 @@
 /* PierSandboxSpec: the plain struct and its JSON form, which is how pier_sandbox_start() hands
- * it to pier-monitor. jansson stays inside this file. */
-#include "pier-sandbox.h"
+ * it to pier-monitor. jansson stays inside this file, but for a volume's object, which a
+ * container's record holds the same way. */
+#include "pier-sandbox-private.h"
 
 #include "pier-error.h"
-#include "pier-json.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -139,6 +139,17 @@ pier_sandbox_spec_validate (const PierSandboxSpec *spec, GError **error)
 
 /* ---- JSON ---- */
 
+json_t *
+pier_sandbox_volume_to_json (PierJsonWriter *w, const PierSandboxVolume *volume)
+{
+  json_t *obj = json_object ();
+
+  pier_json_set_text (w, obj, "source", volume->source);
+  pier_json_set_text (w, obj, "destination", volume->destination);
+  pier_json_set (w, obj, "readonly", json_boolean (volume->readonly));
+  return obj;
+}
+
 char *
 pier_sandbox_spec_to_json (const PierSandboxSpec *spec, GError **error)
 {
@@ -160,13 +171,7 @@ pier_sandbox_spec_to_json (const PierSandboxSpec *spec, GError **error)
   pier_json_set_text (&w, root, "work_dir", spec->work_dir);
   pier_json_set (&w, root, "bind_host_usr", json_boolean (spec->bind_host_usr));
   for (gsize i = 0; i < spec->n_volumes; i++)
-    {
-      json_t *volume = json_object ();
-      pier_json_set_text (&w, volume, "source", spec->volumes[i].source);
-      pier_json_set_text (&w, volume, "destination", spec->volumes[i].destination);
-      pier_json_set (&w, volume, "readonly", json_boolean (spec->volumes[i].readonly));
-      pier_json_append (&w, volumes, volume);
-    }
+    pier_json_append (&w, volumes, pier_sandbox_volume_to_json (&w, &spec->volumes[i]));
   pier_json_set (&w, root, "volumes", volumes);
   pier_json_set (&w, root, "argv", pier_json_strv (&w, "argv", (const char *const *) spec->argv));
   pier_json_set (&w, root, "env", pier_json_strv (&w, "env", (const char *const *) spec->env));

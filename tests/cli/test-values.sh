@@ -100,9 +100,27 @@ pass "Dockerfile CMD, ENTRYPOINT, ENV, LABEL, WORKDIR, USER, build args: FILE:LI
 # 6. commit: its message, author and changes go into the image's JSON too.
 expect_refused "the value of -m, “\\xff”" pierctl commit -m $'\xff' box
 expect_refused "the value of -c, “ENV A=\\xff”" pierctl commit -c $'ENV A=\xff' box
+expect_refused "-c:2: CMD: argument 1 holds a NUL character" pierctl commit -c 'CMD ["a\u0000b"]' box
 pass "commit: refused by name"
 
-# 7. A process shows what it shows: one whose command line is not UTF-8 is listed, not
+# 7. A record whose command holds a word that is no string is damaged, not run with the words
+#    after it shifted into its place.
+shifted="$SCRATCH/shifted"
+mkdir -p "$shifted" && chmod 0777 "$shifted"
+id=$(pierctl create --name shifty -v "$shifted:/out" busybox sh -c 'touch "/out/$1"' sh first second)
+/usr/bin/python3 - "$ROOT/containers/$id/container.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+record = json.load(open(path))
+record["argv"][4] = 5
+json.dump(record, open(path, "w"))
+PY
+if pierctl start shifty >/dev/null 2>&1; then fail "a damaged record was started"; fi
+assert_eq "$(ls "$shifted")" "" "nothing ran with its words shifted"
+pierctl rm -f "$id" >/dev/null 2>&1 || rm -rf "$ROOT/containers/$id"
+pass "a record with a word that is no string is not run"
+
+# 8. A process shows what it shows: one whose command line is not UTF-8 is listed, not
 #    dropped from the JSON (nor read past its end in the table).
 pierctl exec -d box sh -c 'sleep 1000; true' $'\xff\xfe'
 eventually 5 sh -c "$PIERCTL --root $ROOT --runroot $RUNROOT top box | grep -q 'sleep 1000; true'" ||
