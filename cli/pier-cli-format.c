@@ -76,8 +76,13 @@ collect (const char *first, va_list args)
   GStrvBuilder *b = g_strv_builder_new ();
   GStrv out;
 
+  /* Cells may hold what a process put in its command line: widths are counted in characters,
+   * which bytes that are not UTF-8 are not. */
   for (const char *cell = first; cell != NULL; cell = va_arg (args, const char *))
-    g_strv_builder_add (b, cell);
+    {
+      g_autofree char *valid = g_utf8_make_valid (cell, -1);
+      g_strv_builder_add (b, valid);
+    }
   out = g_strv_builder_end (b);
   g_strv_builder_unref (b);
   return out;
@@ -157,11 +162,14 @@ pier_format_check (const char *format, GError **error)
   return FALSE;
 }
 
-void
-pier_format_print_json (json_t *value)
+gboolean
+pier_format_print_json (PierJsonWriter *w, json_t *value, GError **error)
 {
-  char *text = json_dumps (value, JSON_INDENT (4) | JSON_PRESERVE_ORDER);
+  g_autofree char *text = pier_json_writer_dump (w, value, JSON_INDENT (4) | JSON_PRESERVE_ORDER,
+                                                 error);
+
+  if (text == NULL)
+    return FALSE;
   printf ("%s\n", text);
-  free (text);
-  json_decref (value);
+  return TRUE;
 }

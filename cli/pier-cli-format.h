@@ -1,5 +1,7 @@
 #pragma once
 
+#include "pier-json.h"
+
 #include <glib.h>
 #include <jansson.h>
 
@@ -20,8 +22,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierTable, pier_table_free)
 
 /* --format: NULL (the table), "table" or "json"; anything else is an error naming them. */
 gboolean pier_format_check (const char *format, GError **error);
-/* Prints @value as indented JSON, keys in their order, and releases it. */
-void pier_format_print_json (json_t *value);
+/* Prints @value (built with @w) as indented JSON, keys in their order, and releases it; FALSE,
+ * printing nothing, if @w holds a value that could not be written. */
+gboolean pier_format_print_json (PierJsonWriter *w, json_t *value, GError **error);
 
 /* Shortens @text to @max characters with a trailing "…" (UTF-8 aware). */
 char *pier_format_truncate (const char *text, guint max);

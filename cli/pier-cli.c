@@ -4,6 +4,7 @@
 #include "pier-paths.h"
 #include "pier-rootless.h"
 
+#include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +49,37 @@ pier_cli_get_store (PierCli *cli, GError **error)
   return cli->store;
 }
 
+/* GOption refuses an option's value that is not UTF-8 with "Invalid byte sequence in conversion
+ * input", naming neither: find the option and say what it was given. */
+static void
+name_unconvertible_value (int argc, char **argv, GError *error)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      const char *eq = strchr (argv[i], '=');
+      g_autofree char *option = NULL;
+      g_autofree char *quoted = NULL;
+      const char *value = argv[i];
+
+      if (g_utf8_validate (argv[i], -1, NULL))
+        continue;
+      if (argv[i][0] == '-' && argv[i][1] == '-' && eq != NULL)
+        {
+          option = g_strndup (argv[i], eq - argv[i]);
+          value = eq + 1;
+        }
+      else if (argv[i][0] != '-' && argv[i - 1][0] == '-' && strchr (argv[i - 1], '=') == NULL)
+        option = g_strdup (argv[i - 1]);
+      else
+        continue;
+      quoted = pier_error_quote (value);
+      g_free (error->message);
+      error->message = g_strdup_printf ("the value of %s, %s, is not valid UTF-8 text", option,
+                                        quoted);
+      return;
+    }
+}
+
 gboolean
 pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *parameters,
                 const char *summary, const GOptionEntry *entries, gboolean stop_at_first_argument,
@@ -62,6 +94,9 @@ pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *parameters,
   g_autoptr (GOptionContext) context = g_option_context_new (parameters);
   GOptionGroup *global = g_option_group_new ("global", "Global options", "Show global options",
                                              NULL, NULL);
+  /* GOption reorders and removes what it parses, even when it fails. */
+  int original_argc = *argc;
+  g_autofree char **original_argv = g_memdup2 (*argv, sizeof (char *) * (*argc + 1));
 
   g_set_prgname (prog);
   g_option_context_set_summary (context, summary);
@@ -72,6 +107,8 @@ pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *parameters,
   g_option_context_set_strict_posix (context, stop_at_first_argument);
   if (!g_option_context_parse (context, argc, argv, error))
     {
+      if ((*error)->domain == G_CONVERT_ERROR)
+        name_unconvertible_value (original_argc, original_argv, *error);
       (*error)->domain = PIER_ERROR;
       (*error)->code = PIER_ERROR_INVALID;
       return FALSE;
@@ -111,6 +148,10 @@ pier_cli_main (int argc, char **argv)
   int status;
 
   setlocale (LC_ALL, "");
+  /* The C locale's ASCII would make GOption refuse every option value that is not ASCII, though
+   * Pier's text is UTF-8 throughout: read it as C.UTF-8, as Python does (PEP 538). */
+  if (strcmp (nl_langinfo (CODESET), "ANSI_X3.4-1968") == 0)
+    setlocale (LC_CTYPE, "C.UTF-8");
   /* Global options before the verb. */
   while (first < argc && argv[first][0] == '-')
     {

@@ -3,12 +3,14 @@
 #include "pier-cli-format.h"
 
 #include "pier-container-inspect.h"
+#include "pier-container-options.h"
 #include "pier-container-processes.h"
 #include "pier-container-user.h"
 #include "pier-container.h"
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-quantity.h"
 #include "pier-sandbox-log.h"
 
 #include <fcntl.h>
@@ -22,34 +24,6 @@
 #define EXIT_PIER_FAILED 125
 #define EXIT_CANNOT_INVOKE 126
 #define EXIT_NOT_FOUND 127
-
-static gboolean
-parse_bytes (const char *text, guint64 *out, GError **error)
-{
-  char *end = NULL;
-  double value = g_ascii_strtod (text, &end);
-  guint64 unit = 1;
-
-  if (end == text || value < 0)
-    goto bad;
-  switch (g_ascii_tolower (*end))
-    {
-    case '\0': break;
-    case 'b': unit = 1; break;
-    case 'k': unit = 1024; break;
-    case 'm': unit = 1024 * 1024; break;
-    case 'g': unit = 1024 * 1024 * 1024; break;
-    default: goto bad;
-    }
-  if (*end != '\0' && end[1] != '\0' && !(g_ascii_tolower (end[1]) == 'b' && end[2] == '\0'))
-    goto bad;
-  *out = (guint64) (value * unit);
-  return TRUE;
-bad:
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "invalid size “%s”: a number of bytes, optionally with k, m or g", text);
-  return FALSE;
-}
 
 typedef struct {
   gboolean detach, interactive, tty, remove;
@@ -94,19 +68,14 @@ options_from_flags (const RunFlags *f, const char *image, char **command,
         return FALSE;
       o->network_set = TRUE;
     }
-  if (f->memory != NULL && !parse_bytes (f->memory, &o->memory_bytes, error))
+  if (f->memory != NULL &&
+      !pier_quantity_parse_size ("--memory", f->memory, PIER_CONTAINER_MEMORY_MAX,
+                                 &o->memory_bytes, error))
     return FALSE;
-  if (f->cpus != NULL)
-    {
-      char *end = NULL;
-      o->cpus = g_ascii_strtod (f->cpus, &end);
-      if (end == f->cpus || *end != '\0' || o->cpus <= 0 || o->cpus > 1024)
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "invalid --cpus “%s”: a positive number such as 0.5 or 2", f->cpus);
-          return FALSE;
-        }
-    }
+  if (f->cpus != NULL &&
+      !pier_quantity_parse_decimal ("--cpus", f->cpus, PIER_CONTAINER_CPUS_MIN,
+                                    PIER_CONTAINER_CPUS_MAX, &o->cpus, error))
+    return FALSE;
   if (f->pids_limit != NULL &&
       !g_ascii_string_to_unsigned (f->pids_limit, 10, 1, G_MAXINT32, &o->pids_limit, NULL))
     {
@@ -303,24 +272,32 @@ do_stop (PierStore *store, PierContainer *c, gpointer data, GError **error)
   return pier_container_stop (store, c, GPOINTER_TO_UINT (data), error);
 }
 
+/* --time: whole seconds, as many as the engine's wait (milliseconds, an int) can count. */
+#define STOP_TIME_MAX (G_MAXINT / 1000)
+
+/* stop and restart: the same flag, the same walk over the named containers. */
+static int
+stop_or_restart (PierCli *cli, int argc, char **argv, const char *summary, ContainerAction action,
+                GError **error)
+{
+  g_autofree char *time = NULL;
+  const GOptionEntry entries[] = {
+    { "time", 't', 0, G_OPTION_ARG_STRING, &time, "Seconds to wait before killing (default 10)", "SECONDS" },
+    { NULL }
+  };
+  guint64 seconds = 10;
+
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", summary, entries, FALSE, error) ||
+      !pier_cli_expect_args (cli, argc, 1, -1, "[-t SECONDS] CONTAINER...", error) ||
+      (time != NULL && !pier_quantity_parse_count ("--time", time, 0, STOP_TIME_MAX, &seconds, error)))
+    return 1;
+  return for_each_container (cli, argc, argv, action, GUINT_TO_POINTER ((guint) seconds), TRUE, error);
+}
+
 static int
 stop_run (PierCli *cli, int argc, char **argv, GError **error)
 {
-  int timeout = 10;
-  const GOptionEntry entries[] = {
-    { "time", 't', 0, G_OPTION_ARG_INT, &timeout, "Seconds to wait before killing (default 10)", "SECONDS" },
-    { NULL }
-  };
-
-  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Stop containers", entries, FALSE, error) ||
-      !pier_cli_expect_args (cli, argc, 1, -1, "[-t SECONDS] CONTAINER...", error))
-    return 1;
-  if (timeout < 0)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "invalid --time %d: seconds, 0 or more", timeout);
-      return 1;
-    }
-  return for_each_container (cli, argc, argv, do_stop, GUINT_TO_POINTER (timeout), TRUE, error);
+  return stop_or_restart (cli, argc, argv, "Stop containers", do_stop, error);
 }
 
 static gboolean
@@ -338,16 +315,7 @@ do_restart (PierStore *store, PierContainer *c, gpointer data, GError **error)
 static int
 restart_run (PierCli *cli, int argc, char **argv, GError **error)
 {
-  int timeout = 10;
-  const GOptionEntry entries[] = {
-    { "time", 't', 0, G_OPTION_ARG_INT, &timeout, "Seconds to wait before killing (default 10)", "SECONDS" },
-    { NULL }
-  };
-
-  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Restart containers", entries, FALSE, error) ||
-      !pier_cli_expect_args (cli, argc, 1, -1, "[-t SECONDS] CONTAINER...", error))
-    return 1;
-  return for_each_container (cli, argc, argv, do_restart, GUINT_TO_POINTER (MAX (timeout, 0)), TRUE, error);
+  return stop_or_restart (cli, argc, argv, "Restart containers", do_restart, error);
 }
 
 static gboolean
@@ -463,6 +431,7 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
   };
   g_autoptr (GPtrArray) list = NULL;
   g_autoptr (PierTable) table = NULL;
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *json = NULL;
   PierStore *store;
 
@@ -496,8 +465,13 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
         }
       if (json != NULL)
         {
-          g_autofree char *text = pier_container_inspect_json (store, c);
-          json_array_append_new (json, json_loads (text, 0, NULL));
+          g_autofree char *text = pier_container_inspect_json (store, c, error);
+          if (text == NULL)
+            {
+              json_decref (json);
+              return 1;
+            }
+          pier_json_append (&w, json, json_loads (text, 0, NULL));
           continue;
         }
       created = pier_format_ago (c->created / G_USEC_PER_SEC);
@@ -506,8 +480,8 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
       pier_table_add_row (table, short_id, c->image, command, created, status, "", c->name, NULL);
     }
   if (json != NULL)
-    pier_format_print_json (json);
-  else if (!quiet)
+    return pier_format_print_json (&w, json, error) ? 0 : 1;
+  if (!quiet)
     pier_table_print (table);
   return 0;
 }
@@ -585,6 +559,9 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
       return EXIT_PIER_FAILED;
     }
+  for (char **e = env_overrides; e && *e; e++)
+    if (!pier_container_check_env (*e, error))
+      return EXIT_PIER_FAILED;
   layers = pier_container_get_lower_dirs (store, c);
   g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (store, c));
   g_ptr_array_add (layers, NULL);

@@ -46,6 +46,7 @@ images_run (PierCli *cli, int argc, char **argv, GError **error)
     }
   if (g_strcmp0 (format, "json") == 0)
     {
+      g_auto (PierJsonWriter) w = { NULL };
       json_t *list = json_array ();
       for (guint i = 0; i < images->len; i++)
         {
@@ -53,22 +54,20 @@ images_run (PierCli *cli, int argc, char **argv, GError **error)
           json_t *obj = json_object ();
           json_t *names = json_array ();
           for (guint n = 0; n < image->names->len; n++)
-            {
-              g_autofree char *familiar = pier_reference_familiar (image->names->pdata[n]);
-              json_array_append_new (names, json_string (familiar));
-            }
-          json_object_set_new (obj, "Id", json_string (image->id));
-          json_object_set_new (obj, "Digest", json_string (image->manifest_digest));
-          json_object_set_new (obj, "RepoTags", names);
-          json_object_set_new (obj, "Created", json_integer (pier_image_get_created (image)));
-          json_object_set_new (obj, "CreatedAt", json_string (image->config->created ? image->config->created : ""));
-          json_object_set_new (obj, "Size", json_integer (pier_image_get_size (store, image)));
-          json_object_set_new (obj, "Containers",
-                               json_integer (g_hash_table_contains (in_use, image->id) ? 1 : 0));
-          json_array_append_new (list, obj);
+            pier_json_append (&w, names,
+                              pier_json_text_take (&w, "RepoTags",
+                                                   pier_reference_familiar (image->names->pdata[n])));
+          pier_json_set_text (&w, obj, "Id", image->id);
+          pier_json_set_text (&w, obj, "Digest", image->manifest_digest);
+          pier_json_set (&w, obj, "RepoTags", names);
+          pier_json_set (&w, obj, "Created", json_integer (pier_image_get_created (image)));
+          pier_json_set_text (&w, obj, "CreatedAt", image->config->created ? image->config->created : "");
+          pier_json_set (&w, obj, "Size", json_integer (pier_image_get_size (store, image)));
+          pier_json_set (&w, obj, "Containers",
+                         json_integer (g_hash_table_contains (in_use, image->id) ? 1 : 0));
+          pier_json_append (&w, list, obj);
         }
-      pier_format_print_json (list);
-      return 0;
+      return pier_format_print_json (&w, list, error) ? 0 : 1;
     }
   table = pier_table_new ("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", NULL);
   for (guint i = 0; i < images->len; i++)
@@ -113,14 +112,13 @@ inspect_run (PierCli *cli, int argc, char **argv, GError **error)
       g_auto (GStrv) lines = NULL;
 
       if (container != NULL)
-        json = pier_container_inspect_json (store, container);
+        json = pier_container_inspect_json (store, container, error);
       else if ((image = pier_store_find_image (store, argv[i], NULL)) != NULL)
-        json = pier_image_inspect_json (store, image);
+        json = pier_image_inspect_json (store, image, error);
       else
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such object: %s", argv[i]);
-          return 1;
-        }
+        g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such object: %s", argv[i]);
+      if (json == NULL)
+        return 1;
       lines = g_strsplit (json, "\n", -1);
       for (char **l = lines; *l; l++)
         g_string_append_printf (out, "    %s%s", *l, l[1] ? "\n" : "");
@@ -145,6 +143,7 @@ history_run (PierCli *cli, int argc, char **argv, GError **error)
   };
   g_autoptr (PierImage) image = NULL;
   g_autoptr (PierTable) table = NULL;
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *list = NULL;
   PierStore *store;
   guint layer;
@@ -196,12 +195,12 @@ history_run (PierCli *cli, int argc, char **argv, GError **error)
       if (list != NULL)
         {
           json_t *obj = json_object ();
-          json_object_set_new (obj, "id", json_string (id));
-          json_object_set_new (obj, "created", json_string (e->created ? e->created : ""));
-          json_object_set_new (obj, "createdBy", json_string (e->created_by ? e->created_by : ""));
-          json_object_set_new (obj, "size", json_integer (size));
-          json_object_set_new (obj, "comment", json_string (e->comment ? e->comment : ""));
-          json_array_append_new (list, obj);
+          pier_json_set_text (&w, obj, "id", id);
+          pier_json_set_text (&w, obj, "created", e->created ? e->created : "");
+          pier_json_set_text (&w, obj, "createdBy", e->created_by ? e->created_by : "");
+          pier_json_set (&w, obj, "size", json_integer (size));
+          pier_json_set_text (&w, obj, "comment", e->comment ? e->comment : "");
+          pier_json_append (&w, list, obj);
           continue;
         }
       size_text = pier_format_size (size);
@@ -211,8 +210,8 @@ history_run (PierCli *cli, int argc, char **argv, GError **error)
       pier_table_add_row (table, id, created, created_by, size_text, comment, NULL);
     }
   if (list != NULL)
-    pier_format_print_json (list);
-  else if (!quiet)
+    return pier_format_print_json (&w, list, error) ? 0 : 1;
+  if (!quiet)
     pier_table_print (table);
   return 0;
 }

@@ -18,17 +18,35 @@ user_text (const char *name, guint32 id)
 }
 
 static json_t *
-process_json (const PierProcess *p)
+shown_or_null (const char *text)
 {
-  return json_pack ("{s:i,s:i,s:i,s:i,s:i,s:i,s:s?,s:I,s:s?,s:I,s:s?,s:s,s:s,s:f,s:I,s:I}",
-                    "container_pid", p->container_pid, "host_pid", p->host_pid,
-                    "container_ppid", p->container_ppid, "host_ppid", p->host_ppid,
-                    "container_sid", p->container_sid, "host_sid", p->host_sid,
-                    "container_user", p->user, "container_uid", (json_int_t) p->uid,
-                    "host_user", p->host_user, "host_uid", (json_int_t) p->host_uid,
-                    "tty", p->tty, "state", (char[]){ p->state, 0 }, "command", p->cmdline,
-                    "cpu_percent", p->cpu_percent, "rss_bytes", (json_int_t) p->rss_bytes,
-                    "start_time", (json_int_t) p->start_time);
+  return text != NULL ? pier_json_shown_text (text) : json_null ();
+}
+
+/* What a process shows of itself (its command line, the names in its container's passwd) may
+ * be any bytes: shown, never the reason a process is left out of the list. */
+static json_t *
+process_json (PierJsonWriter *w, const PierProcess *p)
+{
+  json_t *o = json_object ();
+
+  pier_json_set (w, o, "container_pid", json_integer (p->container_pid));
+  pier_json_set (w, o, "host_pid", json_integer (p->host_pid));
+  pier_json_set (w, o, "container_ppid", json_integer (p->container_ppid));
+  pier_json_set (w, o, "host_ppid", json_integer (p->host_ppid));
+  pier_json_set (w, o, "container_sid", json_integer (p->container_sid));
+  pier_json_set (w, o, "host_sid", json_integer (p->host_sid));
+  pier_json_set (w, o, "container_user", shown_or_null (p->user));
+  pier_json_set (w, o, "container_uid", json_integer (p->uid));
+  pier_json_set (w, o, "host_user", shown_or_null (p->host_user));
+  pier_json_set (w, o, "host_uid", json_integer (p->host_uid));
+  pier_json_set (w, o, "tty", shown_or_null (p->tty));
+  pier_json_set (w, o, "state", pier_json_shown_text ((char[]){ p->state, 0 }));
+  pier_json_set (w, o, "command", pier_json_shown_text (p->cmdline));
+  pier_json_set (w, o, "cpu_percent", pier_json_real (w, "cpu_percent", p->cpu_percent));
+  pier_json_set (w, o, "rss_bytes", json_integer ((json_int_t) p->rss_bytes));
+  pier_json_set (w, o, "start_time", json_integer ((json_int_t) p->start_time));
+  return o;
 }
 
 /* Opens the store and finds a running container and its processes. */
@@ -63,7 +81,6 @@ top_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autoptr (PierContainer) c = NULL;
   g_autoptr (PierProcessSnapshot) snapshot = NULL;
   g_autoptr (PierTable) table = NULL;
-  json_t *list = NULL;
   guint n;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
@@ -76,11 +93,11 @@ top_run (PierCli *cli, int argc, char **argv, GError **error)
   n = pier_process_snapshot_get_n_processes (snapshot);
   if (g_strcmp0 (format, "json") == 0)
     {
-      list = json_array ();
+      g_auto (PierJsonWriter) w = { NULL };
+      json_t *list = json_array ();
       for (guint i = 0; i < n; i++)
-        json_array_append_new (list, process_json (pier_process_snapshot_get_process (snapshot, i)));
-      pier_format_print_json (list);
-      return 0;
+        pier_json_append (&w, list, process_json (&w, pier_process_snapshot_get_process (snapshot, i)));
+      return pier_format_print_json (&w, list, error) ? 0 : 1;
     }
   table = pier_table_new ("CONTAINER PID", "HOST PID", "CONTAINER SID", "HOST SID",
                           "CONTAINER USER", "HOST USER (UID)", "STATE", "CPU%", "RSS", "COMMAND",
@@ -116,6 +133,7 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autoptr (PierProcessSnapshot) snapshot = NULL;
   g_autoptr (GPtrArray) sessions = NULL;
   g_autoptr (PierTable) table = NULL;
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *list = NULL;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER", "A container's sessions, inside and on the host",
@@ -142,21 +160,23 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
 
       if (list != NULL)
         {
+          json_t *session = json_object ();
           json_t *procs = json_array ();
           for (guint p = 0; p < s->processes->len; p++)
-            json_array_append_new (procs, process_json (s->processes->pdata[p]));
-          json_array_append_new (list, json_pack ("{s:s?,s:i,s:i,s:o}", "origin", s->origin,
-                                                  "container_sid", s->container_sid,
-                                                  "host_sid", s->host_sid, "processes", procs));
+            pier_json_append (&w, procs, process_json (&w, s->processes->pdata[p]));
+          pier_json_set (&w, session, "origin", shown_or_null (s->origin));
+          pier_json_set (&w, session, "container_sid", json_integer (s->container_sid));
+          pier_json_set (&w, session, "host_sid", json_integer (s->host_sid));
+          pier_json_set (&w, session, "processes", procs);
+          pier_json_append (&w, list, session);
           continue;
         }
       pier_table_add_row (table, s->origin ? s->origin : "?", csid, hsid, lead, count, user,
                           leader ? leader->cmdline : "-", NULL);
     }
   if (list != NULL)
-    pier_format_print_json (list);
-  else
-    pier_table_print (table);
+    return pier_format_print_json (&w, list, error) ? 0 : 1;
+  pier_table_print (table);
   return 0;
 }
 
@@ -168,6 +188,7 @@ pier_cli_ps_processes (PierCli *cli, const char *format, GError **error)
   g_autoptr (GHashTable) by_ns = NULL;
   g_autoptr (PierTable) table = NULL;
   PierStore *store = pier_cli_get_store (cli, error);
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *list = NULL;
   guint n;
 
@@ -188,18 +209,17 @@ pier_cli_ps_processes (PierCli *cli, const char *format, GError **error)
 
       if (list != NULL)
         {
-          json_t *o = process_json (p);
-          json_object_set_new (o, "container", c ? json_string (c->name) : json_null ());
-          json_array_append_new (list, o);
+          json_t *o = process_json (&w, p);
+          pier_json_set (&w, o, "container", c ? pier_json_text (&w, "container", c->name) : json_null ());
+          pier_json_append (&w, list, o);
           continue;
         }
       pier_table_add_row (table, hpid, c ? c->name : "-", cpid, huser, (char[]){ p->state, 0 },
                           p->cmdline, NULL);
     }
   if (list != NULL)
-    pier_format_print_json (list);
-  else
-    pier_table_print (table);
+    return pier_format_print_json (&w, list, error) ? 0 : 1;
+  pier_table_print (table);
   return 0;
 }
 

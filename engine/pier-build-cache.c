@@ -7,6 +7,7 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-json.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -103,32 +104,31 @@ pier_build_cache_write (PierStore *store, const PierBuildRecord *record, GError 
 {
   g_autofree char *dir = cache_dir (store);
   g_autofree char *path = g_build_filename (dir, pier_digest_hex (record->key), NULL);
-  json_t *o = json_object ();
-  char *dumped;
-  gboolean ok;
+  g_auto (PierJsonWriter) w = { NULL };
+  g_autofree char *dumped = NULL;
+  json_t *o;
 
   if (g_mkdir (dir, 0700) < 0 && errno != EEXIST)
-    {
-      json_decref (o);
-      return pier_set_errno (error, errno, "creating %s", dir);
-    }
-  json_object_set_new (o, "created", json_string (record->created));
+    return pier_set_errno (error, errno, "creating %s", dir);
+  o = json_object ();
+  pier_json_set_text (&w, o, "created", record->created);
   if (record->layer != NULL)
     {
       json_t *layer = json_object ();
-      json_object_set_new (layer, "mediaType", json_string (record->layer->media_type));
-      json_object_set_new (layer, "digest", json_string (record->layer->digest));
-      json_object_set_new (layer, "size", json_integer (record->layer->size));
-      json_object_set_new (layer, "diffID", json_string (record->diff_id));
-      json_object_set_new (o, "layer", layer);
+      pier_json_set_text (&w, layer, "mediaType", record->layer->media_type);
+      pier_json_set_text (&w, layer, "digest", record->layer->digest);
+      pier_json_set (&w, layer, "size", json_integer (record->layer->size));
+      pier_json_set_text (&w, layer, "diffID", record->diff_id);
+      pier_json_set (&w, o, "layer", layer);
     }
-  dumped = json_dumps (o, JSON_COMPACT);
-  json_decref (o);
-  ok = g_file_set_contents_full (path, dumped, -1, G_FILE_SET_CONTENTS_NONE, 0600, error);
-  free (dumped);
-  if (!ok)
-    g_prefix_error (error, "writing the build cache: ");
-  return ok;
+  dumped = pier_json_writer_dump (&w, o, JSON_COMPACT, error);
+  if (dumped == NULL ||
+      !g_file_set_contents_full (path, dumped, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
+    {
+      g_prefix_error (error, "writing the build cache: ");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- file hashes ---- */

@@ -38,12 +38,13 @@ append_quoted (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
+/* Text that is not UTF-8 stays as it is, for the image config's writer to refuse by name. */
 static char *
 json_quote (const char *s)
 {
   json_t *str = json_string (s);
   char *dumped = str ? json_dumps (str, JSON_ENCODE_ANY) : NULL;
-  char *out = g_strdup (dumped ? dumped : "\"\"");
+  char *out = dumped ? g_strdup (dumped) : g_strconcat ("\"", s, "\"", NULL);
 
   free (dumped);
   json_decref (str);

@@ -6,6 +6,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-json.h"
 #include "pier-reference.h"
 
 #include <errno.h>
@@ -182,6 +183,26 @@ scope_sync_env (PierBuildStage *stage)
     }
 }
 
+/* Build arguments go where the Dockerfile's own text does, into the image's JSON. */
+static gboolean
+check_build_args (const PierBuildOptions *options, GError **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (options->build_args == NULL)
+    return TRUE;
+  g_hash_table_iter_init (&iter, options->build_args);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autofree char *what = g_strdup_printf ("the build argument %s", (char *) key);
+      if (!pier_json_validate_text ("a build argument's name", key, error) ||
+          !pier_json_validate_text (what, value, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---- FROM ---- */
 
 static gboolean
@@ -194,7 +215,9 @@ start_stage (PierBuild *build, PierBuildStage *stage, const PierInstruction *ins
   if (earlier != NULL && earlier->index < stage->index)
     {
       PierBuildStage *from = build->stages->pdata[earlier->index];
-      stage->config = pier_image_config_copy (from->config);
+      stage->config = pier_image_config_copy (from->config, error);
+      if (stage->config == NULL)
+        return FALSE;
       for (guint i = 0; i < from->layers->len; i++)
         g_ptr_array_add (stage->layers, from->layers->pdata[i]);
       stage->key = g_strdup (from->key);
@@ -231,7 +254,9 @@ start_stage (PierBuild *build, PierBuildStage *stage, const PierInstruction *ins
           g_ptr_array_add (stage->layers,
                            add_layer (build, pier_build_layer_new_stored (build->store, desc, diff_id)));
         }
-      stage->config = pier_image_config_copy (image->config);
+      stage->config = pier_image_config_copy (image->config, error);
+      if (stage->config == NULL)
+        return FALSE;
       stage->key = pier_build_cache_key (NULL, "FROM", image->id);
       stage->base_name = g_strdup (base);
       stage->base_history = image->config->history->len;
@@ -687,7 +712,7 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
                    "--network bridge needs root; rootless builds have none or host");
       goto out;
     }
-  if ((names = normalise_tags (options->tags, error)) == NULL)
+  if ((names = normalise_tags (options->tags, error)) == NULL || !check_build_args (options, error))
     goto out;
   if (options->context_dir == NULL
       || (build.context_fd = pier_fs_open_dir_at (AT_FDCWD, options->context_dir, error)) < 0)

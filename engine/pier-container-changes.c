@@ -4,6 +4,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-json.h"
 #include "pier-merged-tree.h"
 #include "pier-reference.h"
 
@@ -280,7 +281,13 @@ pier_container_commit (PierStore *store, const PierContainer *container,
         return NULL;
       name = pier_reference_to_string (ref);
     }
-  config = pier_image_config_copy (image->config);
+  /* Refused before the layer is packed, not by the writer of the config after it. */
+  if ((options->author != NULL && !pier_json_validate_text ("the author", options->author, error)) ||
+      (options->message != NULL && !pier_json_validate_text ("the message", options->message, error)))
+    return NULL;
+  config = pier_image_config_copy (image->config, error);
+  if (config == NULL)
+    return NULL;
   g_free (config->created);
   config->created = g_strdup (created);
   if (options->author != NULL)

@@ -1,29 +1,13 @@
 #include "pier-container-inspect.h"
 
+#include "pier-json.h"
 #include "pier-oci.h"
 
 #include <jansson.h>
 #include <string.h>
 
 static json_t *
-strv_json (char **strv)
-{
-  json_t *a = json_array ();
-  for (; strv && *strv; strv++)
-    json_array_append_new (a, json_string (*strv));
-  return a;
-}
-
-static json_t *
-take_string (char *text)
-{
-  json_t *j = json_string (text);
-  g_free (text);
-  return j;
-}
-
-static json_t *
-time_json (gint64 usec)
+time_json (PierJsonWriter *w, gint64 usec)
 {
   g_autoptr (GDateTime) dt = NULL;
   g_autofree char *base = NULL;
@@ -32,12 +16,14 @@ time_json (gint64 usec)
     return json_string ("0001-01-01T00:00:00Z");
   dt = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
   base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
-  return take_string (g_strdup_printf ("%s.%06dZ", base, (int) (usec % G_USEC_PER_SEC)));
+  return pier_json_text_take (w, "a time",
+                              g_strdup_printf ("%s.%06dZ", base, (int) (usec % G_USEC_PER_SEC)));
 }
 
 char *
-pier_container_inspect_json (PierStore *store, const PierContainer *c)
+pier_container_inspect_json (PierStore *store, const PierContainer *c, GError **error)
 {
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *o = json_object ();
   json_t *state = json_object ();
   json_t *config = json_object ();
@@ -55,90 +41,95 @@ pier_container_inspect_json (PierStore *store, const PierContainer *c)
   g_autofree char *name = g_strconcat ("/", c->name, NULL);
   GString *lower = g_string_new (NULL);
   gboolean running = c->status == PIER_CONTAINER_RUNNING;
-  char *dumped, *out;
+  char *out;
 
-  json_object_set_new (o, "Id", json_string (c->id));
-  json_object_set_new (o, "Created", time_json (c->created));
-  json_object_set_new (o, "Path", json_string (c->argv[0]));
-  json_object_set_new (o, "Args", strv_json (c->argv + 1));
+  pier_json_set_text (&w, o, "Id", c->id);
+  pier_json_set (&w, o, "Created", time_json (&w, c->created));
+  pier_json_set_text (&w, o, "Path", c->argv[0]);
+  pier_json_set (&w, o, "Args", pier_json_strv (&w, "Args", (const char *const *) c->argv + 1));
 
-  json_object_set_new (state, "Status", json_string (pier_container_status_to_string (c->status)));
-  json_object_set_new (state, "Running", json_boolean (running));
-  json_object_set_new (state, "Paused", json_false ());
-  json_object_set_new (state, "Restarting", json_false ());
-  json_object_set_new (state, "OOMKilled", json_false ());
-  json_object_set_new (state, "Dead", json_false ());
-  json_object_set_new (state, "Pid", json_integer (running ? c->pid : 0));
-  json_object_set_new (state, "MonitorPid", json_integer (running ? c->monitor_pid : 0));
-  json_object_set_new (state, "ExitCode", json_integer (c->status == PIER_CONTAINER_EXITED ? c->exit_code : 0));
-  json_object_set_new (state, "Error", json_string (c->stale_reason ? c->stale_reason : ""));
-  json_object_set_new (state, "StartedAt", time_json (c->started_at));
-  json_object_set_new (state, "FinishedAt", time_json (running ? 0 : c->finished_at));
-  json_object_set_new (o, "State", state);
+  pier_json_set_text (&w, state, "Status", pier_container_status_to_string (c->status));
+  pier_json_set (&w, state, "Running", json_boolean (running));
+  pier_json_set (&w, state, "Paused", json_false ());
+  pier_json_set (&w, state, "Restarting", json_false ());
+  pier_json_set (&w, state, "OOMKilled", json_false ());
+  pier_json_set (&w, state, "Dead", json_false ());
+  pier_json_set (&w, state, "Pid", json_integer (running ? c->pid : 0));
+  pier_json_set (&w, state, "MonitorPid", json_integer (running ? c->monitor_pid : 0));
+  pier_json_set (&w, state, "ExitCode", json_integer (c->status == PIER_CONTAINER_EXITED ? c->exit_code : 0));
+  pier_json_set_text (&w, state, "Error", c->stale_reason ? c->stale_reason : "");
+  pier_json_set (&w, state, "StartedAt", time_json (&w, c->started_at));
+  pier_json_set (&w, state, "FinishedAt", time_json (&w, running ? 0 : c->finished_at));
+  pier_json_set (&w, o, "State", state);
 
-  json_object_set_new (o, "Image", json_string (c->image_id));
-  json_object_set_new (o, "LogPath", json_string (log));
-  json_object_set_new (o, "Name", json_string (name));
-  json_object_set_new (o, "RestartCount", json_integer (0));
-  json_object_set_new (o, "Driver", json_string ("overlay"));
+  pier_json_set_text (&w, o, "Image", c->image_id);
+  pier_json_set_text (&w, o, "LogPath", log);
+  pier_json_set_text (&w, o, "Name", name);
+  pier_json_set (&w, o, "RestartCount", json_integer (0));
+  pier_json_set_text (&w, o, "Driver", "overlay");
 
   for (guint i = 0; i < c->volumes->len; i++)
     {
       PierSandboxVolume *v = c->volumes->pdata[i];
-      json_array_append_new (binds, take_string (g_strdup_printf ("%s:%s%s", v->source,
-                                                                   v->destination,
-                                                                   v->readonly ? ":ro" : "")));
+      pier_json_append (&w, binds,
+                        pier_json_text_take (&w, "Binds", g_strdup_printf ("%s:%s%s", v->source,
+                                                                           v->destination,
+                                                                           v->readonly ? ":ro" : "")));
     }
-  json_object_set_new (host, "Binds", binds);
-  json_object_set_new (host, "NetworkMode", json_string (pier_network_mode_to_string (c->network)));
-  json_object_set_new (host, "AutoRemove", json_boolean (c->auto_remove));
-  json_object_set_new (host, "Memory", json_integer (c->memory_bytes));
-  json_object_set_new (host, "NanoCpus", json_integer ((json_int_t) (c->cpus * 1e9)));
-  json_object_set_new (host, "PidsLimit", json_integer (c->pids_limit));
+  pier_json_set (&w, host, "Binds", binds);
+  pier_json_set_text (&w, host, "NetworkMode", pier_network_mode_to_string (c->network));
+  pier_json_set (&w, host, "AutoRemove", json_boolean (c->auto_remove));
+  pier_json_set (&w, host, "Memory", json_integer (c->memory_bytes));
+  pier_json_set (&w, host, "NanoCpus", json_integer ((json_int_t) (c->cpus * 1e9 + 0.5)));
+  pier_json_set (&w, host, "PidsLimit", json_integer (c->pids_limit));
   if (!c->rootless)
     {
       g_autofree char *map = g_strdup_printf ("0:%u:%u", c->uid_base, c->uid_count);
-      json_object_set_new (host, "UsernsMode", json_string ("auto"));
-      json_object_set_new (host, "IDMappings", json_pack ("{s:[s],s:[s]}", "UidMap", map, "GidMap", map));
+      json_t *mappings = json_object ();
+      pier_json_set_text (&w, host, "UsernsMode", "auto");
+      pier_json_set (&w, mappings, "UidMap", pier_json_strv (&w, "UidMap", (const char *const[]){ map, NULL }));
+      pier_json_set (&w, mappings, "GidMap", pier_json_strv (&w, "GidMap", (const char *const[]){ map, NULL }));
+      pier_json_set (&w, host, "IDMappings", mappings);
     }
-  json_object_set_new (o, "HostConfig", host);
+  pier_json_set (&w, o, "HostConfig", host);
 
   for (guint i = 0; i < lowers->len; i++)
     g_string_append_printf (lower, "%s%s", i ? ":" : "", (char *) lowers->pdata[i]);
-  json_object_set_new (graph_data, "LowerDir", json_string (lower->str));
-  json_object_set_new (graph_data, "UpperDir", json_string (upper));
-  json_object_set_new (graph_data, "WorkDir", json_string (work));
-  json_object_set_new (graph, "Name", json_string ("overlay"));
-  json_object_set_new (graph, "Data", graph_data);
-  json_object_set_new (o, "GraphDriver", graph);
+  pier_json_set_text (&w, graph_data, "LowerDir", lower->str);
+  pier_json_set_text (&w, graph_data, "UpperDir", upper);
+  pier_json_set_text (&w, graph_data, "WorkDir", work);
+  pier_json_set_text (&w, graph, "Name", "overlay");
+  pier_json_set (&w, graph, "Data", graph_data);
+  pier_json_set (&w, o, "GraphDriver", graph);
 
-  json_object_set_new (config, "Hostname", json_string (c->hostname));
-  json_object_set_new (config, "User", json_string (c->user ? c->user : ""));
-  json_object_set_new (config, "Tty", json_boolean (c->tty));
-  json_object_set_new (config, "OpenStdin", json_boolean (c->stdin_open));
-  json_object_set_new (config, "Env", strv_json (c->env));
-  json_object_set_new (config, "Cmd", strv_json (c->argv));
-  json_object_set_new (config, "Image", json_string (c->image));
-  json_object_set_new (config, "WorkingDir", json_string (c->working_dir));
-  if (c->stop_signal)
-    json_object_set_new (config, "StopSignal", json_string (c->stop_signal));
-  json_object_set_new (o, "Config", config);
+  pier_json_set_text (&w, config, "Hostname", c->hostname);
+  pier_json_set_text (&w, config, "User", c->user ? c->user : "");
+  pier_json_set (&w, config, "Tty", json_boolean (c->tty));
+  pier_json_set (&w, config, "OpenStdin", json_boolean (c->stdin_open));
+  pier_json_set (&w, config, "Env", pier_json_strv (&w, "Env", (const char *const *) c->env));
+  pier_json_set (&w, config, "Cmd", pier_json_strv (&w, "Cmd", (const char *const *) c->argv));
+  pier_json_set_text (&w, config, "Image", c->image);
+  pier_json_set_text (&w, config, "WorkingDir", c->working_dir);
+  pier_json_set_text (&w, config, "StopSignal", c->stop_signal);
+  pier_json_set (&w, o, "Config", config);
 
-  json_object_set_new (net, "IPAddress", json_string (c->ip_address ? c->ip_address : ""));
-  json_object_set_new (net, "IPPrefixLen", json_integer (c->ip_address ? 16 : 0));
-  json_object_set_new (net, "Gateway", json_string (c->ip_address ? PIER_BRIDGE_GATEWAY : ""));
+  pier_json_set_text (&w, net, "IPAddress", c->ip_address ? c->ip_address : "");
+  pier_json_set (&w, net, "IPPrefixLen", json_integer (c->ip_address ? 16 : 0));
+  pier_json_set_text (&w, net, "Gateway", c->ip_address ? PIER_BRIDGE_GATEWAY : "");
   if (c->network == PIER_NETWORK_BRIDGE)
-    json_object_set_new (networks, PIER_BRIDGE_NAME,
-                         json_pack ("{s:s,s:i,s:s}", "IPAddress", c->ip_address ? c->ip_address : "",
-                                    "IPPrefixLen", c->ip_address ? 16 : 0, "Gateway",
-                                    c->ip_address ? PIER_BRIDGE_GATEWAY : ""));
-  json_object_set_new (net, "Networks", networks);
-  json_object_set_new (o, "NetworkSettings", net);
+    {
+      json_t *bridge = json_object ();
+      pier_json_set_text (&w, bridge, "IPAddress", c->ip_address ? c->ip_address : "");
+      pier_json_set (&w, bridge, "IPPrefixLen", json_integer (c->ip_address ? 16 : 0));
+      pier_json_set_text (&w, bridge, "Gateway", c->ip_address ? PIER_BRIDGE_GATEWAY : "");
+      pier_json_set (&w, networks, PIER_BRIDGE_NAME, bridge);
+    }
+  pier_json_set (&w, net, "Networks", networks);
+  pier_json_set (&w, o, "NetworkSettings", net);
 
   g_string_free (lower, TRUE);
-  dumped = json_dumps (o, JSON_INDENT (4) | JSON_PRESERVE_ORDER);
-  out = g_strdup (dumped);
-  free (dumped);
-  json_decref (o);
+  out = pier_json_writer_dump (&w, o, JSON_INDENT (4) | JSON_PRESERVE_ORDER, error);
+  if (out == NULL)
+    g_prefix_error (error, "inspecting container %s: ", c->name);
   return out;
 }

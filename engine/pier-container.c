@@ -1,12 +1,15 @@
 #include "pier-container.h"
 
 #include "pier-container-names.h"
+#include "pier-container-options.h"
 #include "pier-container-user.h"
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-json.h"
 #include "pier-reference.h"
+#include "pier-sandbox-private.h"
 #include "pier-uid-ranges.h"
 
 #include <dirent.h>
@@ -115,15 +118,7 @@ pier_container_get_lower_dirs (PierStore *store, const PierContainer *c)
 
 /* ---- records ---- */
 
-static json_t *
-strv_to_json (char **strv)
-{
-  json_t *a = json_array ();
-  for (; strv && *strv; strv++)
-    json_array_append_new (a, json_string (*strv));
-  return a;
-}
-
+/* NULL if an item is no string: a word left out would shift the others. */
 static GStrv
 strv_from_json (json_t *a)
 {
@@ -133,64 +128,62 @@ strv_from_json (json_t *a)
   json_t *v;
 
   json_array_foreach (a, i, v)
-    if (json_is_string (v))
+    {
+      if (!json_is_string (v))
+        {
+          g_strv_builder_unref (b);
+          return NULL;
+        }
       g_strv_builder_add (b, json_string_value (v));
+    }
   out = g_strv_builder_end (b);
   g_strv_builder_unref (b);
   return out;
 }
 
 static char *
-record_to_json (const PierContainer *c)
+record_to_json (const PierContainer *c, GError **error)
 {
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *o = json_object ();
   json_t *volumes = json_array ();
   json_t *layers = json_array ();
-  char *dumped, *out;
+  char *out;
 
-  json_object_set_new (o, "id", json_string (c->id));
-  json_object_set_new (o, "name", json_string (c->name));
-  json_object_set_new (o, "image", json_string (c->image));
-  json_object_set_new (o, "image_id", json_string (c->image_id));
-  json_object_set_new (o, "hostname", json_string (c->hostname));
-  json_object_set_new (o, "created", json_integer (c->created));
-  json_object_set_new (o, "argv", strv_to_json (c->argv));
-  json_object_set_new (o, "env", strv_to_json (c->env));
-  json_object_set_new (o, "working_dir", json_string (c->working_dir));
-  json_object_set_new (o, "user", json_string (c->user));
-  json_object_set_new (o, "tty", json_boolean (c->tty));
-  json_object_set_new (o, "stdin_open", json_boolean (c->stdin_open));
-  json_object_set_new (o, "auto_remove", json_boolean (c->auto_remove));
-  json_object_set_new (o, "network", json_string (pier_network_mode_to_string (c->network)));
+  pier_json_set_text (&w, o, "id", c->id);
+  pier_json_set_text (&w, o, "name", c->name);
+  pier_json_set_text (&w, o, "image", c->image);
+  pier_json_set_text (&w, o, "image_id", c->image_id);
+  pier_json_set_text (&w, o, "hostname", c->hostname);
+  pier_json_set (&w, o, "created", json_integer (c->created));
+  pier_json_set (&w, o, "argv", pier_json_strv (&w, "argv", (const char *const *) c->argv));
+  pier_json_set (&w, o, "env", pier_json_strv (&w, "env", (const char *const *) c->env));
+  pier_json_set_text (&w, o, "working_dir", c->working_dir);
+  pier_json_set_text (&w, o, "user", c->user);
+  pier_json_set (&w, o, "tty", json_boolean (c->tty));
+  pier_json_set (&w, o, "stdin_open", json_boolean (c->stdin_open));
+  pier_json_set (&w, o, "auto_remove", json_boolean (c->auto_remove));
+  pier_json_set_text (&w, o, "network", pier_network_mode_to_string (c->network));
   for (guint i = 0; i < c->volumes->len; i++)
-    {
-      PierSandboxVolume *v = c->volumes->pdata[i];
-      json_t *vo = json_object ();
-      json_object_set_new (vo, "source", json_string (v->source));
-      json_object_set_new (vo, "destination", json_string (v->destination));
-      json_object_set_new (vo, "readonly", json_boolean (v->readonly));
-      json_array_append_new (volumes, vo);
-    }
-  json_object_set_new (o, "volumes", volumes);
-  json_object_set_new (o, "memory", json_integer (c->memory_bytes));
-  json_object_set_new (o, "cpus", json_real (c->cpus));
-  json_object_set_new (o, "pids_limit", json_integer (c->pids_limit));
-  json_object_set_new (o, "uid_base", json_integer (c->uid_base));
-  json_object_set_new (o, "uid_count", json_integer (c->uid_count));
-  json_object_set_new (o, "rootless", json_boolean (c->rootless));
-  if (c->stop_signal)
-    json_object_set_new (o, "stop_signal", json_string (c->stop_signal));
-  json_object_set_new (o, "bind_host_usr", json_boolean (c->bind_host_usr));
+    pier_json_append (&w, volumes, pier_sandbox_volume_to_json (&w, c->volumes->pdata[i]));
+  pier_json_set (&w, o, "volumes", volumes);
+  pier_json_set (&w, o, "memory", json_integer (c->memory_bytes));
+  pier_json_set (&w, o, "cpus", pier_json_real (&w, "cpus", c->cpus));
+  pier_json_set (&w, o, "pids_limit", json_integer (c->pids_limit));
+  pier_json_set (&w, o, "uid_base", json_integer (c->uid_base));
+  pier_json_set (&w, o, "uid_count", json_integer (c->uid_count));
+  pier_json_set (&w, o, "rootless", json_boolean (c->rootless));
+  pier_json_set_text (&w, o, "stop_signal", c->stop_signal);
+  pier_json_set (&w, o, "bind_host_usr", json_boolean (c->bind_host_usr));
   for (guint i = 0; i < c->layer_diff_ids->len; i++)
-    json_array_append_new (layers, json_string (c->layer_diff_ids->pdata[i]));
-  json_object_set_new (o, "layers", layers);
-  json_object_set_new (o, "started_at", json_integer (c->started_at));
-  json_object_set_new (o, "finished_at", json_integer (c->finished_at));
-  json_object_set_new (o, "exit_code", json_integer (c->exit_code));
-  dumped = json_dumps (o, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
-  out = g_strdup (dumped);
-  free (dumped);
-  json_decref (o);
+    pier_json_append (&w, layers, pier_json_text (&w, "layers", c->layer_diff_ids->pdata[i]));
+  pier_json_set (&w, o, "layers", layers);
+  pier_json_set (&w, o, "started_at", json_integer (c->started_at));
+  pier_json_set (&w, o, "finished_at", json_integer (c->finished_at));
+  pier_json_set (&w, o, "exit_code", json_integer (c->exit_code));
+  out = pier_json_writer_dump (&w, o, JSON_INDENT (2) | JSON_PRESERVE_ORDER, error);
+  if (out == NULL)
+    g_prefix_error (error, "writing the record of container %s: ", c->name);
   return out;
 }
 
@@ -249,7 +242,7 @@ record_from_json (const char *data, gsize len, GError **error)
   c->finished_at = json_integer_value (json_object_get (o, "finished_at"));
   c->exit_code = json_integer_value (json_object_get (o, "exit_code"));
   json_decref (o);
-  if (c->id == NULL || c->name == NULL || c->argv == NULL || c->argv[0] == NULL)
+  if (c->id == NULL || c->name == NULL || c->argv == NULL || c->argv[0] == NULL || c->env == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, "damaged container record: fields missing");
       return NULL;
@@ -261,8 +254,8 @@ gboolean
 pier_container_write_record (PierStore *store, const PierContainer *c, GError **error)
 {
   g_autofree char *dir = pier_container_get_dir (store, c);
-  g_autofree char *json = record_to_json (c);
-  pier_autofd int fd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
+  g_autofree char *json = record_to_json (c, error);
+  pier_autofd int fd = json ? pier_fs_open_dir_at (AT_FDCWD, dir, error) : -1;
 
   return fd >= 0 && pier_fs_replace_at (fd, RECORD_NAME, json, strlen (json), 0600,
                                         !c->auto_remove, error);
@@ -609,17 +602,6 @@ compute_env (const PierImage *image, const char *const *overrides, const char *h
   return g_steal_pointer (&env);
 }
 
-static gboolean
-name_is_valid (const char *name)
-{
-  if (!g_ascii_isalnum (name[0]))
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '.' && *p != '-')
-      return FALSE;
-  return strlen (name) <= 128;
-}
-
 PierContainer *
 pier_store_create_container (PierStore *store, const PierContainerOptions *o, GError **error)
 {
@@ -633,6 +615,8 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
   pier_autofd int dir_fd = -1;
   guint8 random[32];
 
+  if (!pier_container_options_check (o, error))
+    return NULL;
   image = pier_store_find_image (store, o->image, error);
   if (image == NULL)
     return NULL;
@@ -642,13 +626,6 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
       if (!parse_volume (*v, &vol, error))
         return NULL;
       g_ptr_array_add (c->volumes, vol);
-    }
-  if (o->name != NULL && !name_is_valid (o->name))
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "invalid container name “%s”: letters, digits, '_', '.' and '-', starting with "
-                   "a letter or digit", o->name);
-      return NULL;
     }
   c->argv = compute_argv (image, o->command);
   if (c->argv[0] == NULL)

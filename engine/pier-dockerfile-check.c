@@ -1,6 +1,7 @@
 #include "pier-dockerfile-private.h"
 
 #include "pier-error.h"
+#include "pier-json.h"
 
 #include <string.h>
 
@@ -364,6 +365,40 @@ unknown_instruction (const PierInstruction *insn, GError **error)
   return pier_dockerfile_invalid (error, "unknown instruction %s", upper);
 }
 
+/* All of an instruction ends up in the image's JSON (its config, or the history's created_by),
+ * and JSON text is UTF-8: refused here by name rather than lost or refused after the build. */
+static gboolean
+check_utf8 (const PierInstruction *insn, const char *upper, GError **error)
+{
+  g_autofree char *what = NULL;
+
+  for (guint a = 0; a < insn->n_args; a++)
+    if (!g_utf8_validate (insn->args[a], -1, NULL))
+      {
+        what = g_strdup_printf ("%s argument %u", upper, a + 1);
+        return pier_json_validate_text (what, insn->args[a], error);
+      }
+  for (guint f = 0; f < insn->n_flags; f++)
+    {
+      what = g_strdup_printf ("%s --%s", upper, insn->flags[f].name);
+      if (!pier_json_validate_text (what, insn->flags[f].name, error) ||
+          (insn->flags[f].value != NULL &&
+           !pier_json_validate_text (what, insn->flags[f].value, error)))
+        return FALSE;
+      g_clear_pointer (&what, g_free);
+    }
+  for (guint h = 0; h < insn->n_heredocs; h++)
+    {
+      what = g_strdup_printf ("%s heredoc %s", upper, insn->heredocs[h].name);
+      if (!pier_json_validate_text (what, insn->heredocs[h].name, error) ||
+          !pier_json_validate_text (what, insn->heredocs[h].content, error))
+        return FALSE;
+      g_clear_pointer (&what, g_free);
+    }
+  /* ONBUILD's trigger is checked as an instruction of its own, by the part it is in. */
+  return insn->onbuild != NULL || pier_json_validate_text (upper, insn->original, error);
+}
+
 static gboolean
 check_instruction (const PierDockerfile *df, const PierInstruction *insn, GError **error)
 {
@@ -379,6 +414,8 @@ check_instruction (const PierDockerfile *df, const PierInstruction *insn, GError
         if (strlen (insn->args[a]) != insn->arg_lengths[a])
           return pier_dockerfile_invalid (error, "%s: argument %u holds a NUL character (\\u0000)",
                                           upper, a + 1);
+      if (!check_utf8 (insn, upper, error))
+        return FALSE;
       return specs[i].check (df, insn, upper, error);
     }
   return unknown_instruction (insn, error);

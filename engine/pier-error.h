@@ -28,4 +28,9 @@ gboolean pier_set_errno (GError **error, int errsv, const char *format, ...) G_G
 
 PierErrorCode pier_error_code_from_errno (int errsv);
 
+/* @text in “quotes” for a one-line message: bytes that are not UTF-8 and control characters
+ * shown as \xNN (\n, \t and \\ as such), so that what a person typed can be seen exactly;
+ * past 200 bytes it is cut with "…". */
+char *pier_error_quote (const char *text);
+
 G_END_DECLS

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,24 +30,28 @@ pier_events_append (const char *root, const char *type, const char *action, cons
                     const char *name, int exit_code)
 {
   g_autofree char *path = g_build_filename (root, PIER_EVENTS_FILE, NULL);
+  g_auto (PierJsonWriter) w = { NULL };
+  g_autoptr (GError) local_error = NULL;
   json_t *o = json_object ();
-  char *line;
+  g_autofree char *line = NULL;
   g_autofree char *with_newline = NULL;
   pier_autofd int fd = -1;
   struct stat st;
 
-  json_object_set_new (o, "time", json_integer (g_get_real_time ()));
-  json_object_set_new (o, "type", json_string (type));
-  json_object_set_new (o, "action", json_string (action));
-  json_object_set_new (o, "id", json_string (id));
-  if (name != NULL)
-    json_object_set_new (o, "name", json_string (name));
+  pier_json_set (&w, o, "time", json_integer (g_get_real_time ()));
+  pier_json_set_text (&w, o, "type", type);
+  pier_json_set_text (&w, o, "action", action);
+  pier_json_set_text (&w, o, "id", id);
+  pier_json_set_text (&w, o, "name", name);
   if (strcmp (action, "exit") == 0)
-    json_object_set_new (o, "exit_code", json_integer (exit_code));
-  line = json_dumps (o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  json_decref (o);
+    pier_json_set (&w, o, "exit_code", json_integer (exit_code));
+  line = pier_json_writer_dump (&w, o, JSON_COMPACT | JSON_PRESERVE_ORDER, &local_error);
+  if (line == NULL)
+    {
+      g_warning ("cannot write the event %s %s %s: %s", type, action, id, local_error->message);
+      return;
+    }
   with_newline = g_strconcat (line, "\n", NULL);
-  free (line);
 
   fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0 && fstat (fd, &st) == 0 && st.st_size > ROTATE_SIZE)

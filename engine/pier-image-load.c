@@ -432,7 +432,9 @@ load_docker (Loader *l, PierPendingBlob *manifest_blob, GError **error)
             goto out;
           g_ptr_array_add (manifest->layers, pier_pending_blob_layer_descriptor (layer));
         }
-      li->manifest_json = pier_manifest_to_json (manifest);
+      li->manifest_json = pier_manifest_to_json (manifest, error);
+      if (li->manifest_json == NULL)
+        goto out;
       json_array_foreach (tags, j, v)
         if (json_is_string (v) && !add_name (li->names, json_string_value (v), error))
           goto out;

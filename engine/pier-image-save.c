@@ -4,6 +4,7 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-json.h"
 #include "pier-reference.h"
 #include "pier-tar-writer.h"
 
@@ -94,9 +95,9 @@ save_docker (PierStore *store, GPtrArray *saved, PierTarWriter *tar, GCancellabl
              GError **error)
 {
   g_autoptr (GHashTable) written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *manifest = json_array ();
-  gboolean ok = FALSE;
-  char *json;
+  g_autofree char *json = NULL;
 
   for (guint i = 0; i < saved->len; i++)
     {
@@ -108,13 +109,13 @@ save_docker (PierStore *store, GPtrArray *saved, PierTarWriter *tar, GCancellabl
       json_t *layers = json_array ();
       json_t *tags = json_array ();
 
-      json_array_append_new (manifest, entry);
-      json_object_set_new (entry, "Config", json_string (config_member));
-      json_object_set_new (entry, "RepoTags", tags);
-      json_object_set_new (entry, "Layers", layers);
+      pier_json_append (&w, manifest, entry);
+      pier_json_set_text (&w, entry, "Config", config_member);
+      pier_json_set (&w, entry, "RepoTags", tags);
+      pier_json_set (&w, entry, "Layers", layers);
       /* Fully qualified: Podman reads a short name in a docker-archive as localhost/NAME. */
       if (name != NULL)
-        json_array_append_new (tags, json_string (name));
+        pier_json_append (&w, tags, pier_json_text (&w, "RepoTags", name));
       if (!g_hash_table_contains (written, config_member))
         {
           if (!add_blob (store, tar, config_member, image->id, error))
@@ -125,7 +126,7 @@ save_docker (PierStore *store, GPtrArray *saved, PierTarWriter *tar, GCancellabl
         {
           const char *diff_id = image->config->diff_ids->pdata[l];
           g_autofree char *member = g_strconcat (pier_digest_hex (diff_id), "/layer.tar", NULL);
-          json_array_append_new (layers, json_string (member));
+          pier_json_append (&w, layers, pier_json_text (&w, "Layers", member));
           if (g_hash_table_contains (written, member))
             continue;
           if (!add_uncompressed_layer (store, tar, member, image->manifest->layers->pdata[l],
@@ -136,12 +137,17 @@ save_docker (PierStore *store, GPtrArray *saved, PierTarWriter *tar, GCancellabl
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         goto out;
     }
-  json = json_dumps (manifest, JSON_COMPACT);
-  ok = pier_tar_writer_add_data (tar, "manifest.json", 0644, json, strlen (json), error);
-  free (json);
+  json = pier_json_writer_dump (&w, g_steal_pointer (&manifest), JSON_COMPACT, error);
+  if (json == NULL)
+    {
+      g_prefix_error (error, "writing manifest.json: ");
+      return FALSE;
+    }
+  return pier_tar_writer_add_data (tar, "manifest.json", 0644, json, strlen (json), error);
+
 out:
   json_decref (manifest);
-  return ok;
+  return FALSE;
 }
 
 /* ---- OCI archive ---- */
@@ -295,16 +301,17 @@ save_oci (PierStore *store, GPtrArray *saved, PierTarWriter *tar, GCancellable *
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             return FALSE;
         }
-      manifest_json = pier_manifest_to_json (manifest);
-      if (!add_document (tar, written, manifest_json, &manifest_digest, error))
+      manifest_json = pier_manifest_to_json (manifest, error);
+      if (manifest_json == NULL || !add_document (tar, written, manifest_json, &manifest_digest, error))
         return FALSE;
       entry = pier_descriptor_new (PIER_MEDIA_OCI_MANIFEST, manifest_digest, strlen (manifest_json));
       if (name != NULL)
         pier_descriptor_set_annotation (entry, PIER_ANNOTATION_REF_NAME, name);
       g_ptr_array_add (index->manifests, entry);
     }
-  index_json = pier_index_to_json (index);
-  return pier_tar_writer_add_data (tar, "oci-layout", 0644, OCI_LAYOUT_CONTENT,
+  index_json = pier_index_to_json (index, error);
+  return index_json != NULL &&
+         pier_tar_writer_add_data (tar, "oci-layout", 0644, OCI_LAYOUT_CONTENT,
                                    strlen (OCI_LAYOUT_CONTENT), error) &&
          pier_tar_writer_add_data (tar, "index.json", 0644, index_json, strlen (index_json), error);
 }

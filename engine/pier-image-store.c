@@ -426,7 +426,7 @@ pier_store_add_image (PierStore *store, const PierImageConfig *config,
                       GPtrArray *layer_descriptors, const char *name, gboolean locked,
                       GError **error)
 {
-  g_autofree char *config_json = pier_image_config_to_json (config);
+  g_autofree char *config_json = NULL;
   g_autoptr (PierDescriptor) config_desc = NULL;
   g_autoptr (PierManifest) manifest = pier_manifest_new ();
   g_autofree char *manifest_json = NULL;
@@ -434,13 +434,18 @@ pier_store_add_image (PierStore *store, const PierImageConfig *config,
   g_autoptr (PierLock) lock = NULL;
   g_autoptr (PierIndex) index = NULL;
 
+  config_json = pier_image_config_to_json (config, error);
+  if (config_json == NULL)
+    return NULL;
   config_desc = pier_store_put_json (store, PIER_MEDIA_OCI_CONFIG, config_json, error);
   if (config_desc == NULL)
     return NULL;
   manifest->config = g_steal_pointer (&config_desc);
   for (guint i = 0; i < layer_descriptors->len; i++)
     g_ptr_array_add (manifest->layers, pier_descriptor_copy (layer_descriptors->pdata[i]));
-  manifest_json = pier_manifest_to_json (manifest);
+  manifest_json = pier_manifest_to_json (manifest, error);
+  if (manifest_json == NULL)
+    return NULL;
   manifest_desc = pier_store_put_json (store, PIER_MEDIA_OCI_MANIFEST, manifest_json, error);
   if (manifest_desc == NULL)
     return NULL;

@@ -2,6 +2,7 @@
 
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-json.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -23,20 +24,40 @@ builder_finish (GStrvBuilder *b)
   return strv;
 }
 
-static GStrv
-strv_from_array (json_t *arr)
+/* A list of words (or one word, as Docker's configs may have it): an item that is no string is
+ * an error, not a word left out (the rest would shift into its place). */
+static gboolean
+strv_from_array (json_t *obj, const char *key, GStrv *out, GError **error)
 {
+  json_t *arr = json_object_get (obj, key);
   GStrvBuilder *b;
   size_t i;
   json_t *v;
 
+  if (arr == NULL || json_is_null (arr))
+    return TRUE;
+  if (json_is_string (arr))
+    {
+      const char *one[] = { json_string_value (arr), NULL };
+      *out = g_strdupv ((char **) one);
+      return TRUE;
+    }
   if (!json_is_array (arr))
-    return NULL;
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is not a list", key);
+      return FALSE;
+    }
+  json_array_foreach (arr, i, v)
+    if (!json_is_string (v))
+      {
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s[%zu] is not a string", key, i);
+        return FALSE;
+      }
   b = g_strv_builder_new ();
   json_array_foreach (arr, i, v)
-    if (json_is_string (v))
-      g_strv_builder_add (b, json_string_value (v));
-  return builder_finish (b);
+    g_strv_builder_add (b, json_string_value (v));
+  *out = builder_finish (b);
+  return TRUE;
 }
 
 /* {"80/tcp": {}, ...} → keys */
@@ -71,21 +92,16 @@ string_map_from_object (json_t *obj)
   return map;
 }
 
+/* {"80/tcp": {}, ...} */
 static json_t *
-array_from_strv (const char *const *strv)
+object_from_keys (PierJsonWriter *w, const char *name, const char *const *keys)
 {
-  json_t *arr = json_array ();
-  for (; strv && *strv; strv++)
-    json_array_append_new (arr, json_string (*strv));
-  return arr;
-}
-
-static json_t *
-object_from_keys (const char *const *keys)
-{
+  g_autofree char *what = g_strconcat (name, " key", NULL);
   json_t *obj = json_object ();
+
   for (; keys && *keys; keys++)
-    json_object_set_new (obj, *keys, json_object ());
+    if (pier_json_check_text (w, what, *keys))
+      json_object_set_new (obj, *keys, json_object ());
   return obj;
 }
 
@@ -97,8 +113,9 @@ compare_strings (gconstpointer a, gconstpointer b)
 
 /* Sorted, so that documents Pier writes are stable byte for byte. */
 static json_t *
-object_from_map (GHashTable *map)
+object_from_map (PierJsonWriter *w, const char *name, GHashTable *map)
 {
+  g_autofree char *what = g_strconcat (name, " key", NULL);
   json_t *obj = json_object ();
   g_autofree const char **keys = NULL;
   guint n = 0;
@@ -108,7 +125,11 @@ object_from_map (GHashTable *map)
   keys = (const char **) g_hash_table_get_keys_as_array (map, &n);
   qsort (keys, n, sizeof *keys, compare_strings);
   for (guint i = 0; i < n; i++)
-    json_object_set_new (obj, keys[i], json_string (g_hash_table_lookup (map, keys[i])));
+    if (pier_json_check_text (w, what, keys[i]))
+      {
+        g_autofree char *member = g_strconcat (name, ".", keys[i], NULL);
+        pier_json_set (w, obj, keys[i], pier_json_text (w, member, g_hash_table_lookup (map, keys[i])));
+      }
   return obj;
 }
 
@@ -133,13 +154,14 @@ parse_object (const char *json, gsize len, const char *what, GError **error)
   return root;
 }
 
+/* @what names the document in the error. */
 static char *
-dump (json_t *root)
+dump (PierJsonWriter *w, json_t *root, const char *what, GError **error)
 {
-  char *s = json_dumps (root, JSON_COMPACT);
-  char *out = g_strdup (s);
-  free (s);
-  json_decref (root);
+  char *out = pier_json_writer_dump (w, root, JSON_COMPACT, error);
+
+  if (out == NULL)
+    g_prefix_error (error, "writing %s: ", what);
   return out;
 }
 
@@ -250,23 +272,22 @@ descriptor_from_json (json_t *obj, const char *what, GError **error)
 }
 
 static json_t *
-descriptor_to_json (const PierDescriptor *d)
+descriptor_to_json (PierJsonWriter *w, const PierDescriptor *d)
 {
   json_t *obj = json_object ();
 
-  json_object_set_new (obj, "mediaType", json_string (d->media_type));
-  json_object_set_new (obj, "digest", json_string (d->digest));
-  json_object_set_new (obj, "size", json_integer (d->size));
+  pier_json_set_text (w, obj, "mediaType", d->media_type);
+  pier_json_set_text (w, obj, "digest", d->digest);
+  pier_json_set (w, obj, "size", json_integer (d->size));
   if (d->annotations && g_hash_table_size (d->annotations) > 0)
-    json_object_set_new (obj, "annotations", object_from_map (d->annotations));
+    pier_json_set (w, obj, "annotations", object_from_map (w, "annotations", d->annotations));
   if (d->platform_os || d->platform_architecture)
     {
       json_t *p = json_object ();
-      json_object_set_new (p, "architecture", json_string (d->platform_architecture ? d->platform_architecture : ""));
-      json_object_set_new (p, "os", json_string (d->platform_os ? d->platform_os : ""));
-      if (d->platform_variant)
-        json_object_set_new (p, "variant", json_string (d->platform_variant));
-      json_object_set_new (obj, "platform", p);
+      pier_json_set_text (w, p, "architecture", d->platform_architecture ? d->platform_architecture : "");
+      pier_json_set_text (w, p, "os", d->platform_os ? d->platform_os : "");
+      pier_json_set_text (w, p, "variant", d->platform_variant);
+      pier_json_set (w, obj, "platform", p);
     }
   return obj;
 }
@@ -349,20 +370,21 @@ pier_manifest_parse (const char *json, gsize len, GError **error)
 }
 
 char *
-pier_manifest_to_json (const PierManifest *m)
+pier_manifest_to_json (const PierManifest *m, GError **error)
 {
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *root = json_object ();
   json_t *layers = json_array ();
 
-  json_object_set_new (root, "schemaVersion", json_integer (2));
-  json_object_set_new (root, "mediaType", json_string (m->media_type));
-  json_object_set_new (root, "config", descriptor_to_json (m->config));
+  pier_json_set (&w, root, "schemaVersion", json_integer (2));
+  pier_json_set_text (&w, root, "mediaType", m->media_type);
+  pier_json_set (&w, root, "config", descriptor_to_json (&w, m->config));
   for (guint i = 0; i < m->layers->len; i++)
-    json_array_append_new (layers, descriptor_to_json (m->layers->pdata[i]));
-  json_object_set_new (root, "layers", layers);
+    pier_json_append (&w, layers, descriptor_to_json (&w, m->layers->pdata[i]));
+  pier_json_set (&w, root, "layers", layers);
   if (m->annotations && g_hash_table_size (m->annotations) > 0)
-    json_object_set_new (root, "annotations", object_from_map (m->annotations));
-  return dump (root);
+    pier_json_set (&w, root, "annotations", object_from_map (&w, "annotations", m->annotations));
+  return dump (&w, root, "the manifest", error);
 }
 
 /* ---- indexes ---- */
@@ -420,17 +442,18 @@ pier_index_parse (const char *json, gsize len, GError **error)
 }
 
 char *
-pier_index_to_json (const PierIndex *index)
+pier_index_to_json (const PierIndex *index, GError **error)
 {
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *root = json_object ();
   json_t *manifests = json_array ();
 
-  json_object_set_new (root, "schemaVersion", json_integer (2));
-  json_object_set_new (root, "mediaType", json_string (PIER_MEDIA_OCI_INDEX));
+  pier_json_set (&w, root, "schemaVersion", json_integer (2));
+  pier_json_set_text (&w, root, "mediaType", PIER_MEDIA_OCI_INDEX);
   for (guint i = 0; i < index->manifests->len; i++)
-    json_array_append_new (manifests, descriptor_to_json (index->manifests->pdata[i]));
-  json_object_set_new (root, "manifests", manifests);
-  return dump (root);
+    pier_json_append (&w, manifests, descriptor_to_json (&w, index->manifests->pdata[i]));
+  pier_json_set (&w, root, "manifests", manifests);
+  return dump (&w, root, "the index", error);
 }
 
 /* ---- image configs ---- */
@@ -501,35 +524,41 @@ pier_image_config_free (PierImageConfig *c)
   g_free (c);
 }
 
-static void
-run_config_from_json (PierRunConfig *rc, json_t *obj)
+static gboolean
+run_config_from_json (PierRunConfig *rc, json_t *obj, GError **error)
 {
   json_t *hc;
 
   if (!json_is_object (obj))
-    return;
+    return TRUE;
   rc->user = dup_string_member (obj, "User");
-  rc->env = strv_from_array (json_object_get (obj, "Env"));
-  rc->entrypoint = strv_from_array (json_object_get (obj, "Entrypoint"));
-  rc->cmd = strv_from_array (json_object_get (obj, "Cmd"));
   rc->working_dir = dup_string_member (obj, "WorkingDir");
   rc->exposed_ports = strv_from_object_keys (json_object_get (obj, "ExposedPorts"));
   rc->volumes = strv_from_object_keys (json_object_get (obj, "Volumes"));
   rc->labels = string_map_from_object (json_object_get (obj, "Labels"));
   rc->stop_signal = dup_string_member (obj, "StopSignal");
-  rc->shell = strv_from_array (json_object_get (obj, "Shell"));
-  rc->on_build = strv_from_array (json_object_get (obj, "OnBuild"));
+  if (!strv_from_array (obj, "Env", &rc->env, error) ||
+      !strv_from_array (obj, "Entrypoint", &rc->entrypoint, error) ||
+      !strv_from_array (obj, "Cmd", &rc->cmd, error) ||
+      !strv_from_array (obj, "Shell", &rc->shell, error) ||
+      !strv_from_array (obj, "OnBuild", &rc->on_build, error))
+    return FALSE;
   hc = json_object_get (obj, "Healthcheck");
   if (json_is_object (hc))
     {
       rc->healthcheck = g_new0 (PierHealthcheck, 1);
-      rc->healthcheck->test = strv_from_array (json_object_get (hc, "Test"));
+      if (!strv_from_array (hc, "Test", &rc->healthcheck->test, error))
+        {
+          g_prefix_error (error, "Healthcheck.");
+          return FALSE;
+        }
       rc->healthcheck->interval_ns = json_integer_value (json_object_get (hc, "Interval"));
       rc->healthcheck->timeout_ns = json_integer_value (json_object_get (hc, "Timeout"));
       rc->healthcheck->start_period_ns = json_integer_value (json_object_get (hc, "StartPeriod"));
       rc->healthcheck->start_interval_ns = json_integer_value (json_object_get (hc, "StartInterval"));
       rc->healthcheck->retries = json_integer_value (json_object_get (hc, "Retries"));
     }
+  return TRUE;
 }
 
 PierImageConfig *
@@ -550,7 +579,12 @@ pier_image_config_parse (const char *json, gsize len, GError **error)
   c->architecture = dup_string_member (root, "architecture");
   c->os = dup_string_member (root, "os");
   c->variant = dup_string_member (root, "variant");
-  run_config_from_json (&c->config, json_object_get (root, "config"));
+  if (!run_config_from_json (&c->config, json_object_get (root, "config"), error))
+    {
+      json_decref (root);
+      g_prefix_error (error, "the image config's config.");
+      return NULL;
+    }
   rootfs = json_object_get (root, "rootfs");
   diff_ids = json_object_get (rootfs, "diff_ids");
   if (!json_is_array (diff_ids))
@@ -586,105 +620,105 @@ pier_image_config_parse (const char *json, gsize len, GError **error)
   return g_steal_pointer (&c);
 }
 
+static void
+set_strv (PierJsonWriter *w, json_t *obj, const char *key, char **strv)
+{
+  if (strv != NULL)
+    pier_json_set (w, obj, key, pier_json_strv (w, key, (const char *const *) strv));
+}
+
+static void
+set_nonzero (PierJsonWriter *w, json_t *obj, const char *key, gint64 value)
+{
+  if (value != 0)
+    pier_json_set (w, obj, key, json_integer (value));
+}
+
 static json_t *
-run_config_to_object (const PierRunConfig *rc)
+run_config_to_object (PierJsonWriter *w, const PierRunConfig *rc)
 {
   json_t *obj = json_object ();
 
-  if (rc->user)
-    json_object_set_new (obj, "User", json_string (rc->user));
+  pier_json_set_text (w, obj, "User", rc->user);
   if (rc->exposed_ports)
-    json_object_set_new (obj, "ExposedPorts", object_from_keys ((const char *const *) rc->exposed_ports));
-  if (rc->env)
-    json_object_set_new (obj, "Env", array_from_strv ((const char *const *) rc->env));
-  if (rc->entrypoint)
-    json_object_set_new (obj, "Entrypoint", array_from_strv ((const char *const *) rc->entrypoint));
-  if (rc->cmd)
-    json_object_set_new (obj, "Cmd", array_from_strv ((const char *const *) rc->cmd));
+    pier_json_set (w, obj, "ExposedPorts",
+                   object_from_keys (w, "ExposedPorts", (const char *const *) rc->exposed_ports));
+  set_strv (w, obj, "Env", rc->env);
+  set_strv (w, obj, "Entrypoint", rc->entrypoint);
+  set_strv (w, obj, "Cmd", rc->cmd);
   if (rc->volumes)
-    json_object_set_new (obj, "Volumes", object_from_keys ((const char *const *) rc->volumes));
-  if (rc->working_dir)
-    json_object_set_new (obj, "WorkingDir", json_string (rc->working_dir));
+    pier_json_set (w, obj, "Volumes", object_from_keys (w, "Volumes", (const char *const *) rc->volumes));
+  pier_json_set_text (w, obj, "WorkingDir", rc->working_dir);
   if (rc->labels)
-    json_object_set_new (obj, "Labels", object_from_map (rc->labels));
-  if (rc->stop_signal)
-    json_object_set_new (obj, "StopSignal", json_string (rc->stop_signal));
-  if (rc->shell)
-    json_object_set_new (obj, "Shell", array_from_strv ((const char *const *) rc->shell));
-  if (rc->on_build)
-    json_object_set_new (obj, "OnBuild", array_from_strv ((const char *const *) rc->on_build));
+    pier_json_set (w, obj, "Labels", object_from_map (w, "Labels", rc->labels));
+  pier_json_set_text (w, obj, "StopSignal", rc->stop_signal);
+  set_strv (w, obj, "Shell", rc->shell);
+  set_strv (w, obj, "OnBuild", rc->on_build);
   if (rc->healthcheck)
     {
       json_t *hc = json_object ();
-      json_object_set_new (hc, "Test", array_from_strv ((const char *const *) rc->healthcheck->test));
-      if (rc->healthcheck->interval_ns)
-        json_object_set_new (hc, "Interval", json_integer (rc->healthcheck->interval_ns));
-      if (rc->healthcheck->timeout_ns)
-        json_object_set_new (hc, "Timeout", json_integer (rc->healthcheck->timeout_ns));
-      if (rc->healthcheck->start_period_ns)
-        json_object_set_new (hc, "StartPeriod", json_integer (rc->healthcheck->start_period_ns));
-      if (rc->healthcheck->start_interval_ns)
-        json_object_set_new (hc, "StartInterval", json_integer (rc->healthcheck->start_interval_ns));
-      if (rc->healthcheck->retries)
-        json_object_set_new (hc, "Retries", json_integer (rc->healthcheck->retries));
-      json_object_set_new (obj, "Healthcheck", hc);
+      pier_json_set (w, hc, "Test", pier_json_strv (w, "Healthcheck.Test",
+                                                    (const char *const *) rc->healthcheck->test));
+      set_nonzero (w, hc, "Interval", rc->healthcheck->interval_ns);
+      set_nonzero (w, hc, "Timeout", rc->healthcheck->timeout_ns);
+      set_nonzero (w, hc, "StartPeriod", rc->healthcheck->start_period_ns);
+      set_nonzero (w, hc, "StartInterval", rc->healthcheck->start_interval_ns);
+      set_nonzero (w, hc, "Retries", rc->healthcheck->retries);
+      pier_json_set (w, obj, "Healthcheck", hc);
     }
   return obj;
 }
 
 char *
-pier_run_config_to_json (const PierRunConfig *config)
+pier_run_config_to_json (const PierRunConfig *config, GError **error)
 {
-  return dump (run_config_to_object (config));
+  g_auto (PierJsonWriter) w = { NULL };
+
+  return dump (&w, run_config_to_object (&w, config), "the run config", error);
 }
 
 char *
-pier_image_config_to_json (const PierImageConfig *c)
+pier_image_config_to_json (const PierImageConfig *c, GError **error)
 {
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *root = json_object ();
   json_t *rootfs = json_object ();
   json_t *diff_ids = json_array ();
   json_t *history = json_array ();
 
-  if (c->created)
-    json_object_set_new (root, "created", json_string (c->created));
-  if (c->author)
-    json_object_set_new (root, "author", json_string (c->author));
-  json_object_set_new (root, "architecture", json_string (c->architecture ? c->architecture : "amd64"));
-  json_object_set_new (root, "os", json_string (c->os ? c->os : "linux"));
-  if (c->variant)
-    json_object_set_new (root, "variant", json_string (c->variant));
-  json_object_set_new (root, "config", run_config_to_object (&c->config));
+  pier_json_set_text (&w, root, "created", c->created);
+  pier_json_set_text (&w, root, "author", c->author);
+  pier_json_set_text (&w, root, "architecture", c->architecture ? c->architecture : "amd64");
+  pier_json_set_text (&w, root, "os", c->os ? c->os : "linux");
+  pier_json_set_text (&w, root, "variant", c->variant);
+  pier_json_set (&w, root, "config", run_config_to_object (&w, &c->config));
   for (guint i = 0; i < c->diff_ids->len; i++)
-    json_array_append_new (diff_ids, json_string (c->diff_ids->pdata[i]));
-  json_object_set_new (rootfs, "type", json_string ("layers"));
-  json_object_set_new (rootfs, "diff_ids", diff_ids);
-  json_object_set_new (root, "rootfs", rootfs);
+    pier_json_append (&w, diff_ids, pier_json_text (&w, "rootfs.diff_ids", c->diff_ids->pdata[i]));
+  pier_json_set_text (&w, rootfs, "type", "layers");
+  pier_json_set (&w, rootfs, "diff_ids", diff_ids);
+  pier_json_set (&w, root, "rootfs", rootfs);
   for (guint i = 0; i < c->history->len; i++)
     {
       PierHistoryEntry *e = c->history->pdata[i];
       json_t *h = json_object ();
-      if (e->created)
-        json_object_set_new (h, "created", json_string (e->created));
-      if (e->created_by)
-        json_object_set_new (h, "created_by", json_string (e->created_by));
-      if (e->author)
-        json_object_set_new (h, "author", json_string (e->author));
-      if (e->comment)
-        json_object_set_new (h, "comment", json_string (e->comment));
+      pier_json_set_text (&w, h, "created", e->created);
+      pier_json_set_text (&w, h, "created_by", e->created_by);
+      pier_json_set_text (&w, h, "author", e->author);
+      pier_json_set_text (&w, h, "comment", e->comment);
       if (e->empty_layer)
-        json_object_set_new (h, "empty_layer", json_true ());
-      json_array_append_new (history, h);
+        pier_json_set (&w, h, "empty_layer", json_true ());
+      pier_json_append (&w, history, h);
     }
-  json_object_set_new (root, "history", history);
-  return dump (root);
+  pier_json_set (&w, root, "history", history);
+  return dump (&w, root, "the image config", error);
 }
 
 PierImageConfig *
-pier_image_config_copy (const PierImageConfig *config)
+pier_image_config_copy (const PierImageConfig *config, GError **error)
 {
-  g_autofree char *json = pier_image_config_to_json (config);
-  return pier_image_config_parse (json, strlen (json), NULL);
+  g_autofree char *json = pier_image_config_to_json (config, error);
+
+  return json ? pier_image_config_parse (json, strlen (json), error) : NULL;
 }
 
 const char *

@@ -48,8 +48,9 @@ typedef struct {
 
 PierManifest *pier_manifest_new (void);
 PierManifest *pier_manifest_parse (const char *json, gsize len, GError **error);
-/* Canonical OCI JSON (what Pier stores and hashes). */
-char *pier_manifest_to_json (const PierManifest *manifest);
+/* Canonical OCI JSON (what Pier stores and hashes). Every *_to_json() fails, naming the value,
+ * rather than leave out one that JSON cannot hold (text that is not UTF-8). */
+char *pier_manifest_to_json (const PierManifest *manifest, GError **error);
 void pier_manifest_free (PierManifest *manifest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierManifest, pier_manifest_free)
 
@@ -59,7 +60,7 @@ typedef struct {
 
 PierIndex *pier_index_new (void);
 PierIndex *pier_index_parse (const char *json, gsize len, GError **error);
-char *pier_index_to_json (const PierIndex *index);
+char *pier_index_to_json (const PierIndex *index, GError **error);
 void pier_index_free (PierIndex *index);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierIndex, pier_index_free)
 
@@ -109,10 +110,10 @@ typedef struct {
 
 PierImageConfig *pier_image_config_new (void);
 PierImageConfig *pier_image_config_parse (const char *json, gsize len, GError **error);
-char *pier_image_config_to_json (const PierImageConfig *config);
+char *pier_image_config_to_json (const PierImageConfig *config, GError **error);
 /* The "Config" object alone, as docker inspect shows it. */
-char *pier_run_config_to_json (const PierRunConfig *config);
-PierImageConfig *pier_image_config_copy (const PierImageConfig *config);
+char *pier_run_config_to_json (const PierRunConfig *config, GError **error);
+PierImageConfig *pier_image_config_copy (const PierImageConfig *config, GError **error);
 void pier_image_config_free (PierImageConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierImageConfig, pier_image_config_free)
 

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -247,15 +248,23 @@ pier_registry_auth_lookup (const char *auth_file, const char *registry, const ch
   return NULL;
 }
 
+/* @w holds what went wrong building @root, if anything: then nothing is written. */
 static gboolean
-write_file (const char *path, json_t *root, GError **error)
+write_file (const char *path, PierJsonWriter *w, json_t *root, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *text = json_dumps (root, JSON_INDENT (2) | JSON_SORT_KEYS);
-  g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
+  g_autofree char *text = pier_json_writer_dump (w, json_incref (root),
+                                                 JSON_INDENT (2) | JSON_SORT_KEYS, error);
+  g_autofree char *with_newline = NULL;
   pier_autofd int dirfd = -1;
 
+  if (text == NULL)
+    {
+      g_prefix_error (error, "writing credentials to %s: ", path);
+      return FALSE;
+    }
+  with_newline = g_strconcat (text, "\n", NULL);
   if (!pier_fs_mkdir_p (dir, 0700, error))
     return FALSE;
   dirfd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
@@ -297,15 +306,19 @@ pier_registry_auth_store (const char *auth_file, const char *registry, const cha
   g_autofree char *host = pier_registry_auth_normalize_host (registry);
   g_autofree char *pair = g_strconcat (username, ":", password, NULL);
   g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *auths = NULL;
   json_t *root = load_for_writing (path, &auths, error);
+  json_t *entry;
   gboolean ok;
 
   memset (pair, 0, strlen (pair));
   if (root == NULL)
     return FALSE;
-  json_object_set_new (auths, host, json_pack ("{s:s}", "auth", encoded));
-  ok = write_file (path, root, error);
+  entry = json_object ();
+  pier_json_set_text (&w, entry, "auth", encoded);
+  pier_json_set (&w, auths, host, entry);
+  ok = write_file (path, &w, root, error);
   memset (encoded, 0, strlen (encoded));
   json_decref (root);
   return ok;
@@ -338,6 +351,7 @@ pier_registry_auth_remove (const char *auth_file, const char *registry, GError *
   g_autofree char *path = pier_registry_auth_write_path (auth_file);
   g_autofree char *host = pier_registry_auth_normalize_host (registry);
   g_autofree char *docker = docker_config_file ();
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *auths = NULL;
   json_t *root = load_for_writing (path, &auths, error);
   gboolean ok;
@@ -358,7 +372,7 @@ pier_registry_auth_remove (const char *auth_file, const char *registry, GError *
         g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "not logged in to %s", host);
       return FALSE;
     }
-  ok = write_file (path, root, error);
+  ok = write_file (path, &w, root, error);
   json_decref (root);
   return ok;
 }
@@ -367,6 +381,7 @@ gboolean
 pier_registry_auth_remove_all (const char *auth_file, GError **error)
 {
   g_autofree char *path = pier_registry_auth_write_path (auth_file);
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *auths = NULL;
   json_t *root = load_for_writing (path, &auths, error);
   gboolean ok;
@@ -374,7 +389,7 @@ pier_registry_auth_remove_all (const char *auth_file, GError **error)
   if (root == NULL)
     return FALSE;
   json_object_clear (auths);
-  ok = write_file (path, root, error);
+  ok = write_file (path, &w, root, error);
   json_decref (root);
   return ok;
 }

@@ -1,9 +1,13 @@
 #pragma once
 
 #include "pier-cgroup.h"
+#include "pier-json.h"
 #include "pier-sandbox.h"
 
 G_BEGIN_DECLS
+
+/* {"source", "destination", "readonly"}: a volume as the spec and a container's record hold it. */
+json_t *pier_sandbox_volume_to_json (PierJsonWriter *w, const PierSandboxVolume *volume);
 
 /* Names inside state_dir. */
 #define PIER_SANDBOX_CONFIG "config.json"

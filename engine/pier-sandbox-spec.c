@@ -1,6 +1,7 @@
 /* PierSandboxSpec: the plain struct and its JSON form, which is how pier_sandbox_start() hands
- * it to pier-monitor. jansson stays inside this file. */
-#include "pier-sandbox.h"
+ * it to pier-monitor. jansson stays inside this file, but for a volume's object, which a
+ * container's record holds the same way. */
+#include "pier-sandbox-private.h"
 
 #include "pier-error.h"
 
@@ -138,77 +139,69 @@ pier_sandbox_spec_validate (const PierSandboxSpec *spec, GError **error)
 
 /* ---- JSON ---- */
 
-static json_t *
-strv_to_json (char *const *strv)
+json_t *
+pier_sandbox_volume_to_json (PierJsonWriter *w, const PierSandboxVolume *volume)
 {
-  json_t *array = json_array ();
+  json_t *obj = json_object ();
 
-  for (gsize i = 0; strv && strv[i]; i++)
-    json_array_append_new (array, json_string (strv[i]));
-  return array;
-}
-
-static void
-set_string (json_t *obj, const char *key, const char *value)
-{
-  if (value != NULL)
-    json_object_set_new (obj, key, json_string (value));
+  pier_json_set_text (w, obj, "source", volume->source);
+  pier_json_set_text (w, obj, "destination", volume->destination);
+  pier_json_set (w, obj, "readonly", json_boolean (volume->readonly));
+  return obj;
 }
 
 char *
-pier_sandbox_spec_to_json (const PierSandboxSpec *spec)
+pier_sandbox_spec_to_json (const PierSandboxSpec *spec, GError **error)
 {
+  g_auto (PierJsonWriter) w = { NULL };
   json_t *root = json_object ();
   json_t *volumes = json_array ();
   json_t *groups = json_array ();
-  char *dumped;
   char *out;
 
-  set_string (root, "id", spec->id);
-  set_string (root, "name", spec->name);
-  set_string (root, "hostname", spec->hostname);
-  set_string (root, "state_dir", spec->state_dir);
-  set_string (root, "log_path", spec->log_path);
-  set_string (root, "runroot", spec->runroot);
-  json_object_set_new (root, "lower_dirs", strv_to_json (spec->lower_dirs));
-  set_string (root, "upper_dir", spec->upper_dir);
-  set_string (root, "work_dir", spec->work_dir);
-  json_object_set_new (root, "bind_host_usr", json_boolean (spec->bind_host_usr));
+  pier_json_set_text (&w, root, "id", spec->id);
+  pier_json_set_text (&w, root, "name", spec->name);
+  pier_json_set_text (&w, root, "hostname", spec->hostname);
+  pier_json_set_text (&w, root, "state_dir", spec->state_dir);
+  pier_json_set_text (&w, root, "log_path", spec->log_path);
+  pier_json_set_text (&w, root, "runroot", spec->runroot);
+  pier_json_set (&w, root, "lower_dirs",
+                 pier_json_strv (&w, "lower_dirs", (const char *const *) spec->lower_dirs));
+  pier_json_set_text (&w, root, "upper_dir", spec->upper_dir);
+  pier_json_set_text (&w, root, "work_dir", spec->work_dir);
+  pier_json_set (&w, root, "bind_host_usr", json_boolean (spec->bind_host_usr));
   for (gsize i = 0; i < spec->n_volumes; i++)
-    json_array_append_new (volumes,
-                           json_pack ("{s:s, s:s, s:b}", "source", spec->volumes[i].source,
-                                      "destination", spec->volumes[i].destination, "readonly",
-                                      spec->volumes[i].readonly));
-  json_object_set_new (root, "volumes", volumes);
-  json_object_set_new (root, "argv", strv_to_json (spec->argv));
-  json_object_set_new (root, "env", strv_to_json (spec->env));
-  set_string (root, "cwd", spec->cwd);
-  json_object_set_new (root, "uid", json_integer (spec->uid));
-  json_object_set_new (root, "gid", json_integer (spec->gid));
+    pier_json_append (&w, volumes, pier_sandbox_volume_to_json (&w, &spec->volumes[i]));
+  pier_json_set (&w, root, "volumes", volumes);
+  pier_json_set (&w, root, "argv", pier_json_strv (&w, "argv", (const char *const *) spec->argv));
+  pier_json_set (&w, root, "env", pier_json_strv (&w, "env", (const char *const *) spec->env));
+  pier_json_set_text (&w, root, "cwd", spec->cwd);
+  pier_json_set (&w, root, "uid", json_integer (spec->uid));
+  pier_json_set (&w, root, "gid", json_integer (spec->gid));
   for (gsize i = 0; i < spec->n_groups; i++)
-    json_array_append_new (groups, json_integer (spec->groups[i]));
-  json_object_set_new (root, "groups", groups);
-  json_object_set_new (root, "tty", json_boolean (spec->tty));
-  json_object_set_new (root, "stdin_open", json_boolean (spec->stdin_open));
-  json_object_set_new (root, "tty_rows", json_integer (spec->tty_rows));
-  json_object_set_new (root, "tty_cols", json_integer (spec->tty_cols));
-  json_object_set_new (root, "stop_signal", json_integer (spec->stop_signal));
-  set_string (root, "network", pier_network_mode_to_string (spec->network));
-  json_object_set_new (root, "uid_base", json_integer (spec->uid_base));
-  json_object_set_new (root, "uid_count", json_integer (spec->uid_count));
-  json_object_set_new (root, "gid_base", json_integer (spec->gid_base));
-  json_object_set_new (root, "gid_count", json_integer (spec->gid_count));
-  json_object_set_new (root, "rootless", json_boolean (spec->rootless));
-  json_object_set_new (root, "memory_bytes", json_integer ((json_int_t) spec->memory_bytes));
-  json_object_set_new (root, "cpus", json_real (spec->cpus));
-  json_object_set_new (root, "pids_limit", json_integer ((json_int_t) spec->pids_limit));
+    pier_json_append (&w, groups, json_integer (spec->groups[i]));
+  pier_json_set (&w, root, "groups", groups);
+  pier_json_set (&w, root, "tty", json_boolean (spec->tty));
+  pier_json_set (&w, root, "stdin_open", json_boolean (spec->stdin_open));
+  pier_json_set (&w, root, "tty_rows", json_integer (spec->tty_rows));
+  pier_json_set (&w, root, "tty_cols", json_integer (spec->tty_cols));
+  pier_json_set (&w, root, "stop_signal", json_integer (spec->stop_signal));
+  pier_json_set_text (&w, root, "network", pier_network_mode_to_string (spec->network));
+  pier_json_set (&w, root, "uid_base", json_integer (spec->uid_base));
+  pier_json_set (&w, root, "uid_count", json_integer (spec->uid_count));
+  pier_json_set (&w, root, "gid_base", json_integer (spec->gid_base));
+  pier_json_set (&w, root, "gid_count", json_integer (spec->gid_count));
+  pier_json_set (&w, root, "rootless", json_boolean (spec->rootless));
+  pier_json_set (&w, root, "memory_bytes", json_integer ((json_int_t) spec->memory_bytes));
+  pier_json_set (&w, root, "cpus", pier_json_real (&w, "cpus", spec->cpus));
+  pier_json_set (&w, root, "pids_limit", json_integer ((json_int_t) spec->pids_limit));
   if (spec->on_exit_argv != NULL)
-    json_object_set_new (root, "on_exit_argv", strv_to_json (spec->on_exit_argv));
+    pier_json_set (&w, root, "on_exit_argv",
+                   pier_json_strv (&w, "on_exit_argv", (const char *const *) spec->on_exit_argv));
 
-  dumped = json_dumps (root, JSON_COMPACT);
-  json_decref (root);
-  out = g_strdup (dumped);
-  free (dumped);
+  out = pier_json_writer_dump (&w, root, JSON_COMPACT, error);
+  if (out == NULL)
+    g_prefix_error (error, "writing the sandbox's spec: ");
   return out;
 }
 

@@ -193,8 +193,8 @@ pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
     return FALSE;
   unlinkat (state_fd, PIER_SANDBOX_EXIT, 0);
   unlinkat (state_fd, PIER_SANDBOX_STATE, 0);
-  json = pier_sandbox_spec_to_json (spec);
-  if (!pier_sandbox_write_file_at (state_fd, PIER_SANDBOX_CONFIG, json, strlen (json), 0600,
+  json = pier_sandbox_spec_to_json (spec, error);
+  if (json == NULL || !pier_sandbox_write_file_at (state_fd, PIER_SANDBOX_CONFIG, json, strlen (json), 0600,
                                    error))
     return FALSE;
 

@@ -100,8 +100,8 @@ void pier_sandbox_spec_add_volume (PierSandboxSpec *spec, const char *source,
 /* Checks what a monitor would otherwise refuse later: id, absolute paths, argv. */
 gboolean pier_sandbox_spec_validate (const PierSandboxSpec *spec, GError **error);
 
-/* The spec as the monitor reads it (JSON). */
-char *pier_sandbox_spec_to_json (const PierSandboxSpec *spec);
+/* The spec as the monitor reads it (JSON); NULL with an error naming a value JSON cannot hold. */
+char *pier_sandbox_spec_to_json (const PierSandboxSpec *spec, GError **error);
 PierSandboxSpec *pier_sandbox_spec_from_json (const char *data, gsize len, GError **error);
 
 typedef enum {

@@ -234,10 +234,10 @@ pier_store_read_index (PierStore *store, GError **error)
 gboolean
 pier_store_write_index (PierStore *store, const PierIndex *index, GError **error)
 {
-  g_autofree char *json = pier_index_to_json (index);
+  g_autofree char *json = pier_index_to_json (index, error);
 
   pier_crash_point ("index:before-write");
-  if (!pier_fs_write_atomic_at (store->root_fd, "index.json", json, strlen (json), 0644, error))
+  if (json == NULL || !pier_fs_write_atomic_at (store->root_fd, "index.json", json, strlen (json), 0644, error))
     {
       g_prefix_error (error, "writing the store's index: ");
       return FALSE;

@@ -498,21 +498,25 @@ inspect_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   PierStore *s = g_object_get_data (G_OBJECT (task), "store");
   GError *error = NULL;
   g_autoptr (PierContainer) c = pier_store_find_container (s, task_data, &error);
+  char *json = c ? pier_container_inspect_json (s, c, &error) : NULL;
 
-  if (c == NULL)
+  if (json == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, pier_container_inspect_json (s, c), g_free);
+    g_task_return_pointer (task, json, g_free);
 }
 
 static void
 inspect_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (PierContainerPage) self = user_data;
-  g_autofree char *json = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *json = g_task_propagate_pointer (G_TASK (result), &error);
 
-  if (json != NULL && !g_cancellable_is_cancelled (self->cancellable))
-    gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->inspect_view), json, -1);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->inspect_view),
+                            json != NULL ? json : error->message, -1);
 }
 
 static void

@@ -164,7 +164,12 @@ read_details (PierStore *store, const char *target, GError **error)
       g_list_store_append (d->layers, row);
     }
   d->dockerfile = pier_history_to_dockerfile (image->config);
-  d->inspect = pier_image_inspect_json (store, image);
+  d->inspect = pier_image_inspect_json (store, image, error);
+  if (d->inspect == NULL)
+    {
+      details_free (d);
+      return NULL;
+    }
   return d;
 }
 

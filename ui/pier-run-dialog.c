@@ -1,7 +1,9 @@
 #include "pier-run-dialog.h"
 
+#include "pier-container-options.h"
 #include "pier-container.h"
 #include "pier-error.h"
+#include "pier-quantity.h"
 #include "pier-shell-words.h"
 #include "pier-window.h"
 
@@ -257,26 +259,6 @@ rows_text (GPtrArray *rows)
   return g_strv_builder_end (builder);
 }
 
-/* "512m", "1.5g", "1048576": bytes, with k, m, g (powers of 1024) as Docker takes them. */
-static gboolean
-parse_size (const char *text, guint64 *bytes, GError **error)
-{
-  char *end = NULL;
-  double value = g_ascii_strtod (text, &end);
-  const char *units = "bkmg";
-  const char *unit = *end ? strchr (units, g_ascii_tolower (*end)) : units;
-
-  if (end == text || value <= 0 || unit == NULL || (*end && end[1] && g_ascii_tolower (end[1]) != 'b') ||
-      (*end && end[1] && end[2]))
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "memory limit “%s”: a number of bytes, optionally followed by k, m or g", text);
-      return FALSE;
-    }
-  *bytes = (guint64) (value * (1ull << (10 * (unit - units))));
-  return TRUE;
-}
-
 static Request *
 read_form (PierRunDialog *self, GError **error)
 {
@@ -305,10 +287,14 @@ read_form (PierRunDialog *self, GError **error)
            (r->command = pier_shell_expand_words (command, '\\', PIER_SHELL_WORDS_SKIP_UNSET, NULL, NULL,
                                                   &local_error)) == NULL)
     g_prefix_error (&local_error, "command: ");
-  else if (memory != NULL && !parse_size (memory, &r->memory_bytes, &local_error))
+  else if (memory != NULL && !pier_quantity_parse_size ("memory limit", memory,
+                                                       PIER_CONTAINER_MEMORY_MAX,
+                                                       &r->memory_bytes, &local_error))
     ;
-  else if (cpus != NULL && ((r->cpus = g_ascii_strtod (cpus, NULL)) <= 0 || r->cpus > 1024))
-    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "CPUs “%s”: a positive number such as 0.5 or 2", cpus);
+  else if (cpus != NULL && !pier_quantity_parse_decimal ("CPUs", cpus, PIER_CONTAINER_CPUS_MIN,
+                                                         PIER_CONTAINER_CPUS_MAX, &r->cpus,
+                                                         &local_error))
+    ;
   else if (pids != NULL && !g_ascii_string_to_unsigned (pids, 10, 1, G_MAXINT32, &r->pids_limit, NULL))
     g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "process limit “%s”: a whole number above 0", pids);
   if (local_error != NULL)

@@ -115,7 +115,7 @@ pass "7. survives its pierctl; kill -9 of its monitor is reported ($(inspect_fie
 count_before=$(pierctl ps -aq | wc -l)
 dirs_before=$(ls "$ROOT/containers" | wc -l)
 expect_failure "no such image: nosuchimage" pierctl run nosuchimage
-expect_failure "invalid size" pierctl run --memory lots busybox true
+expect_failure "invalid --memory “lots”" pierctl run --memory lots busybox true
 expect_failure "invalid --cpus" pierctl run --cpus -1 busybox true
 expect_failure "choose bridge, none or host" pierctl run --network bogus busybox true
 expect_failure "the volume source /nonexistent-pier-source does not exist" pierctl run -v /nonexistent-pier-source:/x busybox true

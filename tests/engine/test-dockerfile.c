@@ -590,6 +590,25 @@ test_dockerfile_onbuild (void **state)
                       "Dockerfile:2: ONBUILD: unknown instruction RUNN (did you mean RUN?)");
 }
 
+/* What goes into the image's JSON must be UTF-8: refused at its line, naming the part, rather
+ * than lost from the config or refused after the build. Comments may hold anything. */
+static void
+test_dockerfile_refuses_text_json_cannot_hold (void **state)
+{
+  g_autoptr (PierDockerfile) df = parse ("# Auteur: Jos\xe9\nFROM x\nCMD [\"ok\"]\n");
+
+  assert_parse_error ("FROM x\nENV A=caf\xe9\n",
+                      "Dockerfile:2: ENV argument 2 “caf\\xe9” is not valid UTF-8 text");
+  assert_parse_error ("FROM x\n\nCMD [\"echo\", \"\xff\"]\n",
+                      "Dockerfile:3: CMD argument 1 “[\"echo\", \"\\xff\"]” is not valid UTF-8 text");
+  assert_parse_error ("FROM x\nCOPY --chown=caf\xe9 a /b\n",
+                      "Dockerfile:2: COPY --chown “caf\\xe9” is not valid UTF-8 text");
+  assert_parse_error ("FROM x\nRUN <<EOF\necho \xe9\nEOF\n",
+                      "Dockerfile:2: RUN heredoc EOF “echo \\xe9\\n” is not valid UTF-8 text");
+  assert_parse_error ("FROM x\nONBUILD LABEL a=\xff\n",
+                      "Dockerfile:2: ONBUILD: LABEL argument 2 “\\xff” is not valid UTF-8 text");
+}
+
 static void
 test_dockerfile_errors_name_file_and_line (void **state)
 {
@@ -814,10 +833,11 @@ test_dockerfile_scope (void **state)
 static void
 test_dockerfile_json_rendering (void **state)
 {
+  /* Syntax only: validation refuses the byte that is not UTF-8; the rendering must not. */
   g_autoptr (PierDockerfile) df =
-    parse ("# syntax=docker/dockerfile:1\nFROM alpine AS base\n"
-           "COPY --link <<-EOF /hello\n\thi \xff\n\tEOF\n"
-           "ONBUILD RUN [\"true\"]\n");
+    parse_flags ("# syntax=docker/dockerfile:1\nFROM alpine AS base\n"
+                 "COPY --link <<-EOF /hello\n\thi \xff\n\tEOF\n"
+                 "ONBUILD RUN [\"true\"]\n", PIER_DOCKERFILE_PARSE_SYNTAX_ONLY);
   g_autofree char *text = pier_dockerfile_to_json (df);
   json_t *root = json_loads (text, 0, NULL);
   json_t *insns, *copy, *flag, *doc, *onbuild;
@@ -897,6 +917,7 @@ main (void)
     cmocka_unit_test (test_dockerfile_key_values),
     cmocka_unit_test (test_dockerfile_heredocs),
     cmocka_unit_test (test_dockerfile_onbuild),
+    cmocka_unit_test (test_dockerfile_refuses_text_json_cannot_hold),
     cmocka_unit_test (test_dockerfile_errors_name_file_and_line),
     cmocka_unit_test (test_dockerfile_nul_byte_is_refused),
     cmocka_unit_test (test_dockerfile_syntax_only_keeps_what_validation_refuses),

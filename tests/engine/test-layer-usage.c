@@ -42,7 +42,7 @@ teardown (void **state)
 static PierImage *
 add_sibling (Fixture *f, const PierImage *base, const char *name)
 {
-  g_autoptr (PierImageConfig) config = pier_image_config_copy (base->config);
+  g_autoptr (PierImageConfig) config = pier_image_config_copy (base->config, NULL);
   g_autoptr (GPtrArray) layers = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_descriptor_free);
   g_autoptr (GError) error = NULL;
   PierImage *image;

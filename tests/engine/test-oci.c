@@ -78,10 +78,12 @@ test_oci_round_trips (void **state)
   e->created_by = g_strdup ("/bin/sh -c #(nop) WORKDIR /app");
   e->empty_layer = TRUE;
   g_ptr_array_add (config->history, e);
-  json = pier_image_config_to_json (config);
+  json = pier_image_config_to_json (config, &error);
+  pier_assert_no_error (error);
   back = pier_image_config_parse (json, strlen (json), &error);
   pier_assert_no_error (error);
-  again = pier_image_config_to_json (back);
+  again = pier_image_config_to_json (back, &error);
+  pier_assert_no_error (error);
   /* Stable bytes: the same config always hashes the same. */
   assert_string_equal (json, again);
   assert_non_null (back->config.entrypoint);
@@ -115,6 +117,74 @@ test_oci_refuses_bad_documents (void **state)
     }
 }
 
+/* An image config keeps every word or says which one it cannot keep. */
+static void
+test_oci_config_writer_names_what_json_cannot_hold (void **state)
+{
+  const struct {
+    const char *field;
+    const char *expected;
+  } cases[] = {
+    { "Cmd", "Cmd[1] “caf\\xe9”" },
+    { "Env", "Env[1] “caf\\xe9”" },
+    { "Labels", "Labels.a “caf\\xe9”" },
+    { "Labels key", "Labels key “caf\\xe9”" },
+    { "WorkingDir", "WorkingDir “caf\\xe9”" },
+    { "created_by", "created_by “caf\\xe9”" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (PierImageConfig) config = pier_image_config_new ();
+      g_autoptr (GError) error = NULL;
+      g_autofree char *json = NULL;
+      const char *f = cases[i].field;
+      char *words[] = { "x", "caf\xe9", NULL };
+
+      if (strcmp (f, "Cmd") == 0)
+        config->config.cmd = g_strdupv (words);
+      else if (strcmp (f, "Env") == 0)
+        config->config.env = g_strdupv (words);
+      else if (strcmp (f, "Labels") == 0)
+        pier_run_config_set_label (&config->config, "a", "caf\xe9");
+      else if (strcmp (f, "Labels key") == 0)
+        pier_run_config_set_label (&config->config, "caf\xe9", "a");
+      else if (strcmp (f, "WorkingDir") == 0)
+        config->config.working_dir = g_strdup ("caf\xe9");
+      else
+        {
+          PierHistoryEntry *e = g_new0 (PierHistoryEntry, 1);
+          e->created_by = g_strdup ("caf\xe9");
+          g_ptr_array_add (config->history, e);
+        }
+      json = pier_image_config_to_json (config, &error);
+      assert_null (json);
+      pier_assert_error (error, PIER_ERROR_INVALID);
+      if (strstr (error->message, cases[i].expected) == NULL)
+        fail_msg ("%s: %s", f, error->message);
+    }
+}
+
+/* A list item that is no string is refused, not left out with the rest shifted into its place;
+ * a lone string is a list of one, as in Docker's configs. */
+static void
+test_oci_config_reader_keeps_every_word (void **state)
+{
+  const char *bad = "{\"config\":{\"Cmd\":[\"rm\",5,\"-rf\"]},\"rootfs\":{\"diff_ids\":[]}}";
+  const char *one = "{\"config\":{\"Cmd\":\"ls\"},\"rootfs\":{\"diff_ids\":[]}}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierImageConfig) config = pier_image_config_parse (bad, strlen (bad), &error);
+
+  assert_null (config);
+  pier_assert_error (error, PIER_ERROR_INVALID);
+  assert_non_null (strstr (error->message, "Cmd[1] is not a string"));
+  g_clear_error (&error);
+  config = pier_image_config_parse (one, strlen (one), &error);
+  pier_assert_no_error (error);
+  assert_string_equal (config->config.cmd[0], "ls");
+  assert_null (config->config.cmd[1]);
+}
+
 static void
 test_oci_timestamps (void **state)
 {
@@ -134,6 +204,8 @@ main (void)
     cmocka_unit_test (test_oci_parses_spec_examples),
     cmocka_unit_test (test_oci_round_trips),
     cmocka_unit_test (test_oci_refuses_bad_documents),
+    cmocka_unit_test (test_oci_config_writer_names_what_json_cannot_hold),
+    cmocka_unit_test (test_oci_config_reader_keeps_every_word),
     cmocka_unit_test (test_oci_timestamps),
   };
   return cmocka_run_group_tests_name ("oci", tests, NULL, NULL);

@@ -559,12 +559,12 @@ serve_image (Fake *fake, const char *repo, const char *tag, const guint32 *seeds
       g_ptr_array_add (manifest->layers,
                        pier_descriptor_new (PIER_MEDIA_OCI_LAYER_GZIP, digest, g_bytes_get_size (gz)));
     }
-  config_json = pier_image_config_to_json (config);
+  config_json = pier_image_config_to_json (config, NULL);
   config_bytes = g_bytes_new (config_json, strlen (config_json));
   image->config_digest = route_blob (fake, repo, config_bytes);
   manifest->config = pier_descriptor_new (PIER_MEDIA_OCI_CONFIG, image->config_digest,
                                           g_bytes_get_size (config_bytes));
-  manifest_json = pier_manifest_to_json (manifest);
+  manifest_json = pier_manifest_to_json (manifest, NULL);
   manifest_bytes = g_bytes_new (manifest_json, strlen (manifest_json));
   image->manifest_digest = pier_digest_data (manifest_json, strlen (manifest_json));
   path = g_strdup_printf ("/v2/%s/manifests/%s", repo, image->manifest_digest);
@@ -1233,7 +1233,7 @@ test_registry_pull_chooses_platform (void **state)
       d->platform_architecture = g_strdup (arches[i]);
       g_ptr_array_add (index->manifests, d);
     }
-  json = pier_index_to_json (index);
+  json = pier_index_to_json (index, NULL);
   bytes = g_bytes_new (json, strlen (json));
   fake_route (f->fake, "/v2/multi/manifests/1", PIER_MEDIA_OCI_INDEX, bytes);
 

@@ -627,10 +627,12 @@ test_sandbox_spec_json_round_trip (void **state)
   spec->network = PIER_NETWORK_BRIDGE;
   spec->on_exit_argv = g_strsplit ("pierctl rm x", " ", -1);
   pier_sandbox_spec_add_volume (spec, "/src", "/dst", TRUE);
-  json = pier_sandbox_spec_to_json (spec);
+  json = pier_sandbox_spec_to_json (spec, &error);
+  pier_assert_no_error (error);
   back = pier_sandbox_spec_from_json (json, strlen (json), &error);
   pier_assert_no_error (error);
-  again = pier_sandbox_spec_to_json (back);
+  again = pier_sandbox_spec_to_json (back, &error);
+  pier_assert_no_error (error);
   assert_string_equal (json, again);
   assert_int_equal (back->groups[1], 20);
   assert_true (back->volumes[0].readonly);

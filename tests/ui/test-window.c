@@ -253,6 +253,34 @@ container_started (PierRunDialog *dialog, const char *id, gpointer user_data)
   *(char **) user_data = g_strdup (id);
 }
 
+/* Limits the engine cannot keep are refused in the dialog, naming the field and the value,
+ * never read as "no limit". */
+static void
+test_window_run_dialog_refuses_bad_limits (void **state)
+{
+  const struct {
+    const char *memory, *cpus, *expected;
+  } cases[] = {
+    { "17179869184g", NULL, "memory limit “17179869184g”" },
+    { "1e30", NULL, "memory limit “1e30”" },
+    { NULL, "nan", "CPUs “nan”" },
+    { NULL, "0.001", "CPUs “0.001”" },
+  };
+  PierRunDialog *dialog;
+
+  REQUIRE_SETUP ();
+  dialog = PIER_RUN_DIALOG (pier_window_open_run_dialog (fx.window, "busybox:latest"));
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      pier_run_dialog_set_limits (dialog, cases[i].memory, cases[i].cpus, NULL);
+      pier_run_dialog_run (dialog);
+      assert_non_null (pier_run_dialog_get_error (dialog));
+      if (strstr (pier_run_dialog_get_error (dialog), cases[i].expected) == NULL)
+        fail_msg ("%s: %s", cases[i].expected, pier_run_dialog_get_error (dialog));
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 static void
 test_window_runs_a_container_from_the_run_dialog (void **state)
 {
@@ -882,6 +910,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_window_lists_the_builtin_images),
+    cmocka_unit_test (test_window_run_dialog_refuses_bad_limits),
     cmocka_unit_test (test_window_runs_a_container_from_the_run_dialog),
     cmocka_unit_test (test_window_processes_page_matches_the_engine),
     cmocka_unit_test (test_window_terminal_runs_a_command_inside),
