@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#define MAX_DOCUMENT_SIZE (4 * 1024 * 1024)
 #define MAX_LINK_HOPS 16
 
 gboolean
@@ -186,7 +185,8 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
         {
           gint64 size = archive_entry_size (entry);
           PierPendingBlob *blob = pier_pending_blob_read (
-              store, entry_read, a, size <= MAX_DOCUMENT_SIZE ? MAX_DOCUMENT_SIZE : 0,
+              store, entry_read, a,
+              size <= PIER_OCI_MAX_DOCUMENT_SIZE ? PIER_OCI_MAX_DOCUMENT_SIZE : 0,
               cancellable, error);
           if (blob == NULL)
             {
@@ -251,7 +251,8 @@ collect_dir (PierStore *store, int dirfd, const char *prefix, Members *m, int de
               break;
             }
           blob = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (fd),
-                                         st.st_size <= MAX_DOCUMENT_SIZE ? MAX_DOCUMENT_SIZE : 0,
+                                         st.st_size <= PIER_OCI_MAX_DOCUMENT_SIZE
+                                             ? PIER_OCI_MAX_DOCUMENT_SIZE : 0,
                                          cancellable, error);
           if (blob == NULL)
             ok = FALSE;

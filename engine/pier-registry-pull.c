@@ -12,7 +12,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define MAX_DOCUMENT_SIZE (4 * 1024 * 1024)
 #define MAX_INDEX_DEPTH 4
 #define MANIFEST_ACCEPT                                                                          \
   PIER_MEDIA_OCI_MANIFEST ", " PIER_MEDIA_OCI_INDEX ", " PIER_MEDIA_DOCKER_MANIFEST ", "         \
@@ -261,7 +260,7 @@ repository_exists (Pull *pull, char **some_tags)
       return g_strcmp0 (code, "NAME_UNKNOWN") != 0;
     }
   if (pier_registry_stream_get_status (s) != 200 ||
-      (body = pier_registry_stream_read_all (s, MAX_DOCUMENT_SIZE, NULL)) == NULL)
+      (body = pier_registry_stream_read_all (s, PIER_OCI_MAX_DOCUMENT_SIZE, NULL)) == NULL)
     return TRUE;
   root = json_loadb (g_bytes_get_data (body, NULL), g_bytes_get_size (body), 0, NULL);
   tags = json_object_get (root, "tags");
@@ -323,7 +322,7 @@ fetch_document (Pull *pull, const PierReference *ref, const char *reference_part
       pier_registry_stream_set_error (s, NULL, error, "fetching %s", pull->name);
       return NULL;
     }
-  body = pier_registry_stream_read_all (s, MAX_DOCUMENT_SIZE, error);
+  body = pier_registry_stream_read_all (s, PIER_OCI_MAX_DOCUMENT_SIZE, error);
   if (body == NULL)
     return NULL;
   *digest = pier_digest_data (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
@@ -502,7 +501,7 @@ fetch_config (Pull *pull, GError **error)
   gsize len;
   const char *data;
 
-  if (desc->size > MAX_DOCUMENT_SIZE)
+  if (desc->size > PIER_OCI_MAX_DOCUMENT_SIZE)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
                    "the config of %s is %" G_GINT64_FORMAT " bytes, too large for an image config",
@@ -510,13 +509,13 @@ fetch_config (Pull *pull, GError **error)
       return FALSE;
     }
   if (pier_blob_store_has (blobs, desc->digest))
-    bytes = pier_blob_store_read (blobs, desc->digest, MAX_DOCUMENT_SIZE, error);
+    bytes = pier_blob_store_read (blobs, desc->digest, PIER_OCI_MAX_DOCUMENT_SIZE, error);
   else
     {
       g_autoptr (PierRegistryStream) s = open_blob (pull, desc, pull->cancellable, error);
       if (s == NULL)
         return FALSE;
-      bytes = pier_registry_stream_read_all (s, MAX_DOCUMENT_SIZE, error);
+      bytes = pier_registry_stream_read_all (s, PIER_OCI_MAX_DOCUMENT_SIZE, error);
       if (bytes == NULL)
         return FALSE;
       pull->config_writer = pier_blob_writer_new (blobs, error);
