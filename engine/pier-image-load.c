@@ -762,5 +762,6 @@ pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_dat
   lock = pier_store_lock (store, cancellable, error);
   if (lock == NULL || !pier_pending_blob_commit (store, blob, error))
     return NULL;
-  return pier_store_add_image (store, config, layers, full_name, TRUE, error);
+  return pier_store_add_image (store, config, layers, (const char *const[]){ full_name, NULL },
+                               TRUE, error);
 }

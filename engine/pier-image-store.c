@@ -423,7 +423,7 @@ pier_store_remove_image (PierStore *store, const char *name_or_id, gboolean forc
 
 PierImage *
 pier_store_add_image (PierStore *store, const PierImageConfig *config,
-                      GPtrArray *layer_descriptors, const char *name, gboolean locked,
+                      GPtrArray *layer_descriptors, const char *const *names, gboolean locked,
                       GError **error)
 {
   g_autofree char *config_json = pier_image_config_to_json (config);
@@ -433,6 +433,7 @@ pier_store_add_image (PierStore *store, const PierImageConfig *config,
   g_autoptr (PierDescriptor) manifest_desc = NULL;
   g_autoptr (PierLock) lock = NULL;
   g_autoptr (PierIndex) index = NULL;
+  g_autoptr (PierImage) image = NULL;
 
   config_desc = pier_store_put_json (store, PIER_MEDIA_OCI_CONFIG, config_json, error);
   if (config_desc == NULL)
@@ -444,20 +445,26 @@ pier_store_add_image (PierStore *store, const PierImageConfig *config,
   manifest_desc = pier_store_put_json (store, PIER_MEDIA_OCI_MANIFEST, manifest_json, error);
   if (manifest_desc == NULL)
     return NULL;
+  /* Read back before any name points at it: an image the index reaches is one every reader
+   * can load. */
+  image = load_image (store, manifest_desc->digest, error);
+  if (image == NULL)
+    return NULL;
   if (!locked && (lock = pier_store_lock (store, NULL, error)) == NULL)
     return NULL;
   index = pier_store_read_index (store, error);
   if (index == NULL)
     return NULL;
-  pier_index_set_names (index, manifest_desc, (const char *const[]){ name, NULL });
+  pier_index_set_names (index, manifest_desc, names);
   if (!pier_store_write_index (store, index, error))
     return NULL;
-  {
-    PierImage *image = load_image (store, manifest_desc->digest, error);
-    if (image != NULL && name != NULL)
-      g_ptr_array_add (image->names, g_strdup (name));
-    if (image != NULL)
-      pier_events_append (pier_store_get_root (store), "image", "create", image->id, name, 0);
-    return image;
-  }
+  for (const char *const *n = names; n && *n; n++)
+    {
+      g_ptr_array_add (image->names, g_strdup (*n));
+      pier_events_append (pier_store_get_root (store), "image", n == names ? "create" : "tag",
+                          image->id, *n, 0);
+    }
+  if (names == NULL || names[0] == NULL)
+    pier_events_append (pier_store_get_root (store), "image", "create", image->id, NULL, 0);
+  return g_steal_pointer (&image);
 }

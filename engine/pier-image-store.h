@@ -43,16 +43,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierRemoveReport, pier_remove_report_free)
 
 /* As `docker rmi`: by name, removes that name (and the image with its last name); by id, the
  * image, refusing when it has several names unless @force. An image a container uses is
- * refused (with @force: only untagged). Blobs and layers no other image shares go with it. */
+ * refused (with @force: only untagged). Blobs and layers no other image shares go with it.
+ * An image that cannot be read is removed the same way. */
 PierRemoveReport *pier_store_remove_image (PierStore *store, const char *name_or_id,
                                            gboolean force, GError **error);
 
 /* Adds an image from its parts, whose blobs are already in the store: writes the config and
- * manifest, and points @name (normalised; NULL for none) at it, taking the name from any
- * image that had it. The caller holds the lock when @locked. */
+ * manifest, and points @names (normalised; NULL-terminated, NULL or empty for none) at it in
+ * one write of the index, taking each name from any image that had it. Nothing enters the
+ * index when any part fails. The caller holds the lock when @locked. */
 PierImage *pier_store_add_image (PierStore *store, const PierImageConfig *config,
-                                 GPtrArray *layer_descriptors, const char *name, gboolean locked,
-                                 GError **error);
+                                 GPtrArray *layer_descriptors, const char *const *names,
+                                 gboolean locked, GError **error);
 
 /* Points @names at @manifest in @index, removing them from wherever they were; an image left
  * without names keeps one entry without a name (dangling) so it stays listed. */
