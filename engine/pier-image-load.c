@@ -465,10 +465,12 @@ is_index_type (const char *media_type)
          g_strcmp0 (media_type, PIER_MEDIA_DOCKER_MANIFEST_LIST) == 0;
 }
 
-/* The member "blobs/sha256/<hex>" for @digest, which must hash to it. */
+/* The member "blobs/sha256/<hex>" for @desc, which must hash to its digest and have its size
+ * (a wrong size would be stored with the image, and every later size of it wrong). */
 static PierPendingBlob *
-need_blob (Loader *l, const char *digest, gboolean document, GError **error)
+need_blob (Loader *l, const PierDescriptor *desc, gboolean document, GError **error)
 {
+  const char *digest = desc->digest;
   g_autofree char *name = NULL;
   PierPendingBlob *blob;
 
@@ -487,6 +489,13 @@ need_blob (Loader *l, const char *digest, gboolean document, GError **error)
                    blob->digest);
       return NULL;
     }
+  if ((guint64) desc->size != blob->size)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                   "the descriptor of %s gives its size as %" G_GINT64_FORMAT " bytes, but it "
+                   "has %" G_GUINT64_FORMAT, digest, desc->size, blob->size);
+      return NULL;
+    }
   if (document && blob->content == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is too large for a document", name);
@@ -499,7 +508,7 @@ need_blob (Loader *l, const char *digest, gboolean document, GError **error)
 static gboolean
 load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GError **error)
 {
-  PierPendingBlob *blob = need_blob (l, desc->digest, TRUE, error);
+  PierPendingBlob *blob = need_blob (l, desc, TRUE, error);
   g_autoptr (PierManifest) manifest = NULL;
   PierPendingBlob *config_blob;
   LoadedImage *li;
@@ -512,7 +521,7 @@ load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GErr
   manifest = pier_manifest_parse (data, len, error);
   if (manifest == NULL)
     return FALSE;
-  config_blob = need_blob (l, manifest->config->digest, TRUE, error);
+  config_blob = need_blob (l, manifest->config, TRUE, error);
   if (config_blob == NULL)
     return FALSE;
   li = g_new0 (LoadedImage, 1);
@@ -533,7 +542,7 @@ load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GErr
     {
       PierDescriptor *layer = manifest->layers->pdata[i];
       g_autofree char *member = NULL;
-      if (need_blob (l, layer->digest, FALSE, error) == NULL)
+      if (need_blob (l, layer, FALSE, error) == NULL)
         return FALSE;
       member = g_strconcat ("blobs/sha256/", pier_digest_hex (layer->digest), NULL);
       if (need_layer (l, member, li->config, i, error) == NULL)
@@ -563,7 +572,7 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
         name = inherited_name;
       if (is_index_type (desc->media_type))
         {
-          PierPendingBlob *blob = need_blob (l, desc->digest, TRUE, error);
+          PierPendingBlob *blob = need_blob (l, desc, TRUE, error);
           g_autoptr (PierIndex) nested = NULL;
           gsize len;
           const char *data;

@@ -492,6 +492,19 @@ check_digest (Pull *pull, const char *expected, const char *actual, GError **err
   return FALSE;
 }
 
+/* A descriptor's size is kept with the image and shown for it: it must be the blob's, whether
+ * the blob arrives now or was in the store already. */
+static gboolean
+check_size (Pull *pull, const PierDescriptor *desc, guint64 actual, GError **error)
+{
+  if (desc->size >= 0 && (guint64) desc->size == actual)
+    return TRUE;
+  g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+               "the manifest of %s gives the size of %s as %" G_GINT64_FORMAT " bytes, but it "
+               "has %" G_GUINT64_FORMAT ": refused", pull->name, desc->digest, desc->size, actual);
+  return FALSE;
+}
+
 static gboolean
 fetch_config (Pull *pull, GError **error)
 {
@@ -526,7 +539,7 @@ fetch_config (Pull *pull, GError **error)
                          error))
         return FALSE;
     }
-  if (bytes == NULL)
+  if (bytes == NULL || !check_size (pull, desc, g_bytes_get_size (bytes), error))
     return FALSE;
   data = g_bytes_get_data (bytes, &len);
   pull->config = pier_image_config_parse (data, len, error);
@@ -593,6 +606,7 @@ fetch_layer (PierRegistryTransfers *t, guint blob, gpointer data, GCancellable *
       return FALSE;
   /* Synced here, while other layers still arrive, rather than in the commit. */
   if (n < 0 || !check_digest (pull, digest, pier_blob_writer_get_digest (layer->writer), error)
+      || !check_size (pull, layer->desc, pier_blob_writer_get_size (layer->writer), error)
       || !pier_blob_writer_sync (layer->writer, error))
     return FALSE;
   pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_DONE, NULL);
@@ -631,6 +645,8 @@ plan_layers (Pull *pull, PierRegistryTransfers *t, PierRegistryPullResult *resul
       blob = pier_registry_transfers_add (t, desc->digest, desc->size, FALSE);
       if (pier_blob_store_has (blobs, desc->digest))
         {
+          if (!check_size (pull, desc, pier_blob_store_get_size (blobs, desc->digest), error))
+            return FALSE;
           pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_EXISTS, NULL);
           result->layers_reused++;
           continue;
