@@ -79,39 +79,6 @@ mem_read (gpointer user_data, void *buffer, gsize size, GError **error)
   return n;
 }
 
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char **) a, *(const char **) b);
-}
-
-/* A listing of everything in the store that matters, to prove a failed operation changed
- * nothing: the index bytes, the blobs and the unpacked layers. */
-static char *
-snapshot (Fixture *f)
-{
-  g_autofree char *index = NULL;
-  g_autoptr (GPtrArray) blobs = pier_blob_store_list (pier_store_get_blobs (f->store));
-  g_autofree char *layers_path = g_build_filename (f->root, "layers", NULL);
-  g_autoptr (GDir) layers = g_dir_open (layers_path, 0, NULL);
-  g_autofree char *index_path = g_build_filename (f->root, "index.json", NULL);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  GString *out = g_string_new (NULL);
-  const char *name;
-
-  g_file_get_contents (index_path, &index, NULL, NULL);
-  g_string_append_printf (out, "index %s\n", index);
-  g_ptr_array_sort (blobs, compare_strings);
-  for (guint i = 0; i < blobs->len; i++)
-    g_string_append_printf (out, "blob %s\n", (char *) blobs->pdata[i]);
-  while (layers && (name = g_dir_read_name (layers)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_strings);
-  for (guint i = 0; i < names->len; i++)
-    g_string_append_printf (out, "layer %s\n", (char *) names->pdata[i]);
-  return g_string_free (out, FALSE);
-}
-
 /* The store's work directories hold nothing once an operation is over. */
 static void
 assert_no_leftovers (Fixture *f)
@@ -439,7 +406,7 @@ static void
 test_image_store_hostile_import_changes_nothing (void **state)
 {
   Fixture *f = *state;
-  g_autofree char *before = snapshot (f);
+  g_autofree char *before = pier_test_store_snapshot (f->root);
   const char *hostile[] = { "../escape", "bin/../../escape", NULL };
 
   for (const char **h = hostile; *h; h++)
@@ -453,7 +420,7 @@ test_image_store_hostile_import_changes_nothing (void **state)
       assert_null (image);
       pier_assert_error (error, PIER_ERROR_UNSAFE);
       assert_non_null (strstr (error->message, "escape"));
-      after = snapshot (f);
+      after = pier_test_store_snapshot (f->root);
       assert_string_equal (before, after);
       assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
       assert_no_leftovers (f);
@@ -611,7 +578,7 @@ test_image_store_truncated_archive_changes_nothing (void **state)
   g_autoptr (PierImage) image = import_bytes (f, rootfs, "cut:1", &error);
   g_autoptr (GByteArray) archive = save_bytes (f, "cut:1", PIER_ARCHIVE_DOCKER);
   g_autoptr (PierRemoveReport) removed = pier_store_remove_image (f->store, "cut:1", FALSE, &error);
-  g_autofree char *before = snapshot (f);
+  g_autofree char *before = pier_test_store_snapshot (f->root);
 
   guint8 *manifest_entry = memmem (archive->data, archive->len, "manifest.json", 13);
   gsize content_end;
@@ -629,7 +596,7 @@ test_image_store_truncated_archive_changes_nothing (void **state)
       if (report != NULL)
         fail_msg ("an archive cut at %zu of %u bytes loaded", cut, archive->len);
       pier_assert_error (load_error, PIER_ERROR_INVALID);
-      after = snapshot (f);
+      after = pier_test_store_snapshot (f->root);
       assert_string_equal (before, after);
       assert_no_leftovers (f);
     }
@@ -645,7 +612,7 @@ test_image_store_tampered_archives_refused (void **state)
   g_autoptr (GByteArray) oci = save_bytes (f, "tamper:1", PIER_ARCHIVE_OCI);
   g_autoptr (GByteArray) docker = save_bytes (f, "tamper:1", PIER_ARCHIVE_DOCKER);
   g_autoptr (PierRemoveReport) removed = pier_store_remove_image (f->store, "tamper:1", FALSE, &error);
-  g_autofree char *before = snapshot (f);
+  g_autofree char *before = pier_test_store_snapshot (f->root);
   guint8 *motd;
 
   pier_assert_no_error (error);
@@ -669,7 +636,7 @@ test_image_store_tampered_archives_refused (void **state)
     assert_null (r);
     pier_assert_error (error, PIER_ERROR_CORRUPT);
     assert_non_null (strstr (error->message, "does not match the image config"));
-    after = snapshot (f);
+    after = pier_test_store_snapshot (f->root);
     assert_string_equal (before, after);
   }
 }

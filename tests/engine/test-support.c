@@ -27,6 +27,35 @@ pier_test_rm_rf (const char *path)
     fail_msg ("cannot remove %s: %s", path, error->message);
 }
 
+static void
+append_sorted_names (GString *out, const char *root, const char *sub, const char *label)
+{
+  g_autofree char *path = g_build_filename (root, sub, NULL);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, pier_compare_strings);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (out, "%s %s\n", label, (char *) names->pdata[i]);
+}
+
+char *
+pier_test_store_snapshot (const char *root)
+{
+  g_autofree char *index_path = g_build_filename (root, "index.json", NULL);
+  g_autofree char *index = NULL;
+  GString *out = g_string_new (NULL);
+
+  g_file_get_contents (index_path, &index, NULL, NULL);
+  g_string_append_printf (out, "index %s\n", index);
+  append_sorted_names (out, root, "blobs/sha256", "blob");
+  append_sorted_names (out, root, "layers", "layer");
+  return g_string_free (out, FALSE);
+}
+
 char *
 pier_test_testdata_path (const char *relpath)
 {

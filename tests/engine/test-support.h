@@ -12,6 +12,10 @@
 char *pier_test_mkdtemp (void);
 void pier_test_rm_rf (const char *path);
 
+/* A listing of everything in the store under @root that matters, to prove a failed operation
+ * changed nothing: the index bytes, the blobs and the unpacked layers. */
+char *pier_test_store_snapshot (const char *root);
+
 /* The path of @relpath under ../shared/testdata, or NULL when that folder is absent (a machine
  * without it). */
 char *pier_test_testdata_path (const char *relpath);
