@@ -67,11 +67,13 @@ pier_container_inspect_json (PierStore *store, const PierContainer *c)
   json_object_set_new (state, "Paused", json_false ());
   json_object_set_new (state, "Restarting", json_false ());
   json_object_set_new (state, "OOMKilled", json_false ());
-  json_object_set_new (state, "Dead", json_false ());
+  json_object_set_new (state, "Dead", json_boolean (c->broken != NULL));
   json_object_set_new (state, "Pid", json_integer (running ? c->pid : 0));
   json_object_set_new (state, "MonitorPid", json_integer (running ? c->monitor_pid : 0));
   json_object_set_new (state, "ExitCode", json_integer (c->status == PIER_CONTAINER_EXITED ? c->exit_code : 0));
-  json_object_set_new (state, "Error", json_string (c->stale_reason ? c->stale_reason : ""));
+  json_object_set_new (state, "Error", json_string (c->broken         ? c->broken
+                                                   : c->stale_reason ? c->stale_reason
+                                                                     : ""));
   json_object_set_new (state, "StartedAt", time_json (c->started_at));
   json_object_set_new (state, "FinishedAt", time_json (running ? 0 : c->finished_at));
   json_object_set_new (o, "State", state);

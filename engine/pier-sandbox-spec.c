@@ -41,6 +41,7 @@ pier_sandbox_spec_free (PierSandboxSpec *spec)
   g_free (spec->cwd);
   g_free (spec->groups);
   g_strfreev (spec->on_exit_argv);
+  g_free (spec->on_exit_unless_held);
   g_free (spec);
 }
 
@@ -204,6 +205,7 @@ pier_sandbox_spec_to_json (const PierSandboxSpec *spec)
   json_object_set_new (root, "pids_limit", json_integer ((json_int_t) spec->pids_limit));
   if (spec->on_exit_argv != NULL)
     json_object_set_new (root, "on_exit_argv", strv_to_json (spec->on_exit_argv));
+  set_string (root, "on_exit_unless_held", spec->on_exit_unless_held);
 
   dumped = json_dumps (root, JSON_COMPACT);
   json_decref (root);
@@ -379,6 +381,7 @@ pier_sandbox_spec_from_json (const char *data, gsize len, GError **error)
   }
   spec->pids_limit = get_uint (&r, "pids_limit", G_MAXINT64);
   spec->on_exit_argv = get_strv (&r, "on_exit_argv");
+  spec->on_exit_unless_held = get_string (&r, "on_exit_unless_held");
   json_decref (r.root);
   if (r.failed || !pier_sandbox_spec_validate (spec, error))
     return NULL;
