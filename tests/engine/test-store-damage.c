@@ -12,40 +12,7 @@
 
 #include <string.h>
 
-typedef struct {
-  char *dir;
-  char *root;
-  PierStore *store;
-} Fixture;
-
-static int
-setup (void **state)
-{
-  Fixture *f = g_new0 (Fixture, 1);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *runroot = NULL;
-
-  f->dir = pier_test_mkdtemp ();
-  f->root = g_build_filename (f->dir, "root", NULL);
-  runroot = g_build_filename (f->dir, "run", NULL);
-  f->store = pier_store_open (f->root, runroot, &error);
-  pier_assert_no_error (error);
-  *state = f;
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  Fixture *f = *state;
-
-  g_clear_object (&f->store);
-  pier_test_rm_rf (f->dir);
-  g_free (f->root);
-  g_free (f->dir);
-  g_free (f);
-  return 0;
-}
+typedef PierTestStore Fixture;
 
 /* An image config whose JSON is exactly @size bytes (an Env value pads it). */
 static char *
@@ -77,7 +44,6 @@ test_store_document_limit_is_shared (void **state)
   g_autoptr (PierImageConfig) read_back = NULL;
   g_autoptr (PierDescriptor) refused = NULL;
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
 
   pier_assert_no_error (error);
   read_back = pier_store_read_config (f->store, stored->digest, &error);
@@ -85,10 +51,7 @@ test_store_document_limit_is_shared (void **state)
   before = pier_test_store_snapshot (f->root);
   refused = pier_store_put_json (f->store, PIER_MEDIA_OCI_CONFIG, too_large, &error);
   assert_null (refused);
-  pier_assert_error (error, PIER_ERROR_INVALID);
-  assert_non_null (strstr (error->message, "image config"));
-  after = pier_test_store_snapshot (f->root);
-  assert_string_equal (after, before);
+  pier_test_assert_refused (error, PIER_ERROR_INVALID, "image config", f->root, before);
 }
 
 /* `ENV A=<2.2 MB>`: the config is refused, and the index never names the image. */
@@ -99,10 +62,10 @@ test_store_oversized_image_never_enters_the_index (void **state)
   g_autoptr (GError) error = NULL;
   g_autoptr (PierImage) busybox = pier_store_find_image (f->store, "busybox", &error);
   g_autoptr (PierImageConfig) config = pier_image_config_copy (busybox->config);
-  g_autoptr (GPtrArray) layers = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_descriptor_free);
+  g_autoptr (GPtrArray) layers =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) pier_descriptor_free);
   g_autofree char *value = g_strnfill (PIER_OCI_MAX_DOCUMENT_SIZE, 'x');
   g_autofree char *before = pier_test_store_snapshot (f->root);
-  g_autofree char *after = NULL;
   g_autoptr (PierImage) added = NULL;
   g_autoptr (GPtrArray) images = NULL;
 
@@ -115,10 +78,8 @@ test_store_oversized_image_never_enters_the_index (void **state)
                                                        "docker.io/library/big:2", NULL },
                                 FALSE, &error);
   assert_null (added);
-  pier_assert_error (error, PIER_ERROR_INVALID);
+  pier_test_assert_refused (error, PIER_ERROR_INVALID, "more than the", f->root, before);
   g_clear_error (&error);
-  after = pier_test_store_snapshot (f->root);
-  assert_string_equal (after, before);
   images = pier_store_list_images (f->store, &error);
   pier_assert_no_error (error);
   assert_int_equal (images->len, 2);
@@ -157,7 +118,8 @@ test_store_unreadable_image_hides_nothing_and_can_be_removed (void **state)
   Fixture *f = *state;
   g_autoptr (GError) error = NULL;
   g_autofree char *oversized = config_json_of_size (PIER_OCI_MAX_DOCUMENT_SIZE + 100);
-  g_autofree char *big_id = plant_image (f, "docker.io/library/big:1", oversized, strlen (oversized));
+  g_autofree char *big_id = plant_image (f, "docker.io/library/big:1", oversized,
+                                         strlen (oversized));
   g_autofree char *garbled_id = plant_image (f, "docker.io/library/garbled:1", "{\"not", 5);
   g_autoptr (GPtrArray) broken = NULL;
   g_autoptr (GPtrArray) images = pier_store_list_images_full (f->store, &broken, &error);
@@ -219,7 +181,6 @@ test_store_index_limit_is_shared (void **state)
   g_autoptr (GError) error = NULL;
   g_autoptr (PierIndex) index = pier_store_read_index (f->store, &error);
   g_autofree char *before = pier_test_store_snapshot (f->root);
-  g_autofree char *after = NULL;
   PierDescriptor *entry;
 
   pier_assert_no_error (error);
@@ -233,19 +194,10 @@ test_store_index_limit_is_shared (void **state)
       g_ptr_array_add (index->manifests, copy);
     }
   assert_false (pier_store_write_index (f->store, index, &error));
-  pier_assert_error (error, PIER_ERROR_INVALID);
-  after = pier_test_store_snapshot (f->root);
-  assert_string_equal (after, before);
+  pier_test_assert_refused (error, PIER_ERROR_INVALID, "index", f->root, before);
 }
 
 /* ---- descriptor sizes ---- */
-
-static gboolean
-append_bytes (gpointer array, const void *data, gsize len, GError **error)
-{
-  g_byte_array_append (array, data, len);
-  return TRUE;
-}
 
 static void
 write_blob (const char *layout, const char *data, gsize len, char **digest)
@@ -299,36 +251,22 @@ layout_with_wrong_size (Fixture *f, const PierImage *image, gboolean config, con
   return g_steal_pointer (&layout);
 }
 
-typedef struct {
-  GByteArray *bytes;
-  gsize pos;
-} MemSource;
-
-static gssize
-mem_read (gpointer user_data, void *buffer, gsize size, GError **error)
-{
-  MemSource *m = user_data;
-  gsize n = MIN (size, m->bytes->len - m->pos);
-
-  memcpy (buffer, m->bytes->data + m->pos, n);
-  m->pos += n;
-  return n;
-}
-
 /* An image of one uncompressed layer: its blob and its unpacked tree share a digest. */
 static PierImage *
 import_one_layer (Fixture *f, const char *name)
 {
   g_autoptr (GByteArray) tar = g_byte_array_new ();
-  g_autoptr (PierTarWriter) w = pier_tar_writer_new (append_bytes, tar, 1700000000);
+  g_autoptr (PierTarWriter) w = pier_tar_writer_new (pier_test_append_bytes, tar, 1700000000);
   g_autoptr (GError) error = NULL;
-  MemSource src = { tar, 0 };
+  PierTestMemSource src = { 0 };
   PierImage *image;
 
   pier_tar_writer_add_data (w, "motd", 0644, "hello\n", 6, &error);
   pier_tar_writer_finish (w, &error);
   pier_assert_no_error (error);
-  image = pier_store_import_rootfs (f->store, mem_read, &src, name, "test", NULL, &error);
+  src.data = tar->data;
+  src.len = tar->len;
+  image = pier_store_import_rootfs (f->store, pier_test_mem_read, &src, name, "test", NULL, &error);
   pier_assert_no_error (error);
   return image;
 }
@@ -346,15 +284,12 @@ test_store_load_refuses_a_wrong_descriptor_size (void **state)
       g_autoptr (GError) error = NULL;
       g_autofree char *layout = layout_with_wrong_size (f, image, config, config ? "c" : "l");
       g_autoptr (GPtrArray) report = pier_store_load_layout_dir (f->store, layout, NULL, &error);
-      g_autofree char *after = NULL;
+      const char *wrong = config ? image->id
+                                 : ((PierDescriptor *) image->manifest->layers->pdata[0])->digest;
 
       assert_null (report);
-      pier_assert_error (error, PIER_ERROR_CORRUPT);
-      assert_non_null (strstr (error->message, "size"));
-      assert_non_null (strstr (error->message, config ? image->id
-                                                      : ((PierDescriptor *) image->manifest->layers->pdata[0])->digest));
-      after = pier_test_store_snapshot (f->root);
-      assert_string_equal (after, before);
+      pier_test_assert_refused (error, PIER_ERROR_CORRUPT, "size", f->root, before);
+      assert_non_null (strstr (error->message, wrong));
     }
 }
 
@@ -379,17 +314,20 @@ test_store_remove_reports_each_digest_once (void **state)
   assert_true (g_hash_table_contains (seen, image->id));
 }
 
+/* Each case on a fresh store of its own. */
+#define STORE_TEST(test) cmocka_unit_test_setup_teardown (test, pier_test_store_setup, \
+                                                          pier_test_store_teardown)
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_store_document_limit_is_shared, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_store_oversized_image_never_enters_the_index, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_store_unreadable_image_hides_nothing_and_can_be_removed,
-                                     setup, teardown),
-    cmocka_unit_test_setup_teardown (test_store_index_limit_is_shared, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_store_load_refuses_a_wrong_descriptor_size, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_store_remove_reports_each_digest_once, setup, teardown),
+    STORE_TEST (test_store_document_limit_is_shared),
+    STORE_TEST (test_store_oversized_image_never_enters_the_index),
+    STORE_TEST (test_store_unreadable_image_hides_nothing_and_can_be_removed),
+    STORE_TEST (test_store_index_limit_is_shared),
+    STORE_TEST (test_store_load_refuses_a_wrong_descriptor_size),
+    STORE_TEST (test_store_remove_reports_each_digest_once),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
