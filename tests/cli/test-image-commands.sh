@@ -107,7 +107,10 @@ assert_not_contains "$out" "toobig" "images lists the unreadable image"
 assert_contains "$(cat "$SCRATCH/err")" "warning: left out image toobig:1 ($bad_config), which cannot be read" \
   "images names the image it leaves out"
 printf 'FROM mine:1\nENV AFTER=1\n' >"$SCRATCH/Dockerfile.after"
-pierctl build -t after:1 -f "$SCRATCH/Dockerfile.after" "$SCRATCH" >/dev/null || fail "build beside an unreadable image"
+pierctl build -t after:1 -t after:2 -f "$SCRATCH/Dockerfile.after" "$SCRATCH" >/dev/null \
+  || fail "build beside an unreadable image"
+assert_eq "$(pierctl inspect after:2 | /usr/bin/python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)[0]["RepoTags"]))')" \
+  "['after:1', 'after:2']" "a build names its image with every tag"
 expect_failure "rmi -f toobig:1" pierctl history toobig:1
 out=$(pierctl rmi -f toobig:1)
 assert_contains "$out" "Deleted: $bad_config" "rmi -f removes the unreadable image"
