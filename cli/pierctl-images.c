@@ -114,10 +114,10 @@ inspect_run (PierCli *cli, int argc, char **argv, GError **error)
       !pier_cli_expect_args (cli, argc, 1, -1, "NAME|ID...", error) ||
       (store = pier_cli_get_store (cli, error)) == NULL)
     return 1;
-  /* Containers first, as docker inspect looks them up. */
+  /* Containers first, as docker inspect looks them up; a broken one too, to say why. */
   for (int i = 1; i < argc; i++)
     {
-      g_autoptr (PierContainer) container = pier_store_find_container (store, argv[i], NULL);
+      g_autoptr (PierContainer) container = pier_store_find_any_container (store, argv[i], NULL);
       g_autoptr (PierImage) image = NULL;
       g_autofree char *json = NULL;
       g_auto (GStrv) lines = NULL;

@@ -125,7 +125,7 @@ pier_store_find_container (PierStore *store, const char *name_or_id, GError **er
   if (c != NULL && c->broken != NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "container %s is broken (%s): it can only be removed (rm -f %s)", name_or_id,
+                   "container %s is broken: %s; it can only be removed (rm -f %s)", name_or_id,
                    c->broken, name_or_id);
       return NULL;
     }

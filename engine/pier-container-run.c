@@ -173,7 +173,7 @@ pier_container_start (PierStore *store, PierContainer *c, int *attach_fd, char *
   if (c->broken != NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "container %s is broken (%s): it can only be removed", c->name, c->broken);
+                   "container %s is broken: %s; it can only be removed", c->name, c->broken);
       return FALSE;
     }
   if (c->status == PIER_CONTAINER_RUNNING)

@@ -112,7 +112,9 @@ assert_contains "$(grep -F "${dmg_id:0:12}" <<<"$ps_out")" "dmg" "ps -a gives th
 assert_contains "$(cat "$SCRATCH/ps-err")" "container dmg (${dmg_id:0:12}) is broken: damaged container record" \
   "ps says which container is broken and why"
 assert_contains "$(cat "$SCRATCH/ps-err")" "($ROOT/containers/$dmg_id/container.json)" "ps names the damaged file"
-expect_failure "container dmg is broken" pierctl start dmg
+expect_failure "container dmg is broken: damaged container record" pierctl start dmg
+assert_eq "$(inspect_field dmg 'd["State"]["Dead"], d["State"]["Error"][:24]')" "True damaged container record" \
+  "inspect shows the broken container and why"
 assert_eq "$(pierctl rm -f dmg)" dmg "rm -f removes the broken container"
 [ ! -e "$ROOT/containers/$dmg_id" ] || fail "rm -f left the broken container's directory"
 assert_eq "$(claims .ranges)" "$ranges_before" "rm -f frees the broken container's id range"
