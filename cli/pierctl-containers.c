@@ -120,31 +120,45 @@ exit_code_for_start_error (const GError *error)
   return EXIT_PIER_FAILED;
 }
 
+/* The terminal's size, for a container given one that is attached to ours. */
+static void
+terminal_size (gboolean tty, gboolean attach, guint16 *rows, guint16 *cols)
+{
+  struct winsize ws = { 0 };
+
+  if (tty && attach && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    {
+      *rows = ws.ws_row;
+      *cols = ws.ws_col;
+    }
+}
+
+/* Relays the terminal of a container started attached (@conn) and returns its exit code. */
+static int
+relay (const PierContainer *c, int conn, gboolean interactive, GError **error)
+{
+  int code = 0;
+
+  if (!pier_sandbox_attach_relay (conn, interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
+                                  STDERR_FILENO, c->tty, &code, error))
+    code = EXIT_PIER_FAILED;
+  close (conn);
+  return code;
+}
+
 /* Starts @c and, unless detached, relays its terminal and returns its exit code. */
 static int
 start_and_attach (PierStore *store, PierContainer *c, gboolean attach, gboolean interactive,
                   GError **error)
 {
   g_auto (GStrv) warnings = NULL;
-  struct winsize ws = { 0 };
   int conn = -1;
-  int code = 0;
 
-  if (c->tty && attach && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-    {
-      c->tty_rows = ws.ws_row;
-      c->tty_cols = ws.ws_col;
-    }
+  terminal_size (c->tty, attach, &c->tty_rows, &c->tty_cols);
   if (!pier_container_start (store, c, attach ? &conn : NULL, &warnings, error))
     return exit_code_for_start_error (*error);
   print_warnings (warnings);
-  if (!attach)
-    return 0;
-  if (!pier_sandbox_attach_relay (conn, interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
-                                  STDERR_FILENO, c->tty, &code, error))
-    code = EXIT_PIER_FAILED;
-  close (conn);
-  return code;
+  return attach ? relay (c, conn, interactive, error) : 0;
 }
 
 static int
@@ -153,26 +167,35 @@ run_run (PierCli *cli, int argc, char **argv, GError **error)
   RunFlags f = { 0 };
   const GOptionEntry entries[] = { RUN_FLAG_ENTRIES (f), { NULL } };
   g_autoptr (PierContainer) c = NULL;
+  g_auto (GStrv) warnings = NULL;
   PierContainerOptions o;
   PierStore *store;
-  int code;
+  int conn = -1;
+  int code = 0;
 
   if (!pier_cli_parse (cli, &argc, &argv, "IMAGE [COMMAND [ARG...]]", "Run a command in a new container",
                        entries, TRUE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[OPTIONS] IMAGE [COMMAND [ARG...]]", error) ||
       !options_from_flags (&f, argv[1], argv + 2, &o, error) ||
-      (store = pier_cli_get_store (cli, error)) == NULL ||
-      (c = pier_store_create_container (store, &o, error)) == NULL)
+      (store = pier_cli_get_store (cli, error)) == NULL)
     {
       run_flags_clear (&f);
       return EXIT_PIER_FAILED;
     }
-  c->caller_removes = f.remove && !f.detach;
-  code = start_and_attach (store, c, !f.detach, f.interactive, error);
-  if (f.detach && *error == NULL)
+  terminal_size (f.tty, !f.detach, &o.tty_rows, &o.tty_cols);
+  c = pier_store_run_container (store, &o, f.detach ? NULL : &conn, &warnings, error);
+  if (c == NULL)
+    {
+      run_flags_clear (&f);
+      return exit_code_for_start_error (*error);
+    }
+  print_warnings (warnings);
+  if (f.detach)
     printf ("%s\n", c->id);
-  /* The monitor removes it too; whoever comes second finds nothing to do. */
-  if (f.remove && (!f.detach || *error != NULL))
+  else
+    code = relay (c, conn, f.interactive, error);
+  /* Its monitor would remove it only if this process had died first. */
+  if (f.remove && !f.detach)
     pier_container_remove (store, c, TRUE, NULL);
   run_flags_clear (&f);
   return code;
@@ -202,9 +225,12 @@ create_run (PierCli *cli, int argc, char **argv, GError **error)
 typedef gboolean (*ContainerAction) (PierStore *store, PierContainer *c, gpointer data,
                                      GError **error);
 
+typedef PierContainer *(*ContainerFind) (PierStore *store, const char *name_or_id,
+                                         GError **error);
+
 static int
-for_each_container (PierCli *cli, int argc, char **argv, ContainerAction action, gpointer data,
-                    gboolean print_name, GError **error)
+for_each_found (PierCli *cli, int argc, char **argv, ContainerFind find, ContainerAction action,
+                gpointer data, gboolean print_name, GError **error)
 {
   PierStore *store = pier_cli_get_store (cli, error);
   int status = 0;
@@ -214,7 +240,7 @@ for_each_container (PierCli *cli, int argc, char **argv, ContainerAction action,
   for (int i = 1; i < argc; i++)
     {
       g_autoptr (GError) local_error = NULL;
-      g_autoptr (PierContainer) c = pier_store_find_container (store, argv[i], &local_error);
+      g_autoptr (PierContainer) c = find (store, argv[i], &local_error);
       if (c == NULL || !action (store, c, data, &local_error))
         {
           fprintf (stderr, "pierctl %s: %s\n", cli->verb, local_error->message);
@@ -225,6 +251,14 @@ for_each_container (PierCli *cli, int argc, char **argv, ContainerAction action,
         printf ("%s\n", argv[i]);
     }
   return status;
+}
+
+static int
+for_each_container (PierCli *cli, int argc, char **argv, ContainerAction action, gpointer data,
+                    gboolean print_name, GError **error)
+{
+  return for_each_found (cli, argc, argv, pier_store_find_container, action, data, print_name,
+                         error);
 }
 
 static int
@@ -382,13 +416,17 @@ rm_run (PierCli *cli, int argc, char **argv, GError **error)
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Remove containers", entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[-f] CONTAINER...", error))
     return 1;
-  return for_each_container (cli, argc, argv, do_remove, GINT_TO_POINTER (force), TRUE, error);
+  /* A broken container can be named too: removal is all it is good for. */
+  return for_each_found (cli, argc, argv, pier_store_find_any_container, do_remove,
+                         GINT_TO_POINTER (force), TRUE, error);
 }
 
-/* "Up 5 seconds", "Exited (0) 3 minutes ago", "Created". */
+/* "Up 5 seconds", "Exited (0) 3 minutes ago", "Created", "Broken". */
 static char *
 status_text (const PierContainer *c)
 {
+  if (c->broken != NULL)
+    return g_strdup (c->status == PIER_CONTAINER_RUNNING ? "Broken (running)" : "Broken");
   switch (c->status)
     {
     case PIER_CONTAINER_RUNNING:
@@ -458,6 +496,9 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
 
       if (!all && c->status != PIER_CONTAINER_RUNNING)
         continue;
+      if (c->broken != NULL)
+        fprintf (stderr, "pierctl ps: warning: container %s (%.12s) is broken: %s; `pierctl rm -f "
+                 "%s` removes it\n", c->name, c->id, c->broken, c->name);
       if (quiet)
         {
           printf ("%s\n", short_id);

@@ -25,6 +25,7 @@ images_run (PierCli *cli, int argc, char **argv, GError **error)
     { NULL }
   };
   g_autoptr (GPtrArray) images = NULL;
+  g_autoptr (GPtrArray) broken = NULL;
   g_autoptr (GHashTable) in_use = NULL;
   g_autoptr (PierTable) table = NULL;
   PierStore *store;
@@ -32,8 +33,17 @@ images_run (PierCli *cli, int argc, char **argv, GError **error)
   if (!pier_cli_parse (cli, &argc, &argv, "", "List images", entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, 0, "[-q] [--format json]", error) ||
       !pier_format_check (format, error) || (store = pier_cli_get_store (cli, error)) == NULL ||
-      (images = pier_store_list_images (store, error)) == NULL)
+      (images = pier_store_list_images_full (store, &broken, error)) == NULL)
     return 1;
+  for (guint i = 0; i < broken->len; i++)
+    {
+      PierImage *image = broken->pdata[i];
+      g_autofree char *what = image->names->len > 0
+                                  ? pier_reference_familiar (image->names->pdata[0])
+                                  : g_strdup (image->id);
+      fprintf (stderr, "pierctl images: warning: left out image %s (%s), which cannot be read: %s; "
+               "`pierctl rmi -f %s` removes it\n", what, image->id, image->broken, what);
+    }
   in_use = pier_store_images_in_use (store);
   if (quiet)
     {
@@ -103,10 +113,10 @@ inspect_run (PierCli *cli, int argc, char **argv, GError **error)
       !pier_cli_expect_args (cli, argc, 1, -1, "NAME|ID...", error) ||
       (store = pier_cli_get_store (cli, error)) == NULL)
     return 1;
-  /* Containers first, as docker inspect looks them up. */
+  /* Containers first, as docker inspect looks them up; a broken one too, to say why. */
   for (int i = 1; i < argc; i++)
     {
-      g_autoptr (PierContainer) container = pier_store_find_container (store, argv[i], NULL);
+      g_autoptr (PierContainer) container = pier_store_find_any_container (store, argv[i], NULL);
       g_autoptr (PierImage) image = NULL;
       g_autofree char *json = NULL;
       g_auto (GStrv) lines = NULL;

@@ -654,31 +654,12 @@ commit_build (PierBuild *build, PierBuildStage *final, GPtrArray *names, GError 
   for (guint i = 0; i < build->records->len; i++)
     if (!pier_build_cache_write (build->store, build->records->pdata[i], error))
       return NULL;
+  g_ptr_array_add (names, NULL);
   image = pier_store_add_image (build->store, final->config, descriptors,
-                                names->len > 0 ? names->pdata[0] : NULL, TRUE, error);
+                                (const char *const *) names->pdata, TRUE, error);
+  g_ptr_array_remove_index (names, names->len - 1);
   if (image == NULL)
     return NULL;
-  if (names->len > 1)
-    {
-      g_autoptr (PierIndex) index = pier_store_read_index (build->store, error);
-      g_autoptr (PierDescriptor) manifest = NULL;
-      if (index == NULL)
-        return NULL;
-      manifest = pier_descriptor_new (image->manifest->media_type, image->manifest_digest,
-                                      pier_blob_store_get_size (pier_store_get_blobs (build->store),
-                                                                image->manifest_digest));
-      g_ptr_array_add (names, NULL);
-      pier_index_set_names (index, manifest, (const char *const *) names->pdata);
-      g_ptr_array_remove_index (names, names->len - 1);
-      if (!pier_store_write_index (build->store, index, error))
-        return NULL;
-      for (guint i = 1; i < names->len; i++)
-        {
-          pier_events_append (pier_store_get_root (build->store), "image", "tag", image->id,
-                              names->pdata[i], 0);
-          g_ptr_array_add (image->names, g_strdup (names->pdata[i]));
-        }
-    }
   return g_steal_pointer (&image);
 }
 

@@ -110,7 +110,8 @@ add_image (PierStore *store, PierImageConfig *config, PierDescriptor *layer, con
   full = pier_reference_to_string (ref);
   g_ptr_array_add (config->diff_ids, g_strdup (layer->digest));
   g_ptr_array_add (layers, layer);
-  image = pier_store_add_image (store, config, layers, full, FALSE, error);
+  image = pier_store_add_image (store, config, layers, (const char *const[]){ full, NULL }, FALSE,
+                                error);
   return image != NULL;
 }
 

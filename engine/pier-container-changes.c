@@ -318,7 +318,8 @@ pier_container_commit (PierStore *store, const PierContainer *container,
   lock = pier_store_lock (store, cancellable, error);
   if (lock == NULL || !pier_pending_blob_commit (store, pending, error))
     return NULL;
-  return pier_store_add_image (store, config, descriptors, name, TRUE, error);
+  return pier_store_add_image (store, config, descriptors, (const char *const[]){ name, NULL },
+                               TRUE, error);
 }
 
 /* ---- export ---- */

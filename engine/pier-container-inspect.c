@@ -53,11 +53,11 @@ pier_container_inspect_json (PierStore *store, const PierContainer *c, GError **
   pier_json_set (&w, state, "Paused", json_false ());
   pier_json_set (&w, state, "Restarting", json_false ());
   pier_json_set (&w, state, "OOMKilled", json_false ());
-  pier_json_set (&w, state, "Dead", json_false ());
+  pier_json_set (&w, state, "Dead", json_boolean (c->broken != NULL));
   pier_json_set (&w, state, "Pid", json_integer (running ? c->pid : 0));
   pier_json_set (&w, state, "MonitorPid", json_integer (running ? c->monitor_pid : 0));
   pier_json_set (&w, state, "ExitCode", json_integer (c->status == PIER_CONTAINER_EXITED ? c->exit_code : 0));
-  pier_json_set_text (&w, state, "Error", c->stale_reason ? c->stale_reason : "");
+  pier_json_set_text (&w, state, "Error", c->broken ? c->broken : c->stale_reason ? c->stale_reason : "");
   pier_json_set (&w, state, "StartedAt", time_json (&w, c->started_at));
   pier_json_set (&w, state, "FinishedAt", time_json (&w, running ? 0 : c->finished_at));
   pier_json_set (&w, o, "State", state);

@@ -1,7 +1,8 @@
-/* A container's life: start, stop, kill, wait, remove. */
-#include "pier-container.h"
+/* A container's life: run, start, stop, kill, wait, remove. */
+#include "pier-container-private.h"
 
 #include "pier-container-user.h"
+#include "pier-crash-point.h"
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
@@ -126,18 +127,25 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
   spec->memory_bytes = c->memory_bytes;
   spec->cpus = c->cpus;
   spec->pids_limit = c->pids_limit;
-  if (c->auto_remove && !c->caller_removes)
+  if (c->auto_remove)
     {
       g_autofree char *pierctl = find_pierctl ();
-      if (pierctl == NULL)
+      /* A caller that removes the container itself holds it: the monitor steps in only when
+       * that caller died first (and a listing would, without the monitor). */
+      if (c->caller_removes && c->run_hold_fd >= 0)
+        spec->on_exit_unless_held = g_build_filename (dir, PIER_CONTAINER_RUN_HOLD, NULL);
+      if (pierctl == NULL && !c->caller_removes)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
                        "--rm needs pierctl, which is neither beside this program nor on PATH");
           return NULL;
         }
-      spec->on_exit_argv = g_strdupv ((char *[]){ pierctl, "--root", (char *) pier_store_get_root (store),
-                                                  "--runroot", (char *) pier_store_get_runroot (store),
-                                                  "rm", c->id, NULL });
+      if (pierctl != NULL)
+        spec->on_exit_argv = g_strdupv ((char *[]){ pierctl, "--root",
+                                                    (char *) pier_store_get_root (store),
+                                                    "--runroot",
+                                                    (char *) pier_store_get_runroot (store),
+                                                    "rm", c->id, NULL });
     }
   return g_steal_pointer (&spec);
 }
@@ -162,6 +170,12 @@ pier_container_start (PierStore *store, PierContainer *c, int *attach_fd, char *
 
   if (!pier_container_refresh (store, c, error))
     return FALSE;
+  if (c->broken != NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                   "container %s is broken: %s; it can only be removed", c->name, c->broken);
+      return FALSE;
+    }
   if (c->status == PIER_CONTAINER_RUNNING)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, "container %s is already running", c->name);
@@ -193,6 +207,40 @@ pier_container_start (PierStore *store, PierContainer *c, int *attach_fd, char *
     }
   pier_sandbox_start_info_clear (&info);
   return ok;
+}
+
+/* The run is done with the container: from now on it is like any other. */
+static void
+drop_run_hold (PierStore *store, PierContainer *c)
+{
+  g_autofree char *dir = pier_container_get_dir (store, c);
+  pier_autofd int dir_fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  if (dir_fd >= 0)
+    unlinkat (dir_fd, PIER_CONTAINER_RUN_HOLD, 0);
+  pier_close_fd_ptr (&c->run_hold_fd);
+}
+
+PierContainer *
+pier_store_run_container (PierStore *store, const PierContainerOptions *options, int *attach_fd,
+                          char ***warnings, GError **error)
+{
+  g_autoptr (PierContainer) c = pier_container_create (store, options, TRUE, error);
+
+  if (c == NULL)
+    return NULL;
+  pier_crash_point ("run:created");
+  c->tty_rows = options->tty_rows;
+  c->tty_cols = options->tty_cols;
+  c->caller_removes = options->auto_remove && attach_fd != NULL;
+  if (!pier_container_start (store, c, attach_fd, warnings, error))
+    {
+      pier_container_remove (store, c, TRUE, NULL);
+      return NULL;
+    }
+  if (!c->caller_removes)
+    drop_run_hold (store, c);
+  return g_steal_pointer (&c);
 }
 
 gboolean

@@ -1,9 +1,8 @@
-#include "pier-container.h"
+#include "pier-container-private.h"
 
 #include "pier-container-names.h"
 #include "pier-container-options.h"
 #include "pier-container-user.h"
-#include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
@@ -19,6 +18,7 @@
 #include <jansson.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +67,8 @@ pier_container_free (PierContainer *c)
   g_clear_pointer (&c->layer_diff_ids, g_ptr_array_unref);
   g_free (c->stale_reason);
   g_free (c->ip_address);
+  g_free (c->broken);
+  pier_close_fd_ptr (&c->run_hold_fd);
   g_free (c);
 }
 
@@ -77,6 +79,7 @@ container_new (void)
   c->volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) volume_free);
   c->layer_diff_ids = g_ptr_array_new_with_free_func (g_free);
   c->exit_code = -1;
+  c->run_hold_fd = -1;
   return c;
 }
 
@@ -261,18 +264,90 @@ pier_container_write_record (PierStore *store, const PierContainer *c, GError **
                                         !c->auto_remove, error);
 }
 
+/* The claim of @kind that @id holds (the reverse of pier_container_claim_holder()): a look
+ * through every claim, for the rare container whose record cannot say. */
+static char *
+claim_of (PierStore *store, const char *kind, const char *id)
+{
+  g_autofree char *dir = g_build_filename (pier_store_get_root (store), "containers", kind, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *holder = pier_container_claim_holder (store, kind, name);
+      if (holder != NULL && strcmp (holder, id) == 0)
+        return g_strdup (name);
+    }
+  return NULL;
+}
+
+/* A container whose record cannot be read, as far as the store still knows it: its id, the
+ * name and id range claimed for it, the time its directory was made. */
 static PierContainer *
-read_record (PierStore *store, const char *id, GError **error)
+broken_container (PierStore *store, const char *id, const char *reason)
+{
+  PierContainer *c = container_new ();
+  g_autofree char *dir = NULL;
+  g_autofree char *range = NULL;
+  guint64 base = 0;
+  struct stat st;
+
+  c->id = g_strdup (id);
+  c->broken = g_strdup (reason);
+  c->name = claim_of (store, ".names", id);
+  if (c->name == NULL)
+    c->name = g_strndup (id, 12);
+  c->image = g_strdup ("");
+  c->image_id = g_strdup ("");
+  c->hostname = g_strdup ("");
+  c->working_dir = g_strdup ("/");
+  c->user = g_strdup ("");
+  c->argv = g_new0 (char *, 1);
+  c->env = g_new0 (char *, 1);
+  c->network = PIER_NETWORK_NONE;
+  range = claim_of (store, ".ranges", id);
+  c->rootless = range == NULL ||
+                !g_ascii_string_to_unsigned (range, 10, 0, G_MAXUINT32, &base, NULL);
+  c->uid_base = base;
+  dir = pier_container_get_dir (store, c);
+  if (stat (dir, &st) == 0)
+    c->created = (gint64) st.st_mtime * G_USEC_PER_SEC;
+  return c;
+}
+
+PierContainer *
+pier_container_read_record (PierStore *store, const char *id, GError **error)
 {
   g_autofree char *path = g_build_filename (id, RECORD_NAME, NULL);
   g_autofree char *containers = g_build_filename (pier_store_get_root (store), "containers", NULL);
   pier_autofd int fd = pier_fs_open_dir_at (AT_FDCWD, containers, error);
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (PierContainer) c = NULL;
   g_autofree char *data = NULL;
   gsize len;
 
-  if (fd < 0 || !pier_fs_read_all_at (fd, path, 1 << 20, &data, &len, error))
+  if (fd < 0)
     return NULL;
-  return record_from_json (data, len, error);
+  if (!pier_fs_read_all_at (fd, path, 1 << 20, &data, &len, &local_error))
+    {
+      if (g_error_matches (local_error, PIER_ERROR, PIER_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+  else if ((c = record_from_json (data, len, &local_error)) != NULL && strcmp (c->id, id) != 0)
+    /* Its paths are made from the id: a record naming another would act on that one. */
+    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                 "damaged container record: it names the id %s", c->id);
+  if (local_error != NULL)
+    {
+      g_autofree char *reason = g_strdup_printf ("%s (%s/%s)", local_error->message, containers,
+                                                 path);
+      return broken_container (store, id, reason);
+    }
+  return g_steal_pointer (&c);
 }
 
 /* ---- state ---- */
@@ -296,14 +371,20 @@ find_ip_address (const char *id)
 
 /* The monitor's state into the record; what a finished run left is written back, so that it
  * survives the runtime directory (a reboot empties /run). */
-static gboolean
-update_state (PierStore *store, PierContainer *c, GError **error)
+void
+pier_container_update_state (PierStore *store, PierContainer *c)
 {
   g_autofree char *state_dir = pier_container_get_state_dir (store, c);
+  g_autoptr (GError) local_error = NULL;
   PierSandboxState state = { 0 };
 
-  if (!pier_sandbox_get_state (state_dir, &state, error))
-    return FALSE;
+  if (!pier_sandbox_get_state (state_dir, &state, &local_error))
+    {
+      if (c->broken == NULL)
+        c->broken = g_strdup_printf ("its runtime state cannot be read: %s", local_error->message);
+      c->status = c->started_at > 0 ? PIER_CONTAINER_EXITED : PIER_CONTAINER_CREATED;
+      return;
+    }
   g_clear_pointer (&c->stale_reason, g_free);
   g_clear_pointer (&c->ip_address, g_free);
   c->stale = FALSE;
@@ -322,7 +403,8 @@ update_state (PierStore *store, PierContainer *c, GError **error)
       c->status = PIER_CONTAINER_EXITED;
       c->stale = state.stale;
       c->stale_reason = g_strdup (state.reason);
-      if (c->finished_at != state.finished_at || c->exit_code != state.exit_code)
+      if (c->broken == NULL &&
+          (c->finished_at != state.finished_at || c->exit_code != state.exit_code))
         {
           c->finished_at = state.finished_at ? state.finished_at : g_get_real_time ();
           c->exit_code = state.exit_code;
@@ -336,69 +418,28 @@ update_state (PierStore *store, PierContainer *c, GError **error)
       break;
     }
   pier_sandbox_state_clear (&state);
-  return TRUE;
 }
 
 gboolean
 pier_container_refresh (PierStore *store, PierContainer *c, GError **error)
 {
-  g_autoptr (PierContainer) fresh = read_record (store, c->id, error);
+  g_autoptr (PierContainer) fresh = pier_container_read_record (store, c->id, error);
 
   if (fresh == NULL)
     return FALSE;
-  if (!update_state (store, fresh, error))
-    return FALSE;
-  /* Swap the contents, keeping the caller's pointer and its wishes for the next start. */
+  pier_container_update_state (store, fresh);
+  /* Swap the contents, keeping the caller's pointer, its wishes for the next start and its
+   * hold. */
   fresh->tty_rows = c->tty_rows;
   fresh->tty_cols = c->tty_cols;
   fresh->caller_removes = c->caller_removes;
+  fresh->run_hold_fd = g_steal_fd (&c->run_hold_fd);
   {
     PierContainer tmp = *c;
     *c = *fresh;
     *fresh = tmp;
   }
   return TRUE;
-}
-
-/* ---- listing and finding ---- */
-
-static int
-compare_created_desc (gconstpointer a, gconstpointer b)
-{
-  const PierContainer *ca = *(PierContainer **) a, *cb = *(PierContainer **) b;
-  return ca->created < cb->created ? 1 : ca->created > cb->created ? -1 : strcmp (ca->id, cb->id);
-}
-
-GPtrArray *
-pier_store_list_containers (PierStore *store, GError **error)
-{
-  g_autofree char *dir = g_build_filename (pier_store_get_root (store), "containers", NULL);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, error);
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_container_free);
-  const char *name;
-
-  if (d == NULL)
-    return NULL;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autoptr (GError) local_error = NULL;
-      PierContainer *c;
-
-      if (strlen (name) != PIER_DIGEST_HEX_LEN)
-        continue;
-      c = read_record (store, name, &local_error);
-      /* A record half-made by a crash or being removed right now is not a container. */
-      if (c == NULL)
-        continue;
-      if (!update_state (store, c, error))
-        {
-          pier_container_free (c);
-          return NULL;
-        }
-      g_ptr_array_add (out, c);
-    }
-  g_ptr_array_sort (out, compare_created_desc);
-  return g_steal_pointer (&out);
 }
 
 /* ---- reservations ----
@@ -433,8 +474,8 @@ claim (int claims_fd, const char *name, const char *id, gboolean durable)
   return TRUE;
 }
 
-static char *
-claimed_by (PierStore *store, const char *kind, const char *name)
+char *
+pier_container_claim_holder (PierStore *store, const char *kind, const char *name)
 {
   g_autofree char *path = g_build_filename (pier_store_get_root (store), "containers", kind, name, NULL);
   char *id = NULL;
@@ -458,7 +499,7 @@ pier_store_release_id_range (PierStore *store, guint32 base, const char *owner)
 {
   g_autofree char *name = g_strdup_printf ("%u", base);
   g_autofree char *path = g_build_filename (pier_store_get_root (store), "containers", ".ranges", name, NULL);
-  g_autofree char *holder = claimed_by (store, ".ranges", name);
+  g_autofree char *holder = pier_container_claim_holder (store, ".ranges", name);
 
   if (holder != NULL && strcmp (holder, owner) == 0)
     unlink (path);
@@ -468,60 +509,12 @@ void
 pier_container_release_claims (PierStore *store, const PierContainer *c)
 {
   g_autofree char *name = g_build_filename (pier_store_get_root (store), "containers", ".names", c->name, NULL);
-  g_autofree char *owner = claimed_by (store, ".names", c->name);
+  g_autofree char *owner = pier_container_claim_holder (store, ".names", c->name);
 
   if (owner != NULL && strcmp (owner, c->id) == 0)
     unlink (name);
   if (!c->rootless)
     pier_store_release_id_range (store, c->uid_base, c->id);
-}
-
-static PierContainer *
-load_container (PierStore *store, const char *id, GError **error)
-{
-  g_autoptr (PierContainer) c = read_record (store, id, error);
-
-  if (c == NULL || !update_state (store, c, error))
-    return NULL;
-  return g_steal_pointer (&c);
-}
-
-PierContainer *
-pier_store_find_container (PierStore *store, const char *name_or_id, GError **error)
-{
-  g_autofree char *dir = g_build_filename (pier_store_get_root (store), "containers", NULL);
-  g_autofree char *by_name = claimed_by (store, ".names", name_or_id);
-  g_autofree char *found = NULL;
-  g_autoptr (GDir) d = NULL;
-  const char *entry;
-
-  if (by_name != NULL)
-    return load_container (store, by_name, error);
-  if (*name_or_id != '\0' && pier_reference_looks_like_id (name_or_id) &&
-      (d = g_dir_open (dir, 0, NULL)) != NULL)
-    while ((entry = g_dir_read_name (d)) != NULL)
-      {
-        if (strlen (entry) != PIER_DIGEST_HEX_LEN || !g_str_has_prefix (entry, name_or_id))
-          continue;
-        if (found != NULL)
-          {
-            g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                         "“%s” is ambiguous: several containers have ids starting with it",
-                         name_or_id);
-            return NULL;
-          }
-        found = g_strdup (entry);
-      }
-  if (found != NULL)
-    {
-      g_autoptr (GError) local_error = NULL;
-      PierContainer *c = load_container (store, found, &local_error);
-      /* An id being removed right now is no container. */
-      if (c != NULL)
-        return c;
-    }
-  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such container: %s", name_or_id);
-  return NULL;
 }
 
 /* ---- creation ---- */
@@ -602,8 +595,27 @@ compute_env (const PierImage *image, const char *const *overrides, const char *h
   return g_steal_pointer (&env);
 }
 
+/* The hold exists, locked, before the record does: a record without a live hold is never
+ * seen while its `run` still runs. */
+static gboolean
+take_run_hold (PierContainer *c, int dir_fd, GError **error)
+{
+  c->run_hold_fd = openat (dir_fd, PIER_CONTAINER_RUN_HOLD,
+                           O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (c->run_hold_fd < 0 || flock (c->run_hold_fd, LOCK_EX | LOCK_NB) < 0)
+    return pier_set_errno (error, errno, "holding the new container %s", c->id);
+  return TRUE;
+}
+
 PierContainer *
 pier_store_create_container (PierStore *store, const PierContainerOptions *o, GError **error)
+{
+  return pier_container_create (store, o, FALSE, error);
+}
+
+PierContainer *
+pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean held,
+                       GError **error)
 {
   g_autoptr (PierImage) image = NULL;
   g_autoptr (PierContainer) c = container_new ();
@@ -729,7 +741,7 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
       goto fail;
     }
   dir_fd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
-  if (dir_fd < 0 ||
+  if (dir_fd < 0 || (held && !take_run_hold (c, dir_fd, error)) ||
       !pier_fs_replace_at (dir_fd, "image", image->id, strlen (image->id), 0600, !c->auto_remove,
                            error) ||
       !pier_container_write_record (store, c, error))

@@ -42,6 +42,7 @@ typedef struct {
   gboolean tty;
   gboolean interactive;
   gboolean auto_remove;
+  guint16 tty_rows, tty_cols;      /* pier_store_run_container(): the terminal's size */
 } PierContainerOptions;
 
 typedef struct {
@@ -88,6 +89,13 @@ typedef struct {
   /* For the next start of an --rm container: the caller waits for it and removes it itself
    * (`run` in the foreground), so its monitor need not start a pierctl to do it. */
   gboolean caller_removes;
+
+  /* Why its record cannot be read, or NULL. Such a container is listed (as broken) and can be
+   * removed, nothing else: pier_store_find_container() refuses it. What the record held is
+   * unknown (empty); its name and id range are those claimed for its id. */
+  char *broken;
+  /* A lock on the container while pier_store_run_container()'s caller owns it, or -1. */
+  int run_hold_fd;
 } PierContainer;
 
 void pier_container_free (PierContainer *container);
@@ -106,11 +114,24 @@ GPtrArray *pier_container_get_lower_dirs (PierStore *store, const PierContainer 
 PierContainer *pier_store_create_container (PierStore *store, const PierContainerOptions *options,
                                             GError **error);
 
-/* All containers, newest first, with their current state. */
+/* `run`: creates the container and starts it (with @attach_fd, attached: see
+ * pier_container_start()). A run that does not start leaves nothing: the container is removed
+ * again. Until it has started, and with auto_remove and @attach_fd until the caller has
+ * removed it after its exit, it belongs to the calling process: if that process dies first,
+ * the container is removed at its exit by its monitor, or when next listed. */
+PierContainer *pier_store_run_container (PierStore *store, const PierContainerOptions *options,
+                                         int *attach_fd, char ***warnings, GError **error);
+
+/* All containers, newest first, with their current state; those whose record cannot be read
+ * too, with PierContainer.broken set. */
 GPtrArray *pier_store_list_containers (PierStore *store, GError **error);
-/* By name, id or unique id prefix. PIER_ERROR_NOT_FOUND: "no such container: X". */
+/* By name, id or unique id prefix. PIER_ERROR_NOT_FOUND: "no such container: X";
+ * PIER_ERROR_CORRUPT for a broken container, saying how to remove it. */
 PierContainer *pier_store_find_container (PierStore *store, const char *name_or_id,
                                           GError **error);
+/* The same, a broken container included: for removal. */
+PierContainer *pier_store_find_any_container (PierStore *store, const char *name_or_id,
+                                              GError **error);
 
 /* Starts it; with @attach_fd, connects an attach client first (see pier_sandbox_start). */
 gboolean pier_container_start (PierStore *store, PierContainer *container, int *attach_fd,
@@ -122,7 +143,8 @@ gboolean pier_container_kill (PierStore *store, PierContainer *container, int si
 /* Waits for the exit and returns its code. */
 gboolean pier_container_wait (PierStore *store, PierContainer *container, int *exit_code,
                               GError **error);
-/* Removes a container that is not running (@force: kills it first). */
+/* Removes a container that is not running (@force: kills it first); a broken one too, with
+ * its name and id range. */
 gboolean pier_container_remove (PierStore *store, PierContainer *container, gboolean force,
                                 GError **error);
 /* Id ranges for user namespaces, claimed by @owner (a container id, or a build's) from the

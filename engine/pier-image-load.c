@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#define MAX_DOCUMENT_SIZE (4 * 1024 * 1024)
 #define MAX_LINK_HOPS 16
 
 gboolean
@@ -186,7 +185,8 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
         {
           gint64 size = archive_entry_size (entry);
           PierPendingBlob *blob = pier_pending_blob_read (
-              store, entry_read, a, size <= MAX_DOCUMENT_SIZE ? MAX_DOCUMENT_SIZE : 0,
+              store, entry_read, a,
+              size <= PIER_OCI_MAX_DOCUMENT_SIZE ? PIER_OCI_MAX_DOCUMENT_SIZE : 0,
               cancellable, error);
           if (blob == NULL)
             {
@@ -251,7 +251,8 @@ collect_dir (PierStore *store, int dirfd, const char *prefix, Members *m, int de
               break;
             }
           blob = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (fd),
-                                         st.st_size <= MAX_DOCUMENT_SIZE ? MAX_DOCUMENT_SIZE : 0,
+                                         st.st_size <= PIER_OCI_MAX_DOCUMENT_SIZE
+                                             ? PIER_OCI_MAX_DOCUMENT_SIZE : 0,
                                          cancellable, error);
           if (blob == NULL)
             ok = FALSE;
@@ -466,10 +467,12 @@ is_index_type (const char *media_type)
          g_strcmp0 (media_type, PIER_MEDIA_DOCKER_MANIFEST_LIST) == 0;
 }
 
-/* The member "blobs/sha256/<hex>" for @digest, which must hash to it. */
+/* The member "blobs/sha256/<hex>" for @desc, which must hash to its digest and have its size
+ * (a wrong size would be stored with the image, and every later size of it wrong). */
 static PierPendingBlob *
-need_blob (Loader *l, const char *digest, gboolean document, GError **error)
+need_blob (Loader *l, const PierDescriptor *desc, gboolean document, GError **error)
 {
+  const char *digest = desc->digest;
   g_autofree char *name = NULL;
   PierPendingBlob *blob;
 
@@ -488,6 +491,13 @@ need_blob (Loader *l, const char *digest, gboolean document, GError **error)
                    blob->digest);
       return NULL;
     }
+  if ((guint64) desc->size != blob->size)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                   "the descriptor of %s gives its size as %" G_GINT64_FORMAT " bytes, but it "
+                   "has %" G_GUINT64_FORMAT, digest, desc->size, blob->size);
+      return NULL;
+    }
   if (document && blob->content == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is too large for a document", name);
@@ -500,7 +510,7 @@ need_blob (Loader *l, const char *digest, gboolean document, GError **error)
 static gboolean
 load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GError **error)
 {
-  PierPendingBlob *blob = need_blob (l, desc->digest, TRUE, error);
+  PierPendingBlob *blob = need_blob (l, desc, TRUE, error);
   g_autoptr (PierManifest) manifest = NULL;
   PierPendingBlob *config_blob;
   LoadedImage *li;
@@ -513,7 +523,7 @@ load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GErr
   manifest = pier_manifest_parse (data, len, error);
   if (manifest == NULL)
     return FALSE;
-  config_blob = need_blob (l, manifest->config->digest, TRUE, error);
+  config_blob = need_blob (l, manifest->config, TRUE, error);
   if (config_blob == NULL)
     return FALSE;
   li = g_new0 (LoadedImage, 1);
@@ -534,7 +544,7 @@ load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GErr
     {
       PierDescriptor *layer = manifest->layers->pdata[i];
       g_autofree char *member = NULL;
-      if (need_blob (l, layer->digest, FALSE, error) == NULL)
+      if (need_blob (l, layer, FALSE, error) == NULL)
         return FALSE;
       member = g_strconcat ("blobs/sha256/", pier_digest_hex (layer->digest), NULL);
       if (need_layer (l, member, li->config, i, error) == NULL)
@@ -564,7 +574,7 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
         name = inherited_name;
       if (is_index_type (desc->media_type))
         {
-          PierPendingBlob *blob = need_blob (l, desc->digest, TRUE, error);
+          PierPendingBlob *blob = need_blob (l, desc, TRUE, error);
           g_autoptr (PierIndex) nested = NULL;
           gsize len;
           const char *data;
@@ -763,5 +773,6 @@ pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_dat
   lock = pier_store_lock (store, cancellable, error);
   if (lock == NULL || !pier_pending_blob_commit (store, blob, error))
     return NULL;
-  return pier_store_add_image (store, config, layers, full_name, TRUE, error);
+  return pier_store_add_image (store, config, layers, (const char *const[]){ full_name, NULL },
+                               TRUE, error);
 }

@@ -21,13 +21,14 @@ pier_image_free (PierImage *image)
   g_ptr_array_unref (image->names);
   pier_manifest_free (image->manifest);
   pier_image_config_free (image->config);
+  g_free (image->broken);
   g_free (image);
 }
 
 gint64
 pier_image_get_created (const PierImage *image)
 {
-  return pier_oci_timestamp_to_unix (image->config->created);
+  return image->config ? pier_oci_timestamp_to_unix (image->config->created) : 0;
 }
 
 guint64
@@ -70,6 +71,21 @@ load_image (PierStore *store, const char *manifest_digest, GError **error)
   return g_steal_pointer (&image);
 }
 
+/* An image that does not load, as far as it can be known: its id is its config's digest when
+ * the manifest reads, else the manifest's own. */
+static PierImage *
+broken_image (PierStore *store, const char *manifest_digest, const GError *why)
+{
+  PierImage *image = g_new0 (PierImage, 1);
+
+  image->manifest_digest = g_strdup (manifest_digest);
+  image->names = g_ptr_array_new_with_free_func (g_free);
+  image->broken = g_strdup (why->message);
+  image->manifest = pier_store_read_manifest (store, manifest_digest, NULL);
+  image->id = g_strdup (image->manifest ? image->manifest->config->digest : manifest_digest);
+  return image;
+}
+
 static int
 compare_created_desc (gconstpointer a, gconstpointer b)
 {
@@ -82,11 +98,21 @@ compare_created_desc (gconstpointer a, gconstpointer b)
   return strcmp (ia->id, ib->id);
 }
 
+static void
+sort_images (GPtrArray *images)
+{
+  for (guint i = 0; i < images->len; i++)
+    g_ptr_array_sort (((PierImage *) images->pdata[i])->names, pier_compare_strings);
+  g_ptr_array_sort (images, compare_created_desc);
+}
+
 GPtrArray *
-pier_store_list_images (PierStore *store, GError **error)
+pier_store_list_images_full (PierStore *store, GPtrArray **broken, GError **error)
 {
   g_autoptr (PierIndex) index = pier_store_read_index (store, error);
   g_autoptr (GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_image_free);
+  g_autoptr (GPtrArray) unreadable =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) pier_image_free);
   g_autoptr (GHashTable) by_manifest = g_hash_table_new (g_str_hash, g_str_equal);
 
   if (index == NULL)
@@ -98,45 +124,42 @@ pier_store_list_images (PierStore *store, GError **error)
 
       if (image == NULL)
         {
-          image = load_image (store, entry->digest, error);
-          if (image == NULL)
-            {
-              g_prefix_error (error, "image %s: ", entry_name (entry) ? entry_name (entry) : entry->digest);
-              return NULL;
-            }
-          g_ptr_array_add (images, image);
+          g_autoptr (GError) local_error = NULL;
+          image = load_image (store, entry->digest, &local_error);
+          if (image != NULL)
+            g_ptr_array_add (images, image);
+          else
+            g_ptr_array_add (unreadable, image = broken_image (store, entry->digest, local_error));
           g_hash_table_insert (by_manifest, image->manifest_digest, image);
         }
       if (entry_name (entry) != NULL)
         g_ptr_array_add (image->names, g_strdup (entry_name (entry)));
     }
-  for (guint i = 0; i < images->len; i++)
-    g_ptr_array_sort (((PierImage *) images->pdata[i])->names, pier_compare_strings);
-  g_ptr_array_sort (images, compare_created_desc);
+  sort_images (images);
+  if (broken != NULL)
+    {
+      sort_images (unreadable);
+      *broken = g_steal_pointer (&unreadable);
+    }
   return g_steal_pointer (&images);
 }
 
-static PierImage *
-steal_image (GPtrArray *images, guint index)
+GPtrArray *
+pier_store_list_images (PierStore *store, GError **error)
 {
-  return g_ptr_array_steal_index (images, index);
+  return pier_store_list_images_full (store, NULL, error);
 }
 
-PierImage *
-pier_store_find_image (PierStore *store, const char *name_or_id, GError **error)
+/* The index in @images of the one @name_or_id names (@ref: it parsed as a name), or -1; -1 with
+ * @error set when an id prefix is ambiguous. */
+static int
+find_among (GPtrArray *images, const char *name_or_id, const PierReference *ref, GError **error)
 {
-  g_autoptr (GPtrArray) images = pier_store_list_images (store, error);
-  g_autoptr (PierReference) ref = NULL;
   const char *id_text = name_or_id;
   int found = -1;
 
-  if (images == NULL)
-    return NULL;
   if (g_str_has_prefix (id_text, PIER_DIGEST_PREFIX))
     id_text += strlen (PIER_DIGEST_PREFIX);
-  /* A full id is an id; anything else is a name first, as Docker resolves them. */
-  if (strlen (id_text) != PIER_DIGEST_HEX_LEN || !pier_reference_looks_like_id (name_or_id))
-    ref = pier_reference_parse (name_or_id, NULL);
   if (ref != NULL)
     {
       g_autofree char *full = pier_reference_to_string (ref);
@@ -152,26 +175,61 @@ pier_store_find_image (PierStore *store, const char *name_or_id, GError **error)
               found = i;
         }
       if (found >= 0)
-        return steal_image (images, found);
+        return found;
     }
-  if (pier_reference_looks_like_id (name_or_id))
+  if (!pier_reference_looks_like_id (name_or_id))
+    return -1;
+  for (guint i = 0; i < images->len; i++)
     {
-      for (guint i = 0; i < images->len; i++)
+      PierImage *image = images->pdata[i];
+      if (!g_str_has_prefix (pier_digest_hex (image->id), id_text))
+        continue;
+      if (found >= 0 && strcmp (((PierImage *) images->pdata[found])->id, image->id) != 0)
         {
-          PierImage *image = images->pdata[i];
-          if (!g_str_has_prefix (pier_digest_hex (image->id), id_text))
-            continue;
-          if (found >= 0 && strcmp (((PierImage *) images->pdata[found])->id, image->id) != 0)
-            {
-              g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                           "“%s” is ambiguous: several images have ids starting with it; give more of the id",
-                           name_or_id);
-              return NULL;
-            }
-          found = i;
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "“%s” is ambiguous: several images have ids starting with it; give more of the id",
+                       name_or_id);
+          return -1;
         }
-      if (found >= 0)
-        return steal_image (images, found);
+      found = i;
+    }
+  return found;
+}
+
+static PierImage *
+find_image (PierStore *store, const char *name_or_id, gboolean even_broken, GError **error)
+{
+  g_autoptr (GPtrArray) broken = NULL;
+  g_autoptr (GPtrArray) images = pier_store_list_images_full (store, &broken, error);
+  g_autoptr (PierReference) ref = NULL;
+  const char *id_text = name_or_id;
+  GError *ambiguous = NULL;
+  int found;
+
+  if (images == NULL)
+    return NULL;
+  if (g_str_has_prefix (id_text, PIER_DIGEST_PREFIX))
+    id_text += strlen (PIER_DIGEST_PREFIX);
+  /* A full id is an id; anything else is a name first, as Docker resolves them. */
+  if (strlen (id_text) != PIER_DIGEST_HEX_LEN || !pier_reference_looks_like_id (name_or_id))
+    ref = pier_reference_parse (name_or_id, NULL);
+  found = find_among (images, name_or_id, ref, &ambiguous);
+  if (found >= 0)
+    return g_ptr_array_steal_index (images, found);
+  if (ambiguous == NULL && (found = find_among (broken, name_or_id, ref, &ambiguous)) >= 0)
+    {
+      PierImage *image = broken->pdata[found];
+      if (even_broken)
+        return g_ptr_array_steal_index (broken, found);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                   "image %s cannot be read: %s. Remove it (rmi -f %s), then pull, load or build "
+                   "it again", name_or_id, image->broken, name_or_id);
+      return NULL;
+    }
+  if (ambiguous != NULL)
+    {
+      g_propagate_error (error, ambiguous);
+      return NULL;
     }
   if (ref == NULL && !pier_reference_looks_like_id (name_or_id))
     {
@@ -181,6 +239,12 @@ pier_store_find_image (PierStore *store, const char *name_or_id, GError **error)
     }
   g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such image: %s", name_or_id);
   return NULL;
+}
+
+PierImage *
+pier_store_find_image (PierStore *store, const char *name_or_id, GError **error)
+{
+  return find_image (store, name_or_id, FALSE, error);
 }
 
 /* ---- index edits ---- */
@@ -351,7 +415,7 @@ pier_store_remove_image (PierStore *store, const char *name_or_id, gboolean forc
   report->deleted = g_ptr_array_new_with_free_func (g_free);
   if (lock == NULL)
     return NULL;
-  image = pier_store_find_image (store, name_or_id, error);
+  image = find_image (store, name_or_id, TRUE, error);
   if (image == NULL)
     return NULL;
   index = pier_store_read_index (store, error);
@@ -413,8 +477,9 @@ pier_store_remove_image (PierStore *store, const char *name_or_id, gboolean forc
   garbage = pier_store_collect_garbage (store, error);
   if (garbage == NULL)
     return NULL;
+  /* An uncompressed layer's blob and its unpacked tree share one digest: said once. */
   for (guint i = 0; i < garbage->len; i++)
-    if (strcmp (garbage->pdata[i], image->id) != 0)
+    if (!g_ptr_array_find_with_equal_func (report->deleted, garbage->pdata[i], g_str_equal, NULL))
       g_ptr_array_add (report->deleted, g_strdup (garbage->pdata[i]));
   return g_steal_pointer (&report);
 }
@@ -423,7 +488,7 @@ pier_store_remove_image (PierStore *store, const char *name_or_id, gboolean forc
 
 PierImage *
 pier_store_add_image (PierStore *store, const PierImageConfig *config,
-                      GPtrArray *layer_descriptors, const char *name, gboolean locked,
+                      GPtrArray *layer_descriptors, const char *const *names, gboolean locked,
                       GError **error)
 {
   g_autofree char *config_json = NULL;
@@ -433,6 +498,7 @@ pier_store_add_image (PierStore *store, const PierImageConfig *config,
   g_autoptr (PierDescriptor) manifest_desc = NULL;
   g_autoptr (PierLock) lock = NULL;
   g_autoptr (PierIndex) index = NULL;
+  g_autoptr (PierImage) image = NULL;
 
   config_json = pier_image_config_to_json (config, error);
   if (config_json == NULL)
@@ -449,20 +515,26 @@ pier_store_add_image (PierStore *store, const PierImageConfig *config,
   manifest_desc = pier_store_put_json (store, PIER_MEDIA_OCI_MANIFEST, manifest_json, error);
   if (manifest_desc == NULL)
     return NULL;
+  /* Read back before any name points at it: an image the index reaches is one every reader
+   * can load. */
+  image = load_image (store, manifest_desc->digest, error);
+  if (image == NULL)
+    return NULL;
   if (!locked && (lock = pier_store_lock (store, NULL, error)) == NULL)
     return NULL;
   index = pier_store_read_index (store, error);
   if (index == NULL)
     return NULL;
-  pier_index_set_names (index, manifest_desc, (const char *const[]){ name, NULL });
+  pier_index_set_names (index, manifest_desc, names);
   if (!pier_store_write_index (store, index, error))
     return NULL;
-  {
-    PierImage *image = load_image (store, manifest_desc->digest, error);
-    if (image != NULL && name != NULL)
-      g_ptr_array_add (image->names, g_strdup (name));
-    if (image != NULL)
-      pier_events_append (pier_store_get_root (store), "image", "create", image->id, name, 0);
-    return image;
-  }
+  for (const char *const *n = names; n && *n; n++)
+    {
+      g_ptr_array_add (image->names, g_strdup (*n));
+      pier_events_append (pier_store_get_root (store), "image", n == names ? "create" : "tag",
+                          image->id, *n, 0);
+    }
+  if (names == NULL || names[0] == NULL)
+    pier_events_append (pier_store_get_root (store), "image", "create", image->id, NULL, 0);
+  return g_steal_pointer (&image);
 }

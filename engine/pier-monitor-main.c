@@ -251,6 +251,24 @@ listen_attach (const char *state_dir, int state_fd, GError **error)
   return fd;
 }
 
+/* Whether the caller that meant to do on_exit's work is still there to do it (or did it: the
+ * file is gone with the container). */
+static gboolean
+exit_work_is_taken (const PierSandboxSpec *spec)
+{
+  int fd;
+  gboolean taken;
+
+  if (spec->on_exit_unless_held == NULL)
+    return FALSE;
+  fd = open (spec->on_exit_unless_held, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return TRUE;
+  taken = flock (fd, LOCK_SH | LOCK_NB) < 0;
+  close (fd);
+  return taken;
+}
+
 static void
 run_on_exit (const PierSandboxSpec *spec)
 {
@@ -259,7 +277,7 @@ run_on_exit (const PierSandboxSpec *spec)
   sigset_t none;
   pid_t pid;
 
-  if (spec->on_exit_argv == NULL || spec->on_exit_argv[0] == NULL)
+  if (spec->on_exit_argv == NULL || spec->on_exit_argv[0] == NULL || exit_work_is_taken (spec))
     return;
   posix_spawn_file_actions_init (&actions);
   posix_spawnattr_init (&attr);

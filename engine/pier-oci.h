@@ -18,6 +18,12 @@ G_BEGIN_DECLS
 #define PIER_MEDIA_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar"
 #define PIER_MEDIA_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
+/* The largest manifest, image config or nested index Pier reads, and so the largest it writes:
+ * a document past it would make its image unreadable. Registries refuse larger manifests too. */
+#define PIER_OCI_MAX_DOCUMENT_SIZE (4 * 1024 * 1024)
+/* The store's own index.json (one entry per name), likewise for reading and writing. */
+#define PIER_OCI_MAX_INDEX_SIZE (4 * PIER_OCI_MAX_DOCUMENT_SIZE)
+
 #define PIER_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 /* The built-in host image borrows the host's /usr, read-only, at run time. */
 #define PIER_LABEL_HOST_USR "org.pier.host-usr"

@@ -12,7 +12,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define MAX_DOCUMENT_SIZE (4 * 1024 * 1024)
 #define MAX_INDEX_DEPTH 4
 #define MANIFEST_ACCEPT                                                                          \
   PIER_MEDIA_OCI_MANIFEST ", " PIER_MEDIA_OCI_INDEX ", " PIER_MEDIA_DOCKER_MANIFEST ", "         \
@@ -261,7 +260,7 @@ repository_exists (Pull *pull, char **some_tags)
       return g_strcmp0 (code, "NAME_UNKNOWN") != 0;
     }
   if (pier_registry_stream_get_status (s) != 200 ||
-      (body = pier_registry_stream_read_all (s, MAX_DOCUMENT_SIZE, NULL)) == NULL)
+      (body = pier_registry_stream_read_all (s, PIER_OCI_MAX_DOCUMENT_SIZE, NULL)) == NULL)
     return TRUE;
   root = json_loadb (g_bytes_get_data (body, NULL), g_bytes_get_size (body), 0, NULL);
   tags = json_object_get (root, "tags");
@@ -323,7 +322,7 @@ fetch_document (Pull *pull, const PierReference *ref, const char *reference_part
       pier_registry_stream_set_error (s, NULL, error, "fetching %s", pull->name);
       return NULL;
     }
-  body = pier_registry_stream_read_all (s, MAX_DOCUMENT_SIZE, error);
+  body = pier_registry_stream_read_all (s, PIER_OCI_MAX_DOCUMENT_SIZE, error);
   if (body == NULL)
     return NULL;
   *digest = pier_digest_data (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
@@ -493,6 +492,19 @@ check_digest (Pull *pull, const char *expected, const char *actual, GError **err
   return FALSE;
 }
 
+/* A descriptor's size is kept with the image and shown for it: it must be the blob's, whether
+ * the blob arrives now or was in the store already. */
+static gboolean
+check_size (Pull *pull, const PierDescriptor *desc, guint64 actual, GError **error)
+{
+  if (desc->size >= 0 && (guint64) desc->size == actual)
+    return TRUE;
+  g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+               "the manifest of %s gives the size of %s as %" G_GINT64_FORMAT " bytes, but it "
+               "has %" G_GUINT64_FORMAT ": refused", pull->name, desc->digest, desc->size, actual);
+  return FALSE;
+}
+
 static gboolean
 fetch_config (Pull *pull, GError **error)
 {
@@ -502,7 +514,7 @@ fetch_config (Pull *pull, GError **error)
   gsize len;
   const char *data;
 
-  if (desc->size > MAX_DOCUMENT_SIZE)
+  if (desc->size > PIER_OCI_MAX_DOCUMENT_SIZE)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
                    "the config of %s is %" G_GINT64_FORMAT " bytes, too large for an image config",
@@ -510,13 +522,13 @@ fetch_config (Pull *pull, GError **error)
       return FALSE;
     }
   if (pier_blob_store_has (blobs, desc->digest))
-    bytes = pier_blob_store_read (blobs, desc->digest, MAX_DOCUMENT_SIZE, error);
+    bytes = pier_blob_store_read (blobs, desc->digest, PIER_OCI_MAX_DOCUMENT_SIZE, error);
   else
     {
       g_autoptr (PierRegistryStream) s = open_blob (pull, desc, pull->cancellable, error);
       if (s == NULL)
         return FALSE;
-      bytes = pier_registry_stream_read_all (s, MAX_DOCUMENT_SIZE, error);
+      bytes = pier_registry_stream_read_all (s, PIER_OCI_MAX_DOCUMENT_SIZE, error);
       if (bytes == NULL)
         return FALSE;
       pull->config_writer = pier_blob_writer_new (blobs, error);
@@ -527,7 +539,7 @@ fetch_config (Pull *pull, GError **error)
                          error))
         return FALSE;
     }
-  if (bytes == NULL)
+  if (bytes == NULL || !check_size (pull, desc, g_bytes_get_size (bytes), error))
     return FALSE;
   data = g_bytes_get_data (bytes, &len);
   pull->config = pier_image_config_parse (data, len, error);
@@ -594,6 +606,7 @@ fetch_layer (PierRegistryTransfers *t, guint blob, gpointer data, GCancellable *
       return FALSE;
   /* Synced here, while other layers still arrive, rather than in the commit. */
   if (n < 0 || !check_digest (pull, digest, pier_blob_writer_get_digest (layer->writer), error)
+      || !check_size (pull, layer->desc, pier_blob_writer_get_size (layer->writer), error)
       || !pier_blob_writer_sync (layer->writer, error))
     return FALSE;
   pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_DONE, NULL);
@@ -632,6 +645,8 @@ plan_layers (Pull *pull, PierRegistryTransfers *t, PierRegistryPullResult *resul
       blob = pier_registry_transfers_add (t, desc->digest, desc->size, FALSE);
       if (pier_blob_store_has (blobs, desc->digest))
         {
+          if (!check_size (pull, desc, pier_blob_store_get_size (blobs, desc->digest), error))
+            return FALSE;
           pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_EXISTS, NULL);
           result->layers_reused++;
           continue;

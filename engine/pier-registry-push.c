@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#define MAX_DOCUMENT_SIZE (4 * 1024 * 1024)
 
 void
 pier_registry_push_result_free (PierRegistryPushResult *result)
@@ -273,7 +272,7 @@ pier_registry_push (PierStore *store, const char *image_name, const char *destin
   if (ref == NULL)
     return NULL;
   manifest = pier_blob_store_read (pier_store_get_blobs (store), image->manifest_digest,
-                                   MAX_DOCUMENT_SIZE, error);
+                                   PIER_OCI_MAX_DOCUMENT_SIZE, error);
   images = manifest ? pier_store_list_images (store, error) : NULL;
   if (images == NULL)
     return NULL;

@@ -42,6 +42,7 @@ pier_sandbox_spec_free (PierSandboxSpec *spec)
   g_free (spec->cwd);
   g_free (spec->groups);
   g_strfreev (spec->on_exit_argv);
+  g_free (spec->on_exit_unless_held);
   g_free (spec);
 }
 
@@ -198,6 +199,7 @@ pier_sandbox_spec_to_json (const PierSandboxSpec *spec, GError **error)
   if (spec->on_exit_argv != NULL)
     pier_json_set (&w, root, "on_exit_argv",
                    pier_json_strv (&w, "on_exit_argv", (const char *const *) spec->on_exit_argv));
+  pier_json_set_text (&w, root, "on_exit_unless_held", spec->on_exit_unless_held);
 
   out = pier_json_writer_dump (&w, root, JSON_COMPACT, error);
   if (out == NULL)
@@ -372,6 +374,7 @@ pier_sandbox_spec_from_json (const char *data, gsize len, GError **error)
   }
   spec->pids_limit = get_uint (&r, "pids_limit", G_MAXINT64);
   spec->on_exit_argv = get_strv (&r, "on_exit_argv");
+  spec->on_exit_unless_held = get_string (&r, "on_exit_unless_held");
   json_decref (r.root);
   if (r.failed || !pier_sandbox_spec_validate (spec, error))
     return NULL;

@@ -87,6 +87,10 @@ typedef struct {
   /* Run by the monitor after the exit is recorded (e.g. `pierctl --root R rm ID` for --rm);
    * its own output goes nowhere. NULL for nothing. */
   char **on_exit_argv;
+  /* A file whose flock's holder (a `run --rm` in the foreground, which removes the container
+   * itself) makes on_exit_argv unneeded: it runs only when the file is there and nobody holds
+   * it, the holder having died. NULL: on_exit_argv always runs. */
+  char *on_exit_unless_held;
 } PierSandboxSpec;
 
 PierSandboxSpec *pier_sandbox_spec_new (void);

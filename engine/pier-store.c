@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_DOCUMENT_SIZE (4 * 1024 * 1024)
 #define OCI_LAYOUT_CONTENT "{\"imageLayoutVersion\":\"1.0.0\"}"
 
 struct _PierStore {
@@ -219,7 +218,7 @@ pier_store_read_index (PierStore *store, GError **error)
   gsize len = 0;
   PierIndex *index;
 
-  if (!pier_fs_read_all_at (store->root_fd, "index.json", MAX_DOCUMENT_SIZE * 4, &data, &len,
+  if (!pier_fs_read_all_at (store->root_fd, "index.json", PIER_OCI_MAX_INDEX_SIZE, &data, &len,
                             error))
     {
       g_prefix_error (error, "reading the store's index: ");
@@ -235,9 +234,21 @@ gboolean
 pier_store_write_index (PierStore *store, const PierIndex *index, GError **error)
 {
   g_autofree char *json = pier_index_to_json (index, error);
+  gsize len;
 
+  if (json == NULL)
+    return FALSE;
+  len = strlen (json);
+  if (len > PIER_OCI_MAX_INDEX_SIZE)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "the store's index would be %" G_GSIZE_FORMAT " bytes, more than the %d it "
+                   "may have: it has too many names; remove some (rmi) first", len,
+                   PIER_OCI_MAX_INDEX_SIZE);
+      return FALSE;
+    }
   pier_crash_point ("index:before-write");
-  if (json == NULL || !pier_fs_write_atomic_at (store->root_fd, "index.json", json, strlen (json), 0644, error))
+  if (!pier_fs_write_atomic_at (store->root_fd, "index.json", json, len, 0644, error))
     {
       g_prefix_error (error, "writing the store's index: ");
       return FALSE;
@@ -285,7 +296,8 @@ pier_store_get_work_fd (PierStore *store, GError **error)
 PierManifest *
 pier_store_read_manifest (PierStore *store, const char *digest, GError **error)
 {
-  g_autoptr (GBytes) bytes = pier_blob_store_read (store->blobs, digest, MAX_DOCUMENT_SIZE, error);
+  g_autoptr (GBytes) bytes = pier_blob_store_read (store->blobs, digest,
+                                                   PIER_OCI_MAX_DOCUMENT_SIZE, error);
   gsize len;
   const char *data;
 
@@ -298,7 +310,8 @@ pier_store_read_manifest (PierStore *store, const char *digest, GError **error)
 PierImageConfig *
 pier_store_read_config (PierStore *store, const char *digest, GError **error)
 {
-  g_autoptr (GBytes) bytes = pier_blob_store_read (store->blobs, digest, MAX_DOCUMENT_SIZE, error);
+  g_autoptr (GBytes) bytes = pier_blob_store_read (store->blobs, digest,
+                                                   PIER_OCI_MAX_DOCUMENT_SIZE, error);
   gsize len;
   const char *data;
 
@@ -312,8 +325,19 @@ PierDescriptor *
 pier_store_put_json (PierStore *store, const char *media_type, const char *json, GError **error)
 {
   gsize len = strlen (json);
-  g_autofree char *digest = pier_blob_store_put (store->blobs, json, len, error);
+  g_autofree char *digest = NULL;
 
+  if (len > PIER_OCI_MAX_DOCUMENT_SIZE)
+    {
+      gboolean config = g_strcmp0 (media_type, PIER_MEDIA_OCI_CONFIG) == 0;
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "the image %s would be %" G_GSIZE_FORMAT " bytes, more than the %d an image "
+                   "document may have%s", config ? "config" : "manifest", len,
+                   PIER_OCI_MAX_DOCUMENT_SIZE,
+                   config ? ": its ENV, LABEL or history values are too large" : "");
+      return NULL;
+    }
+  digest = pier_blob_store_put (store->blobs, json, len, error);
   if (digest == NULL)
     return NULL;
   return pier_descriptor_new (media_type, digest, len);

@@ -38,7 +38,8 @@ gboolean pier_store_is_rootless (PierStore *store);
 PierLock *pier_store_lock (PierStore *store, GCancellable *cancellable, GError **error);
 
 PierIndex *pier_store_read_index (PierStore *store, GError **error);
-/* Atomically replaces index.json; the caller holds the lock. */
+/* Atomically replaces index.json (refused past PIER_OCI_MAX_INDEX_SIZE, as the reader refuses
+ * it); the caller holds the lock. */
 gboolean pier_store_write_index (PierStore *store, const PierIndex *index, GError **error);
 
 /* A directory of this process's own under ROOT/tmp (same filesystem as the store, so finished
@@ -49,7 +50,8 @@ int pier_store_get_work_fd (PierStore *store, GError **error);
 /* Reads a manifest or config blob, verified, and parses it. */
 PierManifest *pier_store_read_manifest (PierStore *store, const char *digest, GError **error);
 PierImageConfig *pier_store_read_config (PierStore *store, const char *digest, GError **error);
-/* Stores the document and returns its descriptor. */
+/* Stores the document and returns its descriptor; one past PIER_OCI_MAX_DOCUMENT_SIZE, which
+ * no reader would take, is refused. */
 PierDescriptor *pier_store_put_json (PierStore *store, const char *media_type, const char *json,
                                      GError **error);
 

@@ -39,12 +39,14 @@ static GParamSpec *props[N_PROPS];
 static const char *
 state_name (const PierContainer *c)
 {
-  return pier_container_status_to_string (c->status);
+  return c->broken ? "broken" : pier_container_status_to_string (c->status);
 }
 
 static char *
 make_state_label (const PierContainer *c)
 {
+  if (c->broken)
+    return g_strdup ("Broken");
   switch (c->status)
     {
     case PIER_CONTAINER_RUNNING:
@@ -63,6 +65,9 @@ make_status (const PierContainer *c)
 {
   g_autofree char *ago = NULL;
 
+  /* It can only be removed: say why. */
+  if (c->broken)
+    return g_strdup (c->broken);
   switch (c->status)
     {
     case PIER_CONTAINER_RUNNING:
@@ -108,7 +113,7 @@ pier_container_row_update (PierContainerRow *self, PierContainer *container)
     {
       if (g_strcmp0 (old->name, container->name) != 0)
         g_object_notify_by_pspec (G_OBJECT (self), props[PROP_NAME]);
-      if (old->status != container->status)
+      if (old->status != container->status || (old->broken == NULL) != (container->broken == NULL))
         {
           g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
           g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE_CLASSES]);

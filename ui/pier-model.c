@@ -265,7 +265,7 @@ containers_read_thread (GTask *task, gpointer source, gpointer task_data, GCance
   for (guint i = 0; i < ids->len; i++)
     {
       g_autoptr (GError) error = NULL;
-      PierContainer *c = pier_store_find_container (store, ids->pdata[i], &error);
+      PierContainer *c = pier_store_find_any_container (store, ids->pdata[i], &error);
 
       /* A record being written is read again at the next tick rather than taken for gone. */
       if (c == NULL && !g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND))
@@ -574,7 +574,8 @@ action_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
 {
   ActionData *data = task_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (PierContainer) c = pier_store_find_container (data->store, data->id, &error);
+  /* A broken container is found too: it can be removed (or stopped); starting it is refused. */
+  g_autoptr (PierContainer) c = pier_store_find_any_container (data->store, data->id, &error);
   g_auto (GStrv) warnings = NULL;
   gboolean ok = c != NULL;
 

@@ -329,10 +329,10 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
     .auto_remove = r->auto_remove,
   };
   GError *error = NULL;
-  g_autoptr (PierContainer) c = pier_store_create_container (r->store, &o, &error);
   g_auto (GStrv) warnings = NULL;
+  g_autoptr (PierContainer) c = pier_store_run_container (r->store, &o, NULL, &warnings, &error);
 
-  if (c == NULL || !pier_container_start (r->store, c, NULL, &warnings, &error))
+  if (c == NULL)
     {
       g_task_return_error (task, error);
       return;
@@ -362,7 +362,7 @@ run_done (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_button_set_label (GTK_BUTTON (self->run_button), "_Run");
   if (id == NULL)
     {
-      /* A container made but not started is listed, as `pierctl run` leaves it. */
+      /* As `pierctl run`, a run that did not start left no container. */
       fail (self, error);
       return;
     }

@@ -99,6 +99,79 @@ assert d["NetworkSettings"]["IPAddress"].startswith("10.89.") or d["HostConfig"]
 ' || fail "inspect of a container"
 pass "inspect: Id, Name, State, Config, HostConfig, NetworkSettings, GraphDriver"
 
+# A damaged record: listed as broken, refused for use, removed with its name and id range
+# The names or id ranges claimed (rootless containers claim no range: no directory).
+claims() { if [ -d "$ROOT/containers/$1" ]; then ls -A "$ROOT/containers/$1"; fi; }
+ranges_before=$(claims .ranges)
+dmg_id=$(pierctl create --name dmg busybox true)
+[ "$ROOTLESS" ] || [ "$(claims .ranges)" != "$ranges_before" ] || fail "create claimed no id range"
+echo '{"id": tru' >"$ROOT/containers/$dmg_id/container.json"
+ps_out=$(pierctl ps -a 2>"$SCRATCH/ps-err") || fail "ps -a fails as a whole for one damaged record"
+assert_contains "$(grep -F "${dmg_id:0:12}" <<<"$ps_out")" "Broken" "ps -a lists the damaged container as broken"
+assert_contains "$(grep -F "${dmg_id:0:12}" <<<"$ps_out")" "dmg" "ps -a gives the broken container its name"
+assert_contains "$(cat "$SCRATCH/ps-err")" "container dmg (${dmg_id:0:12}) is broken: damaged container record" \
+  "ps says which container is broken and why"
+assert_contains "$(cat "$SCRATCH/ps-err")" "($ROOT/containers/$dmg_id/container.json)" "ps names the damaged file"
+expect_failure "container dmg is broken: damaged container record" pierctl start dmg
+assert_eq "$(inspect_field dmg 'd["State"]["Dead"], d["State"]["Error"][:24]')" "True damaged container record" \
+  "inspect shows the broken container and why"
+assert_eq "$(pierctl rm -f dmg)" dmg "rm -f removes the broken container"
+[ ! -e "$ROOT/containers/$dmg_id" ] || fail "rm -f left the broken container's directory"
+assert_eq "$(claims .ranges)" "$ranges_before" "rm -f frees the broken container's id range"
+pierctl rm "$(pierctl create --name dmg busybox true)" >/dev/null || fail "the broken container's name stayed claimed"
+pass "a damaged record: listed as broken, start refused, rm -f frees its name and id range"
+
+# A run that does not start leaves nothing: not a record, not a name (an invalid STOPSIGNAL in
+# an image config written here, a missing command), with or without --rm
+leftovers() { ls "$ROOT/containers"; claims .names; claims .ranges; }
+pierctl save -o "$SCRATCH/bb.tar" busybox
+mkdir "$SCRATCH/badstop" && tar -C "$SCRATCH/badstop" -xf "$SCRATCH/bb.tar"
+/usr/bin/python3 - "$SCRATCH/badstop" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+path = os.path.join(d, "manifest.json")
+manifest = json.load(open(path))
+config_path = os.path.join(d, manifest[0]["Config"])
+config = json.load(open(config_path))
+config["config"]["StopSignal"] = "SIGFOO"
+json.dump(config, open(config_path, "w"))
+manifest[0]["RepoTags"] = ["badstop:1"]
+json.dump(manifest, open(path, "w"))
+PY
+tar -C "$SCRATCH/badstop" -cf "$SCRATCH/badstop.tar" .
+pierctl load -i "$SCRATCH/badstop.tar" >/dev/null
+before=$(leftovers)
+for rm in "" --rm; do
+  expect_failure "invalid signal “SIGFOO”" pierctl run $rm badstop:1 true
+  expect_failure "starting /no/such/command" pierctl run $rm busybox /no/such/command
+  expect_failure "starting /no/such/command" pierctl run $rm -d busybox /no/such/command
+done
+assert_eq "$(leftovers)" "$before" "a run that did not start left a container"
+pass "a run that does not start leaves no container"
+
+# A run killed before it started its container leaves none either (what it made goes at the
+# next look), nor one killed while its --rm container runs (its monitor removes it at the exit).
+for rm in "" --rm; do
+  set +e; PIER_CRASH_AT=run:created pierctl run $rm --name crashed busybox true; code=$?; set -e
+  assert_eq "$code" 99 "the run died at the crash point"
+  [ -e "$ROOT/containers/.names/crashed" ] || fail "the run died before it made its container"
+  assert_not_contains "$(pierctl ps -a)" crashed "ps -a shows what a dead run made"
+  assert_eq "$(leftovers)" "$before" "a run killed before the start left its container"
+done
+# The binary itself in the background (the pierctl function would put a subshell between).
+"$PIERCTL" --root "$ROOT" --runroot "$RUNROOT" run --rm --name orphan busybox \
+  sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done' &
+run_pid=$!
+on_exit "kill -9 $run_pid 2>/dev/null"
+eventually 10 pierctl exec orphan true 2>/dev/null || fail "the --rm container did not start"
+orphan_id=$(inspect_field orphan 'd["Id"]')
+kill -9 "$run_pid"
+wait "$run_pid" || true
+pierctl exec orphan touch /tmp/go
+eventually 10 test ! -e "$ROOT/containers/$orphan_id" || fail "a killed run --rm left its container after the exit"
+assert_eq "$(leftovers)" "$before" "a killed run --rm left its name"
+pass "a killed run leaves no container: before the start, and with --rm after the exit"
+
 # limits are applied and readable (root: rootless users have no cgroup delegation here)
 if [ -n "$ROOTLESS" ]; then
   warn=$(pierctl run -d --name limited --memory 64m busybox sleep 1000 2>&1 >/dev/null)

@@ -60,6 +60,72 @@ assert_contains "$(pierctl history mine:gz)" "Imported from -" "import from stdi
 pass "import from a file and from standard input"
 
 
+# A build whose image config would be too large to read back fails and names nothing.
+mkdir -p "$SCRATCH/bigenv"
+/usr/bin/python3 -c 'import sys; open(sys.argv[1], "w").write("FROM mine:1\nENV A=" + "x" * 2200000 + "\n")' \
+  "$SCRATCH/bigenv/Dockerfile"
+index_before=$(cat "$ROOT/index.json")
+if pierctl build -t bigenv:1 -t bigenv:2 "$SCRATCH/bigenv" >/dev/null 2>"$SCRATCH/err"; then
+  fail "a build of a config past the document limit succeeded"
+fi
+assert_contains "$(cat "$SCRATCH/err")" "the image config would be" "the build says what is too large"
+assert_contains "$(cat "$SCRATCH/err")" "more than the 4194304 an image document may have" "the build names the limit"
+assert_eq "$(cat "$ROOT/index.json")" "$index_before" "a failed build changed the index"
+pierctl images >/dev/null || fail "images after a failed build"
+pass "a build past the document limit fails and leaves the index as it was"
+
+# An image that cannot be read (an oversized config an older Pier wrote) is left out of the
+# listing with a warning naming it; the rest of the store works; rmi -f removes it.
+bad_config=$(/usr/bin/python3 - "$ROOT" <<'PY'
+import hashlib, json, os, sys
+root = sys.argv[1]
+def put(data):
+    hex = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(root, "blobs", "sha256", hex), "wb") as f:
+        f.write(data)
+    return "sha256:" + hex, len(data)
+config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": ["A=" + "x" * (5 << 20)]},
+                     "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+config_digest, config_size = put(config)
+manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                  "digest": config_digest, "size": config_size},
+                       "layers": []}).encode()
+manifest_digest, manifest_size = put(manifest)
+path = os.path.join(root, "index.json")
+index = json.load(open(path))
+index["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "digest": manifest_digest, "size": manifest_size,
+                           "annotations": {"org.opencontainers.image.ref.name": "docker.io/library/toobig:1"}})
+json.dump(index, open(path, "w"))
+print(config_digest)
+PY
+)
+out=$(pierctl images 2>"$SCRATCH/err") || fail "images fails as a whole for one unreadable image"
+assert_contains "$out" "mine " "images lists the other images"
+assert_not_contains "$out" "toobig" "images lists the unreadable image"
+assert_contains "$(cat "$SCRATCH/err")" "warning: left out image toobig:1 ($bad_config), which cannot be read" \
+  "images names the image it leaves out"
+printf 'FROM mine:1\nENV AFTER=1\n' >"$SCRATCH/Dockerfile.after"
+pierctl build -t after:1 -t after:2 -f "$SCRATCH/Dockerfile.after" "$SCRATCH" >/dev/null \
+  || fail "build beside an unreadable image"
+assert_eq "$(pierctl inspect after:2 | /usr/bin/python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)[0]["RepoTags"]))')" \
+  "['after:1', 'after:2']" "a build names its image with every tag"
+expect_failure "rmi -f toobig:1" pierctl history toobig:1
+out=$(pierctl rmi -f toobig:1)
+assert_contains "$out" "Deleted: $bad_config" "rmi -f removes the unreadable image"
+[ ! -e "$ROOT/blobs/sha256/${bad_config#sha256:}" ] || fail "the unreadable image's config stayed"
+assert_eq "$(pierctl images 2>&1 >/dev/null)" "" "a warning after the unreadable image went"
+pass "an unreadable image: left out with a warning, the rest works, rmi -f removes it"
+
+# rmi says each digest it deleted once (an uncompressed layer's blob and tree share one).
+mkdir -p "$SCRATCH/once/etc" && echo once >"$SCRATCH/once/etc/once"
+tar -C "$SCRATCH/once" -cf "$SCRATCH/once.tar" .
+pierctl import "$SCRATCH/once.tar" once:1 >/dev/null
+out=$(pierctl rmi once:1)
+assert_eq "$(grep Deleted <<<"$out" | sort | uniq -d)" "" "rmi printed a digest twice"
+pass "rmi reports each deleted digest once"
+
 # Bad input: one clear line, non-zero exit, store untouched.
 before=$(store_state)
 expect_failure "no such object: nosuch" pierctl inspect nosuch

@@ -18,26 +18,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
-typedef struct {
-  char *dir;
-  char *root;
-  PierStore *store;
-} Fixture;
+typedef PierTestStore Fixture;
 
 static int
 setup (void **state)
 {
-  Fixture *f = g_new0 (Fixture, 1);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *runroot = NULL;
-
-  f->dir = pier_test_mkdtemp ();
-  f->root = g_build_filename (f->dir, "root", NULL);
-  runroot = g_build_filename (f->dir, "run", NULL);
-  f->store = pier_store_open (f->root, runroot, &error);
-  pier_assert_no_error (error);
-  *state = f;
-  return 0;
+  return pier_test_store_setup (state);
 }
 
 static int
@@ -48,68 +34,8 @@ teardown (void **state)
 
   g_clear_object (&f->store);
   umount2 (mnt, MNT_DETACH);
-  pier_test_rm_rf (f->dir);
-  g_free (f->root);
-  g_free (f->dir);
-  g_free (f);
+  pier_test_store_free (f);
   return 0;
-}
-
-static gboolean
-append_bytes (gpointer array, const void *data, gsize len, GError **error)
-{
-  g_byte_array_append (array, data, len);
-  return TRUE;
-}
-
-typedef struct {
-  const guint8 *data;
-  gsize len;
-  gsize pos;
-} MemSource;
-
-static gssize
-mem_read (gpointer user_data, void *buffer, gsize size, GError **error)
-{
-  MemSource *m = user_data;
-  gsize n = MIN (size, m->len - m->pos);
-
-  memcpy (buffer, m->data + m->pos, n);
-  m->pos += n;
-  return n;
-}
-
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char **) a, *(const char **) b);
-}
-
-/* A listing of everything in the store that matters, to prove a failed operation changed
- * nothing: the index bytes, the blobs and the unpacked layers. */
-static char *
-snapshot (Fixture *f)
-{
-  g_autofree char *index = NULL;
-  g_autoptr (GPtrArray) blobs = pier_blob_store_list (pier_store_get_blobs (f->store));
-  g_autofree char *layers_path = g_build_filename (f->root, "layers", NULL);
-  g_autoptr (GDir) layers = g_dir_open (layers_path, 0, NULL);
-  g_autofree char *index_path = g_build_filename (f->root, "index.json", NULL);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  GString *out = g_string_new (NULL);
-  const char *name;
-
-  g_file_get_contents (index_path, &index, NULL, NULL);
-  g_string_append_printf (out, "index %s\n", index);
-  g_ptr_array_sort (blobs, compare_strings);
-  for (guint i = 0; i < blobs->len; i++)
-    g_string_append_printf (out, "blob %s\n", (char *) blobs->pdata[i]);
-  while (layers && (name = g_dir_read_name (layers)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_strings);
-  for (guint i = 0; i < names->len; i++)
-    g_string_append_printf (out, "layer %s\n", (char *) names->pdata[i]);
-  return g_string_free (out, FALSE);
 }
 
 /* The store's work directories hold nothing once an operation is over. */
@@ -137,7 +63,7 @@ static GByteArray *
 make_rootfs (const char *extra_name, gboolean gzip)
 {
   g_autoptr (GByteArray) tar = g_byte_array_new ();
-  g_autoptr (PierTarWriter) w = pier_tar_writer_new (append_bytes, tar, 1700000000);
+  g_autoptr (PierTarWriter) w = pier_tar_writer_new (pier_test_append_bytes, tar, 1700000000);
   g_autoptr (GError) error = NULL;
 
   pier_tar_writer_add_dir (w, "etc", 0755, &error);
@@ -169,15 +95,15 @@ make_rootfs (const char *extra_name, gboolean gzip)
 static PierImage *
 import_bytes (Fixture *f, GByteArray *bytes, const char *name, GError **error)
 {
-  MemSource src = { bytes->data, bytes->len, 0 };
-  return pier_store_import_rootfs (f->store, mem_read, &src, name, "test", NULL, error);
+  PierTestMemSource src = { bytes->data, bytes->len, 0 };
+  return pier_store_import_rootfs (f->store, pier_test_mem_read, &src, name, "test", NULL, error);
 }
 
 static GPtrArray *
 load_bytes (Fixture *f, const guint8 *data, gsize len, GError **error)
 {
-  MemSource src = { data, len, 0 };
-  return pier_store_load_archive (f->store, mem_read, &src, NULL, error);
+  PierTestMemSource src = { data, len, 0 };
+  return pier_store_load_archive (f->store, pier_test_mem_read, &src, NULL, error);
 }
 
 static GByteArray *
@@ -186,7 +112,8 @@ save_bytes (Fixture *f, const char *name, PierArchiveFormat format)
   GByteArray *out = g_byte_array_new ();
   g_autoptr (GError) error = NULL;
 
-  pier_store_save_archive (f->store, (const char *[]){ name, NULL }, format, append_bytes, out,
+  pier_store_save_archive (f->store, (const char *[]){ name, NULL }, format,
+                           pier_test_append_bytes, out,
                            NULL, &error);
   pier_assert_no_error (error);
   return out;
@@ -439,7 +366,7 @@ static void
 test_image_store_hostile_import_changes_nothing (void **state)
 {
   Fixture *f = *state;
-  g_autofree char *before = snapshot (f);
+  g_autofree char *before = pier_test_store_snapshot (f->root);
   const char *hostile[] = { "../escape", "bin/../../escape", NULL };
 
   for (const char **h = hostile; *h; h++)
@@ -453,7 +380,7 @@ test_image_store_hostile_import_changes_nothing (void **state)
       assert_null (image);
       pier_assert_error (error, PIER_ERROR_UNSAFE);
       assert_non_null (strstr (error->message, "escape"));
-      after = snapshot (f);
+      after = pier_test_store_snapshot (f->root);
       assert_string_equal (before, after);
       assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
       assert_no_leftovers (f);
@@ -480,8 +407,9 @@ check_round_trip (Fixture *f, PierArchiveFormat format)
   g_autofree char *dir = pier_test_mkdtemp ();
   g_autofree char *root = g_build_filename (dir, "root", NULL);
   g_autoptr (PierStore) other = pier_store_open (root, dir, &error);
-  MemSource src = { archive->data, archive->len, 0 };
-  g_autoptr (GPtrArray) report = pier_store_load_archive (other, mem_read, &src, NULL, &error);
+  PierTestMemSource src = { archive->data, archive->len, 0 };
+  g_autoptr (GPtrArray) report = pier_store_load_archive (other, pier_test_mem_read, &src, NULL,
+                                                          &error);
   g_autoptr (PierImage) loaded = NULL;
 
   pier_assert_no_error (error);
@@ -520,7 +448,7 @@ test_image_store_host_image_cannot_be_saved (void **state)
   g_autoptr (GByteArray) out = g_byte_array_new ();
 
   assert_false (pier_store_save_archive (f->store, (const char *[]){ "host", NULL },
-                                         PIER_ARCHIVE_DOCKER, append_bytes, out, NULL, &error));
+                                         PIER_ARCHIVE_DOCKER, pier_test_append_bytes, out, NULL, &error));
   pier_assert_error (error, PIER_ERROR_UNSUPPORTED);
 }
 
@@ -611,7 +539,7 @@ test_image_store_truncated_archive_changes_nothing (void **state)
   g_autoptr (PierImage) image = import_bytes (f, rootfs, "cut:1", &error);
   g_autoptr (GByteArray) archive = save_bytes (f, "cut:1", PIER_ARCHIVE_DOCKER);
   g_autoptr (PierRemoveReport) removed = pier_store_remove_image (f->store, "cut:1", FALSE, &error);
-  g_autofree char *before = snapshot (f);
+  g_autofree char *before = pier_test_store_snapshot (f->root);
 
   guint8 *manifest_entry = memmem (archive->data, archive->len, "manifest.json", 13);
   gsize content_end;
@@ -629,7 +557,7 @@ test_image_store_truncated_archive_changes_nothing (void **state)
       if (report != NULL)
         fail_msg ("an archive cut at %zu of %u bytes loaded", cut, archive->len);
       pier_assert_error (load_error, PIER_ERROR_INVALID);
-      after = snapshot (f);
+      after = pier_test_store_snapshot (f->root);
       assert_string_equal (before, after);
       assert_no_leftovers (f);
     }
@@ -645,7 +573,7 @@ test_image_store_tampered_archives_refused (void **state)
   g_autoptr (GByteArray) oci = save_bytes (f, "tamper:1", PIER_ARCHIVE_OCI);
   g_autoptr (GByteArray) docker = save_bytes (f, "tamper:1", PIER_ARCHIVE_DOCKER);
   g_autoptr (PierRemoveReport) removed = pier_store_remove_image (f->store, "tamper:1", FALSE, &error);
-  g_autofree char *before = snapshot (f);
+  g_autofree char *before = pier_test_store_snapshot (f->root);
   guint8 *motd;
 
   pier_assert_no_error (error);
@@ -669,7 +597,7 @@ test_image_store_tampered_archives_refused (void **state)
     assert_null (r);
     pier_assert_error (error, PIER_ERROR_CORRUPT);
     assert_non_null (strstr (error->message, "does not match the image config"));
-    after = snapshot (f);
+    after = pier_test_store_snapshot (f->root);
     assert_string_equal (before, after);
   }
 }
@@ -683,7 +611,7 @@ test_image_store_full_disk_changes_nothing (void **state)
   g_autofree char *root = g_build_filename (mnt, "root", NULL);
   g_autoptr (PierStore) small = NULL;
   g_autoptr (GByteArray) big = g_byte_array_new ();
-  g_autoptr (PierTarWriter) w = pier_tar_writer_new (append_bytes, big, 0);
+  g_autoptr (PierTarWriter) w = pier_tar_writer_new (pier_test_append_bytes, big, 0);
   g_autofree guint8 *noise = g_malloc (6 * 1024 * 1024);
   g_autoptr (PierImage) image = NULL;
   g_autoptr (GPtrArray) images = NULL;
@@ -699,8 +627,8 @@ test_image_store_full_disk_changes_nothing (void **state)
   pier_tar_writer_add_data (w, "big", 0644, noise, 6 * 1024 * 1024, &error);
   pier_tar_writer_finish (w, &error);
   {
-    MemSource src = { big->data, big->len, 0 };
-    image = pier_store_import_rootfs (small, mem_read, &src, "big:1", "test", NULL, &error);
+    PierTestMemSource src = { big->data, big->len, 0 };
+    image = pier_store_import_rootfs (small, pier_test_mem_read, &src, "big:1", "test", NULL, &error);
   }
   assert_null (image);
   pier_assert_error (error, PIER_ERROR_NO_SPACE);

@@ -51,7 +51,8 @@ add_sibling (Fixture *f, const PierImage *base, const char *name)
   config->author = g_strdup (name);
   for (guint i = 0; i < base->manifest->layers->len; i++)
     g_ptr_array_add (layers, pier_descriptor_copy (base->manifest->layers->pdata[i]));
-  image = pier_store_add_image (f->store, config, layers, name, FALSE, &error);
+  image = pier_store_add_image (f->store, config, layers, (const char *const[]){ name, NULL },
+                                FALSE, &error);
   pier_assert_no_error (error);
   return image;
 }

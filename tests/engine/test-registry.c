@@ -1023,6 +1023,62 @@ test_registry_pull_refuses_oversized_blob (void **state)
   assert_string_equal (after, before);
 }
 
+/* Serves @image's manifest again as REPO:@tag, with the size of its first layer (or, with
+ * @config, of its config) given wrong. */
+static void
+serve_wrong_size (Fake *fake, const char *repo, const TestImage *image, const char *tag,
+                  gboolean config)
+{
+  g_autofree char *path = g_strdup_printf ("/v2/%s/manifests/%s", repo, image->manifest_digest);
+  Route *route = g_hash_table_lookup (fake->routes, path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierManifest) manifest = pier_manifest_parse (g_bytes_get_data (route->body, NULL),
+                                                           g_bytes_get_size (route->body), &error);
+  g_autofree char *json = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *tag_path = g_strdup_printf ("/v2/%s/manifests/%s", repo, tag);
+
+  pier_assert_no_error (error);
+  (config ? manifest->config : (PierDescriptor *) manifest->layers->pdata[0])->size += 1;
+  json = pier_manifest_to_json (manifest, NULL);
+  body = g_bytes_new (json, strlen (json));
+  fake_route (fake, tag_path, PIER_MEDIA_OCI_MANIFEST, body);
+}
+
+/* The blobs are in the store already, so nothing is fetched that could show the lie: the size
+ * is compared all the same. */
+static void
+test_registry_pull_refuses_wrong_size_of_stored_blob (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TestImage) image = serve_image (f->fake, "app", "1", seeds_abc, 2, 50000, "amd64");
+  g_autofree char *ref = image_ref (f, "app:1");
+  g_autoptr (PierRegistryPullResult) first = pier_registry_pull (f->store, ref, &f->options, NULL,
+                                                                 NULL, NULL, &error);
+  g_autofree char *before = NULL;
+
+  pier_assert_no_error (error);
+  before = store_state (f);
+  for (int config = 0; config < 2; config++)
+    {
+      const char *tag = config ? "bad-config" : "bad-layer";
+      g_autofree char *bad_ref = g_strdup_printf ("%s/app:%s", f->fake->host, tag);
+      g_autofree char *after = NULL;
+      PierRegistryPullResult *result;
+
+      serve_wrong_size (f->fake, "app", image, tag, config);
+      result = pier_registry_pull (f->store, bad_ref, &f->options, NULL, NULL, NULL, &error);
+      assert_null (result);
+      pier_assert_error (error, PIER_ERROR_CORRUPT);
+      assert_non_null (strstr (error->message, config ? image->config_digest
+                                                      : (char *) image->layers->pdata[0]));
+      g_clear_error (&error);
+      after = store_state (f);
+      assert_string_equal (after, before);
+    }
+}
+
 static void
 test_registry_pull_unknown_tag (void **state)
 {
@@ -1324,6 +1380,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_registry_pull_fails_truncated_without_ranges, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_refuses_wrong_digest, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_refuses_oversized_blob, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_registry_pull_refuses_wrong_size_of_stored_blob, setup,
+                                     teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_unknown_tag, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_gets_bearer_token, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_reports_refused_credentials, setup, teardown),

@@ -7,10 +7,44 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pier-store.h"
+
 /* A fresh directory under $TMPDIR (or /tmp) that the caller removes with
  * pier_test_rm_rf(). */
 char *pier_test_mkdtemp (void);
 void pier_test_rm_rf (const char *path);
+
+/* A scratch store of a test's own (DIR/root, DIR/run), with the built-in images. */
+typedef struct {
+  char *dir;
+  char *root;
+  PierStore *store;
+} PierTestStore;
+
+PierTestStore *pier_test_store_new (void);
+void pier_test_store_free (PierTestStore *ts);
+/* The same as a cmocka setup and teardown (*state is the PierTestStore). */
+int pier_test_store_setup (void **state);
+int pier_test_store_teardown (void **state);
+
+/* Bytes in memory as a PierReadFunc source, and a PierWriteFunc into a GByteArray. */
+typedef struct {
+  const guint8 *data;
+  gsize len;
+  gsize pos;
+} PierTestMemSource;
+
+gssize pier_test_mem_read (gpointer source, void *buffer, gsize size, GError **error);
+gboolean pier_test_append_bytes (gpointer byte_array, const void *data, gsize len,
+                                 GError **error);
+
+/* A listing of everything in the store under @root that matters, to prove a failed operation
+ * changed nothing: the index bytes, the blobs and the unpacked layers. */
+char *pier_test_store_snapshot (const char *root);
+/* An operation was refused: @error has @code and a message containing @part (NULL: any), and
+ * the store under @root is as @before (a snapshot taken before it). */
+void pier_test_assert_refused (const GError *error, int code, const char *part, const char *root,
+                               const char *before);
 
 /* The path of @relpath under ../shared/testdata, or NULL when that folder is absent (a machine
  * without it). */

@@ -1,7 +1,8 @@
 /* The window driven in-process through GTK's API, under Xvfb (run-under-xvfb.sh), against a
  * scratch store with real containers: run one from the Run dialog, see it listed, compare its
  * Processes page with the engine's snapshot, type into a terminal inside it, stop it and
- * remove it with Delete (confirmed), build a Dockerfile, read an image's page, see a `pierctl
+ * remove it with Delete (confirmed), see a container with a damaged record listed as broken and
+ * remove it, build a Dockerfile, read an image's page, see a `pierctl
  * run` from outside appear within a second, and load an archive dropped on the window. Each view's screenshot goes to $PIER_BUILD_DIR/ui-shots. Root only (real
  * containers); the cases run in order, each using what the previous one left. */
 #include "test-support.h"
@@ -636,6 +637,63 @@ test_window_stops_and_removes_the_container (void **state)
   pier_assert_error (error, PIER_ERROR_NOT_FOUND);
 }
 
+static char *
+row_state_label (const char *id)
+{
+  PierContainerRow *row = pier_model_find_container (fx.model, id);
+  char *label = NULL;
+
+  if (row != NULL)
+    g_object_get (row, "state-label", &label, NULL);
+  return label;
+}
+
+static gboolean
+row_is_broken (const char *id)
+{
+  g_autofree char *label = row_state_label (id);
+  return g_strcmp0 (label, "Broken") == 0;
+}
+
+/* A container whose record is damaged is listed as broken, and the window removes it. */
+static void
+test_window_shows_a_broken_container_and_removes_it (void **state)
+{
+  PierContainerOptions options = { .image = "busybox", .name = "damaged",
+                                   .network_set = TRUE, .network = PIER_NETWORK_NONE };
+  PierContainersView *containers;
+  AdwMessageDialog *dialog = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierContainer) c = NULL;
+  g_autoptr (PierContainer) gone = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *status = NULL;
+
+  REQUIRE_SETUP ();
+  c = pier_store_create_container (store (), &options, &error);
+  pier_assert_no_error (error);
+  record = g_build_filename (fx.root, "containers", c->id, "container.json", NULL);
+  assert_true (g_file_set_contents (record, "{\"id\": tru", -1, NULL));
+  pier_model_refresh_container (fx.model, c->id);
+  pier_window_show_view (fx.window, "containers");
+  containers = PIER_CONTAINERS_VIEW (pier_window_get_view (fx.window, "containers"));
+  WAIT_FOR (shown_has_container (pier_containers_view_get_shown (containers), c->id) &&
+            row_is_broken (c->id), 5000, "the damaged container to show as broken");
+  g_object_get (pier_model_find_container (fx.model, c->id), "status", &status, NULL);
+  assert_non_null (strstr (status, "damaged container record"));
+  screenshot (GTK_WIDGET (fx.window), "containers-broken");
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx.window), "container-remove",
+                                  g_variant_new_string (c->id));
+  WAIT_FOR ((dialog = find_message_dialog ()) != NULL, 5000, "the confirmation");
+  respond (dialog, "remove");
+  WAIT_FOR (!shown_has_container (pier_containers_view_get_shown (containers), c->id), 10000,
+            "the broken container to leave the list");
+  gone = pier_store_find_any_container (store (), "damaged", &error);
+  assert_null (gone);
+  pier_assert_error (error, PIER_ERROR_NOT_FOUND);
+}
+
 static void
 build_finished (PierBuildView *view, const char *image_id, gpointer user_data)
 {
@@ -916,6 +974,7 @@ main (void)
     cmocka_unit_test (test_window_terminal_runs_a_command_inside),
     cmocka_unit_test (test_window_host_processes_show_the_container),
     cmocka_unit_test (test_window_stops_and_removes_the_container),
+    cmocka_unit_test (test_window_shows_a_broken_container_and_removes_it),
     cmocka_unit_test (test_window_builds_a_dockerfile),
     cmocka_unit_test (test_window_image_page_shows_layers_and_dockerfile),
     cmocka_unit_test (test_window_shows_a_pierctl_run_within_a_second),
