@@ -410,9 +410,10 @@ pier_store_list_containers (PierStore *store, GError **error)
 
 /* ---- reservations ----
  *
- * A container's name and its id range are claimed by creating a file named after them (with
- * O_EXCL, under the store lock) in ROOT/containers/.names and .ranges, holding the container's
- * id: creating a container costs the same with one container or a thousand. */
+ * A container's name is claimed by creating a file named after it (with O_EXCL, under the
+ * store lock) in ROOT/containers/.names, holding the container's id; its id range host-wide,
+ * kept by the container's directory (pier-uid-ranges.h): creating a container costs the same
+ * with one container or a thousand. */
 
 static int
 open_claims (PierStore *store, const char *kind, GError **error)
@@ -452,23 +453,20 @@ claimed_by (PierStore *store, const char *kind, const char *name)
 }
 
 gboolean
-pier_store_claim_id_range (PierStore *store, const char *owner, gboolean durable, guint32 *base,
+pier_store_claim_id_range (PierStore *store, const char *id, gboolean durable, guint32 *base,
                            guint32 *count, GError **error)
 {
-  pier_autofd int ranges_fd = open_claims (store, ".ranges", error);
+  g_autofree char *keeper = g_build_filename (pier_store_get_root (store), "containers", id, NULL);
 
-  return ranges_fd >= 0 && pier_uid_ranges_claim (ranges_fd, owner, durable, base, count, error);
+  return pier_uid_ranges_claim (-1, NULL, keeper, durable, base, count, error);
 }
 
 void
-pier_store_release_id_range (PierStore *store, guint32 base, const char *owner)
+pier_store_release_id_range (PierStore *store, guint32 base, const char *id)
 {
-  g_autofree char *name = g_strdup_printf ("%u", base);
-  g_autofree char *path = g_build_filename (pier_store_get_root (store), "containers", ".ranges", name, NULL);
-  g_autofree char *holder = claimed_by (store, ".ranges", name);
+  g_autofree char *keeper = g_build_filename (pier_store_get_root (store), "containers", id, NULL);
 
-  if (holder != NULL && strcmp (holder, owner) == 0)
-    unlink (path);
+  pier_uid_ranges_release (-1, base, keeper);
 }
 
 void
@@ -733,10 +731,6 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
   c->pids_limit = o->pids_limit;
   c->stop_signal = g_strdup (image->config->config.stop_signal);
   c->bind_host_usr = pier_run_config_get_label (&image->config->config, PIER_LABEL_HOST_USR) != NULL;
-  if (!c->rootless &&
-      !pier_store_claim_id_range (store, c->id, !c->auto_remove, &c->uid_base, &c->uid_count, error))
-    goto fail;
-
   dir = pier_container_get_dir (store, c);
   upper = pier_container_get_upper_dir (store, c);
   work = g_build_filename (dir, "work", NULL);
@@ -745,6 +739,10 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
       pier_set_errno (error, errno, "creating the container's directories in %s", dir);
       goto fail;
     }
+  /* After the directory: it keeps the claim. */
+  if (!c->rootless &&
+      !pier_store_claim_id_range (store, c->id, !c->auto_remove, &c->uid_base, &c->uid_count, error))
+    goto fail;
   /* Root of the container owns its root directory (its sandbox layer's top). */
   if (!c->rootless && chown (upper, c->uid_base, c->uid_base) < 0)
     {
