@@ -441,7 +441,8 @@ pier_build_run (PierBuild *build, PierBuildStage *stage, const PierInstruction *
   }
   if (!make_spec (build, stage, insn, run_dir, tree, upper_fd, spec, error))
     goto out;
-  if (!pier_sandbox_start (spec, PIER_SANDBOX_START_ATTACH, &info, error))
+  if (!pier_sandbox_start (spec, PIER_SANDBOX_START_ATTACH | PIER_SANDBOX_START_TIED, &info,
+                           error))
     goto out;
   started = TRUE;
   pidfd = (int) syscall (SYS_pidfd_open, info.monitor_pid, 0);
