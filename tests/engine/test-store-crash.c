@@ -7,10 +7,9 @@
 #include "pier-fsutil.h"
 #include "pier-image-store.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <limits.h>
 #include <sys/wait.h>
 
 static const char *const crash_points[] = {
@@ -203,42 +202,19 @@ test_store_crash_atomic_write_syncs_file_rename_directory (void **state)
   pier_test_rm_rf (dir);
 }
 
-/* A process that opened the store and holds its work directory, with a file in it, until it is
- * killed. @work: that directory's path. */
-static pid_t
-spawn_worker (const char *root, char **work)
+/* In a holder process: the store @data opened, its work directory with a file in it, and that
+ * directory's path for the reply. */
+static gboolean
+take_work_directory (int reply_fd, gpointer data)
 {
-  pid_t parent = getpid ();
-  char name[64] = "";
-  int fds[2];
-  pid_t child;
+  /* Kept until the holder is killed. */
+  PierStore *store = pier_store_open (data, NULL, NULL);
+  int work_fd = store != NULL ? pier_store_get_work_fd (store, NULL) : -1;
+  g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", work_fd);
+  g_autofree char *path = g_file_read_link (link, NULL);
 
-  assert_int_equal (pipe (fds), 0);
-  child = fork ();
-  assert_true (child >= 0);
-  if (child == 0)
-    {
-      g_autoptr (PierStore) store = NULL;
-      g_autofree char *link = NULL;
-      g_autofree char *path = NULL;
-      int work_fd;
-      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
-        _exit (1);
-      store = pier_store_open (root, NULL, NULL);
-      work_fd = store ? pier_store_get_work_fd (store, NULL) : -1;
-      link = g_strdup_printf ("/proc/self/fd/%d", work_fd);
-      path = g_file_read_link (link, NULL);
-      if (path == NULL || !pier_fs_write_atomic_at (work_fd, "in-progress", "x", 1, 0600, NULL)
-          || write (fds[1], path, strlen (path)) < 0)
-        _exit (1);
-      for (;;)
-        pause ();
-    }
-  close (fds[1]);
-  assert_true (read (fds[0], name, sizeof name - 1) > 0);
-  close (fds[0]);
-  *work = g_strdup (name);
-  return child;
+  return path != NULL && pier_fs_write_atomic_at (work_fd, "in-progress", "x", 1, 0600, NULL)
+         && write (reply_fd, path, strlen (path)) == (gssize) strlen (path);
 }
 
 static void
@@ -246,19 +222,16 @@ test_store_crash_sweep_spares_live_work (void **state)
 {
   g_autofree char *dir = pier_test_mkdtemp ();
   g_autofree char *root = g_build_filename (dir, "root", NULL);
-  g_autofree char *live = NULL;
-  g_autofree char *dead = NULL;
+  char live[PATH_MAX] = "", dead[PATH_MAX] = "";
   g_autofree char *live_file = NULL;
-  g_autofree char *dead_file = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (PierStore) store = NULL;
   pid_t live_pid, dead_pid;
 
   assert_int_equal (run_pierctl (root, "images", NULL), 0);
-  live_pid = spawn_worker (root, &live);
-  dead_pid = spawn_worker (root, &dead);
+  live_pid = pier_test_spawn_holder (take_work_directory, root, live, sizeof live - 1);
+  dead_pid = pier_test_spawn_holder (take_work_directory, root, dead, sizeof dead - 1);
   live_file = g_build_filename (live, "in-progress", NULL);
-  dead_file = g_build_filename (dead, "in-progress", NULL);
   assert_int_equal (kill (dead_pid, SIGKILL), 0);
   assert_int_equal (waitpid (dead_pid, NULL, 0), dead_pid);
   /* Opening the store (what every pierctl and the window do) sweeps what the dead one left, and

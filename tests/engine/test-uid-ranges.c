@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,34 +138,15 @@ test_uid_ranges_directory_keeps_its_claim (void **state)
   fixture_free (f);
 }
 
-/* A child process that holds a claim until killed; its base comes back through a pipe. */
-static pid_t
-spawn_holder (Fixture *f, guint32 *base)
+/* In a holder process: a claim, its base for the reply. */
+static gboolean
+take_claim (int reply_fd, gpointer data)
 {
-  pid_t parent = getpid ();
-  int fds[2];
-  pid_t child;
+  Fixture *f = data;
+  /* Kept until the holder is killed. */
+  PierUidClaim *claim = pier_uid_ranges_claim_held (f->claims_fd, f->pool, NULL);
 
-  assert_int_equal (pipe (fds), 0);
-  child = fork ();
-  assert_true (child >= 0);
-  if (child == 0)
-    {
-      PierUidClaim *claim;
-      /* Never outlives a test that failed half way. */
-      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
-        _exit (1);
-      close (fds[0]);
-      claim = pier_uid_ranges_claim_held (f->claims_fd, f->pool, NULL);
-      if (claim == NULL || write (fds[1], &claim->base, sizeof claim->base) != sizeof claim->base)
-        _exit (1);
-      for (;;)
-        pause ();
-    }
-  close (fds[1]);
-  assert_int_equal (read (fds[0], base, sizeof *base), sizeof *base);
-  close (fds[0]);
-  return child;
+  return claim != NULL && write (reply_fd, &claim->base, sizeof claim->base) == sizeof claim->base;
 }
 
 static void
@@ -176,8 +156,8 @@ test_uid_ranges_dead_holders_claim_is_taken_over (void **state)
                             "containers:2147483648:2147418112\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (PierUidClaim) mine = NULL;
-  guint32 held;
-  pid_t holder = spawn_holder (f, &held);
+  guint32 held = 0;
+  pid_t holder = pier_test_spawn_holder (take_claim, f, &held, sizeof held);
 
   assert_int_equal (held, POOL_START);
   /* Alive, it keeps its range. */
