@@ -1,9 +1,14 @@
 #include <glib.h>
 
 #include "pier-monitor-main.h"
+#include "pier-rootless.h"
+
+#include <string.h>
 
 int
 main (int argc, char **argv)
 {
+  if (argc > 0 && strcmp (argv[0], PIER_ROOTLESS_PAUSE_NAME) == 0)
+    return pier_rootless_pause_main ();
   return pier_monitor_main (argc, argv);
 }

@@ -8,6 +8,7 @@
 #include "pier-layer-pack.h"
 #include "pier-merged-tree.h"
 #include "pier-pending-layer.h"
+#include "pier-uid-ranges.h"
 
 #include <sys/stat.h>
 
@@ -71,7 +72,7 @@ typedef struct {
   gboolean rootless;
   PierNetworkMode network;
   guint32 uid_base, uid_count; /* the build containers' ids; count 0 until first needed */
-  char *range_owner;           /* how the build claimed them */
+  PierUidClaim *range;         /* their claim, held while the build runs */
 } PierBuild;
 
 typedef struct {

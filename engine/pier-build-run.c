@@ -147,15 +147,19 @@ network_for (PierBuild *build, const PierInstruction *insn, PierNetworkMode *mod
   return FALSE;
 }
 
-/* Build containers get an id range like any container, claimed for the build's duration. */
+/* Build containers get an id range like any container, held by the builder: it goes back when
+ * the build ends, or when the builder dies however it dies. */
 static gboolean
 ensure_id_range (PierBuild *build, GError **error)
 {
-  if (build->rootless || build->uid_count > 0)
+  if (build->rootless || build->range != NULL)
     return TRUE;
-  build->range_owner = g_strdup_printf ("build-%d-%08x", getpid (), g_random_int ());
-  return pier_store_claim_id_range (build->store, build->range_owner, FALSE, &build->uid_base,
-                                    &build->uid_count, error);
+  build->range = pier_uid_ranges_claim_held (-1, NULL, error);
+  if (build->range == NULL)
+    return FALSE;
+  build->uid_base = build->range->base;
+  build->uid_count = build->range->count;
+  return TRUE;
 }
 
 static char *
@@ -437,7 +441,8 @@ pier_build_run (PierBuild *build, PierBuildStage *stage, const PierInstruction *
   }
   if (!make_spec (build, stage, insn, run_dir, tree, upper_fd, spec, error))
     goto out;
-  if (!pier_sandbox_start (spec, PIER_SANDBOX_START_ATTACH, &info, error))
+  if (!pier_sandbox_start (spec, PIER_SANDBOX_START_ATTACH | PIER_SANDBOX_START_TIED, &info,
+                           error))
     goto out;
   started = TRUE;
   pidfd = (int) syscall (SYS_pidfd_open, info.monitor_pid, 0);

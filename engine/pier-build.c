@@ -123,9 +123,7 @@ build_clear (PierBuild *build)
   g_clear_pointer (&build->layers, g_ptr_array_unref);
   g_clear_pointer (&build->records, g_ptr_array_unref);
   g_clear_pointer (&build->hashes, pier_file_hashes_free);
-  if (build->range_owner != NULL)
-    pier_store_release_id_range (build->store, build->uid_base, build->range_owner);
-  g_clear_pointer (&build->range_owner, g_free);
+  g_clear_pointer (&build->range, pier_uid_claim_free);
 }
 
 static const char *

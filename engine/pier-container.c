@@ -289,8 +289,8 @@ broken_container (PierStore *store, const char *id, const char *reason)
 {
   PierContainer *c = container_new ();
   g_autofree char *dir = NULL;
-  g_autofree char *range = NULL;
-  guint64 base = 0;
+  g_autofree char *keeper = NULL;
+  guint32 base = 0;
   struct stat st;
 
   c->id = g_strdup (id);
@@ -306,9 +306,8 @@ broken_container (PierStore *store, const char *id, const char *reason)
   c->argv = g_new0 (char *, 1);
   c->env = g_new0 (char *, 1);
   c->network = PIER_NETWORK_NONE;
-  range = claim_of (store, ".ranges", id);
-  c->rootless = range == NULL ||
-                !g_ascii_string_to_unsigned (range, 10, 0, G_MAXUINT32, &base, NULL);
+  keeper = g_build_filename (pier_store_get_root (store), "containers", id, NULL);
+  c->rootless = !pier_uid_ranges_find (-1, keeper, &base);
   c->uid_base = base;
   dir = pier_container_get_dir (store, c);
   if (stat (dir, &st) == 0)
@@ -444,9 +443,10 @@ pier_container_refresh (PierStore *store, PierContainer *c, GError **error)
 
 /* ---- reservations ----
  *
- * A container's name and its id range are claimed by creating a file named after them (with
- * O_EXCL, under the store lock) in ROOT/containers/.names and .ranges, holding the container's
- * id: creating a container costs the same with one container or a thousand. */
+ * A container's name is claimed by creating a file named after it (with O_EXCL, under the
+ * store lock) in ROOT/containers/.names, holding the container's id; its id range host-wide,
+ * kept by the container's directory (pier-uid-ranges.h): creating a container costs the same
+ * with one container or a thousand. */
 
 static int
 open_claims (PierStore *store, const char *kind, GError **error)
@@ -486,23 +486,20 @@ pier_container_claim_holder (PierStore *store, const char *kind, const char *nam
 }
 
 gboolean
-pier_store_claim_id_range (PierStore *store, const char *owner, gboolean durable, guint32 *base,
+pier_store_claim_id_range (PierStore *store, const char *id, gboolean durable, guint32 *base,
                            guint32 *count, GError **error)
 {
-  pier_autofd int ranges_fd = open_claims (store, ".ranges", error);
+  g_autofree char *keeper = g_build_filename (pier_store_get_root (store), "containers", id, NULL);
 
-  return ranges_fd >= 0 && pier_uid_ranges_claim (ranges_fd, owner, durable, base, count, error);
+  return pier_uid_ranges_claim (-1, NULL, keeper, durable, base, count, error);
 }
 
 void
-pier_store_release_id_range (PierStore *store, guint32 base, const char *owner)
+pier_store_release_id_range (PierStore *store, guint32 base, const char *id)
 {
-  g_autofree char *name = g_strdup_printf ("%u", base);
-  g_autofree char *path = g_build_filename (pier_store_get_root (store), "containers", ".ranges", name, NULL);
-  g_autofree char *holder = pier_container_claim_holder (store, ".ranges", name);
+  g_autofree char *keeper = g_build_filename (pier_store_get_root (store), "containers", id, NULL);
 
-  if (holder != NULL && strcmp (holder, owner) == 0)
-    unlink (path);
+  pier_uid_ranges_release (-1, base, keeper);
 }
 
 void
@@ -722,10 +719,6 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
   c->pids_limit = o->pids_limit;
   c->stop_signal = g_strdup (image->config->config.stop_signal);
   c->bind_host_usr = pier_run_config_get_label (&image->config->config, PIER_LABEL_HOST_USR) != NULL;
-  if (!c->rootless &&
-      !pier_store_claim_id_range (store, c->id, !c->auto_remove, &c->uid_base, &c->uid_count, error))
-    goto fail;
-
   dir = pier_container_get_dir (store, c);
   upper = pier_container_get_upper_dir (store, c);
   work = g_build_filename (dir, "work", NULL);
@@ -734,6 +727,10 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
       pier_set_errno (error, errno, "creating the container's directories in %s", dir);
       goto fail;
     }
+  /* After the directory: it keeps the claim. */
+  if (!c->rootless &&
+      !pier_store_claim_id_range (store, c->id, !c->auto_remove, &c->uid_base, &c->uid_count, error))
+    goto fail;
   /* Root of the container owns its root directory (its sandbox layer's top). */
   if (!c->rootless && chown (upper, c->uid_base, c->uid_base) < 0)
     {

@@ -147,11 +147,12 @@ gboolean pier_container_wait (PierStore *store, PierContainer *container, int *e
  * its name and id range. */
 gboolean pier_container_remove (PierStore *store, PierContainer *container, gboolean force,
                                 GError **error);
-/* Id ranges for user namespaces, claimed by @owner (a container id, or a build's) from the
- * reserved subordinate ids, so that no two containers ever share one. */
-gboolean pier_store_claim_id_range (PierStore *store, const char *owner, gboolean durable,
+/* The id range of the container @id (whose directory must exist: it keeps the claim), from the
+ * reserved subordinate ids, claimed host-wide so that no two containers of any store ever share
+ * one (pier-uid-ranges.h). */
+gboolean pier_store_claim_id_range (PierStore *store, const char *id, gboolean durable,
                                     guint32 *base, guint32 *count, GError **error);
-void pier_store_release_id_range (PierStore *store, guint32 base, const char *owner);
+void pier_store_release_id_range (PierStore *store, guint32 base, const char *id);
 
 /* Gives up the container's name and id range (when it is removed). */
 void pier_container_release_claims (PierStore *store, const PierContainer *container);

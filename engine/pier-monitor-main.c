@@ -34,6 +34,8 @@ typedef struct {
   int input_fd;         /* where stdin goes: the pipe, or the pty master; -1 when closed */
   GByteArray *input;    /* not yet accepted by input_fd */
   gboolean input_eof;   /* close the pipe once @input is flushed */
+  int owner_fd;         /* pidfd of the process the container dies with, or -1 */
+  gboolean owner_gone;
   gboolean exited;
   int status;
 } Monitor;
@@ -182,6 +184,7 @@ run_loop (Monitor *m, int sigfd)
       fds[n++] = (struct pollfd){ .fd = m->init.stdout_fd, .events = POLLIN };
       fds[n++] = (struct pollfd){ .fd = m->init.stderr_fd, .events = POLLIN };
       fds[n++] = (struct pollfd){ .fd = m->input->len > 0 ? m->input_fd : -1, .events = POLLOUT };
+      fds[n++] = (struct pollfd){ .fd = m->owner_gone ? -1 : m->owner_fd, .events = POLLIN };
       attach_at = n;
       n += pier_attach_server_prepare (m->attach, fds + n, G_N_ELEMENTS (fds) - n);
       if (m->exited)
@@ -207,6 +210,14 @@ run_loop (Monitor *m, int sigfd)
         close_output (m, &m->init.stderr_fd);
       if (fds[3].revents)
         flush_input (m);
+      if (fds[4].revents)
+        {
+          /* Its owner is gone (a builder killed with its RUN step running): nobody is left to
+           * wait for the container or to stop it. */
+          m->owner_gone = TRUE;
+          if (!m->exited)
+            kill (m->init.pid, SIGKILL);
+        }
       pier_attach_server_dispatch (m->attach, fds + attach_at, n - attach_at);
     }
 }
@@ -328,7 +339,7 @@ load_spec (int state_fd, GError **error)
 
 /* The monitor proper, in the detached process. */
 static int
-monitor_run (const char *state_dir, int report_fd, int attach_fd)
+monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (PierSandboxSpec) spec = NULL;
@@ -366,6 +377,7 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd)
   m.spec = spec;
   m.log = log;
   m.input = input;
+  m.owner_fd = owner_fd;
   if (!pier_sandbox_init_start (spec, &m.init, &error))
     {
       report_error (report_fd, error);
@@ -440,6 +452,8 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd)
   pier_attach_server_free (m.attach);
   pier_sandbox_init_clear (&m.init);
   run_on_exit (spec);
+  if (m.owner_gone)
+    pier_fs_rm_rf_at (AT_FDCWD, state_dir, NULL);
   return 0;
 }
 
@@ -458,7 +472,7 @@ parse_fd (const char *text, int *out)
 int
 pier_monitor_main (int argc, char **argv)
 {
-  int report_fd = -1, attach_fd = -1;
+  int report_fd = -1, attach_fd = -1, owner_fd = -1;
   const char *state_dir = NULL;
   pid_t pid;
 
@@ -470,12 +484,15 @@ pier_monitor_main (int argc, char **argv)
       else if (strcmp (argv[i], "--attach-fd") == 0 && i + 1 < argc
                && parse_fd (argv[i + 1], &attach_fd))
         i++;
+      else if (strcmp (argv[i], "--owner-fd") == 0 && i + 1 < argc
+               && parse_fd (argv[i + 1], &owner_fd))
+        i++;
       else if (state_dir == NULL && argv[i][0] == '/')
         state_dir = argv[i];
       else
         {
           static const char usage[] = "usage: pier-monitor [--report-fd N] [--attach-fd N] "
-                                      "STATE_DIR\n";
+                                      "[--owner-fd N] STATE_DIR\n";
           if (write (2, usage, sizeof usage - 1) < 0)
             return 2;
           return 2;
@@ -483,13 +500,16 @@ pier_monitor_main (int argc, char **argv)
     }
   if (state_dir == NULL)
     return 2;
-  for (int fd = 0; fd < 3; fd++)
-    if (fd == report_fd || fd == attach_fd)
-      return 2;
-  if (report_fd >= 0)
-    fcntl (report_fd, F_SETFD, FD_CLOEXEC);
-  if (attach_fd >= 0)
-    fcntl (attach_fd, F_SETFD, FD_CLOEXEC);
+  {
+    const int passed[] = { report_fd, attach_fd, owner_fd };
+    for (gsize i = 0; i < G_N_ELEMENTS (passed); i++)
+      {
+        if (passed[i] >= 0 && passed[i] < 3)
+          return 2;
+        if (passed[i] >= 0)
+          fcntl (passed[i], F_SETFD, FD_CLOEXEC);
+      }
+  }
 
   /* A session of its own (pier_sandbox_start() spawns it as a session leader already), then one
    * more fork: the monitor is nobody's child but the system reaper's, and not a session leader
@@ -509,5 +529,5 @@ pier_monitor_main (int argc, char **argv)
   if (chdir ("/") < 0)
     return 1;
   umask (022);
-  return monitor_run (state_dir, report_fd, attach_fd);
+  return monitor_run (state_dir, report_fd, attach_fd, owner_fd);
 }

@@ -4,6 +4,7 @@
 #include "pier-fsutil.h"
 #include "pier-lock.h"
 #include "pier-sandbox-private.h"
+#include "pier-sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,27 +113,43 @@ map_ids (pid_t pid, GError **error)
          && write_proc (pid, "gid_map", gmap, error);
 }
 
-/* The pause process: holds the namespaces, does nothing else. Only system calls here. */
+/* The pause process's descriptors: where it says how far it got, where it is told to go on. */
+#define PAUSE_READY_FD 3
+#define PAUSE_GO_FD 4
+
+/* The pause process until its exec: makes the namespaces (the caller maps the ids in between),
+ * then becomes @monitor under the pause process's name. Only system calls here. */
 G_GNUC_NORETURN static void
-pause_process (int ready_fd, int go_fd)
+pause_process (const char *monitor)
 {
+  char *const argv[] = { (char *) PIER_ROOTLESS_PAUSE_NAME, NULL };
+  char *const envp[] = { NULL };
   pid_t self = getpid ();
   char c;
 
-  if (unshare (CLONE_NEWUSER) < 0 || write (ready_fd, &self, sizeof self) != sizeof self)
+  if (unshare (CLONE_NEWUSER) < 0 || write (PAUSE_READY_FD, &self, sizeof self) != sizeof self)
     _exit (1);
-  if (read (go_fd, &c, 1) != 1 || unshare (CLONE_NEWNS) < 0 || write (ready_fd, "m", 1) != 1)
+  if (read (PAUSE_GO_FD, &c, 1) != 1 || unshare (CLONE_NEWNS) < 0 || chdir ("/") < 0)
     _exit (1);
-  close (ready_fd);
-  close (go_fd);
-  if (chdir ("/") < 0)
-    _exit (1);
+  close (PAUSE_GO_FD);
+  execve (monitor, argv, envp);
+  _exit (1);
+}
+
+/* After the exec: holds the namespaces, does nothing else. */
+int
+pier_rootless_pause_main (void)
+{
+  prctl (PR_SET_NAME, PIER_ROOTLESS_PAUSE_NAME, 0, 0, 0);
+  if (write (PAUSE_READY_FD, "m", 1) != 1)
+    return 1;
+  close (PAUSE_READY_FD);
   for (;;)
     pause ();
 }
 
 static gboolean
-create_namespaces (pid_t *out_pid, GError **error)
+create_namespaces (const char *monitor, pid_t *out_pid, GError **error)
 {
   int ready[2], go[2];
   pid_t helper, pid = -1;
@@ -155,12 +173,13 @@ create_namespaces (pid_t *out_pid, GError **error)
       int null = open ("/dev/null", O_RDWR);
 
       if (r < 0 || g < 0 || null < 0 || dup2 (null, 0) < 0 || dup2 (null, 1) < 0
-          || dup2 (null, 2) < 0 || syscall (SYS_close_range, 3, 99, 0) < 0 || dup2 (r, 3) < 0
-          || dup2 (g, 4) < 0 || syscall (SYS_close_range, 5, ~0U, 0) < 0)
+          || dup2 (null, 2) < 0 || syscall (SYS_close_range, 3, 99, 0) < 0
+          || dup2 (r, PAUSE_READY_FD) < 0 || dup2 (g, PAUSE_GO_FD) < 0
+          || syscall (SYS_close_range, PAUSE_GO_FD + 1, ~0U, 0) < 0)
         _exit (1);
       setsid ();
       if (fork () == 0)
-        pause_process (3, 4);
+        pause_process (monitor);
       _exit (0);
     }
   close (ready[1]);
@@ -186,7 +205,8 @@ create_namespaces (pid_t *out_pid, GError **error)
   if (write (go[1], "g", 1) != 1 || read (ready[0], &c, 1) != 1)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the rootless namespace's pause process did not start");
+                   "the rootless namespace's pause process (%s as %s) did not start", monitor,
+                   PIER_ROOTLESS_PAUSE_NAME);
       kill (pid, SIGKILL);
       goto out;
     }
@@ -229,6 +249,7 @@ pier_rootless_ensure (const char *runroot, GError **error)
   g_autofree char *lock_path = g_build_filename (dir, "lock", NULL);
   g_autofree char *pid_path = g_build_filename (dir, "pause.pid", NULL);
   g_autofree char *text = NULL;
+  g_autofree char *monitor = NULL;
   g_autoptr (PierLock) lock = NULL;
   pier_autofd int dirfd = -1;
   int pid = 0;
@@ -246,7 +267,8 @@ pier_rootless_ensure (const char *runroot, GError **error)
       && pier_proc_start_time (pid) == start)
     return join (pid, error);
 
-  if (!create_namespaces (&pid, error))
+  monitor = pier_sandbox_find_monitor (error);
+  if (monitor == NULL || !create_namespaces (monitor, &pid, error))
     return FALSE;
   g_free (text);
   text = g_strdup_printf ("%d %" G_GUINT64_FORMAT "\n", pid, pier_proc_start_time (pid));

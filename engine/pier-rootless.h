@@ -27,4 +27,10 @@ gboolean pier_rootless_ensure (const char *runroot, GError **error);
  * non-root user root. */
 gboolean pier_rootless_active (void);
 
+/* The pause process, by name in `ps` (as Podman's): pier-monitor's executable run under this
+ * argv[0] (its main() hands over to pier_rootless_pause_main()), so that it does not show up
+ * under the command line of whichever pierctl happened to start it. */
+#define PIER_ROOTLESS_PAUSE_NAME "pier-pause"
+int pier_rootless_pause_main (void);
+
 G_END_DECLS

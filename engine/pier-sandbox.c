@@ -40,8 +40,8 @@ pier_sandbox_state_clear (PierSandboxState *state)
   g_clear_pointer (&state->reason, g_free);
 }
 
-static char *
-find_monitor (GError **error)
+char *
+pier_sandbox_find_monitor (GError **error)
 {
   const char *env = g_getenv ("PIER_MONITOR_PATH");
   g_autofree char *self = NULL;
@@ -113,35 +113,35 @@ parse_report (const char *text, PierSandboxStartInfo *info, GError **error)
   return FALSE;
 }
 
+/* @fds: the descriptors to pass as --report-fd, --attach-fd and --owner-fd (-1: none); they
+ * become 3, 4... in the monitor. */
 static gboolean
-spawn_monitor (const char *monitor, const char *state_dir, int report_fd, int attach_fd,
-               pid_t *out_pid, GError **error)
+spawn_monitor (const char *monitor, const char *state_dir, const int fds[3], pid_t *out_pid,
+               GError **error)
 {
+  static const char *const options[] = { "--report-fd", "--attach-fd", "--owner-fd" };
+  static const char *const numbers[] = { "3", "4", "5" };
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   sigset_t none, all;
-  const char *argv[8];
-  int argc = 0, rc;
-
-  argv[argc++] = monitor;
-  argv[argc++] = "--report-fd";
-  argv[argc++] = "3";
-  if (attach_fd >= 0)
-    {
-      argv[argc++] = "--attach-fd";
-      argv[argc++] = "4";
-    }
-  argv[argc++] = state_dir;
-  argv[argc] = NULL;
+  const char *argv[9];
+  int argc = 0, next_fd = 3, rc;
 
   posix_spawn_file_actions_init (&actions);
   posix_spawnattr_init (&attr);
   for (int fd = 0; fd < 3; fd++)
     posix_spawn_file_actions_addopen (&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2 (&actions, report_fd, 3);
-  if (attach_fd >= 0)
-    posix_spawn_file_actions_adddup2 (&actions, attach_fd, 4);
-  posix_spawn_file_actions_addclosefrom_np (&actions, attach_fd >= 0 ? 5 : 4);
+  argv[argc++] = monitor;
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0)
+      {
+        argv[argc++] = options[i];
+        argv[argc++] = numbers[next_fd - 3];
+        posix_spawn_file_actions_adddup2 (&actions, fds[i], next_fd++);
+      }
+  argv[argc++] = state_dir;
+  argv[argc] = NULL;
+  posix_spawn_file_actions_addclosefrom_np (&actions, next_fd);
   sigemptyset (&none);
   sigfillset (&all);
   posix_spawnattr_setsigmask (&attr, &none);
@@ -168,6 +168,7 @@ pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
   pier_autofd int report_r = -1;
   pier_autofd int report_w = -1;
   pier_autofd int attach_remote = -1;
+  pier_autofd int owner = -1;
   int pipefd[2], pair[2];
   pid_t pid;
   int status;
@@ -177,7 +178,7 @@ pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
   *info = (PierSandboxStartInfo){ .attach_fd = -1 };
   if (!pier_sandbox_spec_validate (spec, error))
     return FALSE;
-  monitor = find_monitor (error);
+  monitor = pier_sandbox_find_monitor (error);
   if (monitor == NULL || !pier_fs_mkdir_p (spec->state_dir, 0700, error))
     return FALSE;
   if (!pier_sandbox_get_state (spec->state_dir, &state, error))
@@ -209,12 +210,19 @@ pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
       info->attach_fd = pair[0];
       attach_remote = high_fd (pair[1]);
     }
-  if (report_w < 0 || ((flags & PIER_SANDBOX_START_ATTACH) && attach_remote < 0))
+  if (flags & PIER_SANDBOX_START_TIED)
+    {
+      int pidfd = (int) syscall (SYS_pidfd_open, getpid (), 0);
+      owner = pidfd < 0 ? -1 : high_fd (pidfd);
+    }
+  if (report_w < 0 || ((flags & PIER_SANDBOX_START_ATTACH) && attach_remote < 0)
+      || ((flags & PIER_SANDBOX_START_TIED) && owner < 0))
     {
       pier_sandbox_start_info_clear (info);
       return pier_set_errno (error, errno, "preparing descriptors for pier-monitor");
     }
-  if (!spawn_monitor (monitor, spec->state_dir, report_w, attach_remote, &pid, error))
+  if (!spawn_monitor (monitor, spec->state_dir, (const int[]){ report_w, attach_remote, owner },
+                      &pid, error))
     {
       pier_sandbox_start_info_clear (info);
       return FALSE;

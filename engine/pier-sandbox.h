@@ -24,7 +24,8 @@ G_BEGIN_DECLS
  *   layer/       the init layer: the mount points (/proc, /etc/hosts...) stacked above the
  *                image, so that the sandbox layer holds only what the command changed
  *   rootfs/      an empty directory where the init attaches its root (in its own namespace)
- * The directory itself is created on start if missing; removing it is the store's job.
+ * The directory itself is created on start if missing; removing it is the store's job (but for
+ * a PIER_SANDBOX_START_TIED container whose owner is gone).
  *
  * Lifetime of a container whose monitor is killed (kill -9, OOM): the init is started with
  * PR_SET_PDEATHSIG = SIGKILL, so it dies with its monitor, and with it every process of its PID
@@ -114,6 +115,10 @@ typedef enum {
    * (`run` without -d): the connection is returned in PierSandboxStartInfo.attach_fd for
    * pier_sandbox_attach_relay(). */
   PIER_SANDBOX_START_ATTACH = 1 << 0,
+  /* The container dies with the calling process, however that ends (kill -9 included): a
+   * build's RUN step. Its monitor then kills it, tears it down as after any exit, and removes
+   * state_dir, which nobody is left to read. */
+  PIER_SANDBOX_START_TIED = 1 << 1,
 } PierSandboxStartFlags;
 
 typedef struct {
@@ -128,12 +133,16 @@ typedef struct {
 
 void pier_sandbox_start_info_clear (PierSandboxStartInfo *info);
 
-/* Spawns pier-monitor (PIER_MONITOR_PATH, else next to the running executable, else
- * PIER_LIBEXECDIR), which detaches (own session, double fork) and starts the container.
- * Returns once the command has been exec'd, or with the first failure in the container's
- * set-up, worded as it happened ("mounting the volume /src on /data: No such file or
- * directory", "executable file not found in $PATH: foo"); a failed start leaves no monitor, no
- * cgroup, no mount and no network lease behind. A container already running is refused. */
+/* Where pier-monitor is: PIER_MONITOR_PATH, else next to the running executable, else
+ * PIER_LIBEXECDIR. */
+char *pier_sandbox_find_monitor (GError **error);
+
+/* Spawns pier-monitor (pier_sandbox_find_monitor()), which detaches (own session, double fork)
+ * and starts the container. Returns once the command has been exec'd, or with the first failure
+ * in the container's set-up, worded as it happened ("mounting the volume /src on /data: No such
+ * file or directory", "executable file not found in $PATH: foo"); a failed start leaves no
+ * monitor, no cgroup, no mount and no network lease behind. A container already running is
+ * refused. */
 gboolean pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
                              PierSandboxStartInfo *info, GError **error);
 

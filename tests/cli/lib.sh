@@ -10,9 +10,18 @@ ROOT="$SCRATCH/root"
 RUNROOT="$SCRATCH/run"
 CLEANUPS=()
 
+# Rootless, the pause process pierctl started for this runroot, by its pid and start time.
+stop_pause_process() {
+  local pid start
+  [ -f "$RUNROOT/rootless/pause.pid" ] || return 0
+  read -r pid start <"$RUNROOT/rootless/pause.pid"
+  [ "$(cut -d' ' -f22 "/proc/$pid/stat" 2>/dev/null)" = "$start" ] && kill -9 "$pid"
+}
+
 cleanup() {
   local status=$?
   for c in "${CLEANUPS[@]}"; do eval "$c" || true; done
+  stop_pause_process || true
   rm -rf "$SCRATCH"
   exit $status
 }

@@ -5,7 +5,10 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <libgen.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 char *
 pier_test_mkdtemp (void)
@@ -137,4 +140,33 @@ pier_test_testdata_path (const char *relpath)
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return NULL;
   return g_steal_pointer (&path);
+}
+
+pid_t
+pier_test_spawn_holder (PierTestTakeFunc take, gpointer data, void *reply, gsize len)
+{
+  pid_t parent = getpid ();
+  int fds[2];
+  pid_t child;
+
+  assert_int_equal (pipe (fds), 0);
+  child = fork ();
+  assert_true (child >= 0);
+  if (child == 0)
+    {
+      /* Never outlives a test that failed half way. */
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
+        _exit (1);
+      close (fds[0]);
+      if (!take (fds[1], data))
+        _exit (1);
+      close (fds[1]);
+      for (;;)
+        pause ();
+    }
+  close (fds[1]);
+  if (read (fds[0], reply, len) <= 0)
+    fail_msg ("the holder process (%d) gave no reply", (int) child);
+  close (fds[0]);
+  return child;
 }

@@ -50,6 +50,13 @@ void pier_test_assert_refused (const GError *error, int code, const char *part, 
  * without it). */
 char *pier_test_testdata_path (const char *relpath);
 
+/* A child process that takes something and keeps it until it is killed (or the test process
+ * ends): @take runs in it and writes, to @reply_fd, what the test needs to know (at most @len
+ * bytes, into @reply); FALSE from it ends the child and fails the test. Returns its pid once
+ * the reply is read. */
+typedef gboolean (*PierTestTakeFunc) (int reply_fd, gpointer data);
+pid_t pier_test_spawn_holder (PierTestTakeFunc take, gpointer data, void *reply, gsize len);
+
 /* Skips the calling test, saying by name that ../shared/testdata is absent. */
 #define PIER_TEST_REQUIRE_TESTDATA(path_var, relpath)                                           \
   g_autofree char *path_var = pier_test_testdata_path (relpath);                                \
