@@ -16,7 +16,7 @@ PierContainer *pier_container_read_record (PierStore *store, const char *id, GEr
 /* The monitor's state into @container; a state that cannot be read makes it broken. */
 void pier_container_update_state (PierStore *store, PierContainer *container);
 
-/* The container id holding the claim @name of @kind (".names", ".ranges"), or NULL. */
+/* The container id holding the claim @name of @kind (".names"), or NULL. */
 char *pier_container_claim_holder (PierStore *store, const char *kind, const char *name);
 
 /* Creates a container as pier_store_create_container(); with @held, owned by this process
