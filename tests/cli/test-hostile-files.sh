@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Nothing a container, an image or a build context holds can hang pierctl or lead it out: a
+# FIFO where Pier reads or writes a file, a symlink out of the context, an image's own claim to
+# the host's /usr. Every command that could hang runs under a timeout that fails the test.
+. "$(dirname "$0")/lib.sh"
+remove_containers_on_exit
+
+# pierctl_within SECONDS ARGS...: pierctl ARGS, its status kept, failing the test if it hangs
+# (said on the script's own stderr, fd 4: expect_failure redirects the command's).
+exec 4>&2
+pierctl_within() {
+  local seconds=$1 status=0
+  shift
+  timeout -k 5 "$seconds" "$PIERCTL" --root "$ROOT" --runroot "$RUNROOT" "$@" || status=$?
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "FAIL: pierctl $* hung for ${seconds}s" >&4
+    exit 1
+  fi
+  return "$status"
+}
+
+# A container whose /etc/passwd is a FIFO: exec, stop and start resolve the user without
+# opening it for good (nothing here may read it: ls -l or id would block on it themselves).
+pierctl run -d --name fifo-passwd busybox sleep 1000 >/dev/null
+pierctl exec fifo-passwd sh -c 'rm /etc/passwd && mkfifo /etc/passwd && [ -p /etc/passwd ]'
+assert_eq "$(pierctl_within 20 exec fifo-passwd echo ok)" ok "exec with a FIFO at /etc/passwd"
+expect_failure "unable to find user nobody: /etc/passwd is not a regular file" \
+  pierctl_within 20 exec -u nobody fifo-passwd echo no
+pierctl_within 30 stop -t 1 fifo-passwd >/dev/null
+pierctl_within 30 start fifo-passwd >/dev/null
+assert_eq "$(inspect_field fifo-passwd 'd["State"]["Status"]')" running "start with a FIFO at /etc/passwd"
+pass "exec, stop and start of a container whose /etc/passwd is a FIFO"
+
+# The same FIFO in an image's layer.
+mkdir -p "$SCRATCH/fifo-image"
+printf 'FROM busybox\nRUN rm /etc/passwd && mkfifo /etc/passwd\n' >"$SCRATCH/fifo-image/Dockerfile"
+pierctl_within 120 build -q -t fifo-passwd-image "$SCRATCH/fifo-image" >/dev/null
+assert_eq "$(pierctl_within 20 run --rm fifo-passwd-image echo ran)" ran \
+  "run of an image whose layer has a FIFO at /etc/passwd"
+pass "run of an image whose layer has a FIFO at /etc/passwd"
