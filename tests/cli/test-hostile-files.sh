@@ -38,3 +38,21 @@ pierctl_within 120 build -q -t fifo-passwd-image "$SCRATCH/fifo-image" >/dev/nul
 assert_eq "$(pierctl_within 20 run --rm fifo-passwd-image echo ran)" ran \
   "run of an image whose layer has a FIFO at /etc/passwd"
 pass "run of an image whose layer has a FIFO at /etc/passwd"
+
+# A FIFO where gui writes the container's RDP key: a clear error at once. Were it to block, the
+# writer (a process in the container's namespaces) is released by reading the FIFO.
+pierctl run -d --name fifo-key busybox sleep 1000 >/dev/null
+pierctl exec fifo-key sh -c 'mkdir -p /run/pier-gui && mkfifo /run/pier-gui/tls.key'
+init=$(inspect_field fifo-key 'd["State"]["Pid"]')
+status=0
+timeout -k 5 30 "$PIERCTL" --root "$ROOT" --runroot "$RUNROOT" gui fifo-key >/dev/null \
+  2>"$SCRATCH/err" || status=$?
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+  timeout 5 cat "/proc/$init/root/run/pier-gui/tls.key" >/dev/null || true
+  fail "gui hung on a FIFO at /run/pier-gui/tls.key"
+fi
+[ "$status" -ne 0 ] || fail "gui wrote its key into a FIFO"
+assert_contains "$(cat "$SCRATCH/err")" \
+  "writing /run/pier-gui/tls.key in the container: something other than a regular file is there" \
+  "gui with a FIFO at its key's place"
+pass "gui with a FIFO where it writes the key"
