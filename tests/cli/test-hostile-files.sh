@@ -56,3 +56,38 @@ assert_contains "$(cat "$SCRATCH/err")" \
   "writing /run/pier-gui/tls.key in the container: something other than a regular file is there" \
   "gui with a FIFO at its key's place"
 pass "gui with a FIFO where it writes the key"
+
+# A Dockerfile and a .dockerignore that are symlinks out of the context are not read; a symlink
+# that stays inside works; -f naming a file outside the context is the user's own choice.
+echo "SENTINEL outside the context" >"$SCRATCH/outside"
+ctx="$SCRATCH/ctx"
+mkdir -p "$ctx"
+ln -s "$SCRATCH/outside" "$ctx/Dockerfile"
+expect_failure "in the build context: opening Dockerfile: No such file or directory" \
+  pierctl_within 30 build "$ctx"
+assert_not_contains "$(cat "$SCRATCH/err")" SENTINEL "the error of a Dockerfile linked out"
+rm "$ctx/Dockerfile"
+mkfifo "$ctx/Dockerfile"
+expect_failure "in the build context: Dockerfile is not a regular file" pierctl_within 30 build "$ctx"
+rm "$ctx/Dockerfile"
+printf 'FROM busybox\nCOPY . /ctx/\n' >"$ctx/real.Dockerfile"
+ln -s real.Dockerfile "$ctx/Dockerfile"
+echo kept >"$ctx/secret"
+echo secret >"$SCRATCH/ignore-outside"
+ln -s "$SCRATCH/ignore-outside" "$ctx/.dockerignore"
+pierctl_within 60 build -q -t linked-df "$ctx" >/dev/null
+assert_eq "$(pierctl run --rm linked-df cat /ctx/secret)" kept "a .dockerignore linked out of the context is not read"
+rm "$ctx/.dockerignore"
+mkfifo "$ctx/.dockerignore"
+expect_failure "in the build context: .dockerignore is not a regular file" pierctl_within 30 build "$ctx"
+rm "$ctx/.dockerignore"
+expect_failure "outside:1: unknown instruction SENTINEL" pierctl_within 30 build -f "$SCRATCH/outside" "$ctx"
+pass "Dockerfile and .dockerignore read inside the build context"
+
+# A wildcard through a context symlink to /etc names nothing of the host's /etc.
+mkdir -p "$SCRATCH/etc-ctx"
+ln -s /etc "$SCRATCH/etc-ctx/hostetc"
+printf 'FROM busybox\nCOPY hostetc/os-rel* /x/\n' >"$SCRATCH/etc-ctx/Dockerfile"
+expect_failure "no source files match “hostetc/os-rel*”" pierctl_within 30 build "$SCRATCH/etc-ctx"
+assert_not_contains "$(cat "$SCRATCH/err")" os-release "the error of a wildcard through a symlink to /etc"
+pass "a wildcard through a context symlink to /etc"
