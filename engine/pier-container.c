@@ -1,5 +1,6 @@
 #include "pier-container.h"
 
+#include "pier-builtin-images.h"
 #include "pier-container-names.h"
 #include "pier-container-user.h"
 #include "pier-digest.h"
@@ -732,7 +733,7 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
   c->cpus = o->cpus;
   c->pids_limit = o->pids_limit;
   c->stop_signal = g_strdup (image->config->config.stop_signal);
-  c->bind_host_usr = pier_run_config_get_label (&image->config->config, PIER_LABEL_HOST_USR) != NULL;
+  c->bind_host_usr = pier_builtin_images_binds_host_usr (store, image->config);
   if (!c->rootless &&
       !pier_store_claim_id_range (store, c->id, !c->auto_remove, &c->uid_base, &c->uid_count, error))
     goto fail;

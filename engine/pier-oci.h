@@ -19,8 +19,6 @@ G_BEGIN_DECLS
 #define PIER_MEDIA_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 #define PIER_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
-/* The built-in host image borrows the host's /usr, read-only, at run time. */
-#define PIER_LABEL_HOST_USR "org.pier.host-usr"
 
 typedef struct {
   char *media_type;

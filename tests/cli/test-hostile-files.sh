@@ -91,3 +91,29 @@ printf 'FROM busybox\nCOPY hostetc/os-rel* /x/\n' >"$SCRATCH/etc-ctx/Dockerfile"
 expect_failure "no source files match “hostetc/os-rel*”" pierctl_within 30 build "$SCRATCH/etc-ctx"
 assert_not_contains "$(cat "$SCRATCH/err")" os-release "the error of a wildcard through a symlink to /etc"
 pass "a wildcard through a context symlink to /etc"
+
+# The host's /usr: host:latest and what is built on it get it; an image saying so in a label
+# does not, whether Pier built it or an archive brought it.
+host_usr_inode=$(stat -c %i /usr/bin)
+assert_eq "$(pierctl run --rm host:latest stat -c %i /usr/bin)" "$host_usr_inode" "host:latest runs on the host's /usr"
+mkdir -p "$SCRATCH/on-host" "$SCRATCH/labelled"
+printf 'FROM host:latest\nRUN stat -c %%i /usr/bin >/usr-inode\n' >"$SCRATCH/on-host/Dockerfile"
+pierctl build -q -t on-host "$SCRATCH/on-host" >/dev/null
+assert_eq "$(pierctl run --rm on-host cat /usr-inode)" "$host_usr_inode" "a build step on host:latest has the host's /usr"
+assert_eq "$(pierctl run --rm on-host stat -c %i /usr/bin)" "$host_usr_inode" "an image built on host:latest runs on the host's /usr"
+printf 'FROM busybox\nLABEL org.pier.host-usr=ro\n' >"$SCRATCH/labelled/Dockerfile"
+pierctl build -q -t labelled "$SCRATCH/labelled" >/dev/null
+assert_eq "$(pierctl run --rm labelled sh -c 'test -e /usr/bin/python3 && echo host || echo own')" own \
+  "an image labelled org.pier.host-usr does not get the host's /usr"
+
+command -v podman >/dev/null || fail "podman is not installed (scripts/deps.sh installs it)"
+PODMAN=(podman --root "$SCRATCH/podman" --runroot "$SCRATCH/podman-run" --storage-driver vfs)
+mkdir -p "$SCRATCH/podman-ctx"
+cp /bin/busybox "$SCRATCH/podman-ctx/busybox"
+printf 'FROM scratch\nCOPY busybox /bin/busybox\nLABEL org.pier.host-usr=ro\n' >"$SCRATCH/podman-ctx/Containerfile"
+"${PODMAN[@]}" build -q -t localhost/claims-host-usr:1 "$SCRATCH/podman-ctx" >/dev/null 2>&1 || fail "podman build"
+"${PODMAN[@]}" save --format oci-archive -o "$SCRATCH/claims.tar" localhost/claims-host-usr:1 2>/dev/null
+pierctl load -q -i "$SCRATCH/claims.tar"
+assert_eq "$(pierctl run --rm localhost/claims-host-usr:1 /bin/busybox sh -c 'test -e /usr/bin/python3 && echo host || echo own')" \
+  own "an archive's image labelled org.pier.host-usr does not get the host's /usr"
+pass "only host:latest and images built on it get the host's /usr"
