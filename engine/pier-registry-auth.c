@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-output-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -251,17 +252,12 @@ static gboolean
 write_file (const char *path, json_t *root, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
   g_autofree char *text = json_dumps (root, JSON_INDENT (2) | JSON_SORT_KEYS);
   g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
-  pier_autofd int dirfd = -1;
 
   if (!pier_fs_mkdir_p (dir, 0700, error))
     return FALSE;
-  dirfd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
-  if (dirfd < 0)
-    return FALSE;
-  if (!pier_fs_write_atomic_at (dirfd, base, with_newline, strlen (with_newline), 0600, error))
+  if (!pier_output_file_write (path, with_newline, strlen (with_newline), 0600, error))
     {
       g_prefix_error (error, "writing credentials to %s: ", path);
       return FALSE;
