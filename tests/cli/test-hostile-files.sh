@@ -66,6 +66,8 @@ ln -s "$SCRATCH/outside" "$ctx/Dockerfile"
 expect_failure "in the build context: opening Dockerfile: No such file or directory" \
   pierctl_within 30 build "$ctx"
 assert_not_contains "$(cat "$SCRATCH/err")" SENTINEL "the error of a Dockerfile linked out"
+expect_failure "in the build context: opening Dockerfile: No such file or directory" \
+  pierctl_within 30 build -f "$ctx/Dockerfile" "$ctx"
 rm "$ctx/Dockerfile"
 mkfifo "$ctx/Dockerfile"
 expect_failure "in the build context: Dockerfile is not a regular file" pierctl_within 30 build "$ctx"
