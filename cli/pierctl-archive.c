@@ -4,6 +4,7 @@
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-image-archive.h"
+#include "pier-output-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,8 +75,8 @@ save_run (PierCli *cli, int argc, char **argv, GError **error)
     { NULL }
   };
   PierArchiveFormat format = PIER_ARCHIVE_DOCKER;
-  g_autofree char *tmp_path = NULL;
-  pier_autofd int fd = -1;
+  g_autoptr (PierOutputFile) file = NULL;
+  pier_autofd int stdout_fd = -1;
   PierStore *store;
 
   if (!pier_cli_parse (cli, &argc, &argv, "IMAGE...", "Save images to an archive", entries,
@@ -92,31 +93,15 @@ save_run (PierCli *cli, int argc, char **argv, GError **error)
                        "refusing to write an archive to a terminal; use -o FILE or redirect");
           return 1;
         }
-      fd = dup (STDOUT_FILENO);
+      stdout_fd = dup (STDOUT_FILENO);
     }
-  else
-    {
-      /* Beside the destination, renamed over it when complete: never half an archive. */
-      g_autofree char *dir = g_path_get_dirname (output);
-      g_autofree char *base = g_path_get_basename (output);
-      tmp_path = g_strdup_printf ("%s/.%s.partial-%08x", dir, base, g_random_int ());
-      fd = open (tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-      if (fd < 0)
-        {
-          pier_set_errno (error, errno, "%s", output);
-          return 1;
-        }
-    }
+  else if ((file = pier_output_file_open (output, 0644, error)) == NULL)
+    return 1;
   if (!pier_store_save_archive (store, (const char *const *) argv + 1, format, write_fd,
-                                GINT_TO_POINTER (fd), NULL, error) ||
-      (tmp_path != NULL && fsync (fd) < 0 && pier_set_errno (error, errno, "%s", output)) ||
-      (tmp_path != NULL && rename (tmp_path, output) < 0 &&
-       pier_set_errno (error, errno, "%s", output)))
-    {
-      if (tmp_path != NULL)
-        unlink (tmp_path);
-      return 1;
-    }
+                                GINT_TO_POINTER (file ? pier_output_file_get_fd (file) : stdout_fd),
+                                NULL, error) ||
+      (file != NULL && !pier_output_file_commit (file, error)))
+    return 1;
   return 0;
 }
 

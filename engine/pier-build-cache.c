@@ -216,12 +216,10 @@ pier_file_hashes_get (PierFileHashes *hashes, int dirfd, const char *name,
       h->used = TRUE;
       return g_strdup (h->digest);
     }
-  fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* Swapped for a FIFO since @st was taken, it must not block the build. */
+  fd = pier_fs_open_regular_in_root (dirfd, name, RESOLVE_NO_SYMLINKS, G_MAXSIZE, NULL, error);
   if (fd < 0)
-    {
-      pier_set_errno (error, errno, "reading %s", name);
-      return NULL;
-    }
+    return NULL;
   hasher = pier_hasher_new ();
   buf = g_malloc (1 << 20);
   while ((n = read (fd, buf, 1 << 20)) != 0)

@@ -6,6 +6,7 @@
 #include "pier-build-private.h"
 
 #include "pier-attach.h"
+#include "pier-builtin-images.h"
 #include "pier-container-user.h"
 #include "pier-container.h"
 #include "pier-error.h"
@@ -296,7 +297,7 @@ make_spec (PierBuild *build, PierBuildStage *stage, const PierInstruction *insn,
   spec->lower_dirs = g_steal_pointer (&lowers);
   spec->upper_dir = g_build_filename (run_dir, "diff", NULL);
   spec->work_dir = g_build_filename (run_dir, "work", NULL);
-  spec->bind_host_usr = pier_run_config_get_label (rc, PIER_LABEL_HOST_USR) != NULL;
+  spec->bind_host_usr = pier_builtin_images_binds_host_usr (build->store, stage->config);
 
   if (insn->json_form)
     spec->argv = g_strdupv (insn->args);

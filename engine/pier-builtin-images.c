@@ -3,6 +3,7 @@
 #include "pier-blob-store.h"
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-fsutil.h"
 #include "pier-image-store.h"
 #include "pier-reference.h"
 #include "pier-tar-writer.h"
@@ -10,7 +11,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+
+/* In the store's root: the diff_id of its own host layer, the one whose containers get the
+ * host's /usr. */
+#define HOST_LAYER_RECORD "host-usr-layer"
+/* In that layer, under /usr (so hidden by the host's /usr at run time): random bytes that make
+ * the layer this store's own, which no image from a registry or an archive can reproduce. */
+#define HOST_LAYER_NONCE "usr/.pier-host-layer"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -215,8 +224,10 @@ static gboolean
 fill_host (PierTarWriter *tar, gpointer data, GError **error)
 {
   static const char *const usr_links[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+  const char *nonce = data;
 
   if (!add_skeleton (tar, error) || !pier_tar_writer_add_dir (tar, "usr", 0755, error) ||
+      !pier_tar_writer_add_data (tar, HOST_LAYER_NONCE, 0644, nonce, strlen (nonce), error) ||
       !pier_tar_writer_add_dir (tar, "etc/fonts", 0755, error) ||
       !pier_tar_writer_add_data (tar, "etc/fonts/fonts.conf", 0644, etc_fonts_conf,
                                  strlen (etc_fonts_conf), error))
@@ -243,16 +254,28 @@ create_host (PierStore *store, GError **error)
   g_autofree char *created_by = NULL;
   g_autofree char *os_release = NULL;
   g_autofree char *comment = NULL;
+  g_autoptr (GString) nonce = g_string_new (NULL);
+  g_autofree char *record = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint8 random[16];
 
-  layer = make_layer (store, now, fill_host, NULL, error);
+  if (getrandom (random, sizeof random, 0) != sizeof random)
+    return pier_set_errno (error, errno, "drawing random bytes for the host layer");
+  for (gsize i = 0; i < sizeof random; i++)
+    g_string_append_printf (nonce, "%02x", random[i]);
+  g_string_append_c (nonce, '\n');
+  layer = make_layer (store, now, fill_host, nonce->str, error);
   if (layer == NULL)
+    return FALSE;
+  /* Recorded before the image exists: no moment when host:latest is there without its /usr. */
+  record = g_strconcat (layer->digest, "\n", NULL);
+  if (!pier_fs_write_atomic_at (pier_store_get_root_fd (store), HOST_LAYER_RECORD, record,
+                                strlen (record), 0644, error))
     return FALSE;
   created = pier_oci_timestamp_from_unix (now);
   config->created = g_strdup (created);
   config->config.env = g_strdupv ((char *[]){ DEFAULT_PATH, NULL });
   config->config.cmd = g_strdupv ((char *[]){ "bash", NULL });
-  pier_run_config_set_label (&config->config, PIER_LABEL_HOST_USR, "ro");
   if (g_file_get_contents ("/etc/os-release", &os_release, NULL, NULL))
     {
       char *pretty = strstr (os_release, "PRETTY_NAME=\"");
@@ -270,9 +293,6 @@ create_host (PierStore *store, GError **error)
                                   comment ? comment : "the host's /usr, bound read-only at run time",
                                   FALSE));
   g_ptr_array_add (config->history,
-                   history_entry (created, "/bin/sh -c #(nop)  LABEL " PIER_LABEL_HOST_USR "=ro",
-                                  NULL, TRUE));
-  g_ptr_array_add (config->history,
                    history_entry (created, "/bin/sh -c #(nop)  CMD [\"bash\"]", NULL, TRUE));
   return add_image (store, config, layer, "host:latest", error);
 }
@@ -281,4 +301,16 @@ gboolean
 pier_builtin_images_create (PierStore *store, GError **error)
 {
   return create_busybox (store, error) && create_host (store, error);
+}
+
+gboolean
+pier_builtin_images_binds_host_usr (PierStore *store, const PierImageConfig *config)
+{
+  g_autofree char *record = NULL;
+
+  if (config->diff_ids == NULL || config->diff_ids->len == 0
+      || !pier_fs_read_all_at (pier_store_get_root_fd (store), HOST_LAYER_RECORD, 256, &record,
+                               NULL, NULL))
+    return FALSE;
+  return strcmp (g_strstrip (record), config->diff_ids->pdata[0]) == 0;
 }

@@ -13,6 +13,12 @@ G_BEGIN_DECLS
  *    file content is copied. */
 gboolean pier_builtin_images_create (PierStore *store, GError **error);
 
+/* Whether containers (and build steps) of an image get the host's /usr read-only: only when
+ * the image is this store's host:latest or made from it, that is when its bottom layer is the
+ * one Pier made here for it. Nothing an image says of itself (a label) counts: a registry or an
+ * archive could say it. */
+gboolean pier_builtin_images_binds_host_usr (PierStore *store, const PierImageConfig *config);
+
 #define PIER_BUSYBOX_PATH "/bin/busybox"
 
 G_END_DECLS

@@ -6,13 +6,13 @@
 #include "pier-fsutil.h"
 #include "pier-json.h"
 #include "pier-merged-tree.h"
+#include "pier-output-file.h"
 #include "pier-reference.h"
 
 #include "pier-libarchive.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -485,20 +485,11 @@ gboolean
 pier_container_export_to_file (PierStore *store, const PierContainer *container,
                                const char *path, GCancellable *cancellable, GError **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp = g_strdup_printf ("%s/.%s.tmp-%08x", dir, base, g_random_int ());
-  pier_autofd int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  g_autoptr (PierOutputFile) file = pier_output_file_open (path, 0644, error);
 
-  if (fd < 0)
-    return pier_set_errno (error, errno, "creating %s", tmp);
-  if (!pier_container_export (store, container, write_fd, GINT_TO_POINTER (fd), cancellable,
-                              error)
-      || (fsync (fd) < 0 && pier_set_errno (error, errno, "writing %s", path) == FALSE)
-      || (rename (tmp, path) < 0 && pier_set_errno (error, errno, "renaming %s to %s", tmp, path) == FALSE))
-    {
-      g_unlink (tmp);
-      return FALSE;
-    }
-  return TRUE;
+  return file != NULL
+         && pier_container_export (store, container, write_fd,
+                                   GINT_TO_POINTER (pier_output_file_get_fd (file)), cancellable,
+                                   error)
+         && pier_output_file_commit (file, error);
 }

@@ -5,10 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -21,16 +20,6 @@ pier_container_user_free (PierContainerUser *user)
   g_clear_pointer (&user->groups, g_array_unref);
   g_free (user->home);
   g_free (user);
-}
-
-static int
-open_in_root (int root_fd, const char *path, int flags)
-{
-  struct open_how how = {
-    .flags = flags | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  return syscall (SYS_openat2, root_fd, path, &how, sizeof how);
 }
 
 static gboolean
@@ -49,8 +38,14 @@ is_opaque (int dir_fd)
          fgetxattr (dir_fd, "user.overlay.opaque", value, sizeof value) == 1;
 }
 
-char *
-pier_layers_read_file (const char *const *layer_dirs, const char *path, gsize max_len)
+#define MAX_ID_FILE_SIZE (4 << 20)
+
+/* Symlinks the merged view follows for one file (Linux allows 40 for a whole path). */
+#define MAX_LINKS 8
+
+static char *
+read_merged (const char *const *layer_dirs, const char *path, gsize max_len, guint links,
+             GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
@@ -59,23 +54,58 @@ pier_layers_read_file (const char *const *layer_dirs, const char *path, gsize ma
     {
       pier_autofd int root_fd = open (*layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       pier_autofd int dir_fd = -1;
-      pier_autofd int fd = -1;
+      char target[PATH_MAX];
       char *data = NULL;
+      struct stat st;
+      ssize_t n;
 
       if (root_fd < 0)
         continue;
-      dir_fd = open_in_root (root_fd, dir, O_RDONLY | O_DIRECTORY);
+      dir_fd = pier_fs_open_in_root (root_fd, dir, O_RDONLY | O_DIRECTORY, 0);
       if (dir_fd < 0)
         continue;
       if (is_whiteout (dir_fd, base))
         return NULL;
-      fd = openat (dir_fd, base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-      if (fd >= 0)
-        return pier_fs_read_fd (fd, max_len, &data, NULL, NULL) ? data : NULL;
-      if (is_opaque (dir_fd))
-        return NULL;
+      if (fstatat (dir_fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          if (is_opaque (dir_fd))
+            return NULL;
+          continue;
+        }
+      if (!S_ISLNK (st.st_mode))
+        {
+          /* The container made it: it may be a FIFO that would block the open, or huge. */
+          if (!pier_fs_read_regular_in_root (root_fd, path, 0, max_len, &data, NULL, error))
+            return NULL;
+          return data;
+        }
+      /* A link is followed in the merged view, where its target may come from another layer. */
+      n = readlinkat (dir_fd, base, target, sizeof target - 1);
+      if (n < 0)
+        {
+          pier_set_errno (error, errno, "reading the symlink %s", path);
+          return NULL;
+        }
+      target[n] = '\0';
+      if (links >= MAX_LINKS)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "%s: too many levels of symbolic links", path);
+          return NULL;
+        }
+      {
+        g_autofree char *next = g_canonicalize_filename (target, dir);
+        return read_merged (layer_dirs, next, max_len, links + 1, error);
+      }
     }
   return NULL;
+}
+
+char *
+pier_layers_read_file (const char *const *layer_dirs, const char *path, gsize max_len,
+                       GError **error)
+{
+  return read_merged (layer_dirs, path, max_len, 0, error);
 }
 
 /* The fields of the line of a passwd or group file whose name (or, when numeric, id) is @key. */
@@ -119,8 +149,14 @@ PierContainerUser *
 pier_container_user_resolve (const char *spec, const char *const *layer_dirs, GError **error)
 {
   g_autoptr (PierContainerUser) user = g_new0 (PierContainerUser, 1);
-  g_autofree char *passwd = pier_layers_read_file (layer_dirs, "etc/passwd", 4 << 20);
-  g_autofree char *group = pier_layers_read_file (layer_dirs, "etc/group", 4 << 20);
+  g_autoptr (GError) passwd_error = NULL;
+  g_autoptr (GError) group_error = NULL;
+  /* Unreadable, they are as good as absent for numeric ids (as runc has them); a name looked
+   * up in them fails saying why. */
+  g_autofree char *passwd = pier_layers_read_file (layer_dirs, "/etc/passwd", MAX_ID_FILE_SIZE,
+                                                   &passwd_error);
+  g_autofree char *group = pier_layers_read_file (layer_dirs, "/etc/group", MAX_ID_FILE_SIZE,
+                                                  &group_error);
   g_autofree char *user_part = NULL;
   const char *group_part = NULL;
   g_auto (GStrv) pw = NULL;
@@ -154,8 +190,9 @@ pier_container_user_resolve (const char *spec, const char *const *layer_dirs, GE
   else
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "unable to find user %s: no matching entries in the container's /etc/passwd",
-                   user_part);
+                   "unable to find user %s: %s", user_part,
+                   passwd_error ? passwd_error->message
+                                : "no matching entries in the container's /etc/passwd");
       return NULL;
     }
   if (group_part != NULL)
@@ -166,8 +203,9 @@ pier_container_user_resolve (const char *spec, const char *const *layer_dirs, GE
       else if (!parse_id (group_part, &user->gid))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "unable to find group %s: no matching entries in the container's /etc/group",
-                       group_part);
+                       "unable to find group %s: %s", group_part,
+                       group_error ? group_error->message
+                                   : "no matching entries in the container's /etc/group");
           return NULL;
         }
     }

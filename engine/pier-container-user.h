@@ -20,8 +20,11 @@ PierContainerUser *pier_container_user_resolve (const char *spec, const char *co
 void pier_container_user_free (PierContainerUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierContainerUser, pier_container_user_free)
 
-/* The content of @path (e.g. "etc/passwd") as the merged view of @layer_dirs (top first) would
- * show it: NULL when no layer has it or an upper layer whites it out. */
-char *pier_layers_read_file (const char *const *layer_dirs, const char *path, gsize max_len);
+/* The content of @path (e.g. "/etc/passwd") as the merged view of @layer_dirs (top first) would
+ * show it, symlinks followed within that view: NULL without an error when no layer has it or an
+ * upper layer whites it out; NULL with one when it is not a regular file of at most @max_len
+ * bytes (a FIFO there never blocks). */
+char *pier_layers_read_file (const char *const *layer_dirs, const char *path, gsize max_len,
+                             GError **error);
 
 G_END_DECLS

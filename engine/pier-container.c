@@ -1,5 +1,6 @@
 #include "pier-container-private.h"
 
+#include "pier-builtin-images.h"
 #include "pier-container-names.h"
 #include "pier-container-options.h"
 #include "pier-container-user.h"
@@ -718,7 +719,7 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
   c->cpus = o->cpus;
   c->pids_limit = o->pids_limit;
   c->stop_signal = g_strdup (image->config->config.stop_signal);
-  c->bind_host_usr = pier_run_config_get_label (&image->config->config, PIER_LABEL_HOST_USR) != NULL;
+  c->bind_host_usr = pier_builtin_images_binds_host_usr (store, image->config);
   dir = pier_container_get_dir (store, c);
   upper = pier_container_get_upper_dir (store, c);
   work = g_build_filename (dir, "work", NULL);

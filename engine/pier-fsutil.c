@@ -156,7 +156,15 @@ pier_fs_open_in_root (int root_fd, const char *path, int flags, guint64 resolve)
     .flags = flags | O_CLOEXEC,
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
   };
-  return (int) syscall (SYS_openat2, root_fd, *path ? path : ".", &how, sizeof how);
+  int eagain = 0;
+  long fd;
+
+  /* EAGAIN: the kernel saw a concurrent rename in the tree and asks for a retry. A few times
+   * only: O_NONBLOCK on a file under a lease says EAGAIN until the lease is broken. */
+  do
+    fd = syscall (SYS_openat2, root_fd, *path ? path : ".", &how, sizeof how);
+  while (fd < 0 && (errno == EINTR || (errno == EAGAIN && ++eagain < 64)));
+  return (int) fd;
 }
 
 int

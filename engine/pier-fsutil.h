@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <glib.h>
+#include <linux/openat2.h> /* RESOLVE_* for the *_in_root calls */
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -46,7 +47,8 @@ gboolean pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char *
 
 /* Opens @path inside the tree @root_fd as if @root_fd were "/": "..", absolute paths and
  * symlinks cannot lead out of it (openat2 RESOLVE_IN_ROOT), nor /proc's magic links. @resolve
- * adds RESOLVE_* flags (RESOLVE_NO_SYMLINKS to refuse every link). -1 with errno set. */
+ * adds RESOLVE_* flags (RESOLVE_NO_SYMLINKS to refuse every link). -1 with errno set. Only
+ * system calls: usable between fork and exec. */
 int pier_fs_open_in_root (int root_fd, const char *path, int flags, guint64 resolve);
 
 /* Opens a file that Pier reads from a tree it does not trust (a container's root, a layer, a

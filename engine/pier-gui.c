@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -224,18 +223,19 @@ add_container_file (GArray *files, const char *path, gboolean directory, mode_t 
   g_array_append_val (files, file);
 }
 
+/* What child_write_files reports, as no errno says it, for a file it was to write where the
+ * container keeps something else: a FIFO (whose open would wait for a reader), a symlink, a
+ * device. */
+#define NOT_A_REGULAR_FILE (-1)
+
 /* In a forked child, so only system calls: become root of the container's user namespace, in
  * its mount namespace (files made there belong to the container's ids, which host root could
  * not create on the container's tmpfs), and make each file under the container's root
- * (openat2 RESOLVE_IN_ROOT: a symlink in the image cannot lead out). Returns 0 or an errno,
- * with *step the file that failed (-1: entering the namespaces). */
+ * (resolved in it: a symlink in the image cannot lead out). Returns 0, an errno or
+ * NOT_A_REGULAR_FILE, with *step the file that failed (-1: entering the namespaces). */
 static int
 child_write_files (int pidfd, const ContainerFile *files, guint n_files, int *step)
 {
-  struct open_how how = {
-    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
   int root;
 
   *step = -1;
@@ -248,10 +248,11 @@ child_write_files (int pidfd, const ContainerFile *files, guint n_files, int *st
   for (guint i = 0; i < n_files; i++)
     {
       const ContainerFile *file = &files[i];
+      struct stat st;
       int parent, fd;
 
       *step = (int) i;
-      parent = (int) syscall (SYS_openat2, root, file->parent, &how, sizeof how);
+      parent = pier_fs_open_in_root (root, file->parent, O_PATH | O_DIRECTORY, 0);
       if (parent < 0)
         return errno;
       if (file->directory)
@@ -261,11 +262,21 @@ child_write_files (int pidfd, const ContainerFile *files, guint n_files, int *st
           fd = openat (parent, file->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         }
       else
-        fd = openat (parent, file->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+        fd = openat (parent, file->name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
                      file->mode);
       close (parent);
       if (fd < 0)
-        return errno;
+        /* ENXIO: a FIFO without a reader (or a socket); ELOOP: a symlink. */
+        return !file->directory && (errno == ENXIO || errno == ELOOP) ? NOT_A_REGULAR_FILE : errno;
+      if (!file->directory)
+        {
+          if (fstat (fd, &st) < 0)
+            return errno;
+          if (!S_ISREG (st.st_mode))
+            return NOT_A_REGULAR_FILE;
+          if (ftruncate (fd, 0) < 0)
+            return errno;
+        }
       if (file->data_ptr != NULL)
         {
           const char *data = file->data_ptr;
@@ -327,6 +338,13 @@ write_container_files (int pidfd, GArray *files, GError **error)
     return pier_set_errno (error, result[1], "entering the container as its root");
   {
     g_autofree char *path = g_build_filename (list[result[0]].parent, list[result[0]].name, NULL);
+    if (result[1] == NOT_A_REGULAR_FILE)
+      {
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                     "writing %s in the container: something other than a regular file is "
+                     "there (remove it and try again)", path);
+        return FALSE;
+      }
     return pier_set_errno (error, result[1], "writing %s in the container", path);
   }
 }

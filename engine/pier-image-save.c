@@ -1,6 +1,7 @@
 /* Saving images as docker-archives and OCI archives. */
 #include "pier-image-archive.h"
 
+#include "pier-builtin-images.h"
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
@@ -345,7 +346,7 @@ pier_store_save_archive (PierStore *store, const char *const *names, PierArchive
       g_ptr_array_add (saved, s);
       if (s->image == NULL)
         return FALSE;
-      if (pier_run_config_get_label (&s->image->config->config, PIER_LABEL_HOST_USR) != NULL)
+      if (pier_builtin_images_binds_host_usr (store, s->image->config))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
                        "%s borrows the host's /usr at run time and cannot be saved; save an "

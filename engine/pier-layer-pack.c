@@ -279,9 +279,14 @@ pack_one (Packer *p, int dirfd, const char *name, const char *dir_path, GError *
     }
   if (S_ISREG (st.st_mode))
     {
-      pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      /* A running container may have swapped it for a FIFO since the stat. */
+      pier_autofd int fd = pier_fs_open_regular_in_root (dirfd, name, RESOLVE_NO_SYMLINKS,
+                                                         G_MAXSIZE, NULL, error);
       if (fd < 0)
-        return pier_set_errno (error, errno, "opening “%s”", p->path->str);
+        {
+          g_prefix_error (error, "“%s”: ", p->path->str);
+          return FALSE;
+        }
       archive_entry_set_size (p->entry, st.st_size);
       return add_xattrs (p, fd, error) && entry_write_header (p, error)
              && write_data (p, fd, st.st_size, error);

@@ -10,7 +10,6 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -177,22 +176,6 @@ target_climb (const char *target)
   return climb;
 }
 
-static int
-open_in_root (Unpacker *u, const char *path, guint64 flags)
-{
-  struct open_how how = {
-    .flags = flags | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  long fd;
-
-  /* EAGAIN: the kernel saw a concurrent rename and asks for a retry. */
-  do
-    fd = syscall (SYS_openat2, u->dest_dirfd, path, &how, sizeof how);
-  while (fd < 0 && (errno == EAGAIN || errno == EINTR));
-  return (int) fd;
-}
-
 static void
 cache_invalidate (Unpacker *u)
 {
@@ -227,7 +210,7 @@ make_parents (Unpacker *u, char *parent, GError **error)
 
       if (slash != NULL)
         *slash = '\0';
-      fd = open_in_root (u, parent, O_PATH | O_DIRECTORY);
+      fd = pier_fs_open_in_root (u->dest_dirfd, parent, O_PATH | O_DIRECTORY, 0);
       if (fd < 0 && errno == ENOENT)
         {
           if (mkdirat (cur, component, 0755) == 0)
@@ -276,7 +259,7 @@ resolve_parent (Unpacker *u, gboolean create, GError **error)
     return u->cached_fd;
 
   parent[len] = '\0';
-  fd = open_in_root (u, parent, O_PATH | O_DIRECTORY);
+  fd = pier_fs_open_in_root (u->dest_dirfd, parent, O_PATH | O_DIRECTORY, 0);
   if (fd < 0 && errno == ENOENT && create)
     fd = make_parents (u, parent, error);
   else if (fd < 0 && (create || (errno != ENOENT && errno != ENOTDIR)))
@@ -596,7 +579,8 @@ extract_hardlink (Unpacker *u, int pfd, const char *base, const char *target, GE
   if (target_parent_len > 0)
     {
       u->link->str[target_parent_len] = '\0';
-      target_pfd = open_in_root (u, u->link->str, O_PATH | O_DIRECTORY);
+      target_pfd = pier_fs_open_in_root (u->dest_dirfd, u->link->str, O_PATH | O_DIRECTORY,
+                                         0);
       if (target_pfd < 0)
         return pier_set_errno (error, errno, "entry “%s”: hardlink target “%s”", u->name, target);
       target_base = u->link->str + target_parent_len + 1;
@@ -902,7 +886,8 @@ finish_directories (Unpacker *u, GError **error)
   for (guint i = 0; i < u->dirs->len; i++)
     {
       DeferredDir *dir = &g_array_index (u->dirs, DeferredDir, i);
-      pier_autofd int fd = open_in_root (u, dir->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      pier_autofd int fd = pier_fs_open_in_root (u->dest_dirfd, dir->path,
+                                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
       struct stat st;
 
       /* Gone or replaced by a later entry, which then had its own say. */

@@ -25,8 +25,6 @@ G_BEGIN_DECLS
 #define PIER_OCI_MAX_INDEX_SIZE (4 * PIER_OCI_MAX_DOCUMENT_SIZE)
 
 #define PIER_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
-/* The built-in host image borrows the host's /usr, read-only, at run time. */
-#define PIER_LABEL_HOST_USR "org.pier.host-usr"
 
 typedef struct {
   char *media_type;

@@ -3,6 +3,7 @@
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-json.h"
+#include "pier-output-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -253,11 +254,9 @@ static gboolean
 write_file (const char *path, PierJsonWriter *w, json_t *root, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
   g_autofree char *text = pier_json_writer_dump (w, json_incref (root),
                                                  JSON_INDENT (2) | JSON_SORT_KEYS, error);
   g_autofree char *with_newline = NULL;
-  pier_autofd int dirfd = -1;
 
   if (text == NULL)
     {
@@ -267,10 +266,7 @@ write_file (const char *path, PierJsonWriter *w, json_t *root, GError **error)
   with_newline = g_strconcat (text, "\n", NULL);
   if (!pier_fs_mkdir_p (dir, 0700, error))
     return FALSE;
-  dirfd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
-  if (dirfd < 0)
-    return FALSE;
-  if (!pier_fs_write_atomic_at (dirfd, base, with_newline, strlen (with_newline), 0600, error))
+  if (!pier_output_file_write (path, with_newline, strlen (with_newline), 0600, error))
     {
       g_prefix_error (error, "writing credentials to %s: ", path);
       return FALSE;

@@ -4,6 +4,7 @@
 #include "pier-sandbox-setup.h"
 
 #include "pier-error.h"
+#include "pier-fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,17 +53,6 @@ report (PierSetupPlan *plan, const PierSetupOp *op, int errsv)
   send_error (plan, errsv, PIER_ERROR_FAILED, op->what, NULL, NULL);
 }
 
-static int
-open_in_root (int root, const char *path, int flags)
-{
-  struct open_how how = {
-    .flags = (guint64) (flags | O_CLOEXEC),
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-
-  return (int) syscall (SYS_openat2, root, path, &how, sizeof how);
-}
-
 static void
 close_keep_errno (int fd)
 {
@@ -95,7 +85,7 @@ resolve (int root, const char *path, int options, int depth)
   size_t len;
   int fd, pfd, r;
 
-  fd = open_in_root (root, path, O_PATH);
+  fd = pier_fs_open_in_root (root, path, O_PATH, 0);
   if (fd >= 0 && (options & PIER_SETUP_GUARD) && on_proc_or_sys (fd))
     {
       close (fd);
@@ -338,7 +328,7 @@ op_bind (PierSetupPlan *plan, const PierSetupOp *op)
 static int
 clone_in_root (PierSetupPlan *plan, const char *path, gboolean recursive)
 {
-  int fd = open_in_root (plan->root_fd, path, O_PATH);
+  int fd = pier_fs_open_in_root (plan->root_fd, path, O_PATH, 0);
   int tree;
 
   if (fd < 0)
@@ -379,7 +369,7 @@ op_mask (PierSetupPlan *plan, const PierSetupOp *op)
   char detail[256];
   int target, tree;
 
-  target = open_in_root (plan->root_fd, op->path, O_PATH | O_NOFOLLOW);
+  target = pier_fs_open_in_root (plan->root_fd, op->path, O_PATH | O_NOFOLLOW, 0);
   if (target < 0)
     {
       if (errno == ENOENT)
@@ -407,7 +397,8 @@ op_symlink (PierSetupPlan *plan, const PierSetupOp *op)
 
   append (parent, sizeof parent, 0, op->path);
   parent[name - op->path] = '\0';
-  pfd = open_in_root (plan->root_fd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY);
+  pfd = pier_fs_open_in_root (plan->root_fd, parent[0] ? parent : "/",
+                              O_PATH | O_DIRECTORY, 0);
   if (pfd < 0 || (symlinkat (op->arg, pfd, name + 1) < 0 && errno != EEXIST))
     {
       report (plan, op, errno);

@@ -10,6 +10,7 @@
 #include "pier-image-archive.h"
 #include "pier-image-page.h"
 #include "pier-images-view.h"
+#include "pier-output-file.h"
 #include "pier-processes-view.h"
 #include "pier-pull-dialog.h"
 #include "pier-reference.h"
@@ -18,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -716,7 +716,7 @@ static int
 open_file (GFile *file, int flags, GError **error)
 {
   g_autofree char *path = g_file_get_path (file);
-  int fd = path ? open (path, flags | O_CLOEXEC, 0644) : -1;
+  int fd = path ? open (path, flags | O_CLOEXEC) : -1;
 
   if (fd < 0)
     pier_set_errno (error, path ? errno : ENOENT, "opening %s", path ? path : g_file_peek_path (file));
@@ -844,23 +844,19 @@ save_job (PierStore *store, gpointer data, char **message, GCancellable *cancell
 {
   FileData *save = data;
   g_autofree char *path = g_file_get_path (save->file);
-  g_autofree char *partial = g_strconcat (path, ".part", NULL);
-  g_autoptr (GFile) partial_file = g_file_new_for_path (partial);
-  pier_autofd int fd = open_file (partial_file, O_WRONLY | O_CREAT | O_TRUNC, error);
+  g_autoptr (PierOutputFile) out = NULL;
   const char *names[] = { save->name, NULL };
 
-  if (fd < 0)
+  if (path == NULL)
+    return pier_set_errno (error, ENOENT, "opening %s", g_file_peek_path (save->file));
+  /* A cancelled save leaves the chosen file as it was. */
+  out = pier_output_file_open (path, 0644, error);
+  if (out == NULL
+      || !pier_store_save_archive (store, names, save->format, write_fd,
+                                   GINT_TO_POINTER (pier_output_file_get_fd (out)), cancellable,
+                                   error)
+      || !pier_output_file_commit (out, error))
     return FALSE;
-  /* Written beside the destination and renamed over it: a cancelled save leaves nothing. */
-  if (!pier_store_save_archive (store, names, save->format, write_fd, GINT_TO_POINTER (fd),
-                                cancellable, error) ||
-      fsync (fd) != 0 || rename (partial, path) != 0)
-    {
-      if (error != NULL && *error == NULL)
-        pier_set_errno (error, errno, "writing %s", path);
-      g_unlink (partial);
-      return FALSE;
-    }
   *message = g_strdup_printf ("Saved %s to %s", save->name, path);
   return TRUE;
 }

@@ -1,6 +1,7 @@
 #include "test-support.h"
 
 #include "pier-blob-store.h"
+#include "pier-builtin-images.h"
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
@@ -160,7 +161,8 @@ test_image_store_new_root_has_builtin_images (void **state)
 
   /* host:latest: the host's /usr is bound at run time; the layer holds only the links, an
    * empty /usr and Pier's own /etc: a few kilobytes, nothing of the host's files. */
-  assert_string_equal (pier_run_config_get_label (&host->config->config, PIER_LABEL_HOST_USR), "ro");
+  assert_true (pier_builtin_images_binds_host_usr (f->store, host->config));
+  assert_false (pier_builtin_images_binds_host_usr (f->store, busybox->config));
   host_layer = pier_store_ensure_layer (f->store,
                                         ((PierDescriptor *) host->manifest->layers->pdata[0])->digest,
                                         host->config->diff_ids->pdata[0], NULL, &error);
@@ -177,6 +179,8 @@ test_image_store_new_root_has_builtin_images (void **state)
   {
     g_autoptr (GDir) usr = g_dir_open (path, 0, NULL);
     assert_non_null (usr);
+    /* Nothing but the random part that makes the layer this store's own. */
+    assert_string_equal (g_dir_read_name (usr), ".pier-host-layer");
     assert_null (g_dir_read_name (usr));
   }
   for (const char *const *secret = (const char *const[]){ "etc/shadow", "etc/hostname", "home/x",
