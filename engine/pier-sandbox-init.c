@@ -105,14 +105,60 @@ gid_mapped (const PierSandboxSpec *spec, guint32 gid)
 }
 
 static void
+add_mount_with (PierSetupPlan *plan, const char *fstype, const char *target, int options,
+                guint64 attrs, const char *const *params)
+{
+  PierSetupOp *op = pier_setup_plan_add (plan, PIER_SETUP_MOUNT, target, fstype,
+                                         options | PIER_SETUP_CREATE, "mounting %s on %s",
+                                         fstype, target);
+  op->value = attrs;
+  pier_setup_op_set_params (plan, op, params);
+}
+
+static void
 add_mount (PierSetupPlan *plan, const char *fstype, const char *target, guint64 attrs,
            const char *const *params)
 {
-  PierSetupOp *op = pier_setup_plan_add (plan, PIER_SETUP_MOUNT, target, fstype,
-                                         PIER_SETUP_CREATE | PIER_SETUP_GUARD,
-                                         "mounting %s on %s", fstype, target);
-  op->value = attrs;
-  pier_setup_op_set_params (plan, op, params);
+  add_mount_with (plan, fstype, target, PIER_SETUP_GUARD, attrs, params);
+}
+
+/* The container's own cgroup at /sys/fs/cgroup, read-only, each hierarchy mounted afresh in
+ * its cgroup namespace (whose root is that cgroup), as Podman shows it. Several hierarchies
+ * (cgroup v1) sit in a tmpfs made read-only once they are in. */
+static void
+add_cgroup_mounts (PierSetupPlan *plan, GPtrArray *mounts, guint64 fs_attrs)
+{
+  const char *top = "/sys/fs/cgroup";
+  gboolean one_tree = mounts->len == 1
+                      && ((PierCgroupNsMount *) mounts->pdata[0])->subdir == NULL;
+
+  if (mounts->len == 0)
+    return;
+  /* /sys/fs/cgroup is sysfs's, not the image's: no guard against /sys here. */
+  if (!one_tree)
+    add_mount_with (plan, "tmpfs", top, 0, fs_attrs,
+                    (const char *const[]){ "mode", "755", "size", "64k", NULL });
+  for (guint i = 0; i < mounts->len; i++)
+    {
+      const PierCgroupNsMount *m = mounts->pdata[i];
+      g_autofree char *target = m->subdir ? g_build_filename (top, m->subdir, NULL)
+                                          : g_strdup (top);
+      g_autoptr (GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+
+      for (char **option = m->options; option && *option; option++)
+        {
+          char *eq = strchr (*option, '=');
+          /* "name=systemd" is a key and a value; a controller is a flag. */
+          g_ptr_array_add (params, eq ? g_strndup (*option, eq - *option) : g_strdup (*option));
+          g_ptr_array_add (params, eq ? g_strdup (eq + 1) : NULL);
+        }
+      g_ptr_array_add (params, NULL);
+      add_mount_with (plan, m->fstype, target, 0, fs_attrs | MOUNT_ATTR_RDONLY,
+                      (const char *const *) params->pdata);
+    }
+  if (!one_tree)
+    pier_setup_plan_add (plan, PIER_SETUP_BIND_IN_ROOT, top, top,
+                         PIER_SETUP_READONLY | PIER_SETUP_RECURSIVE, "making %s read-only", top);
 }
 
 /* Host paths the child clones before it gives up the host's uid 0, each into a new slot. */
@@ -135,7 +181,8 @@ add_bind (PierSetupPlan *plan, int slot, const char *target, int options, const 
 }
 
 static PierSetupPlan *
-build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir)
+build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir,
+            GPtrArray *cgroup_mounts, const PierSeccompProgram *seccomp)
 {
   g_autoptr (PierSetupPlan) plan = pier_setup_plan_new ();
   g_autoptr (GPtrArray) volumes = g_ptr_array_new ();
@@ -205,6 +252,7 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir)
               "mounting the host's /sys on /sys");
   else
     add_mount (plan, "sysfs", "/sys", fs_attrs | MOUNT_ATTR_RDONLY, (const char *const[]){ NULL });
+  add_cgroup_mounts (plan, cgroup_mounts, fs_attrs);
   add_mount (plan, "tmpfs", "/dev", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
              (const char *const[]){ "mode", "755", "size", "65536k", NULL });
   for (gsize i = 0; i < G_N_ELEMENTS (host_devices); i++)
@@ -294,21 +342,18 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir)
       pier_setup_plan_add_slot (plan, stdio[1]);
       pier_setup_plan_add_slot (plan, stdio[2]);
     }
-  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_BOUND, NULL, NULL, 0,
-                            "bounding the capabilities");
-  op->value = pier_setup_default_caps ();
-  op = pier_setup_plan_add (plan, PIER_SETUP_IDENTITY, NULL, NULL, 0,
-                            "switching to user %u:%u", spec->uid, spec->gid);
-  pier_setup_op_set_ids (plan, op, spec->uid, spec->gid, spec->groups, spec->n_groups);
-  pier_setup_plan_add (plan, PIER_SETUP_CHDIR, spec->cwd ? spec->cwd : "/", NULL, 0,
-                       "changing to the working directory %s", spec->cwd ? spec->cwd : "/");
-  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_SET, NULL, NULL, 0,
-                            "setting the capabilities");
-  op->value = pier_setup_default_caps ();
-  pier_setup_plan_add (plan, PIER_SETUP_NO_NEW_PRIVS, NULL, NULL, 0, "setting no_new_privs");
-  /* Again: changing credentials disarmed the first one. */
-  pier_setup_plan_add (plan, PIER_SETUP_PDEATHSIG, NULL, NULL, 0, "tying the init to its monitor");
-  pier_setup_plan_add_exec (plan, spec->argv, spec->env);
+  pier_setup_plan_add_process (plan, &(PierSetupProcess){
+                                         .caps = spec->caps,
+                                         .uid = spec->uid,
+                                         .gid = spec->gid,
+                                         .groups = spec->groups,
+                                         .n_groups = spec->n_groups,
+                                         .cwd = spec->cwd,
+                                         .argv = spec->argv,
+                                         .env = spec->env,
+                                         .seccomp = seccomp,
+                                         .rearm_pdeathsig = TRUE,
+                                     });
   return g_steal_pointer (&plan);
 }
 
@@ -552,7 +597,7 @@ own_upper_dir (const PierSandboxSpec *spec, GError **error)
   return TRUE;
 }
 
-/* Everything between clone() and the child's exec: ids, cgroup, network, root. */
+/* Everything between clone() and the child's exec: ids, cgroup membership, network, root. */
 static gboolean
 configure_child (const PierSandboxSpec *spec, PierSandboxInit *init, int state_fd, int sock,
                  GError **error)
@@ -564,17 +609,7 @@ configure_child (const PierSandboxSpec *spec, PierSandboxInit *init, int state_f
   PierSyncMsg go = { .type = PIER_SYNC_GO };
   int fds[2];
 
-  PierCgroupLimits limits = { spec->memory_bytes, spec->cpus, spec->pids_limit };
-  g_autoptr (GError) cgroup_error = NULL;
-
   init->start_time = pier_proc_start_time (init->pid);
-  init->cgroup = pier_cgroup_create (spec->id, spec->rootless, &limits, init->warnings,
-                                     &cgroup_error);
-  if (cgroup_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&cgroup_error));
-      return FALSE;
-    }
   if (!write_id_maps (spec, init->pid, error))
     return FALSE;
   if (init->cgroup != NULL && !pier_cgroup_add_pid (init->cgroup, init->pid, error))
@@ -676,10 +711,39 @@ make_pipe (int fds[2], GError **error)
   return TRUE;
 }
 
+/* The cgroup exists before the clone: the child's set-up mounts what it will see of it. */
+static gboolean
+create_cgroup (const PierSandboxSpec *spec, PierSandboxInit *init, GPtrArray **mounts,
+               GError **error)
+{
+  PierCgroupLimits limits = {
+    .memory_bytes = spec->memory_bytes,
+    .cpus = spec->cpus,
+    .pids_limit = spec->pids_limit > 0    ? (guint64) spec->pids_limit
+                  : spec->pids_limit == 0 ? PIER_SANDBOX_DEFAULT_PIDS_LIMIT
+                                          : 0,
+    .pids_limit_optional = spec->pids_limit == 0,
+  };
+  g_autoptr (GError) local_error = NULL;
+
+  init->cgroup = pier_cgroup_create (spec->id, spec->rootless, &limits, init->warnings,
+                                     &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  *mounts = init->cgroup ? pier_cgroup_get_namespace_mounts (init->cgroup, error)
+                         : g_ptr_array_new ();
+  return *mounts != NULL;
+}
+
 gboolean
 pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GError **error)
 {
   g_autoptr (PierSetupPlan) plan = NULL;
+  g_autoptr (PierSeccompProgram) seccomp = NULL;
+  g_autoptr (GPtrArray) cgroup_mounts = NULL;
   g_autofree gboolean *volume_is_dir = g_new0 (gboolean, spec->n_volumes + 1);
   pier_autofd int state_fd = -1;
   pier_autofd int child_in = -1;
@@ -725,9 +789,21 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
       child_err = err[1];
       init->stderr_fd = err[0];
     }
-  plan = build_plan (spec, (int[]){ child_in, child_out, child_err }, volume_is_dir);
+  if (!pier_sandbox_spec_compile_seccomp (spec, &seccomp, error))
+    return FALSE;
+  if (!create_cgroup (spec, init, &cgroup_mounts, error))
+    {
+      pier_sandbox_init_teardown (spec, init);
+      return FALSE;
+    }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
-    return pier_set_errno (error, errno, "creating the sync socket");
+    {
+      pier_set_errno (error, errno, "creating the sync socket");
+      pier_sandbox_init_teardown (spec, init);
+      return FALSE;
+    }
+  plan = build_plan (spec, (int[]){ child_in, child_out, child_err }, volume_is_dir,
+                     cgroup_mounts, seccomp);
   plan->sync_fd = sock[1];
   if (spec->network != PIER_NETWORK_HOST)
     flags |= CLONE_NEWNET;
@@ -744,6 +820,7 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
     {
       pier_set_errno (error, errno, "creating the container's namespaces");
       close (sock[0]);
+      pier_sandbox_init_teardown (spec, init);
       return FALSE;
     }
 

@@ -2,8 +2,14 @@
 
 #include "pier-cgroup.h"
 #include "pier-sandbox.h"
+#include "pier-seccomp.h"
 
 G_BEGIN_DECLS
+
+/* The spec's seccomp program, compiled for the capabilities it keeps; *@out NULL without an
+ * error when it runs unconfined. */
+gboolean pier_sandbox_spec_compile_seccomp (const PierSandboxSpec *spec,
+                                            PierSeccompProgram **out, GError **error);
 
 /* Names inside state_dir. */
 #define PIER_SANDBOX_CONFIG "config.json"

@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -752,6 +753,14 @@ run_op (PierSetupPlan *plan, const PierSetupOp *op)
       if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         break;
       return 0;
+    case PIER_SETUP_SECCOMP:
+      {
+        struct sock_fprog prog = { .len = op->filter_len,
+                                   .filter = (struct sock_filter *) op->filter };
+        if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned int) op->value, &prog) < 0)
+          break;
+        return 0;
+      }
     case PIER_SETUP_PDEATHSIG:
       {
         char c;

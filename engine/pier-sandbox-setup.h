@@ -1,5 +1,7 @@
 #pragma once
 
+#include "pier-seccomp.h"
+
 #include <glib.h>
 #include <sys/types.h>
 
@@ -40,6 +42,7 @@ typedef enum {
   PIER_SETUP_CHDIR,
   PIER_SETUP_CAPS_SET,       /* effective and permitted = kept ∩ current, no inheritable */
   PIER_SETUP_NO_NEW_PRIVS,
+  PIER_SETUP_SECCOMP,        /* load the BPF program (after no_new_privs); value: its flags */
   PIER_SETUP_PDEATHSIG,      /* SIGKILL when the parent dies; exit if it already has */
   PIER_SETUP_JOIN_CGROUPS,   /* write 0 to each cgroup.procs listed */
   PIER_SETUP_SETNS,          /* setns(slot's pidfd, flags) */
@@ -67,6 +70,8 @@ typedef struct {
   guint64 value;             /* mount attributes, unshare/setns flags, kept caps, rows/cols */
   const guint32 *ids;        /* IDENTITY: uid, gid, then the groups */
   int n_ids;
+  const struct sock_filter *filter; /* SECCOMP */
+  guint16 filter_len;
   int slot;
   int options;
 } PierSetupOp;
@@ -106,8 +111,23 @@ void pier_setup_op_set_ids (PierSetupPlan *plan, PierSetupOp *op, guint32 uid, g
  * PATH), each candidate computed now. */
 void pier_setup_plan_add_exec (PierSetupPlan *plan, char *const *argv, char *const *envp);
 
-/* Capabilities kept by default, as Docker's default set. */
-guint64 pier_setup_default_caps (void);
+/* The steps a container's process ends with: bounding its capabilities to @caps, becoming
+ * @uid:@gid with @groups, changing to @cwd, keeping @caps only, no_new_privs, (with
+ * @rearm_pdeathsig, the parent-death signal again, which the change of identity disarmed),
+ * the seccomp filter @seccomp (NULL: none), then the exec of @argv. */
+typedef struct {
+  guint64 caps;
+  guint32 uid, gid;
+  const guint32 *groups;
+  gsize n_groups;
+  const char *cwd; /* NULL: / */
+  char *const *argv;
+  char *const *env;
+  const PierSeccompProgram *seccomp;
+  gboolean rearm_pdeathsig;
+} PierSetupProcess;
+
+void pier_setup_plan_add_process (PierSetupPlan *plan, const PierSetupProcess *process);
 
 /* In the child: runs the steps in order. Returns only on failure, after reporting it; the
  * child then _exit()s. */

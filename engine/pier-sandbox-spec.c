@@ -2,8 +2,12 @@
  * it to pier-monitor. jansson stays inside this file. */
 #include "pier-sandbox.h"
 
+#include "pier-caps.h"
 #include "pier-error.h"
+#include "pier-fsutil.h"
+#include "pier-sandbox-private.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -13,6 +17,7 @@ pier_sandbox_spec_new (void)
   PierSandboxSpec *spec = g_new0 (PierSandboxSpec, 1);
 
   spec->network = PIER_NETWORK_NONE;
+  spec->caps = pier_caps_default ();
   return spec;
 }
 
@@ -41,6 +46,8 @@ pier_sandbox_spec_free (PierSandboxSpec *spec)
   g_free (spec->cwd);
   g_free (spec->groups);
   g_strfreev (spec->on_exit_argv);
+  g_free (spec->seccomp_profile);
+  g_free (spec->seccomp_profile_name);
   g_free (spec);
 }
 
@@ -201,7 +208,11 @@ pier_sandbox_spec_to_json (const PierSandboxSpec *spec)
   json_object_set_new (root, "rootless", json_boolean (spec->rootless));
   json_object_set_new (root, "memory_bytes", json_integer ((json_int_t) spec->memory_bytes));
   json_object_set_new (root, "cpus", json_real (spec->cpus));
-  json_object_set_new (root, "pids_limit", json_integer ((json_int_t) spec->pids_limit));
+  json_object_set_new (root, "pids_limit", json_integer (spec->pids_limit));
+  json_object_set_new (root, "caps", json_integer ((json_int_t) spec->caps));
+  json_object_set_new (root, "seccomp_unconfined", json_boolean (spec->seccomp_unconfined));
+  set_string (root, "seccomp_profile", spec->seccomp_profile);
+  set_string (root, "seccomp_profile_name", spec->seccomp_profile_name);
   if (spec->on_exit_argv != NULL)
     json_object_set_new (root, "on_exit_argv", strv_to_json (spec->on_exit_argv));
 
@@ -377,10 +388,54 @@ pier_sandbox_spec_from_json (const char *data, gsize len, GError **error)
       bad (&r, "cpus", "a number");
     spec->cpus = cpus ? json_number_value (cpus) : 0;
   }
-  spec->pids_limit = get_uint (&r, "pids_limit", G_MAXINT64);
+  {
+    json_t *pids = json_object_get (r.root, "pids_limit");
+    if (pids != NULL && (!json_is_integer (pids) || json_integer_value (pids) < -1))
+      bad (&r, "pids_limit", "a whole number from -1 up");
+    spec->pids_limit = pids ? json_integer_value (pids) : 0;
+  }
+  if (json_object_get (r.root, "caps") != NULL)
+    spec->caps = get_uint (&r, "caps", G_MAXINT64);
+  spec->seccomp_unconfined = get_bool (&r, "seccomp_unconfined");
+  spec->seccomp_profile = get_string (&r, "seccomp_profile");
+  spec->seccomp_profile_name = get_string (&r, "seccomp_profile_name");
   spec->on_exit_argv = get_strv (&r, "on_exit_argv");
   json_decref (r.root);
   if (r.failed || !pier_sandbox_spec_validate (spec, error))
     return NULL;
   return g_steal_pointer (&spec);
+}
+
+PierSandboxSpec *
+pier_sandbox_spec_read (const char *state_dir, GError **error)
+{
+  pier_autofd int fd = pier_fs_open_dir_at (AT_FDCWD, state_dir, error);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  if (fd < 0 || !pier_fs_read_all_at (fd, PIER_SANDBOX_CONFIG, 16 << 20, &data, &len, error))
+    return NULL;
+  return pier_sandbox_spec_from_json (data, len, error);
+}
+
+gboolean
+pier_sandbox_spec_compile_seccomp (const PierSandboxSpec *spec, PierSeccompProgram **out,
+                                   GError **error)
+{
+  g_autoptr (PierSeccompProfile) profile = NULL;
+
+  *out = NULL;
+  if (spec->seccomp_unconfined)
+    return TRUE;
+  profile = spec->seccomp_profile == NULL
+                ? pier_seccomp_profile_default ()
+                : pier_seccomp_profile_parse (spec->seccomp_profile, strlen (spec->seccomp_profile),
+                                              spec->seccomp_profile_name
+                                                  ? spec->seccomp_profile_name
+                                                  : "(given)",
+                                              error);
+  if (profile == NULL)
+    return FALSE;
+  *out = pier_seccomp_compile (profile, spec->caps, error);
+  return *out != NULL;
 }

@@ -5,6 +5,7 @@
 #include "sandbox-fixture.h"
 
 #include "pier-cgroup-private.h"
+#include "pier-caps.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-rootless.h"
@@ -157,7 +158,8 @@ test_sandbox_hardening (void **state)
 
   REQUIRE_ROOT ();
   out = fixture_run_for_stdout (fx,
-                                "grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status | tr -d '\\t'; "
+                                "grep -E '^(CapBnd|NoNewPrivs|Seccomp):' /proc/self/status "
+                                "| tr -d '\\t'; "
                                 "for f in /proc/kcore /proc/keys /proc/timer_list "
                                 "/proc/sched_debug; do [ -e $f ] && echo $f=$(wc -c < $f); "
                                 "done; "
@@ -172,7 +174,8 @@ test_sandbox_hardening (void **state)
   {
     const char *const masked[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
                                    "/proc/sched_debug" };
-    g_autoptr (GString) expected = g_string_new ("CapBnd:00000000a80425fb\nNoNewPrivs:1\n");
+    g_autoptr (GString) expected
+        = g_string_new ("CapBnd:00000000a00405fb\nNoNewPrivs:1\nSeccomp:2\n");
     for (gsize i = 0; i < G_N_ELEMENTS (masked); i++)
       if (g_file_test (masked[i], G_FILE_TEST_EXISTS))
         g_string_append_printf (expected, "%s=0\n", masked[i]);
@@ -624,6 +627,10 @@ test_sandbox_spec_json_round_trip (void **state)
   spec->gid_base = 200000;
   spec->memory_bytes = 1 << 30;
   spec->cpus = 1.5;
+  spec->pids_limit = -1;
+  spec->caps = 1 << 13;
+  spec->seccomp_profile = g_strdup ("{\"defaultAction\": \"SCMP_ACT_LOG\"}");
+  spec->seccomp_profile_name = g_strdup ("/etc/log.json");
   spec->network = PIER_NETWORK_BRIDGE;
   spec->on_exit_argv = g_strsplit ("pierctl rm x", " ", -1);
   pier_sandbox_spec_add_volume (spec, "/src", "/dst", TRUE);
@@ -634,6 +641,18 @@ test_sandbox_spec_json_round_trip (void **state)
   assert_string_equal (json, again);
   assert_int_equal (back->groups[1], 20);
   assert_true (back->volumes[0].readonly);
+  assert_int_equal (back->pids_limit, -1);
+  assert_string_equal (back->seccomp_profile_name, "/etc/log.json");
+
+  /* A spec written without the capabilities (before they were kept) gets the defaults. */
+  g_clear_pointer (&back, pier_sandbox_spec_free);
+  {
+    g_autoptr (GString) old = g_string_new (json);
+    assert_int_equal (g_string_replace (old, "\"caps\":8192,", "", 1), 1);
+    back = pier_sandbox_spec_from_json (old->str, old->len, &error);
+    pier_assert_no_error (error);
+    assert_true (back->caps == pier_caps_default ());
+  }
 
   g_clear_pointer (&back, pier_sandbox_spec_free);
   back = pier_sandbox_spec_from_json ("{\"id\": 3}", 9, &error);
