@@ -124,7 +124,7 @@ add_mount (PierSetupPlan *plan, const char *fstype, const char *target, guint64 
 
 /* The container's own cgroup at /sys/fs/cgroup, read-only, each hierarchy mounted afresh in
  * its cgroup namespace (whose root is that cgroup), as Podman shows it. Several hierarchies
- * (cgroup v1) sit in a tmpfs made read-only once they are in. */
+ * (cgroup v1) sit in a tmpfs sealed read-only once they are in. */
 static void
 add_cgroup_mounts (PierSetupPlan *plan, GPtrArray *mounts, guint64 fs_attrs)
 {
@@ -157,8 +157,7 @@ add_cgroup_mounts (PierSetupPlan *plan, GPtrArray *mounts, guint64 fs_attrs)
                       (const char *const *) params->pdata);
     }
   if (!one_tree)
-    pier_setup_plan_add (plan, PIER_SETUP_BIND_IN_ROOT, top, top,
-                         PIER_SETUP_READONLY | PIER_SETUP_RECURSIVE, "making %s read-only", top);
+    pier_setup_plan_add (plan, PIER_SETUP_SEAL, top, NULL, 0, "making %s read-only", top);
 }
 
 /* Host paths the child clones before it gives up the host's uid 0, each into a new slot. */

@@ -718,6 +718,15 @@ run_op (PierSetupPlan *plan, const PierSetupOp *op)
       return op_bind_in_root (plan, op);
     case PIER_SETUP_MASK:
       return op_mask (plan, op);
+    case PIER_SETUP_SEAL:
+      {
+        int fd = open_in_root (plan->root_fd, op->path, O_PATH | O_DIRECTORY);
+        int r = fd < 0 ? -1 : set_readonly (fd, FALSE);
+        close_keep_errno (fd);
+        if (r < 0)
+          break;
+        return 0;
+      }
     case PIER_SETUP_SYMLINK:
       return op_symlink (plan, op);
     case PIER_SETUP_MKPATH:

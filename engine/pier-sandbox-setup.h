@@ -30,6 +30,7 @@ typedef enum {
   PIER_SETUP_BIND,           /* the slot's tree onto a path in the root */
   PIER_SETUP_BIND_IN_ROOT,   /* a path of the root onto another one (read-only copies) */
   PIER_SETUP_MASK,           /* /dev/null over a file, an empty read-only tmpfs over a dir */
+  PIER_SETUP_SEAL,           /* the mount at a path (its root) made read-only where it is */
   PIER_SETUP_SYMLINK,
   PIER_SETUP_MKPATH,         /* mkdir -p in the root (an empty file last with FILE) */
   PIER_SETUP_SETHOSTNAME,

@@ -72,8 +72,8 @@ test_confinement_defaults (void **state)
       "grep -v ':/$' /proc/self/cgroup || echo cgroupns-root; "
       "(mkdir %s/sub) 2>/dev/null && echo cgroup-rw || echo cgroup-ro; "
       "(touch /sys/fs/cgroup/x) 2>/dev/null && echo top-rw || echo top-ro; "
-      "awk '$5 ~ \"^/sys/fs/cgroup\" && $4 != \"/\" { print \"not own:\", $4, $5 }' "
-      "/proc/self/mountinfo",
+      "awk '$5 ~ \"^/sys/fs/cgroup\" && ($4 != \"/\" || $6 !~ /^ro,/) "
+      "{ print \"not own or writable:\", $4, $5, $6 }' /proc/self/mountinfo",
       pids, pids, pids);
   spec = probing_spec (fx, script);
   out = run_probing (fx, spec);
