@@ -1,5 +1,6 @@
 #include "pier-container-inspect.h"
 
+#include "pier-caps.h"
 #include "pier-oci.h"
 
 #include <jansson.h>
@@ -79,6 +80,11 @@ pier_container_inspect_json (PierStore *store, const PierContainer *c)
   json_object_set_new (o, "Image", json_string (c->image_id));
   json_object_set_new (o, "LogPath", json_string (log));
   json_object_set_new (o, "Name", json_string (name));
+  json_object_set_new (o, "SeccompProfile", json_string (pier_container_get_seccomp_name (c)));
+  {
+    g_auto (GStrv) caps = pier_caps_to_names (pier_container_get_caps (c));
+    json_object_set_new (o, "EffectiveCaps", strv_json (caps));
+  }
   json_object_set_new (o, "RestartCount", json_integer (0));
   json_object_set_new (o, "Driver", json_string ("overlay"));
 
@@ -94,7 +100,14 @@ pier_container_inspect_json (PierStore *store, const PierContainer *c)
   json_object_set_new (host, "AutoRemove", json_boolean (c->auto_remove));
   json_object_set_new (host, "Memory", json_integer (c->memory_bytes));
   json_object_set_new (host, "NanoCpus", json_integer ((json_int_t) (c->cpus * 1e9)));
-  json_object_set_new (host, "PidsLimit", json_integer (c->pids_limit));
+  json_object_set_new (host, "PidsLimit",
+                       json_integer ((json_int_t) pier_container_get_pids_limit (c)));
+  json_object_set_new (host, "CapAdd", c->cap_add ? strv_json (c->cap_add) : json_null ());
+  json_object_set_new (host, "CapDrop", c->cap_drop ? strv_json (c->cap_drop) : json_null ());
+  if (c->seccomp_name != NULL)
+    json_object_set_new (host, "SecurityOpt", json_pack ("[s+]", "seccomp=", c->seccomp_name));
+  else
+    json_object_set_new (host, "SecurityOpt", json_null ());
   if (!c->rootless)
     {
       g_autofree char *map = g_strdup_printf ("0:%u:%u", c->uid_base, c->uid_count);

@@ -64,6 +64,10 @@ pier_container_free (PierContainer *c)
   g_clear_pointer (&c->layer_diff_ids, g_ptr_array_unref);
   g_free (c->stale_reason);
   g_free (c->ip_address);
+  g_strfreev (c->cap_add);
+  g_strfreev (c->cap_drop);
+  g_free (c->seccomp_name);
+  g_free (c->seccomp_profile);
   g_free (c);
 }
 
@@ -175,6 +179,14 @@ record_to_json (const PierContainer *c)
   json_object_set_new (o, "memory", json_integer (c->memory_bytes));
   json_object_set_new (o, "cpus", json_real (c->cpus));
   json_object_set_new (o, "pids_limit", json_integer (c->pids_limit));
+  if (c->cap_add)
+    json_object_set_new (o, "cap_add", strv_to_json (c->cap_add));
+  if (c->cap_drop)
+    json_object_set_new (o, "cap_drop", strv_to_json (c->cap_drop));
+  if (c->seccomp_name)
+    json_object_set_new (o, "seccomp", json_string (c->seccomp_name));
+  if (c->seccomp_profile)
+    json_object_set_new (o, "seccomp_profile", json_string (c->seccomp_profile));
   json_object_set_new (o, "uid_base", json_integer (c->uid_base));
   json_object_set_new (o, "uid_count", json_integer (c->uid_count));
   json_object_set_new (o, "rootless", json_boolean (c->rootless));
@@ -220,6 +232,8 @@ record_from_json (const char *data, gsize len, GError **error)
   STR (working_dir, "working_dir");
   STR (user, "user");
   STR (stop_signal, "stop_signal");
+  STR (seccomp_name, "seccomp");
+  STR (seccomp_profile, "seccomp_profile");
 #undef STR
   c->created = json_integer_value (json_object_get (o, "created"));
   c->argv = strv_from_json (json_object_get (o, "argv"));
@@ -239,6 +253,10 @@ record_from_json (const char *data, gsize len, GError **error)
   c->memory_bytes = json_integer_value (json_object_get (o, "memory"));
   c->cpus = json_number_value (json_object_get (o, "cpus"));
   c->pids_limit = json_integer_value (json_object_get (o, "pids_limit"));
+  c->cap_add = json_object_get (o, "cap_add") ? strv_from_json (json_object_get (o, "cap_add"))
+                                              : NULL;
+  c->cap_drop = json_object_get (o, "cap_drop") ? strv_from_json (json_object_get (o, "cap_drop"))
+                                                : NULL;
   c->uid_base = json_integer_value (json_object_get (o, "uid_base"));
   c->uid_count = json_integer_value (json_object_get (o, "uid_count"));
   c->rootless = json_is_true (json_object_get (o, "rootless"));
@@ -657,6 +675,8 @@ pier_store_create_container (PierStore *store, const PierContainerOptions *o, GE
                    "no command specified: the image has neither Entrypoint nor Cmd; give one");
       return NULL;
     }
+  if (!pier_container_set_confinement (c, o, error))
+    return NULL;
   /* Every layer unpacked before the record exists: a start then needs nothing from the blobs. */
   for (guint i = 0; i < image->manifest->layers->len; i++)
     {
