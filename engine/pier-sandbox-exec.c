@@ -60,17 +60,7 @@ build_exec_plan (const PierSandboxRecord *record, const PierSandboxSpec *contain
       pier_setup_plan_add_slot (plan, stdio[1]);
       pier_setup_plan_add_slot (plan, stdio[2]);
     }
-  pier_setup_plan_add_process (plan, &(PierSetupProcess){
-                                         .caps = container->caps,
-                                         .uid = spec->uid,
-                                         .gid = spec->gid,
-                                         .groups = spec->groups,
-                                         .n_groups = spec->n_groups,
-                                         .cwd = spec->cwd,
-                                         .argv = spec->argv,
-                                         .env = spec->env,
-                                         .seccomp = seccomp,
-                                     });
+  pier_setup_plan_add_process (plan, spec, container->caps, seccomp, FALSE);
   return g_steal_pointer (&plan);
 }
 

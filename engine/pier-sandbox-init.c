@@ -341,18 +341,15 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir,
       pier_setup_plan_add_slot (plan, stdio[1]);
       pier_setup_plan_add_slot (plan, stdio[2]);
     }
-  pier_setup_plan_add_process (plan, &(PierSetupProcess){
-                                         .caps = spec->caps,
-                                         .uid = spec->uid,
-                                         .gid = spec->gid,
-                                         .groups = spec->groups,
-                                         .n_groups = spec->n_groups,
-                                         .cwd = spec->cwd,
-                                         .argv = spec->argv,
-                                         .env = spec->env,
-                                         .seccomp = seccomp,
-                                         .rearm_pdeathsig = TRUE,
-                                     });
+  pier_setup_plan_add_process (plan,
+                               &(PierExecSpec){ .argv = spec->argv,
+                                                .env = spec->env,
+                                                .cwd = spec->cwd,
+                                                .uid = spec->uid,
+                                                .gid = spec->gid,
+                                                .groups = spec->groups,
+                                                .n_groups = spec->n_groups },
+                               spec->caps, seccomp, TRUE);
   return g_steal_pointer (&plan);
 }
 

@@ -141,14 +141,15 @@ pier_setup_plan_add_exec (PierSetupPlan *plan, char *const *argv, char *const *e
 }
 
 void
-pier_setup_plan_add_process (PierSetupPlan *plan, const PierSetupProcess *process)
+pier_setup_plan_add_process (PierSetupPlan *plan, const PierExecSpec *process, guint64 caps,
+                             const PierSeccompProgram *seccomp, gboolean rearm_pdeathsig)
 {
   const char *cwd = process->cwd ? process->cwd : "/";
   PierSetupOp *op;
 
   op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_BOUND, NULL, NULL, 0,
                             "bounding the capabilities");
-  op->value = process->caps;
+  op->value = caps;
   op = pier_setup_plan_add (plan, PIER_SETUP_IDENTITY, NULL, NULL, 0, "switching to user %u:%u",
                             process->uid, process->gid);
   pier_setup_op_set_ids (plan, op, process->uid, process->gid, process->groups,
@@ -156,20 +157,20 @@ pier_setup_plan_add_process (PierSetupPlan *plan, const PierSetupProcess *proces
   pier_setup_plan_add (plan, PIER_SETUP_CHDIR, cwd, NULL, 0,
                        "changing to the working directory %s", cwd);
   op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_SET, NULL, NULL, 0, "setting the capabilities");
-  op->value = process->caps;
+  op->value = caps;
   pier_setup_plan_add (plan, PIER_SETUP_NO_NEW_PRIVS, NULL, NULL, 0, "setting no_new_privs");
-  if (process->rearm_pdeathsig)
+  if (rearm_pdeathsig)
     pier_setup_plan_add (plan, PIER_SETUP_PDEATHSIG, NULL, NULL, 0,
                          "tying the init to its monitor");
-  if (process->seccomp != NULL)
+  if (seccomp != NULL)
     {
-      gsize size = process->seccomp->len * sizeof (struct sock_filter);
+      gsize size = seccomp->len * sizeof (struct sock_filter);
 
       op = pier_setup_plan_add (plan, PIER_SETUP_SECCOMP, NULL, NULL, 0,
                                 "loading the seccomp filter");
-      op->value = process->seccomp->flags;
-      op->filter = g_memdup2 (process->seccomp->insns, size);
-      op->filter_len = process->seccomp->len;
+      op->value = seccomp->flags;
+      op->filter = g_memdup2 (seccomp->insns, size);
+      op->filter_len = seccomp->len;
       g_ptr_array_add (plan->owned, (gpointer) op->filter);
     }
   pier_setup_plan_add_exec (plan, process->argv, process->env);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "pier-sandbox.h"
 #include "pier-seccomp.h"
 
 #include <glib.h>
@@ -113,22 +114,12 @@ void pier_setup_op_set_ids (PierSetupPlan *plan, PierSetupOp *op, guint32 uid, g
 void pier_setup_plan_add_exec (PierSetupPlan *plan, char *const *argv, char *const *envp);
 
 /* The steps a container's process ends with: bounding its capabilities to @caps, becoming
- * @uid:@gid with @groups, changing to @cwd, keeping @caps only, no_new_privs, (with
- * @rearm_pdeathsig, the parent-death signal again, which the change of identity disarmed),
- * the seccomp filter @seccomp (NULL: none), then the exec of @argv. */
-typedef struct {
-  guint64 caps;
-  guint32 uid, gid;
-  const guint32 *groups;
-  gsize n_groups;
-  const char *cwd; /* NULL: / */
-  char *const *argv;
-  char *const *env;
-  const PierSeccompProgram *seccomp;
-  gboolean rearm_pdeathsig;
-} PierSetupProcess;
-
-void pier_setup_plan_add_process (PierSetupPlan *plan, const PierSetupProcess *process);
+ * @process's user and groups, changing to its working directory, keeping @caps only,
+ * no_new_privs, (with @rearm_pdeathsig, the parent-death signal again, which the change of
+ * identity disarmed), the seccomp filter @seccomp (NULL: none), then the exec of its argv. */
+void pier_setup_plan_add_process (PierSetupPlan *plan, const PierExecSpec *process,
+                                  guint64 caps, const PierSeccompProgram *seccomp,
+                                  gboolean rearm_pdeathsig);
 
 /* In the child: runs the steps in order. Returns only on failure, after reporting it; the
  * child then _exit()s. */

@@ -136,22 +136,16 @@ test_confinement_of_exec (void **state)
   for (gsize i = 0; i < G_N_ELEMENTS (unconfined); i++)
     {
       g_autoptr (PierSandboxSpec) spec = probing_spec (fx, "sleep 30");
-      g_autoptr (GError) error = NULL;
       g_autofree char *text = NULL;
       PierSandboxStartInfo info;
       PierExecSpec exec = { .argv = (char **) probes, .env = spec->env };
-      int out[2], code = -1;
+      int code = -1;
 
       spec->seccomp_unconfined = unconfined[i];
       if (unconfined[i])
         spec->caps |= CAP (CAP_NET_RAW);
       fixture_start_ok (spec, PIER_SANDBOX_START_NONE, &info);
-      assert_int_equal (pipe2 (out, O_CLOEXEC), 0);
-      if (!pier_sandbox_exec (spec->state_dir, &exec, -1, out[1], out[1], &code, &error))
-        fail_msg ("exec: %s", error->message);
-      close (out[1]);
-      text = fixture_read_all_fd (out[0]);
-      close (out[0]);
+      text = fixture_exec_output (spec, &exec, &code);
       assert_int_equal (code, 0);
       /* The container's own filter and capabilities, not the caller's nor the defaults. */
       assert_string_equal (text, expected[i]);
