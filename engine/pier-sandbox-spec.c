@@ -436,6 +436,9 @@ pier_sandbox_spec_compile_seccomp (const PierSandboxSpec *spec, PierSeccompProgr
                                               error);
   if (profile == NULL)
     return FALSE;
-  *out = pier_seccomp_compile (profile, spec->caps, error);
+  {
+    g_autofree char *cache = g_build_filename (spec->runroot, "seccomp", NULL);
+    *out = pier_seccomp_compile_cached (profile, spec->caps, cache, error);
+  }
   return *out != NULL;
 }

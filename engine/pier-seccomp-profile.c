@@ -34,6 +34,7 @@ pier_seccomp_profile_free (PierSeccompProfile *profile)
   if (profile == NULL)
     return;
   g_free (profile->origin);
+  g_free (profile->digest);
   g_strfreev (profile->architectures);
   g_clear_pointer (&profile->arch_map, g_ptr_array_unref);
   g_clear_pointer (&profile->rules, g_ptr_array_unref);
@@ -349,6 +350,7 @@ pier_seccomp_profile_parse (const char *data, gsize len, const char *origin, GEr
   size_t i;
 
   profile->origin = g_strdup (origin);
+  profile->digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
   profile->arch_map = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   profile->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
   if (root == NULL)

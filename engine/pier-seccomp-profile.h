@@ -37,7 +37,8 @@ typedef struct {
 } PierSeccompRule;
 
 typedef struct {
-  char *origin;          /* a file's path, or "the default profile" */
+  char *origin;          /* a file's path, or "(Pier's default)" */
+  char *digest;          /* SHA-256 of the text it was read from */
   guint32 default_action;
   GStrv architectures;   /* "SCMP_ARCH_X86_64"...; NULL: from arch_map, else the native one */
   GPtrArray *arch_map;   /* GStrv each: an architecture, then its sub-architectures */

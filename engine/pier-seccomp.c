@@ -6,6 +6,7 @@
 #include "pier-fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -347,4 +349,54 @@ pier_seccomp_compile (const PierSeccompProfile *profile, guint64 caps, GError **
   out->flags = profile->flags;
   out->insns = (struct sock_filter *) g_byte_array_free (g_steal_pointer (&program), FALSE);
   return out;
+}
+
+static char *
+cache_key (const PierSeccompProfile *profile, guint64 caps)
+{
+  const struct scmp_version *v = seccomp_version ();
+  struct utsname u;
+  struct stat self;
+  g_autofree char *text = NULL;
+
+  /* This executable's identity stands for the compiler's own code: a rebuilt or upgraded Pier
+   * never takes an older one's program. */
+  if (uname (&u) < 0 || stat ("/proc/self/exe", &self) < 0)
+    return NULL;
+  text = g_strdup_printf ("%s %" G_GINT64_MODIFIER "x %s %s %u.%u.%u %" G_GUINT64_FORMAT
+                          " %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+                          profile->digest, caps, u.release, u.machine, v->major, v->minor,
+                          v->micro, (guint64) self.st_dev, (guint64) self.st_ino,
+                          (gint64) self.st_size, (gint64) self.st_mtime);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+}
+
+PierSeccompProgram *
+pier_seccomp_compile_cached (const PierSeccompProfile *profile, guint64 caps,
+                             const char *cache_dir, GError **error)
+{
+  g_autofree char *key = cache_key (profile, caps);
+  g_autofree char *data = NULL;
+  pier_autofd int dir = -1;
+  PierSeccompProgram *program;
+  gsize len = 0;
+
+  if (key != NULL && pier_fs_mkdir_p (cache_dir, 0700, NULL))
+    dir = pier_fs_open_dir_at (AT_FDCWD, cache_dir, NULL);
+  if (dir >= 0
+      && pier_fs_read_all_at (dir, key, BPF_MAXINSNS * sizeof (struct sock_filter), &data, &len,
+                              NULL)
+      && len > 0 && len % sizeof (struct sock_filter) == 0)
+    {
+      program = g_new0 (PierSeccompProgram, 1);
+      program->len = (guint16) (len / sizeof (struct sock_filter));
+      program->flags = profile->flags;
+      program->insns = (struct sock_filter *) g_steal_pointer (&data);
+      return program;
+    }
+  program = pier_seccomp_compile (profile, caps, error);
+  if (program != NULL && dir >= 0)
+    pier_fs_replace_at (dir, key, program->insns, program->len * sizeof (struct sock_filter),
+                        0600, FALSE, NULL);
+  return program;
 }

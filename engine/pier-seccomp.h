@@ -31,4 +31,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierSeccompProgram, pier_seccomp_program_free)
 PierSeccompProgram *pier_seccomp_compile (const PierSeccompProfile *profile, guint64 caps,
                                           GError **error);
 
+/* The same through programs kept in @cache_dir (made 0700 if missing; a directory only its
+ * owner writes, such as the runtime root), each under a digest of all it depends on: the
+ * profile's text, @caps, the kernel's release, the architecture, libseccomp's version and the
+ * executable compiling it.
+ * Compiling takes tens of milliseconds, a start or an exec should not; a cache that cannot be
+ * used only costs that time. */
+PierSeccompProgram *pier_seccomp_compile_cached (const PierSeccompProfile *profile, guint64 caps,
+                                                 const char *cache_dir, GError **error);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -191,6 +192,47 @@ test_seccomp_errors_name_the_entry (void **state)
   }
 }
 
+static guint
+count_files (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  while (d && g_dir_read_name (d))
+    n++;
+  return n;
+}
+
+static void
+test_seccomp_cache (void **state)
+{
+  g_autoptr (PierSeccompProfile) profile = pier_seccomp_profile_default ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *base = pier_test_mkdtemp ();
+  g_autofree char *cache = g_build_filename (base, "seccomp", NULL);
+  g_autoptr (PierSeccompProgram) fresh = pier_seccomp_compile (profile, pier_caps_default (),
+                                                               &error);
+  g_autoptr (PierSeccompProgram) first
+      = pier_seccomp_compile_cached (profile, pier_caps_default (), cache, &error);
+  g_autoptr (PierSeccompProgram) again
+      = pier_seccomp_compile_cached (profile, pier_caps_default (), cache, &error);
+  g_autoptr (PierSeccompProgram) other
+      = pier_seccomp_compile_cached (profile, pier_caps_default () | CAP (CAP_SYS_ADMIN), cache,
+                                     &error);
+  struct stat st;
+
+  pier_assert_no_error (error);
+  /* The cached program is the compiled one; other capabilities, another program. */
+  assert_int_equal (first->len, fresh->len);
+  assert_int_equal (again->len, fresh->len);
+  assert_memory_equal (again->insns, fresh->insns, fresh->len * sizeof (struct sock_filter));
+  assert_int_not_equal (other->len, fresh->len);
+  assert_int_equal (count_files (cache), 2);
+  assert_int_equal (stat (cache, &st), 0);
+  assert_int_equal (st.st_mode & 0777, 0700);
+  pier_test_rm_rf (base);
+}
+
 static void
 test_seccomp_capability_names (void **state)
 {
@@ -228,6 +270,7 @@ main (void)
     cmocka_unit_test (test_seccomp_capabilities_widen_the_default),
     cmocka_unit_test (test_seccomp_docker_format),
     cmocka_unit_test (test_seccomp_errors_name_the_entry),
+    cmocka_unit_test (test_seccomp_cache),
     cmocka_unit_test (test_seccomp_capability_names),
   };
 
