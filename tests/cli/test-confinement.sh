@@ -108,11 +108,18 @@ fi
 # 6. A build's RUN step is a container like the others.
 mkdir -p "$SCRATCH/ctx"
 cp "$PROBE" "$SCRATCH/ctx/probe"
-printf 'FROM busybox\nCOPY probe /probe\nRUN /probe %s && grep CapBnd /proc/self/status\n' "$SYSCALLS" >"$SCRATCH/ctx/Dockerfile"
+cat >"$SCRATCH/ctx/Dockerfile" <<DOCKERFILE
+FROM busybox
+COPY probe /probe
+RUN /probe $SYSCALLS && grep CapBnd /proc/self/status && \\
+    echo "pids.max \$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max 2>/dev/null || echo none)"
+DOCKERFILE
 out=$(pierctl build --network none -t probed "$SCRATCH/ctx" 2>&1)
 assert_contains "$out" "$PIER_DEFAULT" "the probe in a RUN step"
 assert_contains "$out" "$(printf 'CapBnd:\t00000000a00405fb')" "a RUN step's bounding set"
-pass "a RUN step has the default container's filter and capabilities"
+want="pids.max $([ -n "$ROOTLESS" ] && echo none || echo 2048)"
+echo "$out" | grep -qx "$want" || fail "a RUN step's pids limit: no line «$want» in «$out»"
+pass "a RUN step has the default container's filter, capabilities and pids limit"
 
 # 7. Against the real Podman (rootful: that is where it runs here), default for default.
 if [ -n "$ROOTLESS" ]; then
