@@ -343,7 +343,7 @@ pier_seccomp_profile_parse (const char *data, gsize len, const char *origin, GEr
   g_autoptr (PierSeccompProfile) profile = g_new0 (PierSeccompProfile, 1);
   Parser p = { .origin = origin, .error = error };
   json_error_t jerr;
-  json_t *root = json_loadb (data, len, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *root = json_loadb (data, len, 0, &jerr);
   json_t *syscalls, *entry;
   gboolean has_ret, ok = FALSE;
   guint64 ret;
