@@ -105,59 +105,10 @@ gid_mapped (const PierSandboxSpec *spec, guint32 gid)
 }
 
 static void
-add_mount_with (PierSetupPlan *plan, const char *fstype, const char *target, int options,
-                guint64 attrs, const char *const *params)
-{
-  PierSetupOp *op = pier_setup_plan_add (plan, PIER_SETUP_MOUNT, target, fstype,
-                                         options | PIER_SETUP_CREATE, "mounting %s on %s",
-                                         fstype, target);
-  op->value = attrs;
-  pier_setup_op_set_params (plan, op, params);
-}
-
-static void
 add_mount (PierSetupPlan *plan, const char *fstype, const char *target, guint64 attrs,
            const char *const *params)
 {
-  add_mount_with (plan, fstype, target, PIER_SETUP_GUARD, attrs, params);
-}
-
-/* The container's own cgroup at /sys/fs/cgroup, read-only, each hierarchy mounted afresh in
- * its cgroup namespace (whose root is that cgroup), as Podman shows it. Several hierarchies
- * (cgroup v1) sit in a tmpfs sealed read-only once they are in. */
-static void
-add_cgroup_mounts (PierSetupPlan *plan, GPtrArray *mounts, guint64 fs_attrs)
-{
-  const char *top = "/sys/fs/cgroup";
-  gboolean one_tree = mounts->len == 1
-                      && ((PierCgroupNsMount *) mounts->pdata[0])->subdir == NULL;
-
-  if (mounts->len == 0)
-    return;
-  /* /sys/fs/cgroup is sysfs's, not the image's: no guard against /sys here. */
-  if (!one_tree)
-    add_mount_with (plan, "tmpfs", top, 0, fs_attrs,
-                    (const char *const[]){ "mode", "755", "size", "64k", NULL });
-  for (guint i = 0; i < mounts->len; i++)
-    {
-      const PierCgroupNsMount *m = mounts->pdata[i];
-      g_autofree char *target = m->subdir ? g_build_filename (top, m->subdir, NULL)
-                                          : g_strdup (top);
-      g_autoptr (GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
-
-      for (char **option = m->options; option && *option; option++)
-        {
-          char *eq = strchr (*option, '=');
-          /* "name=systemd" is a key and a value; a controller is a flag. */
-          g_ptr_array_add (params, eq ? g_strndup (*option, eq - *option) : g_strdup (*option));
-          g_ptr_array_add (params, eq ? g_strdup (eq + 1) : NULL);
-        }
-      g_ptr_array_add (params, NULL);
-      add_mount_with (plan, m->fstype, target, 0, fs_attrs | MOUNT_ATTR_RDONLY,
-                      (const char *const *) params->pdata);
-    }
-  if (!one_tree)
-    pier_setup_plan_add (plan, PIER_SETUP_SEAL, top, NULL, 0, "making %s read-only", top);
+  pier_setup_plan_add_mount (plan, fstype, target, PIER_SETUP_GUARD, attrs, params);
 }
 
 /* Host paths the child clones before it gives up the host's uid 0, each into a new slot. */
@@ -251,7 +202,7 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir,
               "mounting the host's /sys on /sys");
   else
     add_mount (plan, "sysfs", "/sys", fs_attrs | MOUNT_ATTR_RDONLY, (const char *const[]){ NULL });
-  add_cgroup_mounts (plan, cgroup_mounts, fs_attrs);
+  pier_sandbox_cgroup_add_mounts (plan, cgroup_mounts, fs_attrs);
   add_mount (plan, "tmpfs", "/dev", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
              (const char *const[]){ "mode", "755", "size", "65536k", NULL });
   for (gsize i = 0; i < G_N_ELEMENTS (host_devices); i++)
@@ -707,33 +658,6 @@ make_pipe (int fds[2], GError **error)
   return TRUE;
 }
 
-/* The cgroup exists before the clone: the child's set-up mounts what it will see of it. */
-static gboolean
-create_cgroup (const PierSandboxSpec *spec, PierSandboxInit *init, GPtrArray **mounts,
-               GError **error)
-{
-  PierCgroupLimits limits = {
-    .memory_bytes = spec->memory_bytes,
-    .cpus = spec->cpus,
-    .pids_limit = spec->pids_limit > 0    ? (guint64) spec->pids_limit
-                  : spec->pids_limit == 0 ? PIER_SANDBOX_DEFAULT_PIDS_LIMIT
-                                          : 0,
-    .pids_limit_optional = spec->pids_limit == 0,
-  };
-  g_autoptr (GError) local_error = NULL;
-
-  init->cgroup = pier_cgroup_create (spec->id, spec->rootless, &limits, init->warnings,
-                                     &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  *mounts = init->cgroup ? pier_cgroup_get_namespace_mounts (init->cgroup, error)
-                         : g_ptr_array_new ();
-  return *mounts != NULL;
-}
-
 gboolean
 pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GError **error)
 {
@@ -787,7 +711,7 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
     }
   if (!pier_sandbox_spec_compile_seccomp (spec, &seccomp, error))
     return FALSE;
-  if (!create_cgroup (spec, init, &cgroup_mounts, error))
+  if (!pier_sandbox_cgroup_create (spec, init, &cgroup_mounts, error))
     {
       pier_sandbox_init_teardown (spec, init);
       return FALSE;

@@ -141,6 +141,17 @@ pier_setup_plan_add_exec (PierSetupPlan *plan, char *const *argv, char *const *e
 }
 
 void
+pier_setup_plan_add_mount (PierSetupPlan *plan, const char *fstype, const char *target,
+                           int options, guint64 attrs, const char *const *params)
+{
+  PierSetupOp *op = pier_setup_plan_add (plan, PIER_SETUP_MOUNT, target, fstype,
+                                         options | PIER_SETUP_CREATE, "mounting %s on %s",
+                                         fstype, target);
+  op->value = attrs;
+  pier_setup_op_set_params (plan, op, params);
+}
+
+void
 pier_setup_plan_add_process (PierSetupPlan *plan, const PierExecSpec *process, guint64 caps,
                              const PierSeccompProgram *seccomp, gboolean rearm_pdeathsig)
 {

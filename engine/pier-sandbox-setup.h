@@ -102,6 +102,10 @@ int pier_setup_plan_add_slot (PierSetupPlan *plan, int fd);
 PierSetupOp *pier_setup_plan_add (PierSetupPlan *plan, PierSetupOpKind kind, const char *path,
                                   const char *arg, int options, const char *what_format,
                                   ...) G_GNUC_PRINTF (6, 7);
+/* A MOUNT step: a new @fstype configured by @params (as below) with the mount attributes
+ * @attrs, on @target, made if missing; @options may add PIER_SETUP_GUARD. */
+void pier_setup_plan_add_mount (PierSetupPlan *plan, const char *fstype, const char *target,
+                                int options, guint64 attrs, const char *const *params);
 /* MOUNT: key, value pairs ending with a NULL key (a NULL value is a flag). */
 void pier_setup_op_set_params (PierSetupPlan *plan, PierSetupOp *op, const char *const *params);
 /* JOIN_CGROUPS: a NULL-terminated list. */

@@ -4,6 +4,7 @@
  * it. Root: real containers. */
 #include "sandbox-fixture.h"
 
+#include "pier-caps.h"
 #include "pier-error.h"
 #include "pier-sandbox.h"
 
@@ -184,6 +185,40 @@ test_confinement_profile_of_the_spec (void **state)
                        "seccomp profile /etc/vax.json: unknown architecture “SCMP_ARCH_VAX”");
 }
 
+/* What confines it travels to the monitor in the spec; a spec without the capabilities
+ * (written before they were kept) gets the defaults. */
+static void
+test_confinement_in_the_spec_json (void **state)
+{
+  Fixture *fx = *state;
+  g_autoptr (PierSandboxSpec) spec = fixture_new_spec (fx, "true");
+  g_autoptr (PierSandboxSpec) back = NULL;
+  g_autoptr (PierSandboxSpec) old = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr (GString) without_caps = NULL;
+
+  spec->pids_limit = -1;
+  spec->caps = CAP (CAP_NET_RAW);
+  spec->seccomp_profile = g_strdup ("{\"defaultAction\": \"SCMP_ACT_LOG\"}");
+  spec->seccomp_profile_name = g_strdup ("/etc/log.json");
+  json = pier_sandbox_spec_to_json (spec);
+  back = pier_sandbox_spec_from_json (json, strlen (json), &error);
+  pier_assert_no_error (error);
+  again = pier_sandbox_spec_to_json (back);
+  assert_string_equal (json, again);
+  assert_int_equal (back->pids_limit, -1);
+  assert_string_equal (back->seccomp_profile_name, "/etc/log.json");
+
+  without_caps = g_string_new (json);
+  assert_int_equal (g_string_replace (without_caps, "\"caps\":8192,", "", 1), 1);
+  old = pier_sandbox_spec_from_json (without_caps->str, without_caps->len, &error);
+  pier_assert_no_error (error);
+  assert_true (old->caps == pier_caps_default ());
+  assert_false (old->seccomp_unconfined);
+}
+
 int
 main (void)
 {
@@ -193,6 +228,7 @@ main (void)
     CASE (test_confinement_loosened),
     CASE (test_confinement_of_exec),
     CASE (test_confinement_profile_of_the_spec),
+    CASE (test_confinement_in_the_spec_json),
   };
 #undef CASE
 
