@@ -28,7 +28,7 @@
 typedef struct {
   gboolean detach, interactive, tty, remove;
   char *name, *hostname, *workdir, *user, *network, *memory, *cpus, *pids_limit;
-  char **env, **volumes;
+  char **env, **volumes, **cap_add, **cap_drop, **security_opt;
 } RunFlags;
 
 static void
@@ -44,6 +44,9 @@ run_flags_clear (RunFlags *f)
   g_free (f->pids_limit);
   g_strfreev (f->env);
   g_strfreev (f->volumes);
+  g_strfreev (f->cap_add);
+  g_strfreev (f->cap_drop);
+  g_strfreev (f->security_opt);
 }
 
 static gboolean
@@ -57,6 +60,9 @@ options_from_flags (const RunFlags *f, const char *image, char **command,
   o->command = (const char *const *) command;
   o->env = (const char *const *) f->env;
   o->volumes = (const char *const *) f->volumes;
+  o->cap_add = (const char *const *) f->cap_add;
+  o->cap_drop = (const char *const *) f->cap_drop;
+  o->security_opt = (const char *const *) f->security_opt;
   o->working_dir = f->workdir;
   o->user = f->user;
   o->tty = f->tty;
@@ -76,13 +82,17 @@ options_from_flags (const RunFlags *f, const char *image, char **command,
       !pier_quantity_parse_decimal ("--cpus", f->cpus, PIER_CONTAINER_CPUS_MIN,
                                     PIER_CONTAINER_CPUS_MAX, &o->cpus, error))
     return FALSE;
+  /* -1 (or 0, as Docker reads it) for no limit. */
   if (f->pids_limit != NULL &&
-      !g_ascii_string_to_unsigned (f->pids_limit, 10, 1, G_MAXINT32, &o->pids_limit, NULL))
+      !g_ascii_string_to_signed (f->pids_limit, 10, -1, G_MAXINT32, &o->pids_limit, NULL))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "invalid --pids-limit “%s”: a positive whole number", f->pids_limit);
+                   "invalid --pids-limit “%s”: a positive whole number, or -1 for no limit",
+                   f->pids_limit);
       return FALSE;
     }
+  if (f->pids_limit != NULL && o->pids_limit == 0)
+    o->pids_limit = -1;
   return TRUE;
 }
 
@@ -100,7 +110,10 @@ options_from_flags (const RunFlags *f, const char *image, char **command,
   { "network", 0, 0, G_OPTION_ARG_STRING, &(f).network, "none, host or bridge", "MODE" },              \
   { "memory", 'm', 0, G_OPTION_ARG_STRING, &(f).memory, "Memory limit", "BYTES" },                     \
   { "cpus", 0, 0, G_OPTION_ARG_STRING, &(f).cpus, "CPU limit", "N" },                                  \
-  { "pids-limit", 0, 0, G_OPTION_ARG_STRING, &(f).pids_limit, "Process limit", "N" }
+  { "pids-limit", 0, 0, G_OPTION_ARG_STRING, &(f).pids_limit, "Process limit (default 2048; -1: none)", "N" }, \
+  { "cap-add", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(f).cap_add, "Keep a capability (ALL: every one)", "CAP" }, \
+  { "cap-drop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(f).cap_drop, "Drop a capability (ALL: every one)", "CAP" }, \
+  { "security-opt", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(f).security_opt, "seccomp=FILE.json or seccomp=unconfined", "OPT" }
 
 static void
 print_warnings (char **warnings)

@@ -57,6 +57,9 @@ char *pier_cgroup_container_dir (const char *own_dir, const char *id);
  * apart), or NULL. */
 const char *pier_cgroup_dir_with (PierCgroup *cgroup, const char *file);
 
+/* Whether @limits asks for something that must be reported when it cannot be applied. */
+gboolean pier_cgroup_limits_demanded (const PierCgroupLimits *limits);
+
 gboolean pier_cgroup_write_file (const char *dir, const char *name, const char *value,
                                  GError **error);
 gboolean pier_cgroup_read_u64 (const char *dir, const char *name, guint64 *out);

@@ -101,8 +101,7 @@ v1_create (PierCgroup *cgroup, const char *container_id, gboolean rootless,
         add_dir (cgroup, g_steal_pointer (&dir));
     }
 
-  if (unusable->len > 0
-      && (limits->memory_bytes > 0 || limits->cpus > 0 || limits->pids_limit > 0))
+  if (unusable->len > 0 && pier_cgroup_limits_demanded (limits))
     {
       g_autofree char *names = NULL;
 
@@ -153,7 +152,8 @@ v1_apply_limits (PierCgroup *cgroup, const PierCgroupLimits *limits, GPtrArray *
                   MAX ((guint64) 1000, (guint64) (limits->cpus * (double) period + 0.5)));
       apply_one (cgroup, "cpu", "cpu.cfs_quota_us", value, "CPU limit", warnings);
     }
-  if (limits->pids_limit > 0)
+  if (limits->pids_limit > 0
+      && (!limits->pids_limit_optional || pier_cgroup_dir_with (cgroup, "pids.max") != NULL))
     {
       g_snprintf (value, sizeof value, "%" G_GUINT64_FORMAT, limits->pids_limit);
       apply_one (cgroup, "pids", "pids.max", value, "pids limit", warnings);

@@ -51,7 +51,7 @@ v2_create (PierCgroup *cgroup, const char *container_id, gboolean rootless,
       own_dir = pier_cgroup_own_dir (mount, own);
       if (access (own_dir, W_OK) < 0)
         {
-          if (limits->memory_bytes > 0 || limits->cpus > 0 || limits->pids_limit > 0)
+          if (pier_cgroup_limits_demanded (limits))
             g_ptr_array_add (warnings,
                              g_strdup_printf ("the cgroup %s is not delegated to this user: "
                                               "limits are not applied",
@@ -108,8 +108,11 @@ v2_apply_limits (PierCgroup *cgroup, const PierCgroupLimits *limits, GPtrArray *
     }
   if (limits->pids_limit > 0)
     {
+      g_autofree char *file = g_build_filename (cgroup->dirs->pdata[0], "pids.max", NULL);
+
       g_snprintf (value, sizeof value, "%" G_GUINT64_FORMAT, limits->pids_limit);
-      apply_one (cgroup, "pids.max", value, "pids limit", warnings);
+      if (!limits->pids_limit_optional || access (file, F_OK) == 0)
+        apply_one (cgroup, "pids.max", value, "pids limit", warnings);
     }
 }
 

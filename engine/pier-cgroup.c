@@ -154,6 +154,13 @@ pier_cgroup_dir_with (PierCgroup *cgroup, const char *file)
 }
 
 gboolean
+pier_cgroup_limits_demanded (const PierCgroupLimits *limits)
+{
+  return limits->memory_bytes > 0 || limits->cpus > 0
+         || (limits->pids_limit > 0 && !limits->pids_limit_optional);
+}
+
+gboolean
 pier_cgroup_write_file (const char *dir, const char *name, const char *value, GError **error)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
@@ -359,4 +366,78 @@ pier_cgroup_destroy (PierCgroup *cgroup, GError **error)
         }
     }
   return TRUE;
+}
+
+static void
+ns_mount_free (PierCgroupNsMount *m)
+{
+  g_free (m->subdir);
+  g_free (m->fstype);
+  g_strfreev (m->options);
+  g_free (m);
+}
+
+/* The mount a cgroup directory lies in: the one whose mount point is its longest prefix. */
+static const PierCgroupMount *
+mount_of (GPtrArray *mounts, const char *dir)
+{
+  const PierCgroupMount *best = NULL;
+
+  for (guint i = 0; i < mounts->len; i++)
+    {
+      const PierCgroupMount *m = mounts->pdata[i];
+      gsize len = strlen (m->mount_point);
+
+      if (strncmp (dir, m->mount_point, len) == 0 && (dir[len] == '/' || dir[len] == '\0')
+          && (best == NULL || len > strlen (best->mount_point)))
+        best = m;
+    }
+  return best;
+}
+
+/* The hierarchy's controllers among its mount options ("rw,nosuid,memory" → "memory"): the
+ * names /proc/cgroups lists, and a named hierarchy's name. */
+static GStrv
+hierarchy_options (const PierCgroupMount *mount, const char *proc_cgroups)
+{
+  g_autoptr (GStrvBuilder) options = g_strv_builder_new ();
+  g_auto (GStrv) lines = g_strsplit (proc_cgroups ? proc_cgroups : "", "\n", -1);
+  g_autoptr (GPtrArray) known = g_ptr_array_new_with_free_func (g_free);
+
+  for (char **line = lines; *line; line++)
+    if (**line != '#' && **line != '\0')
+      g_ptr_array_add (known, g_strndup (*line, strcspn (*line, "\t ")));
+  for (char **option = mount->controllers; option && *option; option++)
+    if (g_str_has_prefix (*option, "name=")
+        || g_ptr_array_find_with_equal_func (known, *option, g_str_equal, NULL))
+      g_strv_builder_add (options, *option);
+  return g_strv_builder_end (options);
+}
+
+GPtrArray *
+pier_cgroup_get_namespace_mounts (PierCgroup *cgroup, GError **error)
+{
+  g_autoptr (GPtrArray) mounts = pier_cgroup_read_mounts (error);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_mount_free);
+  g_autofree char *proc_cgroups = NULL;
+
+  if (mounts == NULL)
+    return NULL;
+  pier_fs_read_all_at (AT_FDCWD, "/proc/cgroups", 1 << 20, &proc_cgroups, NULL, NULL);
+  for (guint i = 0; i + 1 < cgroup->dirs->len; i++)
+    {
+      const PierCgroupMount *mount = mount_of (mounts, cgroup->dirs->pdata[i]);
+      PierCgroupNsMount *m;
+
+      if (mount == NULL)
+        continue;
+      m = g_new0 (PierCgroupNsMount, 1);
+      m->fstype = g_strdup (mount->is_v2 ? "cgroup2" : "cgroup");
+      if (cgroup->backend != &pier_cgroup_v2_backend)
+        m->subdir = g_path_get_basename (mount->mount_point);
+      if (!mount->is_v2)
+        m->options = hierarchy_options (mount, proc_cgroups);
+      g_ptr_array_add (out, m);
+    }
+  return g_steal_pointer (&out);
 }

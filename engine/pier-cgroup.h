@@ -22,6 +22,7 @@ typedef struct {
   guint64 memory_bytes; /* 0: no limit */
   double cpus;          /* 0: no limit; else CFS quota = cpus × period */
   guint64 pids_limit;   /* 0: no limit */
+  gboolean pids_limit_optional; /* a default: no warning where it cannot be applied */
 } PierCgroupLimits;
 
 typedef struct {
@@ -54,6 +55,17 @@ const char *const *pier_cgroup_get_dirs (PierCgroup *cgroup);
 gboolean pier_cgroup_add_pid (PierCgroup *cgroup, pid_t pid, GError **error);
 
 gboolean pier_cgroup_get_stats (PierCgroup *cgroup, PierCgroupStats *stats, GError **error);
+
+/* What a process in the cgroup's own cgroup namespace mounts at /sys/fs/cgroup to see it: one
+ * cgroup2 tree, or (v1) one mount per hierarchy under it. */
+typedef struct {
+  char *subdir;  /* under /sys/fs/cgroup, as on the host ("memory", "unified"); NULL: itself */
+  char *fstype;  /* "cgroup" or "cgroup2" */
+  GStrv options; /* v1: the hierarchy's controllers ("cpu", "cpuacct") or "name=NAME" */
+} PierCgroupNsMount;
+
+/* One per hierarchy the cgroup is in (PierCgroupNsMount*). */
+GPtrArray *pier_cgroup_get_namespace_mounts (PierCgroup *cgroup, GError **error);
 
 /* SIGKILLs whatever is still in it, then removes the directories (waiting briefly for the
  * killed to leave). Absent directories are not an error. */

@@ -1,6 +1,7 @@
 #include "pier-container-inspect.h"
 
 #include "pier-json.h"
+#include "pier-caps.h"
 #include "pier-oci.h"
 
 #include <jansson.h>
@@ -65,6 +66,11 @@ pier_container_inspect_json (PierStore *store, const PierContainer *c, GError **
   pier_json_set_text (&w, o, "Image", c->image_id);
   pier_json_set_text (&w, o, "LogPath", log);
   pier_json_set_text (&w, o, "Name", name);
+  pier_json_set_text (&w, o, "SeccompProfile", pier_container_get_seccomp_name (c));
+  {
+    g_auto (GStrv) caps = pier_caps_to_names (pier_container_get_caps (c));
+    pier_json_set (&w, o, "EffectiveCaps", pier_json_strv (&w, "EffectiveCaps", (const char *const *) caps));
+  }
   pier_json_set (&w, o, "RestartCount", json_integer (0));
   pier_json_set_text (&w, o, "Driver", "overlay");
 
@@ -81,7 +87,18 @@ pier_container_inspect_json (PierStore *store, const PierContainer *c, GError **
   pier_json_set (&w, host, "AutoRemove", json_boolean (c->auto_remove));
   pier_json_set (&w, host, "Memory", json_integer (c->memory_bytes));
   pier_json_set (&w, host, "NanoCpus", json_integer ((json_int_t) (c->cpus * 1e9 + 0.5)));
-  pier_json_set (&w, host, "PidsLimit", json_integer (c->pids_limit));
+  pier_json_set (&w, host, "PidsLimit", json_integer ((json_int_t) pier_container_get_pids_limit (c)));
+  pier_json_set (&w, host, "CapAdd", c->cap_add ? pier_json_strv (&w, "CapAdd", (const char *const *) c->cap_add) : json_null ());
+  pier_json_set (&w, host, "CapDrop", c->cap_drop ? pier_json_strv (&w, "CapDrop", (const char *const *) c->cap_drop) : json_null ());
+  if (c->seccomp_name != NULL)
+    {
+      json_t *opts = json_array ();
+      pier_json_append (&w, opts, pier_json_text_take (&w, "SecurityOpt",
+                                                       g_strconcat ("seccomp=", c->seccomp_name, NULL)));
+      pier_json_set (&w, host, "SecurityOpt", opts);
+    }
+  else
+    pier_json_set (&w, host, "SecurityOpt", json_null ());
   if (!c->rootless)
     {
       g_autofree char *map = g_strdup_printf ("0:%u:%u", c->uid_base, c->uid_count);

@@ -126,7 +126,7 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
   spec->rootless = c->rootless;
   spec->memory_bytes = c->memory_bytes;
   spec->cpus = c->cpus;
-  spec->pids_limit = c->pids_limit;
+  pier_container_confine_spec (c, spec);
   if (c->auto_remove)
     {
       g_autofree char *pierctl = find_pierctl ();

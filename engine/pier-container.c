@@ -70,6 +70,10 @@ pier_container_free (PierContainer *c)
   g_free (c->ip_address);
   g_free (c->broken);
   pier_close_fd_ptr (&c->run_hold_fd);
+  g_strfreev (c->cap_add);
+  g_strfreev (c->cap_drop);
+  g_free (c->seccomp_name);
+  g_free (c->seccomp_profile);
   g_free (c);
 }
 
@@ -174,6 +178,12 @@ record_to_json (const PierContainer *c, GError **error)
   pier_json_set (&w, o, "memory", json_integer (c->memory_bytes));
   pier_json_set (&w, o, "cpus", pier_json_real (&w, "cpus", c->cpus));
   pier_json_set (&w, o, "pids_limit", json_integer (c->pids_limit));
+  if (c->cap_add)
+    pier_json_set (&w, o, "cap_add", pier_json_strv (&w, "cap_add", (const char *const *) c->cap_add));
+  if (c->cap_drop)
+    pier_json_set (&w, o, "cap_drop", pier_json_strv (&w, "cap_drop", (const char *const *) c->cap_drop));
+  pier_json_set_text (&w, o, "seccomp", c->seccomp_name);
+  pier_json_set_text (&w, o, "seccomp_profile", c->seccomp_profile);
   pier_json_set (&w, o, "uid_base", json_integer (c->uid_base));
   pier_json_set (&w, o, "uid_count", json_integer (c->uid_count));
   pier_json_set (&w, o, "rootless", json_boolean (c->rootless));
@@ -217,6 +227,8 @@ record_from_json (const char *data, gsize len, GError **error)
   STR (working_dir, "working_dir");
   STR (user, "user");
   STR (stop_signal, "stop_signal");
+  STR (seccomp_name, "seccomp");
+  STR (seccomp_profile, "seccomp_profile");
 #undef STR
   c->created = json_integer_value (json_object_get (o, "created"));
   c->argv = strv_from_json (json_object_get (o, "argv"));
@@ -236,6 +248,10 @@ record_from_json (const char *data, gsize len, GError **error)
   c->memory_bytes = json_integer_value (json_object_get (o, "memory"));
   c->cpus = json_number_value (json_object_get (o, "cpus"));
   c->pids_limit = json_integer_value (json_object_get (o, "pids_limit"));
+  c->cap_add = json_object_get (o, "cap_add") ? strv_from_json (json_object_get (o, "cap_add"))
+                                              : NULL;
+  c->cap_drop = json_object_get (o, "cap_drop") ? strv_from_json (json_object_get (o, "cap_drop"))
+                                                : NULL;
   c->uid_base = json_integer_value (json_object_get (o, "uid_base"));
   c->uid_count = json_integer_value (json_object_get (o, "uid_count"));
   c->rootless = json_is_true (json_object_get (o, "rootless"));
@@ -644,6 +660,8 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
                    "no command specified: the image has neither Entrypoint nor Cmd; give one");
       return NULL;
     }
+  if (!pier_container_set_confinement (c, o, error))
+    return NULL;
   /* Every layer unpacked before the record exists: a start then needs nothing from the blobs. */
   for (guint i = 0; i < image->manifest->layers->len; i++)
     {

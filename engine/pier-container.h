@@ -38,7 +38,11 @@ typedef struct {
   PierNetworkMode network;         /* default: bridge as root, none rootless */
   guint64 memory_bytes;
   double cpus;
-  guint64 pids_limit;
+  gint64 pids_limit;               /* 0: PIER_SANDBOX_DEFAULT_PIDS_LIMIT; < 0: none */
+  const char *const *cap_add;      /* capability names, or "ALL" (pier-caps.h) */
+  const char *const *cap_drop;
+  const char *const *security_opt; /* "seccomp=FILE.json", "seccomp=unconfined",
+                                    * "no-new-privileges" (always so) */
   gboolean tty;
   gboolean interactive;
   gboolean auto_remove;
@@ -63,7 +67,11 @@ typedef struct {
   GPtrArray *volumes; /* PierSandboxVolume* */
   guint64 memory_bytes;
   double cpus;
-  guint64 pids_limit;
+  gint64 pids_limit;    /* as asked: 0 the default, < 0 none */
+  GStrv cap_add;        /* normalized names ("CAP_NET_RAW", "ALL"), or NULL */
+  GStrv cap_drop;
+  char *seccomp_name;   /* NULL: Pier's default profile; "unconfined"; or the file it came from */
+  char *seccomp_profile; /* that file's contents when the container was created */
   guint32 uid_base, uid_count;
   gboolean rootless;
   char *stop_signal;
@@ -163,6 +171,18 @@ gboolean pier_container_write_record (PierStore *store, const PierContainer *con
 
 /* Re-reads the record and the monitor's state. */
 gboolean pier_container_refresh (PierStore *store, PierContainer *container, GError **error);
+
+/* pier-container-confine.c: the options' capabilities and security options, checked (a
+ * seccomp file is read and compiled now, so that a bad one fails the create), into @c. */
+gboolean pier_container_set_confinement (PierContainer *c, const PierContainerOptions *options,
+                                         GError **error);
+/* Into the spec of its start. */
+void pier_container_confine_spec (const PierContainer *c, PierSandboxSpec *spec);
+/* What applies: the capabilities kept, the pids limit (0: none), the seccomp profile's name
+ * ("default", "unconfined" or a file's path). */
+guint64 pier_container_get_caps (const PierContainer *c);
+guint64 pier_container_get_pids_limit (const PierContainer *c);
+const char *pier_container_get_seccomp_name (const PierContainer *c);
 
 /* Signal names as Docker takes them ("SIGTERM", "TERM", "15"). */
 gboolean pier_signal_from_string (const char *text, int *signal, GError **error);

@@ -326,17 +326,6 @@ lock_state_dir (int state_fd, GError **error)
   return TRUE;
 }
 
-static PierSandboxSpec *
-load_spec (int state_fd, GError **error)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-
-  if (!pier_fs_read_all_at (state_fd, PIER_SANDBOX_CONFIG, 16 << 20, &data, &len, error))
-    return NULL;
-  return pier_sandbox_spec_from_json (data, len, error);
-}
-
 /* The monitor proper, in the detached process. */
 static int
 monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd)
@@ -366,7 +355,7 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd)
 
   state_fd = pier_fs_open_dir_at (AT_FDCWD, state_dir, &error);
   if (state_fd < 0 || sigfd < 0 || !lock_state_dir (state_fd, &error)
-      || (spec = load_spec (state_fd, &error)) == NULL
+      || (spec = pier_sandbox_spec_read (state_dir, &error)) == NULL
       || (log = pier_log_writer_open (spec->log_path, &error)) == NULL)
     {
       if (error == NULL)

@@ -18,8 +18,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* @container: the spec the container was started with, whose confinement the process gets. */
 static PierSetupPlan *
-build_exec_plan (const PierSandboxRecord *record, const PierExecSpec *spec, int pidfd,
+build_exec_plan (const PierSandboxRecord *record, const PierSandboxSpec *container,
+                 const PierSeccompProgram *seccomp, const PierExecSpec *spec, int pidfd,
                  const int stdio[3])
 {
   g_autoptr (PierSetupPlan) plan = pier_setup_plan_new ();
@@ -58,18 +60,7 @@ build_exec_plan (const PierSandboxRecord *record, const PierExecSpec *spec, int 
       pier_setup_plan_add_slot (plan, stdio[1]);
       pier_setup_plan_add_slot (plan, stdio[2]);
     }
-  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_BOUND, NULL, NULL, 0,
-                            "bounding the capabilities");
-  op->value = pier_setup_default_caps ();
-  op = pier_setup_plan_add (plan, PIER_SETUP_IDENTITY, NULL, NULL, 0, "switching to user %u:%u",
-                            spec->uid, spec->gid);
-  pier_setup_op_set_ids (plan, op, spec->uid, spec->gid, spec->groups, spec->n_groups);
-  pier_setup_plan_add (plan, PIER_SETUP_CHDIR, spec->cwd ? spec->cwd : "/", NULL, 0,
-                       "changing to the working directory %s", spec->cwd ? spec->cwd : "/");
-  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_SET, NULL, NULL, 0, "setting the capabilities");
-  op->value = pier_setup_default_caps ();
-  pier_setup_plan_add (plan, PIER_SETUP_NO_NEW_PRIVS, NULL, NULL, 0, "setting no_new_privs");
-  pier_setup_plan_add_exec (plan, spec->argv, spec->env);
+  pier_setup_plan_add_process (plan, spec, container->caps, seccomp, FALSE);
   return g_steal_pointer (&plan);
 }
 
@@ -78,6 +69,8 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
                          int err_fd, pid_t *out_pid, int *out_pty_master, GError **error)
 {
   g_autoptr (PierSandboxRecord) record = NULL;
+  g_autoptr (PierSandboxSpec) container = NULL;
+  g_autoptr (PierSeccompProgram) seccomp = NULL;
   g_autoptr (PierSetupPlan) plan = NULL;
   g_autoptr (GError) local_error = NULL;
   pier_autofd int pidfd = -1;
@@ -96,6 +89,9 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
   record = pier_sandbox_record_read_running (state_dir, error);
   if (record == NULL)
     return FALSE;
+  container = pier_sandbox_spec_read (state_dir, error);
+  if (container == NULL || !pier_sandbox_spec_compile_seccomp (container, &seccomp, error))
+    return FALSE;
   pidfd = pier_pidfd_open_checked (record->init_pid, record->init_start_time);
   if (pidfd < 0)
     {
@@ -108,7 +104,7 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
       if (devnull < 0)
         return pier_set_errno (error, errno, "opening /dev/null");
     }
-  plan = build_exec_plan (record, spec, pidfd,
+  plan = build_exec_plan (record, container, seccomp, spec, pidfd,
                           (int[]){ in_fd >= 0 ? in_fd : devnull, out_fd >= 0 ? out_fd : devnull,
                                    err_fd >= 0 ? err_fd : devnull });
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)

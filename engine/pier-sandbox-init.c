@@ -108,11 +108,7 @@ static void
 add_mount (PierSetupPlan *plan, const char *fstype, const char *target, guint64 attrs,
            const char *const *params)
 {
-  PierSetupOp *op = pier_setup_plan_add (plan, PIER_SETUP_MOUNT, target, fstype,
-                                         PIER_SETUP_CREATE | PIER_SETUP_GUARD,
-                                         "mounting %s on %s", fstype, target);
-  op->value = attrs;
-  pier_setup_op_set_params (plan, op, params);
+  pier_setup_plan_add_mount (plan, fstype, target, PIER_SETUP_GUARD, attrs, params);
 }
 
 /* Host paths the child clones before it gives up the host's uid 0, each into a new slot. */
@@ -135,7 +131,8 @@ add_bind (PierSetupPlan *plan, int slot, const char *target, int options, const 
 }
 
 static PierSetupPlan *
-build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir)
+build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir,
+            GPtrArray *cgroup_mounts, const PierSeccompProgram *seccomp)
 {
   g_autoptr (PierSetupPlan) plan = pier_setup_plan_new ();
   g_autoptr (GPtrArray) volumes = g_ptr_array_new ();
@@ -205,6 +202,7 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir)
               "mounting the host's /sys on /sys");
   else
     add_mount (plan, "sysfs", "/sys", fs_attrs | MOUNT_ATTR_RDONLY, (const char *const[]){ NULL });
+  pier_sandbox_cgroup_add_mounts (plan, cgroup_mounts, fs_attrs);
   add_mount (plan, "tmpfs", "/dev", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
              (const char *const[]){ "mode", "755", "size", "65536k", NULL });
   for (gsize i = 0; i < G_N_ELEMENTS (host_devices); i++)
@@ -294,21 +292,15 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir)
       pier_setup_plan_add_slot (plan, stdio[1]);
       pier_setup_plan_add_slot (plan, stdio[2]);
     }
-  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_BOUND, NULL, NULL, 0,
-                            "bounding the capabilities");
-  op->value = pier_setup_default_caps ();
-  op = pier_setup_plan_add (plan, PIER_SETUP_IDENTITY, NULL, NULL, 0,
-                            "switching to user %u:%u", spec->uid, spec->gid);
-  pier_setup_op_set_ids (plan, op, spec->uid, spec->gid, spec->groups, spec->n_groups);
-  pier_setup_plan_add (plan, PIER_SETUP_CHDIR, spec->cwd ? spec->cwd : "/", NULL, 0,
-                       "changing to the working directory %s", spec->cwd ? spec->cwd : "/");
-  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_SET, NULL, NULL, 0,
-                            "setting the capabilities");
-  op->value = pier_setup_default_caps ();
-  pier_setup_plan_add (plan, PIER_SETUP_NO_NEW_PRIVS, NULL, NULL, 0, "setting no_new_privs");
-  /* Again: changing credentials disarmed the first one. */
-  pier_setup_plan_add (plan, PIER_SETUP_PDEATHSIG, NULL, NULL, 0, "tying the init to its monitor");
-  pier_setup_plan_add_exec (plan, spec->argv, spec->env);
+  pier_setup_plan_add_process (plan,
+                               &(PierExecSpec){ .argv = spec->argv,
+                                                .env = spec->env,
+                                                .cwd = spec->cwd,
+                                                .uid = spec->uid,
+                                                .gid = spec->gid,
+                                                .groups = spec->groups,
+                                                .n_groups = spec->n_groups },
+                               spec->caps, seccomp, TRUE);
   return g_steal_pointer (&plan);
 }
 
@@ -552,7 +544,7 @@ own_upper_dir (const PierSandboxSpec *spec, GError **error)
   return TRUE;
 }
 
-/* Everything between clone() and the child's exec: ids, cgroup, network, root. */
+/* Everything between clone() and the child's exec: ids, cgroup membership, network, root. */
 static gboolean
 configure_child (const PierSandboxSpec *spec, PierSandboxInit *init, int state_fd, int sock,
                  GError **error)
@@ -564,17 +556,7 @@ configure_child (const PierSandboxSpec *spec, PierSandboxInit *init, int state_f
   PierSyncMsg go = { .type = PIER_SYNC_GO };
   int fds[2];
 
-  PierCgroupLimits limits = { spec->memory_bytes, spec->cpus, spec->pids_limit };
-  g_autoptr (GError) cgroup_error = NULL;
-
   init->start_time = pier_proc_start_time (init->pid);
-  init->cgroup = pier_cgroup_create (spec->id, spec->rootless, &limits, init->warnings,
-                                     &cgroup_error);
-  if (cgroup_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&cgroup_error));
-      return FALSE;
-    }
   if (!write_id_maps (spec, init->pid, error))
     return FALSE;
   if (init->cgroup != NULL && !pier_cgroup_add_pid (init->cgroup, init->pid, error))
@@ -680,6 +662,8 @@ gboolean
 pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GError **error)
 {
   g_autoptr (PierSetupPlan) plan = NULL;
+  g_autoptr (PierSeccompProgram) seccomp = NULL;
+  g_autoptr (GPtrArray) cgroup_mounts = NULL;
   g_autofree gboolean *volume_is_dir = g_new0 (gboolean, spec->n_volumes + 1);
   pier_autofd int state_fd = -1;
   pier_autofd int child_in = -1;
@@ -725,9 +709,21 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
       child_err = err[1];
       init->stderr_fd = err[0];
     }
-  plan = build_plan (spec, (int[]){ child_in, child_out, child_err }, volume_is_dir);
+  if (!pier_sandbox_spec_compile_seccomp (spec, &seccomp, error))
+    return FALSE;
+  if (!pier_sandbox_cgroup_create (spec, init, &cgroup_mounts, error))
+    {
+      pier_sandbox_init_teardown (spec, init);
+      return FALSE;
+    }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
-    return pier_set_errno (error, errno, "creating the sync socket");
+    {
+      pier_set_errno (error, errno, "creating the sync socket");
+      pier_sandbox_init_teardown (spec, init);
+      return FALSE;
+    }
+  plan = build_plan (spec, (int[]){ child_in, child_out, child_err }, volume_is_dir,
+                     cgroup_mounts, seccomp);
   plan->sync_fd = sock[1];
   if (spec->network != PIER_NETWORK_HOST)
     flags |= CLONE_NEWNET;
@@ -744,6 +740,7 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
     {
       pier_set_errno (error, errno, "creating the container's namespaces");
       close (sock[0]);
+      pier_sandbox_init_teardown (spec, init);
       return FALSE;
     }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "pier-cgroup.h"
+#include "pier-sandbox-setup.h"
 #include "pier-sandbox.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,14 @@ gboolean pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *
 void pier_sandbox_init_teardown (const PierSandboxSpec *spec, PierSandboxInit *init);
 
 void pier_sandbox_init_clear (PierSandboxInit *init);
+
+/* pier-sandbox-cgroup.c: the container's cgroup, made before the clone with the spec's limits
+ * (into init->cgroup; none without a usable hierarchy), and the mounts (PierCgroupNsMount*) by
+ * which the child sees it. */
+gboolean pier_sandbox_cgroup_create (const PierSandboxSpec *spec, PierSandboxInit *init,
+                                     GPtrArray **mounts, GError **error);
+/* Those mounts at /sys/fs/cgroup in the child's plan, read-only. */
+void pier_sandbox_cgroup_add_mounts (PierSetupPlan *plan, GPtrArray *mounts, guint64 fs_attrs);
 
 /* pier-sandbox-etc.c: the spec's hostname, else the id's first 12 digits (as Docker does). */
 char *pier_sandbox_hostname (const PierSandboxSpec *spec);

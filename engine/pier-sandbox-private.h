@@ -3,11 +3,16 @@
 #include "pier-cgroup.h"
 #include "pier-json.h"
 #include "pier-sandbox.h"
+#include "pier-seccomp.h"
 
 G_BEGIN_DECLS
 
 /* {"source", "destination", "readonly"}: a volume as the spec and a container's record hold it. */
 json_t *pier_sandbox_volume_to_json (PierJsonWriter *w, const PierSandboxVolume *volume);
+/* The spec's seccomp program, compiled for the capabilities it keeps; *@out NULL without an
+ * error when it runs unconfined. */
+gboolean pier_sandbox_spec_compile_seccomp (const PierSandboxSpec *spec,
+                                            PierSeccompProgram **out, GError **error);
 
 /* Names inside state_dir. */
 #define PIER_SANDBOX_CONFIG "config.json"

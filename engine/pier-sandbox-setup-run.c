@@ -12,6 +12,7 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -708,6 +709,15 @@ run_op (PierSetupPlan *plan, const PierSetupOp *op)
       return op_bind_in_root (plan, op);
     case PIER_SETUP_MASK:
       return op_mask (plan, op);
+    case PIER_SETUP_SEAL:
+      {
+        int fd = pier_fs_open_in_root (plan->root_fd, op->path, O_PATH | O_DIRECTORY, 0);
+        int r = fd < 0 ? -1 : set_readonly (fd, FALSE);
+        close_keep_errno (fd);
+        if (r < 0)
+          break;
+        return 0;
+      }
     case PIER_SETUP_SYMLINK:
       return op_symlink (plan, op);
     case PIER_SETUP_MKPATH:
@@ -743,6 +753,14 @@ run_op (PierSetupPlan *plan, const PierSetupOp *op)
       if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         break;
       return 0;
+    case PIER_SETUP_SECCOMP:
+      {
+        struct sock_fprog prog = { .len = op->filter_len,
+                                   .filter = (struct sock_filter *) op->filter };
+        if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned int) op->value, &prog) < 0)
+          break;
+        return 0;
+      }
     case PIER_SETUP_PDEATHSIG:
       {
         char c;

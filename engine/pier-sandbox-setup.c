@@ -140,19 +140,51 @@ pier_setup_plan_add_exec (PierSetupPlan *plan, char *const *argv, char *const *e
   pier_setup_plan_add (plan, PIER_SETUP_EXEC, NULL, NULL, 0, "starting %s", argv[0]);
 }
 
-guint64
-pier_setup_default_caps (void)
+void
+pier_setup_plan_add_mount (PierSetupPlan *plan, const char *fstype, const char *target,
+                           int options, guint64 attrs, const char *const *params)
 {
-  static const int caps[] = {
-    CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW, CAP_SETGID,
-    CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,
-    CAP_AUDIT_WRITE,
-  };
-  guint64 mask = 0;
+  PierSetupOp *op = pier_setup_plan_add (plan, PIER_SETUP_MOUNT, target, fstype,
+                                         options | PIER_SETUP_CREATE, "mounting %s on %s",
+                                         fstype, target);
+  op->value = attrs;
+  pier_setup_op_set_params (plan, op, params);
+}
 
-  for (gsize i = 0; i < G_N_ELEMENTS (caps); i++)
-    mask |= G_GUINT64_CONSTANT (1) << caps[i];
-  return mask;
+void
+pier_setup_plan_add_process (PierSetupPlan *plan, const PierExecSpec *process, guint64 caps,
+                             const PierSeccompProgram *seccomp, gboolean rearm_pdeathsig)
+{
+  const char *cwd = process->cwd ? process->cwd : "/";
+  PierSetupOp *op;
+
+  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_BOUND, NULL, NULL, 0,
+                            "bounding the capabilities");
+  op->value = caps;
+  op = pier_setup_plan_add (plan, PIER_SETUP_IDENTITY, NULL, NULL, 0, "switching to user %u:%u",
+                            process->uid, process->gid);
+  pier_setup_op_set_ids (plan, op, process->uid, process->gid, process->groups,
+                         process->n_groups);
+  pier_setup_plan_add (plan, PIER_SETUP_CHDIR, cwd, NULL, 0,
+                       "changing to the working directory %s", cwd);
+  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_SET, NULL, NULL, 0, "setting the capabilities");
+  op->value = caps;
+  pier_setup_plan_add (plan, PIER_SETUP_NO_NEW_PRIVS, NULL, NULL, 0, "setting no_new_privs");
+  if (rearm_pdeathsig)
+    pier_setup_plan_add (plan, PIER_SETUP_PDEATHSIG, NULL, NULL, 0,
+                         "tying the init to its monitor");
+  if (seccomp != NULL)
+    {
+      gsize size = seccomp->len * sizeof (struct sock_filter);
+
+      op = pier_setup_plan_add (plan, PIER_SETUP_SECCOMP, NULL, NULL, 0,
+                                "loading the seccomp filter");
+      op->value = seccomp->flags;
+      op->filter = g_memdup2 (seccomp->insns, size);
+      op->filter_len = seccomp->len;
+      g_ptr_array_add (plan->owned, (gpointer) op->filter);
+    }
+  pier_setup_plan_add_exec (plan, process->argv, process->env);
 }
 
 /* ---- the sync socket (async-signal-safe both ways) ---- */

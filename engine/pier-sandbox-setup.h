@@ -1,5 +1,8 @@
 #pragma once
 
+#include "pier-sandbox.h"
+#include "pier-seccomp.h"
+
 #include <glib.h>
 #include <sys/types.h>
 
@@ -28,6 +31,7 @@ typedef enum {
   PIER_SETUP_BIND,           /* the slot's tree onto a path in the root */
   PIER_SETUP_BIND_IN_ROOT,   /* a path of the root onto another one (read-only copies) */
   PIER_SETUP_MASK,           /* /dev/null over a file, an empty read-only tmpfs over a dir */
+  PIER_SETUP_SEAL,           /* the mount at a path (its root) made read-only where it is */
   PIER_SETUP_SYMLINK,
   PIER_SETUP_MKPATH,         /* mkdir -p in the root (an empty file last with FILE) */
   PIER_SETUP_SETHOSTNAME,
@@ -40,6 +44,7 @@ typedef enum {
   PIER_SETUP_CHDIR,
   PIER_SETUP_CAPS_SET,       /* effective and permitted = kept ∩ current, no inheritable */
   PIER_SETUP_NO_NEW_PRIVS,
+  PIER_SETUP_SECCOMP,        /* load the BPF program (after no_new_privs); value: its flags */
   PIER_SETUP_PDEATHSIG,      /* SIGKILL when the parent dies; exit if it already has */
   PIER_SETUP_JOIN_CGROUPS,   /* write 0 to each cgroup.procs listed */
   PIER_SETUP_SETNS,          /* setns(slot's pidfd, flags) */
@@ -67,6 +72,8 @@ typedef struct {
   guint64 value;             /* mount attributes, unshare/setns flags, kept caps, rows/cols */
   const guint32 *ids;        /* IDENTITY: uid, gid, then the groups */
   int n_ids;
+  const struct sock_filter *filter; /* SECCOMP */
+  guint16 filter_len;
   int slot;
   int options;
 } PierSetupOp;
@@ -95,6 +102,10 @@ int pier_setup_plan_add_slot (PierSetupPlan *plan, int fd);
 PierSetupOp *pier_setup_plan_add (PierSetupPlan *plan, PierSetupOpKind kind, const char *path,
                                   const char *arg, int options, const char *what_format,
                                   ...) G_GNUC_PRINTF (6, 7);
+/* A MOUNT step: a new @fstype configured by @params (as below) with the mount attributes
+ * @attrs, on @target, made if missing; @options may add PIER_SETUP_GUARD. */
+void pier_setup_plan_add_mount (PierSetupPlan *plan, const char *fstype, const char *target,
+                                int options, guint64 attrs, const char *const *params);
 /* MOUNT: key, value pairs ending with a NULL key (a NULL value is a flag). */
 void pier_setup_op_set_params (PierSetupPlan *plan, PierSetupOp *op, const char *const *params);
 /* JOIN_CGROUPS: a NULL-terminated list. */
@@ -106,8 +117,13 @@ void pier_setup_op_set_ids (PierSetupPlan *plan, PierSetupOp *op, guint32 uid, g
  * PATH), each candidate computed now. */
 void pier_setup_plan_add_exec (PierSetupPlan *plan, char *const *argv, char *const *envp);
 
-/* Capabilities kept by default, as Docker's default set. */
-guint64 pier_setup_default_caps (void);
+/* The steps a container's process ends with: bounding its capabilities to @caps, becoming
+ * @process's user and groups, changing to its working directory, keeping @caps only,
+ * no_new_privs, (with @rearm_pdeathsig, the parent-death signal again, which the change of
+ * identity disarmed), the seccomp filter @seccomp (NULL: none), then the exec of its argv. */
+void pier_setup_plan_add_process (PierSetupPlan *plan, const PierExecSpec *process,
+                                  guint64 caps, const PierSeccompProgram *seccomp,
+                                  gboolean rearm_pdeathsig);
 
 /* In the child: runs the steps in order. Returns only on failure, after reporting it; the
  * child then _exit()s. */

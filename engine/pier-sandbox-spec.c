@@ -3,8 +3,12 @@
  * container's record holds the same way. */
 #include "pier-sandbox-private.h"
 
+#include "pier-caps.h"
 #include "pier-error.h"
+#include "pier-fsutil.h"
+#include "pier-sandbox-private.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -14,6 +18,7 @@ pier_sandbox_spec_new (void)
   PierSandboxSpec *spec = g_new0 (PierSandboxSpec, 1);
 
   spec->network = PIER_NETWORK_NONE;
+  spec->caps = pier_caps_default ();
   return spec;
 }
 
@@ -43,6 +48,8 @@ pier_sandbox_spec_free (PierSandboxSpec *spec)
   g_free (spec->groups);
   g_strfreev (spec->on_exit_argv);
   g_free (spec->on_exit_unless_held);
+  g_free (spec->seccomp_profile);
+  g_free (spec->seccomp_profile_name);
   g_free (spec);
 }
 
@@ -196,6 +203,10 @@ pier_sandbox_spec_to_json (const PierSandboxSpec *spec, GError **error)
   pier_json_set (&w, root, "memory_bytes", json_integer ((json_int_t) spec->memory_bytes));
   pier_json_set (&w, root, "cpus", pier_json_real (&w, "cpus", spec->cpus));
   pier_json_set (&w, root, "pids_limit", json_integer ((json_int_t) spec->pids_limit));
+  pier_json_set (&w, root, "caps", json_integer ((json_int_t) spec->caps));
+  pier_json_set (&w, root, "seccomp_unconfined", json_boolean (spec->seccomp_unconfined));
+  pier_json_set_text (&w, root, "seccomp_profile", spec->seccomp_profile);
+  pier_json_set_text (&w, root, "seccomp_profile_name", spec->seccomp_profile_name);
   if (spec->on_exit_argv != NULL)
     pier_json_set (&w, root, "on_exit_argv",
                    pier_json_strv (&w, "on_exit_argv", (const char *const *) spec->on_exit_argv));
@@ -372,11 +383,58 @@ pier_sandbox_spec_from_json (const char *data, gsize len, GError **error)
       bad (&r, "cpus", "a number");
     spec->cpus = cpus ? json_number_value (cpus) : 0;
   }
-  spec->pids_limit = get_uint (&r, "pids_limit", G_MAXINT64);
+  {
+    json_t *pids = json_object_get (r.root, "pids_limit");
+    if (pids != NULL && (!json_is_integer (pids) || json_integer_value (pids) < -1))
+      bad (&r, "pids_limit", "a whole number from -1 up");
+    spec->pids_limit = pids ? json_integer_value (pids) : 0;
+  }
+  if (json_object_get (r.root, "caps") != NULL)
+    spec->caps = get_uint (&r, "caps", G_MAXINT64);
+  spec->seccomp_unconfined = get_bool (&r, "seccomp_unconfined");
+  spec->seccomp_profile = get_string (&r, "seccomp_profile");
+  spec->seccomp_profile_name = get_string (&r, "seccomp_profile_name");
   spec->on_exit_argv = get_strv (&r, "on_exit_argv");
   spec->on_exit_unless_held = get_string (&r, "on_exit_unless_held");
   json_decref (r.root);
   if (r.failed || !pier_sandbox_spec_validate (spec, error))
     return NULL;
   return g_steal_pointer (&spec);
+}
+
+PierSandboxSpec *
+pier_sandbox_spec_read (const char *state_dir, GError **error)
+{
+  pier_autofd int fd = pier_fs_open_dir_at (AT_FDCWD, state_dir, error);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  if (fd < 0 || !pier_fs_read_all_at (fd, PIER_SANDBOX_CONFIG, 16 << 20, &data, &len, error))
+    return NULL;
+  return pier_sandbox_spec_from_json (data, len, error);
+}
+
+gboolean
+pier_sandbox_spec_compile_seccomp (const PierSandboxSpec *spec, PierSeccompProgram **out,
+                                   GError **error)
+{
+  g_autoptr (PierSeccompProfile) profile = NULL;
+
+  *out = NULL;
+  if (spec->seccomp_unconfined)
+    return TRUE;
+  profile = spec->seccomp_profile == NULL
+                ? pier_seccomp_profile_default ()
+                : pier_seccomp_profile_parse (spec->seccomp_profile, strlen (spec->seccomp_profile),
+                                              spec->seccomp_profile_name
+                                                  ? spec->seccomp_profile_name
+                                                  : "(given)",
+                                              error);
+  if (profile == NULL)
+    return FALSE;
+  {
+    g_autofree char *cache = g_build_filename (spec->runroot, "seccomp", NULL);
+    *out = pier_seccomp_compile_cached (profile, spec->caps, cache, error);
+  }
+  return *out != NULL;
 }

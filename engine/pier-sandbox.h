@@ -83,7 +83,16 @@ typedef struct {
   /* Limits; 0 means none */
   guint64 memory_bytes;
   double cpus;
-  guint64 pids_limit;
+  /* > 0: at most that many tasks; 0: PIER_SANDBOX_DEFAULT_PIDS_LIMIT, where a pids controller
+   * can be used (silently none elsewhere, as Podman's default); < 0: no limit */
+  gint64 pids_limit;
+
+  /* Confinement, for the init and every process exec'd into it. pier_sandbox_spec_new() gives
+   * the defaults: pier_caps_default() and Pier's seccomp profile. */
+  guint64 caps;                /* the capabilities kept, 1 << CAP_* */
+  gboolean seccomp_unconfined; /* no seccomp filter at all */
+  char *seccomp_profile;       /* a profile in Docker's JSON format; NULL: Pier's default */
+  char *seccomp_profile_name;  /* where that profile came from, for messages */
 
   /* Run by the monitor after the exit is recorded (e.g. `pierctl --root R rm ID` for --rm);
    * its own output goes nowhere. NULL for nothing. */
@@ -93,6 +102,9 @@ typedef struct {
    * it, the holder having died. NULL: on_exit_argv always runs. */
   char *on_exit_unless_held;
 } PierSandboxSpec;
+
+/* As Podman's default: a fork bomb stops there, not at the host's limit. */
+#define PIER_SANDBOX_DEFAULT_PIDS_LIMIT 2048
 
 PierSandboxSpec *pier_sandbox_spec_new (void);
 void pier_sandbox_spec_free (PierSandboxSpec *spec);
@@ -108,6 +120,8 @@ gboolean pier_sandbox_spec_validate (const PierSandboxSpec *spec, GError **error
 /* The spec as the monitor reads it (JSON); NULL with an error naming a value JSON cannot hold. */
 char *pier_sandbox_spec_to_json (const PierSandboxSpec *spec, GError **error);
 PierSandboxSpec *pier_sandbox_spec_from_json (const char *data, gsize len, GError **error);
+/* The spec a container in @state_dir was started with (what the monitor read). */
+PierSandboxSpec *pier_sandbox_spec_read (const char *state_dir, GError **error);
 
 typedef enum {
   PIER_SANDBOX_START_NONE = 0,
@@ -204,7 +218,8 @@ gboolean pier_sandbox_attach (const char *state_dir, int in_fd, int out_fd, int 
                               gboolean tty, int *exit_code, GError **error);
 
 /* A process started in a running container: every namespace of the init is entered, its cgroup
- * joined, capabilities bounded as for the init, no_new_privs set, a new session. */
+ * joined, capabilities bounded and its seccomp filter loaded as for the init, no_new_privs set,
+ * a new session. */
 typedef struct {
   char **argv;
   char **env;

@@ -95,8 +95,9 @@ limits_text (const PierContainer *c)
     }
   if (c->cpus > 0)
     g_string_append_printf (text, "%s%g CPUs", text->len ? ", " : "", c->cpus);
-  if (c->pids_limit > 0)
-    g_string_append_printf (text, "%s%" G_GUINT64_FORMAT " processes", text->len ? ", " : "", c->pids_limit);
+  if (pier_container_get_pids_limit (c) > 0)
+    g_string_append_printf (text, "%s%" G_GUINT64_FORMAT " processes", text->len ? ", " : "",
+                            pier_container_get_pids_limit (c));
   if (text->len == 0)
     g_string_append (text, "None");
   return g_string_free (text, FALSE);

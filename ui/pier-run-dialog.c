@@ -216,7 +216,8 @@ typedef struct {
   GStrv command, env, volumes;
   gboolean tty, auto_remove, network_set;
   PierNetworkMode network;
-  guint64 memory_bytes, pids_limit;
+  guint64 memory_bytes;
+  gint64 pids_limit;
   double cpus;
 } Request;
 
@@ -295,8 +296,10 @@ read_form (PierRunDialog *self, GError **error)
                                                          PIER_CONTAINER_CPUS_MAX, &r->cpus,
                                                          &local_error))
     ;
-  else if (pids != NULL && !g_ascii_string_to_unsigned (pids, 10, 1, G_MAXINT32, &r->pids_limit, NULL))
-    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "process limit “%s”: a whole number above 0", pids);
+  else if (pids != NULL && (!g_ascii_string_to_signed (pids, 10, -1, G_MAXINT32, &r->pids_limit, NULL)
+                            || r->pids_limit == 0))
+    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID,
+                 "process limit “%s”: a whole number above 0, or -1 for none", pids);
   if (local_error != NULL)
     {
       request_free (r);

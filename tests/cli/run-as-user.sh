@@ -19,6 +19,8 @@ trap 'pkill -u "$user" -f "$stage/" 2>/dev/null || true; rm -rf "$stage"' EXIT
 mkdir -p "$stage/app" "$stage/tests"
 cp "$PIER_BUILD_DIR/app/pierctl" "$PIER_BUILD_DIR/app/pier-monitor" "$stage/app/"
 cp "$(dirname "$0")"/*.sh "$stage/tests/"
+mkdir -p "$stage/tests/tools"
+cp "$PIER_BUILD_DIR/tests/tools/confinement-probe" "$stage/tests/tools/"
 # A file only root may write, for the rootless run of the bind-mount demo.
 mkdir -p "$stage/root-owned" && echo original >"$stage/root-owned/file" && chmod 0644 "$stage/root-owned/file"
 chmod -R a+rX "$stage"

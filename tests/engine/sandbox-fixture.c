@@ -269,3 +269,19 @@ fixture_read_until (int fd, GString *acc, const char *needle)
     }
   return TRUE;
 }
+
+char *
+fixture_exec_output (const PierSandboxSpec *spec, const PierExecSpec *exec, int *code)
+{
+  g_autoptr (GError) error = NULL;
+  int out[2];
+  char *text;
+
+  assert_int_equal (pipe2 (out, O_CLOEXEC), 0);
+  if (!pier_sandbox_exec (spec->state_dir, exec, -1, out[1], out[1], code, &error))
+    fail_msg ("exec: %s", error->message);
+  close (out[1]);
+  text = fixture_read_all_fd (out[0]);
+  close (out[0]);
+  return text;
+}

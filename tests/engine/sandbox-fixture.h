@@ -64,6 +64,10 @@ typedef struct {
   char *message;
 } Relay;
 
+/* Runs @exec in the running container of @spec, its stdout and stderr together returned; its
+ * exit code to @code. */
+char *fixture_exec_output (const PierSandboxSpec *spec, const PierExecSpec *exec, int *code);
+
 /* Runs pier_sandbox_attach_relay() with a Relay's fields. */
 gpointer fixture_relay_thread (gpointer data);
 char *fixture_read_all_fd (int fd);

@@ -117,7 +117,6 @@ test_sandbox_exec_enters_namespaces (void **state)
 {
   Fixture *fx = *state;
   g_autoptr (PierSandboxSpec) spec = NULL;
-  g_autoptr (GError) error = NULL;
   g_autoptr (GString) expected = g_string_new (NULL);
   const char *const ns[] = { "user", "mnt", "pid", "uts", "ipc", "net", "cgroup" };
   char *argv[] = { "/bin/sh", "-c",
@@ -127,7 +126,7 @@ test_sandbox_exec_enters_namespaces (void **state)
                    NULL };
   PierExecSpec exec = { .argv = argv, .env = (char *[]){ "PATH=/bin", NULL } };
   PierSandboxStartInfo info;
-  int out[2], code = -1;
+  int code = -1;
   g_autofree char *text = NULL;
   g_auto (GStrv) lines = NULL;
 
@@ -139,12 +138,7 @@ test_sandbox_exec_enters_namespaces (void **state)
       g_autofree char *link = ns_link (info.init_pid, ns[i]);
       g_string_append_printf (expected, "%s\n", link);
     }
-  assert_int_equal (pipe2 (out, O_CLOEXEC), 0);
-  if (!pier_sandbox_exec (spec->state_dir, &exec, -1, out[1], out[1], &code, &error))
-    fail_msg ("exec: %s", error->message);
-  close (out[1]);
-  text = fixture_read_all_fd (out[0]);
-  close (out[0]);
+  text = fixture_exec_output (spec, &exec, &code);
   assert_int_equal (code, 5);
   /* The same namespaces as the init, a session of its own (the init's is 1), a pid > 1. */
   assert_true (g_str_has_prefix (text, expected->str));

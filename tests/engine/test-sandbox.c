@@ -157,7 +157,8 @@ test_sandbox_hardening (void **state)
 
   REQUIRE_ROOT ();
   out = fixture_run_for_stdout (fx,
-                                "grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status | tr -d '\\t'; "
+                                "grep -E '^(CapBnd|NoNewPrivs|Seccomp):' /proc/self/status "
+                                "| tr -d '\\t'; "
                                 "for f in /proc/kcore /proc/keys /proc/timer_list "
                                 "/proc/sched_debug; do [ -e $f ] && echo $f=$(wc -c < $f); "
                                 "done; "
@@ -172,7 +173,8 @@ test_sandbox_hardening (void **state)
   {
     const char *const masked[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
                                    "/proc/sched_debug" };
-    g_autoptr (GString) expected = g_string_new ("CapBnd:00000000a80425fb\nNoNewPrivs:1\n");
+    g_autoptr (GString) expected
+        = g_string_new ("CapBnd:00000000a00405fb\nNoNewPrivs:1\nSeccomp:2\n");
     for (gsize i = 0; i < G_N_ELEMENTS (masked); i++)
       if (g_file_test (masked[i], G_FILE_TEST_EXISTS))
         g_string_append_printf (expected, "%s=0\n", masked[i]);
