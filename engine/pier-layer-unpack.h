@@ -33,8 +33,9 @@ typedef struct {
 /* Extracts the uncompressed tar that @read yields into @dest_dirfd. Every path is resolved as
  * if @dest_dirfd were "/" (openat2 RESOLVE_IN_ROOT), so nothing is ever written outside it.
  * Refused with PIER_ERROR_UNSAFE, naming the entry: names and hardlink targets that climb above
- * the root with "..", relative symlinks whose target climbs above the root from where they are
- * created, device nodes other than whiteouts, malformed whiteouts. Refused with
+ * the root with "..", device nodes other than whiteouts, malformed whiteouts. Symlink targets
+ * are data, whatever they name: every path is resolved inside @dest_dirfd, so a link that
+ * climbs past the root (as "../../../../tmp/x" may) leads to the root, as it does at run time. Refused with
  * PIER_ERROR_INVALID: a damaged or truncated archive. On failure, what was written so far stays
  * in @dest_dirfd: the caller unpacks into a scratch directory and removes it.
  *
