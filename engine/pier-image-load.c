@@ -111,6 +111,9 @@ typedef struct {
   gpointer read_data;
   guint8 *buffer;
   GError *error;
+  struct archive *archive;
+  gboolean started;
+  gboolean gzip;            /* the input starts as gzip does */
 } OuterSource;
 
 #define OUTER_BUFFER (1024 * 1024)
@@ -126,21 +129,52 @@ outer_read (struct archive *a, void *user_data, const void **buffer)
       archive_set_error (a, EIO, "%s", src->error->message);
       return -1;
     }
+  if (!src->started && n > 0)
+    {
+      /* A first read of one byte would hide it; Pier's sources give at least a page. */
+      src->started = TRUE;
+      src->gzip = n >= 2 && src->buffer[0] == 0x1f && src->buffer[1] == 0x8b;
+    }
   *buffer = src->buffer;
   return n;
+}
+
+/* What went wrong, in words: libarchive's own, or, where it has none (a gzip stream cut short
+ * in its trailer), the likely cause. */
+static char *
+describe_failure (OuterSource *src)
+{
+  const char *reason = archive_error_string (src->archive);
+
+  if (src->gzip)
+    return g_strdup_printf ("the gzip data is damaged or cut short (a truncated file?): %s",
+                            reason != NULL ? reason : "it ends early");
+  return g_strdup (reason != NULL ? reason : "the data ends early (a truncated file?)");
+}
+
+/* How far the decompressed archive has expanded (libarchive's filter 0 gives what it
+ * produced, the last filter what was read). */
+static gboolean
+check_expansion (OuterSource *src, GError **error)
+{
+  return pier_check_expansion (archive_filter_bytes (src->archive, -1),
+                               archive_filter_bytes (src->archive, 0), error);
 }
 
 static gssize
 entry_read (gpointer user_data, void *buffer, gsize size, GError **error)
 {
-  struct archive *a = user_data;
-  la_ssize_t n = archive_read_data (a, buffer, size);
+  OuterSource *src = user_data;
+  la_ssize_t n = archive_read_data (src->archive, buffer, size);
 
   if (n < 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s", archive_error_string (a));
+      g_autofree char *reason = describe_failure (src);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s", reason);
       return -1;
     }
+  if (!check_expansion (src, error))
+    return -1;
   return n;
 }
 
@@ -149,7 +183,7 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
                  GCancellable *cancellable, GError **error)
 {
   struct archive *a = archive_read_new ();
-  OuterSource src = { read, read_data, g_malloc (OUTER_BUFFER), NULL };
+  OuterSource src = { read, read_data, g_malloc (OUTER_BUFFER), NULL, a };
   struct archive_entry *entry;
   g_autofree char *last = g_strdup ("the start");
   gboolean ok = FALSE;
@@ -161,8 +195,15 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
   archive_read_support_format_gnutar (a);
   if (archive_read_open (a, &src, NULL, outer_read, NULL) != ARCHIVE_OK)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "not a tar archive: %s",
-                   archive_error_string (a));
+      g_autofree char *reason = describe_failure (&src);
+      if (src.error != NULL)
+        g_propagate_prefixed_error (error, g_steal_pointer (&src.error), "reading the archive: ");
+      else
+        /* EILSEQ: libarchive's ARCHIVE_ERRNO_FILE_FORMAT on Linux, which it does not export. */
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s: %s",
+                     archive_errno (a) == EILSEQ && !src.gzip ? "not a tar archive"
+                                                                     : "reading the archive",
+                     reason);
       goto out;
     }
   while ((rc = archive_read_next_header (a, &entry)) == ARCHIVE_OK)
@@ -170,7 +211,7 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
       const char *raw = archive_entry_pathname (entry);
       g_autofree char *name = clean_member_name (NULL, raw ? raw : "");
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      if (g_cancellable_set_error_if_cancelled (cancellable, error) || !check_expansion (&src, error))
         goto out;
       if (archive_entry_filetype (entry) == AE_IFLNK)
         {
@@ -184,10 +225,8 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
                              clean_member_name (NULL, archive_entry_hardlink (entry)));
       else if (archive_entry_filetype (entry) == AE_IFREG)
         {
-          gint64 size = archive_entry_size (entry);
-          PierPendingBlob *blob = pier_pending_blob_read (
-              store, entry_read, a, size <= MAX_DOCUMENT_SIZE ? MAX_DOCUMENT_SIZE : 0,
-              cancellable, error);
+          PierPendingBlob *blob = pier_pending_blob_read (store, entry_read, &src, cancellable,
+                                                          error);
           if (blob == NULL)
             {
               g_prefix_error (error, "reading %s from the archive: ", name);
@@ -200,12 +239,12 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
     }
   if (rc != ARCHIVE_EOF)
     {
+      g_autofree char *reason = describe_failure (&src);
       if (src.error != NULL)
         g_propagate_prefixed_error (error, g_steal_pointer (&src.error), "reading the archive: ");
       else
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     "the archive is truncated or damaged after %s: %s", last,
-                     archive_error_string (a));
+                     "the archive is truncated or damaged after %s: %s", last, reason);
       goto out;
     }
   ok = TRUE;
@@ -250,9 +289,8 @@ collect_dir (PierStore *store, int dirfd, const char *prefix, Members *m, int de
               ok = pier_set_errno (error, errno, "opening %s", name);
               break;
             }
-          blob = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (fd),
-                                         st.st_size <= MAX_DOCUMENT_SIZE ? MAX_DOCUMENT_SIZE : 0,
-                                         cancellable, error);
+          blob = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (fd), cancellable,
+                                         error);
           if (blob == NULL)
             ok = FALSE;
           else
@@ -298,23 +336,38 @@ need (Loader *l, PierPendingBlob *blob)
     g_ptr_array_add (l->to_commit, blob);
 }
 
-static PierPendingBlob *
-need_document (Loader *l, const char *name, const char *what, GError **error)
+/* A document's bytes, read back from where the member was written: the archive's members are
+ * never held in memory, only the documents in use, one at a time. */
+static GBytes *
+read_document (PierPendingBlob *blob, const char *what, const char *name, GError **error)
+{
+  GBytes *bytes = pier_pending_blob_read_back (blob, MAX_DOCUMENT_SIZE, error);
+
+  if (bytes == NULL)
+    g_prefix_error (error, "%s (%s): ", what, name);
+  return bytes;
+}
+
+/* The member @name, a document; @out_blob (may be NULL) gets the member. */
+static GBytes *
+need_document (Loader *l, const char *name, const char *what, PierPendingBlob **out_blob,
+               GError **error)
 {
   PierPendingBlob *blob = members_lookup (&l->members, name);
+  GBytes *bytes;
 
   if (blob == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the archive has no %s (%s)", what, name);
       return NULL;
     }
-  if (blob->content == NULL)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s (%s) is too large", what, name);
-      return NULL;
-    }
+  bytes = read_document (blob, what, name, error);
+  if (bytes == NULL)
+    return NULL;
   need (l, blob);
-  return blob;
+  if (out_blob != NULL)
+    *out_blob = blob;
+  return bytes;
 }
 
 /* The layer member for diff_id @i of @config: unpacked, and matching. */
@@ -350,10 +403,10 @@ need_layer (Loader *l, const char *name, const PierImageConfig *config, guint i,
 }
 
 static PierImageConfig *
-parse_config (PierPendingBlob *blob, GError **error)
+parse_config (GBytes *bytes, GError **error)
 {
   gsize len;
-  const char *data = g_bytes_get_data (blob->content, &len);
+  const char *data = g_bytes_get_data (bytes, &len);
   return pier_image_config_parse (data, len, error);
 }
 
@@ -369,10 +422,10 @@ add_name (GPtrArray *names, const char *text, GError **error)
 }
 
 static gboolean
-load_docker (Loader *l, PierPendingBlob *manifest_blob, GError **error)
+load_docker (Loader *l, GBytes *manifest_bytes, GError **error)
 {
   gsize len;
-  const char *data = g_bytes_get_data (manifest_blob->content, &len);
+  const char *data = g_bytes_get_data (manifest_bytes, &len);
   json_error_t jerr;
   json_t *root = json_loadb (data, len, 0, &jerr);
   json_t *item;
@@ -391,6 +444,7 @@ load_docker (Loader *l, PierPendingBlob *manifest_blob, GError **error)
       json_t *layers = json_object_get (item, "Layers");
       json_t *tags = json_object_get (item, "RepoTags");
       g_autoptr (PierManifest) manifest = pier_manifest_new ();
+      g_autoptr (GBytes) config_bytes = NULL;
       LoadedImage *li;
       PierPendingBlob *config_blob;
       json_t *v;
@@ -402,13 +456,13 @@ load_docker (Loader *l, PierPendingBlob *manifest_blob, GError **error)
                        "manifest.json entry %zu needs Config and Layers", i);
           goto out;
         }
-      config_blob = need_document (l, config_name, "image config", error);
-      if (config_blob == NULL)
+      config_bytes = need_document (l, config_name, "image config", &config_blob, error);
+      if (config_bytes == NULL)
         goto out;
       li = g_new0 (LoadedImage, 1);
       li->names = g_ptr_array_new_with_free_func (g_free);
       g_ptr_array_add (l->images, li);
-      li->config = parse_config (config_blob, error);
+      li->config = parse_config (config_bytes, error);
       li->config_digest = g_strdup (config_blob->digest);
       if (li->config == NULL)
         {
@@ -466,7 +520,7 @@ is_index_type (const char *media_type)
 
 /* The member "blobs/sha256/<hex>" for @digest, which must hash to it. */
 static PierPendingBlob *
-need_blob (Loader *l, const char *digest, gboolean document, GError **error)
+need_blob (Loader *l, const char *digest, GError **error)
 {
   g_autofree char *name = NULL;
   PierPendingBlob *blob;
@@ -486,38 +540,50 @@ need_blob (Loader *l, const char *digest, gboolean document, GError **error)
                    blob->digest);
       return NULL;
     }
-  if (document && blob->content == NULL)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is too large for a document", name);
-      return NULL;
-    }
   need (l, blob);
   return blob;
+}
+
+/* The blob for @digest, a document; @out_blob (may be NULL) gets the blob. */
+static GBytes *
+need_blob_document (Loader *l, const char *digest, const char *what, PierPendingBlob **out_blob,
+                    GError **error)
+{
+  PierPendingBlob *blob = need_blob (l, digest, error);
+
+  if (blob == NULL)
+    return NULL;
+  if (out_blob != NULL)
+    *out_blob = blob;
+  return read_document (blob, what, digest, error);
 }
 
 static gboolean
 load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GError **error)
 {
-  PierPendingBlob *blob = need_blob (l, desc->digest, TRUE, error);
+  PierPendingBlob *blob = NULL;
+  g_autoptr (GBytes) bytes = need_blob_document (l, desc->digest, "manifest", &blob, error);
+  g_autoptr (GBytes) config_bytes = NULL;
   g_autoptr (PierManifest) manifest = NULL;
-  PierPendingBlob *config_blob;
+  PierPendingBlob *config_blob = NULL;
   LoadedImage *li;
   gsize len;
   const char *data;
 
-  if (blob == NULL)
+  if (bytes == NULL)
     return FALSE;
-  data = g_bytes_get_data (blob->content, &len);
+  data = g_bytes_get_data (bytes, &len);
   manifest = pier_manifest_parse (data, len, error);
   if (manifest == NULL)
     return FALSE;
-  config_blob = need_blob (l, manifest->config->digest, TRUE, error);
-  if (config_blob == NULL)
+  config_bytes = need_blob_document (l, manifest->config->digest, "image config", &config_blob,
+                                     error);
+  if (config_bytes == NULL)
     return FALSE;
   li = g_new0 (LoadedImage, 1);
   li->names = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (l->images, li);
-  li->config = parse_config (config_blob, error);
+  li->config = parse_config (config_bytes, error);
   li->config_digest = g_strdup (config_blob->digest);
   if (li->config == NULL)
     return FALSE;
@@ -532,7 +598,7 @@ load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GErr
     {
       PierDescriptor *layer = manifest->layers->pdata[i];
       g_autofree char *member = NULL;
-      if (need_blob (l, layer->digest, FALSE, error) == NULL)
+      if (need_blob (l, layer->digest, error) == NULL)
         return FALSE;
       member = g_strconcat ("blobs/sha256/", pier_digest_hex (layer->digest), NULL);
       if (need_layer (l, member, li->config, i, error) == NULL)
@@ -562,18 +628,18 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
         name = inherited_name;
       if (is_index_type (desc->media_type))
         {
-          PierPendingBlob *blob = need_blob (l, desc->digest, TRUE, error);
+          g_autoptr (GBytes) bytes = need_blob_document (l, desc->digest, "index", NULL, error);
           g_autoptr (PierIndex) nested = NULL;
           gsize len;
           const char *data;
-          if (blob == NULL)
+          if (bytes == NULL)
             return FALSE;
           if (depth > 4)
             {
               g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "indexes nest too deeply");
               return FALSE;
             }
-          data = g_bytes_get_data (blob->content, &len);
+          data = g_bytes_get_data (bytes, &len);
           nested = pier_index_parse (data, len, error);
           if (nested == NULL || !load_oci_index (l, nested, name, depth + 1, error))
             return FALSE;
@@ -590,10 +656,10 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
 }
 
 static gboolean
-load_oci (Loader *l, PierPendingBlob *index_blob, GError **error)
+load_oci (Loader *l, GBytes *index_bytes, GError **error)
 {
   gsize len;
-  const char *data = g_bytes_get_data (index_blob->content, &len);
+  const char *data = g_bytes_get_data (index_bytes, &len);
   g_autoptr (PierIndex) index = pier_index_parse (data, len, error);
 
   if (index == NULL)
@@ -667,13 +733,16 @@ load_members (PierStore *store, Members *members, GError **error)
                g_ptr_array_new () };
   PierPendingBlob *docker_manifest = members_lookup (members, "manifest.json");
   PierPendingBlob *oci_index = members_lookup (members, "index.json");
+  g_autoptr (GBytes) document = NULL;
   GPtrArray *report = NULL;
   gboolean ok;
 
-  if (docker_manifest != NULL && docker_manifest->content != NULL)
-    ok = load_docker (&l, docker_manifest, error);
-  else if (oci_index != NULL && oci_index->content != NULL)
-    ok = load_oci (&l, oci_index, error);
+  if (docker_manifest != NULL)
+    ok = (document = read_document (docker_manifest, "the image list", "manifest.json", error))
+         != NULL && load_docker (&l, document, error);
+  else if (oci_index != NULL)
+    ok = (document = read_document (oci_index, "the image index", "index.json", error)) != NULL
+         && load_oci (&l, document, error);
   else
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
@@ -740,7 +809,7 @@ pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_dat
         return NULL;
       full_name = pier_reference_to_string (ref);
     }
-  blob = pier_pending_blob_read (store, read, read_data, 0, cancellable, error);
+  blob = pier_pending_blob_read (store, read, read_data, cancellable, error);
   if (blob == NULL)
     return NULL;
   if (blob->diff_id == NULL)

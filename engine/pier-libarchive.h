@@ -41,7 +41,9 @@
   X (archive_entry_xattr_add_entry) \
   X (archive_entry_xattr_next) \
   X (archive_entry_xattr_reset) \
+  X (archive_errno) \
   X (archive_error_string) \
+  X (archive_filter_bytes) \
   X (archive_read_data) \
   X (archive_read_data_block) \
   X (archive_read_free) \
@@ -108,7 +110,9 @@ const PierLibarchive *pier_libarchive (void);
 #define archive_entry_xattr_add_entry (pier_libarchive ()->fn_archive_entry_xattr_add_entry)
 #define archive_entry_xattr_next (pier_libarchive ()->fn_archive_entry_xattr_next)
 #define archive_entry_xattr_reset (pier_libarchive ()->fn_archive_entry_xattr_reset)
+#define archive_errno (pier_libarchive ()->fn_archive_errno)
 #define archive_error_string (pier_libarchive ()->fn_archive_error_string)
+#define archive_filter_bytes (pier_libarchive ()->fn_archive_filter_bytes)
 #define archive_read_data (pier_libarchive ()->fn_archive_read_data)
 #define archive_read_data_block (pier_libarchive ()->fn_archive_read_data_block)
 #define archive_read_free (pier_libarchive ()->fn_archive_read_free)

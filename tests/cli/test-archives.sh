@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Archives in and out, with hostile and real-world material: what load, import and export must
+# survive and keep. Needs root (a private mount namespace for a small disk, device nodes).
+. "$(dirname "$0")/lib.sh"
+remove_containers_on_exit
+
+[ "$(id -u)" -eq 0 ] || fail "needs root: a private mount namespace and device nodes (CI runs as root)"
+
+# ---- a decompression bomb: 512 MiB of zeros in 128 members, gzipped to half a megabyte ----
+/usr/bin/python3 - "$SCRATCH/bomb.tar.gz" <<'PY'
+import io, sys, tarfile
+zeros = bytes(4 << 20)
+with tarfile.open(sys.argv[1], "w:gz", compresslevel=9) as t:
+    for i in range(128):
+        info = tarfile.TarInfo("zeros-%03d" % i)
+        info.size = len(zeros)
+        t.addfile(info, io.BytesIO(zeros))
+PY
+# The load runs on a 160 MiB disk of its own, so that writing more fails as "disk full"
+# rather than passing unseen; the peak memory of everything it ran is measured.
+small="$SCRATCH/small-disk"
+mkdir -p "$small"
+/usr/bin/python3 - "$SCRATCH/bomb-report" unshare --mount --propagation private sh -c '
+  mount -t tmpfs -o size=160m pier-test-disk "$1" || exit 99
+  "$2" --root "$1/root" --runroot "$1/run" load -i "$3" >/dev/null 2>"$1/err"
+  echo "exit $?"
+  echo "error $(cat "$1/err")"
+  echo "left $(find "$1/root/tmp" "$1/root/layers" -mindepth 1 | wc -l)"
+  echo "blobs $(ls "$1/root/blobs/sha256" | wc -l)"
+' sh "$small" "$PIERCTL" "$SCRATCH/bomb.tar.gz" <<'PY'
+import resource, subprocess, sys
+out = subprocess.run(sys.argv[2:], capture_output=True, text=True)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(sys.argv[1], "w") as f:
+    f.write(out.stdout + out.stderr + "peak_kib %d\n" % peak)
+PY
+report=$(cat "$SCRATCH/bomb-report")
+assert_contains "$report" "exit 1" "the bomb is refused: $report"
+assert_contains "$report" "expands more than 100-fold" "the bomb is refused as one: $report"
+assert_contains "$report" "decompression bomb" "the bomb is named: $report"
+assert_contains "$report" "left 0" "a refused load leaves no temporary layers: $report"
+# As many blobs as a fresh store holds (the built-in images'), none of the bomb.
+pierctl images >/dev/null
+blobs_before=$(ls "$ROOT/blobs/sha256" | wc -l)
+assert_contains "$report" "blobs $blobs_before" "a refused load stores no blob: $report"
+peak=$(sed -n 's/^peak_kib //p' "$SCRATCH/bomb-report")
+[ "$peak" -lt 102400 ] || fail "loading the bomb peaked at $peak KiB of memory (limit 100 MiB)"
+pass "a decompression bomb stops early: bounded memory ($peak KiB) and disk, nothing left"
+
+# The same inside a layer: a root filesystem of one 512 MiB file of zeros.
+/usr/bin/python3 - "$SCRATCH/layer-bomb.tar.gz" <<'PY'
+import sys, tarfile
+class Zeros:
+    left = 512 << 20
+    def read(self, n=-1):
+        n = self.left if n < 0 else min(n, self.left)
+        self.left -= n
+        return bytes(n)
+with tarfile.open(sys.argv[1], "w:gz", compresslevel=9) as t:
+    info = tarfile.TarInfo("zeros")
+    info.size = Zeros.left
+    t.addfile(info, Zeros())
+PY
+before=$(store_state)
+expect_failure "decompression bomb" pierctl import "$SCRATCH/layer-bomb.tar.gz" bomb:1
+assert_eq "$(store_state)" "$before" "a refused import leaves the store as it was"
+pass "a layer that expands a thousandfold is refused on import"
+
+# ---- a gzip archive cut short says what failed ----
+pierctl save -o "$SCRATCH/busybox.tar" busybox
+gzip -c "$SCRATCH/busybox.tar" >"$SCRATCH/busybox.tar.gz"
+size=$(stat -c %s "$SCRATCH/busybox.tar.gz")
+for cut in 5 100 $((size / 2)) $((size - 4)); do
+  head -c "$cut" "$SCRATCH/busybox.tar.gz" >"$SCRATCH/cut.tar.gz"
+  expect_failure "gzip data is damaged or cut short" pierctl load -i "$SCRATCH/cut.tar.gz"
+  assert_not_contains "$(cat "$SCRATCH/err")" "(null)" "cut at $cut bytes"
+done
+pass "a truncated gzip archive: a clear message, wherever it is cut"
