@@ -327,6 +327,7 @@ typedef struct {
   Members members;
   GPtrArray *images;   /* LoadedImage */
   GPtrArray *to_commit; /* PierPendingBlob, not owned */
+  GPtrArray *skipped;  /* lines for the report: what was not loaded, and why */
 } Loader;
 
 static void
@@ -540,11 +541,11 @@ need_blob (Loader *l, const char *digest, GError **error)
                    blob->digest);
       return NULL;
     }
-  need (l, blob);
   return blob;
 }
 
-/* The blob for @digest, a document; @out_blob (may be NULL) gets the blob. */
+/* The blob for @digest, a document, not yet marked as needed; @out_blob (may be NULL) gets
+ * the blob. */
 static GBytes *
 need_blob_document (Loader *l, const char *digest, const char *what, PierPendingBlob **out_blob,
                     GError **error)
@@ -559,12 +560,75 @@ need_blob_document (Loader *l, const char *digest, const char *what, PierPending
 }
 
 static gboolean
+is_image_config_type (const char *media_type)
+{
+  return media_type == NULL || strcmp (media_type, PIER_MEDIA_OCI_CONFIG) == 0
+         || strcmp (media_type, PIER_MEDIA_DOCKER_CONFIG) == 0;
+}
+
+/* Tar layers, compressed or not, distributable or not. */
+static gboolean
+is_layer_type (const char *media_type)
+{
+  return media_type == NULL || g_str_has_prefix (media_type, "application/vnd.oci.image.layer.")
+         || g_str_has_prefix (media_type, "application/vnd.docker.image.rootfs.");
+}
+
+/* Why the index entry @desc is no image, in a few words, from what the index says of it; NULL
+ * when it may be one. */
+static char *
+not_an_image_by_entry (const PierDescriptor *desc)
+{
+  /* BuildKit's attestations (SBOMs, provenance) beside each image. */
+  const char *reference_type = pier_descriptor_get_annotation (desc, "vnd.docker.reference.type");
+  const char *reference = pier_descriptor_get_annotation (desc, "vnd.docker.reference.digest");
+
+  if (reference_type != NULL)
+    return g_strdup_printf ("%s for %s", reference_type,
+                            reference != NULL ? reference : "another manifest");
+  if (desc->media_type != NULL && strcmp (desc->media_type, PIER_MEDIA_OCI_MANIFEST) != 0
+      && strcmp (desc->media_type, PIER_MEDIA_DOCKER_MANIFEST) != 0)
+    return g_strdup_printf ("of media type %s", desc->media_type);
+  return NULL;
+}
+
+/* The same from the manifest itself: signatures, SBOMs, Helm charts and other artifacts carry
+ * a config or layers of their own kinds. */
+static char *
+not_an_image_by_content (const PierManifest *manifest)
+{
+  const char *config_type = manifest->config->media_type;
+  const char *content_type = NULL;
+
+  for (guint i = 0; i < manifest->layers->len && content_type == NULL; i++)
+    {
+      const PierDescriptor *layer = manifest->layers->pdata[i];
+      if (!is_layer_type (layer->media_type))
+        content_type = layer->media_type;
+    }
+  if (is_image_config_type (config_type) && content_type == NULL)
+    return NULL;
+  if (content_type == NULL && manifest->layers->len > 0)
+    content_type = ((const PierDescriptor *) manifest->layers->pdata[0])->media_type;
+  return g_strdup_printf ("an artifact (config of type %s, content of type %s)",
+                          config_type != NULL ? config_type : "unknown",
+                          content_type != NULL ? content_type : "none");
+}
+
+static void
+skip (Loader *l, const char *digest, const char *why)
+{
+  g_ptr_array_add (l->skipped, g_strdup_printf ("Skipped %s: %s, not an image", digest, why));
+}
+
+static gboolean
 load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GError **error)
 {
   PierPendingBlob *blob = NULL;
   g_autoptr (GBytes) bytes = need_blob_document (l, desc->digest, "manifest", &blob, error);
   g_autoptr (GBytes) config_bytes = NULL;
   g_autoptr (PierManifest) manifest = NULL;
+  g_autofree char *why = NULL;
   PierPendingBlob *config_blob = NULL;
   LoadedImage *li;
   gsize len;
@@ -576,10 +640,17 @@ load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GErr
   manifest = pier_manifest_parse (data, len, error);
   if (manifest == NULL)
     return FALSE;
+  if ((why = not_an_image_by_content (manifest)) != NULL)
+    {
+      skip (l, desc->digest, why);
+      return TRUE;
+    }
+  need (l, blob);
   config_bytes = need_blob_document (l, manifest->config->digest, "image config", &config_blob,
                                      error);
   if (config_bytes == NULL)
     return FALSE;
+  need (l, config_blob);
   li = g_new0 (LoadedImage, 1);
   li->names = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (l->images, li);
@@ -623,6 +694,7 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
     {
       PierDescriptor *desc = index->manifests->pdata[i];
       const char *name = pier_descriptor_get_annotation (desc, PIER_ANNOTATION_REF_NAME);
+      g_autofree char *why = NULL;
 
       if (name == NULL)
         name = inherited_name;
@@ -642,7 +714,15 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
           data = g_bytes_get_data (bytes, &len);
           nested = pier_index_parse (data, len, error);
           if (nested == NULL || !load_oci_index (l, nested, name, depth + 1, error))
-            return FALSE;
+            {
+              g_prefix_error (error, "index %s: ", desc->digest);
+              return FALSE;
+            }
+          continue;
+        }
+      if ((why = not_an_image_by_entry (desc)) != NULL)
+        {
+          skip (l, desc->digest, why);
           continue;
         }
       /* From an index of platforms, the image for this machine. */
@@ -650,7 +730,11 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
           (strcmp (desc->platform_architecture, arch) != 0 || g_strcmp0 (desc->platform_os, "linux") != 0))
         continue;
       if (!load_oci_manifest (l, desc, name, error))
-        return FALSE;
+        {
+          g_prefix_error (error, "manifest %s%s%s: ", desc->digest, name ? " of " : "",
+                          name ? name : "");
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -669,7 +753,8 @@ load_oci (Loader *l, GBytes *index_bytes, GError **error)
   if (l->images->len == 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "the layout has no image for linux/%s", host_architecture ());
+                   "the layout has no image for linux/%s%s", host_architecture (),
+                   l->skipped->len > 0 ? " (only artifacts that are not images)" : "");
       return FALSE;
     }
   return TRUE;
@@ -685,6 +770,8 @@ commit (Loader *l, GError **error)
 
   if (lock == NULL)
     return NULL;
+  for (guint i = 0; i < l->skipped->len; i++)
+    g_ptr_array_add (report, g_strdup (l->skipped->pdata[i]));
   for (guint i = 0; i < l->to_commit->len; i++)
     {
       PierPendingBlob *blob = l->to_commit->pdata[i];
@@ -730,7 +817,7 @@ static GPtrArray *
 load_members (PierStore *store, Members *members, GError **error)
 {
   Loader l = { store, *members, g_ptr_array_new_with_free_func ((GDestroyNotify) loaded_image_free),
-               g_ptr_array_new () };
+               g_ptr_array_new (), g_ptr_array_new_with_free_func (g_free) };
   PierPendingBlob *docker_manifest = members_lookup (members, "manifest.json");
   PierPendingBlob *oci_index = members_lookup (members, "index.json");
   g_autoptr (GBytes) document = NULL;
@@ -754,6 +841,7 @@ load_members (PierStore *store, Members *members, GError **error)
     report = commit (&l, error);
   g_ptr_array_unref (l.images);
   g_ptr_array_unref (l.to_commit);
+  g_ptr_array_unref (l.skipped);
   return report;
 }
 

@@ -76,3 +76,84 @@ for cut in 5 100 $((size / 2)) $((size - 4)); do
   assert_not_contains "$(cat "$SCRATCH/err")" "(null)" "cut at $cut bytes"
 done
 pass "a truncated gzip archive: a clear message, wherever it is cut"
+
+# ---- an OCI layout whose index holds artifacts beside images ----
+/usr/bin/python3 - "$SCRATCH/layout" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+out = sys.argv[1]
+os.makedirs(out + "/blobs/sha256")
+def blob(data):
+    if not isinstance(data, bytes):
+        data = json.dumps(data).encode()
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    with open(out + "/blobs/sha256/" + digest[7:], "wb") as f:
+        f.write(data)
+    return {"digest": digest, "size": len(data)}
+def desc(media_type, data, **extra):
+    d = blob(data)
+    d["mediaType"] = media_type
+    d.update(extra)
+    return d
+def image(text):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        info = tarfile.TarInfo("hello.txt")
+        info.size = len(text)
+        t.addfile(info, io.BytesIO(text))
+        t.add("/bin/busybox", "busybox")
+    layer = desc("application/vnd.oci.image.layer.v1.tar", buf.getvalue())
+    config = desc("application/vnd.oci.image.config.v1+json", {
+        "architecture": "amd64", "os": "linux", "config": {"Cmd": ["/busybox", "cat", "/hello.txt"]},
+        "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}})
+    return {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": config, "layers": [layer]}
+def artifact(config_type, layer_type, **extra):
+    m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+         "config": desc(config_type, {}), "layers": [desc(layer_type, b"payload " + layer_type.encode())]}
+    m.update(extra)
+    return m
+MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+amd64 = {"architecture": "amd64", "os": "linux"}
+unknown = {"architecture": "unknown", "os": "unknown"}
+app = desc(MANIFEST, image(b"app\n"), platform=amd64,
+           annotations={"org.opencontainers.image.ref.name": "example/app:1"})
+def attestation(subject):
+    return desc(MANIFEST, artifact("application/vnd.oci.image.config.v1+json", "application/vnd.in-toto+json"),
+                platform=unknown, annotations={"vnd.docker.reference.type": "attestation-manifest",
+                                               "vnd.docker.reference.digest": subject["digest"]})
+multi_image = desc(MANIFEST, image(b"multi\n"), platform=amd64)
+nested = desc("application/vnd.oci.image.index.v1+json",
+              {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+               "manifests": [multi_image, attestation(multi_image)]},
+              annotations={"org.opencontainers.image.ref.name": "example/multi:2"})
+index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [
+    app, attestation(app),
+    desc(MANIFEST, artifact("application/vnd.oci.image.config.v1+json", "application/vnd.dev.cosign.simplesigning.v1+json"),
+         annotations={"org.opencontainers.image.ref.name": "example/app:sha256-abc.sig"}),
+    desc(MANIFEST, artifact("application/vnd.cncf.helm.config.v1+json", "application/vnd.cncf.helm.chart.content.v1.tar+gzip"),
+         annotations={"org.opencontainers.image.ref.name": "example/chart:0.1.0"}),
+    desc(MANIFEST, artifact("application/vnd.oci.empty.v1+json", "application/spdx+json",
+                            artifactType="application/spdx+json")),
+    desc("application/vnd.example.unknown+json", {"what": "unknown"}),
+    nested]}
+json.dump(index, open(out + "/index.json", "w"))
+json.dump({"imageLayoutVersion": "1.0.0"}, open(out + "/oci-layout", "w"))
+PY
+tar -C "$SCRATCH/layout" -cf "$SCRATCH/layout.tar" .
+for input in "$SCRATCH/layout" "$SCRATCH/layout.tar"; do
+  out=$(pierctl load -i "$input")
+  assert_contains "$out" "Loaded image: example/app:1" "the image beside the artifacts ($input)"
+  assert_contains "$out" "Loaded image: example/multi:2" "a nested index's name becomes its image's tag ($input)"
+  assert_eq "$(echo "$out" | grep -c '^Skipped sha256:[0-9a-f]\{64\}: .*, not an image$')" 6 \
+    "one line for each artifact ($input): $out"
+  assert_contains "$out" "attestation-manifest for sha256:" "an attestation says what it is ($input)"
+  assert_contains "$out" "application/vnd.dev.cosign.simplesigning.v1+json" "a signature says what it is ($input)"
+  assert_contains "$out" "application/vnd.cncf.helm.config.v1+json" "a Helm chart says what it is ($input)"
+  assert_contains "$out" "application/spdx+json" "an SBOM says what it is ($input)"
+  assert_contains "$out" "of media type application/vnd.example.unknown+json" "an unknown entry says what it is ($input)"
+  assert_eq "$(echo "$out" | wc -l)" 8 "two images, six artifacts ($input): $out"
+done
+assert_eq "$(pierctl run --rm example/app:1)" "app" "the loaded image runs"
+assert_eq "$(pierctl run --rm example/multi:2)" "multi" "the nested index's image runs"
+assert_not_contains "$(pierctl images)" "chart" "no artifact became an image"
+pass "an OCI layout with attestations, signatures, SBOMs, charts and unknown entries loads its images"
