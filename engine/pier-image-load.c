@@ -371,6 +371,13 @@ need_document (Loader *l, const char *name, const char *what, PierPendingBlob **
   return bytes;
 }
 
+static char *
+devices_skipped (guint64 n)
+{
+  return g_strdup_printf ("left out %" G_GUINT64_FORMAT " device node%s: a rootless store cannot "
+                          "make them (containers get a /dev of their own)", n, n == 1 ? "" : "s");
+}
+
 /* The layer member for diff_id @i of @config: unpacked, and matching. */
 static PierPendingBlob *
 need_layer (Loader *l, const char *name, const PierImageConfig *config, guint i, GError **error)
@@ -398,6 +405,11 @@ need_layer (Loader *l, const char *name, const PierImageConfig *config, guint i,
                    "says %s", i + 1, name, blob->diff_id,
                    i < config->diff_ids->len ? (char *) config->diff_ids->pdata[i] : "nothing");
       return NULL;
+    }
+  if (blob->n_devices_skipped > 0 && !g_ptr_array_find (l->to_commit, blob, NULL))
+    {
+      g_autofree char *what = devices_skipped (blob->n_devices_skipped);
+      g_ptr_array_add (l->skipped, g_strdup_printf ("Skipped in layer %s: %s", blob->digest, what));
     }
   need (l, blob);
   return blob;
@@ -880,7 +892,7 @@ pier_store_load_layout_dir (PierStore *store, const char *path, GCancellable *ca
 
 PierImage *
 pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_data,
-                          const char *name, const char *source_description,
+                          const char *name, const char *source_description, char ***warnings,
                           GCancellable *cancellable, GError **error)
 {
   g_autoptr (PierPendingBlob) blob = NULL;
@@ -918,5 +930,13 @@ pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_dat
   lock = pier_store_lock (store, cancellable, error);
   if (lock == NULL || !pier_pending_blob_commit (store, blob, error))
     return NULL;
+  if (warnings != NULL)
+    {
+      g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+      if (blob->n_devices_skipped > 0)
+        g_ptr_array_add (list, devices_skipped (blob->n_devices_skipped));
+      g_ptr_array_add (list, NULL);
+      *warnings = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+    }
   return pier_store_add_image (store, config, layers, full_name, TRUE, error);
 }

@@ -565,20 +565,24 @@ extract_hardlink (Unpacker *u, int pfd, const char *base, const char *target, GE
   return TRUE;
 }
 
+/* A fifo, or a device node (checked to be allowed): made as it is. */
 static gboolean
-extract_fifo (Unpacker *u, int pfd, const char *base, GError **error)
+extract_node (Unpacker *u, int pfd, const char *base, mode_t type, GError **error)
 {
   struct archive_entry *entry = u->entry;
+  dev_t rdev = type == AE_IFIFO ? 0 : makedev (archive_entry_rdevmajor (entry),
+                                                archive_entry_rdevminor (entry));
   struct timespec times[2];
 
-  for (gboolean retried = FALSE; mknodat (pfd, base, S_IFIFO | 0600, 0) < 0; retried = TRUE)
-    if (!make_room (u, pfd, base, retried, "creating the fifo", error))
+  for (gboolean retried = FALSE; mknodat (pfd, base, type | 0600, rdev) < 0; retried = TRUE)
+    if (!make_room (u, pfd, base, retried,
+                    type == AE_IFIFO ? "creating the fifo" : "creating the device node", error))
       return FALSE;
   if (u->options.preserve_owner
       && fchownat (pfd, base, archive_entry_uid (entry), archive_entry_gid (entry),
                    AT_SYMLINK_NOFOLLOW) < 0)
     return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
-  /* Follows a symlink, were there one: there is not, the fifo was just made. */
+  /* Follows a symlink, were there one: there is not, the node was just made. */
   if (fchmodat (pfd, base, archive_entry_perm (entry) & 07777, 0) < 0)
     return pier_set_errno (error, errno, "entry “%s”: setting its mode", u->name);
   entry_times (entry, times);
@@ -792,9 +796,19 @@ extract_entry (Unpacker *u, GError **error)
       if (type == AE_IFCHR && archive_entry_rdevmajor (entry) == 0
           && archive_entry_rdevminor (entry) == 0)
         return whiteout (u, base, error);
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
-                   "entry “%s”: device node (layers may not create devices)", u->name);
-      return FALSE;
+      switch (u->options.devices)
+        {
+        case PIER_UNPACK_DEVICES_SKIP:
+          u->stats.n_devices_skipped++;
+          return TRUE;
+        case PIER_UNPACK_DEVICES_CREATE:
+          break;
+        case PIER_UNPACK_DEVICES_REFUSE:
+        default:
+          g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
+                       "entry “%s”: device node (not allowed here)", u->name);
+          return FALSE;
+        }
     }
 
   pfd = resolve_parent (u, TRUE, error);
@@ -815,7 +829,9 @@ extract_entry (Unpacker *u, GError **error)
         ok = extract_symlink (u, pfd, base, error);
         break;
       case AE_IFIFO:
-        ok = extract_fifo (u, pfd, base, error);
+      case AE_IFCHR:
+      case AE_IFBLK:
+        ok = extract_node (u, pfd, base, type, error);
         break;
       default:
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,

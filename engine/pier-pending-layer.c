@@ -78,11 +78,8 @@ static gboolean
 unpack (PierStore *store, PierPendingBlob *pending, PierLayerStream *stream,
         GCancellable *cancellable)
 {
-  PierUnpackOptions options = {
-    .mode = PIER_UNPACK_OVERLAY,
-    .userxattr = pier_store_is_rootless (store),
-    .preserve_owner = TRUE,
-  };
+  PierUnpackOptions options = pier_store_layer_unpack_options (store);
+  PierUnpackStats stats = { 0 };
   g_autofree char *diff = NULL;
   pier_autofd int diff_fd = -1;
   int work_fd = pier_store_get_work_fd (store, &pending->unpack_error);
@@ -98,8 +95,11 @@ unpack (PierStore *store, PierPendingBlob *pending, PierLayerStream *stream,
   diff_fd = pier_fs_open_dir_at (work_fd, diff, &pending->unpack_error);
   if (diff_fd < 0)
     return FALSE;
-  return pier_layer_unpack (pier_layer_stream_read, stream, diff_fd, &options, NULL, cancellable,
-                            &pending->unpack_error);
+  if (!pier_layer_unpack (pier_layer_stream_read, stream, diff_fd, &options, &stats, cancellable,
+                          &pending->unpack_error))
+    return FALSE;
+  pending->n_devices_skipped = stats.n_devices_skipped;
+  return TRUE;
 }
 
 PierPendingBlob *

@@ -16,6 +16,7 @@ typedef struct {
   gboolean compressed;
   char *work_name;         /* unpacked tree in the store's work directory, or NULL */
   GError *unpack_error;    /* why it could not be unpacked (it may not be a layer at all) */
+  guint64 n_devices_skipped; /* device nodes a rootless store left out */
 
   PierBlobWriter *blob;
   PierStore *store;

@@ -203,6 +203,66 @@ test_layer_unpack_metadata (void **state)
   pier_test_rm_rf (tmp);
 }
 
+/* Device nodes: refused by default, made as they are when asked (as root), or left out and
+ * counted (rootless). */
+static void
+test_layer_unpack_devices (void **state)
+{
+  g_autofree char *tmp = pier_test_mkdtemp ();
+  g_autoptr (GBytes) tar = NULL;
+  TarBuilder *t = tar_new ();
+  struct archive_entry *e;
+
+  tar_dir (t, "dev/", 0755);
+  e = tar_begin (t, AE_IFCHR, "dev/console", 0620);
+  archive_entry_set_rdev (e, makedev (5, 1));
+  archive_entry_set_gid (e, 5);
+  tar_commit (t, NULL, 0);
+  e = tar_begin (t, AE_IFBLK, "dev/loop0", 0660);
+  archive_entry_set_rdev (e, makedev (7, 0));
+  tar_commit (t, NULL, 0);
+  tar_file (t, "etc/after", "after");
+  tar = tar_finish (t);
+
+  for (PierUnpackDevices devices = PIER_UNPACK_DEVICES_REFUSE; devices <= PIER_UNPACK_DEVICES_SKIP;
+       devices++)
+    {
+      g_autofree char *name = g_strdup_printf ("dest-%d", devices);
+      pier_autofd int dest = make_dest (tmp, name);
+      PierUnpackOptions options = { .preserve_owner = TRUE, .devices = devices };
+      PierUnpackStats stats = { 0 };
+      g_autoptr (GError) error = NULL;
+      struct stat st;
+
+      if (devices == PIER_UNPACK_DEVICES_REFUSE)
+        {
+          assert_false (unpack_full (tar, dest, &options, &stats, &error));
+          pier_assert_error (error, PIER_ERROR_UNSAFE);
+          assert_non_null (strstr (error->message, "dev/console"));
+          assert_absent (dest, "dev/console");
+          continue;
+        }
+      assert_true (unpack_full (tar, dest, &options, &stats, &error));
+      pier_assert_no_error (error);
+      assert_content (dest, "etc/after", "after");
+      if (devices == PIER_UNPACK_DEVICES_SKIP)
+        {
+          assert_int_equal (stats.n_devices_skipped, 2);
+          assert_absent (dest, "dev/console");
+          assert_absent (dest, "dev/loop0");
+          continue;
+        }
+      assert_int_equal (stats.n_devices_skipped, 0);
+      assert_stat (dest, "dev/console", S_IFCHR | 0620, 0, 5, MTIME);
+      assert_true (stat_in_root (dest, "dev/console", FALSE, &st));
+      assert_int_equal (st.st_rdev, makedev (5, 1));
+      assert_stat (dest, "dev/loop0", S_IFBLK | 0660, 0, 0, MTIME);
+      assert_true (stat_in_root (dest, "dev/loop0", FALSE, &st));
+      assert_int_equal (st.st_rdev, makedev (7, 0));
+    }
+  pier_test_rm_rf (tmp);
+}
+
 static void
 test_layer_unpack_hardlinks (void **state)
 {
@@ -516,6 +576,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_layer_unpack_gzip_stream),
     cmocka_unit_test (test_layer_unpack_metadata),
+    cmocka_unit_test (test_layer_unpack_devices),
     cmocka_unit_test (test_layer_unpack_hardlinks),
     cmocka_unit_test (test_layer_unpack_long_names),
     cmocka_unit_test (test_layer_unpack_sparse),
