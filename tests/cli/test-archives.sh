@@ -197,3 +197,19 @@ layer=$(inspect_field exported:1 'd["GraphDriver"]["Data"]["LowerDir"]')
 assert_eq "$(/usr/bin/python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "security.capability").hex())' "$layer/bin/busybox")" \
   "0100000200040000000000000000000000000000" "the capability survives export and import"
 pass "export writes a sparse terabyte as a sparse entry, keeps capabilities and device nodes; GNU tar and Pier read it back"
+
+# ---- a relative symlink that climbs past the root is data, in builds, commits and loads ----
+mkdir -p "$SCRATCH/climb"
+printf 'FROM busybox\nRUN ln -s ../../../../srv/x /esc && mkdir -p /srv/x && echo inside >/esc/f\n' \
+  >"$SCRATCH/climb/Dockerfile"
+pierctl build -q -t climb:1 "$SCRATCH/climb" >/dev/null
+assert_eq "$(pierctl run --rm climb:1 sh -c 'readlink /esc; cat /srv/x/f')" "../../../../srv/x
+inside" "a build keeps the link, which resolves inside the container"
+pierctl run --name climber busybox ln -s ../../../../../etc /up >/dev/null
+pierctl commit climber climb:2 >/dev/null
+assert_eq "$(pierctl run --rm climb:2 readlink /up)" "../../../../../etc" "a commit keeps the link"
+pierctl save -o "$SCRATCH/climb.tar" climb:2
+pierctl rmi climb:2 >/dev/null
+assert_contains "$(pierctl load -i "$SCRATCH/climb.tar")" "Loaded image: climb:2" "a load takes the link"
+[ ! -e /srv/x/f ] || fail "the build wrote through the link on the host"
+pass "relative symlinks that climb past the root: built, committed, saved and loaded"
