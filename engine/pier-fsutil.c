@@ -156,7 +156,13 @@ pier_fs_open_in_root (int root_fd, const char *path, int flags, guint64 resolve)
     .flags = flags | O_CLOEXEC,
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
   };
-  return (int) syscall (SYS_openat2, root_fd, *path ? path : ".", &how, sizeof how);
+  long fd;
+
+  /* EAGAIN: the kernel saw a concurrent rename and asks for a retry. */
+  do
+    fd = syscall (SYS_openat2, root_fd, *path ? path : ".", &how, sizeof how);
+  while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+  return (int) fd;
 }
 
 int

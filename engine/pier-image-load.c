@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -278,15 +279,20 @@ collect_dir (PierStore *store, int dirfd, const char *prefix, Members *m, int de
       if (S_ISDIR (st.st_mode) && depth < 8)
         {
           pier_autofd int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          ok = sub >= 0 && collect_dir (store, sub, name, m, depth + 1, cancellable, error);
+          ok = sub >= 0 ? collect_dir (store, sub, name, m, depth + 1, cancellable, error)
+                        : pier_set_errno (error, errno, "opening %s", name);
         }
       else if (S_ISREG (st.st_mode))
         {
-          pier_autofd int fd = openat (dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          /* Whatever it has become since (a fifo cannot hang the load). */
+          pier_autofd int fd = pier_fs_open_regular_in_root (dirfd, de->d_name,
+                                                             RESOLVE_NO_SYMLINKS, G_MAXSIZE,
+                                                             NULL, error);
           PierPendingBlob *blob = NULL;
           if (fd < 0)
             {
-              ok = pier_set_errno (error, errno, "opening %s", name);
+              g_prefix_error (error, "in the layout: ");
+              ok = FALSE;
               break;
             }
           blob = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (fd), cancellable,

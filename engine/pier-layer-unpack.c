@@ -7,10 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -157,17 +155,7 @@ parent_length (const GString *path)
 static int
 open_in_root (Unpacker *u, const char *path, guint64 flags)
 {
-  struct open_how how = {
-    .flags = flags | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  long fd;
-
-  /* EAGAIN: the kernel saw a concurrent rename and asks for a retry. */
-  do
-    fd = syscall (SYS_openat2, u->dest_dirfd, path, &how, sizeof how);
-  while (fd < 0 && (errno == EAGAIN || errno == EINTR));
-  return (int) fd;
+  return pier_fs_open_in_root (u->dest_dirfd, path, flags, 0);
 }
 
 static void
