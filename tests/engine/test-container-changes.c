@@ -133,17 +133,27 @@ test_container_changes_lists_a_c_d_like_docker_diff (void **state)
 
 /* ---- a real container ---- */
 
+/* A busybox container, without a network, created only. */
 static PierContainer *
-run_container (PierStore *store, const char *script)
+create_container (PierStore *store, const char *script)
 {
   g_autoptr (GError) error = NULL;
   const char *command[] = { "sh", "-c", script, NULL };
   PierContainerOptions options = { .image = "busybox", .command = command, .network_set = TRUE,
                                    .network = PIER_NETWORK_NONE };
   PierContainer *c = pier_store_create_container (store, &options, &error);
-  int code = -1;
 
   pier_assert_no_error (error);
+  return c;
+}
+
+static PierContainer *
+run_container (PierStore *store, const char *script)
+{
+  g_autoptr (GError) error = NULL;
+  PierContainer *c = create_container (store, script);
+  int code = -1;
+
   assert_true (pier_container_start (store, c, NULL, NULL, &error));
   pier_assert_no_error (error);
   assert_true (pier_container_wait (store, c, &code, &error));
@@ -250,19 +260,6 @@ write_sink (gpointer user_data, const void *data, gsize len, GError **error)
   return pier_fs_write_all (sink->fd, data, len, error);
 }
 
-static PierContainer *
-create_container (PierStore *store)
-{
-  g_autoptr (GError) error = NULL;
-  const char *command[] = { "true", NULL };
-  PierContainerOptions options = { .image = "busybox", .command = command, .network_set = TRUE,
-                                   .network = PIER_NETWORK_NONE };
-  PierContainer *c = pier_store_create_container (store, &options, &error);
-
-  pier_assert_no_error (error);
-  return c;
-}
-
 /* In the container's sandbox layer, owned by its root. */
 static char *
 upper_file (PierStore *store, const PierContainer *c, const char *name, const char *content)
@@ -325,7 +322,7 @@ test_container_changes_export_sparse (void **state)
   g_autofree char *run = g_build_filename (f->dir, "run", NULL);
   g_autofree char *out = g_build_filename (f->dir, "out", NULL);
   g_autoptr (PierStore) store = pier_store_open (root, run, &error);
-  g_autoptr (PierContainer) c = create_container (store);
+  g_autoptr (PierContainer) c = create_container (store, "true");
   g_autofree char *big = upper_file (store, c, "big", "");
   g_autofree char *empty = upper_file (store, c, "all-holes", "");
   g_autofree char *tar = NULL;
@@ -381,7 +378,7 @@ test_container_changes_export_xattrs_and_devices (void **state)
   g_autofree char *root = g_build_filename (f->dir, "root", NULL);
   g_autofree char *run = g_build_filename (f->dir, "run", NULL);
   g_autoptr (PierStore) store = pier_store_open (root, run, &error);
-  g_autoptr (PierContainer) c = create_container (store);
+  g_autoptr (PierContainer) c = create_container (store, "true");
   g_autofree char *tool = upper_file (store, c, "tool", "#!/bin/sh\n");
   g_autofree char *upper = pier_container_get_upper_dir (store, c);
   g_autofree char *null_dev = g_build_filename (upper, "null", NULL);
@@ -441,7 +438,7 @@ test_container_changes_export_fifo_swap (void **state)
   g_autofree char *root = g_build_filename (f->dir, "root", NULL);
   g_autofree char *run = g_build_filename (f->dir, "run", NULL);
   g_autoptr (PierStore) store = pier_store_open (root, run, &error);
-  g_autoptr (PierContainer) c = create_container (store);
+  g_autoptr (PierContainer) c = create_container (store, "true");
   g_autofree char *big = g_strnfill (256 * 1024, 'a');
   g_autofree char *a = upper_file (store, c, "a", big);
   g_autofree char *b = upper_file (store, c, "b", "b");
