@@ -133,6 +133,19 @@ test_container_changes_lists_a_c_d_like_docker_diff (void **state)
 
 /* ---- a real container ---- */
 
+/* The fixture's store, opened. */
+static PierStore *
+open_store (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *root = g_build_filename (f->dir, "root", NULL);
+  g_autofree char *run = g_build_filename (f->dir, "run", NULL);
+  PierStore *store = pier_store_open (root, run, &error);
+
+  pier_assert_no_error (error);
+  return store;
+}
+
 /* A busybox container, without a network, created only. */
 static PierContainer *
 create_container (PierStore *store, const char *script)
@@ -173,9 +186,7 @@ test_container_changes_commit_and_export (void **state)
 {
   Fixture *f = *state;
   g_autoptr (GError) error = NULL;
-  g_autofree char *root = g_build_filename (f->dir, "root", NULL);
-  g_autofree char *run = g_build_filename (f->dir, "run", NULL);
-  g_autoptr (PierStore) store = pier_store_open (root, run, &error);
+  g_autoptr (PierStore) store = open_store (f);
   g_autoptr (PierContainer) c = NULL;
   g_autoptr (PierImage) image = NULL;
   g_autoptr (GByteArray) tar = g_byte_array_new ();
@@ -318,10 +329,8 @@ test_container_changes_export_sparse (void **state)
 {
   Fixture *f = *state;
   g_autoptr (GError) error = NULL;
-  g_autofree char *root = g_build_filename (f->dir, "root", NULL);
-  g_autofree char *run = g_build_filename (f->dir, "run", NULL);
   g_autofree char *out = g_build_filename (f->dir, "out", NULL);
-  g_autoptr (PierStore) store = pier_store_open (root, run, &error);
+  g_autoptr (PierStore) store = open_store (f);
   g_autoptr (PierContainer) c = create_container (store, "true");
   g_autofree char *big = upper_file (store, c, "big", "");
   g_autofree char *empty = upper_file (store, c, "all-holes", "");
@@ -375,9 +384,7 @@ test_container_changes_export_xattrs_and_devices (void **state)
 {
   Fixture *f = *state;
   g_autoptr (GError) error = NULL;
-  g_autofree char *root = g_build_filename (f->dir, "root", NULL);
-  g_autofree char *run = g_build_filename (f->dir, "run", NULL);
-  g_autoptr (PierStore) store = pier_store_open (root, run, &error);
+  g_autoptr (PierStore) store = open_store (f);
   g_autoptr (PierContainer) c = create_container (store, "true");
   g_autofree char *tool = upper_file (store, c, "tool", "#!/bin/sh\n");
   g_autofree char *upper = pier_container_get_upper_dir (store, c);
@@ -435,9 +442,7 @@ test_container_changes_export_fifo_swap (void **state)
 {
   Fixture *f = *state;
   g_autoptr (GError) error = NULL;
-  g_autofree char *root = g_build_filename (f->dir, "root", NULL);
-  g_autofree char *run = g_build_filename (f->dir, "run", NULL);
-  g_autoptr (PierStore) store = pier_store_open (root, run, &error);
+  g_autoptr (PierStore) store = open_store (f);
   g_autoptr (PierContainer) c = create_container (store, "true");
   g_autofree char *big = g_strnfill (256 * 1024, 'a');
   g_autofree char *a = upper_file (store, c, "a", big);
