@@ -1,40 +1,32 @@
 #!/bin/sh
-# Builds the libFuzzer harness for the Dockerfile parser (fuzz-dockerfile.c) with clang's
-# fuzzer, address and undefined-behaviour sanitizers, runs it, then merges what it found into
-# a fresh minimised corpus that replaces tests/fuzz/corpus/dockerfile/.
+# Builds the libFuzzer harnesses with clang's fuzzer, address and undefined-behaviour sanitizers,
+# runs each, then merges what it found into a fresh minimised corpus that replaces
+# tests/fuzz/corpus/TARGET/:
+#   dockerfile  the Dockerfile parser, its expansion, JSON rendering and .dockerignore
+#               (fuzz-dockerfile.c)
+#   archive     layer unpacking and image archive loading (fuzz-archive.c), over the whole
+#               engine built with the sanitizers; as root, as the suite runs (device nodes,
+#               owners)
 #
-#   tests/fuzz/run-fuzz.sh [SECONDS]     default 600, on one core
+#   tests/fuzz/run-fuzz.sh [SECONDS [TARGET...]]     default 600 each, both targets, one core
 #
 # Work files go to build-fuzz/ (PIER_FUZZ_DIR to change). A crash leaves build-fuzz/crash-*:
-# copy it to tests/fuzz/regressions/, which test-dockerfile replays on every `meson test`.
+# copy it to tests/fuzz/regressions/ (a Dockerfile: test-dockerfile replays those) or to
+# tests/fuzz/regressions-archive/ (meson's fuzz-archive test replays that, with the kept
+# corpus, on every `meson test`).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${PIER_FUZZ_DIR:-$root/build-fuzz}
 seconds=${1:-600}
+[ $# -gt 0 ] && shift
+targets=${*:-dockerfile archive}
 cc=${CC:-clang}
 engine=$root/engine
-
-mkdir -p "$out/work"
-# shellcheck disable=SC2046
-"$cc" -g -O1 -std=c11 -D_GNU_SOURCE -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
-  -Wno-missing-field-initializers \
-  -I"$engine" $(pkg-config --cflags glib-2.0 jansson) \
-  "$here/fuzz-dockerfile.c" \
-  "$engine/pier-dockerfile.c" "$engine/pier-dockerfile-line.c" "$engine/pier-dockerfile-check.c" \
-  "$engine/pier-dockerfile-expand.c" "$engine/pier-dockerfile-json.c" \
-  "$engine/pier-shell-words.c" "$engine/pier-dockerignore.c" "$engine/pier-error.c" \
-  $(pkg-config --libs glib-2.0 jansson) -o "$out/fuzz-dockerfile"
-
-# Seeds: the kept corpus and the Dockerfiles of the parser's tests.
-mkdir -p "$here/corpus/dockerfile"
-for f in "$root"/tests/data/dockerfiles/*.Dockerfile; do
-  [ -e "$f" ] || continue
-  cp "$f" "$out/work/seed-$(basename "$f")"
-done
+cflags="-g -O1 -std=c11 -D_GNU_SOURCE -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
+  -DG_LOG_USE_STRUCTURED -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter
+  -Wno-missing-field-initializers -I$engine"
 
 # -max_total_time is wall-clock time: on a busy machine the CPU time (reported) is less.
 timed () {
@@ -44,15 +36,60 @@ timed () {
     "$@"
   fi
 }
-timed "$out/fuzz-dockerfile" -max_total_time="$seconds" -max_len=4096 -len_control=0 -timeout=10 \
-  -dict="$here/dockerfile.dict" -artifact_prefix="$out/" -print_final_stats=1 \
-  "$out/work" "$here/corpus/dockerfile"
 
-# Edge coverage only (no hit counters), so the kept corpus stays a few hundred files.
-rm -rf "$out/merged"
-mkdir -p "$out/merged"
-"$out/fuzz-dockerfile" -merge=1 -use_counters=0 -max_len=4096 "$out/merged" "$out/work" \
-  "$here/corpus/dockerfile"
-rm -rf "$here/corpus/dockerfile"
-mv "$out/merged" "$here/corpus/dockerfile"
-echo "corpus: $(ls "$here/corpus/dockerfile" | wc -l) files in tests/fuzz/corpus/dockerfile"
+for target in $targets; do
+  work=$out/work-$target
+  mkdir -p "$work" "$here/corpus/$target"
+  case $target in
+    dockerfile)
+      # shellcheck disable=SC2046,SC2086
+      "$cc" $cflags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+        $(pkg-config --cflags glib-2.0 jansson) "$here/fuzz-dockerfile.c" \
+        "$engine/pier-dockerfile.c" "$engine/pier-dockerfile-line.c" \
+        "$engine/pier-dockerfile-check.c" "$engine/pier-dockerfile-expand.c" \
+        "$engine/pier-dockerfile-json.c" "$engine/pier-shell-words.c" \
+        "$engine/pier-dockerignore.c" "$engine/pier-error.c" \
+        $(pkg-config --libs glib-2.0 jansson) -o "$out/fuzz-dockerfile"
+      # Seeds: the kept corpus and the Dockerfiles of the parser's tests.
+      for f in "$root"/tests/data/dockerfiles/*.Dockerfile; do
+        [ -e "$f" ] || continue
+        cp "$f" "$work/seed-$(basename "$f")"
+      done
+      options="-max_len=4096 -dict=$here/dockerfile.dict" ;;
+    archive)
+      # The whole engine as a static library, so that the harness takes what it reaches.
+      deps="gio-2.0 gio-unix-2.0 jansson libarchive libcurl libcrypto libssl zlib"
+      rm -rf "$out/engine-objects"
+      mkdir -p "$out/engine-objects"
+      for f in "$engine"/*.c; do
+        # shellcheck disable=SC2046,SC2086
+        "$cc" $cflags -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+          -DPIER_LIBEXECDIR='"/usr/local/libexec"' $(pkg-config --cflags $deps) -c "$f" \
+          -o "$out/engine-objects/$(basename "$f" .c).o"
+      done
+      rm -f "$out/libpier-engine-fuzz.a"
+      ar rcs "$out/libpier-engine-fuzz.a" "$out"/engine-objects/*.o
+      # shellcheck disable=SC2046,SC2086
+      "$cc" $cflags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+        $(pkg-config --cflags $deps) "$here/fuzz-archive.c" "$out/libpier-engine-fuzz.a" \
+        $(pkg-config --libs $deps) -ldl -o "$out/fuzz-archive"
+      options="-max_len=65536" ;;
+    *)
+      echo "unknown target $target: dockerfile or archive" >&2
+      exit 2 ;;
+  esac
+
+  # shellcheck disable=SC2086
+  timed "$out/fuzz-$target" -max_total_time="$seconds" $options -len_control=0 -timeout=10 \
+    -artifact_prefix="$out/" -print_final_stats=1 "$work" "$here/corpus/$target"
+
+  # Edge coverage only (no hit counters), so the kept corpus stays a few hundred files.
+  rm -rf "$out/merged"
+  mkdir -p "$out/merged"
+  # shellcheck disable=SC2086
+  "$out/fuzz-$target" -merge=1 -use_counters=0 $options "$out/merged" "$work" \
+    "$here/corpus/$target"
+  rm -rf "$here/corpus/$target"
+  mv "$out/merged" "$here/corpus/$target"
+  echo "corpus: $(ls "$here/corpus/$target" | wc -l) files in tests/fuzz/corpus/$target"
+done
