@@ -46,6 +46,7 @@ import_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   const GOptionEntry entries[] = { { NULL } };
   g_autoptr (PierImage) image = NULL;
+  g_auto (GStrv) warnings = NULL;
   pier_autofd int fd = -1;
   PierStore *store;
 
@@ -57,9 +58,11 @@ import_run (PierCli *cli, int argc, char **argv, GError **error)
       (fd = open_input (argv[1], error)) < 0)
     return 1;
   image = pier_store_import_rootfs (store, pier_read_fd, GINT_TO_POINTER (fd),
-                                    argc > 2 ? argv[2] : NULL, argv[1], NULL, error);
+                                    argc > 2 ? argv[2] : NULL, argv[1], &warnings, NULL, error);
   if (image == NULL)
     return 1;
+  for (char **w = warnings; *w != NULL; w++)
+    fprintf (stderr, "WARNING: %s\n", *w);
   printf ("%s\n", image->id);
   return 0;
 }

@@ -249,13 +249,14 @@ pier_blob_writer_new (PierBlobStore *store, GError **error)
   PierBlobWriter *w = g_new0 (PierBlobWriter, 1);
 
   w->store = store;
-  w->fd = openat (store->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  /* Readable too: what a load keeps of a document is read back from here, not from memory. */
+  w->fd = openat (store->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
   if (w->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
     {
       /* Filesystems without O_TMPFILE get a named temporary file that a later open of the
        * store removes if a crash leaves it. */
       w->tmp_name = g_strdup_printf (".tmp-%08x%08x", g_random_int (), g_random_int ());
-      w->fd = openat (store->dirfd, w->tmp_name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+      w->fd = openat (store->dirfd, w->tmp_name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
     }
   if (w->fd < 0)
     {
@@ -324,6 +325,47 @@ pier_blob_writer_get_digest (PierBlobWriter *w)
       g_clear_pointer (&w->hasher, pier_hasher_free);
     }
   return w->digest;
+}
+
+gboolean
+pier_blob_writer_finish (PierBlobWriter *w, GError **error)
+{
+  if (!flush (w, error))
+    return FALSE;
+  g_clear_pointer (&w->buf, g_free);
+  pier_blob_writer_get_digest (w);
+  return TRUE;
+}
+
+GBytes *
+pier_blob_writer_read_back (PierBlobWriter *w, gsize max_size, GError **error)
+{
+  g_autofree guint8 *data = NULL;
+  gsize done = 0;
+
+  if (w->size > max_size)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "%" G_GUINT64_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " expected",
+                   w->size, max_size);
+      return NULL;
+    }
+  if (!flush (w, error))
+    return NULL;
+  data = g_malloc (MAX (w->size, 1));
+  while (done < w->size)
+    {
+      ssize_t n = pread (w->fd, data + done, w->size - done, done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          pier_set_errno (error, n < 0 ? errno : EIO, "reading a blob back");
+          return NULL;
+        }
+      done += n;
+    }
+  return g_bytes_new_take (g_steal_pointer (&data), done);
 }
 
 gboolean

@@ -43,6 +43,12 @@ gboolean pier_blob_writer_write (gpointer writer, const void *data, gsize len, G
 guint64 pier_blob_writer_get_size (PierBlobWriter *writer);
 /* Ends the writing and gives the digest of what was written, without storing it yet. */
 const char *pier_blob_writer_get_digest (PierBlobWriter *writer);
+/* Ends the writing (no write may follow): what is buffered is written out and the buffer
+ * freed, so that a finished writer holds a descriptor and no memory. */
+gboolean pier_blob_writer_finish (PierBlobWriter *writer, GError **error);
+/* What was written, read back from the file (at most @max_size bytes, else
+ * PIER_ERROR_INVALID). */
+GBytes *pier_blob_writer_read_back (PierBlobWriter *writer, gsize max_size, GError **error);
 /* Writes out what was written so far and waits for the disk: work a later commit, made under
  * the store's lock one blob after the other, then finds done. */
 gboolean pier_blob_writer_sync (PierBlobWriter *writer, GError **error);

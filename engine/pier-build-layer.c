@@ -126,7 +126,7 @@ pier_build_pack_to_pending (PierStore *store, int dirfd, const PierPackOptions *
     }
   job.fd = sv[1];
   thread = g_thread_new ("pier-pack", pack_thread, &job);
-  pending = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (sv[0]), 0, cancellable,
+  pending = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (sv[0]), cancellable,
                                     error);
   close (sv[0]);
   g_thread_join (thread);

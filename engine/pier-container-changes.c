@@ -8,11 +8,14 @@
 #include "pier-merged-tree.h"
 #include "pier-output-file.h"
 #include "pier-reference.h"
+#include "pier-tar-file.h"
 
 #include "pier-libarchive.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -365,27 +368,59 @@ export_failed (Exporter *x, const char *path, GError **error)
   return FALSE;
 }
 
+/* A file of a running container may change between the walk's look at it and its export: a
+ * regular file or a directory is opened without following links or blocking (a fifo swapped
+ * in cannot hang the export) and written as what was opened. */
+static int
+export_open (const char *path, const PierMergedEntry *e, struct stat *st, GError **error)
+{
+  int fd;
+
+  if (S_ISREG (e->st.st_mode))
+    {
+      fd = pier_fs_open_regular_in_root (e->dir_fd, e->name, RESOLVE_NO_SYMLINKS, G_MAXSIZE, st,
+                                         error);
+      if (fd < 0)
+        g_prefix_error (error, "exporting /%s: ", path);
+      return fd;
+    }
+  fd = openat (e->dir_fd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, st) < 0)
+    {
+      pier_set_errno (error, errno, "exporting /%s", path);
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  return fd;
+}
+
 static gboolean
 export_visit (const char *path, const PierMergedEntry *e, gpointer user_data, GError **error)
 {
   Exporter *x = user_data;
   guint32 shift = e->layer == 0 ? x->id_shift : 0;
-  const struct stat *st = &e->st;
-  guint32 uid = st->st_uid >= shift ? st->st_uid - shift : st->st_uid;
-  guint32 gid = st->st_gid >= shift ? st->st_gid - shift : st->st_gid;
+  pier_autofd int fd = -1;
+  struct stat st = e->st;
+  guint32 uid, gid;
 
-  if (*path == '\0' || S_ISSOCK (st->st_mode) || S_ISCHR (st->st_mode) || S_ISBLK (st->st_mode))
+  if (*path == '\0' || S_ISSOCK (st.st_mode))
     return TRUE;
+  if ((S_ISREG (st.st_mode) || S_ISDIR (st.st_mode))
+      && (fd = export_open (path, e, &st, error)) < 0)
+    return FALSE;
+  uid = st.st_uid >= shift ? st.st_uid - shift : st.st_uid;
+  gid = st.st_gid >= shift ? st.st_gid - shift : st.st_gid;
   archive_entry_clear (x->entry);
   archive_entry_set_pathname (x->entry, path);
-  archive_entry_set_mode (x->entry, st->st_mode);
+  archive_entry_set_mode (x->entry, st.st_mode);
   archive_entry_set_uid (x->entry, uid);
   archive_entry_set_gid (x->entry, gid);
-  archive_entry_set_mtime (x->entry, st->st_mtim.tv_sec, 0);
-  if (S_ISREG (st->st_mode) && st->st_nlink > 1)
+  archive_entry_set_mtime (x->entry, st.st_mtim.tv_sec, 0);
+  if (S_ISREG (st.st_mode) && st.st_nlink > 1)
     {
       g_autofree char *key = g_strdup_printf ("%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
-                                              (guint64) st->st_dev, (guint64) st->st_ino);
+                                              (guint64) st.st_dev, (guint64) st.st_ino);
       const char *first = g_hash_table_lookup (x->links, key);
       if (first != NULL)
         {
@@ -395,7 +430,7 @@ export_visit (const char *path, const PierMergedEntry *e, gpointer user_data, GE
         }
       g_hash_table_insert (x->links, g_steal_pointer (&key), g_strdup (path));
     }
-  if (S_ISLNK (st->st_mode))
+  if (S_ISLNK (st.st_mode))
     {
       char target[4096];
       ssize_t n = readlinkat (e->dir_fd, e->name, target, sizeof target - 1);
@@ -404,37 +439,25 @@ export_visit (const char *path, const PierMergedEntry *e, gpointer user_data, GE
       target[n] = '\0';
       archive_entry_set_symlink (x->entry, target);
     }
-  if (S_ISREG (st->st_mode))
+  /* An image's device nodes (a root filesystem's /dev), as docker export keeps them. */
+  if (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode))
+    archive_entry_set_rdev (x->entry, st.st_rdev);
+  /* File capabilities and the like, as the layers keep them. */
+  if (fd >= 0 && !pier_tar_entry_add_xattrs (x->entry, fd, path, error))
+    return FALSE;
+  if (S_ISREG (st.st_mode))
     {
-      pier_autofd int fd = openat (e->dir_fd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-      off_t done = 0;
-      if (fd < 0)
-        return pier_set_errno (error, errno, "reading /%s", path);
-      archive_entry_set_size (x->entry, st->st_size);
-      if (archive_write_header (x->ar, x->entry) < ARCHIVE_WARN)
-        return export_failed (x, path, error);
-      while (done < st->st_size)
-        {
-          ssize_t n = read (fd, x->buffer, MIN ((off_t) EXPORT_BLOCK, st->st_size - done));
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n <= 0)
-            {
-              if (n == 0)
-                g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                             "/%s shrank while it was exported", path);
-              else
-                pier_set_errno (error, errno, "reading /%s", path);
-              return FALSE;
-            }
-          if (archive_write_data (x->ar, x->buffer, n) != n)
-            return export_failed (x, path, error);
-          done += n;
-        }
-      return TRUE;
+      archive_entry_set_size (x->entry, st.st_size);
+      /* A sparse file goes as one (its holes not written), not as its full length of zeros. */
+      if (!pier_tar_entry_set_sparse (x->entry, fd, st.st_size, path, error))
+        return FALSE;
     }
   if (archive_write_header (x->ar, x->entry) < ARCHIVE_WARN)
     return export_failed (x, path, error);
+  if (S_ISREG (st.st_mode))
+    return pier_tar_write_file_data (x->ar, x->entry, fd, st.st_size, x->buffer, EXPORT_BLOCK,
+                                     path, error)
+           || pier_tar_take_write_error (&x->write_error, error);
   return TRUE;
 }
 
@@ -460,7 +483,9 @@ pier_container_export (PierStore *store, const PierContainer *container, PierWri
   x.entry = archive_entry_new ();
   x.links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   x.buffer = g_malloc (EXPORT_BLOCK);
+  /* Extended attributes in the SCHILY form, as Docker writes and GNU tar reads them. */
   ok = archive_write_set_format_pax_restricted (x.ar) == ARCHIVE_OK
+       && archive_write_set_format_option (x.ar, "pax", "xattrheader", "SCHILY") == ARCHIVE_OK
        && archive_write_open (x.ar, &x, NULL, export_write, NULL) == ARCHIVE_OK;
   if (!ok)
     export_failed (&x, "", error);

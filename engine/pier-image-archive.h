@@ -19,7 +19,8 @@ gboolean pier_archive_format_from_string (const char *text, PierArchiveFormat *f
 /* Loads every image of an archive (format detected; the archive may be gzip-compressed). All
  * or nothing: every blob is verified against its digest and every layer unpacked before any of
  * it enters the store. Returns what was loaded, as `docker load` says it ("Loaded image:
- * busybox:latest", "Loaded image ID: sha256:…"). */
+ * busybox:latest", "Loaded image ID: sha256:…"), after a line for each thing left out
+ * ("Skipped …": an OCI index's artifacts, device nodes a rootless store cannot make). */
 GPtrArray *pier_store_load_archive (PierStore *store, PierReadFunc read, gpointer read_data,
                                     GCancellable *cancellable, GError **error);
 /* The same from an OCI image layout directory. */
@@ -32,9 +33,12 @@ gboolean pier_store_save_archive (PierStore *store, const char *const *names,
                                   PierArchiveFormat format, PierWriteFunc write,
                                   gpointer write_data, GCancellable *cancellable, GError **error);
 
-/* A rootfs tarball (plain or gzip) becomes a one-layer image, as `docker import` makes it. */
+/* A rootfs tarball (plain or gzip) becomes a one-layer image, as `docker import` makes it.
+ * @warnings (may be NULL) gets a NULL-terminated list of what the caller should hear (device
+ * nodes a rootless store left out). */
 PierImage *pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_data,
                                      const char *name, const char *source_description,
-                                     GCancellable *cancellable, GError **error);
+                                     char ***warnings, GCancellable *cancellable,
+                                     GError **error);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -110,6 +111,9 @@ typedef struct {
   gpointer read_data;
   guint8 *buffer;
   GError *error;
+  struct archive *archive;
+  gboolean started;
+  gboolean gzip;            /* the input starts as gzip does */
 } OuterSource;
 
 #define OUTER_BUFFER (1024 * 1024)
@@ -125,21 +129,52 @@ outer_read (struct archive *a, void *user_data, const void **buffer)
       archive_set_error (a, EIO, "%s", src->error->message);
       return -1;
     }
+  if (!src->started && n > 0)
+    {
+      /* A first read of one byte would hide it; Pier's sources give at least a page. */
+      src->started = TRUE;
+      src->gzip = n >= 2 && src->buffer[0] == 0x1f && src->buffer[1] == 0x8b;
+    }
   *buffer = src->buffer;
   return n;
+}
+
+/* What went wrong, in words: libarchive's own, or, where it has none (a gzip stream cut short
+ * in its trailer), the likely cause. */
+static char *
+describe_failure (OuterSource *src)
+{
+  const char *reason = archive_error_string (src->archive);
+
+  if (src->gzip)
+    return g_strdup_printf ("the gzip data is damaged or cut short (a truncated file?): %s",
+                            reason != NULL ? reason : "it ends early");
+  return g_strdup (reason != NULL ? reason : "the data ends early (a truncated file?)");
+}
+
+/* How far the decompressed archive has expanded (libarchive's filter 0 gives what it
+ * produced, the last filter what was read). */
+static gboolean
+check_expansion (OuterSource *src, GError **error)
+{
+  return pier_check_expansion (archive_filter_bytes (src->archive, -1),
+                               archive_filter_bytes (src->archive, 0), error);
 }
 
 static gssize
 entry_read (gpointer user_data, void *buffer, gsize size, GError **error)
 {
-  struct archive *a = user_data;
-  la_ssize_t n = archive_read_data (a, buffer, size);
+  OuterSource *src = user_data;
+  la_ssize_t n = archive_read_data (src->archive, buffer, size);
 
   if (n < 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s", archive_error_string (a));
+      g_autofree char *reason = describe_failure (src);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s", reason);
       return -1;
     }
+  if (!check_expansion (src, error))
+    return -1;
   return n;
 }
 
@@ -148,7 +183,7 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
                  GCancellable *cancellable, GError **error)
 {
   struct archive *a = archive_read_new ();
-  OuterSource src = { read, read_data, g_malloc (OUTER_BUFFER), NULL };
+  OuterSource src = { read, read_data, g_malloc (OUTER_BUFFER), NULL, a };
   struct archive_entry *entry;
   g_autofree char *last = g_strdup ("the start");
   gboolean ok = FALSE;
@@ -160,8 +195,15 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
   archive_read_support_format_gnutar (a);
   if (archive_read_open (a, &src, NULL, outer_read, NULL) != ARCHIVE_OK)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "not a tar archive: %s",
-                   archive_error_string (a));
+      g_autofree char *reason = describe_failure (&src);
+      if (src.error != NULL)
+        g_propagate_prefixed_error (error, g_steal_pointer (&src.error), "reading the archive: ");
+      else
+        /* EILSEQ: libarchive's ARCHIVE_ERRNO_FILE_FORMAT on Linux, which it does not export. */
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s: %s",
+                     archive_errno (a) == EILSEQ && !src.gzip ? "not a tar archive"
+                                                                     : "reading the archive",
+                     reason);
       goto out;
     }
   while ((rc = archive_read_next_header (a, &entry)) == ARCHIVE_OK)
@@ -169,7 +211,7 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
       const char *raw = archive_entry_pathname (entry);
       g_autofree char *name = clean_member_name (NULL, raw ? raw : "");
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      if (g_cancellable_set_error_if_cancelled (cancellable, error) || !check_expansion (&src, error))
         goto out;
       if (archive_entry_filetype (entry) == AE_IFLNK)
         {
@@ -183,11 +225,8 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
                              clean_member_name (NULL, archive_entry_hardlink (entry)));
       else if (archive_entry_filetype (entry) == AE_IFREG)
         {
-          gint64 size = archive_entry_size (entry);
-          PierPendingBlob *blob = pier_pending_blob_read (
-              store, entry_read, a,
-              size <= PIER_OCI_MAX_DOCUMENT_SIZE ? PIER_OCI_MAX_DOCUMENT_SIZE : 0,
-              cancellable, error);
+          PierPendingBlob *blob = pier_pending_blob_read (store, entry_read, &src, cancellable,
+                                                          error);
           if (blob == NULL)
             {
               g_prefix_error (error, "reading %s from the archive: ", name);
@@ -200,12 +239,12 @@ collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Member
     }
   if (rc != ARCHIVE_EOF)
     {
+      g_autofree char *reason = describe_failure (&src);
       if (src.error != NULL)
         g_propagate_prefixed_error (error, g_steal_pointer (&src.error), "reading the archive: ");
       else
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     "the archive is truncated or damaged after %s: %s", last,
-                     archive_error_string (a));
+                     "the archive is truncated or damaged after %s: %s", last, reason);
       goto out;
     }
   ok = TRUE;
@@ -239,21 +278,24 @@ collect_dir (PierStore *store, int dirfd, const char *prefix, Members *m, int de
       if (S_ISDIR (st.st_mode) && depth < 8)
         {
           pier_autofd int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          ok = sub >= 0 && collect_dir (store, sub, name, m, depth + 1, cancellable, error);
+          ok = sub >= 0 ? collect_dir (store, sub, name, m, depth + 1, cancellable, error)
+                        : pier_set_errno (error, errno, "opening %s", name);
         }
       else if (S_ISREG (st.st_mode))
         {
-          pier_autofd int fd = openat (dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          /* Whatever it has become since (a fifo cannot hang the load). */
+          pier_autofd int fd = pier_fs_open_regular_in_root (dirfd, de->d_name,
+                                                             RESOLVE_NO_SYMLINKS, G_MAXSIZE,
+                                                             NULL, error);
           PierPendingBlob *blob = NULL;
           if (fd < 0)
             {
-              ok = pier_set_errno (error, errno, "opening %s", name);
+              g_prefix_error (error, "in the layout: ");
+              ok = FALSE;
               break;
             }
-          blob = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (fd),
-                                         st.st_size <= PIER_OCI_MAX_DOCUMENT_SIZE
-                                             ? PIER_OCI_MAX_DOCUMENT_SIZE : 0,
-                                         cancellable, error);
+          blob = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (fd), cancellable,
+                                         error);
           if (blob == NULL)
             ok = FALSE;
           else
@@ -290,6 +332,7 @@ typedef struct {
   Members members;
   GPtrArray *images;   /* LoadedImage */
   GPtrArray *to_commit; /* PierPendingBlob, not owned */
+  GPtrArray *skipped;  /* lines for the report: what was not loaded, and why */
 } Loader;
 
 static void
@@ -299,23 +342,45 @@ need (Loader *l, PierPendingBlob *blob)
     g_ptr_array_add (l->to_commit, blob);
 }
 
-static PierPendingBlob *
-need_document (Loader *l, const char *name, const char *what, GError **error)
+/* A document's bytes, read back from where the member was written: the archive's members are
+ * never held in memory, only the documents in use, one at a time. */
+static GBytes *
+read_document (PierPendingBlob *blob, const char *what, const char *name, GError **error)
+{
+  GBytes *bytes = pier_pending_blob_read_back (blob, PIER_OCI_MAX_DOCUMENT_SIZE, error);
+
+  if (bytes == NULL)
+    g_prefix_error (error, "%s (%s): ", what, name);
+  return bytes;
+}
+
+/* The member @name, a document; @out_blob (may be NULL) gets the member. */
+static GBytes *
+need_document (Loader *l, const char *name, const char *what, PierPendingBlob **out_blob,
+               GError **error)
 {
   PierPendingBlob *blob = members_lookup (&l->members, name);
+  GBytes *bytes;
 
   if (blob == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the archive has no %s (%s)", what, name);
       return NULL;
     }
-  if (blob->content == NULL)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s (%s) is too large", what, name);
-      return NULL;
-    }
+  bytes = read_document (blob, what, name, error);
+  if (bytes == NULL)
+    return NULL;
   need (l, blob);
-  return blob;
+  if (out_blob != NULL)
+    *out_blob = blob;
+  return bytes;
+}
+
+static char *
+devices_skipped (guint64 n)
+{
+  return g_strdup_printf ("left out %" G_GUINT64_FORMAT " device node%s: a rootless store cannot "
+                          "make them (containers get a /dev of their own)", n, n == 1 ? "" : "s");
 }
 
 /* The layer member for diff_id @i of @config: unpacked, and matching. */
@@ -346,15 +411,20 @@ need_layer (Loader *l, const char *name, const PierImageConfig *config, guint i,
                    i < config->diff_ids->len ? (char *) config->diff_ids->pdata[i] : "nothing");
       return NULL;
     }
+  if (blob->n_devices_skipped > 0 && !g_ptr_array_find (l->to_commit, blob, NULL))
+    {
+      g_autofree char *what = devices_skipped (blob->n_devices_skipped);
+      g_ptr_array_add (l->skipped, g_strdup_printf ("Skipped in layer %s: %s", blob->digest, what));
+    }
   need (l, blob);
   return blob;
 }
 
 static PierImageConfig *
-parse_config (PierPendingBlob *blob, GError **error)
+parse_config (GBytes *bytes, GError **error)
 {
   gsize len;
-  const char *data = g_bytes_get_data (blob->content, &len);
+  const char *data = g_bytes_get_data (bytes, &len);
   return pier_image_config_parse (data, len, error);
 }
 
@@ -370,10 +440,10 @@ add_name (GPtrArray *names, const char *text, GError **error)
 }
 
 static gboolean
-load_docker (Loader *l, PierPendingBlob *manifest_blob, GError **error)
+load_docker (Loader *l, GBytes *manifest_bytes, GError **error)
 {
   gsize len;
-  const char *data = g_bytes_get_data (manifest_blob->content, &len);
+  const char *data = g_bytes_get_data (manifest_bytes, &len);
   json_error_t jerr;
   json_t *root = json_loadb (data, len, 0, &jerr);
   json_t *item;
@@ -392,6 +462,7 @@ load_docker (Loader *l, PierPendingBlob *manifest_blob, GError **error)
       json_t *layers = json_object_get (item, "Layers");
       json_t *tags = json_object_get (item, "RepoTags");
       g_autoptr (PierManifest) manifest = pier_manifest_new ();
+      g_autoptr (GBytes) config_bytes = NULL;
       LoadedImage *li;
       PierPendingBlob *config_blob;
       json_t *v;
@@ -403,13 +474,13 @@ load_docker (Loader *l, PierPendingBlob *manifest_blob, GError **error)
                        "manifest.json entry %zu needs Config and Layers", i);
           goto out;
         }
-      config_blob = need_document (l, config_name, "image config", error);
-      if (config_blob == NULL)
+      config_bytes = need_document (l, config_name, "image config", &config_blob, error);
+      if (config_bytes == NULL)
         goto out;
       li = g_new0 (LoadedImage, 1);
       li->names = g_ptr_array_new_with_free_func (g_free);
       g_ptr_array_add (l->images, li);
-      li->config = parse_config (config_blob, error);
+      li->config = parse_config (config_bytes, error);
       li->config_digest = g_strdup (config_blob->digest);
       if (li->config == NULL)
         {
@@ -470,7 +541,7 @@ is_index_type (const char *media_type)
 /* The member "blobs/sha256/<hex>" for @desc, which must hash to its digest and have its size
  * (a wrong size would be stored with the image, and every later size of it wrong). */
 static PierPendingBlob *
-need_blob (Loader *l, const PierDescriptor *desc, gboolean document, GError **error)
+need_blob (Loader *l, const PierDescriptor *desc, GError **error)
 {
   const char *digest = desc->digest;
   g_autofree char *name = NULL;
@@ -498,38 +569,120 @@ need_blob (Loader *l, const PierDescriptor *desc, gboolean document, GError **er
                    "has %" G_GUINT64_FORMAT, digest, desc->size, blob->size);
       return NULL;
     }
-  if (document && blob->content == NULL)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is too large for a document", name);
-      return NULL;
-    }
-  need (l, blob);
   return blob;
+}
+
+/* The blob for @digest, a document, not yet marked as needed; @out_blob (may be NULL) gets
+ * the blob. */
+static GBytes *
+need_blob_document (Loader *l, const PierDescriptor *desc, const char *what, PierPendingBlob **out_blob,
+                    GError **error)
+{
+  PierPendingBlob *blob = need_blob (l, desc, error);
+
+  if (blob == NULL)
+    return NULL;
+  if (out_blob != NULL)
+    *out_blob = blob;
+  return read_document (blob, what, desc->digest, error);
+}
+
+static gboolean
+is_image_config_type (const char *media_type)
+{
+  return media_type == NULL || strcmp (media_type, PIER_MEDIA_OCI_CONFIG) == 0
+         || strcmp (media_type, PIER_MEDIA_DOCKER_CONFIG) == 0;
+}
+
+/* Tar layers, compressed or not, distributable or not. */
+static gboolean
+is_layer_type (const char *media_type)
+{
+  return media_type == NULL || g_str_has_prefix (media_type, "application/vnd.oci.image.layer.")
+         || g_str_has_prefix (media_type, "application/vnd.docker.image.rootfs.");
+}
+
+/* Why the index entry @desc is no image, in a few words, from what the index says of it; NULL
+ * when it may be one. */
+static char *
+not_an_image_by_entry (const PierDescriptor *desc)
+{
+  /* BuildKit's attestations (SBOMs, provenance) beside each image. */
+  const char *reference_type = pier_descriptor_get_annotation (desc, "vnd.docker.reference.type");
+  const char *reference = pier_descriptor_get_annotation (desc, "vnd.docker.reference.digest");
+
+  if (reference_type != NULL)
+    return g_strdup_printf ("%s for %s", reference_type,
+                            reference != NULL ? reference : "another manifest");
+  if (desc->media_type != NULL && strcmp (desc->media_type, PIER_MEDIA_OCI_MANIFEST) != 0
+      && strcmp (desc->media_type, PIER_MEDIA_DOCKER_MANIFEST) != 0)
+    return g_strdup_printf ("of media type %s", desc->media_type);
+  return NULL;
+}
+
+/* The same from the manifest itself: signatures, SBOMs, Helm charts and other artifacts carry
+ * a config or layers of their own kinds. */
+static char *
+not_an_image_by_content (const PierManifest *manifest)
+{
+  const char *config_type = manifest->config->media_type;
+  const char *content_type = NULL;
+
+  for (guint i = 0; i < manifest->layers->len && content_type == NULL; i++)
+    {
+      const PierDescriptor *layer = manifest->layers->pdata[i];
+      if (!is_layer_type (layer->media_type))
+        content_type = layer->media_type;
+    }
+  if (is_image_config_type (config_type) && content_type == NULL)
+    return NULL;
+  if (content_type == NULL && manifest->layers->len > 0)
+    content_type = ((const PierDescriptor *) manifest->layers->pdata[0])->media_type;
+  return g_strdup_printf ("an artifact (config of type %s, content of type %s)",
+                          config_type != NULL ? config_type : "unknown",
+                          content_type != NULL ? content_type : "none");
+}
+
+static void
+skip (Loader *l, const char *digest, const char *why)
+{
+  g_ptr_array_add (l->skipped, g_strdup_printf ("Skipped %s: %s, not an image", digest, why));
 }
 
 static gboolean
 load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GError **error)
 {
-  PierPendingBlob *blob = need_blob (l, desc, TRUE, error);
+  PierPendingBlob *blob = NULL;
+  g_autoptr (GBytes) bytes = need_blob_document (l, desc, "manifest", &blob, error);
+  g_autoptr (GBytes) config_bytes = NULL;
   g_autoptr (PierManifest) manifest = NULL;
-  PierPendingBlob *config_blob;
+  g_autofree char *why = NULL;
+  PierPendingBlob *config_blob = NULL;
   LoadedImage *li;
   gsize len;
   const char *data;
 
-  if (blob == NULL)
+  if (bytes == NULL)
     return FALSE;
-  data = g_bytes_get_data (blob->content, &len);
+  data = g_bytes_get_data (bytes, &len);
   manifest = pier_manifest_parse (data, len, error);
   if (manifest == NULL)
     return FALSE;
-  config_blob = need_blob (l, manifest->config, TRUE, error);
-  if (config_blob == NULL)
+  if ((why = not_an_image_by_content (manifest)) != NULL)
+    {
+      skip (l, desc->digest, why);
+      return TRUE;
+    }
+  need (l, blob);
+  config_bytes = need_blob_document (l, manifest->config, "image config", &config_blob,
+                                     error);
+  if (config_bytes == NULL)
     return FALSE;
+  need (l, config_blob);
   li = g_new0 (LoadedImage, 1);
   li->names = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (l->images, li);
-  li->config = parse_config (config_blob, error);
+  li->config = parse_config (config_bytes, error);
   li->config_digest = g_strdup (config_blob->digest);
   if (li->config == NULL)
     return FALSE;
@@ -544,7 +697,7 @@ load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GErr
     {
       PierDescriptor *layer = manifest->layers->pdata[i];
       g_autofree char *member = NULL;
-      if (need_blob (l, layer, FALSE, error) == NULL)
+      if (need_blob (l, layer, error) == NULL)
         return FALSE;
       member = g_strconcat ("blobs/sha256/", pier_digest_hex (layer->digest), NULL);
       if (need_layer (l, member, li->config, i, error) == NULL)
@@ -569,26 +722,35 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
     {
       PierDescriptor *desc = index->manifests->pdata[i];
       const char *name = pier_descriptor_get_annotation (desc, PIER_ANNOTATION_REF_NAME);
+      g_autofree char *why = NULL;
 
       if (name == NULL)
         name = inherited_name;
       if (is_index_type (desc->media_type))
         {
-          PierPendingBlob *blob = need_blob (l, desc, TRUE, error);
+          g_autoptr (GBytes) bytes = need_blob_document (l, desc, "index", NULL, error);
           g_autoptr (PierIndex) nested = NULL;
           gsize len;
           const char *data;
-          if (blob == NULL)
+          if (bytes == NULL)
             return FALSE;
           if (depth > 4)
             {
               g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "indexes nest too deeply");
               return FALSE;
             }
-          data = g_bytes_get_data (blob->content, &len);
+          data = g_bytes_get_data (bytes, &len);
           nested = pier_index_parse (data, len, error);
           if (nested == NULL || !load_oci_index (l, nested, name, depth + 1, error))
-            return FALSE;
+            {
+              g_prefix_error (error, "index %s: ", desc->digest);
+              return FALSE;
+            }
+          continue;
+        }
+      if ((why = not_an_image_by_entry (desc)) != NULL)
+        {
+          skip (l, desc->digest, why);
           continue;
         }
       /* From an index of platforms, the image for this machine. */
@@ -596,16 +758,20 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
           (strcmp (desc->platform_architecture, arch) != 0 || g_strcmp0 (desc->platform_os, "linux") != 0))
         continue;
       if (!load_oci_manifest (l, desc, name, error))
-        return FALSE;
+        {
+          g_prefix_error (error, "manifest %s%s%s: ", desc->digest, name ? " of " : "",
+                          name ? name : "");
+          return FALSE;
+        }
     }
   return TRUE;
 }
 
 static gboolean
-load_oci (Loader *l, PierPendingBlob *index_blob, GError **error)
+load_oci (Loader *l, GBytes *index_bytes, GError **error)
 {
   gsize len;
-  const char *data = g_bytes_get_data (index_blob->content, &len);
+  const char *data = g_bytes_get_data (index_bytes, &len);
   g_autoptr (PierIndex) index = pier_index_parse (data, len, error);
 
   if (index == NULL)
@@ -615,7 +781,8 @@ load_oci (Loader *l, PierPendingBlob *index_blob, GError **error)
   if (l->images->len == 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "the layout has no image for linux/%s", host_architecture ());
+                   "the layout has no image for linux/%s%s", host_architecture (),
+                   l->skipped->len > 0 ? " (only artifacts that are not images)" : "");
       return FALSE;
     }
   return TRUE;
@@ -631,6 +798,8 @@ commit (Loader *l, GError **error)
 
   if (lock == NULL)
     return NULL;
+  for (guint i = 0; i < l->skipped->len; i++)
+    g_ptr_array_add (report, g_strdup (l->skipped->pdata[i]));
   for (guint i = 0; i < l->to_commit->len; i++)
     {
       PierPendingBlob *blob = l->to_commit->pdata[i];
@@ -676,16 +845,19 @@ static GPtrArray *
 load_members (PierStore *store, Members *members, GError **error)
 {
   Loader l = { store, *members, g_ptr_array_new_with_free_func ((GDestroyNotify) loaded_image_free),
-               g_ptr_array_new () };
+               g_ptr_array_new (), g_ptr_array_new_with_free_func (g_free) };
   PierPendingBlob *docker_manifest = members_lookup (members, "manifest.json");
   PierPendingBlob *oci_index = members_lookup (members, "index.json");
+  g_autoptr (GBytes) document = NULL;
   GPtrArray *report = NULL;
   gboolean ok;
 
-  if (docker_manifest != NULL && docker_manifest->content != NULL)
-    ok = load_docker (&l, docker_manifest, error);
-  else if (oci_index != NULL && oci_index->content != NULL)
-    ok = load_oci (&l, oci_index, error);
+  if (docker_manifest != NULL)
+    ok = (document = read_document (docker_manifest, "the image list", "manifest.json", error))
+         != NULL && load_docker (&l, document, error);
+  else if (oci_index != NULL)
+    ok = (document = read_document (oci_index, "the image index", "index.json", error)) != NULL
+         && load_oci (&l, document, error);
   else
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
@@ -697,6 +869,7 @@ load_members (PierStore *store, Members *members, GError **error)
     report = commit (&l, error);
   g_ptr_array_unref (l.images);
   g_ptr_array_unref (l.to_commit);
+  g_ptr_array_unref (l.skipped);
   return report;
 }
 
@@ -735,7 +908,7 @@ pier_store_load_layout_dir (PierStore *store, const char *path, GCancellable *ca
 
 PierImage *
 pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_data,
-                          const char *name, const char *source_description,
+                          const char *name, const char *source_description, char ***warnings,
                           GCancellable *cancellable, GError **error)
 {
   g_autoptr (PierPendingBlob) blob = NULL;
@@ -752,7 +925,7 @@ pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_dat
         return NULL;
       full_name = pier_reference_to_string (ref);
     }
-  blob = pier_pending_blob_read (store, read, read_data, 0, cancellable, error);
+  blob = pier_pending_blob_read (store, read, read_data, cancellable, error);
   if (blob == NULL)
     return NULL;
   if (blob->diff_id == NULL)
@@ -773,6 +946,14 @@ pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_dat
   lock = pier_store_lock (store, cancellable, error);
   if (lock == NULL || !pier_pending_blob_commit (store, blob, error))
     return NULL;
+  if (warnings != NULL)
+    {
+      g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+      if (blob->n_devices_skipped > 0)
+        g_ptr_array_add (list, devices_skipped (blob->n_devices_skipped));
+      g_ptr_array_add (list, NULL);
+      *warnings = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+    }
   return pier_store_add_image (store, config, layers, (const char *const[]){ full_name, NULL },
                                TRUE, error);
 }

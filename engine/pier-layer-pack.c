@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-tar-file.h"
 
 #include "pier-libarchive.h"
 #include <dirent.h>
@@ -83,60 +84,6 @@ write_callback (struct archive *ar, void *user_data, const void *buffer, size_t 
 }
 
 static gboolean
-is_overlay_xattr (const char *name)
-{
-  return g_str_has_prefix (name, "trusted.overlay.") || g_str_has_prefix (name, "user.overlay.");
-}
-
-/* Adds @fd's extended attributes, overlay's excepted, in name order. */
-static gboolean
-add_xattrs (Packer *p, int fd, GError **error)
-{
-  g_autofree char *list = NULL;
-  g_autoptr (GPtrArray) names = g_ptr_array_new ();
-  ssize_t len = flistxattr (fd, NULL, 0);
-
-  if (len == 0 || (len < 0 && (errno == ENOTSUP)))
-    return TRUE;
-  for (;;)
-    {
-      if (len < 0)
-        return pier_set_errno (error, errno, "“%s”: listing its attributes", p->path->str);
-      list = g_realloc (list, len);
-      len = flistxattr (fd, list, len);
-      if (len >= 0 || errno != ERANGE)
-        break;
-      len = flistxattr (fd, NULL, 0);
-    }
-  for (char *name = list; name < list + len; name += strlen (name) + 1)
-    if (!is_overlay_xattr (name))
-      g_ptr_array_add (names, name);
-  g_ptr_array_sort (names, pier_compare_strings);
-
-  for (guint i = 0; i < names->len; i++)
-    {
-      const char *name = names->pdata[i];
-      g_autofree char *value = NULL;
-      ssize_t size = fgetxattr (fd, name, NULL, 0);
-
-      for (;;)
-        {
-          if (size < 0)
-            return pier_set_errno (error, errno, "“%s”: reading attribute %s", p->path->str, name);
-          value = g_realloc (value, MAX (size, 1));
-          size = fgetxattr (fd, name, value, size);
-          if (size >= 0 || errno != ERANGE)
-            break;
-          size = fgetxattr (fd, name, NULL, 0);
-        }
-      if (size < 0)
-        return pier_set_errno (error, errno, "“%s”: reading attribute %s", p->path->str, name);
-      archive_entry_xattr_add_entry (p->entry, name, value, size);
-    }
-  return TRUE;
-}
-
-static gboolean
 is_opaque (Packer *p, int dirfd)
 {
   char value[2];
@@ -189,31 +136,6 @@ write_marker (Packer *p, const char *dir_path, const char *name, time_t mtime, G
   entry_start (p, path, S_IFREG, 0, 0, mtime);
   archive_entry_set_size (p->entry, 0);
   return entry_write_header (p, error);
-}
-
-static gboolean
-write_data (Packer *p, int fd, off_t size, GError **error)
-{
-  off_t done = 0;
-
-  while (done < size)
-    {
-      ssize_t n = read (fd, p->buffer, MIN ((off_t) DATA_BLOCK_SIZE, size - done));
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return pier_set_errno (error, errno, "reading “%s”", p->path->str);
-      if (n == 0)
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "“%s” shrank while it was being packed", p->path->str);
-          return FALSE;
-        }
-      if (archive_write_data (p->ar, p->buffer, n) != n)
-        return archive_error (p, error);
-      done += n;
-    }
-  return TRUE;
 }
 
 /* For a file with other names: the path it was first packed under, or NULL (and it is
@@ -271,7 +193,8 @@ pack_one (Packer *p, int dirfd, const char *name, const char *dir_path, GError *
       pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0)
         return pier_set_errno (error, errno, "opening “%s”", p->path->str);
-      if (!add_xattrs (p, fd, error) || !entry_write_header (p, error))
+      if (!pier_tar_entry_add_xattrs (p->entry, fd, p->path->str, error)
+          || !entry_write_header (p, error))
         return FALSE;
       if (is_opaque (p, fd) && !write_marker (p, p->path->str, ".wh..wh..opq", st.st_mtime, error))
         return FALSE;
@@ -288,8 +211,12 @@ pack_one (Packer *p, int dirfd, const char *name, const char *dir_path, GError *
           return FALSE;
         }
       archive_entry_set_size (p->entry, st.st_size);
-      return add_xattrs (p, fd, error) && entry_write_header (p, error)
-             && write_data (p, fd, st.st_size, error);
+      if (!pier_tar_entry_add_xattrs (p->entry, fd, p->path->str, error)
+          || !entry_write_header (p, error))
+        return FALSE;
+      return pier_tar_write_file_data (p->ar, p->entry, fd, st.st_size, p->buffer,
+                                       DATA_BLOCK_SIZE, p->path->str, error)
+             || pier_tar_take_write_error (&p->write_error, error);
     }
   if (S_ISLNK (st.st_mode))
     {

@@ -51,6 +51,18 @@ pier_read_fd (gpointer fd_as_pointer, void *buffer, gsize size, GError **error)
     }
 }
 
+gboolean
+pier_check_expansion (guint64 compressed, guint64 expanded, GError **error)
+{
+  if (expanded <= PIER_EXPANSION_FLOOR || expanded / PIER_MAX_EXPANSION_RATIO <= compressed)
+    return TRUE;
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+               "the compressed data expands more than %d-fold (%" G_GUINT64_FORMAT " MiB from %"
+               G_GUINT64_FORMAT " KiB read so far): refusing what looks like a decompression bomb",
+               PIER_MAX_EXPANSION_RATIO, expanded >> 20, compressed >> 10);
+  return FALSE;
+}
+
 PierLayerStream *
 pier_layer_stream_new (PierReadFunc source, gpointer source_data)
 {
@@ -197,6 +209,8 @@ read_inflated (PierLayerStream *stream, void *buffer, gsize size, GError **error
     gsize produced = size - stream->zs.avail_out;
     pier_hasher_update (stream->diff_hasher, buffer, produced);
     stream->uncompressed_size += produced;
+    if (!pier_check_expansion (stream->size, stream->uncompressed_size, error))
+      return -1;
     return produced;
   }
 }

@@ -35,6 +35,16 @@ const char *pier_layer_stream_get_diff_id (PierLayerStream *stream);
 guint64 pier_layer_stream_get_size (PierLayerStream *stream);
 guint64 pier_layer_stream_get_uncompressed_size (PierLayerStream *stream);
 
+/* How far compressed input may expand: past PIER_EXPANSION_FLOOR bytes, at most
+ * PIER_MAX_EXPANSION_RATIO times what was read of it. gzip's best is about 1,000 to 1 (zeros),
+ * real layers and archives stay far below 100; an input past it is a decompression bomb (a few
+ * MB of zeros that would fill the disk), stopped before the disk or the memory pays for it. */
+#define PIER_MAX_EXPANSION_RATIO 100
+#define PIER_EXPANSION_FLOOR (G_GUINT64_CONSTANT (64) << 20)
+/* PIER_ERROR_INVALID, saying how far @compressed bytes read expanded, when @expanded is past
+ * the limit. */
+gboolean pier_check_expansion (guint64 compressed, guint64 expanded, GError **error);
+
 /* A PierReadFunc over a file descriptor (user_data: GINT_TO_POINTER (fd)). */
 gssize pier_read_fd (gpointer fd_as_pointer, void *buffer, gsize size, GError **error);
 

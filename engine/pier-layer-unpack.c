@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -56,7 +55,6 @@ typedef struct {
   ReadAhead ra;
 
   int dest_dirfd;
-  struct stat dest_st;
   PierUnpackOptions options;
   const char *opaque_xattr;
 
@@ -152,28 +150,6 @@ parent_length (const GString *path)
   const char *slash = strrchr (path->str, '/');
 
   return slash != NULL ? (gsize) (slash - path->str) : 0;
-}
-
-/* How many levels above the directory holding it a relative symlink target reaches. */
-static guint
-target_climb (const char *target)
-{
-  const char *p = target, *component;
-  gsize len;
-  gint depth = 0;
-  guint climb = 0;
-
-  while (next_component (&p, &component, &len))
-    {
-      if (is_dotdot (component, len))
-        {
-          depth--;
-          climb = MAX (climb, (guint) -depth);
-        }
-      else
-        depth++;
-    }
-  return climb;
 }
 
 static void
@@ -496,32 +472,6 @@ extract_directory (Unpacker *u, int pfd, const char *base, GError **error)
   return TRUE;
 }
 
-/* Whether the directory @pfd lies at least @levels below the root. */
-static gboolean
-is_deep_enough (Unpacker *u, int pfd, guint levels, GError **error)
-{
-  pier_autofd int owned = -1;
-  int cur = pfd;
-
-  for (guint i = 0; i < levels; i++)
-    {
-      struct stat st;
-      int up;
-
-      if (fstat (cur, &st) < 0)
-        return pier_set_errno (error, errno, "entry “%s”: locating its directory", u->name);
-      if (st.st_dev == u->dest_st.st_dev && st.st_ino == u->dest_st.st_ino)
-        return climbs_error (u, "symlink target", error);
-      up = openat (cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (up < 0)
-        return pier_set_errno (error, errno, "entry “%s”: locating its directory", u->name);
-      if (owned >= 0)
-        close (owned);
-      owned = cur = up;
-    }
-  return TRUE;
-}
-
 static gboolean
 extract_symlink (Unpacker *u, int pfd, const char *base, GError **error)
 {
@@ -537,15 +487,8 @@ extract_symlink (Unpacker *u, int pfd, const char *base, GError **error)
                    u->name);
       return FALSE;
     }
-  /* Absolute targets resolve inside the container at run time; a relative one is judged from
-   * where the link really is, which a symlinked parent may have moved. */
-  if (target[0] != '/')
-    {
-      guint climb = target_climb (target);
-      if (climb > 0 && !is_deep_enough (u, pfd, climb, error))
-        return FALSE;
-    }
-
+  /* Any target is data, absolute or climbing past the root with "..": it resolves inside the
+   * container at run time, and every path this extraction follows resolves inside @dest. */
   for (gboolean retried = FALSE; symlinkat (target, pfd, base) < 0; retried = TRUE)
     if (!make_room (u, pfd, base, retried, "creating the symlink", error))
       return FALSE;
@@ -605,20 +548,24 @@ extract_hardlink (Unpacker *u, int pfd, const char *base, const char *target, GE
   return TRUE;
 }
 
+/* A fifo, or a device node (checked to be allowed): made as it is. */
 static gboolean
-extract_fifo (Unpacker *u, int pfd, const char *base, GError **error)
+extract_node (Unpacker *u, int pfd, const char *base, mode_t type, GError **error)
 {
   struct archive_entry *entry = u->entry;
+  dev_t rdev = type == AE_IFIFO ? 0 : makedev (archive_entry_rdevmajor (entry),
+                                                archive_entry_rdevminor (entry));
   struct timespec times[2];
 
-  for (gboolean retried = FALSE; mknodat (pfd, base, S_IFIFO | 0600, 0) < 0; retried = TRUE)
-    if (!make_room (u, pfd, base, retried, "creating the fifo", error))
+  for (gboolean retried = FALSE; mknodat (pfd, base, type | 0600, rdev) < 0; retried = TRUE)
+    if (!make_room (u, pfd, base, retried,
+                    type == AE_IFIFO ? "creating the fifo" : "creating the device node", error))
       return FALSE;
   if (u->options.preserve_owner
       && fchownat (pfd, base, archive_entry_uid (entry), archive_entry_gid (entry),
                    AT_SYMLINK_NOFOLLOW) < 0)
     return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
-  /* Follows a symlink, were there one: there is not, the fifo was just made. */
+  /* Follows a symlink, were there one: there is not, the node was just made. */
   if (fchmodat (pfd, base, archive_entry_perm (entry) & 07777, 0) < 0)
     return pier_set_errno (error, errno, "entry “%s”: setting its mode", u->name);
   entry_times (entry, times);
@@ -832,9 +779,19 @@ extract_entry (Unpacker *u, GError **error)
       if (type == AE_IFCHR && archive_entry_rdevmajor (entry) == 0
           && archive_entry_rdevminor (entry) == 0)
         return whiteout (u, base, error);
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
-                   "entry “%s”: device node (layers may not create devices)", u->name);
-      return FALSE;
+      switch (u->options.devices)
+        {
+        case PIER_UNPACK_DEVICES_SKIP:
+          u->stats.n_devices_skipped++;
+          return TRUE;
+        case PIER_UNPACK_DEVICES_CREATE:
+          break;
+        case PIER_UNPACK_DEVICES_REFUSE:
+        default:
+          g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
+                       "entry “%s”: device node (not allowed here)", u->name);
+          return FALSE;
+        }
     }
 
   pfd = resolve_parent (u, TRUE, error);
@@ -855,7 +812,9 @@ extract_entry (Unpacker *u, GError **error)
         ok = extract_symlink (u, pfd, base, error);
         break;
       case AE_IFIFO:
-        ok = extract_fifo (u, pfd, base, error);
+      case AE_IFCHR:
+      case AE_IFBLK:
+        ok = extract_node (u, pfd, base, type, error);
         break;
       default:
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
@@ -1043,8 +1002,6 @@ unpacker_clear (Unpacker *u)
 static gboolean
 unpack (Unpacker *u, GCancellable *cancellable, GError **error)
 {
-  if (fstat (u->dest_dirfd, &u->dest_st) < 0)
-    return pier_set_errno (error, errno, "opening the destination");
   if (!read_ahead_start (&u->ra, error))
     return FALSE;
   u->ar = archive_read_new ();

@@ -31,17 +31,23 @@
   X (archive_entry_set_mode) \
   X (archive_entry_set_mtime) \
   X (archive_entry_set_pathname) \
+  X (archive_entry_set_rdev) \
   X (archive_entry_set_size) \
   X (archive_entry_set_symlink) \
   X (archive_entry_set_uid) \
   X (archive_entry_size) \
+  X (archive_entry_sparse_add_entry) \
+  X (archive_entry_sparse_next) \
+  X (archive_entry_sparse_reset) \
   X (archive_entry_symlink) \
   X (archive_entry_symlink_utf8) \
   X (archive_entry_uid) \
   X (archive_entry_xattr_add_entry) \
   X (archive_entry_xattr_next) \
   X (archive_entry_xattr_reset) \
+  X (archive_errno) \
   X (archive_error_string) \
+  X (archive_filter_bytes) \
   X (archive_read_data) \
   X (archive_read_data_block) \
   X (archive_read_free) \
@@ -98,17 +104,23 @@ const PierLibarchive *pier_libarchive (void);
 #define archive_entry_set_mode (pier_libarchive ()->fn_archive_entry_set_mode)
 #define archive_entry_set_mtime (pier_libarchive ()->fn_archive_entry_set_mtime)
 #define archive_entry_set_pathname (pier_libarchive ()->fn_archive_entry_set_pathname)
+#define archive_entry_set_rdev (pier_libarchive ()->fn_archive_entry_set_rdev)
 #define archive_entry_set_size (pier_libarchive ()->fn_archive_entry_set_size)
 #define archive_entry_set_symlink (pier_libarchive ()->fn_archive_entry_set_symlink)
 #define archive_entry_set_uid (pier_libarchive ()->fn_archive_entry_set_uid)
 #define archive_entry_size (pier_libarchive ()->fn_archive_entry_size)
+#define archive_entry_sparse_add_entry (pier_libarchive ()->fn_archive_entry_sparse_add_entry)
+#define archive_entry_sparse_next (pier_libarchive ()->fn_archive_entry_sparse_next)
+#define archive_entry_sparse_reset (pier_libarchive ()->fn_archive_entry_sparse_reset)
 #define archive_entry_symlink (pier_libarchive ()->fn_archive_entry_symlink)
 #define archive_entry_symlink_utf8 (pier_libarchive ()->fn_archive_entry_symlink_utf8)
 #define archive_entry_uid (pier_libarchive ()->fn_archive_entry_uid)
 #define archive_entry_xattr_add_entry (pier_libarchive ()->fn_archive_entry_xattr_add_entry)
 #define archive_entry_xattr_next (pier_libarchive ()->fn_archive_entry_xattr_next)
 #define archive_entry_xattr_reset (pier_libarchive ()->fn_archive_entry_xattr_reset)
+#define archive_errno (pier_libarchive ()->fn_archive_errno)
 #define archive_error_string (pier_libarchive ()->fn_archive_error_string)
+#define archive_filter_bytes (pier_libarchive ()->fn_archive_filter_bytes)
 #define archive_read_data (pier_libarchive ()->fn_archive_read_data)
 #define archive_read_data_block (pier_libarchive ()->fn_archive_read_data_block)
 #define archive_read_free (pier_libarchive ()->fn_archive_read_free)

@@ -16,25 +16,10 @@ typedef struct {
   PierReadFunc read;
   gpointer read_data;
   PierBlobWriter *blob;
-  GByteArray *content;
-  gsize keep_up_to;
   guint8 head[SNIFF_SIZE];
   gsize head_len;
   gsize head_pos;
 } Source;
-
-static gboolean
-tee (Source *src, const void *data, gsize len, GError **error)
-{
-  if (src->content != NULL)
-    {
-      if (src->content->len + len <= src->keep_up_to)
-        g_byte_array_append (src->content, data, len);
-      else
-        g_clear_pointer (&src->content, g_byte_array_unref);
-    }
-  return pier_blob_writer_write (src->blob, data, len, error);
-}
 
 static gssize
 source_read (gpointer user_data, void *buffer, gsize size, GError **error)
@@ -50,7 +35,7 @@ source_read (gpointer user_data, void *buffer, gsize size, GError **error)
       return n;
     }
   n = src->read (src->read_data, buffer, size, error);
-  if (n > 0 && !tee (src, buffer, n, error))
+  if (n > 0 && !pier_blob_writer_write (src->blob, buffer, n, error))
     return -1;
   return n;
 }
@@ -66,7 +51,7 @@ fill_head (Source *src, GError **error)
         return FALSE;
       if (n == 0)
         break;
-      if (!tee (src, src->head + src->head_len, n, error))
+      if (!pier_blob_writer_write (src->blob, src->head + src->head_len, n, error))
         return FALSE;
       src->head_len += n;
     }
@@ -93,11 +78,8 @@ static gboolean
 unpack (PierStore *store, PierPendingBlob *pending, PierLayerStream *stream,
         GCancellable *cancellable)
 {
-  PierUnpackOptions options = {
-    .mode = PIER_UNPACK_OVERLAY,
-    .userxattr = pier_store_is_rootless (store),
-    .preserve_owner = TRUE,
-  };
+  PierUnpackOptions options = pier_store_layer_unpack_options (store);
+  PierUnpackStats stats = { 0 };
   g_autofree char *diff = NULL;
   pier_autofd int diff_fd = -1;
   int work_fd = pier_store_get_work_fd (store, &pending->unpack_error);
@@ -113,30 +95,31 @@ unpack (PierStore *store, PierPendingBlob *pending, PierLayerStream *stream,
   diff_fd = pier_fs_open_dir_at (work_fd, diff, &pending->unpack_error);
   if (diff_fd < 0)
     return FALSE;
-  return pier_layer_unpack (pier_layer_stream_read, stream, diff_fd, &options, NULL, cancellable,
-                            &pending->unpack_error);
+  if (!pier_layer_unpack (pier_layer_stream_read, stream, diff_fd, &options, &stats, cancellable,
+                          &pending->unpack_error))
+    return FALSE;
+  pending->n_devices_skipped = stats.n_devices_skipped;
+  return TRUE;
 }
 
 PierPendingBlob *
 pier_pending_blob_read (PierStore *store, PierReadFunc read, gpointer read_data,
-                        gsize keep_up_to, GCancellable *cancellable, GError **error)
+                        GCancellable *cancellable, GError **error)
 {
   g_autoptr (PierPendingBlob) pending = g_new0 (PierPendingBlob, 1);
 
   pending->store = g_object_ref (store);
   g_autoptr (PierLayerStream) stream = NULL;
   g_autoptr (GError) stream_error = NULL;
-  Source src = { read, read_data, NULL, NULL, keep_up_to };
+  Source src = { read, read_data, NULL };
   gboolean unpacked = FALSE;
 
   pending->blob = pier_blob_writer_new (pier_store_get_blobs (store), error);
   if (pending->blob == NULL)
     return NULL;
   src.blob = pending->blob;
-  if (keep_up_to > 0)
-    src.content = g_byte_array_new ();
   if (!fill_head (&src, error))
-    goto fail;
+    return NULL;
   /* The blob writer hashes what passes; the stream only needs the diff_id. */
   stream = pier_layer_stream_new_unhashed (source_read, &src);
   if (looks_like_layer (&src))
@@ -144,7 +127,7 @@ pier_pending_blob_read (PierStore *store, PierReadFunc read, gpointer read_data,
   else
     g_set_error (&pending->unpack_error, PIER_ERROR, PIER_ERROR_INVALID, "not a tar archive");
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    goto fail;
+    return NULL;
   /* Read what is left, so that the blob is whole whether or not it unpacked. A damaged gzip
    * stream stops the layer stream; the raw bytes are then copied as they are. */
   if (!pier_layer_stream_drain (stream, &stream_error))
@@ -157,7 +140,7 @@ pier_pending_blob_read (PierStore *store, PierReadFunc read, gpointer read_data,
       while ((n = source_read (&src, buf, sizeof buf, error)) > 0)
         ;
       if (n < 0)
-        goto fail;
+        return NULL;
     }
   else if (unpacked)
     {
@@ -170,17 +153,22 @@ pier_pending_blob_read (PierStore *store, PierReadFunc read, gpointer read_data,
       pier_fs_rm_rf_at (pier_store_get_work_fd (store, NULL), pending->work_name, NULL);
       g_clear_pointer (&pending->work_name, g_free);
     }
+  if (!pier_blob_writer_finish (pending->blob, error))
+    return NULL;
   pending->size = pier_blob_writer_get_size (pending->blob);
-  if (src.content != NULL)
-    pending->content = g_byte_array_free_to_bytes (g_steal_pointer (&src.content));
   /* Known now, stored later: linking waits for the store lock, the digest is needed at once to
    * match the blob to its role. */
   pending->digest = g_strdup (pier_blob_writer_get_digest (pending->blob));
   return g_steal_pointer (&pending);
+}
 
-fail:
-  g_clear_pointer (&src.content, g_byte_array_unref);
-  return NULL;
+GBytes *
+pier_pending_blob_read_back (PierPendingBlob *pending, gsize max_size, GError **error)
+{
+  if (pending->blob == NULL)
+    return pier_blob_store_read (pier_store_get_blobs (pending->store), pending->digest,
+                                 max_size, error);
+  return pier_blob_writer_read_back (pending->blob, max_size, error);
 }
 
 gboolean
@@ -225,6 +213,5 @@ pier_pending_blob_free (PierPendingBlob *pending)
   g_free (pending->diff_id);
   g_free (pending->work_name);
   g_clear_error (&pending->unpack_error);
-  g_clear_pointer (&pending->content, g_bytes_unref);
   g_free (pending);
 }

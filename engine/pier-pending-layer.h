@@ -16,18 +16,20 @@ typedef struct {
   gboolean compressed;
   char *work_name;         /* unpacked tree in the store's work directory, or NULL */
   GError *unpack_error;    /* why it could not be unpacked (it may not be a layer at all) */
-  GBytes *content;         /* the bytes themselves, when asked for and small */
+  guint64 n_devices_skipped; /* device nodes a rootless store left out */
 
   PierBlobWriter *blob;
   PierStore *store;
 } PierPendingBlob;
 
-/* Reads @read to its end. @keep_up_to: keep the content in memory when it is at most this
- * long (documents), 0 for never. Errors are the stream's or the disk's; a blob that does not
- * unpack is not an error here (see unpack_error). */
+/* Reads @read to its end. Nothing of it stays in memory: a blob holds a descriptor of the
+ * file it was written to. Errors are the stream's or the disk's; a blob that does not unpack
+ * is not an error here (see unpack_error). */
 PierPendingBlob *pier_pending_blob_read (PierStore *store, PierReadFunc read, gpointer read_data,
-                                         gsize keep_up_to, GCancellable *cancellable,
-                                         GError **error);
+                                         GCancellable *cancellable, GError **error);
+/* Its bytes, read back when a document (a manifest, a config, an index) is needed: at most
+ * @max_size, else PIER_ERROR_INVALID. */
+GBytes *pier_pending_blob_read_back (PierPendingBlob *pending, gsize max_size, GError **error);
 /* Links the blob into place and moves its unpacked layer to the layers. The caller holds the
  * store lock. */
 gboolean pier_pending_blob_commit (PierStore *store, PierPendingBlob *pending, GError **error);

@@ -409,6 +409,19 @@ pier_store_commit_layer (PierStore *store, const char *work_name, const char *di
   return TRUE;
 }
 
+PierUnpackOptions
+pier_store_layer_unpack_options (PierStore *store)
+{
+  PierUnpackOptions options = {
+    .mode = PIER_UNPACK_OVERLAY,
+    .userxattr = store->rootless,
+    .preserve_owner = TRUE,
+    .devices = store->rootless ? PIER_UNPACK_DEVICES_SKIP : PIER_UNPACK_DEVICES_CREATE,
+  };
+
+  return options;
+}
+
 char *
 pier_store_ensure_layer (PierStore *store, const char *blob_digest, const char *diff_id,
                          GCancellable *cancellable, GError **error)
@@ -418,11 +431,7 @@ pier_store_ensure_layer (PierStore *store, const char *blob_digest, const char *
   g_autoptr (PierLock) lock = NULL;
   g_autofree char *work_name = NULL;
   pier_autofd int diff_fd = -1;
-  PierUnpackOptions options = {
-    .mode = PIER_UNPACK_OVERLAY,
-    .userxattr = store->rootless,
-    .preserve_owner = TRUE,
-  };
+  PierUnpackOptions options = pier_store_layer_unpack_options (store);
   int work_fd;
 
   if (!pier_digest_validate (diff_id, error))

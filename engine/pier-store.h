@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 
 #include "pier-blob-store.h"
+#include "pier-layer-unpack.h"
 #include "pier-lock.h"
 #include "pier-oci.h"
 
@@ -33,6 +34,10 @@ PierBlobStore *pier_store_get_blobs (PierStore *store);
 /* Overlay metadata in user.overlay. xattrs (Pier is unprivileged, inside its own user
  * namespace). */
 gboolean pier_store_is_rootless (PierStore *store);
+/* How layers are unpacked into this store: for overlayfs, owners kept, device nodes made as
+ * they are (containers mount their roots nodev, so they stay inert) or, rootless, where they
+ * cannot be made, left out and counted. */
+PierUnpackOptions pier_store_layer_unpack_options (PierStore *store);
 
 /* The writers' lock; every change to the index or removal of data happens under it. */
 PierLock *pier_store_lock (PierStore *store, GCancellable *cancellable, GError **error);

@@ -16,7 +16,7 @@ MAIN_PKGS=(
   libarchive-tools tar gzip
   xvfb xauth x11-utils xdotool imagemagick dbus-x11
   wl-clipboard libxdamage-dev xclip lxtask wayland-utils
-  busybox-static uidmap iproute2 iptables procps psmisc util-linux bubblewrap
+  busybox-static uidmap iproute2 iptables procps psmisc util-linux bubblewrap mmdebstrap
   podman skopeo crun buildah docker-registry apache2-utils openssl socat
   desktop-file-utils appstream python3 python3-jsonschema
   hyperfine clang libclang-rt-14-dev

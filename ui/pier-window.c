@@ -792,12 +792,16 @@ import_job (PierStore *store, gpointer data, char **message, GCancellable *cance
   pier_autofd int fd = open_file (import->file, O_RDONLY, error);
   g_autofree char *source = g_file_get_basename (import->file);
   g_autoptr (PierImage) image = NULL;
+  g_auto (GStrv) warnings = NULL;
+  g_autofree char *notes = NULL;
 
   if (fd < 0 ||
       (image = pier_store_import_rootfs (store, pier_read_fd, GINT_TO_POINTER (fd), import->name,
-                                         source, cancellable, error)) == NULL)
+                                         source, &warnings, cancellable, error)) == NULL)
     return FALSE;
-  *message = g_strdup_printf ("Imported %s as %s", source, import->name ? import->name : image->id);
+  notes = g_strjoinv ("; ", warnings);
+  *message = g_strdup_printf ("Imported %s as %s%s%s", source,
+                              import->name ? import->name : image->id, *notes ? ": " : "", notes);
   return TRUE;
 }
 

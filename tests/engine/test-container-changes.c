@@ -133,17 +133,40 @@ test_container_changes_lists_a_c_d_like_docker_diff (void **state)
 
 /* ---- a real container ---- */
 
+/* The fixture's store, opened. */
+static PierStore *
+open_store (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *root = g_build_filename (f->dir, "root", NULL);
+  g_autofree char *run = g_build_filename (f->dir, "run", NULL);
+  PierStore *store = pier_store_open (root, run, &error);
+
+  pier_assert_no_error (error);
+  return store;
+}
+
+/* A busybox container, without a network, created only. */
 static PierContainer *
-run_container (PierStore *store, const char *script)
+create_container (PierStore *store, const char *script)
 {
   g_autoptr (GError) error = NULL;
   const char *command[] = { "sh", "-c", script, NULL };
   PierContainerOptions options = { .image = "busybox", .command = command, .network_set = TRUE,
                                    .network = PIER_NETWORK_NONE };
   PierContainer *c = pier_store_create_container (store, &options, &error);
-  int code = -1;
 
   pier_assert_no_error (error);
+  return c;
+}
+
+static PierContainer *
+run_container (PierStore *store, const char *script)
+{
+  g_autoptr (GError) error = NULL;
+  PierContainer *c = create_container (store, script);
+  int code = -1;
+
   assert_true (pier_container_start (store, c, NULL, NULL, &error));
   pier_assert_no_error (error);
   assert_true (pier_container_wait (store, c, &code, &error));
@@ -163,9 +186,7 @@ test_container_changes_commit_and_export (void **state)
 {
   Fixture *f = *state;
   g_autoptr (GError) error = NULL;
-  g_autofree char *root = g_build_filename (f->dir, "root", NULL);
-  g_autofree char *run = g_build_filename (f->dir, "run", NULL);
-  g_autoptr (PierStore) store = pier_store_open (root, run, &error);
+  g_autoptr (PierStore) store = open_store (f);
   g_autoptr (PierContainer) c = NULL;
   g_autoptr (PierImage) image = NULL;
   g_autoptr (GByteArray) tar = g_byte_array_new ();
@@ -226,6 +247,219 @@ test_container_changes_commit_and_export (void **state)
   pier_container_remove (store, c, TRUE, NULL);
 }
 
+/* ---- export of what a container's layers hold ---- */
+
+typedef struct {
+  char *swap_dir;    /* when set: the first write swaps swap_dir/b for a fifo */
+  int fd;
+  gboolean swapped;
+} ExportSink;
+
+static gboolean
+write_sink (gpointer user_data, const void *data, gsize len, GError **error)
+{
+  ExportSink *sink = user_data;
+
+  if (sink->swap_dir != NULL && !sink->swapped)
+    {
+      g_autofree char *fifo = g_build_filename (sink->swap_dir, "fifo.tmp", NULL);
+      g_autofree char *b = g_build_filename (sink->swap_dir, "b", NULL);
+      assert_int_equal (mkfifo (fifo, 0644), 0);
+      assert_int_equal (rename (fifo, b), 0);
+      sink->swapped = TRUE;
+    }
+  return pier_fs_write_all (sink->fd, data, len, error);
+}
+
+/* In the container's sandbox layer, owned by its root. */
+static char *
+upper_file (PierStore *store, const PierContainer *c, const char *name, const char *content)
+{
+  g_autofree char *upper = pier_container_get_upper_dir (store, c);
+  char *path = g_build_filename (upper, name, NULL);
+
+  assert_true (g_file_set_contents (path, content, -1, NULL));
+  assert_int_equal (chown (path, c->uid_base, c->uid_base), 0);
+  return path;
+}
+
+static char *
+export_to_file (PierStore *store, const PierContainer *c, const char *dir, ExportSink *sink,
+                GError **error)
+{
+  char *path = g_build_filename (dir, "export.tar", NULL);
+  gboolean ok;
+
+  sink->fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  assert_true (sink->fd >= 0);
+  /* A hang is a failure, not a wait for the suite's timeout. */
+  alarm (60);
+  ok = pier_container_export (store, c, write_sink, sink, NULL, error);
+  alarm (0);
+  close (sink->fd);
+  if (!ok)
+    g_clear_pointer (&path, g_free);
+  return path;
+}
+
+/* GNU tar's view of @tar: "tar -tv" lines, or with @extract_to, extracted there (xattrs too). */
+static char *
+gnu_tar (const char *tar, const char *extract_to)
+{
+  const char *list[] = { "tar", "--xattrs", "--xattrs-include=*", "-tvf", tar, NULL };
+  const char *extract[] = { "tar", "--xattrs", "--xattrs-include=*", "-xf", tar, "-C",
+                            extract_to, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) (extract_to != NULL ? extract : list), NULL,
+                     G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error))
+    fail_msg ("tar: %s", error->message);
+  if (!g_spawn_check_wait_status (status, NULL))
+    fail_msg ("tar failed: %s", err);
+  return out;
+}
+
+/* A terabyte of holes with four bytes at its end: the export holds the bytes, not the holes,
+ * and GNU tar makes the same sparse file of it. */
+static void
+test_container_changes_export_sparse (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = g_build_filename (f->dir, "out", NULL);
+  g_autoptr (PierStore) store = open_store (f);
+  g_autoptr (PierContainer) c = create_container (store, "true");
+  g_autofree char *big = upper_file (store, c, "big", "");
+  g_autofree char *empty = upper_file (store, c, "all-holes", "");
+  g_autofree char *tar = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *extracted = NULL;
+  ExportSink sink = { 0 };
+  const off_t tera = (off_t) 1 << 40;
+  struct stat st;
+
+  {
+    pier_autofd int fd = open (big, O_WRONLY | O_CLOEXEC);
+    assert_true (fd >= 0);
+    assert_int_equal (pwrite (fd, "end\n", 4, tera - 4), 4);
+    assert_int_equal (truncate (empty, tera), 0);
+  }
+  tar = export_to_file (store, c, f->dir, &sink, &error);
+  pier_assert_no_error (error);
+  assert_int_equal (stat (tar, &st), 0);
+  assert_true (st.st_size < 4 << 20);
+  listing = gnu_tar (tar, NULL);
+  assert_non_null (strstr (listing, " 1099511627776 "));
+
+  assert_int_equal (mkdir (out, 0755), 0);
+  g_free (gnu_tar (tar, out));
+  extracted = g_build_filename (out, "big", NULL);
+  assert_int_equal (stat (extracted, &st), 0);
+  assert_int_equal (st.st_size, tera);
+  assert_true (st.st_blocks < 1024);
+  {
+    pier_autofd int fd = open (extracted, O_RDONLY | O_CLOEXEC);
+    char end[4];
+    assert_int_equal (pread (fd, end, 4, tera - 4), 4);
+    assert_memory_equal (end, "end\n", 4);
+  }
+  g_free (extracted);
+  extracted = g_build_filename (out, "all-holes", NULL);
+  assert_int_equal (stat (extracted, &st), 0);
+  assert_int_equal (st.st_size, tera);
+  assert_true (st.st_blocks < 1024);
+  pier_container_remove (store, c, TRUE, NULL);
+}
+
+/* A v2 security.capability granting CAP_NET_BIND_SERVICE, effective. */
+static const guint8 net_bind_capability[20] = { 0x01, 0x00, 0x00, 0x02, 0x00, 0x04 };
+
+/* What the layers keep, export keeps: extended attributes (file capabilities among them) and
+ * the device nodes of a root filesystem. */
+static void
+test_container_changes_export_xattrs_and_devices (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierStore) store = open_store (f);
+  g_autoptr (PierContainer) c = create_container (store, "true");
+  g_autofree char *tool = upper_file (store, c, "tool", "#!/bin/sh\n");
+  g_autofree char *upper = pier_container_get_upper_dir (store, c);
+  g_autofree char *null_dev = g_build_filename (upper, "null", NULL);
+  g_autofree char *tar = NULL;
+  ExportSink sink = { 0 };
+  struct archive *ar;
+  struct archive_entry *entry;
+  gboolean saw_tool = FALSE, saw_null = FALSE;
+
+  assert_int_equal (setxattr (tool, "security.capability", net_bind_capability,
+                              sizeof net_bind_capability, 0), 0);
+  assert_int_equal (setxattr (tool, "user.note", "kept", 4, 0), 0);
+  assert_int_equal (mknod (null_dev, S_IFCHR | 0666, makedev (1, 3)), 0);
+  tar = export_to_file (store, c, f->dir, &sink, &error);
+  pier_assert_no_error (error);
+
+  ar = archive_read_new ();
+  archive_read_support_format_tar (ar);
+  assert_int_equal (archive_read_open_filename (ar, tar, 10240), ARCHIVE_OK);
+  while (archive_read_next_header (ar, &entry) == ARCHIVE_OK)
+    {
+      const char *name = archive_entry_pathname (entry);
+      if (strcmp (name, "tool") == 0)
+        {
+          const char *xname;
+          const void *value;
+          size_t size;
+          guint found = 0;
+          assert_int_equal (archive_entry_xattr_reset (entry), 2);
+          while (archive_entry_xattr_next (entry, &xname, &value, &size) == ARCHIVE_OK)
+            if ((strcmp (xname, "security.capability") == 0 && size == sizeof net_bind_capability
+                 && memcmp (value, net_bind_capability, size) == 0)
+                || (strcmp (xname, "user.note") == 0 && size == 4 && memcmp (value, "kept", 4) == 0))
+              found++;
+          assert_int_equal (found, 2);
+          saw_tool = TRUE;
+        }
+      if (strcmp (name, "null") == 0)
+        {
+          assert_int_equal (archive_entry_filetype (entry), AE_IFCHR);
+          assert_int_equal (archive_entry_rdev (entry), makedev (1, 3));
+          saw_null = TRUE;
+        }
+    }
+  archive_read_free (ar);
+  assert_true (saw_tool && saw_null);
+  pier_container_remove (store, c, TRUE, NULL);
+}
+
+/* A file swapped for a fifo after the walk looked at it and before it is read: the export
+ * neither hangs nor writes the fifo's nothing as the file. */
+static void
+test_container_changes_export_fifo_swap (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierStore) store = open_store (f);
+  g_autoptr (PierContainer) c = create_container (store, "true");
+  g_autofree char *big = g_strnfill (256 * 1024, 'a');
+  g_autofree char *a = upper_file (store, c, "a", big);
+  g_autofree char *b = upper_file (store, c, "b", "b");
+  g_autofree char *upper = pier_container_get_upper_dir (store, c);
+  g_autofree char *tar = NULL;
+  ExportSink sink = { .swap_dir = upper };
+
+  tar = export_to_file (store, c, f->dir, &sink, &error);
+  assert_true (sink.swapped);
+  assert_null (tar);
+  assert_non_null (error);
+  assert_non_null (strstr (error->message, "/b"));
+  assert_non_null (strstr (error->message, "not a regular file"));
+  pier_container_remove (store, c, TRUE, NULL);
+}
+
 int
 main (void)
 {
@@ -233,6 +467,9 @@ main (void)
   const struct CMUnitTest tests[] = {
     CASE (test_container_changes_lists_a_c_d_like_docker_diff),
     CASE (test_container_changes_commit_and_export),
+    CASE (test_container_changes_export_sparse),
+    CASE (test_container_changes_export_xattrs_and_devices),
+    CASE (test_container_changes_export_fifo_swap),
   };
 #undef CASE
   return cmocka_run_group_tests_name ("container-changes", tests, NULL, NULL);

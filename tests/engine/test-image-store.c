@@ -97,7 +97,7 @@ static PierImage *
 import_bytes (Fixture *f, GByteArray *bytes, const char *name, GError **error)
 {
   PierTestMemSource src = { bytes->data, bytes->len, 0 };
-  return pier_store_import_rootfs (f->store, pier_test_mem_read, &src, name, "test", NULL, error);
+  return pier_store_import_rootfs (f->store, pier_test_mem_read, &src, name, "test", NULL, NULL, error);
 }
 
 static GPtrArray *
@@ -632,7 +632,7 @@ test_image_store_full_disk_changes_nothing (void **state)
   pier_tar_writer_finish (w, &error);
   {
     PierTestMemSource src = { big->data, big->len, 0 };
-    image = pier_store_import_rootfs (small, pier_test_mem_read, &src, "big:1", "test", NULL, &error);
+    image = pier_store_import_rootfs (small, pier_test_mem_read, &src, "big:1", "test", NULL, NULL, &error);
   }
   assert_null (image);
   pier_assert_error (error, PIER_ERROR_NO_SPACE);

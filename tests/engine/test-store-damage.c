@@ -266,7 +266,7 @@ import_one_layer (Fixture *f, const char *name)
   pier_assert_no_error (error);
   src.data = tar->data;
   src.len = tar->len;
-  image = pier_store_import_rootfs (f->store, pier_test_mem_read, &src, name, "test", NULL, &error);
+  image = pier_store_import_rootfs (f->store, pier_test_mem_read, &src, name, "test", NULL, NULL, &error);
   pier_assert_no_error (error);
   return image;
 }
