@@ -358,6 +358,16 @@ run_instruction (PierBuild *build, PierBuildStage *stage, const PierDockerfile *
     }
   else if (strcmp (k, "run") == 0)
     {
+      if (stage->layers->len == 0)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "the stage has no files yet (FROM scratch): %s; COPY or ADD a static "
+                       "program into it first and RUN that in the exec form (RUN [\"/prog\", "
+                       "\"arg\"])",
+                       insn->json_form ? "there is no program to run"
+                                       : "the shell form needs /bin/sh, which it does not have");
+          return step_error (build, raw, error);
+        }
       created_by = pier_build_run_created_by (stage, insn);
       wants_layer = TRUE;
     }

@@ -163,3 +163,34 @@ assert_contains "$listing" "bin/busybox" "export holds the image's files"
 if echo "$listing" | grep -qx 'bin/ls'; then fail "export holds the deleted /bin/ls"; fi
 assert_eq "$(tar xOf "$SCRATCH/changer.tar" etc/motd-pier)" hi "exported content"
 pass "diff lists A/C/D; commit makes a runnable image with the change; export writes the flattened tree"
+
+# FROM scratch, the Dockerfile of every static binary and base image: each writing instruction
+# works on an empty stage and the result runs. The program is the host's static busybox.
+BUSYBOX=/bin/busybox
+file -L "$BUSYBOX" | grep -q 'statically linked' || fail "$BUSYBOX (busybox-static) is needed, statically linked"
+SCR="$SCRATCH/scratch"
+mkdir -p "$SCR/rootfs/bin"
+cp "$BUSYBOX" "$SCR/rootfs/bin/busybox"
+tar -czf "$SCR/rootfs.tar.gz" -C "$SCR/rootfs" .
+echo "from the context" >"$SCR/a.txt"
+cat >"$SCR/Dockerfile" <<'DOCKERFILE'
+FROM scratch AS base
+ADD rootfs.tar.gz /
+CMD ["/bin/busybox", "echo", "added"]
+FROM scratch
+COPY a.txt /a.txt
+COPY --from=base /bin/busybox /busybox
+WORKDIR /work
+RUN ["/busybox", "touch", "/work/made-by-run"]
+ENTRYPOINT ["/busybox"]
+CMD ["sh", "-c", "cat /a.txt; pwd; ls /work"]
+DOCKERFILE
+pierctl build -q --target base -t scratch:add "$SCR" >/dev/null
+assert_eq "$(pierctl run --rm scratch:add)" "added" "run of FROM scratch + ADD rootfs.tar.gz /"
+pierctl build -q -t scratch:copy "$SCR" >/dev/null
+assert_eq "$(pierctl run --rm scratch:copy)" "$(printf 'from the context\n/work\nmade-by-run')" \
+  "run of FROM scratch + COPY, COPY --from, WORKDIR, RUN (exec form)"
+printf 'FROM scratch\nRUN echo hi\n' >"$SCR/Dockerfile"
+expect_failure "Dockerfile:2: step 2/2: RUN echo hi: the stage has no files yet (FROM scratch): the shell form needs /bin/sh" \
+  pierctl build -q -t scratch:run "$SCR"
+pass "FROM scratch: ADD of a tar, COPY, COPY --from, WORKDIR and RUN's exec form build an image that runs; RUN on nothing says why"
