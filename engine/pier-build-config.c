@@ -2,6 +2,7 @@
 #include "pier-build-private.h"
 
 #include "pier-error.h"
+#include "pier-signal.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -445,6 +446,9 @@ pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
     }
   else if (strcmp (k, "stopsignal") == 0)
     {
+      int signal;
+      if (insn->n_args > 0 && !pier_signal_parse (insn->args[0], &signal, error))
+        return FALSE;
       g_free (rc->stop_signal);
       rc->stop_signal = g_strdup (insn->n_args > 0 ? insn->args[0] : NULL);
     }

@@ -141,7 +141,4 @@ gboolean pier_container_write_record (PierStore *store, const PierContainer *con
 /* Re-reads the record and the monitor's state. */
 gboolean pier_container_refresh (PierStore *store, PierContainer *container, GError **error);
 
-/* Signal names as Docker takes them ("SIGTERM", "TERM", "15"). */
-gboolean pier_signal_from_string (const char *text, int *signal, GError **error);
-
 G_END_DECLS

@@ -124,7 +124,16 @@ printf 'FROM busybox\nCOPY\nRUN true\n' >"$SCRATCH/bad/Dockerfile"
 expect_failure "Dockerfile:2: " pierctl build --check "$SCRATCH/bad"
 printf 'FROM busybox\nRUN true\nBOGUS x\n' >"$SCRATCH/bad/Dockerfile"
 expect_failure "Dockerfile:3: " pierctl build --check "$SCRATCH/bad"
-pass "build --check prints the parse as JSON; invalid input is one FILE:LINE: message line"
+printf 'FROM busybox\nSTOPSIGNAL SIGFOO\n' >"$SCRATCH/bad/Dockerfile"
+expect_failure 'Dockerfile:2: STOPSIGNAL: invalid signal “SIGFOO”' pierctl build --check "$SCRATCH/bad"
+expect_failure 'Dockerfile:2: STOPSIGNAL: invalid signal “SIGFOO”' pierctl build -q "$SCRATCH/bad"
+printf 'FROM busybox\nARG SIG=SIGFOO\nSTOPSIGNAL $SIG\n' >"$SCRATCH/bad/Dockerfile"
+expect_failure 'Dockerfile:3: step 3/3: STOPSIGNAL $SIG: invalid signal “SIGFOO”' pierctl build -q "$SCRATCH/bad"
+printf 'FROM busybox\nSTOPSIGNAL sigrtmin+3\n' >"$SCRATCH/bad/Dockerfile"
+pierctl build -q -t stopsignal:rt "$SCRATCH/bad" >/dev/null
+assert_eq "$(inspect_field stopsignal:rt 'd["Config"]["StopSignal"]')" "sigrtmin+3" "STOPSIGNAL kept as written"
+expect_failure '--signal: invalid signal “SIGFOO”' pierctl kill --signal SIGFOO nosuchcontainer
+pass "build --check prints the parse as JSON; invalid input, an unknown STOPSIGNAL too, is one FILE:LINE: message line"
 
 # A failing step says file, line, step and the command's code, shows its output, and leaves
 # nothing: no image, no name, no blob, no layer.

@@ -25,7 +25,7 @@ mkdir -p "$out/work"
   -I"$engine" $(pkg-config --cflags glib-2.0 jansson) \
   "$here/fuzz-dockerfile.c" \
   "$engine/pier-dockerfile.c" "$engine/pier-dockerfile-line.c" "$engine/pier-dockerfile-check.c" \
-  "$engine/pier-dockerfile-expand.c" "$engine/pier-dockerfile-json.c" \
+  "$engine/pier-dockerfile-expand.c" "$engine/pier-dockerfile-json.c" "$engine/pier-signal.c" \
   "$engine/pier-shell-words.c" "$engine/pier-dockerignore.c" "$engine/pier-error.c" \
   $(pkg-config --libs glib-2.0 jansson) -o "$out/fuzz-dockerfile"
 
