@@ -98,20 +98,12 @@ pier_build_cache_lookup (PierStore *store, const char *key)
   return g_steal_pointer (&record);
 }
 
-gboolean
-pier_build_cache_write (PierStore *store, const PierBuildRecord *record, GError **error)
+static char *
+record_to_json (const PierBuildRecord *record)
 {
-  g_autofree char *dir = cache_dir (store);
-  g_autofree char *path = g_build_filename (dir, pier_digest_hex (record->key), NULL);
   json_t *o = json_object ();
   char *dumped;
-  gboolean ok;
 
-  if (g_mkdir (dir, 0700) < 0 && errno != EEXIST)
-    {
-      json_decref (o);
-      return pier_set_errno (error, errno, "creating %s", dir);
-    }
   json_object_set_new (o, "created", json_string (record->created));
   if (record->layer != NULL)
     {
@@ -124,11 +116,35 @@ pier_build_cache_write (PierStore *store, const PierBuildRecord *record, GError 
     }
   dumped = json_dumps (o, JSON_COMPACT);
   json_decref (o);
-  ok = g_file_set_contents_full (path, dumped, -1, G_FILE_SET_CONTENTS_NONE, 0600, error);
-  free (dumped);
-  if (!ok)
-    g_prefix_error (error, "writing the build cache: ");
-  return ok;
+  return dumped;
+}
+
+gboolean
+pier_build_cache_write (PierStore *store, GPtrArray *records, GError **error)
+{
+  g_autofree char *dir = cache_dir (store);
+  pier_autofd int dir_fd = -1;
+
+  if (records->len == 0)
+    return TRUE;
+  if (g_mkdir (dir, 0700) < 0 && errno != EEXIST)
+    return pier_set_errno (error, errno, "creating %s", dir);
+  if ((dir_fd = pier_fs_open_dir_at (AT_FDCWD, dir, error)) < 0)
+    return FALSE;
+  for (guint i = 0; i < records->len; i++)
+    {
+      const PierBuildRecord *record = records->pdata[i];
+      char *dumped = record_to_json (record);
+      gboolean ok = pier_fs_replace_at (dir_fd, pier_digest_hex (record->key), dumped,
+                                        strlen (dumped), 0600, FALSE, error);
+      free (dumped);
+      if (!ok)
+        {
+          g_prefix_error (error, "writing the build cache: ");
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* ---- file hashes ---- */

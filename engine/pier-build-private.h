@@ -74,6 +74,22 @@ typedef struct {
   char *range_owner;           /* how the build claimed them */
 } PierBuild;
 
+/* One of a configuration's lists, indexed while instructions change it, so that each ENV,
+ * EXPOSE, VOLUME or ONBUILD costs the same however many came before (Dockerfiles of
+ * thousands of them exist). */
+typedef struct {
+  GHashTable *index;         /* key → position; NULL until the first change */
+  guint len, alloc;          /* entries and allocated slots of the list */
+} PierStrvIndex;
+
+/* What applying instructions to one configuration keeps between them. */
+typedef struct {
+  gboolean cmd_set;          /* CMD set here (ENTRYPOINT clears only an inherited one) */
+  PierStrvIndex env, exposed_ports, volumes, on_build;
+} PierConfigEdit;
+
+void pier_config_edit_clear (PierConfigEdit *edit);
+
 typedef struct {
   char *name;                /* AS name, or NULL */
   guint index;
@@ -85,7 +101,7 @@ typedef struct {
   gint64 base_time;          /* the base image's creation: the time of directories a step
                                 makes (a fixed time, so that layers are reproducible) */
   GPtrArray *arg_names;      /* ARGs declared in the stage */
-  gboolean cmd_set;          /* CMD set in this stage (ENTRYPOINT clears only an inherited one) */
+  PierConfigEdit edit;       /* over config, step after step */
   PierDockerfileScope *scope; /* the build's */
 } PierBuildStage;
 
@@ -108,10 +124,11 @@ char *pier_build_nop_created_by (const PierInstruction *insn, const char *text,
                                  const PierImageConfig *config);
 
 /* Applies ENV LABEL EXPOSE VOLUME USER WORKDIR CMD ENTRYPOINT SHELL STOPSIGNAL HEALTHCHECK
- * ONBUILD MAINTAINER (ARG changes nothing) to @config. @cmd_set: in (ENTRYPOINT clears a CMD
- * not set here) and out. */
+ * ONBUILD MAINTAINER (ARG changes nothing) to @config. @edit: the same one for every
+ * instruction applied to @config (zeroed at first; cmd_set TRUE to keep an inherited CMD from
+ * ENTRYPOINT), cleared once done; nothing else may change @config's lists meanwhile. */
 gboolean pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
-                                  gboolean *cmd_set, GError **error);
+                                  PierConfigEdit *edit, GError **error);
 
 /* A history entry. */
 PierHistoryEntry *pier_build_history_entry (const char *created, const char *created_by,
@@ -134,9 +151,8 @@ char *pier_build_cache_key (const char *parent, const char *created_by, const ch
 /* The record for @key, when it is there and its layer (if any) still is: blob and unpacked
  * tree. */
 PierBuildRecord *pier_build_cache_lookup (PierStore *store, const char *key);
-/* Under the store lock. */
-gboolean pier_build_cache_write (PierStore *store, const PierBuildRecord *record,
-                                 GError **error);
+/* Writes @records (PierBuildRecord), under the store lock. */
+gboolean pier_build_cache_write (PierStore *store, GPtrArray *records, GError **error);
 
 /* Content hashes of files, remembered by device, inode, size and change times, so that a
  * cached COPY of many megabytes costs a stat per file. */

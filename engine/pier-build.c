@@ -89,6 +89,7 @@ stage_free (PierBuildStage *stage)
   g_free (stage->key);
   g_free (stage->base_name);
   g_ptr_array_unref (stage->arg_names);
+  pier_config_edit_clear (&stage->edit);
   g_free (stage);
 }
 
@@ -170,7 +171,8 @@ stage_push_layer (PierBuildStage *stage, PierBuildLayer *layer)
   g_ptr_array_add (stage->config->diff_ids, g_strdup (layer->diff_id));
 }
 
-/* Applies @insn's effect on the environment the scope gives RUN. */
+/* The base image's environment, for the scope to expand and give RUN; ENV steps after it
+ * the scope applies itself. */
 static void
 scope_sync_env (PierBuildStage *stage)
 {
@@ -373,11 +375,9 @@ run_instruction (PierBuild *build, PierBuildStage *stage, const PierDockerfile *
     }
   else
     {
-      if (!pier_build_apply_config (stage->config, insn, &stage->cmd_set, error))
+      if (!pier_build_apply_config (stage->config, insn, &stage->edit, error))
         return step_error (build, raw, error);
       created_by = pier_build_nop_created_by (insn, text, stage->config);
-      if (strcmp (k, "env") == 0)
-        scope_sync_env (stage);
       if (strcmp (k, "workdir") == 0)
         {
           g_autoptr (PierMergedTree) tree = pier_build_stage_tree (build, stage, error);
@@ -636,9 +636,8 @@ commit_build (PierBuild *build, PierBuildStage *final, GPtrArray *names, GError 
         }
       g_ptr_array_add (descriptors, pier_descriptor_copy (layer->descriptor));
     }
-  for (guint i = 0; i < build->records->len; i++)
-    if (!pier_build_cache_write (build->store, build->records->pdata[i], error))
-      return NULL;
+  if (!pier_build_cache_write (build->store, build->records, error))
+    return NULL;
   image = pier_store_add_image (build->store, final->config, descriptors,
                                 names->len > 0 ? names->pdata[0] : NULL, TRUE, error);
   if (image == NULL)
