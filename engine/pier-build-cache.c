@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -232,12 +233,9 @@ pier_file_hashes_get (PierFileHashes *hashes, int dirfd, const char *name,
       h->used = TRUE;
       return g_strdup (h->digest);
     }
-  fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  fd = pier_fs_open_regular_in_root (dirfd, name, RESOLVE_NO_SYMLINKS, G_MAXSSIZE, NULL, error);
   if (fd < 0)
-    {
-      pier_set_errno (error, errno, "reading %s", name);
-      return NULL;
-    }
+    return NULL;
   hasher = pier_hasher_new ();
   buf = g_malloc (1 << 20);
   while ((n = read (fd, buf, 1 << 20)) != 0)
@@ -251,8 +249,10 @@ pier_file_hashes_get (PierFileHashes *hashes, int dirfd, const char *name,
         }
       pier_hasher_update (hasher, buf, n);
     }
-  /* A file that changed while it was read is hashed but not remembered. */
-  if (fstat (fd, &after) < 0 || !(after.st_size == st->st_size
+  /* A file that changed while it was read, or was swapped for another after @st was taken, is
+   * hashed but not remembered. */
+  if (fstat (fd, &after) < 0 || !(after.st_dev == st->st_dev && after.st_ino == st->st_ino
+                                   && after.st_size == st->st_size
                                    && after.st_mtim.tv_sec == st->st_mtim.tv_sec
                                    && after.st_mtim.tv_nsec == st->st_mtim.tv_nsec
                                    && after.st_ctim.tv_sec == st->st_ctim.tv_sec

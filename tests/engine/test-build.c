@@ -364,6 +364,48 @@ test_build_copy_is_reproducible_and_cached_by_content (void **state)
   assert_string_not_equal (touched->config->diff_ids->pdata[1], changed->config->diff_ids->pdata[1]);
 }
 
+/* The remembered hash of a context file is keyed by its inode, size and times: a file
+ * rewritten in place (same inode, same size) whose mtime is then put back still differs in its
+ * ctime, and is hashed again. */
+static void
+test_build_file_hash_cache_sees_a_rewrite_in_place (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierImage) first = NULL;
+  g_autoptr (PierImage) second = NULL;
+  g_autofree char *path = g_build_filename (f->ctx, "f", NULL);
+  g_autofree char *layer = NULL;
+  const char *df = "FROM scratch\nCOPY f /f\n";
+  struct timespec times[2] = { { 1300000000, 0 }, { 1300000000, 0 } };
+  struct stat before, after;
+  int fd;
+
+  write_file (f, "f", "version 1", 0644, 1300000000);
+  first = build (f, df, &error);
+  pier_assert_no_error (error);
+  assert_int_equal (lstat (path, &before), 0);
+
+  fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  assert_true (fd >= 0);
+  assert_int_equal (write (fd, "version 2", 9), 9);
+  assert_int_equal (close (fd), 0);
+  assert_int_equal (utimensat (AT_FDCWD, path, times, 0), 0);
+  assert_int_equal (lstat (path, &after), 0);
+  /* What the cache could compare and find equal. */
+  assert_int_equal (after.st_ino, before.st_ino);
+  assert_int_equal (after.st_size, before.st_size);
+  assert_int_equal (after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+  assert_int_equal (after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+
+  second = build (f, df, &error);
+  pier_assert_no_error (error);
+  assert_int_equal (f->cached, 0);
+  assert_string_not_equal (second->config->diff_ids->pdata[0], first->config->diff_ids->pdata[0]);
+  layer = layer_dir (f, second, 0);
+  assert_file (layer, "f", "version 2", 0644, 0, 1300000000);
+}
+
 static void
 test_build_heredocs (void **state)
 {
@@ -807,6 +849,7 @@ main (void)
     CASE (test_build_copy_dockerignore_and_wildcards),
     CASE (test_build_copy_chown_chmod_and_destinations),
     CASE (test_build_copy_is_reproducible_and_cached_by_content),
+    CASE (test_build_file_hash_cache_sees_a_rewrite_in_place),
     CASE (test_build_heredocs),
     CASE (test_build_run_layer_has_image_owners_and_whiteouts),
     CASE (test_build_run_sees_args_env_workdir_and_user),
