@@ -255,8 +255,10 @@ run_shell_form (const char *command)
   PierInstruction *insn;
 
   if (strchr (command, '\n') == NULL && !g_str_has_suffix (command, "\\"))
-    return instruction_text (instruction_new ("run", g_strdupv ((char *[]){ (char *) command, NULL }),
-                                              FALSE));
+    {
+      char *args[] = { (char *) command, NULL };
+      return instruction_text (instruction_new ("run", g_strdupv (args), FALSE));
+    }
   name = heredoc_delimiter (command);
   marker = g_strconcat ("<<", name, NULL);
   insn = instruction_new ("run", g_strdupv ((char *[]){ marker, NULL }), FALSE);
