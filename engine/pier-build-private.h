@@ -63,6 +63,7 @@ typedef struct {
   GCancellable *cancellable;
   GPtrArray *layers;         /* PierBuildLayer*: every layer a stage holds, owned here */
   GPtrArray *records;        /* PierBuildRecord*: cache records to write on success */
+  struct _PierBuildCache *cache;
   struct _PierFileHashes *hashes;
   GPtrArray *stages;         /* PierBuildStage* */
   PierDockerfileScope *scope;
@@ -148,9 +149,14 @@ void pier_build_record_free (PierBuildRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierBuildRecord, pier_build_record_free)
 
 char *pier_build_cache_key (const char *parent, const char *created_by, const char *comment);
+/* The records as they were when the build started. */
+typedef struct _PierBuildCache PierBuildCache;
+PierBuildCache *pier_build_cache_load (PierStore *store);
+void pier_build_cache_free (PierBuildCache *cache);
 /* The record for @key, when it is there and its layer (if any) still is: blob and unpacked
  * tree. */
-PierBuildRecord *pier_build_cache_lookup (PierStore *store, const char *key);
+PierBuildRecord *pier_build_cache_lookup (PierBuildCache *cache, PierStore *store,
+                                          const char *key);
 /* Writes @records (PierBuildRecord), under the store lock. */
 gboolean pier_build_cache_write (PierStore *store, GPtrArray *records, GError **error);
 

@@ -122,6 +122,7 @@ build_clear (PierBuild *build)
   /* Uncommitted layers go with their pending blobs: nothing of a failed build stays. */
   g_clear_pointer (&build->layers, g_ptr_array_unref);
   g_clear_pointer (&build->records, g_ptr_array_unref);
+  g_clear_pointer (&build->cache, pier_build_cache_free);
   g_clear_pointer (&build->hashes, pier_file_hashes_free);
   if (build->range_owner != NULL)
     pier_store_release_id_range (build->store, build->uid_base, build->range_owner);
@@ -299,7 +300,7 @@ cache_hit (PierBuild *build, const char *key, gboolean wants_layer)
 
   if (build->options.no_cache)
     return NULL;
-  record = pier_build_cache_lookup (build->store, key);
+  record = pier_build_cache_lookup (build->cache, build->store, key);
   if (record != NULL && (record->layer != NULL) != wants_layer)
     g_clear_pointer (&record, pier_build_record_free);
   return record;
@@ -734,6 +735,7 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
     pier_dockerfile_scope_set_predefined (scope, "BUILDPLATFORM", platform);
   }
   build.scope = scope;
+  build.cache = pier_build_cache_load (store);
   build.hashes = pier_file_hashes_load (store);
 
   /* ARGs before the first FROM are global. */

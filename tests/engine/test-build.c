@@ -180,10 +180,14 @@ store_state (Fixture *f)
   g_autofree char *layers = g_build_filename (root, "layers", NULL);
   g_autofree char *cache = g_build_filename (root, "build-cache", NULL);
   g_autofree char *index_path = g_build_filename (root, "index.json", NULL);
+  g_autofree char *records_path = g_build_filename (cache, "records", NULL);
+  g_autofree char *records = NULL;
   const char *dirs[] = { layers, cache };
 
   g_file_get_contents (index_path, &index, NULL, NULL);
   g_string_append (out, index);
+  g_file_get_contents (records_path, &records, NULL, NULL);
+  g_string_append (out, records ? records : "");
   g_ptr_array_sort (blobs, compare_strings);
   for (guint i = 0; i < blobs->len; i++)
     g_string_append_printf (out, "%s\n", (char *) blobs->pdata[i]);
@@ -362,6 +366,61 @@ test_build_copy_is_reproducible_and_cached_by_content (void **state)
   pier_assert_no_error (error);
   assert_int_equal (f->cached, 1);
   assert_string_not_equal (touched->config->diff_ids->pdata[1], changed->config->diff_ids->pdata[1]);
+}
+
+/* The step records live in one file that builds append to: a line an interrupted append tore
+ * off costs nothing but itself, and a file grown past its limit is rewritten with one line a
+ * key, the records in use kept. */
+static void
+test_build_cache_records_survive_a_torn_line_and_compact (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierImage) first = NULL;
+  g_autoptr (PierImage) cached = NULL;
+  g_autoptr (PierImage) after = NULL;
+  g_autofree char *path = g_build_filename (pier_store_get_root (f->store), "build-cache",
+                                            "records", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr (GString) grown = NULL;
+  const char *df = "FROM scratch\nENV A=1\nCOPY f /f\nCMD [\"/f\"]\n";
+  const char *torn = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef {\"cre";
+  gsize len;
+
+  write_file (f, "f", "x", 0644, 1300000000);
+  first = build (f, df, &error);
+  pier_assert_no_error (error);
+  assert_true (g_file_get_contents (path, &data, &len, NULL));
+  assert_int_equal (len > 0 && data[len - 1] == '\n', TRUE);
+
+  grown = g_string_new (data);
+  g_string_append (grown, torn);
+  assert_true (g_file_set_contents (path, grown->str, grown->len, NULL));
+  cached = build (f, df, &error);
+  pier_assert_no_error (error);
+  assert_int_equal (f->cached, 3);
+  assert_string_equal (cached->id, first->id);
+
+  /* Past 16 MiB of lines (here the same stale one over and over): one line a key is left. */
+  g_free (data);
+  assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_string_assign (grown, data);
+  while (grown->len < 17 * 1024 * 1024)
+    g_string_append (grown, "00000000000000000000000000000000000000000000000000000000000000ff "
+                            "{\"created\":\"2000-01-01T00:00:00Z\"}\n");
+  assert_true (g_file_set_contents (path, grown->str, grown->len, NULL));
+  g_clear_pointer (&first, pier_image_free);
+  first = build_full (f, df, "other:1", TRUE, NULL, NULL, &error);
+  pier_assert_no_error (error);
+  g_free (data);
+  assert_true (g_file_get_contents (path, &data, &len, NULL));
+  if (len > 4096)
+    fail_msg ("the records file was not compacted: %" G_GSIZE_FORMAT " bytes", len);
+  assert_non_null (strstr (data, "00000000000000000000000000000000000000000000000000000000000000ff "));
+  after = build (f, df, &error);
+  pier_assert_no_error (error);
+  assert_int_equal (f->cached, 3);
+  assert_string_equal (after->id, first->id);
 }
 
 /* The remembered hash of a context file is keyed by its inode, size and times: a file
@@ -850,6 +909,7 @@ main (void)
     CASE (test_build_copy_chown_chmod_and_destinations),
     CASE (test_build_copy_is_reproducible_and_cached_by_content),
     CASE (test_build_file_hash_cache_sees_a_rewrite_in_place),
+    CASE (test_build_cache_records_survive_a_torn_line_and_compact),
     CASE (test_build_heredocs),
     CASE (test_build_run_layer_has_image_owners_and_whiteouts),
     CASE (test_build_run_sees_args_env_workdir_and_user),
