@@ -19,6 +19,7 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 typedef enum {
@@ -86,6 +87,17 @@ const char *
 pier_copy_plan_get_created_by (PierCopyPlan *plan)
 {
   return plan->created_by;
+}
+
+static int
+open_in_root (int root_fd, const char *path, int flags, guint64 resolve)
+{
+  struct open_how how = {
+    .flags = flags | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
+  };
+
+  return (int) syscall (SYS_openat2, root_fd, *path ? path : ".", &how, sizeof how);
 }
 
 /* Cleans a source path lexically; FALSE when ".." would leave the root. */
@@ -275,7 +287,7 @@ static char *
 context_physical (Planner *pl, const char *src, struct stat *st, GError **error)
 {
   PierBuild *build = pl->build;
-  pier_autofd int fd = pier_fs_open_in_root (build->context_fd, src, O_PATH, 0);
+  pier_autofd int fd = open_in_root (build->context_fd, src, O_PATH, 0);
   g_autofree char *proc = NULL;
   g_autofree char *real = NULL;
   g_autofree char *context_proc = NULL;
@@ -347,8 +359,8 @@ plan_context_source (Planner *pl, const char *src, const char *dest_dir, const c
     return FALSE;
   if (S_ISDIR (st.st_mode))
     {
-      pier_autofd int fd = pier_fs_open_in_root (pl->build->context_fd, physical,
-                                                 O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+      pier_autofd int fd = open_in_root (pl->build->context_fd, physical,
+                                         O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
       if (fd < 0)
         return pier_set_errno (error, errno, "opening %s in the build context", src);
       pl->dest_top = dest_dir;
@@ -358,8 +370,8 @@ plan_context_source (Planner *pl, const char *src, const char *dest_dir, const c
   base = g_path_get_basename (src);
   {
     g_autofree char *parent = g_path_get_dirname (physical);
-    dirfd = pier_fs_open_in_root (pl->build->context_fd, strcmp (parent, ".") == 0 ? "" : parent,
-                                  O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+    dirfd = open_in_root (pl->build->context_fd, strcmp (parent, ".") == 0 ? "" : parent,
+                          O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
     if (dirfd < 0)
       return pier_set_errno (error, errno, "opening %s in the build context", src);
   }
@@ -413,7 +425,7 @@ expand_context_wildcards (Planner *pl, const char *pattern, GPtrArray *out, GErr
               g_ptr_array_add (next, join (dir, *part));
               continue;
             }
-          fd = pier_fs_open_in_root (pl->build->context_fd, dir, O_RDONLY | O_DIRECTORY, 0);
+          fd = open_in_root (pl->build->context_fd, dir, O_RDONLY | O_DIRECTORY, 0);
           if (fd < 0)
             continue;
           names = pier_fs_list_sorted_at (fd, error);
@@ -436,8 +448,7 @@ expand_context_wildcards (Planner *pl, const char *pattern, GPtrArray *out, GErr
   for (guint i = 0; i < current->len; i++)
     {
       struct stat st;
-      pier_autofd int fd = pier_fs_open_in_root (pl->build->context_fd, current->pdata[i],
-                                                 O_PATH, 0);
+      pier_autofd int fd = open_in_root (pl->build->context_fd, current->pdata[i], O_PATH, 0);
       if (fd >= 0 && fstat (fd, &st) == 0)
         g_ptr_array_add (out, g_strdup (current->pdata[i]));
     }
@@ -649,9 +660,8 @@ source_fills_dir (Planner *pl, const char *src, gboolean *fills, GError **error)
     *fills = S_ISDIR (st.st_mode);
     if (!*fills && S_ISREG (st.st_mode) && strcmp (pl->keyword, "add") == 0)
       {
-        pier_autofd int fd = pier_fs_open_regular_in_root (pl->build->context_fd, physical,
-                                                           RESOLVE_NO_SYMLINKS, G_MAXSSIZE, NULL,
-                                                           NULL);
+        pier_autofd int fd = open_in_root (pl->build->context_fd, physical, O_RDONLY,
+                                           RESOLVE_NO_SYMLINKS);
         *fills = fd >= 0 && archive_kind (fd) == ARCHIVE_TAR;
       }
   }
@@ -905,7 +915,7 @@ dir_time_free (DirTime *t)
 static int
 open_staged (Stager *s, const char *path, int flags)
 {
-  return pier_fs_open_in_root (s->diff_fd, path, flags, RESOLVE_NO_SYMLINKS);
+  return open_in_root (s->diff_fd, path, flags, RESOLVE_NO_SYMLINKS);
 }
 
 /* Makes directory @path in the staged tree, with @st's metadata (owner, mode, time). */
@@ -1041,12 +1051,11 @@ stage_item (Stager *s, PierCopyPlan *plan, Item *item, GError **error)
       PierUnpackOptions options = { PIER_UNPACK_APPLY, pier_store_is_rootless (s->build->store),
                                     TRUE };
       g_autoptr (PierLayerStream) stream = NULL;
-      int root = g_array_index (plan->roots, int, item->root);
-      pier_autofd int src = pier_fs_open_regular_in_root (root, item->src, RESOLVE_NO_SYMLINKS,
-                                                          G_MAXSSIZE, NULL, error);
+      pier_autofd int src = open_in_root (g_array_index (plan->roots, int, item->root), item->src,
+                                          O_RDONLY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
       pier_autofd int dest = -1;
       if (src < 0)
-        return FALSE;
+        return pier_set_errno (error, errno, "opening %s", item->src);
       if (!make_parents (s, item->dest, TRUE, NULL, 0, 0, error))
         return FALSE;
       dest = open_staged (s, item->dest, O_RDONLY | O_DIRECTORY);
@@ -1101,11 +1110,10 @@ stage_item (Stager *s, PierCopyPlan *plan, Item *item, GError **error)
     }
   else
     {
-      int root = g_array_index (plan->roots, int, item->root);
-      pier_autofd int src = pier_fs_open_regular_in_root (root, item->src, RESOLVE_NO_SYMLINKS,
-                                                          G_MAXSSIZE, NULL, error);
+      pier_autofd int src = open_in_root (g_array_index (plan->roots, int, item->root), item->src,
+                                          O_RDONLY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
       if (src < 0)
-        return FALSE;
+        return pier_set_errno (error, errno, "opening %s", item->src);
       if (!copy_data (src, out, item->src, error))
         return FALSE;
     }

@@ -255,10 +255,8 @@ run_shell_form (const char *command)
   PierInstruction *insn;
 
   if (strchr (command, '\n') == NULL && !g_str_has_suffix (command, "\\"))
-    {
-      char *args[] = { (char *) command, NULL };
-      return instruction_text (instruction_new ("run", g_strdupv (args), FALSE));
-    }
+    return instruction_text (instruction_new ("run", g_strdupv ((char *[]){ (char *) command, NULL }),
+                                              FALSE));
   name = heredoc_delimiter (command);
   marker = g_strconcat ("<<", name, NULL);
   insn = instruction_new ("run", g_strdupv ((char *[]){ marker, NULL }), FALSE);
