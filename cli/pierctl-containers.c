@@ -12,6 +12,7 @@
 #include "pier-fsutil.h"
 #include "pier-quantity.h"
 #include "pier-sandbox-log.h"
+#include "pier-signal.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -382,9 +383,13 @@ kill_run (PierCli *cli, int argc, char **argv, GError **error)
   int signal = 9;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Send a signal to containers", entries, FALSE, error) ||
-      !pier_cli_expect_args (cli, argc, 1, -1, "[-s SIGNAL] CONTAINER...", error) ||
-      (signal_name && !pier_signal_from_string (signal_name, &signal, error)))
+      !pier_cli_expect_args (cli, argc, 1, -1, "[-s SIGNAL] CONTAINER...", error))
     return 1;
+  if (signal_name && !pier_signal_parse (signal_name, &signal, error))
+    {
+      g_prefix_error (error, "--signal: ");
+      return 1;
+    }
   return for_each_container (cli, argc, argv, do_kill, GINT_TO_POINTER (signal), TRUE, error);
 }
 

@@ -1,7 +1,8 @@
-/* The build cache: a record per step under ROOT/build-cache, and the content hashes of files
- * that COPY keys on. Both are caches: a record that cannot be read, or whose layer is gone, is a
- * miss, never an error, so they are written without fsync (a crash leaves the old record or
- * the new one, or none). */
+/* The build cache: a record per step in ROOT/build-cache/records, and the content hashes of
+ * files that COPY keys on. Both are caches: a record that cannot be read, or whose layer is
+ * gone, is a miss, never an error, so they are written without fsync (a crash leaves the old
+ * records, or the new ones, or a torn last line that reads as a miss). One file rather than a
+ * file a step: a Dockerfile of 20,000 instructions writes one line each, not 20,000 files. */
 #include "pier-build-private.h"
 
 #include "pier-digest.h"
@@ -13,12 +14,21 @@
 #include <glib/gstdio.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CACHE_DIR "build-cache"
 #define FILE_HASHES "files"
+/* One line a step: "KEY-HEX {record}", appended by each build; the last line of a key wins. */
+#define RECORDS "records"
+/* Past this size the file is rewritten with one line a key, the newest MAX_RECORDS_KEPT bytes. */
+#define MAX_RECORDS_SIZE (16 * 1024 * 1024)
+#define MAX_RECORDS_KEPT (MAX_RECORDS_SIZE / 2)
+/* What a build reads: one build may append much past MAX_RECORDS_SIZE before compacting. */
+#define MAX_RECORDS_READ (4 * (gsize) MAX_RECORDS_SIZE)
 #define KEY_VERSION "pier-build-cache-1"
 /* Hashes kept from earlier builds besides those this one used. */
 #define MAX_KEPT_HASHES 100000
@@ -54,19 +64,81 @@ cache_dir (PierStore *store)
   return g_build_filename (pier_store_get_root (store), CACHE_DIR, NULL);
 }
 
-PierBuildRecord *
-pier_build_cache_lookup (PierStore *store, const char *key)
+/* ---- step records ---- */
+
+struct _PierBuildCache {
+  GHashTable *lines; /* key hex → the record's JSON, the last line of that key */
+};
+
+void
+pier_build_cache_free (PierBuildCache *cache)
 {
-  g_autofree char *dir = cache_dir (store);
-  g_autofree char *path = g_build_filename (dir, pier_digest_hex (key), NULL);
+  if (cache == NULL)
+    return;
+  g_hash_table_unref (cache->lines);
+  g_free (cache);
+}
+
+#define KEY_HEX_LENGTH 64
+
+/* "KEY-HEX {...": anything else is the torn end of an interrupted append, and left out. */
+static gboolean
+is_record_line (const char *line)
+{
+  for (guint i = 0; i < KEY_HEX_LENGTH; i++)
+    if (!g_ascii_isxdigit (line[i]))
+      return FALSE;
+  return line[KEY_HEX_LENGTH] == ' ' && line[KEY_HEX_LENGTH + 1] == '{';
+}
+
+/* The records file's lines into @lines, later lines of a key replacing earlier ones. */
+static void
+index_lines (char *data, GHashTable *lines)
+{
+  char *next;
+
+  for (char *line = data; line != NULL && *line != '\0'; line = next)
+    {
+      next = strchr (line, '\n');
+      if (next != NULL)
+        *next++ = '\0';
+      if (is_record_line (line))
+        g_hash_table_replace (lines, g_strndup (line, KEY_HEX_LENGTH),
+                              g_strdup (line + KEY_HEX_LENGTH + 1));
+    }
+}
+
+static GHashTable *
+lines_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+PierBuildCache *
+pier_build_cache_load (PierStore *store)
+{
+  PierBuildCache *cache = g_new0 (PierBuildCache, 1);
+  g_autofree char *path = g_build_filename (pier_store_get_root (store), CACHE_DIR, RECORDS,
+                                            NULL);
   g_autofree char *data = NULL;
-  g_autoptr (PierBuildRecord) record = NULL;
   gsize len;
+
+  cache->lines = lines_new ();
+  if (pier_fs_read_all_at (AT_FDCWD, path, MAX_RECORDS_READ, &data, &len, NULL))
+    index_lines (data, cache->lines);
+  return cache;
+}
+
+PierBuildRecord *
+pier_build_cache_lookup (PierBuildCache *cache, PierStore *store, const char *key)
+{
+  const char *json = g_hash_table_lookup (cache->lines, pier_digest_hex (key));
+  g_autoptr (PierBuildRecord) record = NULL;
   json_t *o, *layer;
 
-  if (!g_file_get_contents (path, &data, &len, NULL))
+  if (json == NULL)
     return NULL;
-  o = json_loadb (data, len, 0, NULL);
+  o = json_loads (json, 0, NULL);
   if (!json_is_object (o) || !json_is_string (json_object_get (o, "created")))
     {
       json_decref (o);
@@ -99,18 +171,13 @@ pier_build_cache_lookup (PierStore *store, const char *key)
   return g_steal_pointer (&record);
 }
 
-gboolean
-pier_build_cache_write (PierStore *store, const PierBuildRecord *record, GError **error)
+static gboolean
+append_record (GString *out, const PierBuildRecord *record, GError **error)
 {
-  g_autofree char *dir = cache_dir (store);
-  g_autofree char *path = g_build_filename (dir, pier_digest_hex (record->key), NULL);
   g_auto (PierJsonWriter) w = { NULL };
   g_autofree char *dumped = NULL;
-  json_t *o;
+  json_t *o = json_object ();
 
-  if (g_mkdir (dir, 0700) < 0 && errno != EEXIST)
-    return pier_set_errno (error, errno, "creating %s", dir);
-  o = json_object ();
   pier_json_set_text (&w, o, "created", record->created);
   if (record->layer != NULL)
     {
@@ -122,10 +189,84 @@ pier_build_cache_write (PierStore *store, const PierBuildRecord *record, GError 
       pier_json_set (&w, o, "layer", layer);
     }
   dumped = pier_json_writer_dump (&w, o, JSON_COMPACT, error);
-  if (dumped == NULL ||
-      !g_file_set_contents_full (path, dumped, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
+  if (dumped == NULL)
+    return FALSE;
+  g_string_append_printf (out, "%s %s\n", pier_digest_hex (record->key), dumped);
+  return TRUE;
+}
+
+/* Rewrites the records file with one line a key, the newest MAX_RECORDS_KEPT bytes of them: a
+ * file that only grew would be read whole by every build. */
+static gboolean
+compact (int dir_fd, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autoptr (GHashTable) newest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) kept = g_ptr_array_new ();
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_auto (GStrv) lines = NULL;
+  gsize len, total = 0;
+
+  if (!pier_fs_read_all_at (dir_fd, RECORDS, MAX_RECORDS_READ, &data, &len, NULL))
+    return pier_fs_replace_at (dir_fd, RECORDS, "", 0, 0600, FALSE, error);
+  lines = g_strsplit (data, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (is_record_line (lines[i]))
+      g_hash_table_replace (newest, g_strndup (lines[i], KEY_HEX_LENGTH), GUINT_TO_POINTER (i + 1));
+  /* Newest first, until the budget is spent; then back in file order. */
+  for (guint i = g_strv_length (lines); i > 0; i--)
+    {
+      g_autofree char *key = NULL;
+      if (!is_record_line (lines[i - 1]))
+        continue;
+      key = g_strndup (lines[i - 1], KEY_HEX_LENGTH);
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (newest, key)) != i)
+        continue;
+      total += strlen (lines[i - 1]) + 1;
+      if (total > MAX_RECORDS_KEPT)
+        break;
+      g_ptr_array_add (kept, lines[i - 1]);
+    }
+  for (guint i = kept->len; i > 0; i--)
+    g_string_append_printf (out, "%s\n", (char *) kept->pdata[i - 1]);
+  return pier_fs_replace_at (dir_fd, RECORDS, out->str, out->len, 0600, FALSE, error);
+}
+
+gboolean
+pier_build_cache_write (PierStore *store, GPtrArray *records, GError **error)
+{
+  g_autofree char *dir = cache_dir (store);
+  g_autoptr (GString) out = g_string_new (NULL);
+  pier_autofd int dir_fd = -1;
+  pier_autofd int fd = -1;
+  struct stat st;
+  char last = '\n';
+
+  if (records->len == 0)
+    return TRUE;
+  if (g_mkdir (dir, 0700) < 0 && errno != EEXIST)
+    return pier_set_errno (error, errno, "creating %s", dir);
+  if ((dir_fd = pier_fs_open_dir_at (AT_FDCWD, dir, error)) < 0)
+    return FALSE;
+  fd = openat (dir_fd, RECORDS, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return pier_set_errno (error, errno, "writing the build cache");
+  /* After an append a crash cut short, the new lines start on a line of their own. */
+  if (st.st_size > 0 && pread (fd, &last, 1, st.st_size - 1) != 1)
+    last = '\0';
+  if (last != '\n')
+    g_string_append_c (out, '\n');
+  for (guint i = 0; i < records->len; i++)
+    if (!append_record (out, records->pdata[i], error))
+      return FALSE;
+  if (!pier_fs_write_all (fd, out->str, out->len, error))
     {
       g_prefix_error (error, "writing the build cache: ");
+      return FALSE;
+    }
+  if ((gsize) st.st_size + out->len > MAX_RECORDS_SIZE && !compact (dir_fd, error))
+    {
+      g_prefix_error (error, "compacting the build cache: ");
       return FALSE;
     }
   return TRUE;
@@ -233,8 +374,10 @@ pier_file_hashes_get (PierFileHashes *hashes, int dirfd, const char *name,
         }
       pier_hasher_update (hasher, buf, n);
     }
-  /* A file that changed while it was read is hashed but not remembered. */
-  if (fstat (fd, &after) < 0 || !(after.st_size == st->st_size
+  /* A file that changed while it was read, or was swapped for another after @st was taken, is
+   * hashed but not remembered. */
+  if (fstat (fd, &after) < 0 || !(after.st_dev == st->st_dev && after.st_ino == st->st_ino
+                                   && after.st_size == st->st_size
                                    && after.st_mtim.tv_sec == st->st_mtim.tv_sec
                                    && after.st_mtim.tv_nsec == st->st_mtim.tv_nsec
                                    && after.st_ctim.tv_sec == st->st_ctim.tv_sec

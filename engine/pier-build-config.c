@@ -2,6 +2,7 @@
 #include "pier-build-private.h"
 
 #include "pier-error.h"
+#include "pier-signal.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -235,22 +236,87 @@ pier_build_history_entry (const char *created, const char *created_by, const cha
 
 /* ---- configuration ---- */
 
-static GStrv
-strv_append (GStrv strv, const char *value, gboolean unique)
+/* The key @entry is indexed by: up to @separator ('=' for ENV's NAME=value), else whole. */
+static char *
+entry_key (const char *entry, char separator)
 {
-  GStrvBuilder *b;
-  GStrv out;
+  const char *end = separator ? strchr (entry, separator) : NULL;
 
-  if (unique && strv != NULL && g_strv_contains ((const char *const *) strv, value))
-    return strv;
-  b = g_strv_builder_new ();
-  if (strv != NULL)
-    g_strv_builder_addv (b, (const char **) strv);
-  g_strv_builder_add (b, value);
-  out = g_strv_builder_end (b);
-  g_strv_builder_unref (b);
-  g_strfreev (strv);
-  return out;
+  return end ? g_strndup (entry, end - entry) : g_strdup (entry);
+}
+
+/* Indexes *@strv at its first change; the first of entries with the same key wins, as
+ * g_environ_getenv() would find it. */
+static void
+strv_index_attach (PierStrvIndex *ix, GStrv *strv, char separator)
+{
+  if (ix->index != NULL)
+    return;
+  ix->index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (*strv == NULL)
+    *strv = g_new0 (char *, 1);
+  ix->len = g_strv_length (*strv);
+  ix->alloc = ix->len + 1;
+  for (guint i = 0; i < ix->len; i++)
+    {
+      char *key = entry_key ((*strv)[i], separator);
+      if (g_hash_table_contains (ix->index, key))
+        g_free (key);
+      else
+        g_hash_table_insert (ix->index, key, GUINT_TO_POINTER (i));
+    }
+}
+
+/* Puts @entry (taken) into *@strv: in place of the entry with the same key when @replace, else
+ * (a set) only when there is none; with @separator '\0' and @unique FALSE always at the end. */
+static void
+strv_index_put (PierStrvIndex *ix, GStrv *strv, char separator, gboolean unique, char *entry)
+{
+  g_autofree char *key = NULL;
+  gpointer position;
+
+  strv_index_attach (ix, strv, separator);
+  if (unique)
+    {
+      key = entry_key (entry, separator);
+      if (g_hash_table_lookup_extended (ix->index, key, NULL, &position))
+        {
+          char **slot = &(*strv)[GPOINTER_TO_UINT (position)];
+          /* ENV replaces a value; EXPOSE and VOLUME keep the one they have. */
+          if (separator != '\0')
+            {
+              g_free (*slot);
+              *slot = entry;
+            }
+          else
+            g_free (entry);
+          return;
+        }
+      g_hash_table_insert (ix->index, g_steal_pointer (&key), GUINT_TO_POINTER (ix->len));
+    }
+  if (ix->len + 2 > ix->alloc)
+    {
+      ix->alloc = MAX (16, ix->alloc * 2);
+      *strv = g_renew (char *, *strv, ix->alloc);
+    }
+  (*strv)[ix->len++] = entry;
+  (*strv)[ix->len] = NULL;
+}
+
+static void
+strv_index_clear (PierStrvIndex *ix)
+{
+  g_clear_pointer (&ix->index, g_hash_table_unref);
+  ix->len = ix->alloc = 0;
+}
+
+void
+pier_config_edit_clear (PierConfigEdit *edit)
+{
+  strv_index_clear (&edit->env);
+  strv_index_clear (&edit->exposed_ports);
+  strv_index_clear (&edit->volumes);
+  strv_index_clear (&edit->on_build);
 }
 
 static GStrv
@@ -296,7 +362,7 @@ parse_port (const char *text, guint64 *port)
 
 /* "80", "80/udp", "8000-8002/tcp" → "80/tcp" ... as ExposedPorts keys. */
 static gboolean
-apply_expose (PierRunConfig *rc, const char *word, GError **error)
+apply_expose (PierRunConfig *rc, PierConfigEdit *edit, const char *word, GError **error)
 {
   g_autofree char *lower = g_ascii_strdown (word, -1);
   char *slash = strchr (lower, '/');
@@ -319,10 +385,8 @@ apply_expose (PierRunConfig *rc, const char *word, GError **error)
       return FALSE;
     }
   for (guint64 p = first; p <= last; p++)
-    {
-      g_autofree char *key = g_strdup_printf ("%" G_GUINT64_FORMAT "/%s", p, proto);
-      rc->exposed_ports = strv_append (rc->exposed_ports, key, TRUE);
-    }
+    strv_index_put (&edit->exposed_ports, &rc->exposed_ports, '\0', TRUE,
+                    g_strdup_printf ("%" G_GUINT64_FORMAT "/%s", p, proto));
   return TRUE;
 }
 
@@ -387,17 +451,16 @@ apply_healthcheck (PierImageConfig *config, const PierInstruction *insn, GError 
 
 gboolean
 pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
-                         gboolean *cmd_set, GError **error)
+                         PierConfigEdit *edit, GError **error)
 {
   PierRunConfig *rc = &config->config;
   const char *k = insn->keyword;
 
   if (strcmp (k, "env") == 0)
     {
-      if (rc->env == NULL)
-        rc->env = g_new0 (char *, 1);
       for (guint i = 0; i + 1 < insn->n_args; i += 2)
-        rc->env = g_environ_setenv (rc->env, insn->args[i], insn->args[i + 1], TRUE);
+        strv_index_put (&edit->env, &rc->env, '=', TRUE,
+                        g_strconcat (insn->args[i], "=", insn->args[i + 1], NULL));
     }
   else if (strcmp (k, "label") == 0)
     for (guint i = 0; i + 1 < insn->n_args; i += 2)
@@ -405,12 +468,12 @@ pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
   else if (strcmp (k, "expose") == 0)
     {
       for (guint i = 0; i < insn->n_args; i++)
-        if (!apply_expose (rc, insn->args[i], error))
+        if (!apply_expose (rc, edit, insn->args[i], error))
           return FALSE;
     }
   else if (strcmp (k, "volume") == 0)
     for (guint i = 0; i < insn->n_args; i++)
-      rc->volumes = strv_append (rc->volumes, insn->args[i], TRUE);
+      strv_index_put (&edit->volumes, &rc->volumes, '\0', TRUE, g_strdup (insn->args[i]));
   else if (strcmp (k, "user") == 0)
     {
       g_free (rc->user);
@@ -428,15 +491,14 @@ pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
     {
       g_strfreev (rc->cmd);
       rc->cmd = command_from_args (config, insn, 0);
-      if (cmd_set)
-        *cmd_set = TRUE;
+      edit->cmd_set = TRUE;
     }
   else if (strcmp (k, "entrypoint") == 0)
     {
       g_strfreev (rc->entrypoint);
       rc->entrypoint = command_from_args (config, insn, 0);
       /* As Docker: an ENTRYPOINT drops the CMD the base image had, not one set here. */
-      if (cmd_set == NULL || !*cmd_set)
+      if (!edit->cmd_set)
         g_clear_pointer (&rc->cmd, g_strfreev);
     }
   else if (strcmp (k, "shell") == 0)
@@ -446,6 +508,9 @@ pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
     }
   else if (strcmp (k, "stopsignal") == 0)
     {
+      int signal;
+      if (insn->n_args > 0 && !pier_signal_parse (insn->args[0], &signal, error))
+        return FALSE;
       g_free (rc->stop_signal);
       rc->stop_signal = g_strdup (insn->n_args > 0 ? insn->args[0] : NULL);
     }
@@ -454,7 +519,8 @@ pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
   else if (strcmp (k, "onbuild") == 0)
     {
       if (insn->onbuild != NULL)
-        rc->on_build = strv_append (rc->on_build, insn->onbuild->original, FALSE);
+        strv_index_put (&edit->on_build, &rc->on_build, '\0', FALSE,
+                        g_strdup (insn->onbuild->original));
     }
   else if (strcmp (k, "maintainer") == 0)
     {

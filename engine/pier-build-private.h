@@ -64,6 +64,7 @@ typedef struct {
   GCancellable *cancellable;
   GPtrArray *layers;         /* PierBuildLayer*: every layer a stage holds, owned here */
   GPtrArray *records;        /* PierBuildRecord*: cache records to write on success */
+  struct _PierBuildCache *cache;
   struct _PierFileHashes *hashes;
   GPtrArray *stages;         /* PierBuildStage* */
   PierDockerfileScope *scope;
@@ -74,6 +75,22 @@ typedef struct {
   guint32 uid_base, uid_count; /* the build containers' ids; count 0 until first needed */
   PierUidClaim *range;         /* their claim, held while the build runs */
 } PierBuild;
+
+/* One of a configuration's lists, indexed while instructions change it, so that each ENV,
+ * EXPOSE, VOLUME or ONBUILD costs the same however many came before (Dockerfiles of
+ * thousands of them exist). */
+typedef struct {
+  GHashTable *index;         /* key → position; NULL until the first change */
+  guint len, alloc;          /* entries and allocated slots of the list */
+} PierStrvIndex;
+
+/* What applying instructions to one configuration keeps between them. */
+typedef struct {
+  gboolean cmd_set;          /* CMD set here (ENTRYPOINT clears only an inherited one) */
+  PierStrvIndex env, exposed_ports, volumes, on_build;
+} PierConfigEdit;
+
+void pier_config_edit_clear (PierConfigEdit *edit);
 
 typedef struct {
   char *name;                /* AS name, or NULL */
@@ -86,7 +103,7 @@ typedef struct {
   gint64 base_time;          /* the base image's creation: the time of directories a step
                                 makes (a fixed time, so that layers are reproducible) */
   GPtrArray *arg_names;      /* ARGs declared in the stage */
-  gboolean cmd_set;          /* CMD set in this stage (ENTRYPOINT clears only an inherited one) */
+  PierConfigEdit edit;       /* over config, step after step */
   PierDockerfileScope *scope; /* the build's */
 } PierBuildStage;
 
@@ -109,10 +126,11 @@ char *pier_build_nop_created_by (const PierInstruction *insn, const char *text,
                                  const PierImageConfig *config);
 
 /* Applies ENV LABEL EXPOSE VOLUME USER WORKDIR CMD ENTRYPOINT SHELL STOPSIGNAL HEALTHCHECK
- * ONBUILD MAINTAINER (ARG changes nothing) to @config. @cmd_set: in (ENTRYPOINT clears a CMD
- * not set here) and out. */
+ * ONBUILD MAINTAINER (ARG changes nothing) to @config. @edit: the same one for every
+ * instruction applied to @config (zeroed at first; cmd_set TRUE to keep an inherited CMD from
+ * ENTRYPOINT), cleared once done; nothing else may change @config's lists meanwhile. */
 gboolean pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
-                                  gboolean *cmd_set, GError **error);
+                                  PierConfigEdit *edit, GError **error);
 
 /* A history entry. */
 PierHistoryEntry *pier_build_history_entry (const char *created, const char *created_by,
@@ -132,12 +150,16 @@ void pier_build_record_free (PierBuildRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierBuildRecord, pier_build_record_free)
 
 char *pier_build_cache_key (const char *parent, const char *created_by, const char *comment);
+/* The records as they were when the build started. */
+typedef struct _PierBuildCache PierBuildCache;
+PierBuildCache *pier_build_cache_load (PierStore *store);
+void pier_build_cache_free (PierBuildCache *cache);
 /* The record for @key, when it is there and its layer (if any) still is: blob and unpacked
  * tree. */
-PierBuildRecord *pier_build_cache_lookup (PierStore *store, const char *key);
-/* Under the store lock. */
-gboolean pier_build_cache_write (PierStore *store, const PierBuildRecord *record,
-                                 GError **error);
+PierBuildRecord *pier_build_cache_lookup (PierBuildCache *cache, PierStore *store,
+                                          const char *key);
+/* Writes @records (PierBuildRecord), under the store lock. */
+gboolean pier_build_cache_write (PierStore *store, GPtrArray *records, GError **error);
 
 /* Content hashes of files, remembered by device, inode, size and change times, so that a
  * cached COPY of many megabytes costs a stat per file. */

@@ -90,6 +90,7 @@ stage_free (PierBuildStage *stage)
   g_free (stage->key);
   g_free (stage->base_name);
   g_ptr_array_unref (stage->arg_names);
+  pier_config_edit_clear (&stage->edit);
   g_free (stage);
 }
 
@@ -122,6 +123,7 @@ build_clear (PierBuild *build)
   /* Uncommitted layers go with their pending blobs: nothing of a failed build stays. */
   g_clear_pointer (&build->layers, g_ptr_array_unref);
   g_clear_pointer (&build->records, g_ptr_array_unref);
+  g_clear_pointer (&build->cache, pier_build_cache_free);
   g_clear_pointer (&build->hashes, pier_file_hashes_free);
   g_clear_pointer (&build->range, pier_uid_claim_free);
 }
@@ -169,7 +171,8 @@ stage_push_layer (PierBuildStage *stage, PierBuildLayer *layer)
   g_ptr_array_add (stage->config->diff_ids, g_strdup (layer->diff_id));
 }
 
-/* Applies @insn's effect on the environment the scope gives RUN. */
+/* The base image's environment, for the scope to expand and give RUN; ENV steps after it
+ * the scope applies itself. */
 static void
 scope_sync_env (PierBuildStage *stage)
 {
@@ -320,7 +323,7 @@ cache_hit (PierBuild *build, const char *key, gboolean wants_layer)
 
   if (build->options.no_cache)
     return NULL;
-  record = pier_build_cache_lookup (build->store, key);
+  record = pier_build_cache_lookup (build->cache, build->store, key);
   if (record != NULL && (record->layer != NULL) != wants_layer)
     g_clear_pointer (&record, pier_build_record_free);
   return record;
@@ -381,16 +384,24 @@ run_instruction (PierBuild *build, PierBuildStage *stage, const PierDockerfile *
     }
   else if (strcmp (k, "run") == 0)
     {
+      if (stage->layers->len == 0)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                       "the stage has no files yet (FROM scratch): %s; COPY or ADD a static "
+                       "program into it first and RUN that in the exec form (RUN [\"/prog\", "
+                       "\"arg\"])",
+                       insn->json_form ? "there is no program to run"
+                                       : "the shell form needs /bin/sh, which it does not have");
+          return step_error (build, raw, error);
+        }
       created_by = pier_build_run_created_by (stage, insn);
       wants_layer = TRUE;
     }
   else
     {
-      if (!pier_build_apply_config (stage->config, insn, &stage->cmd_set, error))
+      if (!pier_build_apply_config (stage->config, insn, &stage->edit, error))
         return step_error (build, raw, error);
       created_by = pier_build_nop_created_by (insn, text, stage->config);
-      if (strcmp (k, "env") == 0)
-        scope_sync_env (stage);
       if (strcmp (k, "workdir") == 0)
         {
           g_autoptr (PierMergedTree) tree = pier_build_stage_tree (build, stage, error);
@@ -706,9 +717,8 @@ commit_build (PierBuild *build, PierBuildStage *final, GPtrArray *names, GError 
         }
       g_ptr_array_add (descriptors, pier_descriptor_copy (layer->descriptor));
     }
-  for (guint i = 0; i < build->records->len; i++)
-    if (!pier_build_cache_write (build->store, build->records->pdata[i], error))
-      return NULL;
+  if (!pier_build_cache_write (build->store, build->records, error))
+    return NULL;
   g_ptr_array_add (names, NULL);
   image = pier_store_add_image (build->store, final->config, descriptors,
                                 (const char *const *) names->pdata, TRUE, error);
@@ -786,6 +796,7 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
     pier_dockerfile_scope_set_predefined (scope, "BUILDPLATFORM", platform);
   }
   build.scope = scope;
+  build.cache = pier_build_cache_load (store);
   build.hashes = pier_file_hashes_load (store);
 
   /* ARGs before the first FROM are global. */

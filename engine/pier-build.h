@@ -22,9 +22,10 @@ G_BEGIN_DECLS
  * store's work directory and are committed, with the image, its names and its cache records,
  * under the store lock at the end. A failed or cancelled build leaves nothing.
  *
- * The cache: ROOT/build-cache/<key>, one small JSON record per step, the key a SHA-256 of the
- * previous step's key (or the base image's id), the instruction as expanded, the build args it
- * sees and, for COPY and ADD, a digest of the copied files (content, modes, times). A record
+ * The cache: ROOT/build-cache/records, a line per step (its key, then a small JSON record), the
+ * key a SHA-256 of the previous step's key (or the base image's id), the instruction as
+ * expanded, the build args it sees and, for COPY and ADD, a digest of the copied files
+ * (content, modes, times). A record
  * is used only while its layer is still in the store; layers only the cache knows of go with
  * pier_store_collect_garbage (), and their records then miss. A RUN layer is reproduced only
  * through the cache (the command may not be deterministic).

@@ -232,7 +232,8 @@ apply_change (PierImageConfig *config, const char *change, const char *created,
   g_autofree char *line = NULL;
   g_autofree char *comment = NULL;
   g_autofree char *created_by = NULL;
-  gboolean cmd_set = TRUE;
+  PierConfigEdit edit = { .cmd_set = TRUE };
+  gboolean applied;
 
   if (df == NULL)
     return FALSE;
@@ -244,7 +245,11 @@ apply_change (PierImageConfig *config, const char *change, const char *created,
       return FALSE;
     }
   insn = pier_dockerfile_expand (df, df->instructions[1], lookup_env, config->config.env, error);
-  if (insn == NULL || !pier_build_apply_config (config, insn, &cmd_set, error))
+  if (insn == NULL)
+    return FALSE;
+  applied = pier_build_apply_config (config, insn, &edit, error);
+  pier_config_edit_clear (&edit);
+  if (!applied)
     return FALSE;
   line = pier_build_instruction_text (insn, NULL);
   comment = g_strconcat (PIER_HISTORY_COMMENT_PREFIX, line, NULL);

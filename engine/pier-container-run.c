@@ -6,53 +6,13 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-signal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-
-gboolean
-pier_signal_from_string (const char *text, int *out, GError **error)
-{
-  static const struct {
-    const char *name;
-    int number;
-  } names[] = {
-    { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-    { "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
-    { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-    { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
-    { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
-    { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-    { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
-    { "PWR", SIGPWR }, { "SYS", SIGSYS },
-  };
-  const char *name = text;
-  guint64 number;
-
-  if (text == NULL || *text == '\0')
-    {
-      *out = SIGTERM;
-      return TRUE;
-    }
-  if (g_ascii_string_to_unsigned (text, 10, 1, SIGRTMAX, &number, NULL))
-    {
-      *out = number;
-      return TRUE;
-    }
-  if (g_ascii_strncasecmp (name, "SIG", 3) == 0)
-    name += 3;
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_ascii_strcasecmp (name, names[i].name) == 0)
-      {
-        *out = names[i].number;
-        return TRUE;
-      }
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "invalid signal “%s”", text);
-  return FALSE;
-}
 
 /* pierctl beside the running program (the build tree, or an installation), else on PATH. */
 static char *
@@ -87,8 +47,11 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
   user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata, error);
   if (user == NULL)
     return NULL;
-  if (c->stop_signal && !pier_signal_from_string (c->stop_signal, &stop_signal, error))
-    return NULL;
+  if (c->stop_signal && *c->stop_signal && !pier_signal_parse (c->stop_signal, &stop_signal, error))
+    {
+      g_prefix_error (error, "the image's STOPSIGNAL: ");
+      return NULL;
+    }
 
   spec->id = g_strdup (c->id);
   spec->name = g_strdup (c->name);

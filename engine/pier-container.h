@@ -184,7 +184,4 @@ guint64 pier_container_get_caps (const PierContainer *c);
 guint64 pier_container_get_pids_limit (const PierContainer *c);
 const char *pier_container_get_seccomp_name (const PierContainer *c);
 
-/* Signal names as Docker takes them ("SIGTERM", "TERM", "15"). */
-gboolean pier_signal_from_string (const char *text, int *signal, GError **error);
-
 G_END_DECLS

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-json.h"
+#include "pier-signal.h"
 
 #include <string.h>
 
@@ -277,6 +278,23 @@ check_arg (const PierDockerfile *df, const PierInstruction *insn, const char *up
   return TRUE;
 }
 
+/* A signal written out is checked here; one held in a variable once the build expands it. */
+static gboolean
+check_stopsignal (const PierDockerfile *df, const PierInstruction *insn, const char *upper,
+                  GError **error)
+{
+  int signal;
+
+  if (!check_one (df, insn, upper, error))
+    return FALSE;
+  if (strchr (insn->args[0], '$') == NULL && !pier_signal_parse (insn->args[0], &signal, error))
+    {
+      g_prefix_error (error, "STOPSIGNAL: ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 check_shell (const PierDockerfile *df, const PierInstruction *insn, const char *upper,
              GError **error)
@@ -305,7 +323,7 @@ static const Spec specs[] = {
   { "onbuild", no_flags, check_onbuild },
   { "run", run_flags, check_run },
   { "shell", no_flags, check_shell },
-  { "stopsignal", no_flags, check_one },
+  { "stopsignal", no_flags, check_stopsignal },
   { "user", no_flags, check_one },
   { "volume", no_flags, check_volume },
   { "workdir", no_flags, check_one },

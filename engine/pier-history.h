@@ -11,18 +11,15 @@ G_BEGIN_DECLS
 #define PIER_LABEL_BASE_IMAGE "org.pier.base-image"
 #define PIER_LABEL_BASE_HISTORY "org.pier.base-history"
 
-/* An image's history read back as a Dockerfile: each entry becomes the instruction it records,
- * Pier's comment when there is one, else its created_by, whether Docker's classic builder wrote
- * it ("/bin/sh -c #(nop)  WORKDIR /app", "/bin/sh -c make"), BuildKit ("RUN /bin/sh -c make #
- * buildkit") or Pier. The first line is FROM and the base image Pier's labels name, its own
+/* An image's history read back as a Dockerfile that `build --check` accepts: each entry becomes
+ * the instruction it records, Pier's comment when there is one, else what its created_by
+ * records (pier_created_by_read(): Docker's classic builder, BuildKit or Pier), and a comment
+ * when it records none. The first line is FROM and the base image Pier's labels name, its own
  * steps left out; without them FROM scratch, and the base image's steps follow it. */
 char *pier_history_to_dockerfile (const PierImageConfig *config);
 
-/* One entry as an instruction: Pier's recorded one, else from created_by; NULL for none. */
-char *pier_history_entry_get_instruction (const PierHistoryEntry *entry);
-
 /* One created_by as an instruction ("RUN make", "CMD [\"sh\"]"), or NULL when it records
- * none (an import). */
+ * none, read without the image's configuration. */
 char *pier_history_entry_to_instruction (const char *created_by);
 
 G_END_DECLS

@@ -304,18 +304,29 @@ lookup (PierMergedTree *tree, const char *path, gboolean follow, PierMergedEntry
   /* The root itself, or a path that climbed back to a directory: that directory. */
   {
     MergedDir *dir = g_ptr_array_index (dirs, dirs->len - 1);
-    Part *top = &g_array_index (dir, Part, 0);
-    if (dir->len == 0 || fstat (top->fd, &entry->st) < 0)
-      {
-        g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "%s: no such file or directory",
-                     path);
-        return LOOKUP_FAILED;
-      }
     entry->path = join_names (names, NULL);
-    entry->layer = top->layer;
-    entry->dir_fd = dup (top->fd);
-    entry->owns_fd = TRUE;
     entry->name = g_strdup (".");
+    if (dir->len == 0)
+      {
+        /* Only the root of a stack of no layers (FROM scratch) has no part: an empty
+         * directory, as a container made from it would see. */
+        memset (&entry->st, 0, sizeof entry->st);
+        entry->st.st_mode = S_IFDIR | 0755;
+        entry->st.st_nlink = 2;
+        return LOOKUP_FOUND;
+      }
+    {
+      Part *top = &g_array_index (dir, Part, 0);
+      entry->layer = top->layer;
+      entry->dir_fd = dup (top->fd);
+      entry->owns_fd = TRUE;
+      if (entry->dir_fd < 0 || fstat (entry->dir_fd, &entry->st) < 0)
+        {
+          pier_set_errno (error, errno, "%s", path);
+          pier_merged_entry_clear (entry);
+          return LOOKUP_FAILED;
+        }
+    }
     return LOOKUP_FOUND;
   }
 }

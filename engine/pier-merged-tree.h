@@ -33,7 +33,8 @@ void pier_merged_entry_clear (PierMergedEntry *entry);
 
 /* Looks @path up ("/"-separated; a leading "/" and "." are ignored, ".." stops at the root).
  * Symlinks met on the way are followed inside the tree, and a final one too with @follow.
- * Absent paths are PIER_ERROR_NOT_FOUND ("PATH: no such file or directory"). */
+ * Absent paths are PIER_ERROR_NOT_FOUND ("PATH: no such file or directory"). The root of a
+ * tree of no layers (FROM scratch) is an empty directory owned by root, with no dir_fd (-1). */
 gboolean pier_merged_tree_lookup (PierMergedTree *tree, const char *path, gboolean follow,
                                   PierMergedEntry *entry, GError **error);
 

@@ -124,7 +124,16 @@ printf 'FROM busybox\nCOPY\nRUN true\n' >"$SCRATCH/bad/Dockerfile"
 expect_failure "Dockerfile:2: " pierctl build --check "$SCRATCH/bad"
 printf 'FROM busybox\nRUN true\nBOGUS x\n' >"$SCRATCH/bad/Dockerfile"
 expect_failure "Dockerfile:3: " pierctl build --check "$SCRATCH/bad"
-pass "build --check prints the parse as JSON; invalid input is one FILE:LINE: message line"
+printf 'FROM busybox\nSTOPSIGNAL SIGFOO\n' >"$SCRATCH/bad/Dockerfile"
+expect_failure 'Dockerfile:2: STOPSIGNAL: invalid signal “SIGFOO”' pierctl build --check "$SCRATCH/bad"
+expect_failure 'Dockerfile:2: STOPSIGNAL: invalid signal “SIGFOO”' pierctl build -q "$SCRATCH/bad"
+printf 'FROM busybox\nARG SIG=SIGFOO\nSTOPSIGNAL $SIG\n' >"$SCRATCH/bad/Dockerfile"
+expect_failure 'Dockerfile:3: step 3/3: STOPSIGNAL $SIG: invalid signal “SIGFOO”' pierctl build -q "$SCRATCH/bad"
+printf 'FROM busybox\nSTOPSIGNAL sigrtmin+3\n' >"$SCRATCH/bad/Dockerfile"
+pierctl build -q -t stopsignal:rt "$SCRATCH/bad" >/dev/null
+assert_eq "$(inspect_field stopsignal:rt 'd["Config"]["StopSignal"]')" "sigrtmin+3" "STOPSIGNAL kept as written"
+expect_failure '--signal: invalid signal “SIGFOO”' pierctl kill --signal SIGFOO nosuchcontainer
+pass "build --check prints the parse as JSON; invalid input, an unknown STOPSIGNAL too, is one FILE:LINE: message line"
 
 # A failing step says file, line, step and the command's code, shows its output, and leaves
 # nothing: no image, no name, no blob, no layer.
@@ -163,3 +172,107 @@ assert_contains "$listing" "bin/busybox" "export holds the image's files"
 if echo "$listing" | grep -qx 'bin/ls'; then fail "export holds the deleted /bin/ls"; fi
 assert_eq "$(tar xOf "$SCRATCH/changer.tar" etc/motd-pier)" hi "exported content"
 pass "diff lists A/C/D; commit makes a runnable image with the change; export writes the flattened tree"
+
+# FROM scratch, the Dockerfile of every static binary and base image: each writing instruction
+# works on an empty stage and the result runs. The program is the host's static busybox.
+BUSYBOX=/bin/busybox
+file -L "$BUSYBOX" | grep -q 'statically linked' || fail "$BUSYBOX (busybox-static) is needed, statically linked"
+SCR="$SCRATCH/scratch"
+mkdir -p "$SCR/rootfs/bin"
+cp "$BUSYBOX" "$SCR/rootfs/bin/busybox"
+tar -czf "$SCR/rootfs.tar.gz" -C "$SCR/rootfs" .
+echo "from the context" >"$SCR/a.txt"
+cat >"$SCR/Dockerfile" <<'DOCKERFILE'
+FROM scratch AS base
+ADD rootfs.tar.gz /
+CMD ["/bin/busybox", "echo", "added"]
+FROM scratch
+COPY a.txt /a.txt
+COPY --from=base /bin/busybox /busybox
+WORKDIR /work
+RUN ["/busybox", "touch", "/work/made-by-run"]
+ENTRYPOINT ["/busybox"]
+CMD ["sh", "-c", "cat /a.txt; pwd; ls /work"]
+DOCKERFILE
+pierctl build -q --target base -t scratch:add "$SCR" >/dev/null
+assert_eq "$(pierctl run --rm scratch:add)" "added" "run of FROM scratch + ADD rootfs.tar.gz /"
+pierctl build -q -t scratch:copy "$SCR" >/dev/null
+assert_eq "$(pierctl run --rm scratch:copy)" "$(printf 'from the context\n/work\nmade-by-run')" \
+  "run of FROM scratch + COPY, COPY --from, WORKDIR, RUN (exec form)"
+printf 'FROM scratch\nRUN echo hi\n' >"$SCR/Dockerfile"
+expect_failure "Dockerfile:2: step 2/2: RUN echo hi: the stage has no files yet (FROM scratch): the shell form needs /bin/sh" \
+  pierctl build -q -t scratch:run "$SCR"
+pass "FROM scratch: ADD of a tar, COPY, COPY --from, WORKDIR and RUN's exec form build an image that runs; RUN on nothing says why"
+
+# history --dockerfile of images other builders made: every created_by format of the classic
+# builder and of BuildKit reads back to its instruction (what records none, as a comment), and
+# build --check accepts the whole. The image is an OCI layout made here with those entries.
+FORMATS="$SCRATCH/formats"
+mkdir -p "$FORMATS/layout" "$FORMATS/ctx"
+/usr/bin/python3 - "$FORMATS" <<'PY'
+import hashlib, json, os, sys
+root = sys.argv[1]
+cases = [
+    ("/bin/sh -c #(nop) ADD file:a3bc1e842b69636f in / ", "ADD file:a3bc1e842b69636f /"),
+    ("/bin/sh -c #(nop)  CMD [\"nginx\" \"-g\" \"daemon off;\"]", "CMD [\"nginx\", \"-g\", \"daemon off;\"]"),
+    ("/bin/sh -c #(nop)  LABEL maintainer=NGINX Docker Maintainers <docker-maint@nginx.com>",
+     "LABEL maintainer=\"NGINX Docker Maintainers <docker-maint@nginx.com>\""),
+    ("/bin/sh -c #(nop)  HEALTHCHECK &{[\"CMD-SHELL\" \"curl -f http://localhost/ || exit 1\"] \"5s\" \"3s\" \"0s\" '\\x03'}",
+     "HEALTHCHECK --interval=5s --timeout=3s --retries=3 CMD curl -f http://localhost/ || exit 1"),
+    ("|2 A=1 B=x /bin/sh -c echo $A", "RUN echo $A"),
+    ("RUN |2 A=1 B=x /bin/sh -c echo \"$B\" # buildkit", "RUN echo \"$B\""),
+    ("SHELL [/bin/bash -o pipefail -c]", "SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]"),
+    ("EXPOSE [80/tcp 443/tcp]", "EXPOSE 80/tcp 443/tcp"),
+    ("VOLUME [/data]", "VOLUME [\"/data\"]"),
+    ("HEALTHCHECK {Test:[CMD-SHELL curl -f http://localhost/] Interval:5s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}",
+     "HEALTHCHECK --interval=5s --retries=3 CMD curl -f http://localhost/"),
+    ("LABEL a=b c", "LABEL a=\"b c\""),
+    ("RUN /bin/bash -o pipefail -c set -e\necho one # buildkit", "RUN <<EOF\nset -e\necho one\nEOF"),
+    ("COPY --chown=1000:1000 app.sh /usr/local/bin/ # buildkit", "COPY --chown=1000:1000 app.sh /usr/local/bin/"),
+    ("bazel build ...", "# bazel build ..."),
+]
+config = {"architecture": "amd64", "os": "linux",
+          "config": {"Env": ["PATH=/usr/bin:/bin"], "Shell": ["/bin/bash", "-o", "pipefail", "-c"]},
+          "rootfs": {"type": "layers", "diff_ids": []},
+          "history": [{"created_by": c, "empty_layer": True} for c, _ in cases]}
+layout = os.path.join(root, "layout")
+def blob(obj, media_type):
+    data = json.dumps(obj).encode()
+    digest = hashlib.sha256(data).hexdigest()
+    os.makedirs(os.path.join(layout, "blobs", "sha256"), exist_ok=True)
+    with open(os.path.join(layout, "blobs", "sha256", digest), "wb") as f:
+        f.write(data)
+    return {"mediaType": media_type, "digest": "sha256:" + digest, "size": len(data)}
+manifest = blob({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                 "config": blob(config, "application/vnd.oci.image.config.v1+json"), "layers": []},
+                "application/vnd.oci.image.manifest.v1+json")
+manifest["annotations"] = {"org.opencontainers.image.ref.name": "formats"}
+with open(os.path.join(layout, "index.json"), "w") as f:
+    json.dump({"schemaVersion": 2, "manifests": [manifest]}, f)
+with open(os.path.join(layout, "oci-layout"), "w") as f:
+    json.dump({"imageLayoutVersion": "1.0.0"}, f)
+with open(os.path.join(root, "expected"), "w") as f:
+    f.write("FROM scratch\n" + "".join(e + "\n" for _, e in cases))
+PY
+pierctl load -i "$FORMATS/layout" >/dev/null
+pierctl history --dockerfile formats >"$FORMATS/Dockerfile"
+assert_eq "$(cat "$FORMATS/Dockerfile")" "$(cat "$FORMATS/expected")" "history --dockerfile of classic and BuildKit entries"
+pierctl build --check -f "$FORMATS/Dockerfile" "$FORMATS/ctx" >/dev/null
+pass "history --dockerfile reads back what the classic builder and BuildKit wrote; build --check accepts it"
+
+# The same for real images from the public test material (Bazel's, go-containerregistry's).
+if require_testdata go-containerregistry build-demos-testdata-history; then
+  G="$TESTDATA/go-containerregistry/pkg/v1"
+  pierctl load -i "$G/tarball/testdata/test_image_1.tar" >/dev/null
+  pierctl load -i "$G/layout/testdata/test_index_one_image" >/dev/null
+  pierctl history --dockerfile bazel/v1/tarball:test_image_1 >"$FORMATS/bazel.Dockerfile"
+  assert_eq "$(cat "$FORMATS/bazel.Dockerfile")" "$(printf 'FROM scratch\n# bazel build ...')" "history of a Bazel-made image"
+  pierctl history --dockerfile 381d958b5558 >"$FORMATS/layout.Dockerfile"
+  assert_eq "$(cat "$FORMATS/layout.Dockerfile")" \
+    "$(printf 'FROM scratch\nCOPY file:a34f6c104b4cb0668083b4de122deebb3e3629e212f82c32fec316dd8e3a1931 /')" \
+    "history of go-containerregistry's layout image"
+  for f in bazel layout; do
+    pierctl build --check -f "$FORMATS/$f.Dockerfile" "$FORMATS/ctx" >/dev/null
+  done
+  pass "history --dockerfile of the test material's images reads back and passes build --check"
+fi

@@ -667,6 +667,33 @@ test_dockerfile_errors_name_file_and_line (void **state)
     assert_parse_error (cases[i].text, cases[i].message);
 }
 
+/* STOPSIGNAL names a signal as Docker's table has it; one in a variable waits for the build. */
+static void
+test_dockerfile_stopsignal_is_a_signal (void **state)
+{
+  static const char *const good[] = { "SIGTERM", "term", "9", "SIGRTMIN+3", "RTMAX", "$SIG",
+                                      "${SIG:-TERM}" };
+  static const struct { const char *text, *message; } bad[] = {
+    { "FROM x\nSTOPSIGNAL SIGFOO\n", "Dockerfile:2: STOPSIGNAL: invalid signal “SIGFOO”: give a "
+      "name such as SIGTERM, TERM or SIGRTMIN+3, or a number from 1 to 31 or 34 to 64" },
+    { "FROM x\n\nSTOPSIGNAL 0\n", "Dockerfile:3: STOPSIGNAL: invalid signal “0”: give a name "
+      "such as SIGTERM, TERM or SIGRTMIN+3, or a number from 1 to 31 or 34 to 64" },
+    { "FROM x\nONBUILD STOPSIGNAL 65\n", "Dockerfile:2: ONBUILD: STOPSIGNAL: invalid signal "
+      "“65”: give a name such as SIGTERM, TERM or SIGRTMIN+3, or a number from 1 to 31 or 34 to "
+      "64" },
+  };
+
+  (void) state;
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("FROM x\nSTOPSIGNAL %s\n", good[i]);
+      g_autoptr (PierDockerfile) df = parse (text);
+      assert_non_null (df);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    assert_parse_error (bad[i].text, bad[i].message);
+}
+
 static void
 test_dockerfile_nul_byte_is_refused (void **state)
 {
@@ -919,6 +946,7 @@ main (void)
     cmocka_unit_test (test_dockerfile_onbuild),
     cmocka_unit_test (test_dockerfile_refuses_text_json_cannot_hold),
     cmocka_unit_test (test_dockerfile_errors_name_file_and_line),
+    cmocka_unit_test (test_dockerfile_stopsignal_is_a_signal),
     cmocka_unit_test (test_dockerfile_nul_byte_is_refused),
     cmocka_unit_test (test_dockerfile_syntax_only_keeps_what_validation_refuses),
     cmocka_unit_test (test_dockerfile_stages),

@@ -208,6 +208,41 @@ test_merged_tree_walk_in_order (void **state)
   assert_string_equal (names->pdata[0], "new");
 }
 
+/* FROM scratch: a tree of no layers is an empty root directory, where writes resolve. */
+static void
+test_merged_tree_of_no_layers_is_an_empty_root (void **state)
+{
+  g_autoptr (GError) error = NULL;
+  const char *none[] = { NULL };
+  g_autoptr (PierMergedTree) empty = pier_merged_tree_new (none, FALSE, &error);
+  g_autoptr (GString) seen = g_string_new (NULL);
+  g_autoptr (GPtrArray) names = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *file = NULL;
+  PierMergedEntry entry;
+
+  (void) state;
+  pier_assert_no_error (error);
+  assert_true (pier_merged_tree_lookup (empty, "/", TRUE, &entry, &error));
+  pier_assert_no_error (error);
+  assert_true (S_ISDIR (entry.st.st_mode));
+  assert_string_equal (entry.path, "");
+  pier_merged_entry_clear (&entry);
+  root = pier_merged_tree_resolve (empty, "/", &error);
+  file = pier_merged_tree_resolve (empty, "/a/b.txt", &error);
+  pier_assert_no_error (error);
+  assert_string_equal (root, "");
+  assert_string_equal (file, "a/b.txt");
+  assert_true (pier_merged_tree_walk (empty, "", FALSE, record, seen, NULL, &error));
+  pier_assert_no_error (error);
+  assert_string_equal (seen->str, "/:0 ");
+  names = pier_merged_tree_list (empty, "/", &error);
+  pier_assert_no_error (error);
+  assert_int_equal (names->len, 0);
+  assert_false (pier_merged_tree_lookup (empty, "/a", TRUE, &entry, &error));
+  assert_true (g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND));
+}
+
 int
 main (void)
 {
@@ -217,6 +252,7 @@ main (void)
     CASE (test_merged_tree_symlinks_stay_inside),
     CASE (test_merged_tree_resolve_appends_what_is_missing),
     CASE (test_merged_tree_walk_in_order),
+    cmocka_unit_test (test_merged_tree_of_no_layers_is_an_empty_root),
   };
 #undef CASE
   return cmocka_run_group_tests_name ("merged-tree", tests, NULL, NULL);

@@ -50,7 +50,7 @@ for target in $targets; do
         $(pkg-config --cflags glib-2.0 jansson) "$here/fuzz-dockerfile.c" \
         "$engine/pier-dockerfile.c" "$engine/pier-dockerfile-line.c" \
         "$engine/pier-dockerfile-check.c" "$engine/pier-dockerfile-expand.c" \
-        "$engine/pier-dockerfile-json.c" "$engine/pier-shell-words.c" \
+        "$engine/pier-dockerfile-json.c" "$engine/pier-signal.c" "$engine/pier-shell-words.c" \
         "$engine/pier-dockerignore.c" "$engine/pier-json.c" "$engine/pier-error.c" \
         $(pkg-config --libs glib-2.0 jansson) -o "$out/fuzz-dockerfile"
       # Seeds: the kept corpus and the Dockerfiles of the parser's tests.
