@@ -256,6 +256,7 @@ create_host (PierStore *store, GError **error)
   g_autofree char *comment = NULL;
   g_autoptr (GString) nonce = g_string_new (NULL);
   g_autofree char *record = NULL;
+  g_autoptr (GError) local_error = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   guint8 random[16];
 
@@ -267,11 +268,17 @@ create_host (PierStore *store, GError **error)
   layer = make_layer (store, now, fill_host, nonce->str, error);
   if (layer == NULL)
     return FALSE;
-  /* Recorded before the image exists: no moment when host:latest is there without its /usr. */
+  /* Recorded before the image exists: no moment when host:latest is there without its /usr.
+   * Only where no record is yet: of two processes upgrading one store, one makes the image. */
   record = g_strconcat (layer->digest, "\n", NULL);
-  if (!pier_fs_write_atomic_at (pier_store_get_root_fd (store), HOST_LAYER_RECORD, record,
-                                strlen (record), 0644, error))
-    return FALSE;
+  if (!pier_fs_create_atomic_at (pier_store_get_root_fd (store), HOST_LAYER_RECORD, record,
+                                 strlen (record), 0644, &local_error))
+    {
+      if (g_error_matches (local_error, PIER_ERROR, PIER_ERROR_EXISTS))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   created = pier_oci_timestamp_from_unix (now);
   config->created = g_strdup (created);
   config->config.env = g_strdupv ((char *[]){ DEFAULT_PATH, NULL });
@@ -301,6 +308,15 @@ gboolean
 pier_builtin_images_create (PierStore *store, GError **error)
 {
   return create_busybox (store, error) && create_host (store, error);
+}
+
+gboolean
+pier_builtin_images_upgrade (PierStore *store, GError **error)
+{
+  if (faccessat (pier_store_get_root_fd (store), HOST_LAYER_RECORD, F_OK, AT_SYMLINK_NOFOLLOW) == 0
+      || errno != ENOENT)
+    return TRUE;
+  return create_host (store, error);
 }
 
 gboolean

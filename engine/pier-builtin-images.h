@@ -12,6 +12,9 @@ G_BEGIN_DECLS
  *    and a minimal /etc Pier writes itself: nothing of the host but /usr is exposed, and no
  *    file content is copied. */
 gboolean pier_builtin_images_create (PierStore *store, GError **error);
+/* For a store made before host:latest's layer was recorded: a new host:latest and its record
+ * (the old one's layer cannot be told from one an archive brought). Nothing when recorded. */
+gboolean pier_builtin_images_upgrade (PierStore *store, GError **error);
 
 /* Whether containers (and build steps) of an image get the host's /usr read-only: only when
  * the image is this store's host:latest or made from it, that is when its bottom layer is the

@@ -63,9 +63,9 @@ pier_fs_write_all (int fd, const void *data, gsize len, GError **error)
   return TRUE;
 }
 
-gboolean
-pier_fs_replace_at (int dirfd, const char *name, const void *data, gsize len, mode_t mode,
-                    gboolean durable, GError **error)
+static gboolean
+put_file_at (int dirfd, const char *name, const void *data, gsize len, mode_t mode,
+             gboolean durable, unsigned int rename_flags, GError **error)
 {
   g_autofree char *tmp_name = g_strdup_printf (".%s.tmp-%08x", name, g_random_int ());
   pier_autofd int fd = -1;
@@ -85,15 +85,30 @@ pier_fs_replace_at (int dirfd, const char *name, const void *data, gsize len, mo
       unlinkat (dirfd, tmp_name, 0);
       return pier_set_errno (error, errsv, "syncing %s", name);
     }
-  if (renameat (dirfd, tmp_name, dirfd, name) < 0)
+  if (renameat2 (dirfd, tmp_name, dirfd, name, rename_flags) < 0)
     {
       int errsv = errno;
       unlinkat (dirfd, tmp_name, 0);
-      return pier_set_errno (error, errsv, "replacing %s", name);
+      return pier_set_errno (error, errsv, "%s %s",
+                             rename_flags & RENAME_NOREPLACE ? "creating" : "replacing", name);
     }
   if (durable && fsync (dirfd) < 0)
     return pier_set_errno (error, errno, "syncing the directory of %s", name);
   return TRUE;
+}
+
+gboolean
+pier_fs_replace_at (int dirfd, const char *name, const void *data, gsize len, mode_t mode,
+                    gboolean durable, GError **error)
+{
+  return put_file_at (dirfd, name, data, len, mode, durable, 0, error);
+}
+
+gboolean
+pier_fs_create_atomic_at (int dirfd, const char *name, const void *data, gsize len, mode_t mode,
+                          GError **error)
+{
+  return put_file_at (dirfd, name, data, len, mode, TRUE, RENAME_NOREPLACE, error);
 }
 
 gboolean

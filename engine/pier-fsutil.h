@@ -40,6 +40,11 @@ gboolean pier_fs_write_atomic_at (int dirfd, const char *name, const void *data,
 gboolean pier_fs_replace_at (int dirfd, const char *name, const void *data, gsize len,
                              mode_t mode, gboolean durable, GError **error);
 
+/* As pier_fs_write_atomic_at(), but only where @name is not there yet: PIER_ERROR_EXISTS if
+ * it is (two processes racing to make the same file: one wins, whole). */
+gboolean pier_fs_create_atomic_at (int dirfd, const char *name, const void *data, gsize len,
+                                   mode_t mode, GError **error);
+
 /* Reads @fd to its end (at most @max_len bytes), NUL-terminated. */
 gboolean pier_fs_read_fd (int fd, gsize max_len, char **out_data, gsize *out_len, GError **error);
 gboolean pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data,

@@ -164,7 +164,7 @@ pier_store_open (const char *root, const char *runroot, GError **error)
       return NULL;
     }
   g_clear_pointer (&lock, pier_lock_release);
-  if (created && !pier_builtin_images_create (store, error))
+  if (created ? !pier_builtin_images_create (store, error) : !pier_builtin_images_upgrade (store, error))
     {
       g_prefix_error (error, "making the built-in images: ");
       return NULL;

@@ -192,6 +192,42 @@ test_image_store_new_root_has_builtin_images (void **state)
     }
 }
 
+/* A store made before host:latest's layer was recorded gets a new host:latest, which binds
+ * the host's /usr, when it is next opened; once recorded, opening changes nothing. */
+static void
+test_image_store_old_store_gets_a_recorded_host_image (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierImage) old_host = pier_store_find_image (f->store, "host", &error);
+  g_autoptr (PierImage) host = NULL;
+  g_autoptr (PierImage) again = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *runroot = g_build_filename (f->dir, "run", NULL);
+
+  pier_assert_no_error (error);
+  assert_int_equal (unlinkat (pier_store_get_root_fd (f->store), "host-usr-layer", 0), 0);
+  assert_false (pier_builtin_images_binds_host_usr (f->store, old_host->config));
+  g_clear_object (&f->store);
+
+  f->store = pier_store_open (f->root, runroot, &error);
+  pier_assert_no_error (error);
+  host = pier_store_find_image (f->store, "host", &error);
+  pier_assert_no_error (error);
+  assert_string_not_equal (host->id, old_host->id);
+  assert_true (pier_builtin_images_binds_host_usr (f->store, host->config));
+  assert_false (pier_builtin_images_binds_host_usr (f->store, old_host->config));
+  assert_true (pier_fs_read_all_at (pier_store_get_root_fd (f->store), "host-usr-layer", 256,
+                                    &record, NULL, NULL));
+
+  g_clear_object (&f->store);
+  f->store = pier_store_open (f->root, runroot, &error);
+  pier_assert_no_error (error);
+  again = pier_store_find_image (f->store, "host", &error);
+  pier_assert_no_error (error);
+  assert_string_equal (again->id, host->id);
+}
+
 static void
 test_image_store_host_image_is_quick (void **state)
 {
@@ -649,6 +685,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_image_store_new_root_has_builtin_images, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_image_store_old_store_gets_a_recorded_host_image, setup, teardown),
     cmocka_unit_test (test_image_store_host_image_is_quick),
     cmocka_unit_test_setup_teardown (test_image_store_corrupt_blob_is_reported, setup, teardown),
     cmocka_unit_test_setup_teardown (test_image_store_tag_and_remove, setup, teardown),
