@@ -26,16 +26,18 @@ test_id (void)
   return g_strdup_printf ("%064x", g_random_int ());
 }
 
-/* A child that execs `sleep 30` once it has been moved into @cgroup. */
+/* A child that execs `sleep 30` once it has been moved into @cgroup; returns once the exec
+ * is done (it ran, and its new memory was charged, inside). */
 static pid_t
 spawn_sleeper_in (PierCgroup *cgroup)
 {
-  int go[2];
+  int go[2], exec_done[2];
   pid_t pid;
   char c = 'g';
   g_autoptr (GError) error = NULL;
 
   assert_int_equal (pipe2 (go, O_CLOEXEC), 0);
+  assert_int_equal (pipe2 (exec_done, O_CLOEXEC), 0);
   pid = fork ();
   if (pid == 0)
     {
@@ -44,11 +46,14 @@ spawn_sleeper_in (PierCgroup *cgroup)
       _exit (127);
     }
   close (go[0]);
+  close (exec_done[1]);
   if (!pier_cgroup_add_pid (cgroup, pid, &error))
     fail_msg ("%s", error->message);
   assert_int_equal (write (go[1], &c, 1), 1);
   close (go[1]);
-  g_usleep (100000);
+  /* the end of the pipe: the exec closed the child's copy of its writing end */
+  assert_int_equal (read (exec_done[0], &c, 1), 0);
+  close (exec_done[0]);
   return pid;
 }
 
