@@ -1021,35 +1021,44 @@ serve_changed_manifest (Fixture *f, const TestImage *image, const char *path, co
   g_mutex_unlock (&f->fake->lock);
 }
 
+/* A pull of @ref fails as corrupt, naming @digest and saying @what, and leaves the store as it
+ * was. */
+static void
+assert_pull_corrupt (Fixture *f, const char *ref, const char *digest, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = store_state (f);
+  g_autofree char *after = NULL;
+
+  assert_null (pier_registry_pull (f->store, ref, &f->options, NULL, NULL, NULL, &error));
+  pier_assert_error (error, PIER_ERROR_CORRUPT);
+  assert_non_null (strstr (error->message, f->fake->host));
+  assert_non_null (strstr (error->message, digest));
+  assert_non_null (strstr (error->message, what));
+  after = store_state (f);
+  assert_string_equal (after, before);
+}
+
 /* Pulled by digest, a manifest is the one of that digest, whatever the registry's header says
- * (a registry or a cache in between may send another under that name). */
+ * (a registry or a cache in between may send another under that name); the same for the one an
+ * index names for the platform. */
 static void
 test_registry_pull_refuses_manifest_not_of_its_digest (void **state)
 {
   Fixture *f = *state;
-  g_autoptr (GError) error = NULL;
   g_autoptr (TestImage) image = serve_image (f->fake, "app", "1", seeds_abc, 1, 1000, "amd64");
-  g_autofree char *ref = NULL;
   g_autofree char *path = g_strdup_printf ("/v2/app/manifests/%s", image->manifest_digest);
-  g_autofree char *before = store_state (f);
-  g_autofree char *after = NULL;
+  g_autofree char *by_digest = g_strdup_printf ("%s/app@%s", f->fake->host, image->manifest_digest);
+  g_autofree char *by_index = image_ref (f, "app:multi");
   g_autoptr (PierIndex) index = pier_index_new ();
   g_autofree char *index_json = NULL;
   g_autoptr (GBytes) index_bytes = NULL;
   gsize size = g_bytes_get_size (((Route *) g_hash_table_lookup (f->fake->routes, path))->body);
   PierDescriptor *d;
 
-  ref = g_strdup_printf ("%s/app@%s", f->fake->host, image->manifest_digest);
   serve_changed_manifest (f, image, path, NULL);
-  assert_null (pier_registry_pull (f->store, ref, &f->options, NULL, NULL, NULL, &error));
-  pier_assert_error (error, PIER_ERROR_CORRUPT);
-  assert_non_null (strstr (error->message, f->fake->host));
-  assert_non_null (strstr (error->message, image->manifest_digest));
-  assert_non_null (strstr (error->message, "hashes to"));
-  after = store_state (f);
-  assert_string_equal (after, before);
+  assert_pull_corrupt (f, by_digest, image->manifest_digest, "hashes to");
 
-  /* the same for the manifest an index names for the platform */
   d = pier_descriptor_new (PIER_MEDIA_OCI_MANIFEST, image->manifest_digest, size);
   d->platform_os = g_strdup ("linux");
   d->platform_architecture = g_strdup ("amd64");
@@ -1058,16 +1067,7 @@ test_registry_pull_refuses_manifest_not_of_its_digest (void **state)
   index_bytes = g_bytes_new (index_json, strlen (index_json));
   fake_route (f->fake, "/v2/app/manifests/multi", PIER_MEDIA_OCI_INDEX, index_bytes);
   f->options.platform = "linux/amd64";
-  g_clear_error (&error);
-  g_free (ref);
-  ref = image_ref (f, "app:multi");
-  assert_null (pier_registry_pull (f->store, ref, &f->options, NULL, NULL, NULL, &error));
-  pier_assert_error (error, PIER_ERROR_CORRUPT);
-  assert_non_null (strstr (error->message, image->manifest_digest));
-  assert_non_null (strstr (error->message, "hashes to"));
-  g_free (after);
-  after = store_state (f);
-  assert_string_equal (after, before);
+  assert_pull_corrupt (f, by_index, image->manifest_digest, "hashes to");
 }
 
 /* Pulled by tag, the registry's Docker-Content-Digest is held against the manifest it sent. */
@@ -1075,20 +1075,11 @@ static void
 test_registry_pull_refuses_manifest_not_of_its_header (void **state)
 {
   Fixture *f = *state;
-  g_autoptr (GError) error = NULL;
   g_autoptr (TestImage) image = serve_image (f->fake, "app", "1", seeds_abc, 1, 1000, "amd64");
   g_autofree char *ref = image_ref (f, "app:1");
-  g_autofree char *before = store_state (f);
-  g_autofree char *after = NULL;
 
   serve_changed_manifest (f, image, "/v2/app/manifests/1", image->manifest_digest);
-  assert_null (pier_registry_pull (f->store, ref, &f->options, NULL, NULL, NULL, &error));
-  pier_assert_error (error, PIER_ERROR_CORRUPT);
-  assert_non_null (strstr (error->message, f->fake->host));
-  assert_non_null (strstr (error->message, "says the manifest"));
-  assert_non_null (strstr (error->message, image->manifest_digest));
-  after = store_state (f);
-  assert_string_equal (after, before);
+  assert_pull_corrupt (f, ref, image->manifest_digest, "says the manifest");
 }
 
 static void
