@@ -58,8 +58,9 @@ free_port() {
 
 listening() { ss -ltnH "sport = :$1" | grep -q .; }
 
-# start_xvfb: sets DISPLAY to a new Xvfb's. -noreset: the server does not start over when the
-# check below, its only client then, leaves, just as the next client comes.
+# start_xvfb: sets DISPLAY to a new Xvfb's. -noreset: else the server starts over as the check
+# below, its only client then, leaves, and a client that comes meanwhile fails to open the
+# display (the shadow server did, under load).
 start_xvfb() {
   local fifo=$WORK/displayfd.$RANDOM
   mkfifo "$fifo"
