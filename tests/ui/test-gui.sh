@@ -115,7 +115,11 @@ close_gui_window() {
 listeners() { ss -ltnH | awk '{print $4}' | sort -u; }
 listeners >"$WORK/ports-before"
 
-"$PIER" --root "$WORK/root" --runroot "$WORK/run" >"$WORK/pier.log" 2>&1 &
+# A caret that does not blink: a window with a text entry then stands still once drawn, and
+# two screenshots in a row tell that (settled).
+mkdir -p "$WORK/config/gtk-4.0"
+printf '[Settings]\ngtk-cursor-blink=false\n' >"$WORK/config/gtk-4.0/settings.ini"
+XDG_CONFIG_HOME=$WORK/config "$PIER" --root "$WORK/root" --runroot "$WORK/run" >"$WORK/pier.log" 2>&1 &
 PIDS+=($!)
 PIER_PID=$!
 wait_for 20 has_window Pier || fail "Pier's window did not appear: $(cat "$WORK/pier.log")"

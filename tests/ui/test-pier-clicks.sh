@@ -65,7 +65,11 @@ row_listed() {
 	[ "$(compare -metric AE "$SHOTS/ui-clicks-start.png[$band]" "$SHOTS/ui-clicks-listed.png[$band]" null: 2>&1)" != 0 ]
 }
 
-"$PIER" --root "$WORK/root" --runroot "$WORK/run" >"$WORK/pier.log" 2>&1 &
+# A caret that does not blink: a window with a text entry then stands still once drawn, and
+# two screenshots in a row tell that (settled).
+mkdir -p "$WORK/config/gtk-4.0"
+printf '[Settings]\ngtk-cursor-blink=false\n' >"$WORK/config/gtk-4.0/settings.ini"
+XDG_CONFIG_HOME=$WORK/config "$PIER" --root "$WORK/root" --runroot "$WORK/run" >"$WORK/pier.log" 2>&1 &
 app=$!
 wait_for 20 window_geometry Pier || fail "the window did not appear"
 # The store opens (and gets its built-in images) off the main thread; then the list shows.
