@@ -3,7 +3,7 @@
 BUILD ?= build
 MESON_TEST_ARGS ?=
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test test-stress bench clean
 
 all: build
 
@@ -21,6 +21,12 @@ run: build
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2 $(MESON_TEST_ARGS)
+
+# Each suite STRESS_RUNS times in a row with every CPU busy (STRESS_SUITES: some of them only).
+STRESS_RUNS ?= 20
+STRESS_SUITES ?=
+test-stress: build
+	bash tests/stress.sh $(BUILD) $(STRESS_RUNS) $(STRESS_SUITES)
 
 bench: build
 	bash tests/bench/run-all.sh $(BUILD)

@@ -185,6 +185,29 @@ pier_proc_map_id (GArray *map, guint32 host_id, guint32 overflow)
   return overflow;
 }
 
+guint32
+pier_proc_map_id_outward (GArray *map, guint32 id, guint32 unmapped)
+{
+  for (guint i = 0; i < map->len; i++)
+    {
+      const PierIdExtent *e = &g_array_index (map, PierIdExtent, i);
+      if (id >= e->first && id - e->first < e->count)
+        return e->lower + (id - e->first);
+    }
+  return unmapped;
+}
+
+gboolean
+pier_proc_id_map_is_full (GArray *map)
+{
+  guint64 total = 0;
+
+  /* extents never overlap: the kernel refuses such maps */
+  for (guint i = 0; i < map->len; i++)
+    total += g_array_index (map, PierIdExtent, i).count;
+  return total >= G_MAXUINT32;
+}
+
 const char *
 pier_proc_tty_name (guint32 tty_nr)
 {

@@ -46,6 +46,12 @@ guint64 pier_proc_parse_ns_link (const char *link, gssize len);
 GArray *pier_proc_parse_id_map (const char *buf, gsize len);
 /* @host_id through @map, or @overflow when the map does not cover it. */
 guint32 pier_proc_map_id (GArray *map, guint32 host_id, guint32 overflow);
+/* The other way, for a map read from inside its namespace: the parent namespace's id for @id,
+ * or @unmapped when the map does not cover it. */
+guint32 pier_proc_map_id_outward (GArray *map, guint32 id, guint32 unmapped);
+/* TRUE when @map covers every id of the parent namespace (the first namespace's own map),
+ * so that no id reads as the overflow id through it. */
+gboolean pier_proc_id_map_is_full (GArray *map);
 /* "pts/3", "tty2", "ttyS0", "console" for stat's tty_nr, interned; NULL for none or others. */
 const char *pier_proc_tty_name (guint32 tty_nr);
 

@@ -72,6 +72,7 @@ typedef struct {
   guint32 seen;
   PierProcStat stat;
   PierProcStatus status;
+  guint32 host_uid, host_gid; /* status's ids in the first user namespace */
   GRefString *comm;
   GRefString *cmdline;
   gboolean cmdline_empty;
@@ -84,6 +85,7 @@ typedef struct {
 typedef struct {
   guint flags;
   PierProcStatus status;
+  guint32 host_uid, host_gid;
   GRefString *cmdline; /* set when the command line differs from the entry's */
   gboolean cmdline_empty;
   guint64 pid_ns, user_ns, mnt_ns;
@@ -111,6 +113,10 @@ struct _PierProcessScanner {
   long ticks_per_second;
   long page_size;
   guint32 overflow_uid, overflow_gid;
+  /* The scanner's own user namespace's maps, read from inside: its ids to its parent's, which
+   * for Pier is the first namespace (rootless Pier nests one level). /proc shows every id in
+   * the scanner's namespace. */
+  GArray *own_uid, *own_gid;
   guint max_open_files, n_open_files;
   guint process_budget; /* half of RLIMIT_NOFILE, read at each snapshot */
   guint max_threads;
@@ -421,6 +427,39 @@ kthread_status (int pid, const PierProcStat *st, PierProcStatus *out)
   out->ns_sid = out->session = st->session;
 }
 
+/* The first user namespace's view of the ids in @p->status, which are the scanner's namespace's:
+ * translated through the scanner's own maps. Where those leave ids out (rootless Pier), the
+ * kernel shows an id it cannot map as the overflow id, which the maps may give a meaning of
+ * their own; the process's user namespace tells the two apart, being readable only when it is
+ * the scanner's or one below it, where every id is mapped. An id that cannot be learned is
+ * PIER_PROCESS_ID_UNKNOWN, never another one. (A process outside whose host id maps to the
+ * overflow id reads as unknown too: the scanner cannot tell it from the others.) */
+static void
+host_ids (PierProcessScanner *self, int dirfd, gboolean kthread, Pending *p)
+{
+  gboolean uid_ambiguous =
+      p->status.uid == self->overflow_uid && !pier_proc_id_map_is_full (self->own_uid);
+  gboolean gid_ambiguous =
+      p->status.gid == self->overflow_gid && !pier_proc_id_map_is_full (self->own_gid);
+  gboolean foreign = FALSE;
+  char link[64];
+
+  /* the kernel's own threads run as root of the first namespace */
+  if (kthread)
+    {
+      p->host_uid = p->host_gid = 0;
+      return;
+    }
+  if (uid_ambiguous || gid_ambiguous)
+    foreign = readlinkat (dirfd, "ns/user", link, sizeof link) < 0;
+  p->host_uid = uid_ambiguous && foreign
+                    ? PIER_PROCESS_ID_UNKNOWN
+                    : pier_proc_map_id_outward (self->own_uid, p->status.uid, PIER_PROCESS_ID_UNKNOWN);
+  p->host_gid = gid_ambiguous && foreign
+                    ? PIER_PROCESS_ID_UNKNOWN
+                    : pier_proc_map_id_outward (self->own_gid, p->status.gid, PIER_PROCESS_ID_UNKNOWN);
+}
+
 static ScanResult
 read_cmdline (Reader *r, int dirfd, ProcEntry *e, Pending *p)
 {
@@ -473,6 +512,8 @@ read_extras (PierProcessScanner *self, Reader *r, int dirfd, ProcEntry *e, const
       if (!status_matches_stat (&p->status, st))
         return SCAN_UNSTABLE;
     }
+  if (flags & READ_STATUS)
+    host_ids (self, dirfd, kthread, p);
   if ((flags & READ_NS) && (flags & READ_STATUS ? &p->status : &e->status)->levels > 1)
     {
       /* NS links are not readable for zombies or without ptrace rights: 0, unknown */
@@ -508,7 +549,11 @@ commit (PierProcessScanner *self, ProcEntry *e, const PierProcStat *st, Pending 
       e->comm = g_ref_string_new (st->comm);
     }
   if (p->flags & READ_STATUS)
-    e->status = p->status;
+    {
+      e->status = p->status;
+      e->host_uid = p->host_uid;
+      e->host_gid = p->host_gid;
+    }
   if (p->flags & READ_NS)
     {
       e->user_ns = p->user_ns;
@@ -680,6 +725,8 @@ pier_process_scanner_free (PierProcessScanner *self)
   g_array_unref (self->pids);
   g_ptr_array_unref (self->selected);
   g_free (self->dents);
+  g_clear_pointer (&self->own_uid, g_array_unref);
+  g_clear_pointer (&self->own_gid, g_array_unref);
   reader_clear (&self->reader);
   if (self->proc_fd >= 0)
     close (self->proc_fd);
@@ -728,6 +775,22 @@ read_proc_number (PierProcessScanner *self, const char *path, guint64 *out)
   return n > 0 && pier_proc_parse_u64 (self->reader.buf, self->reader.buf + n, out) != NULL;
 }
 
+/* A kernel without user namespaces has no map: every id is the host's. */
+static GArray *
+read_own_map (PierProcessScanner *self, const char *path)
+{
+  pier_autofd int fd = openat (self->proc_fd, path, O_RDONLY | O_CLOEXEC);
+  gssize n = fd >= 0 ? read_fd (&self->reader, fd, 65536) : -1;
+  GArray *map = pier_proc_parse_id_map (self->reader.buf, MAX (n, 0));
+
+  if (n < 0)
+    {
+      PierIdExtent identity = { 0, 0, G_MAXUINT32 };
+      g_array_append_val (map, identity);
+    }
+  return map;
+}
+
 static gboolean
 scanner_open (PierProcessScanner *self, GError **error)
 {
@@ -749,6 +812,8 @@ scanner_open (PierProcessScanner *self, GError **error)
     self->overflow_uid = (guint32) v;
   if (read_proc_number (self, "sys/kernel/overflowgid", &v))
     self->overflow_gid = (guint32) v;
+  self->own_uid = read_own_map (self, "self/uid_map");
+  self->own_gid = read_own_map (self, "self/gid_map");
   return TRUE;
 }
 
@@ -857,8 +922,8 @@ fill_row (PierProcessScanner *self, PierProcessSnapshot *snapshot, ProcEntry *e,
   row->container_sid = e->status.ns_sid;
   row->tty_nr = e->stat.tty_nr;
   row->tty = pier_proc_tty_name (e->stat.tty_nr);
-  row->host_uid = e->status.uid;
-  row->host_gid = e->status.gid;
+  row->host_uid = e->host_uid;
+  row->host_gid = e->host_gid;
   row->uid = ns ? pier_proc_map_id (ns->uid, e->status.uid, self->overflow_uid) : PIER_PROCESS_ID_UNKNOWN;
   row->gid = ns ? pier_proc_map_id (ns->gid, e->status.gid, self->overflow_gid) : PIER_PROCESS_ID_UNKNOWN;
   row->user = lookup_name (m ? m->passwd : NULL, row->uid);

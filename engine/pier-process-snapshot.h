@@ -14,6 +14,8 @@ typedef struct _PierProcessSnapshot PierProcessSnapshot;
 /* An id the scanner could not learn (the process's namespaces are not readable to it). */
 #define PIER_PROCESS_ID_UNKNOWN ((guint32) -1)
 
+/* Host PIDs and SIDs are the scanner's PID namespace's: rootless Pier makes none of its own, so
+ * they are the host's there too. */
 typedef struct {
   int host_pid;
   int container_pid;  /* in the process's own PID namespace; host_pid for host processes */
@@ -29,11 +31,14 @@ typedef struct {
   /* Real ids as the process's own user namespace sees them (the kernel's overflow id, 65534,
    * when its map does not cover the host id), and on the host. The first pair, with user and
    * group, is PIER_PROCESS_ID_UNKNOWN and NULL for processes in the scanner's own PID
-   * namespace: they belong to no container, and their user namespace is not read. */
+   * namespace: they belong to no container, and their user namespace is not read. The host
+   * pair is the first user namespace's also when the scanner runs in a namespace of its own
+   * (rootless Pier): PIER_PROCESS_ID_UNKNOWN for the ids that namespace does not map. */
   guint32 uid, gid;
   guint32 host_uid, host_gid;
-  /* From the process's own root's /etc/passwd and /etc/group, and from the scanner's; NULL
-   * when the file is absent, unreadable or has no such id. */
+  /* From the process's own root's /etc/passwd and /etc/group, and from the scanner's (the
+   * host's: rootless Pier keeps the host's root), for the host ids; NULL when the file is
+   * absent, unreadable or has no such id. */
   const char *user, *group;
   const char *host_user, *host_group;
 

@@ -140,7 +140,8 @@ expect_failure "not a tar archive" pierctl load -i "$SCRATCH/junk"
 head -c 2000 "$SCRATCH/rootfs.tar" >"$SCRATCH/cut.tar"
 pierctl save -o "$SCRATCH/mine.tar" mine:1
 head -c 3000 "$SCRATCH/mine.tar" >"$SCRATCH/cut-archive.tar"
-expect_failure "" pierctl load -i "$SCRATCH/cut-archive.tar"
+expect_failure "layer.tar from the archive: Truncated tar archive" pierctl load -i "$SCRATCH/cut-archive.tar"
+expect_failure "damaged or truncated archive after entry" pierctl import "$SCRATCH/cut.tar" cut:1
 python3 - "$SCRATCH/evil.tar" <<'PY'
 import io, sys, tarfile
 with tarfile.open(sys.argv[1], "w") as t:

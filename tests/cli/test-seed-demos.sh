@@ -33,14 +33,26 @@ fi
 [ "$(stat -c %u "$vol/file")" -eq 0 ] || fail "the demo needs a file host root owns"
 pierctl run -d --name binder -v "$vol:/data" busybox sleep 1000 >/dev/null
 map=$(pierctl exec binder cat /proc/self/uid_map)
-read -r inside outside count <<<"$map"
+read -r inside _ <<<"$map"
 assert_eq "$inside" 0 "uid_map inside"
 binder_pid=$(inspect_field binder 'd["State"]["Pid"]')
 outside=$(awk '/^Uid:/ {print $2}' /proc/$binder_pid/status)
+outside_gid=$(awk '/^Gid:/ {print $2}' /proc/$binder_pid/status)
+# The maps as the host reads them (their lower ids are the host's), whole: every id of the
+# container's range, and no other.
+host_map() { tr -s ' ' <"/proc/$binder_pid/$1" | sed 's/^ //'; }
 if [ -n "$ROOTLESS" ]; then
   assert_eq "$outside" "$(id -u)" "rootless: root inside is the user outside"
+  # the user, then the user's subordinate range
+  sub_ids() { awk -F: -v u="$(id -un)" '$1 == u {print $2, $3}' "$1"; }
+  read -r start count <<<"$(sub_ids /etc/subuid)"
+  assert_eq "$(host_map uid_map)" "$(printf '0 %s 1\n1 %s %s' "$outside" "$start" "$count")" "rootless uid_map"
+  read -r start count <<<"$(sub_ids /etc/subgid)"
+  assert_eq "$(host_map gid_map)" "$(printf '0 %s 1\n1 %s %s' "$(id -g)" "$start" "$count")" "rootless gid_map"
 else
   [ "$outside" -ge 65536 ] || fail "root inside maps to host uid $outside"
+  assert_eq "$(host_map uid_map)" "0 $outside 65536" "uid_map"
+  assert_eq "$(host_map gid_map)" "0 $outside_gid 65536" "gid_map"
 fi
 assert_eq "$(pierctl exec binder id -u)" 0 "root inside"
 if pierctl exec binder sh -c 'echo pwned >> /data/file' 2>/dev/null; then fail "root in the container wrote a host root file"; fi

@@ -26,30 +26,81 @@ test_id (void)
   return g_strdup_printf ("%064x", g_random_int ());
 }
 
-/* A child that execs `sleep 30` once it has been moved into @cgroup. */
-static pid_t
-spawn_sleeper_in (PierCgroup *cgroup)
+/* What a test made, removed after it whatever its outcome: the sleeper, then the cgroup. */
+typedef struct {
+  PierCgroup *cgroup;
+  pid_t sleeper;
+} Made;
+
+static int
+made_setup (void **state)
+{
+  Made *made = g_new0 (Made, 1);
+
+  made->sleeper = -1;
+  *state = made;
+  return 0;
+}
+
+static int
+made_teardown (void **state)
+{
+  Made *made = *state;
+
+  if (made->sleeper > 0)
+    {
+      kill (made->sleeper, SIGKILL);
+      waitpid (made->sleeper, NULL, 0);
+    }
+  if (made->cgroup != NULL)
+    {
+      pier_cgroup_destroy (made->cgroup, NULL);
+      pier_cgroup_free (made->cgroup);
+    }
+  g_free (made);
+  return 0;
+}
+
+/* Whether @pid runs `sleep` and sleeps: it has exec'd, and its running inside was accounted
+ * when it blocked. */
+static gboolean
+sleeping_in_sleep (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+
+  return g_file_get_contents (path, &stat, NULL, NULL) && g_str_has_prefix (strchr (stat, '('), "(sleep) S");
+}
+
+/* A child that execs `sleep 30` once it has been moved into @made->cgroup; returns once it
+ * sleeps there. */
+static void
+spawn_sleeper_in (Made *made)
 {
   int go[2];
-  pid_t pid;
   char c = 'g';
   g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
   assert_int_equal (pipe2 (go, O_CLOEXEC), 0);
-  pid = fork ();
-  if (pid == 0)
+  made->sleeper = fork ();
+  if (made->sleeper == 0)
     {
       if (read (go[0], &c, 1) == 1)
         execl ("/bin/sleep", "sleep", "30", NULL);
       _exit (127);
     }
   close (go[0]);
-  if (!pier_cgroup_add_pid (cgroup, pid, &error))
+  if (!pier_cgroup_add_pid (made->cgroup, made->sleeper, &error))
     fail_msg ("%s", error->message);
   assert_int_equal (write (go[1], &c, 1), 1);
   close (go[1]);
-  g_usleep (100000);
-  return pid;
+  while (!sleeping_in_sleep (made->sleeper))
+    {
+      if (g_get_monotonic_time () > deadline)
+        fail_msg ("the child did not come to sleep in its cgroup");
+      g_usleep (1000);
+    }
 }
 
 static gboolean
@@ -63,19 +114,19 @@ read_limit (PierCgroup *cgroup, const char *file, guint64 *value)
 static void
 test_cgroup_limits_stats_and_removal (void **state)
 {
+  Made *made = *state;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *id = test_id ();
   PierCgroupLimits limits = { .memory_bytes = 128 << 20, .cpus = 0.25, .pids_limit = 16 };
-  g_autoptr (PierCgroup) cgroup = NULL;
+  PierCgroup *cgroup;
   g_auto (GStrv) dirs = NULL;
   PierCgroupStats stats;
   guint64 value;
-  pid_t pid;
   int status;
 
   REQUIRE_ROOT ();
-  cgroup = pier_cgroup_create (id, FALSE, &limits, warnings, &error);
+  cgroup = made->cgroup = pier_cgroup_create (id, FALSE, &limits, warnings, &error);
   pier_assert_no_error (error);
   assert_non_null (cgroup);
   assert_int_equal (warnings->len, 0);
@@ -100,7 +151,7 @@ test_cgroup_limits_stats_and_removal (void **state)
       assert_int_equal (value, 16);
     }
 
-  pid = spawn_sleeper_in (cgroup);
+  spawn_sleeper_in (made);
   if (!pier_cgroup_get_stats (cgroup, &stats, &error))
     fail_msg ("%s", error->message);
   assert_true (stats.has_memory && stats.has_cpu && stats.has_pids);
@@ -111,7 +162,8 @@ test_cgroup_limits_stats_and_removal (void **state)
   /* Removal kills what is left inside first. */
   if (!pier_cgroup_destroy (cgroup, &error))
     fail_msg ("%s", error->message);
-  assert_int_equal (waitpid (pid, &status, 0), pid);
+  assert_int_equal (waitpid (made->sleeper, &status, 0), made->sleeper);
+  made->sleeper = -1;
   assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
   for (char **d = dirs; *d; d++)
     assert_false (g_file_test (*d, G_FILE_TEST_EXISTS));
@@ -202,7 +254,8 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_cgroup_open_from_record),
-    cmocka_unit_test (test_cgroup_limits_stats_and_removal),
+    cmocka_unit_test_setup_teardown (test_cgroup_limits_stats_and_removal, made_setup,
+                                     made_teardown),
     cmocka_unit_test (test_cgroup_missing_controllers_warn),
   };
 

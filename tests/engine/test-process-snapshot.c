@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -98,14 +99,25 @@ teardown (void **state)
   return 0;
 }
 
+/* Waits for a child of the fixture to exit by itself: its wait status. */
+static int
+wait_child (Fixture *f, pid_t pid)
+{
+  int status = -1;
+
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  for (guint i = 0; i < f->children->len; i++)
+    if (g_array_index (f->children, pid_t, i) == pid)
+      g_array_remove_index (f->children, i--);
+  return status;
+}
+
 static void
 reap (Fixture *f, pid_t pid)
 {
   kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
-  for (guint i = 0; i < f->children->len; i++)
-    if (g_array_index (f->children, pid_t, i) == pid)
-      g_array_remove_index (f->children, i--);
+  wait_child (f, pid);
 }
 
 static pid_t
@@ -823,6 +835,149 @@ test_process_snapshot_user_mapping (void **state)
   assert_true (alice->user_ns != ns_inode (getpid (), "user"));
 }
 
+/* ---- the scanner in a user namespace of its own, as rootless Pier runs it ------------------- */
+
+/* The maps the test writes for the scanner's namespace: its uid 1000 is the host's uid 1 (a
+ * user with a name in Debian's passwd, "daemon"), the rest a range no one uses; the overflow
+ * id 65534 is mapped too, as in rootless Pier's namespaces. gids start elsewhere, so that a
+ * uid for a gid shows. */
+#define SCANNER_UID_MAP "0 100000 1000\n1000 1 1\n1001 101001 64535\n"
+#define SCANNER_GID_MAP "0 200000 65536\n"
+
+/* The forked child, with plain calls only (no cmocka): makes a user namespace, waits for the
+ * test to map it, becomes its root, starts a process as its uid 1000 (gid 1000), and prints a
+ * "PID HOST-UID HOST-GID HOST-USER" line for that process, itself and its parent (the test,
+ * root on the host and unmapped in the namespace), then a line counting the kernel threads
+ * whose host uid is not 0. */
+static int
+scan_from_user_namespace (int ready_fd, int go_fd, int out_fd)
+{
+  g_autoptr (PierProcessScanner) scanner = NULL;
+  g_autoptr (PierProcessSnapshot) snap = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  pid_t parent = getppid (), sleeper;
+  guint bad_kthreads = 0;
+  int ids_set[2];
+  char c;
+
+  if (unshare (CLONE_NEWUSER) < 0 || write (ready_fd, "u", 1) != 1 || read (go_fd, &c, 1) != 1)
+    return 2;
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0 || pipe (ids_set) < 0)
+    return 3;
+  sleeper = fork ();
+  if (sleeper == 0)
+    {
+      close (ids_set[0]);
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || setresgid (1000, 1000, 1000) < 0
+          || setresuid (1000, 1000, 1000) < 0)
+        _exit (1);
+      close (ids_set[1]);
+      pause ();
+      _exit (0);
+    }
+  close (ids_set[1]);
+  /* the end of the pipe: the sleeper has its ids, or has died (waitpid says which) */
+  if (sleeper < 0 || read (ids_set[0], &c, 1) != 0 || waitpid (sleeper, NULL, WNOHANG) != 0)
+    return 4;
+  scanner = pier_process_scanner_new ();
+  snap = pier_process_scanner_snapshot (scanner, NULL, NULL);
+  if (snap == NULL)
+    return 5;
+  for (guint i = 0; i < 3; i++)
+    {
+      pid_t pid = i == 0 ? sleeper : i == 1 ? getpid () : parent;
+      const PierProcess *p = pier_process_snapshot_find (snap, pid);
+      if (p != NULL)
+        g_string_append_printf (out, "%d %u %u %s\n", pid, p->host_uid, p->host_gid,
+                                p->host_user ? p->host_user : "-");
+    }
+  for (guint i = 0; i < pier_process_snapshot_get_n_processes (snap); i++)
+    {
+      const PierProcess *p = pier_process_snapshot_get_process (snap, i);
+      if (p->kernel_thread && (p->host_uid != 0 || p->host_gid != 0))
+        bad_kthreads++;
+    }
+  g_string_append_printf (out, "kernel-threads-not-root %u\n", bad_kthreads);
+  kill (sleeper, SIGKILL);
+  waitpid (sleeper, NULL, 0);
+  return write (out_fd, out->str, out->len) == (ssize_t) out->len ? 0 : 6;
+}
+
+static void
+write_proc_file (pid_t pid, const char *name, const char *text)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/%s", (int) pid, name);
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0644, &error))
+    fail_msg ("writing %s: %s", path, error->message);
+}
+
+/* A line of scan_from_user_namespace (), with the host's name for @uid. */
+static const char *
+expected_ids (pid_t pid, guint32 uid, guint32 gid)
+{
+  struct passwd *pw = uid != PIER_PROCESS_ID_UNKNOWN ? getpwuid (uid) : NULL;
+  static char line[256];
+
+  g_snprintf (line, sizeof line, "%d %u %u %s", (int) pid, uid, gid, pw ? pw->pw_name : "-");
+  return line;
+}
+
+/* Rootless Pier's scanner runs in a user namespace where the user is root: /proc gives it that
+ * namespace's ids, and its host columns must still be the host's, with the host's names. */
+static void
+test_process_snapshot_host_ids_from_user_namespace (void **state)
+{
+  Fixture *f = *state;
+  int ready[2], go[2], out[2];
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  pid_t child;
+  char c;
+  int status;
+
+  /* Debian's passwd names uid 1 */
+  assert_string_equal (getpwuid (1)->pw_name, "daemon");
+  assert_int_equal (pipe2 (ready, O_CLOEXEC), 0);
+  assert_int_equal (pipe2 (go, O_CLOEXEC), 0);
+  assert_int_equal (pipe2 (out, O_CLOEXEC), 0);
+  child = fork ();
+  if (child == 0)
+    _exit (scan_from_user_namespace (ready[1], go[0], out[1]));
+  assert_true (child > 0);
+  g_array_append_val (f->children, child);
+  close (ready[1]);
+  close (go[0]);
+  close (out[1]);
+  assert_int_equal (read (ready[0], &c, 1), 1);
+  write_proc_file (child, "uid_map", SCANNER_UID_MAP);
+  write_proc_file (child, "gid_map", SCANNER_GID_MAP);
+  assert_int_equal (write (go[1], "g", 1), 1);
+  {
+    g_autoptr (GIOChannel) channel = g_io_channel_unix_new (out[0]);
+    g_io_channel_read_to_end (channel, &text, NULL, NULL);
+  }
+  status = wait_child (f, child);
+  close (ready[0]);
+  close (go[1]);
+  close (out[0]);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    fail_msg ("the scanner's child failed (wait status %d)", status);
+
+  lines = g_strsplit (text ? text : "", "\n", -1);
+  assert_true (g_strv_length (lines) >= 4);
+  /* uid 1000 inside is the host's uid 1, named from the host's passwd; gid 1000 is 201000 */
+  assert_true (g_str_has_suffix (lines[0], " 1 201000 daemon"));
+  /* the scanner itself: root inside */
+  assert_string_equal (lines[1], expected_ids (child, 100000, 200000));
+  /* the test, root on the host: the namespace does not map it, and the kernel's 65534 for it
+   * is not the namespace's own 65534 (host 165533) */
+  assert_string_equal (lines[2], expected_ids (getpid (), PIER_PROCESS_ID_UNKNOWN,
+                                               PIER_PROCESS_ID_UNKNOWN));
+  assert_string_equal (lines[3], "kernel-threads-not-root 0");
+}
+
 static void
 test_process_snapshot_passwd_parse (void **state)
 {
@@ -1516,6 +1671,8 @@ main (int argc, char **argv)
     cmocka_unit_test_setup_teardown (test_process_snapshot_threads, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_sessions, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_user_mapping, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_process_snapshot_host_ids_from_user_namespace, setup,
+                                     teardown),
     cmocka_unit_test (test_process_snapshot_passwd_parse),
     cmocka_unit_test_setup_teardown (test_process_snapshot_passwd_cache, setup, teardown),
     cmocka_unit_test_setup_teardown (test_process_snapshot_churn, setup, teardown),

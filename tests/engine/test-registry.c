@@ -31,6 +31,7 @@
 typedef struct {
   char *content_type;
   GBytes *body;
+  char *claimed_digest; /* the Docker-Content-Digest sent with it; NULL: the body's own */
 } Route;
 
 typedef struct {
@@ -63,6 +64,7 @@ route_free (Route *route)
 {
   g_free (route->content_type);
   g_bytes_unref (route->body);
+  g_free (route->claimed_digest);
   g_free (route);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Route, route_free)
@@ -92,6 +94,7 @@ fake_lookup (Fake *fake, const char *path)
       copy = g_new0 (Route, 1);
       copy->content_type = g_strdup (found->content_type);
       copy->body = g_bytes_ref (found->body);
+      copy->claimed_digest = g_strdup (found->claimed_digest);
     }
   g_mutex_unlock (&fake->lock);
   return copy;
@@ -349,7 +352,8 @@ serve_connection (gpointer data)
       gsize len;
       const void *document = g_bytes_get_data (route->body, &len);
       g_autofree char *digest = pier_digest_data (document, len);
-      g_autofree char *extra = g_strdup_printf ("Docker-Content-Digest: %s\r\n", digest);
+      g_autofree char *extra = g_strdup_printf (
+          "Docker-Content-Digest: %s\r\n", route->claimed_digest ? route->claimed_digest : digest);
       respond (c->fd, 200, extra, route->content_type, document, len, len);
     }
 out:
@@ -998,6 +1002,86 @@ test_registry_pull_refuses_wrong_digest (void **state)
   assert_string_equal (after, before);
 }
 
+/* The image's manifest with a byte more at its end (still valid JSON, naming the same blobs),
+ * served at @path with @claimed as its Docker-Content-Digest (NULL: the changed one's own). */
+static void
+serve_changed_manifest (Fixture *f, const TestImage *image, const char *path, const char *claimed)
+{
+  g_autofree char *original = g_strdup_printf ("/v2/app/manifests/%s", image->manifest_digest);
+  Route *route = g_hash_table_lookup (f->fake->routes, original);
+  g_autoptr (GByteArray) changed = g_byte_array_new ();
+  g_autoptr (GBytes) body = NULL;
+
+  g_byte_array_append (changed, g_bytes_get_data (route->body, NULL), g_bytes_get_size (route->body));
+  g_byte_array_append (changed, (const guint8 *) "\n", 1);
+  body = g_byte_array_free_to_bytes (g_steal_pointer (&changed));
+  fake_route (f->fake, path, PIER_MEDIA_OCI_MANIFEST, body);
+  g_mutex_lock (&f->fake->lock);
+  ((Route *) g_hash_table_lookup (f->fake->routes, path))->claimed_digest = g_strdup (claimed);
+  g_mutex_unlock (&f->fake->lock);
+}
+
+/* A pull of @ref fails as corrupt, naming @digest and saying @what, and leaves the store as it
+ * was. */
+static void
+assert_pull_corrupt (Fixture *f, const char *ref, const char *digest, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = store_state (f);
+  g_autofree char *after = NULL;
+
+  assert_null (pier_registry_pull (f->store, ref, &f->options, NULL, NULL, NULL, &error));
+  pier_assert_error (error, PIER_ERROR_CORRUPT);
+  assert_non_null (strstr (error->message, f->fake->host));
+  assert_non_null (strstr (error->message, digest));
+  assert_non_null (strstr (error->message, what));
+  after = store_state (f);
+  assert_string_equal (after, before);
+}
+
+/* Pulled by digest, a manifest is the one of that digest, whatever the registry's header says
+ * (a registry or a cache in between may send another under that name); the same for the one an
+ * index names for the platform. */
+static void
+test_registry_pull_refuses_manifest_not_of_its_digest (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (TestImage) image = serve_image (f->fake, "app", "1", seeds_abc, 1, 1000, "amd64");
+  g_autofree char *path = g_strdup_printf ("/v2/app/manifests/%s", image->manifest_digest);
+  g_autofree char *by_digest = g_strdup_printf ("%s/app@%s", f->fake->host, image->manifest_digest);
+  g_autofree char *by_index = image_ref (f, "app:multi");
+  g_autoptr (PierIndex) index = pier_index_new ();
+  g_autofree char *index_json = NULL;
+  g_autoptr (GBytes) index_bytes = NULL;
+  gsize size = g_bytes_get_size (((Route *) g_hash_table_lookup (f->fake->routes, path))->body);
+  PierDescriptor *d;
+
+  serve_changed_manifest (f, image, path, NULL);
+  assert_pull_corrupt (f, by_digest, image->manifest_digest, "hashes to");
+
+  d = pier_descriptor_new (PIER_MEDIA_OCI_MANIFEST, image->manifest_digest, size);
+  d->platform_os = g_strdup ("linux");
+  d->platform_architecture = g_strdup ("amd64");
+  g_ptr_array_add (index->manifests, d);
+  index_json = pier_index_to_json (index, NULL);
+  index_bytes = g_bytes_new (index_json, strlen (index_json));
+  fake_route (f->fake, "/v2/app/manifests/multi", PIER_MEDIA_OCI_INDEX, index_bytes);
+  f->options.platform = "linux/amd64";
+  assert_pull_corrupt (f, by_index, image->manifest_digest, "hashes to");
+}
+
+/* Pulled by tag, the registry's Docker-Content-Digest is held against the manifest it sent. */
+static void
+test_registry_pull_refuses_manifest_not_of_its_header (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (TestImage) image = serve_image (f->fake, "app", "1", seeds_abc, 1, 1000, "amd64");
+  g_autofree char *ref = image_ref (f, "app:1");
+
+  serve_changed_manifest (f, image, "/v2/app/manifests/1", image->manifest_digest);
+  assert_pull_corrupt (f, ref, image->manifest_digest, "says the manifest");
+}
+
 static void
 test_registry_pull_refuses_oversized_blob (void **state)
 {
@@ -1381,6 +1465,10 @@ main (void)
     cmocka_unit_test_setup_teardown (test_registry_pull_refuses_wrong_digest, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_refuses_oversized_blob, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_refuses_wrong_size_of_stored_blob, setup,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (test_registry_pull_refuses_manifest_not_of_its_digest, setup,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (test_registry_pull_refuses_manifest_not_of_its_header, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_unknown_tag, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_gets_bearer_token, setup, teardown),

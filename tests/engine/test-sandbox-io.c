@@ -57,6 +57,22 @@ test_sandbox_attach_relays_and_returns_code (void **state)
   assert_string_equal (logged, "got hello\nrest of input\n");
 }
 
+/* Waits until no thread of this process has @sig pending: a signalfd has read it. */
+static gboolean
+signal_taken (int sig)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  sigset_t pending;
+
+  while (sigpending (&pending) == 0 && sigismember (&pending, sig))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
 static void
 test_sandbox_tty_follows_client_size (void **state)
 {
@@ -90,8 +106,9 @@ test_sandbox_tty_follows_client_size (void **state)
   ws = (struct winsize){ .ws_row = 40, .ws_col = 120 };
   assert_int_equal (ioctl (master, TIOCSWINSZ, &ws), 0);
   kill (getpid (), SIGWINCH);
-  /* The resize frame goes before the next input: the monitor handles them in order. */
-  g_usleep (200000);
+  /* The resize frame goes before the next input (the monitor handles them in order): the
+   * input is written once the relay has taken the signal, and sends the size first. */
+  assert_true (signal_taken (SIGWINCH));
   assert_int_equal (write (master, "\r", 1), 1);
   assert_true (fixture_read_until (master, seen, "40 120"));
   g_thread_join (thread);

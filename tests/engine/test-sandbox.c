@@ -13,11 +13,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,7 +52,7 @@ test_sandbox_root_is_uid_base_on_host (void **state)
   Fixture *fx = *state;
   g_autoptr (PierSandboxSpec) spec = NULL;
   g_autofree char *out = NULL;
-  g_autofree char *expected = g_strdup_printf ("0 %u 65536", TEST_UID_BASE);
+  g_autofree char *expected = g_strdup_printf ("0\n 0 %u 65536\n", TEST_UID_BASE);
   g_autofree char *created = NULL;
   g_autofree char *copied_up = NULL;
   struct stat st;
@@ -60,8 +62,8 @@ test_sandbox_root_is_uid_base_on_host (void **state)
                                "echo more >> /" MARKER);
   assert_int_equal (fixture_run_to_exit (spec), 0);
   out = fixture_log_stdout (spec);
-  assert_non_null (strstr (out, "0\n"));
-  assert_non_null (strstr (out, expected));
+  /* the whole output: "0\n" alone is in "2000000000\n" too */
+  assert_string_equal (out, expected);
   /* On the host, what root made in the container belongs to uid_base. */
   created = g_build_filename (spec->upper_dir, "created", NULL);
   assert_int_equal (stat (created, &st), 0);
@@ -473,6 +475,20 @@ test_sandbox_odd_layer_paths (void **state)
   assert_true (g_file_test (g_build_filename (spec->upper_dir, "f", NULL), G_FILE_TEST_EXISTS));
 }
 
+/* TRUE when @pid runs (not a zombie) and has no signal pending, for the process or a thread. */
+static gboolean
+running_unsignalled (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *status = NULL;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL))
+    return FALSE;
+  return strstr (status, "\nState:\tZ") == NULL && strstr (status, "\nState:\tX") == NULL
+         && strstr (status, "\nSigPnd:\t0000000000000000\n") != NULL
+         && strstr (status, "\nShdPnd:\t0000000000000000\n") != NULL;
+}
+
 /* The container is not the starter's: it keeps running after that process is gone. */
 static void
 test_sandbox_outlives_starter (void **state)
@@ -493,10 +509,12 @@ test_sandbox_outlives_starter (void **state)
     }
   assert_int_equal (waitpid (child, &status, 0), child);
   assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
-  g_usleep (100000);
   assert_true (pier_sandbox_get_state (spec->state_dir, &st, NULL));
   assert_int_equal (st.status, PIER_SANDBOX_RUNNING);
-  assert_true (g_file_test (g_strdup_printf ("/proc/%d", (int) st.init_pid), G_FILE_TEST_EXISTS));
+  /* A signal that the starter's exit sets off (a parent-death signal) is queued before the
+   * starter can be reaped: none is on its way to the monitor or to the init. */
+  assert_true (running_unsignalled (st.monitor_pid));
+  assert_true (running_unsignalled (st.init_pid));
   pier_sandbox_state_clear (&st);
   /* Once is enough. */
   {
@@ -519,12 +537,15 @@ test_sandbox_monitor_killed_is_stale (void **state)
   g_autoptr (PierSandboxSpec) spec = NULL;
   PierSandboxStartInfo info;
   PierSandboxState st;
-  g_autofree char *init_proc = NULL;
+  pier_autofd int init_fd = -1;
+  struct pollfd exited;
 
   REQUIRE_ROOT ();
   spec = fixture_new_spec (fx, "sleep 30");
   fixture_start_ok (spec, PIER_SANDBOX_START_NONE, &info);
-  init_proc = g_strdup_printf ("/proc/%d", (int) info.init_pid);
+  /* readable once the init has exited, reaped or not (its reaper is the host's init) */
+  init_fd = (int) syscall (SYS_pidfd_open, info.init_pid, 0);
+  assert_true (init_fd >= 0);
   assert_int_equal (kill (info.monitor_pid, SIGKILL), 0);
   fixture_wait_monitor_gone (info.monitor_pid);
   assert_true (pier_sandbox_get_state (spec->state_dir, &st, NULL));
@@ -534,9 +555,8 @@ test_sandbox_monitor_killed_is_stale (void **state)
   assert_non_null (strstr (st.reason, "monitor"));
   pier_sandbox_state_clear (&st);
   /* The init died with its monitor (PDEATHSIG). */
-  for (int i = 0; i < 100 && g_file_test (init_proc, G_FILE_TEST_EXISTS); i++)
-    g_usleep (20000);
-  assert_false (g_file_test (init_proc, G_FILE_TEST_EXISTS));
+  exited = (struct pollfd){ .fd = init_fd, .events = POLLIN };
+  assert_int_equal (poll (&exited, 1, 30000), 1);
   assert_true (cgroup_exists (spec->id));
   assert_true (pier_sandbox_cleanup (spec->state_dir, NULL));
   assert_false (cgroup_exists (spec->id));
@@ -586,9 +606,14 @@ test_sandbox_limits_applied_and_read (void **state)
       assert_true (read_cgroup_file (spec->state_dir, "memory.max", &value));
       assert_int_equal (value, 64 << 20);
     }
-  g_usleep (300000);
-  if (!pier_sandbox_stats (spec->state_dir, &stats, &error))
-    fail_msg ("stats: %s", error->message);
+  /* until sh has counted and started sleep */
+  for (gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;; g_usleep (10000))
+    {
+      if (!pier_sandbox_stats (spec->state_dir, &stats, &error))
+        fail_msg ("stats: %s", error->message);
+      if (stats.pids >= 2 || g_get_monotonic_time () > deadline)
+        break;
+    }
   assert_true (stats.has_memory && stats.has_cpu && stats.has_pids);
   assert_true (stats.memory_bytes > 0);
   assert_true (stats.cpu_ns > 0);

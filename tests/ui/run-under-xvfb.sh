@@ -11,7 +11,9 @@ if ! command -v Xvfb >/dev/null; then
 	exit 1
 fi
 displayfile=$(mktemp)
-Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp 3>"$displayfile" 2>/dev/null &
+# -noreset: the server does not start over whenever its last client leaves, while the next one
+# (the app, after a tool's look) comes.
+Xvfb -displayfd 3 -noreset -screen 0 1400x900x24 -nolisten tcp 3>"$displayfile" 2>/dev/null &
 xvfb=$!
 trap 'kill "$xvfb" 2>/dev/null; wait "$xvfb" 2>/dev/null; rm -f "$displayfile"' EXIT
 i=0

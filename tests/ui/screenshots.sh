@@ -29,3 +29,32 @@ colour_pixels() {
 
 # colour_count SHOT [GEOMETRY]: how many distinct colours (in that part).
 colour_count() { convert "$SHOTS/$1.png" ${2:+-crop "$2"} -format '%k' info:; }
+
+# same PNG PNG: the two screenshots have the same pixels.
+same() { [ "$(compare -metric AE "$1" "$2" null: 2>&1)" = 0 ]; }
+
+# after_change WINDOW COMMAND...: runs COMMAND (a click, a key), then waits (20 s at most) until
+# WINDOW looks other than before it, and the same in two screenshots in a row: the app has
+# drawn what the action asked for, however slowly, instead of a guess at how long that takes.
+after_change() {
+	local win=$1 before=$SHOTS/.before.png last=$SHOTS/.last.png now=$SHOTS/.now.png
+	local deadline=$((SECONDS + 20))
+	shift
+	import -window "$win" "$before" || return 1
+	"$@" || return 1
+	cp "$before" "$last"
+	while ((SECONDS < deadline)); do
+		import -window "$win" "$now" || return 1
+		if ! same "$now" "$before" && same "$now" "$last"; then
+			return 0
+		fi
+		mv "$now" "$last"
+	done
+	return 1
+}
+
+# settled WINDOW: two screenshots in a row of WINDOW are the same (for wait_for).
+settled() {
+	import -window "$1" "$SHOTS/.settle-a.png" && import -window "$1" "$SHOTS/.settle-b.png" &&
+		same "$SHOTS/.settle-a.png" "$SHOTS/.settle-b.png"
+}

@@ -58,11 +58,13 @@ free_port() {
 
 listening() { ss -ltnH "sport = :$1" | grep -q .; }
 
-# start_xvfb: sets DISPLAY to a new Xvfb's.
+# start_xvfb: sets DISPLAY to a new Xvfb's. -noreset: else the server starts over as the check
+# below, its only client then, leaves, and a client that comes meanwhile fails to open the
+# display (the shadow server did, under load).
 start_xvfb() {
   local fifo=$WORK/displayfd.$RANDOM
   mkfifo "$fifo"
-  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$fifo" >"$WORK/xvfb.log" 2>&1 &
+  Xvfb -displayfd 3 -noreset -screen 0 1280x800x24 -nolisten tcp 3>"$fifo" >"$WORK/xvfb.log" 2>&1 &
   PIDS+=($!)
   read -r -t 10 display_number <"$fifo" || return 1
   rm -f "$fifo"
@@ -194,17 +196,50 @@ test_weston_keys() {
   stop_all
 }
 
+# terminal_corner SHOT: the right and top edges of weston-terminal's black body, which covers
+# the middle of the desktop (580,460), as "X Y": Weston places the window anew each time.
+terminal_corner() {
+  python3 - "$SHOTS/$1.png" <<'PY'
+import subprocess, sys
+w, h = 1024, 768
+raw = subprocess.run(["convert", sys.argv[1], "-crop", f"{w}x{h}+0+0", "+repage", "-depth", "8",
+                      "rgb:-"], capture_output=True, check=True).stdout
+def black(x, y):
+    return max(raw[(y * w + x) * 3:(y * w + x) * 3 + 3]) <= 8
+x, y = 580, 460
+if not black(x, y):
+    sys.exit(1)
+while x + 1 < w and black(x + 1, y):
+    x += 1
+right = x
+while y > 0 and black(right - 4, y - 1):
+    y -= 1
+print(right, y)
+PY
+}
+
+# weston-terminal's maximise button, the middle of three at the right of its title bar, 43
+# pixels left of the body's right edge and 14 above its top (in the screenshots): its face
+# light grey, the top edge of its icon black. Sets BUTTON_X and BUTTON_Y.
+maximise_button_shown() {
+  local right top
+  shot weston-mouse && read -r right top < <(terminal_corner weston-mouse) || return 1
+  BUTTON_X=$((right - 43)) BUTTON_Y=$((top - 14))
+  close_to "$(pixel weston-mouse $BUTTON_X,$BUTTON_Y)" "225,225,225" &&
+    close_to "$(pixel weston-mouse $BUTTON_X,$((top - 18)))" "0,0,0"
+}
+
 test_weston_mouse() {
   setup_weston_desktop || return 1
   start_viewer "$WORK/viewer.out" --fingerprint "$FINGERPRINT" "$SOCKET"
   wait_for 20 has_line "$WORK/viewer.out" '^first-frame-ms' || return 1
-  # the terminal (black, centred on the desktop) is drawn before it is clicked
+  # the terminal (black, over the desktop's middle, wherever Weston placed it) and its title
+  # bar are drawn before a button of it is clicked
   wait_for 20 shows weston-mouse root 580,460 "0,0,0" || { log "weston-terminal did not show"; return 1; }
-  sleep 0.5
-  # weston-terminal's maximise button (the middle of three at the right of its title bar, seen
-  # in the screenshots at 899,263 of the 1024x768 desktop): a left click there, through the
-  # view, maximises the terminal over the desktop's background.
-  xdotool mousemove --window "$(viewer_window)" 899 263 click 1
+  wait_for 20 maximise_button_shown || { log "weston-terminal's maximise button did not show"; return 1; }
+  # a left click on that button, through the view, maximises the terminal over the desktop's
+  # background
+  xdotool mousemove --window "$(viewer_window)" "$BUTTON_X" "$BUTTON_Y" click 1
   wait_for 10 shows weston-mouse root 60,120 "0,0,0" || expect_pixel weston-mouse 60,120 "0,0,0" ||
     return 1
   expect_pixel weston-mouse 300,10 "$PANEL_RGB" || return 1
@@ -301,12 +336,14 @@ test_shadow_server() {
   local shadow_display=$DISPLAY port
   port=$(free_port)
   # The shadow server takes its TLS key and certificate from its configuration folder; give it
-  # the ones Pier made.
-  export HOME=$WORK/shadow-home
-  mkdir -p "$HOME/.config/freerdp/shadow"
-  cp "$WORK/key.pem" "$HOME/.config/freerdp/shadow/shadow.key"
-  cp "$WORK/cert.pem" "$HOME/.config/freerdp/shadow/shadow.crt"
-  freerdp-shadow-cli3 "/port:$port" /bind-address:127.0.0.1 -auth /sec:tls \
+  # the ones Pier made, through a HOME of its own alone (the X clients here keep theirs, and
+  # with it their XAUTHORITY), and the display it shadows by name.
+  local shadow_home=$WORK/shadow-home
+  mkdir -p "$shadow_home/.config/freerdp/shadow"
+  cp "$WORK/key.pem" "$shadow_home/.config/freerdp/shadow/shadow.key"
+  cp "$WORK/cert.pem" "$shadow_home/.config/freerdp/shadow/shadow.crt"
+  HOME=$shadow_home DISPLAY=$shadow_display \
+    freerdp-shadow-cli3 "/port:$port" /bind-address:127.0.0.1 -auth /sec:tls \
     >"$WORK/shadow.log" 2>&1 &
   PIDS+=($!)
   wait_for 30 listening "$port" || { log "shadow server did not listen: $(tail -3 "$WORK/shadow.log")"; return 1; }
@@ -318,11 +355,11 @@ test_shadow_server() {
   # Something recognisable on the shadowed display: the root window in two colours. Drawn once
   # the client is there, because the shadow server sends what changes, not a first full frame.
   convert -size 1280x400 xc:'#c02080' -size 1280x400 xc:'#20c040' -append "$WORK/pattern.png"
-  DISPLAY=$shadow_display display -window root "$WORK/pattern.png"
-  sleep 2
-  shot shadow
+  DISPLAY=$shadow_display display -window root "$WORK/pattern.png" &
+  PIDS+=($!)
+  wait_for 15 shows shadow root 640,200 "192,32,128" || expect_pixel shadow 640,200 "192,32,128" ||
+    return 1
   grep -q '^desktop-size 1280x800' "$WORK/viewer.out" || return 1
-  expect_pixel shadow 640,200 "192,32,128" || return 1
   expect_pixel shadow 640,600 "32,192,64" || return 1
   stop_all
 }
