@@ -170,6 +170,12 @@ pier_container_row_get_running (PierContainerRow *self)
   return self->container->status == PIER_CONTAINER_RUNNING;
 }
 
+gboolean
+pier_container_row_get_broken (PierContainerRow *self)
+{
+  return self->container->broken != NULL;
+}
+
 static void
 pier_container_row_get_property (GObject *object, guint prop_id, GValue *value,
                                  GParamSpec *pspec)

@@ -24,5 +24,7 @@ const PierContainer *pier_container_row_get_container (PierContainerRow *self);
 const char *pier_container_row_get_id (PierContainerRow *self);
 const char *pier_container_row_get_name (PierContainerRow *self);
 gboolean pier_container_row_get_running (PierContainerRow *self);
+/* Its record cannot be read: it can only be removed. */
+gboolean pier_container_row_get_broken (PierContainerRow *self);
 
 G_END_DECLS

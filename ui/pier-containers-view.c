@@ -133,7 +133,8 @@ setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer us
   gtk_list_item_set_activatable (item, TRUE);
 }
 
-/* Start shows on a container that is not running; Stop and Terminal on one that is. */
+/* Start shows on a container that is not running (and not broken: that one can only be
+ * removed); Stop and Terminal on one that is. */
 static void
 show_running_buttons (PierContainerRow *row, GParamSpec *pspec, GtkWidget *box)
 {
@@ -141,7 +142,7 @@ show_running_buttons (PierContainerRow *row, GParamSpec *pspec, GtkWidget *box)
   GtkWidget *start = gtk_widget_get_first_child (box);
   GtkWidget *stop = gtk_widget_get_next_sibling (start);
 
-  gtk_widget_set_visible (start, !running);
+  gtk_widget_set_visible (start, !running && !pier_container_row_get_broken (row));
   gtk_widget_set_visible (stop, running);
   gtk_widget_set_visible (gtk_widget_get_next_sibling (stop), running);
 }

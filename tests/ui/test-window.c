@@ -655,7 +655,24 @@ row_is_broken (const char *id)
   return g_strcmp0 (label, "Broken") == 0;
 }
 
-/* A container whose record is damaged is listed as broken, and the window removes it. */
+/* The box of a container row's buttons (Start, Stop, Terminal, More) for @id. */
+static GtkWidget *
+row_actions_of (GtkWidget *widget, const char *id)
+{
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (widget), "pier-id"), id) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = row_actions_of (child, id);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A container whose record is damaged is listed as broken, offers no Start, and the window
+ * removes it. */
 static void
 test_window_shows_a_broken_container_and_removes_it (void **state)
 {
@@ -681,6 +698,9 @@ test_window_shows_a_broken_container_and_removes_it (void **state)
             row_is_broken (c->id), 5000, "the damaged container to show as broken");
   g_object_get (pier_model_find_container (fx.model, c->id), "status", &status, NULL);
   assert_non_null (strstr (status, "damaged container record"));
+  WAIT_FOR (row_actions_of (GTK_WIDGET (containers), c->id) != NULL, 5000, "the row's buttons");
+  assert_false (gtk_widget_get_visible (
+      gtk_widget_get_first_child (row_actions_of (GTK_WIDGET (containers), c->id))));
   screenshot (GTK_WIDGET (fx.window), "containers-broken");
 
   g_action_group_activate_action (G_ACTION_GROUP (fx.window), "container-remove",
