@@ -9,7 +9,7 @@
 #include "pier-fsutil.h"
 #include "pier-json.h"
 #include "pier-reference.h"
-#include "pier-sandbox-private.h"
+#include "pier-sandbox.h"
 #include "pier-uid-ranges.h"
 
 #include <dirent.h>

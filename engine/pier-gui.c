@@ -9,7 +9,8 @@
 #include "pier-lock.h"
 #include "pier-rdp-probe.h"
 #include "pier-rdp-relay.h"
-#include "pier-sandbox-private.h"
+#include "pier-sandbox-record.h"
+#include "pier-sandbox.h"
 #include "pier-tls.h"
 
 #include <errno.h>

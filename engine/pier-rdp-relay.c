@@ -3,7 +3,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
-#include "pier-sandbox-private.h"
+#include "pier-pidfd.h"
 
 #include <errno.h>
 #include <fcntl.h>

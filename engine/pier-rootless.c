@@ -18,21 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-gboolean
-pier_rootless_active (void)
-{
-  g_autofree char *map = NULL;
-  guint64 inside, outside, count;
-
-  if (!g_file_get_contents ("/proc/self/uid_map", &map, NULL, NULL))
-    return FALSE;
-  /* The initial namespace maps every id to itself in one line. */
-  return !(sscanf (map, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &inside,
-                   &outside, &count)
-               == 3
-           && inside == 0 && outside == 0 && count == G_GUINT64_CONSTANT (4294967295));
-}
-
 /* The user's range in /etc/subuid or /etc/subgid ("name:start:count" or "uid:start:count"). */
 static gboolean
 subid_range (const char *file, const char *name, guint id, guint32 *start, guint32 *count)

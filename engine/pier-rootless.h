@@ -23,10 +23,6 @@ G_BEGIN_DECLS
  * root inside them, its working directory kept. */
 gboolean pier_rootless_ensure (const char *runroot, GError **error);
 
-/* TRUE in a user namespace other than the host's: after pier_rootless_ensure() made a
- * non-root user root. */
-gboolean pier_rootless_active (void);
-
 /* The pause process, by name in `ps` (as Podman's): pier-monitor's executable run under this
  * argv[0] (its main() hands over to pier_rootless_pause_main()), so that it does not show up
  * under the command line of whichever pierctl happened to start it. */

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include "pier-cgroup.h"
+#include "pier-json.h"
 #include "pier-network.h"
 
 G_BEGIN_DECLS
@@ -41,6 +42,9 @@ typedef struct {
   char *destination; /* absolute path in the container */
   gboolean readonly;
 } PierSandboxVolume;
+
+/* {"source", "destination", "readonly"}: a volume as the spec and a container's record hold it. */
+json_t *pier_sandbox_volume_to_json (PierJsonWriter *w, const PierSandboxVolume *volume);
 
 typedef struct {
   char *id;        /* 64 lowercase hex digits */

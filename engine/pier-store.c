@@ -7,7 +7,7 @@
 #include "pier-fsutil.h"
 #include "pier-layer-unpack.h"
 #include "pier-paths.h"
-#include "pier-rootless.h"
+#include "pier-userns.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -134,7 +134,7 @@ pier_store_open (const char *root, const char *runroot, GError **error)
   store->root = root ? g_canonicalize_filename (root, NULL) : pier_paths_default_root ();
   store->runroot = runroot ? g_canonicalize_filename (runroot, NULL)
                            : pier_paths_default_runroot ();
-  store->rootless = geteuid () != 0 || pier_rootless_active ();
+  store->rootless = geteuid () != 0 || pier_userns_is_nested ();
   if (!pier_fs_mkdir_p (store->root, 0700, error))
     return NULL;
   store->root_fd = pier_fs_open_dir_at (AT_FDCWD, store->root, error);

@@ -9,6 +9,7 @@
 #include "pier-fsutil.h"
 #include "pier-rootless.h"
 #include "pier-sandbox-private.h"
+#include "pier-userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -688,7 +689,7 @@ rootless_helper (const char *base)
       g_printerr ("rootless: %s\n", error->message);
       return 10;
     }
-  if (geteuid () != 0 || !pier_rootless_active ())
+  if (geteuid () != 0 || !pier_userns_is_nested ())
     return 11;
   fx.lower = g_build_filename (base, "lower", NULL);
   if (!fixture_make_busybox_layer (fx.lower, &error))
