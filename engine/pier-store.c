@@ -1,6 +1,5 @@
 #include "pier-store.h"
 
-#include "pier-builtin-images.h"
 #include "pier-crash-point.h"
 #include "pier-digest.h"
 #include "pier-error.h"
@@ -125,11 +124,11 @@ initialise_layout (PierStore *store, gboolean *created, GError **error)
 }
 
 PierStore *
-pier_store_open (const char *root, const char *runroot, GError **error)
+pier_store_open_layout (const char *root, const char *runroot, gboolean *created,
+                        GError **error)
 {
   g_autoptr (PierStore) store = g_object_new (PIER_TYPE_STORE, NULL);
   g_autoptr (PierLock) lock = NULL;
-  gboolean created = FALSE;
 
   store->root = root ? g_canonicalize_filename (root, NULL) : pier_paths_default_root ();
   store->runroot = runroot ? g_canonicalize_filename (runroot, NULL)
@@ -158,15 +157,9 @@ pier_store_open (const char *root, const char *runroot, GError **error)
   if (store->blobs == NULL)
     return NULL;
   remove_abandoned_work (store);
-  if (!initialise_layout (store, &created, error))
+  if (!initialise_layout (store, created, error))
     {
       g_prefix_error (error, "creating the store in %s: ", store->root);
-      return NULL;
-    }
-  g_clear_pointer (&lock, pier_lock_release);
-  if (created ? !pier_builtin_images_create (store, error) : !pier_builtin_images_upgrade (store, error))
-    {
-      g_prefix_error (error, "making the built-in images: ");
       return NULL;
     }
   return g_steal_pointer (&store);

@@ -23,9 +23,11 @@ G_BEGIN_DECLS
 #define PIER_TYPE_STORE (pier_store_get_type ())
 G_DECLARE_FINAL_TYPE (PierStore, pier_store, PIER, STORE, GObject)
 
-/* Opens (creating on first use) the store. NULL @root/@runroot: the defaults. A new root gets
- * the built-in images. */
-PierStore *pier_store_open (const char *root, const char *runroot, GError **error);
+/* Opens (creating on first use) the store's layout, without the built-in images: front ends
+ * call pier_store_open() (pier-store-open.h), which adds them. NULL @root/@runroot: the
+ * defaults. *@created: whether this call made the root. */
+PierStore *pier_store_open_layout (const char *root, const char *runroot, gboolean *created,
+                                   GError **error);
 
 const char *pier_store_get_root (PierStore *store);
 const char *pier_store_get_runroot (PierStore *store);

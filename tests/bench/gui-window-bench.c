@@ -13,6 +13,7 @@
  *   cpu-ms MS           (at exit: user + system CPU time of the process)
  */
 #include "pier-gui-window.h"
+#include "pier-store-open.h"
 
 #include <glib-unix.h>
 #include <signal.h>

@@ -8,6 +8,7 @@
 #include "pier-image-archive.h"
 #include "pier-image-store.h"
 #include "pier-reference.h"
+#include "pier-store-open.h"
 #include "pier-tar-writer.h"
 
 #include <errno.h>

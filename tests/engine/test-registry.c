@@ -13,6 +13,7 @@
 #include "pier-registry-config.h"
 #include "pier-registry-pull.h"
 #include "pier-registry-push.h"
+#include "pier-store-open.h"
 #include "pier-tar-writer.h"
 
 #include <arpa/inet.h>
