@@ -10,6 +10,20 @@
  * heredoc words a line opens and the instruction helpers. */
 
 gboolean
+pier_dockerfile_fail (GError **error, const char *filename, guint line, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s:%u: %s",
+               filename != NULL ? filename : PIER_DOCKERFILE_DEFAULT_NAME, line, message);
+  return FALSE;
+}
+
+gboolean
 pier_dockerfile_invalid (GError **error, const char *format, ...)
 {
   va_list args;

@@ -6,6 +6,9 @@
 
 G_BEGIN_DECLS
 
+/* The name messages give a Dockerfile that came without one. */
+#define PIER_DOCKERFILE_DEFAULT_NAME "Dockerfile"
+
 /* Sets PIER_ERROR_INVALID "FILENAME:LINE: message" and returns FALSE. */
 gboolean pier_dockerfile_fail (GError **error, const char *filename, guint line,
                                const char *format, ...) G_GNUC_PRINTF (4, 5);

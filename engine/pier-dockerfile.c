@@ -11,7 +11,6 @@
  * theirs, and so on. One logical line becomes an instruction in pier-dockerfile-line.c; the
  * per-instruction checks live in pier-dockerfile-check.c. */
 
-#define DEFAULT_FILENAME "Dockerfile"
 
 typedef struct {
   char escape;
@@ -40,20 +39,6 @@ reader_next (Reader *r, const char **line, gsize *length)
   *length = nl != NULL ? (gsize) (nl + 1 - *line) : r->length - r->pos;
   r->pos += *length;
   return TRUE;
-}
-
-gboolean
-pier_dockerfile_fail (GError **error, const char *filename, guint line, const char *format, ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s:%u: %s",
-               filename != NULL ? filename : DEFAULT_FILENAME, line, message);
-  return FALSE;
 }
 
 static gsize
@@ -384,7 +369,7 @@ pier_dockerfile_parse (const char *data, gsize length, const char *filename,
   const char *nul = memchr (data, '\0', length);
   gboolean ok;
 
-  df->filename = g_strdup (filename != NULL ? filename : DEFAULT_FILENAME);
+  df->filename = g_strdup (filename != NULL ? filename : PIER_DOCKERFILE_DEFAULT_NAME);
   if (nul != NULL)
     {
       guint line = 1;
