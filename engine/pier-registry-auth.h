@@ -1,6 +1,6 @@
 #pragma once
 
-#include "pier-registry-client.h"
+#include <glib.h>
 
 G_BEGIN_DECLS
 
@@ -45,11 +45,5 @@ gboolean pier_registry_auth_store (const char *auth_file, const char *registry,
 gboolean pier_registry_auth_remove (const char *auth_file, const char *registry, GError **error);
 /* Removes every entry of the file login writes. */
 gboolean pier_registry_auth_remove_all (const char *auth_file, GError **error);
-
-/* `login`: checks that @registry accepts the credentials (a token for them, or Basic access to
- * its API), then stores them in the file login writes (options->auth_file or Podman's). */
-gboolean pier_registry_login (const char *registry, const char *username, const char *password,
-                              const PierRegistryOptions *options, GCancellable *cancellable,
-                              GError **error);
 
 G_END_DECLS
