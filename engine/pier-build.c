@@ -1,6 +1,5 @@
 /* The builder's driver: stages, steps, the cache, progress, and the commit at the end. */
 #include "pier-build-private.h"
-#include "pier-container.h"
 
 #include "pier-digest.h"
 #include "pier-error.h"
@@ -20,16 +19,6 @@
 #define MAX_DOCKERIGNORE_SIZE (1024 * 1024)
 
 /* ---- events ---- */
-
-void
-pier_build_emit (PierBuild *build, PierBuildEventType type, const char *text, const char *id,
-                 const char *data, gsize len, double seconds)
-{
-  PierBuildEvent event = { type, build->step, build->n_steps, text, id, data, len, seconds };
-
-  if (build->progress != NULL)
-    build->progress (&event, build->progress_data);
-}
 
 char *
 pier_build_event_to_text (const PierBuildEvent *event)
@@ -92,24 +81,6 @@ stage_free (PierBuildStage *stage)
   g_ptr_array_unref (stage->arg_names);
   pier_config_edit_clear (&stage->edit);
   g_free (stage);
-}
-
-GStrv
-pier_build_stage_lower_dirs (PierBuildStage *stage)
-{
-  GStrv dirs = g_new0 (char *, stage->layers->len + 1);
-
-  for (guint i = 0; i < stage->layers->len; i++)
-    dirs[i] = g_strdup (((PierBuildLayer *) stage->layers->pdata[stage->layers->len - 1 - i])->dir);
-  return dirs;
-}
-
-PierMergedTree *
-pier_build_stage_tree (PierBuild *build, PierBuildStage *stage, GError **error)
-{
-  g_auto (GStrv) dirs = pier_build_stage_lower_dirs (stage);
-
-  return pier_merged_tree_new ((const char *const *) dirs, build->rootless, error);
 }
 
 static void
