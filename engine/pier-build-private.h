@@ -1,7 +1,9 @@
 #pragma once
 
-/* The builder's parts, shared by pier-build*.c and the container changes (commit). */
+/* The builder's parts, shared by pier-build*.c alone. */
 
+#include "pier-build-config.h"
+#include "pier-build-layer.h"
 #include "pier-build.h"
 #include "pier-dockerfile.h"
 #include "pier-dockerignore.h"
@@ -13,42 +15,6 @@
 #include <sys/stat.h>
 
 G_BEGIN_DECLS
-
-/* ---- layers ---- */
-
-/* A layer of a stage: in the store already (a base image's, a cache hit), or made by this
- * build and waiting in the work directory (pending) until the build commits. */
-typedef struct {
-  PierDescriptor *descriptor;
-  char *diff_id;
-  char *dir;                 /* its unpacked tree, for lower_dirs and merged reads */
-  PierPendingBlob *pending;  /* NULL once in the store */
-} PierBuildLayer;
-
-void pier_build_layer_free (PierBuildLayer *layer);
-
-/* A layer of the store (present or not: a hit checks). */
-PierBuildLayer *pier_build_layer_new_stored (PierStore *store, const PierDescriptor *descriptor,
-                                             const char *diff_id);
-
-/* Packs the tree under @dirfd (pier_layer_pack with @options) into a pending blob, unpacking it
- * into the work directory on the way, so that a sandbox layer becomes a layer of the store's
- * own form (owners shifted back, whiteouts as the store keeps them). */
-PierPendingBlob *pier_build_pack_to_pending (PierStore *store, int dirfd,
-                                             const PierPackOptions *options,
-                                             GCancellable *cancellable, GError **error);
-
-/* A layer from a tree the builder wrote itself, WORK_NAME/diff under the store's work fd:
- * packed into a blob; the tree stays where it is and becomes the layer's directory. */
-PierBuildLayer *pier_build_layer_new_staged (PierStore *store, const char *work_name,
-                                             GCancellable *cancellable, GError **error);
-
-/* A layer from a pending blob (pier_build_pack_to_pending), which it takes. */
-PierBuildLayer *pier_build_layer_new_pending (PierStore *store, PierPendingBlob *pending,
-                                              GError **error);
-
-/* The store's work directory as a path (lower_dirs need paths). */
-char *pier_build_work_path (PierStore *store, GError **error);
 
 /* ---- the build ---- */
 
@@ -76,22 +42,6 @@ typedef struct {
   PierUidClaim *range;         /* their claim, held while the build runs */
 } PierBuild;
 
-/* One of a configuration's lists, indexed while instructions change it, so that each ENV,
- * EXPOSE, VOLUME or ONBUILD costs the same however many came before (Dockerfiles of
- * thousands of them exist). */
-typedef struct {
-  GHashTable *index;         /* key → position; NULL until the first change */
-  guint len, alloc;          /* entries and allocated slots of the list */
-} PierStrvIndex;
-
-/* What applying instructions to one configuration keeps between them. */
-typedef struct {
-  gboolean cmd_set;          /* CMD set here (ENTRYPOINT clears only an inherited one) */
-  PierStrvIndex env, exposed_ports, volumes, on_build;
-} PierConfigEdit;
-
-void pier_config_edit_clear (PierConfigEdit *edit);
-
 typedef struct {
   char *name;                /* AS name, or NULL */
   guint index;
@@ -113,29 +63,6 @@ PierMergedTree *pier_build_stage_tree (PierBuild *build, PierBuildStage *stage, 
 
 void pier_build_emit (PierBuild *build, PierBuildEventType type, const char *text,
                       const char *id, const char *data, gsize len, double seconds);
-
-/* ---- instructions: text, history, configuration ---- */
-
-/* @insn (expanded) as a Dockerfile line that rebuilds it: heredocs included, values quoted
- * where needed. @arg_values: for ARG, the value each name ends up with (NULL: none). */
-char *pier_build_instruction_text (const PierInstruction *insn, const char *const *arg_values);
-
-/* Docker's classic created_by for a step that changes only the configuration:
- * "/bin/sh -c #(nop)  CMD [\"sh\"]". @config: after the step. */
-char *pier_build_nop_created_by (const PierInstruction *insn, const char *text,
-                                 const PierImageConfig *config);
-
-/* Applies ENV LABEL EXPOSE VOLUME USER WORKDIR CMD ENTRYPOINT SHELL STOPSIGNAL HEALTHCHECK
- * ONBUILD MAINTAINER (ARG changes nothing) to @config. @edit: the same one for every
- * instruction applied to @config (zeroed at first; cmd_set TRUE to keep an inherited CMD from
- * ENTRYPOINT), cleared once done; nothing else may change @config's lists meanwhile. */
-gboolean pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
-                                  PierConfigEdit *edit, GError **error);
-
-/* A history entry. */
-PierHistoryEntry *pier_build_history_entry (const char *created, const char *created_by,
-                                            const char *comment, const char *author,
-                                            gboolean empty_layer);
 
 /* ---- cache ---- */
 

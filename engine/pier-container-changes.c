@@ -1,9 +1,11 @@
 #include "pier-container-changes.h"
 
-#include "pier-build-private.h"
+#include "pier-build-config.h"
+#include "pier-build-layer.h"
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-history.h"
 #include "pier-json.h"
 #include "pier-merged-tree.h"
 #include "pier-output-file.h"

@@ -5,7 +5,7 @@
  * what comes back is quoted as a Dockerfile needs. */
 #include "pier-created-by.h"
 
-#include "pier-build-private.h"
+#include "pier-build-config.h"
 #include "pier-dockerfile.h"
 
 #include <string.h>
