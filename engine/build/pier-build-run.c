@@ -8,7 +8,6 @@
 #include "pier-attach.h"
 #include "pier-builtin-images.h"
 #include "pier-container-user.h"
-#include "pier-container.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-sandbox.h"
