@@ -1,4 +1,4 @@
-#include "pier-dlopen.h"
+#include "pier-dlopen-private.h"
 
 #include <dlfcn.h>
 

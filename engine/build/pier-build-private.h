@@ -6,7 +6,7 @@
 #include "pier-build-layer.h"
 #include "pier-build.h"
 #include "pier-dockerfile.h"
-#include "pier-dockerignore.h"
+#include "pier-dockerignore-private.h"
 #include "pier-layer-pack.h"
 #include "pier-merged-tree.h"
 #include "pier-pending-layer.h"

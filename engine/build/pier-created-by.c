@@ -3,7 +3,7 @@
  * %+v ({Test:[...] Interval:5s}) or %q (&{["CMD" "x"] "5s" '\x03'}), key=value pairs without
  * quotes. Each is parsed into an instruction and written out by the builder's own writer, so
  * what comes back is quoted as a Dockerfile needs. */
-#include "pier-created-by.h"
+#include "pier-created-by-private.h"
 
 #include "pier-build-config.h"
 #include "pier-dockerfile.h"

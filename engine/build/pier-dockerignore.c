@@ -1,4 +1,4 @@
-#include "pier-dockerignore.h"
+#include "pier-dockerignore-private.h"
 
 #include "pier-error.h"
 #include "pier-shell-words.h"

@@ -1,7 +1,7 @@
 /* An image's history read back as a Dockerfile. */
 #include "pier-history.h"
 
-#include "pier-created-by.h"
+#include "pier-created-by-private.h"
 #include "pier-dockerfile.h"
 
 #include <string.h>

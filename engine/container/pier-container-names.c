@@ -1,4 +1,4 @@
-#include "pier-container-names.h"
+#include "pier-container-names-private.h"
 
 static const char *const adjectives[] = {
   "amber", "bold", "brave", "bright", "calm", "clever", "cosy", "crisp", "daring", "eager",

@@ -1,7 +1,7 @@
 #include "pier-container-private.h"
 
 #include "pier-builtin-images.h"
-#include "pier-container-names.h"
+#include "pier-container-names-private.h"
 #include "pier-container-options.h"
 #include "pier-container-user.h"
 #include "pier-error.h"

@@ -1,4 +1,4 @@
-#include "pier-passwd.h"
+#include "pier-passwd-private.h"
 
 #include "pier-error.h"
 #include "pier-fsutil.h"

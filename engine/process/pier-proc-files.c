@@ -1,5 +1,5 @@
 /* Parsers of the /proc/PID files the process scanner reads. */
-#include "pier-proc-files.h"
+#include "pier-proc-files-private.h"
 
 #include <string.h>
 

@@ -2,8 +2,8 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
-#include "pier-passwd.h"
-#include "pier-proc-files.h"
+#include "pier-passwd-private.h"
+#include "pier-proc-files-private.h"
 
 #include <dirent.h>
 #include <errno.h>

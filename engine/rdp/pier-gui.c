@@ -7,7 +7,7 @@
 #include "pier-fsutil.h"
 #include "pier-image-store.h"
 #include "pier-lock.h"
-#include "pier-rdp-probe.h"
+#include "pier-rdp-probe-private.h"
 #include "pier-rdp-relay.h"
 #include "pier-sandbox-record.h"
 #include "pier-sandbox.h"

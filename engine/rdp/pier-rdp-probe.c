@@ -1,5 +1,5 @@
 /* Learning the certificate an RDP server shows, so that it can be pinned. */
-#include "pier-rdp-probe.h"
+#include "pier-rdp-probe-private.h"
 
 #include "pier-error.h"
 #include "pier-fsutil.h"

@@ -4,7 +4,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-reference.h"
-#include "pier-registry-transfers.h"
+#include "pier-registry-transfers-private.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "pier-registry-transfers.h"
+#include "pier-registry-transfers-private.h"
 
 #include <string.h>
 

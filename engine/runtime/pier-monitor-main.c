@@ -5,7 +5,7 @@
 #include "pier-attach.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
-#include "pier-sandbox-init.h"
+#include "pier-sandbox-init-private.h"
 #include "pier-sandbox-log.h"
 #include "pier-sandbox-private.h"
 

@@ -1,4 +1,4 @@
-#include "pier-netlink.h"
+#include "pier-netlink-private.h"
 
 #include "pier-error.h"
 #include "pier-fsutil.h"

@@ -3,7 +3,7 @@
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-lock.h"
-#include "pier-netlink.h"
+#include "pier-netlink-private.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

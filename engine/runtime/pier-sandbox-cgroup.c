@@ -1,6 +1,6 @@
 /* A container's cgroup as its init gets it: made before the clone, so that the child's set-up
  * can mount what it will see of it. */
-#include "pier-sandbox-init.h"
+#include "pier-sandbox-init-private.h"
 
 #include <string.h>
 #include <sys/mount.h>

@@ -3,7 +3,7 @@
  * layer (Docker's name for it): the mount points the set-up needs, stacked above the image's
  * layers, so that an image without /proc or /etc/hosts does not get them created in its
  * sandbox layer, and `diff`, `commit` and builds see only what the command itself changed. */
-#include "pier-sandbox-init.h"
+#include "pier-sandbox-init-private.h"
 
 #include "pier-error.h"
 #include "pier-fsutil.h"

@@ -8,7 +8,7 @@
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-sandbox-private.h"
-#include "pier-sandbox-setup.h"
+#include "pier-sandbox-setup-private.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
-#include "pier-sandbox-init.h"
+#include "pier-sandbox-init-private.h"
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-network.h"
 #include "pier-sandbox-private.h"
-#include "pier-sandbox-setup.h"
+#include "pier-sandbox-setup-private.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* The child's side of the set-up list: everything here runs between clone() and exec(), so
  * it makes system calls and nothing else: no allocation, no lock, no GLib function (GLib's
  * macros that only compute addresses, like g_array_index, are fine). */
-#include "pier-sandbox-setup.h"
+#include "pier-sandbox-setup-private.h"
 
 #include "pier-error.h"
 #include "pier-fsutil.h"

@@ -1,6 +1,6 @@
 /* Building the set-up list, in the parent; and the sync socket both sides share. The child's
  * side is pier-sandbox-setup-run.c. */
-#include "pier-sandbox-setup.h"
+#include "pier-sandbox-setup-private.h"
 
 #include "pier-error.h"
 

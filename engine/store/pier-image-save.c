@@ -7,7 +7,7 @@
 #include "pier-fsutil.h"
 #include "pier-json.h"
 #include "pier-reference.h"
-#include "pier-tar-writer.h"
+#include "pier-tar-writer-private.h"
 
 #include <errno.h>
 #include <fcntl.h>

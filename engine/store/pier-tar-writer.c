@@ -1,4 +1,4 @@
-#include "pier-tar-writer.h"
+#include "pier-tar-writer-private.h"
 
 #include "pier-error.h"
 #include "pier-layer-stream.h"

@@ -9,7 +9,7 @@
 #include "pier-image-store.h"
 #include "pier-reference.h"
 #include "pier-store-open.h"
-#include "pier-tar-writer.h"
+#include "pier-tar-writer-private.h"
 
 #include <errno.h>
 #include <fcntl.h>

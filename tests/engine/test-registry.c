@@ -14,7 +14,7 @@
 #include "pier-registry-pull.h"
 #include "pier-registry-push.h"
 #include "pier-store-open.h"
-#include "pier-tar-writer.h"
+#include "pier-tar-writer-private.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

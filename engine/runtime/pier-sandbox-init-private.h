@@ -1,7 +1,7 @@
 #pragma once
 
 #include "pier-cgroup.h"
-#include "pier-sandbox-setup.h"
+#include "pier-sandbox-setup-private.h"
 #include "pier-sandbox.h"
 
 G_BEGIN_DECLS
