@@ -14,22 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* pierctl beside the running program (the build tree, or an installation), else on PATH. */
-static char *
-find_pierctl (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = self ? g_path_get_dirname (self) : NULL;
-  g_autofree char *beside = dir ? g_build_filename (dir, "pierctl", NULL) : NULL;
-  g_autofree char *app = dir ? g_build_filename (dir, "..", "..", "app", "pierctl", NULL) : NULL;
-
-  if (beside && g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE))
-    return g_steal_pointer (&beside);
-  if (app && g_file_test (app, G_FILE_TEST_IS_EXECUTABLE))
-    return g_canonicalize_filename (app, NULL);
-  return g_find_program_in_path ("pierctl");
-}
-
 static PierSandboxSpec *
 make_spec (PierStore *store, PierContainer *c, GError **error)
 {
@@ -92,23 +76,14 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
   pier_container_confine_spec (c, spec);
   if (c->auto_remove)
     {
-      g_autofree char *pierctl = find_pierctl ();
       /* A caller that removes the container itself holds it: the monitor steps in only when
        * that caller died first (and a listing would, without the monitor). */
       if (c->caller_removes && c->run_hold_fd >= 0)
         spec->on_exit_unless_held = g_build_filename (dir, PIER_CONTAINER_RUN_HOLD, NULL);
-      if (pierctl == NULL && !c->caller_removes)
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "--rm needs pierctl, which is neither beside this program nor on PATH");
-          return NULL;
-        }
-      if (pierctl != NULL)
-        spec->on_exit_argv = g_strdupv ((char *[]){ pierctl, "--root",
-                                                    (char *) pier_store_get_root (store),
-                                                    "--runroot",
-                                                    (char *) pier_store_get_runroot (store),
-                                                    "rm", c->id, NULL });
+      /* pier_container_monitor_main()'s removal. */
+      spec->on_exit = g_strdupv ((char *[]){ (char *) pier_store_get_root (store),
+                                             (char *) pier_store_get_runroot (store), c->id,
+                                             NULL });
     }
   return g_steal_pointer (&spec);
 }

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -281,26 +280,11 @@ exit_work_is_taken (const PierSandboxSpec *spec)
 }
 
 static void
-run_on_exit (const PierSandboxSpec *spec)
+run_on_exit (const PierSandboxSpec *spec, PierMonitorExitFunc on_exit)
 {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  sigset_t none;
-  pid_t pid;
-
-  if (spec->on_exit_argv == NULL || spec->on_exit_argv[0] == NULL || exit_work_is_taken (spec))
+  if (spec->on_exit == NULL || on_exit == NULL || exit_work_is_taken (spec))
     return;
-  posix_spawn_file_actions_init (&actions);
-  posix_spawnattr_init (&attr);
-  sigemptyset (&none);
-  posix_spawnattr_setsigmask (&attr, &none);
-  posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
-  for (int fd = 0; fd < 3; fd++)
-    posix_spawn_file_actions_addopen (&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
-  /* Not waited for: the monitor is done, the hook's parent becomes the system's reaper. */
-  posix_spawnp (&pid, spec->on_exit_argv[0], &actions, &attr, spec->on_exit_argv, environ);
-  posix_spawn_file_actions_destroy (&actions);
-  posix_spawnattr_destroy (&attr);
+  on_exit ((const char *const *) spec->on_exit);
 }
 
 /* One monitor per container, even if two starts race: the lock lives as long as this process
@@ -328,7 +312,8 @@ lock_state_dir (int state_fd, GError **error)
 
 /* The monitor proper, in the detached process. */
 static int
-monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd)
+monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd,
+             PierMonitorExitFunc on_exit)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (PierSandboxSpec) spec = NULL;
@@ -440,7 +425,7 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd)
   pier_sandbox_init_teardown (spec, &m.init);
   pier_attach_server_free (m.attach);
   pier_sandbox_init_clear (&m.init);
-  run_on_exit (spec);
+  run_on_exit (spec, on_exit);
   if (m.owner_gone)
     pier_fs_rm_rf_at (AT_FDCWD, state_dir, NULL);
   return 0;
@@ -459,7 +444,7 @@ parse_fd (const char *text, int *out)
 }
 
 int
-pier_monitor_main (int argc, char **argv)
+pier_monitor_main (int argc, char **argv, PierMonitorExitFunc on_exit)
 {
   int report_fd = -1, attach_fd = -1, owner_fd = -1;
   const char *state_dir = NULL;
@@ -518,5 +503,5 @@ pier_monitor_main (int argc, char **argv)
   if (chdir ("/") < 0)
     return 1;
   umask (022);
-  return monitor_run (state_dir, report_fd, attach_fd, owner_fd);
+  return monitor_run (state_dir, report_fd, attach_fd, owner_fd, on_exit);
 }

@@ -46,7 +46,7 @@ pier_sandbox_spec_free (PierSandboxSpec *spec)
   g_strfreev (spec->env);
   g_free (spec->cwd);
   g_free (spec->groups);
-  g_strfreev (spec->on_exit_argv);
+  g_strfreev (spec->on_exit);
   g_free (spec->on_exit_unless_held);
   g_free (spec->seccomp_profile);
   g_free (spec->seccomp_profile_name);
@@ -207,9 +207,9 @@ pier_sandbox_spec_to_json (const PierSandboxSpec *spec, GError **error)
   pier_json_set (&w, root, "seccomp_unconfined", json_boolean (spec->seccomp_unconfined));
   pier_json_set_text (&w, root, "seccomp_profile", spec->seccomp_profile);
   pier_json_set_text (&w, root, "seccomp_profile_name", spec->seccomp_profile_name);
-  if (spec->on_exit_argv != NULL)
-    pier_json_set (&w, root, "on_exit_argv",
-                   pier_json_strv (&w, "on_exit_argv", (const char *const *) spec->on_exit_argv));
+  if (spec->on_exit != NULL)
+    pier_json_set (&w, root, "on_exit",
+                   pier_json_strv (&w, "on_exit", (const char *const *) spec->on_exit));
   pier_json_set_text (&w, root, "on_exit_unless_held", spec->on_exit_unless_held);
 
   out = pier_json_writer_dump (&w, root, JSON_COMPACT, error);
@@ -394,7 +394,7 @@ pier_sandbox_spec_from_json (const char *data, gsize len, GError **error)
   spec->seccomp_unconfined = get_bool (&r, "seccomp_unconfined");
   spec->seccomp_profile = get_string (&r, "seccomp_profile");
   spec->seccomp_profile_name = get_string (&r, "seccomp_profile_name");
-  spec->on_exit_argv = get_strv (&r, "on_exit_argv");
+  spec->on_exit = get_strv (&r, "on_exit");
   spec->on_exit_unless_held = get_string (&r, "on_exit_unless_held");
   json_decref (r.root);
   if (r.failed || !pier_sandbox_spec_validate (spec, error))

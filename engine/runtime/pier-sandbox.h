@@ -98,12 +98,13 @@ typedef struct {
   char *seccomp_profile;       /* a profile in Docker's JSON format; NULL: Pier's default */
   char *seccomp_profile_name;  /* where that profile came from, for messages */
 
-  /* Run by the monitor after the exit is recorded (e.g. `pierctl --root R rm ID` for --rm);
-   * its own output goes nowhere. NULL for nothing. */
-  char **on_exit_argv;
+  /* Handed to the monitor's exit hook (pier_monitor_main()'s @on_exit) once the exit is
+   * recorded and the container torn down: what only the layer that started it knows how to
+   * do (--rm's removal). NULL: nothing. */
+  char **on_exit;
   /* A file whose flock's holder (a `run --rm` in the foreground, which removes the container
-   * itself) makes on_exit_argv unneeded: it runs only when the file is there and nobody holds
-   * it, the holder having died. NULL: on_exit_argv always runs. */
+   * itself) makes on_exit unneeded: the hook runs only when the file is there and nobody holds
+   * it, the holder having died. NULL: the hook always runs. */
   char *on_exit_unless_held;
 } PierSandboxSpec;
 
@@ -204,7 +205,7 @@ gboolean pier_sandbox_stop (const char *state_dir, int signal, guint timeout_sec
 
 /* For a stale container (monitor gone): kills what is left of it, removes its cgroup and
  * releases its network lease. Does nothing for a container that is running or exited cleanly.
- * It does not run on_exit_argv: what to do with a stale record is the store's decision. */
+ * It does not run the exit hook: what to do with a stale record is the store's decision. */
 gboolean pier_sandbox_cleanup (const char *state_dir, GError **error);
 
 /* Memory, CPU and pids of a running container, from its cgroup. */

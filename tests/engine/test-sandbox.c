@@ -653,7 +653,7 @@ test_sandbox_spec_json_round_trip (void **state)
   spec->memory_bytes = 1 << 30;
   spec->cpus = 1.5;
   spec->network = PIER_NETWORK_BRIDGE;
-  spec->on_exit_argv = g_strsplit ("pierctl rm x", " ", -1);
+  spec->on_exit = g_strsplit ("/var/lib/pier /run/pier x", " ", -1);
   pier_sandbox_spec_add_volume (spec, "/src", "/dst", TRUE);
   json = pier_sandbox_spec_to_json (spec, &error);
   pier_assert_no_error (error);
