@@ -1,6 +1,6 @@
 #pragma once
 
-/* libssl, opened on first use. Only the RDP certificate probe (pier-gui.c) speaks TLS itself
+/* libssl, opened on first use. Only the graphical sessions' certificate probe speaks TLS itself
  * (the registry client's TLS is libcurl's); linked, libssl would load at every start of pierctl
  * and pier-monitor. The engine calls it by its usual names, which this header maps onto the
  * loaded library. Include it instead of <openssl/ssl.h>. */

@@ -95,7 +95,7 @@ main (int argc, char **argv)
   g_autoptr (PierStore) store = NULL;
   g_autoptr (PierContainer) container = NULL;
   g_auto (GStrv) app = NULL;
-  PierGuiOptions options = { .join_running = TRUE };
+  PierGraphicalSessionOptions options = { .join_running = TRUE };
   GtkWidget *window;
   PierRdpView *view;
   struct rusage usage;

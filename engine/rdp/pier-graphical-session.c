@@ -1,5 +1,5 @@
 /* Graphical sessions: an RDP server in the container, a relay to it, an app in a new session. */
-#include "pier-gui.h"
+#include "pier-graphical-session.h"
 
 #include "pier-container-processes.h"
 #include "pier-container-user.h"
@@ -47,7 +47,7 @@ static const char weston_ini[] =
   "locking=false\n";
 
 void
-pier_gui_info_clear (PierGuiInfo *info)
+pier_graphical_session_info_clear (PierGraphicalSessionInfo *info)
 {
   g_clear_pointer (&info->socket_path, g_free);
   g_clear_pointer (&info->fingerprint, g_free);
@@ -92,7 +92,7 @@ tcp_table_has_listener (const char *path, guint16 port, gboolean ipv6)
 }
 
 gboolean
-pier_gui_port_listening (pid_t pid, guint16 port)
+pier_graphical_session_port_listening (pid_t pid, guint16 port)
 {
   g_autofree char *tcp = g_strdup_printf ("/proc/%d/net/tcp", (int) pid);
   g_autofree char *tcp6 = g_strdup_printf ("/proc/%d/net/tcp6", (int) pid);
@@ -103,7 +103,7 @@ pier_gui_port_listening (pid_t pid, guint16 port)
 /* ---- the record of the server Pier uses for a running container ---- */
 
 typedef struct {
-  PierGuiServerKind kind;
+  PierGraphicalSessionServerKind kind;
   pid_t pid;            /* WESTON */
   guint64 start_time;
   char *fingerprint;
@@ -141,8 +141,8 @@ server_record_read (int state_fd)
       if (strcmp (key, "kind") == 0)
         {
           has_kind = TRUE;
-          record->kind = strcmp (value, "image") == 0 ? PIER_GUI_SERVER_IMAGE
-                                                      : PIER_GUI_SERVER_WESTON;
+          record->kind = strcmp (value, "image") == 0 ? PIER_GRAPHICAL_SESSION_SERVER_IMAGE
+                                                      : PIER_GRAPHICAL_SESSION_SERVER_WESTON;
         }
       else if (strcmp (key, "pid") == 0)
         record->pid = (pid_t) g_ascii_strtoll (value, NULL, 10);
@@ -164,8 +164,8 @@ server_record_write (int state_fd, const ServerRecord *record, GError **error)
   g_autoptr (GString) text = g_string_new (NULL);
 
   g_string_append_printf (text, "kind %s\n",
-                          record->kind == PIER_GUI_SERVER_IMAGE ? "image" : "weston");
-  if (record->kind == PIER_GUI_SERVER_WESTON)
+                          record->kind == PIER_GRAPHICAL_SESSION_SERVER_IMAGE ? "image" : "weston");
+  if (record->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
     g_string_append_printf (text, "pid %d\nstart-time %" G_GUINT64_FORMAT "\n",
                             (int) record->pid, record->start_time);
   g_string_append_printf (text, "fingerprint %s\n", record->fingerprint);
@@ -179,10 +179,10 @@ server_record_write (int state_fd, const ServerRecord *record, GError **error)
 static gboolean
 server_record_alive (const ServerRecord *record, pid_t init_pid)
 {
-  if (record->kind == PIER_GUI_SERVER_WESTON
+  if (record->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON
       && (record->pid <= 0 || pier_proc_start_time (record->pid) != record->start_time))
     return FALSE;
-  return pier_gui_port_listening (init_pid, PIER_RDP_PORT);
+  return pier_graphical_session_port_listening (init_pid, PIER_RDP_PORT);
 }
 
 /* ---- files inside the container ---- */
@@ -490,7 +490,7 @@ wait_for_xwayland_display (int state_fd)
 static ServerRecord *
 start_weston (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
               const PierSandboxRecord *sandbox, const ContainerIdentity *identity,
-              const PierGuiOptions *options, GError **error)
+              const PierGraphicalSessionOptions *options, GError **error)
 {
   g_autoptr (ServerRecord) record = g_new0 (ServerRecord, 1);
   g_autoptr (GArray) files = g_array_new (FALSE, TRUE, sizeof (ContainerFile));
@@ -517,13 +517,13 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "container %s is not running", c->name);
       return NULL;
     }
-  add_container_file (files, PIER_GUI_CONTAINER_DIR, TRUE, 0700, uid, gid, NULL);
-  add_container_file (files, PIER_GUI_CONTAINER_DIR "/runtime", TRUE, 0700, uid, gid, NULL);
-  add_container_file (files, PIER_GUI_CONTAINER_DIR "/tls.key", FALSE, 0600, uid, gid,
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR, TRUE, 0700, uid, gid, NULL);
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE, 0700, uid, gid, NULL);
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.key", FALSE, 0600, uid, gid,
                       g_bytes_new_take (g_steal_pointer (&key_pem), key_len));
-  add_container_file (files, PIER_GUI_CONTAINER_DIR "/tls.crt", FALSE, 0644, uid, gid,
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.crt", FALSE, 0644, uid, gid,
                       g_bytes_new_take (g_steal_pointer (&cert_pem), cert_len));
-  add_container_file (files, PIER_GUI_CONTAINER_DIR "/weston.ini", FALSE, 0644, uid, gid,
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/weston.ini", FALSE, 0644, uid, gid,
                       g_bytes_new_static (weston_ini, strlen (weston_ini)));
   /* Weston binds Xwayland's socket there and crashes when the directory is missing. */
   if (options->x11)
@@ -532,22 +532,22 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
     return NULL;
 
   width = g_strdup_printf ("--width=%d", options->width > 0 ? options->width
-                                                            : PIER_GUI_DEFAULT_WIDTH);
+                                                            : PIER_GRAPHICAL_SESSION_DEFAULT_WIDTH);
   height = g_strdup_printf ("--height=%d", options->height > 0 ? options->height
-                                                               : PIER_GUI_DEFAULT_HEIGHT);
+                                                               : PIER_GRAPHICAL_SESSION_DEFAULT_HEIGHT);
   env = g_environ_setenv (g_strdupv (identity->env), "XDG_RUNTIME_DIR",
-                          PIER_GUI_CONTAINER_DIR "/runtime", TRUE);
+                          PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE);
   log_fd = open_log (state_fd, SERVER_LOG_NAME, TRUE, error);
   if (log_fd < 0)
     return NULL;
   {
     char *argv[] = {
       "weston", "--backend=rdp",
-      "--rdp-tls-cert=" PIER_GUI_CONTAINER_DIR "/tls.crt",
-      "--rdp-tls-key=" PIER_GUI_CONTAINER_DIR "/tls.key",
+      "--rdp-tls-cert=" PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.crt",
+      "--rdp-tls-key=" PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.key",
       "--address=127.0.0.1", "--port=3389", width, height,
-      "--config=" PIER_GUI_CONTAINER_DIR "/weston.ini",
-      "--socket=" PIER_GUI_WAYLAND_DISPLAY, "--idle-time=0",
+      "--config=" PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/weston.ini",
+      "--socket=" PIER_GRAPHICAL_SESSION_WAYLAND_DISPLAY, "--idle-time=0",
       options->x11 ? "--xwayland" : NULL, NULL,
     };
     G_STATIC_ASSERT (PIER_RDP_PORT == 3389);
@@ -559,7 +559,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
   }
 
   deadline = g_get_monotonic_time () + SERVER_READY_TIMEOUT_MS * 1000;
-  while (!pier_gui_port_listening (sandbox->init_pid, PIER_RDP_PORT))
+  while (!pier_graphical_session_port_listening (sandbox->init_pid, PIER_RDP_PORT))
     {
       if (waitpid (pid, &status, WNOHANG) == pid)
         {
@@ -582,7 +582,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
         }
       g_usleep (POLL_INTERVAL_MS * 1000);
     }
-  pier_container_record_session (store, c, pid, PIER_GUI_SESSION_SERVER, NULL);
+  pier_container_record_session (store, c, pid, PIER_GRAPHICAL_SESSION_SESSION_SERVER, NULL);
   if (options->x11)
     {
       record->display = wait_for_xwayland_display (state_fd);
@@ -593,7 +593,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
           return NULL;
         }
     }
-  record->kind = PIER_GUI_SERVER_WESTON;
+  record->kind = PIER_GRAPHICAL_SESSION_SERVER_WESTON;
   record->pid = pid;
   record->start_time = pier_proc_start_time (pid);
   return g_steal_pointer (&record);
@@ -612,7 +612,7 @@ record_server_sessions (PierStore *store, const PierContainer *c, pid_t server_p
     {
       const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
       if (p->host_ppid == server_pid && p->host_sid == p->host_pid)
-        pier_container_record_session (store, c, p->host_pid, PIER_GUI_SESSION_SERVER, NULL);
+        pier_container_record_session (store, c, p->host_pid, PIER_GRAPHICAL_SESSION_SESSION_SERVER, NULL);
     }
 }
 
@@ -643,7 +643,7 @@ default_app (PierStore *store, const PierContainer *c, GError **error)
 static gboolean
 start_app (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
            const ContainerIdentity *identity, const ServerRecord *server, gboolean started,
-           const PierGuiOptions *options, pid_t *out_pid, GError **error)
+           const PierGraphicalSessionOptions *options, pid_t *out_pid, GError **error)
 {
   g_auto (GStrv) argv = NULL;
   g_auto (GStrv) env = g_strdupv (identity->env);
@@ -654,14 +654,14 @@ start_app (PierStore *store, const PierContainer *c, const char *state_dir, int 
     return TRUE;
   if (options->app != NULL && options->app[0] != NULL)
     argv = g_strdupv ((char **) options->app);
-  else if (server->kind == PIER_GUI_SERVER_IMAGE)
+  else if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_IMAGE)
     return TRUE;
   else if ((argv = default_app (store, c, error)) == NULL)
     return FALSE;
-  if (server->kind == PIER_GUI_SERVER_WESTON)
+  if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
     {
-      env = g_environ_setenv (env, "XDG_RUNTIME_DIR", PIER_GUI_CONTAINER_DIR "/runtime", TRUE);
-      env = g_environ_setenv (env, "WAYLAND_DISPLAY", PIER_GUI_WAYLAND_DISPLAY, TRUE);
+      env = g_environ_setenv (env, "XDG_RUNTIME_DIR", PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE);
+      env = g_environ_setenv (env, "WAYLAND_DISPLAY", PIER_GRAPHICAL_SESSION_WAYLAND_DISPLAY, TRUE);
       if (server->display != NULL)
         env = g_environ_setenv (env, "DISPLAY", server->display, TRUE);
     }
@@ -680,10 +680,10 @@ start_app (PierStore *store, const PierContainer *c, const char *state_dir, int 
 /* ---- the whole ---- */
 
 gboolean
-pier_container_gui_open (PierStore *store, PierContainer *c, const PierGuiOptions *options,
-                         PierGuiInfo *info, GError **error)
+pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraphicalSessionOptions *options,
+                         PierGraphicalSessionInfo *info, GError **error)
 {
-  static const PierGuiOptions defaults = { 0 };
+  static const PierGraphicalSessionOptions defaults = { 0 };
   g_autofree char *state_dir = NULL;
   g_autofree char *lock_path = NULL;
   g_autofree char *socket_path = NULL;
@@ -734,10 +734,10 @@ pier_container_gui_open (PierStore *store, PierContainer *c, const PierGuiOption
       unlinkat (state_fd, RECORD_NAME, 0);
       g_clear_pointer (&server, server_record_free);
     }
-  if (server == NULL && pier_gui_port_listening (sandbox->init_pid, PIER_RDP_PORT))
+  if (server == NULL && pier_graphical_session_port_listening (sandbox->init_pid, PIER_RDP_PORT))
     {
       server = g_new0 (ServerRecord, 1);
-      server->kind = PIER_GUI_SERVER_IMAGE;
+      server->kind = PIER_GRAPHICAL_SESSION_SERVER_IMAGE;
     }
   else if (server == NULL)
     {
@@ -748,7 +748,7 @@ pier_container_gui_open (PierStore *store, PierContainer *c, const PierGuiOption
         return FALSE;
       started = TRUE;
     }
-  if (options->x11 && server->kind == PIER_GUI_SERVER_WESTON && server->display == NULL)
+  if (options->x11 && server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON && server->display == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
                    "the graphical session of %s runs Weston without Xwayland, so it cannot "
@@ -783,14 +783,14 @@ pier_container_gui_open (PierStore *store, PierContainer *c, const PierGuiOption
   if (!start_app (store, c, state_dir, state_fd, &identity, server, started, options,
                   &info->app_pid, error))
     return FALSE;
-  if (server->kind == PIER_GUI_SERVER_WESTON)
+  if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
     record_server_sessions (store, c, server->pid);
 
   info->socket_path = g_steal_pointer (&socket_path);
   info->fingerprint = g_strdup (server->fingerprint);
   info->server_kind = server->kind;
   info->server_started = started;
-  info->server_pid = server->kind == PIER_GUI_SERVER_WESTON ? server->pid : -1;
+  info->server_pid = server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON ? server->pid : -1;
   info->display = g_strdup (server->display);
   return TRUE;
 }
@@ -814,9 +814,9 @@ open_task_data_free (OpenTaskData *data)
 }
 
 static void
-gui_info_free (PierGuiInfo *info)
+gui_info_free (PierGraphicalSessionInfo *info)
 {
-  pier_gui_info_clear (info);
+  pier_graphical_session_info_clear (info);
   g_free (info);
 }
 
@@ -825,7 +825,7 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
 {
   PierStore *store = source;
   OpenTaskData *data = task_data;
-  PierGuiOptions options = {
+  PierGraphicalSessionOptions options = {
     .app = (const char *const *) data->app,
     .x11 = data->x11,
     .width = data->width,
@@ -834,7 +834,7 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   };
   g_autoptr (PierContainer) c = NULL;
   g_autoptr (GError) error = NULL;
-  PierGuiInfo *info = g_new0 (PierGuiInfo, 1);
+  PierGraphicalSessionInfo *info = g_new0 (PierGraphicalSessionInfo, 1);
 
   if (g_task_return_error_if_cancelled (task))
     {
@@ -842,7 +842,7 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
       return;
     }
   c = pier_store_find_container (store, data->container_id, &error);
-  if (c == NULL || !pier_container_gui_open (store, c, &options, info, &error))
+  if (c == NULL || !pier_graphical_session_open (store, c, &options, info, &error))
     {
       gui_info_free (info);
       g_task_return_error (task, g_steal_pointer (&error));
@@ -852,8 +852,8 @@ open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
 }
 
 void
-pier_container_gui_open_async (PierStore *store, const PierContainer *container,
-                               const PierGuiOptions *options, GCancellable *cancellable,
+pier_graphical_session_open_async (PierStore *store, const PierContainer *container,
+                               const PierGraphicalSessionOptions *options, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (store, cancellable, callback, user_data);
@@ -868,16 +868,16 @@ pier_container_gui_open_async (PierStore *store, const PierContainer *container,
       data->height = options->height;
       data->join_running = options->join_running;
     }
-  g_task_set_source_tag (task, pier_container_gui_open_async);
+  g_task_set_source_tag (task, pier_graphical_session_open_async);
   g_task_set_task_data (task, data, (GDestroyNotify) open_task_data_free);
   g_task_run_in_thread (task, open_in_thread);
 }
 
 gboolean
-pier_container_gui_open_finish (PierStore *store, GAsyncResult *result, PierGuiInfo *info,
+pier_graphical_session_open_finish (PierStore *store, GAsyncResult *result, PierGraphicalSessionInfo *info,
                                 GError **error)
 {
-  PierGuiInfo *found;
+  PierGraphicalSessionInfo *found;
 
   g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
   found = g_task_propagate_pointer (G_TASK (result), error);
