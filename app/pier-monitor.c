@@ -1,6 +1,6 @@
 #include <glib.h>
 
-#include "pier-monitor-main.h"
+#include "pier-container-monitor.h"
 #include "pier-rootless.h"
 
 #include <string.h>
@@ -10,5 +10,5 @@ main (int argc, char **argv)
 {
   if (argc > 0 && strcmp (argv[0], PIER_ROOTLESS_PAUSE_NAME) == 0)
     return pier_rootless_pause_main ();
-  return pier_monitor_main (argc, argv);
+  return pier_container_monitor_main (argc, argv);
 }

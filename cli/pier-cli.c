@@ -3,6 +3,7 @@
 #include "pier-error.h"
 #include "pier-paths.h"
 #include "pier-rootless.h"
+#include "pier-store-open.h"
 
 #include <langinfo.h>
 #include <locale.h>

@@ -2,7 +2,7 @@
 #include "pier-cli.h"
 
 #include "pier-error.h"
-#include "pier-gui.h"
+#include "pier-graphical-session.h"
 #include "pier-rdp-relay.h"
 #include "pier-shell-words.h"
 
@@ -44,8 +44,8 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
   };
   g_autoptr (PierContainer) c = NULL;
   g_auto (GStrv) app_argv = NULL;
-  PierGuiOptions options = { 0 };
-  PierGuiInfo info = { 0 };
+  PierGraphicalSessionOptions options = { 0 };
+  PierGraphicalSessionInfo info = { 0 };
   PierStore *store;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
@@ -71,12 +71,12 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
   options.x11 = x11;
   if ((store = pier_cli_get_store (cli, error)) == NULL
       || (c = pier_store_find_container (store, argv[1], error)) == NULL
-      || !pier_container_gui_open (store, c, &options, &info, error))
+      || !pier_graphical_session_open (store, c, &options, &info, error))
     return 1;
 
   printf ("Socket: %s\n", info.socket_path);
   printf ("Fingerprint: %s\n", info.fingerprint);
-  if (info.server_kind == PIER_GUI_SERVER_WESTON)
+  if (info.server_kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
     printf ("Server: Weston, host pid %d (%s)\n", (int) info.server_pid,
             info.server_started ? "started" : "already running");
   else
@@ -89,7 +89,7 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
   /* Weston takes any user name and password over TLS; without them xfreerdp3 would ask. */
   printf ("Connect: xfreerdp3 /v:%s /cert:fingerprint:%s /sec:tls /u:pier /p:\n",
           info.socket_path, info.fingerprint);
-  pier_gui_info_clear (&info);
+  pier_graphical_session_info_clear (&info);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "pier-error.h"
 #include "pier-reference.h"
 #include "pier-registry-auth.h"
+#include "pier-registry-login.h"
 #include "pier-registry-pull.h"
 #include "pier-registry-push.h"
 

@@ -15,7 +15,7 @@ struct _PierGuiWindow {
   PierStore *store;
   char *container_id;
   char **app;
-  PierGuiOptions options; /* its app points into ->app */
+  PierGraphicalSessionOptions options; /* its app points into ->app */
   GCancellable *cancellable;
   PierRdpView *view;
 };
@@ -100,7 +100,7 @@ watch_child (pid_t pid)
 }
 
 static void
-show_session (PierGuiWindow *self, const PierGuiInfo *info)
+show_session (PierGuiWindow *self, const PierGraphicalSessionInfo *info)
 {
   g_autoptr (PierRdpSession) session = pier_rdp_session_new (info->socket_path, info->fingerprint);
   GtkWidget *area = GTK_WIDGET (self->overlay);
@@ -134,9 +134,9 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (PierGuiWindow) self = user_data;
   g_autoptr (GError) error = NULL;
-  PierGuiInfo info = { 0 };
+  PierGraphicalSessionInfo info = { 0 };
 
-  if (!pier_container_gui_open_finish (PIER_STORE (source), result, &info, &error))
+  if (!pier_graphical_session_open_finish (PIER_STORE (source), result, &info, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
@@ -151,7 +151,7 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
   /* Opening the window again joins what runs: the app is started once. */
   self->options.join_running = TRUE;
   show_session (self, &info);
-  pier_gui_info_clear (&info);
+  pier_graphical_session_info_clear (&info);
 }
 
 static void
@@ -166,7 +166,7 @@ start_open (PierGuiWindow *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  pier_container_gui_open_async (self->store, &container, &self->options, self->cancellable,
+  pier_graphical_session_open_async (self->store, &container, &self->options, self->cancellable,
                                  open_done, g_object_ref (self));
 }
 
@@ -286,7 +286,7 @@ pier_gui_window_init (PierGuiWindow *self)
 
 GtkWidget *
 pier_gui_window_new (PierStore *store, const PierContainer *container,
-                     const PierGuiOptions *options)
+                     const PierGraphicalSessionOptions *options)
 {
   PierGuiWindow *self = g_object_new (PIER_TYPE_GUI_WINDOW, NULL);
   g_autofree char *title = NULL;
@@ -299,8 +299,8 @@ pier_gui_window_new (PierStore *store, const PierContainer *container,
   self->options.app = (const char *const *) self->app;
   if (self->options.width <= 0 || self->options.height <= 0)
     {
-      self->options.width = PIER_GUI_DEFAULT_WIDTH;
-      self->options.height = PIER_GUI_DEFAULT_HEIGHT;
+      self->options.width = PIER_GRAPHICAL_SESSION_DEFAULT_WIDTH;
+      self->options.height = PIER_GRAPHICAL_SESSION_DEFAULT_HEIGHT;
     }
   adw_window_title_set_title (self->window_title, container->name);
   title = g_strdup_printf ("%s — Graphical Session", container->name);
@@ -313,7 +313,7 @@ GtkWindow *
 pier_gui_window_open_for_container (GtkWindow *parent, PierStore *store,
                                     const PierContainer *container)
 {
-  const PierGuiOptions options = { .join_running = TRUE };
+  const PierGraphicalSessionOptions options = { .join_running = TRUE };
   GtkWidget *window = pier_gui_window_new (store, container, &options);
 
   if (parent != NULL)

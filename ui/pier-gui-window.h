@@ -2,13 +2,13 @@
 
 #include <adwaita.h>
 
-#include "pier-gui.h"
+#include "pier-graphical-session.h"
 #include "pier-rdp-view.h"
 
 G_BEGIN_DECLS
 
 /* A window with a container's graphical session: it opens the session through the engine
- * (pier_container_gui_open_async: Weston and the app in the container if none runs yet, the
+ * (pier_graphical_session_open_async: Weston and the app in the container if none runs yet, the
  * relay), then shows it in a PierRdpView pinned to the certificate the engine reports. The
  * header bar says what is happening in words (starting, connecting, connected at W×H,
  * disconnected, the error), and has scale-to-fit, fullscreen and reconnect. Closing the window
@@ -24,7 +24,7 @@ G_DECLARE_FINAL_TYPE (PierGuiWindow, pier_gui_window, PIER, GUI_WINDOW, AdwWindo
  * start one with the image's command) once created. Only the id and name are used: the
  * engine reads the container's record afresh on its thread. */
 GtkWidget *pier_gui_window_new (PierStore *store, const PierContainer *container,
-                                const PierGuiOptions *options);
+                                const PierGraphicalSessionOptions *options);
 
 /* "Open graphical session": a window of its own for @container's session, kept by @parent's
  * application (if any) and shown at once. */

@@ -3,6 +3,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-image-store.h"
+#include "pier-store-open.h"
 #include "pier-ui-util.h"
 
 #include <glib/gstdio.h>

@@ -13,6 +13,7 @@
  *   cpu-ms MS           (at exit: user + system CPU time of the process)
  */
 #include "pier-gui-window.h"
+#include "pier-store-open.h"
 
 #include <glib-unix.h>
 #include <signal.h>
@@ -94,7 +95,7 @@ main (int argc, char **argv)
   g_autoptr (PierStore) store = NULL;
   g_autoptr (PierContainer) container = NULL;
   g_auto (GStrv) app = NULL;
-  PierGuiOptions options = { .join_running = TRUE };
+  PierGraphicalSessionOptions options = { .join_running = TRUE };
   GtkWidget *window;
   PierRdpView *view;
   struct rusage usage;

@@ -174,6 +174,26 @@ eventually 10 test ! -e "$ROOT/containers/$orphan_id" || fail "a killed run --rm
 assert_eq "$(leftovers)" "$before" "a killed run --rm left its name"
 pass "a killed run leaves no container: before the start, and with --rm after the exit"
 
+# --rm with no pierctl anywhere: the monitor removes the container itself, as `pierctl rm`
+# would. The caller is pierctl copied under another name, with no pierctl beside it, in the
+# build tree's place or on PATH.
+mkdir -p "$SCRATCH/front/bin"
+cp "$PIERCTL" "$SCRATCH/front/bin/front"
+no_pierctl_path=$(tr ':' '\n' <<<"$PATH" | while read -r d; do [ -x "$d/pierctl" ] || echo "$d"; done | paste -sd:)
+front() {
+  PATH=$no_pierctl_path PIER_MONITOR_PATH="$BUILD/app/pier-monitor" \
+    "$SCRATCH/front/bin/front" --root "$ROOT" --runroot "$RUNROOT" "$@"
+}
+lone_id=$(front run -d --rm --name lone busybox sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done')
+pierctl exec lone touch /tmp/go
+eventually 10 test ! -e "$ROOT/containers/$lone_id" || fail "the monitor left its --rm container"
+assert_not_contains "$(pierctl ps -a)" lone "ps -a after the monitor's removal"
+assert_eq "$(leftovers)" "$before" "the monitor's removal left the name"
+assert_contains "$(grep "$lone_id" "$ROOT/events.jsonl")" '"remove"' "the monitor's removal event"
+assert_not_contains "$(cat /proc/self/mountinfo)" "$lone_id" "the monitor's removal left a mount"
+pierctl rm "$(pierctl create --name lone busybox true)" >/dev/null
+pass "run -d --rm without pierctl: its monitor removes the container (record, name, event)"
+
 # limits are applied and readable (root: rootless users have no cgroup delegation here)
 if [ -n "$ROOTLESS" ]; then
   warn=$(pierctl run -d --name limited --memory 64m busybox sleep 1000 2>&1 >/dev/null)

@@ -8,6 +8,7 @@
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-history.h"
+#include "pier-store-open.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>

@@ -5,6 +5,7 @@
 #include "pier-container-changes.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-store-open.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -1,7 +1,7 @@
 #include "test-support.h"
 
 #include "pier-dockerfile.h"
-#include "pier-dockerignore.h"
+#include "pier-dockerignore-private.h"
 #include "pier-error.h"
 
 #include <jansson.h>

@@ -1,6 +1,6 @@
 #include "test-support.h"
 
-#include "pier-dockerignore.h"
+#include "pier-dockerignore-private.h"
 #include "pier-error.h"
 
 #include <string.h>

@@ -3,7 +3,7 @@
  * comment, and the whole reads as a Dockerfile `build --check` accepts. */
 #include "test-support.h"
 
-#include "pier-created-by.h"
+#include "pier-created-by-private.h"
 #include "pier-dockerfile.h"
 #include "pier-error.h"
 #include "pier-history.h"

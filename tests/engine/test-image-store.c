@@ -8,7 +8,8 @@
 #include "pier-image-archive.h"
 #include "pier-image-store.h"
 #include "pier-reference.h"
-#include "pier-tar-writer.h"
+#include "pier-store-open.h"
+#include "pier-tar-writer-private.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,6 +3,7 @@
 #include "pier-container.h"
 #include "pier-image-store.h"
 #include "pier-layer-usage.h"
+#include "pier-store-open.h"
 
 typedef struct {
   char *dir;

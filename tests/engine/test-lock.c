@@ -3,6 +3,7 @@
 #include "pier-error.h"
 #include "pier-image-store.h"
 #include "pier-lock.h"
+#include "pier-store-open.h"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -6,7 +6,7 @@
 #include "pier-error.h"
 #include "pier-exe-layer.h"
 #include "pier-fsutil.h"
-#include "pier-passwd.h"
+#include "pier-passwd-private.h"
 #include "pier-process-snapshot.h"
 
 #include <errno.h>

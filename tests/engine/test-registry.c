@@ -13,7 +13,8 @@
 #include "pier-registry-config.h"
 #include "pier-registry-pull.h"
 #include "pier-registry-push.h"
-#include "pier-tar-writer.h"
+#include "pier-store-open.h"
+#include "pier-tar-writer-private.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -9,6 +9,7 @@
 #include "pier-fsutil.h"
 #include "pier-rootless.h"
 #include "pier-sandbox-private.h"
+#include "pier-userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -652,7 +653,7 @@ test_sandbox_spec_json_round_trip (void **state)
   spec->memory_bytes = 1 << 30;
   spec->cpus = 1.5;
   spec->network = PIER_NETWORK_BRIDGE;
-  spec->on_exit_argv = g_strsplit ("pierctl rm x", " ", -1);
+  spec->on_exit = g_strsplit ("/var/lib/pier /run/pier x", " ", -1);
   pier_sandbox_spec_add_volume (spec, "/src", "/dst", TRUE);
   json = pier_sandbox_spec_to_json (spec, &error);
   pier_assert_no_error (error);
@@ -688,7 +689,7 @@ rootless_helper (const char *base)
       g_printerr ("rootless: %s\n", error->message);
       return 10;
     }
-  if (geteuid () != 0 || !pier_rootless_active ())
+  if (geteuid () != 0 || !pier_userns_is_nested ())
     return 11;
   fx.lower = g_build_filename (base, "lower", NULL);
   if (!fixture_make_busybox_layer (fx.lower, &error))

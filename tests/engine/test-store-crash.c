@@ -6,6 +6,7 @@
 
 #include "pier-fsutil.h"
 #include "pier-image-store.h"
+#include "pier-store-open.h"
 
 #include <signal.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 #include "pier-error.h"
 #include "pier-image-archive.h"
 #include "pier-image-store.h"
-#include "pier-tar-writer.h"
+#include "pier-tar-writer-private.h"
 
 #include <string.h>
 

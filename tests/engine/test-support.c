@@ -1,6 +1,7 @@
 #include "test-support.h"
 
 #include "pier-fsutil.h"
+#include "pier-store-open.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>

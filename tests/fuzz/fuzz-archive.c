@@ -9,6 +9,7 @@
 #include "pier-fsutil.h"
 #include "pier-image-archive.h"
 #include "pier-layer-unpack.h"
+#include "pier-store-open.h"
 
 #include <fcntl.h>
 #include <stdint.h>

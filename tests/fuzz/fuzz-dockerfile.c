@@ -3,7 +3,7 @@
  * tests/fuzz/run-fuzz.sh (clang -fsanitize=fuzzer,address,undefined), not by meson. */
 
 #include "pier-dockerfile.h"
-#include "pier-dockerignore.h"
+#include "pier-dockerignore-private.h"
 #include "pier-error.h"
 
 #include <jansson.h>

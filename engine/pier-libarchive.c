@@ -1,6 +1,0 @@
-#include "pier-libarchive.h"
-
-#include "pier-dlopen.h"
-
-PIER_DLOPEN_DEFINE_GETTER (PierLibarchive, pier_libarchive, PIER_LIBARCHIVE_FUNCTIONS,
-                           "libarchive.so.13", "libarchive13")

@@ -1,6 +1,0 @@
-#include "pier-libcrypto.h"
-
-#include "pier-dlopen.h"
-
-PIER_DLOPEN_DEFINE_GETTER (PierLibcrypto, pier_libcrypto, PIER_LIBCRYPTO_FUNCTIONS,
-                           "libcrypto.so.3", "libssl3")

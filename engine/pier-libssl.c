@@ -1,6 +1,0 @@
-#include "pier-libssl.h"
-
-#include "pier-dlopen.h"
-
-PIER_DLOPEN_DEFINE_GETTER (PierLibssl, pier_libssl, PIER_LIBSSL_FUNCTIONS, "libssl.so.3",
-                           "libssl3")

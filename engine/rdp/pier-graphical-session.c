@@ -1,0 +1,889 @@
+/* Graphical sessions: an RDP server in the container, a relay to it, an app in a new session. */
+#include "pier-graphical-session.h"
+
+#include "pier-container-processes.h"
+#include "pier-container-user.h"
+#include "pier-error.h"
+#include "pier-fsutil.h"
+#include "pier-image-store.h"
+#include "pier-lock.h"
+#include "pier-rdp-probe-private.h"
+#include "pier-rdp-relay.h"
+#include "pier-sandbox-record.h"
+#include "pier-sandbox.h"
+#include "pier-tls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Names in the container's runtime state directory. */
+#define SOCKET_NAME "rdp.sock"
+#define LOCK_NAME "rdp.lock"
+#define RECORD_NAME "rdp-server"
+#define SERVER_LOG_NAME "rdp-server.log"
+#define APP_LOG_NAME "gui.log"
+
+#define SERVER_READY_TIMEOUT_MS 20000
+#define XWAYLAND_READY_TIMEOUT_MS 5000
+#define POLL_INTERVAL_MS 25
+
+/* Weston's desktop: its panel on top, a plain background (what the tests look for), and never
+ * the lock screen, which a remote session has no way to unlock. */
+static const char weston_ini[] =
+  "[core]\n"
+  "shell=desktop-shell.so\n"
+  "idle-time=0\n"
+  "\n"
+  "[shell]\n"
+  "panel-position=top\n"
+  "background-color=0xff204060\n"
+  "locking=false\n";
+
+void
+pier_graphical_session_info_clear (PierGraphicalSessionInfo *info)
+{
+  g_clear_pointer (&info->socket_path, g_free);
+  g_clear_pointer (&info->fingerprint, g_free);
+  g_clear_pointer (&info->display, g_free);
+}
+
+/* ---- is a port listening in a network namespace ---- */
+
+static gboolean
+tcp_table_has_listener (const char *path, guint16 port, gboolean ipv6)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  /* "sl local_address rem_address st …": addresses are hex, the port after a colon; state 0A
+   * is LISTEN. IPv4 addresses print as a little-endian word: 0100007F is 127.0.0.1. */
+  for (char **line = lines + 1; *line != NULL; line++)
+    {
+      g_auto (GStrv) fields = g_strsplit_set (g_strstrip (*line), " ", -1);
+      g_autoptr (GPtrArray) words = g_ptr_array_new ();
+      const char *local, *colon;
+
+      for (char **f = fields; *f; f++)
+        if (**f != '\0')
+          g_ptr_array_add (words, *f);
+      if (words->len < 4 || strcmp (words->pdata[3], "0A") != 0)
+        continue;
+      local = words->pdata[1];
+      colon = strchr (local, ':');
+      if (colon == NULL || g_ascii_strtoull (colon + 1, NULL, 16) != port)
+        continue;
+      if (!ipv6 && (strncmp (local, "0100007F:", 9) == 0 || strncmp (local, "00000000:", 9) == 0))
+        return TRUE;
+      if (ipv6 && (strncmp (local, "00000000000000000000000000000000:", 33) == 0
+                   || strncmp (local, "0000000000000000FFFF00000100007F:", 33) == 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+pier_graphical_session_port_listening (pid_t pid, guint16 port)
+{
+  g_autofree char *tcp = g_strdup_printf ("/proc/%d/net/tcp", (int) pid);
+  g_autofree char *tcp6 = g_strdup_printf ("/proc/%d/net/tcp6", (int) pid);
+
+  return tcp_table_has_listener (tcp, port, FALSE) || tcp_table_has_listener (tcp6, port, TRUE);
+}
+
+/* ---- the record of the server Pier uses for a running container ---- */
+
+typedef struct {
+  PierGraphicalSessionServerKind kind;
+  pid_t pid;            /* WESTON */
+  guint64 start_time;
+  char *fingerprint;
+  char *display;        /* WESTON with Xwayland */
+} ServerRecord;
+
+static void
+server_record_free (ServerRecord *record)
+{
+  g_free (record->fingerprint);
+  g_free (record->display);
+  g_free (record);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServerRecord, server_record_free)
+
+static ServerRecord *
+server_record_read (int state_fd)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (ServerRecord) record = g_new0 (ServerRecord, 1);
+  gboolean has_kind = FALSE;
+
+  if (!pier_fs_read_all_at (state_fd, RECORD_NAME, 64 * 1024, &text, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (text, "\n", -1);
+  for (char **line = lines; *line; line++)
+    {
+      const char *value = strchr (*line, ' ');
+      g_autofree char *key = value ? g_strndup (*line, value - *line) : NULL;
+
+      if (key == NULL)
+        continue;
+      value++;
+      if (strcmp (key, "kind") == 0)
+        {
+          has_kind = TRUE;
+          record->kind = strcmp (value, "image") == 0 ? PIER_GRAPHICAL_SESSION_SERVER_IMAGE
+                                                      : PIER_GRAPHICAL_SESSION_SERVER_WESTON;
+        }
+      else if (strcmp (key, "pid") == 0)
+        record->pid = (pid_t) g_ascii_strtoll (value, NULL, 10);
+      else if (strcmp (key, "start-time") == 0)
+        record->start_time = g_ascii_strtoull (value, NULL, 10);
+      else if (strcmp (key, "fingerprint") == 0)
+        record->fingerprint = g_strdup (value);
+      else if (strcmp (key, "display") == 0)
+        record->display = g_strdup (value);
+    }
+  if (!has_kind || record->fingerprint == NULL)
+    return NULL;
+  return g_steal_pointer (&record);
+}
+
+static gboolean
+server_record_write (int state_fd, const ServerRecord *record, GError **error)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  g_string_append_printf (text, "kind %s\n",
+                          record->kind == PIER_GRAPHICAL_SESSION_SERVER_IMAGE ? "image" : "weston");
+  if (record->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
+    g_string_append_printf (text, "pid %d\nstart-time %" G_GUINT64_FORMAT "\n",
+                            (int) record->pid, record->start_time);
+  g_string_append_printf (text, "fingerprint %s\n", record->fingerprint);
+  if (record->display != NULL)
+    g_string_append_printf (text, "display %s\n", record->display);
+  return pier_sandbox_write_file_at (state_fd, RECORD_NAME, text->str, text->len, 0600, error);
+}
+
+/* A recorded server still serves: Weston is the process that was started (not a reused pid),
+ * and something listens on the port. */
+static gboolean
+server_record_alive (const ServerRecord *record, pid_t init_pid)
+{
+  if (record->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON
+      && (record->pid <= 0 || pier_proc_start_time (record->pid) != record->start_time))
+    return FALSE;
+  return pier_graphical_session_port_listening (init_pid, PIER_RDP_PORT);
+}
+
+/* ---- files inside the container ---- */
+
+typedef struct {
+  char *parent; /* absolute, in the container */
+  char *name;
+  gboolean directory;
+  mode_t mode;
+  guint32 uid, gid; /* the container's ids */
+  GBytes *data;     /* files; owns what data_ptr points at */
+  const char *data_ptr;
+  gsize data_len;
+} ContainerFile;
+
+static void
+container_file_clear (ContainerFile *file)
+{
+  g_free (file->parent);
+  g_free (file->name);
+  g_clear_pointer (&file->data, g_bytes_unref);
+}
+
+static void
+add_container_file (GArray *files, const char *path, gboolean directory, mode_t mode,
+                    guint32 uid, guint32 gid, GBytes *data)
+{
+  ContainerFile file = {
+    .parent = g_path_get_dirname (path),
+    .name = g_path_get_basename (path),
+    .directory = directory,
+    .mode = mode,
+    .uid = uid,
+    .gid = gid,
+    .data = data,
+  };
+  if (data != NULL)
+    file.data_ptr = g_bytes_get_data (data, &file.data_len);
+  g_array_append_val (files, file);
+}
+
+/* What child_write_files reports, as no errno says it, for a file it was to write where the
+ * container keeps something else: a FIFO (whose open would wait for a reader), a symlink, a
+ * device. */
+#define NOT_A_REGULAR_FILE (-1)
+
+/* In a forked child, so only system calls: become root of the container's user namespace, in
+ * its mount namespace (files made there belong to the container's ids, which host root could
+ * not create on the container's tmpfs), and make each file under the container's root
+ * (resolved in it: a symlink in the image cannot lead out). Returns 0, an errno or
+ * NOT_A_REGULAR_FILE, with *step the file that failed (-1: entering the namespaces). */
+static int
+child_write_files (int pidfd, const ContainerFile *files, guint n_files, int *step)
+{
+  int root;
+
+  *step = -1;
+  if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0
+      || syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
+    return errno;
+  root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return errno;
+  for (guint i = 0; i < n_files; i++)
+    {
+      const ContainerFile *file = &files[i];
+      struct stat st;
+      int parent, fd;
+
+      *step = (int) i;
+      parent = pier_fs_open_in_root (root, file->parent, O_PATH | O_DIRECTORY, 0);
+      if (parent < 0)
+        return errno;
+      if (file->directory)
+        {
+          if (mkdirat (parent, file->name, file->mode) < 0 && errno != EEXIST)
+            return errno;
+          fd = openat (parent, file->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+      else
+        fd = openat (parent, file->name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                     file->mode);
+      close (parent);
+      if (fd < 0)
+        /* ENXIO: a FIFO without a reader (or a socket); ELOOP: a symlink. */
+        return !file->directory && (errno == ENXIO || errno == ELOOP) ? NOT_A_REGULAR_FILE : errno;
+      if (!file->directory)
+        {
+          if (fstat (fd, &st) < 0)
+            return errno;
+          if (!S_ISREG (st.st_mode))
+            return NOT_A_REGULAR_FILE;
+          if (ftruncate (fd, 0) < 0)
+            return errno;
+        }
+      if (file->data_ptr != NULL)
+        {
+          const char *data = file->data_ptr;
+          gsize len = file->data_len;
+          while (len > 0)
+            {
+              ssize_t n = write (fd, data, len);
+              if (n < 0 && errno == EINTR)
+                continue;
+              if (n < 0)
+                return errno;
+              data += n;
+              len -= n;
+            }
+        }
+      if (fchown (fd, file->uid, file->gid) < 0 || fchmod (fd, file->mode) < 0)
+        return errno;
+      close (fd);
+    }
+  return 0;
+}
+
+static gboolean
+write_container_files (int pidfd, GArray *files, GError **error)
+{
+  const ContainerFile *list = (const ContainerFile *) (void *) files->data;
+  int report[2];
+  int result[2] = { 0, 0 };
+  pid_t pid;
+  ssize_t n;
+
+  if (pipe2 (report, O_CLOEXEC) < 0)
+    return pier_set_errno (error, errno, "creating a pipe");
+  pid = fork ();
+  if (pid == 0)
+    {
+      int step;
+      int errsv = child_write_files (pidfd, list, files->len, &step);
+      int message[2] = { step, errsv };
+
+      if (errsv != 0 && write (report[1], message, sizeof message) < 0)
+        _exit (2);
+      _exit (errsv != 0);
+    }
+  close (report[1]);
+  if (pid < 0)
+    {
+      close (report[0]);
+      return pier_set_errno (error, errno, "forking");
+    }
+  while ((n = read (report[0], result, sizeof result)) < 0 && errno == EINTR)
+    ;
+  close (report[0]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (n != sizeof result)
+    return TRUE;
+  if (result[0] < 0)
+    return pier_set_errno (error, result[1], "entering the container as its root");
+  {
+    g_autofree char *path = g_build_filename (list[result[0]].parent, list[result[0]].name, NULL);
+    if (result[1] == NOT_A_REGULAR_FILE)
+      {
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                     "writing %s in the container: something other than a regular file is "
+                     "there (remove it and try again)", path);
+        return FALSE;
+      }
+    return pier_set_errno (error, result[1], "writing %s in the container", path);
+  }
+}
+
+/* ---- starting processes in the container ---- */
+
+typedef struct {
+  PierContainerUser *user;
+  char **env; /* the container's, with HOME */
+} ContainerIdentity;
+
+static void
+container_identity_clear (ContainerIdentity *identity)
+{
+  g_clear_pointer (&identity->user, pier_container_user_free);
+  g_clear_pointer (&identity->env, g_strfreev);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ContainerIdentity, container_identity_clear)
+
+static gboolean
+container_identity_resolve (PierStore *store, const PierContainer *c,
+                            ContainerIdentity *identity, GError **error)
+{
+  g_autoptr (GPtrArray) layers = pier_container_get_lower_dirs (store, c);
+
+  g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (store, c));
+  g_ptr_array_add (layers, NULL);
+  identity->user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata,
+                                                error);
+  if (identity->user == NULL)
+    return FALSE;
+  identity->env = g_strdupv (c->env);
+  if (g_environ_getenv (identity->env, "HOME") == NULL)
+    identity->env = g_environ_setenv (identity->env, "HOME", identity->user->home, TRUE);
+  return TRUE;
+}
+
+static gboolean
+spawn_in_container (const char *state_dir, const PierContainer *c,
+                    const ContainerIdentity *identity, char **argv, char **env, int log_fd,
+                    pid_t *out_pid, GError **error)
+{
+  PierExecSpec spec = {
+    .argv = argv,
+    .env = env,
+    .cwd = c->working_dir,
+    .uid = identity->user->uid,
+    .gid = identity->user->gid,
+    .groups = (const guint32 *) (void *) identity->user->groups->data,
+    .n_groups = identity->user->groups->len,
+  };
+  int master = -1;
+
+  if (!pier_sandbox_exec_spawn (state_dir, &spec, -1, log_fd, log_fd, out_pid, &master, error))
+    return FALSE;
+  if (master >= 0)
+    close (master);
+  return TRUE;
+}
+
+static int
+open_log (int state_fd, const char *name, gboolean truncate, GError **error)
+{
+  int fd = openat (state_fd, name,
+                   O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND), 0600);
+  if (fd < 0)
+    pier_set_errno (error, errno, "opening %s", name);
+  return fd;
+}
+
+/* The last lines of a log, for an error message. */
+static char *
+log_tail (int state_fd, const char *name, guint n_lines)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n, first;
+
+  if (!pier_fs_read_all_at (state_fd, name, 1024 * 1024, &text, NULL, NULL))
+    return g_strdup ("(no output)");
+  g_strstrip (text);
+  lines = g_strsplit (text, "\n", -1);
+  n = g_strv_length (lines);
+  first = n > n_lines ? n - n_lines : 0;
+  return g_strjoinv ("\n", lines + first);
+}
+
+/* ---- Pier's Weston ---- */
+
+/* The container's key and certificate, made once and kept with the container, so that the
+ * fingerprint a user pinned stays valid across restarts. */
+static gboolean
+ensure_certificate (PierStore *store, const PierContainer *c, char **key_pem, gsize *key_len,
+                    char **cert_pem, gsize *cert_len, char **fingerprint, GError **error)
+{
+  g_autofree char *container_dir = pier_container_get_dir (store, c);
+  g_autofree char *dir = g_build_filename (container_dir, "rdp", NULL);
+  g_autofree char *key = g_build_filename (dir, "tls.key", NULL);
+  g_autofree char *cert = g_build_filename (dir, "tls.crt", NULL);
+
+  if (!pier_fs_mkdir_p (dir, 0700, error))
+    return FALSE;
+  if ((!g_file_test (key, G_FILE_TEST_EXISTS) || !g_file_test (cert, G_FILE_TEST_EXISTS))
+      && !pier_tls_make_self_signed (key, cert, c->hostname ? c->hostname : c->name, error))
+    {
+      g_prefix_error (error, "making the container's RDP certificate: ");
+      return FALSE;
+    }
+  if (!g_file_get_contents (key, key_pem, key_len, error)
+      || !g_file_get_contents (cert, cert_pem, cert_len, error))
+    return FALSE;
+  *fingerprint = pier_tls_certificate_fingerprint_from_pem (*cert_pem, *cert_len, error);
+  return *fingerprint != NULL;
+}
+
+/* "xserver listening on display :N" in Weston's log: the display its Xwayland serves. */
+static char *
+wait_for_xwayland_display (int state_fd)
+{
+  gint64 deadline = g_get_monotonic_time () + XWAYLAND_READY_TIMEOUT_MS * 1000;
+
+  do
+    {
+      g_autofree char *text = NULL;
+      const char *found;
+
+      if (pier_fs_read_all_at (state_fd, SERVER_LOG_NAME, 4 * 1024 * 1024, &text, NULL, NULL)
+          && (found = strstr (text, "xserver listening on display ")) != NULL)
+        {
+          const char *start = found + strlen ("xserver listening on display ");
+          gsize len = strspn (start, ":0123456789");
+          if (len > 1)
+            return g_strndup (start, len);
+        }
+      g_usleep (POLL_INTERVAL_MS * 1000);
+    }
+  while (g_get_monotonic_time () < deadline);
+  return NULL;
+}
+
+static ServerRecord *
+start_weston (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
+              const PierSandboxRecord *sandbox, const ContainerIdentity *identity,
+              const PierGraphicalSessionOptions *options, GError **error)
+{
+  g_autoptr (ServerRecord) record = g_new0 (ServerRecord, 1);
+  g_autoptr (GArray) files = g_array_new (FALSE, TRUE, sizeof (ContainerFile));
+  g_autofree char *key_pem = NULL;
+  g_autofree char *cert_pem = NULL;
+  g_autofree char *width = NULL, *height = NULL;
+  g_auto (GStrv) env = NULL;
+  pier_autofd int pidfd = -1;
+  pier_autofd int log_fd = -1;
+  guint32 uid = identity->user->uid, gid = identity->user->gid;
+  gsize key_len = 0, cert_len = 0;
+  gint64 deadline;
+  pid_t pid;
+  int status;
+
+  g_array_set_clear_func (files, (GDestroyNotify) container_file_clear);
+  if (!ensure_certificate (store, c, &key_pem, &key_len, &cert_pem, &cert_len,
+                           &record->fingerprint, error))
+    return NULL;
+
+  pidfd = pier_pidfd_open_checked (sandbox->init_pid, sandbox->init_start_time);
+  if (pidfd < 0)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "container %s is not running", c->name);
+      return NULL;
+    }
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR, TRUE, 0700, uid, gid, NULL);
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE, 0700, uid, gid, NULL);
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.key", FALSE, 0600, uid, gid,
+                      g_bytes_new_take (g_steal_pointer (&key_pem), key_len));
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.crt", FALSE, 0644, uid, gid,
+                      g_bytes_new_take (g_steal_pointer (&cert_pem), cert_len));
+  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/weston.ini", FALSE, 0644, uid, gid,
+                      g_bytes_new_static (weston_ini, strlen (weston_ini)));
+  /* Weston binds Xwayland's socket there and crashes when the directory is missing. */
+  if (options->x11)
+    add_container_file (files, "/tmp/.X11-unix", TRUE, 01777, 0, 0, NULL);
+  if (!write_container_files (pidfd, files, error))
+    return NULL;
+
+  width = g_strdup_printf ("--width=%d", options->width > 0 ? options->width
+                                                            : PIER_GRAPHICAL_SESSION_DEFAULT_WIDTH);
+  height = g_strdup_printf ("--height=%d", options->height > 0 ? options->height
+                                                               : PIER_GRAPHICAL_SESSION_DEFAULT_HEIGHT);
+  env = g_environ_setenv (g_strdupv (identity->env), "XDG_RUNTIME_DIR",
+                          PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE);
+  log_fd = open_log (state_fd, SERVER_LOG_NAME, TRUE, error);
+  if (log_fd < 0)
+    return NULL;
+  {
+    char *argv[] = {
+      "weston", "--backend=rdp",
+      "--rdp-tls-cert=" PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.crt",
+      "--rdp-tls-key=" PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.key",
+      "--address=127.0.0.1", "--port=3389", width, height,
+      "--config=" PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/weston.ini",
+      "--socket=" PIER_GRAPHICAL_SESSION_WAYLAND_DISPLAY, "--idle-time=0",
+      options->x11 ? "--xwayland" : NULL, NULL,
+    };
+    G_STATIC_ASSERT (PIER_RDP_PORT == 3389);
+    if (!spawn_in_container (state_dir, c, identity, argv, env, log_fd, &pid, error))
+      {
+        g_prefix_error (error, "starting Weston: ");
+        return NULL;
+      }
+  }
+
+  deadline = g_get_monotonic_time () + SERVER_READY_TIMEOUT_MS * 1000;
+  while (!pier_graphical_session_port_listening (sandbox->init_pid, PIER_RDP_PORT))
+    {
+      if (waitpid (pid, &status, WNOHANG) == pid)
+        {
+          g_autofree char *tail = log_tail (state_fd, SERVER_LOG_NAME, 6);
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
+                       "Weston ended before listening on port %d (%s %d): %s", PIER_RDP_PORT,
+                       WIFSIGNALED (status) ? "signal" : "exit code",
+                       WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status), tail);
+          return NULL;
+        }
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *tail = log_tail (state_fd, SERVER_LOG_NAME, 6);
+          kill (pid, SIGKILL);
+          waitpid (pid, NULL, 0);
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
+                       "Weston did not listen on port %d within %d seconds: %s", PIER_RDP_PORT,
+                       SERVER_READY_TIMEOUT_MS / 1000, tail);
+          return NULL;
+        }
+      g_usleep (POLL_INTERVAL_MS * 1000);
+    }
+  pier_container_record_session (store, c, pid, PIER_GRAPHICAL_SESSION_SESSION_SERVER, NULL);
+  if (options->x11)
+    {
+      record->display = wait_for_xwayland_display (state_fd);
+      if (record->display == NULL)
+        {
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
+                       "Weston runs but did not start Xwayland's display");
+          return NULL;
+        }
+    }
+  record->kind = PIER_GRAPHICAL_SESSION_SERVER_WESTON;
+  record->pid = pid;
+  record->start_time = pier_proc_start_time (pid);
+  return g_steal_pointer (&record);
+}
+
+/* Weston starts its own clients (panel, keyboard, Xwayland) in sessions of their own: they
+ * belong to the server. */
+static void
+record_server_sessions (PierStore *store, const PierContainer *c, pid_t server_pid)
+{
+  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
+  g_autoptr (PierProcessSnapshot) snapshot = pier_container_snapshot (scanner, c, NULL);
+  guint n = snapshot ? pier_process_snapshot_get_n_processes (snapshot) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
+      if (p->host_ppid == server_pid && p->host_sid == p->host_pid)
+        pier_container_record_session (store, c, p->host_pid, PIER_GRAPHICAL_SESSION_SESSION_SERVER, NULL);
+    }
+}
+
+/* ---- the app ---- */
+
+static char **
+default_app (PierStore *store, const PierContainer *c, GError **error)
+{
+  g_autoptr (PierImage) image = pier_store_find_image (store, c->image_id, error);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+  if (image == NULL)
+    return NULL;
+  for (char **a = image->config->config.entrypoint; a && *a; a++)
+    g_ptr_array_add (argv, g_strdup (*a));
+  for (char **a = image->config->config.cmd; a && *a; a++)
+    g_ptr_array_add (argv, g_strdup (*a));
+  if (argv->len == 0)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "the image %s has no command to run: give one (--app)", c->image);
+      return NULL;
+    }
+  g_ptr_array_add (argv, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
+}
+
+static gboolean
+start_app (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
+           const ContainerIdentity *identity, const ServerRecord *server, gboolean started,
+           const PierGraphicalSessionOptions *options, pid_t *out_pid, GError **error)
+{
+  g_auto (GStrv) argv = NULL;
+  g_auto (GStrv) env = g_strdupv (identity->env);
+  pier_autofd int log_fd = -1;
+
+  *out_pid = -1;
+  if (options->join_running && !started)
+    return TRUE;
+  if (options->app != NULL && options->app[0] != NULL)
+    argv = g_strdupv ((char **) options->app);
+  else if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_IMAGE)
+    return TRUE;
+  else if ((argv = default_app (store, c, error)) == NULL)
+    return FALSE;
+  if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
+    {
+      env = g_environ_setenv (env, "XDG_RUNTIME_DIR", PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE);
+      env = g_environ_setenv (env, "WAYLAND_DISPLAY", PIER_GRAPHICAL_SESSION_WAYLAND_DISPLAY, TRUE);
+      if (server->display != NULL)
+        env = g_environ_setenv (env, "DISPLAY", server->display, TRUE);
+    }
+  log_fd = open_log (state_fd, APP_LOG_NAME, FALSE, error);
+  if (log_fd < 0)
+    return FALSE;
+  if (!spawn_in_container (state_dir, c, identity, argv, env, log_fd, out_pid, error))
+    {
+      g_prefix_error (error, "starting %s: ", argv[0]);
+      return FALSE;
+    }
+  pier_container_record_session (store, c, *out_pid, PIER_SESSION_GRAPHICAL, NULL);
+  return TRUE;
+}
+
+/* ---- the whole ---- */
+
+gboolean
+pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraphicalSessionOptions *options,
+                         PierGraphicalSessionInfo *info, GError **error)
+{
+  static const PierGraphicalSessionOptions defaults = { 0 };
+  g_autofree char *state_dir = NULL;
+  g_autofree char *lock_path = NULL;
+  g_autofree char *socket_path = NULL;
+  g_autoptr (PierSandboxRecord) sandbox = NULL;
+  g_autoptr (PierLock) lock = NULL;
+  g_autoptr (ServerRecord) server = NULL;
+  g_auto (ContainerIdentity) identity = { 0 };
+  pier_autofd int state_fd = -1;
+  gboolean started = FALSE;
+
+  memset (info, 0, sizeof *info);
+  info->server_pid = info->app_pid = -1;
+  if (options == NULL)
+    options = &defaults;
+  if (!pier_container_refresh (store, c, error))
+    return FALSE;
+  if (c->status != PIER_CONTAINER_RUNNING)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "container %s is not running: start it first", c->name);
+      return FALSE;
+    }
+  if (c->network == PIER_NETWORK_HOST)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
+                   "container %s uses the host's network, where its RDP server would listen "
+                   "on the host: graphical sessions need a network of the container's own",
+                   c->name);
+      return FALSE;
+    }
+  state_dir = pier_container_get_state_dir (store, c);
+  sandbox = pier_sandbox_record_read_running (state_dir, error);
+  if (sandbox == NULL)
+    return FALSE;
+  state_fd = pier_fs_open_dir_at (AT_FDCWD, state_dir, error);
+  if (state_fd < 0)
+    return FALSE;
+  /* One graphical-session set-up at a time per container: the window and a pierctl at once
+   * must not start two servers or two relays. */
+  lock_path = g_build_filename (state_dir, LOCK_NAME, NULL);
+  lock = pier_lock_acquire (lock_path, TRUE, error);
+  if (lock == NULL || !container_identity_resolve (store, c, &identity, error))
+    return FALSE;
+
+  server = server_record_read (state_fd);
+  if (server != NULL && !server_record_alive (server, sandbox->init_pid))
+    {
+      unlinkat (state_fd, RECORD_NAME, 0);
+      g_clear_pointer (&server, server_record_free);
+    }
+  if (server == NULL && pier_graphical_session_port_listening (sandbox->init_pid, PIER_RDP_PORT))
+    {
+      server = g_new0 (ServerRecord, 1);
+      server->kind = PIER_GRAPHICAL_SESSION_SERVER_IMAGE;
+    }
+  else if (server == NULL)
+    {
+      server = start_weston (store, c, state_dir, state_fd, sandbox, &identity, options, error);
+      /* Recorded at once, so that a later failure never leaves a Weston that the next call
+       * would take for the image's own server. */
+      if (server == NULL || !server_record_write (state_fd, server, error))
+        return FALSE;
+      started = TRUE;
+    }
+  if (options->x11 && server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON && server->display == NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   "the graphical session of %s runs Weston without Xwayland, so it cannot "
+                   "show X11 apps: restart the container and open it with X11 first", c->name);
+      return FALSE;
+    }
+
+  socket_path = g_build_filename (state_dir, SOCKET_NAME, NULL);
+  if (!pier_rdp_relay_is_serving (socket_path))
+    {
+      /* A socket left by a relay that is gone (it removes its own when it ends cleanly). */
+      unlinkat (state_fd, SOCKET_NAME, 0);
+      if (!pier_rdp_relay_spawn (socket_path, sandbox->init_pid, sandbox->init_start_time,
+                                 PIER_RDP_PORT, error))
+        return FALSE;
+    }
+  if (server->fingerprint == NULL)
+    {
+      /* The image's own server, met for the first time: trust its certificate now and pin it
+       * for the rest of the container's run. */
+      server->fingerprint = pier_rdp_probe_fingerprint (socket_path, error);
+      if (server->fingerprint == NULL)
+        {
+          g_prefix_error (error, "the RDP server already listening on port %d in %s: ",
+                          PIER_RDP_PORT, c->name);
+          return FALSE;
+        }
+      if (!server_record_write (state_fd, server, error))
+        return FALSE;
+    }
+
+  if (!start_app (store, c, state_dir, state_fd, &identity, server, started, options,
+                  &info->app_pid, error))
+    return FALSE;
+  if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
+    record_server_sessions (store, c, server->pid);
+
+  info->socket_path = g_steal_pointer (&socket_path);
+  info->fingerprint = g_strdup (server->fingerprint);
+  info->server_kind = server->kind;
+  info->server_started = started;
+  info->server_pid = server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON ? server->pid : -1;
+  info->display = g_strdup (server->display);
+  return TRUE;
+}
+
+/* ---- async ---- */
+
+typedef struct {
+  char *container_id;
+  char **app;
+  gboolean x11;
+  int width, height;
+  gboolean join_running;
+} OpenTaskData;
+
+static void
+open_task_data_free (OpenTaskData *data)
+{
+  g_free (data->container_id);
+  g_strfreev (data->app);
+  g_free (data);
+}
+
+static void
+gui_info_free (PierGraphicalSessionInfo *info)
+{
+  pier_graphical_session_info_clear (info);
+  g_free (info);
+}
+
+static void
+open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PierStore *store = source;
+  OpenTaskData *data = task_data;
+  PierGraphicalSessionOptions options = {
+    .app = (const char *const *) data->app,
+    .x11 = data->x11,
+    .width = data->width,
+    .height = data->height,
+    .join_running = data->join_running,
+  };
+  g_autoptr (PierContainer) c = NULL;
+  g_autoptr (GError) error = NULL;
+  PierGraphicalSessionInfo *info = g_new0 (PierGraphicalSessionInfo, 1);
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_free (info);
+      return;
+    }
+  c = pier_store_find_container (store, data->container_id, &error);
+  if (c == NULL || !pier_graphical_session_open (store, c, &options, info, &error))
+    {
+      gui_info_free (info);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, info, (GDestroyNotify) gui_info_free);
+}
+
+void
+pier_graphical_session_open_async (PierStore *store, const PierContainer *container,
+                               const PierGraphicalSessionOptions *options, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (store, cancellable, callback, user_data);
+  OpenTaskData *data = g_new0 (OpenTaskData, 1);
+
+  data->container_id = g_strdup (container->id);
+  if (options != NULL)
+    {
+      data->app = g_strdupv ((char **) options->app);
+      data->x11 = options->x11;
+      data->width = options->width;
+      data->height = options->height;
+      data->join_running = options->join_running;
+    }
+  g_task_set_source_tag (task, pier_graphical_session_open_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_task_data_free);
+  g_task_run_in_thread (task, open_in_thread);
+}
+
+gboolean
+pier_graphical_session_open_finish (PierStore *store, GAsyncResult *result, PierGraphicalSessionInfo *info,
+                                GError **error)
+{
+  PierGraphicalSessionInfo *found;
+
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+  found = g_task_propagate_pointer (G_TASK (result), error);
+  if (found == NULL)
+    return FALSE;
+  *info = *found;
+  g_free (found);
+  return TRUE;
+}
