@@ -1,8 +1,6 @@
-#include "pier-registry-client.h"
+#include "pier-registry-stream-private.h"
 
-#include "pier-curl.h"
 #include "pier-error.h"
-#include "pier-registry-auth.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,226 +14,15 @@
 #define RECEIVE_BUFFER_SIZE (256 * 1024)
 #define MAX_RESUMES 5
 #define MAX_ERROR_BODY (64 * 1024)
-#define MAX_TOKEN_BODY (1024 * 1024)
 #define MAX_IDLE_MULTIS 8
 #define STALL_SECONDS 30
-
-typedef struct {
-  char *header; /* "Authorization: Bearer …" */
-  gint64 expires; /* monotonic µs */
-} Token;
-
-typedef struct {
-  char *name;        /* as references give it: "docker.io", "127.0.0.1:5000" */
-  char *base;        /* "https://registry-1.docker.io" */
-  gboolean insecure; /* unverified HTTPS, or plain HTTP */
-  GBytes *ca_bundle; /* the system's CAs and the registry's own; NULL: the system's alone */
-  char *challenge;   /* "bearer", "basic", or NULL when the registry wants no authentication */
-  char *realm;
-  char *service;
-  GHashTable *credentials; /* repository ("" for none) → PierRegistryCredentials, or absent */
-  GHashTable *tokens;      /* scope → Token */
-} Host;
-
-struct _PierRegistryClient {
-  PierRegistryOptions *options;
-  PierRegistryConfig *config;
-  CURLSH *share;
-  GMutex share_locks[CURL_LOCK_DATA_LAST];
-  /* Hosts: set up (a first request to learn the scheme and challenge) and their tokens fetched
-   * under it, so that parallel transfers do not all do it at once. */
-  GMutex lock;
-  GHashTable *hosts;
-  /* Multi handles between transfers: each keeps its connections open for the next. One
-   * transfer per handle at a time, so that any thread may drive it: libcurl does not share
-   * connections between threads. */
-  GMutex pool_lock;
-  GPtrArray *idle_multis;
-};
 
 typedef enum {
   WAIT_HEADERS,
   WAIT_DATA,
 } WaitFor;
 
-struct _PierRegistryStream {
-  PierRegistryClient *client;
-  Host *host;
-  char *url;
-  const char *what; /* the URL without scheme and host, for messages */
-  char *method;
-  char *scope;
-  char *accept;
-  char *content_type;
-  GBytes *body;
-  gsize body_pos;
-  PierReadFunc body_read;
-  gpointer body_read_data;
-  guint64 body_size;
-  GError *body_error;
-  guint64 expected_size;
-  gboolean resumable;
-  GCancellable *cancellable;
-  int cancel_fd;
-
-  CURLM *multi;
-  CURL *easy;
-  struct curl_slist *headers;
-  char curl_error[CURL_ERROR_SIZE];
-
-  /* The current attempt. */
-  guint status;
-  GHashTable *response_headers;
-  gboolean headers_done;
-  gboolean accept_body;
-  gboolean done;
-  CURLcode result;
-  guint64 range_from;
-
-  GByteArray *buffer;
-  gsize buffer_pos;
-  /* While a read waits: its own buffer, which the body fills directly, saving a copy. */
-  guint8 *direct;
-  gsize direct_size;
-  gsize direct_len;
-  gboolean paused;
-  guint64 received;  /* body bytes taken in, over every attempt */
-  guint resumes;
-  gboolean ranges_allowed;
-  GError *error;     /* once set, every read fails with it */
-};
-
-/* ---- options ---- */
-
-PierRegistryOptions *
-pier_registry_options_copy (const PierRegistryOptions *options)
-{
-  PierRegistryOptions *copy = g_new0 (PierRegistryOptions, 1);
-
-  if (options == NULL)
-    return copy;
-  *copy = *options;
-  copy->cert_dir = g_strdup (options->cert_dir);
-  copy->auth_file = g_strdup (options->auth_file);
-  copy->registries_conf = g_strdup (options->registries_conf);
-  copy->username = g_strdup (options->username);
-  copy->password = g_strdup (options->password);
-  copy->platform = g_strdup (options->platform);
-  return copy;
-}
-
-void
-pier_registry_options_free (PierRegistryOptions *options)
-{
-  if (options == NULL)
-    return;
-  g_free ((char *) options->cert_dir);
-  g_free ((char *) options->auth_file);
-  g_free ((char *) options->registries_conf);
-  g_free ((char *) options->username);
-  if (options->password != NULL)
-    memset ((char *) options->password, 0, strlen (options->password));
-  g_free ((char *) options->password);
-  g_free ((char *) options->platform);
-  g_free (options);
-}
-
-/* ---- client ---- */
-
-static void
-token_free (Token *token)
-{
-  g_free (token->header);
-  g_free (token);
-}
-
-static void
-host_free (Host *host)
-{
-  g_free (host->name);
-  g_free (host->base);
-  g_clear_pointer (&host->ca_bundle, g_bytes_unref);
-  g_free (host->challenge);
-  g_free (host->realm);
-  g_free (host->service);
-  g_hash_table_unref (host->credentials);
-  g_hash_table_unref (host->tokens);
-  g_free (host);
-}
-
-static void
-share_lock (CURL *handle, curl_lock_data data, curl_lock_access access, void *user_data)
-{
-  PierRegistryClient *client = user_data;
-  g_mutex_lock (&client->share_locks[data]);
-}
-
-static void
-share_unlock (CURL *handle, curl_lock_data data, void *user_data)
-{
-  PierRegistryClient *client = user_data;
-  g_mutex_unlock (&client->share_locks[data]);
-}
-
-PierRegistryClient *
-pier_registry_client_new (const PierRegistryOptions *options, GError **error)
-{
-  g_autoptr (PierRegistryClient) client = NULL;
-
-  if (!pier_curl_load (error))
-    return NULL;
-  client = g_new0 (PierRegistryClient, 1);
-  client->options = pier_registry_options_copy (options);
-  for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-    g_mutex_init (&client->share_locks[i]);
-  g_mutex_init (&client->lock);
-  g_mutex_init (&client->pool_lock);
-  client->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) host_free);
-  client->idle_multis = g_ptr_array_new ();
-  client->share = curl_share_init ();
-  curl_share_setopt (client->share, CURLSHOPT_LOCKFUNC, share_lock);
-  curl_share_setopt (client->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-  curl_share_setopt (client->share, CURLSHOPT_USERDATA, client);
-  curl_share_setopt (client->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt (client->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  if (client->options->cert_dir != NULL &&
-      !g_file_test (client->options->cert_dir, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "certificate directory %s does not exist", client->options->cert_dir);
-      return NULL;
-    }
-  client->config = pier_registry_config_load (client->options->registries_conf, error);
-  if (client->config == NULL)
-    return NULL;
-  return g_steal_pointer (&client);
-}
-
-void
-pier_registry_client_free (PierRegistryClient *client)
-{
-  if (client == NULL)
-    return;
-  for (guint i = 0; i < client->idle_multis->len; i++)
-    curl_multi_cleanup (client->idle_multis->pdata[i]);
-  g_ptr_array_unref (client->idle_multis);
-  g_hash_table_unref (client->hosts);
-  if (client->share != NULL)
-    curl_share_cleanup (client->share);
-  for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-    g_mutex_clear (&client->share_locks[i]);
-  g_mutex_clear (&client->lock);
-  g_mutex_clear (&client->pool_lock);
-  pier_registry_config_free (client->config);
-  pier_registry_options_free (client->options);
-  g_free (client);
-}
-
-const PierRegistryConfig *
-pier_registry_client_get_config (PierRegistryClient *client)
-{
-  return client->config;
-}
+/* ---- connections ---- */
 
 /* Descriptors of this process that a child would inherit. */
 static GHashTable *
@@ -305,93 +92,7 @@ release_multi (PierRegistryClient *client, CURLM *multi)
   else
     curl_multi_cleanup (multi);
 }
-
-/* ---- challenges ---- */
-
-gboolean
-pier_registry_parse_challenge (const char *header, char **scheme, GHashTable **params)
-{
-  const char *p = header;
-  const char *start;
-  g_autoptr (GHashTable) out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  while (g_ascii_isspace (*p))
-    p++;
-  start = p;
-  while (*p != '\0' && !g_ascii_isspace (*p))
-    p++;
-  if (p == start)
-    return FALSE;
-  *scheme = g_ascii_strdown (start, p - start);
-  for (;;)
-    {
-      g_autofree char *name = NULL;
-      GString *value;
-
-      while (g_ascii_isspace (*p) || *p == ',')
-        p++;
-      if (*p == '\0')
-        break;
-      start = p;
-      while (*p != '\0' && *p != '=' && !g_ascii_isspace (*p) && *p != ',')
-        p++;
-      if (*p != '=')
-        {
-          g_clear_pointer (scheme, g_free);
-          return FALSE;
-        }
-      name = g_ascii_strdown (start, p - start);
-      p++;
-      value = g_string_new (NULL);
-      if (*p == '"')
-        {
-          for (p++; *p != '\0' && *p != '"'; p++)
-            {
-              if (*p == '\\' && p[1] != '\0')
-                p++;
-              g_string_append_c (value, *p);
-            }
-          if (*p != '"')
-            {
-              g_string_free (value, TRUE);
-              g_clear_pointer (scheme, g_free);
-              return FALSE;
-            }
-          p++;
-        }
-      else
-        while (*p != '\0' && *p != ',' && !g_ascii_isspace (*p))
-          g_string_append_c (value, *p++);
-      g_hash_table_replace (out, g_steal_pointer (&name), g_string_free (value, FALSE));
-    }
-  *params = g_steal_pointer (&out);
-  return TRUE;
-}
-
-static void
-host_set_challenge (Host *host, const char *header)
-{
-  g_autofree char *scheme = NULL;
-  g_autoptr (GHashTable) params = NULL;
-
-  g_clear_pointer (&host->challenge, g_free);
-  g_clear_pointer (&host->realm, g_free);
-  g_clear_pointer (&host->service, g_free);
-  if (header == NULL || !pier_registry_parse_challenge (header, &scheme, &params))
-    return;
-  host->challenge = g_steal_pointer (&scheme);
-  host->realm = g_strdup (g_hash_table_lookup (params, "realm"));
-  host->service = g_strdup (g_hash_table_lookup (params, "service"));
-}
-
 /* ---- transfers ---- */
-
-static const char *
-api_host (const char *name)
-{
-  /* Docker Hub's API lives apart from the name people use for it. */
-  return strcmp (name, "docker.io") == 0 ? "registry-1.docker.io" : name;
-}
 
 static size_t
 on_header (char *data, size_t size, size_t nitems, void *user_data)
@@ -725,9 +426,9 @@ set_transfer_error (PierRegistryStream *s, GError **error)
     }
 }
 
-static PierRegistryStream *
-stream_new (PierRegistryClient *client, Host *host, const char *method, const char *url,
-            GCancellable *cancellable)
+PierRegistryStream *
+pier_registry_stream_new (PierRegistryClient *client, PierRegistryHost *host, const char *method,
+                          const char *url, GCancellable *cancellable)
 {
   PierRegistryStream *s = g_new0 (PierRegistryStream, 1);
 
@@ -769,432 +470,29 @@ pier_registry_stream_free (PierRegistryStream *s)
   g_free (s);
 }
 
-/* One request without authentication, to its headers. */
-static PierRegistryStream *
-simple_request (PierRegistryClient *client, Host *host, const char *url,
-                const char *authorization, GCancellable *cancellable, GError **error)
+gboolean
+pier_registry_stream_open (PierRegistryStream *s, const char *authorization, guint64 range_from,
+                           GError **error)
 {
-  g_autoptr (PierRegistryStream) s = stream_new (client, host, "GET", url, cancellable);
-
-  start (s, authorization, 0);
+  start (s, authorization, range_from);
   if (!drive (s, WAIT_HEADERS, error))
-    return NULL;
+    return FALSE;
   if (!s->headers_done)
     {
       set_transfer_error (s, error);
-      return NULL;
-    }
-  return g_steal_pointer (&s);
-}
-
-/* ---- hosts ---- */
-
-static GBytes *
-ca_bundle (PierRegistryClient *client, const char *name)
-{
-  g_autoptr (GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GString) bundle = g_string_new (NULL);
-  const char *xdg = g_getenv ("XDG_CONFIG_HOME");
-  gboolean extra = FALSE;
-
-  if (client->options->cert_dir != NULL)
-    g_ptr_array_add (dirs, g_strdup (client->options->cert_dir));
-  else
-    {
-      g_ptr_array_add (dirs, g_build_filename ("/etc/containers/certs.d", name, NULL));
-      g_ptr_array_add (dirs, g_build_filename ("/etc/docker/certs.d", name, NULL));
-      g_ptr_array_add (dirs, xdg && *xdg ? g_build_filename (xdg, "containers", "certs.d", name, NULL)
-                                         : g_build_filename (g_get_home_dir (), ".config",
-                                                             "containers", "certs.d", name, NULL));
-    }
-  for (guint i = 0; i < dirs->len; i++)
-    {
-      g_autoptr (GDir) dir = g_dir_open (dirs->pdata[i], 0, NULL);
-      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      const char *entry;
-
-      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-        if (g_str_has_suffix (entry, ".crt"))
-          g_ptr_array_add (names, g_build_filename (dirs->pdata[i], entry, NULL));
-      g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-      for (guint n = 0; n < names->len; n++)
-        {
-          g_autofree char *pem = NULL;
-          if (g_file_get_contents (names->pdata[n], &pem, NULL, NULL))
-            {
-              g_string_append_printf (bundle, "\n%s\n", pem);
-              extra = TRUE;
-            }
-        }
-    }
-  if (!extra)
-    return NULL;
-  {
-    /* The system's CAs stay trusted beside the registry's own. */
-    CURL *probe = curl_easy_init ();
-    char *system_path = NULL;
-    g_autofree char *system_pem = NULL;
-    if (curl_easy_getinfo (probe, CURLINFO_CAINFO, &system_path) == CURLE_OK &&
-        system_path != NULL && g_file_get_contents (system_path, &system_pem, NULL, NULL))
-      g_string_prepend (bundle, system_pem);
-    curl_easy_cleanup (probe);
-  }
-  return g_string_free_to_bytes (g_steal_pointer (&bundle));
-}
-
-/* Learns how @host is reached (HTTPS, or plain HTTP for an insecure one that does not speak
- * TLS) and what authentication it asks for. */
-static gboolean
-probe_host (PierRegistryClient *client, Host *host, GCancellable *cancellable, GError **error)
-{
-  const char *schemes[] = { "https", host->insecure ? "http" : NULL };
-  g_autoptr (GError) first_error = NULL;
-
-  for (gsize i = 0; i < G_N_ELEMENTS (schemes) && schemes[i] != NULL; i++)
-    {
-      g_autoptr (PierRegistryStream) s = NULL;
-      g_autoptr (GError) local = NULL;
-      g_autofree char *url = NULL;
-
-      g_free (host->base);
-      host->base = g_strdup_printf ("%s://%s", schemes[i], api_host (host->name));
-      url = g_strconcat (host->base, "/v2/", NULL);
-      s = simple_request (client, host, url, NULL, cancellable, &local);
-      if (s == NULL)
-        {
-          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            {
-              g_propagate_error (error, g_steal_pointer (&local));
-              return FALSE;
-            }
-          if (first_error == NULL)
-            first_error = g_steal_pointer (&local);
-          continue;
-        }
-      if (s->status == 401)
-        host_set_challenge (host, g_hash_table_lookup (s->response_headers, "www-authenticate"));
-      else if (s->status != 200)
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "%s does not serve the registry API: GET %s answered %u", host->name, url,
-                       s->status);
-          return FALSE;
-        }
-      return TRUE;
-    }
-  g_propagate_error (error, g_steal_pointer (&first_error));
-  return FALSE;
-}
-
-static Host *
-get_host (PierRegistryClient *client, const char *name, GCancellable *cancellable,
-          GError **error)
-{
-  Host *host = g_hash_table_lookup (client->hosts, name);
-
-  if (host != NULL)
-    return host;
-  host = g_new0 (Host, 1);
-  host->name = g_strdup (name);
-  host->credentials = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                             (GDestroyNotify) pier_registry_credentials_free);
-  host->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) token_free);
-  switch (client->options->tls)
-    {
-    case PIER_REGISTRY_TLS_NO_VERIFY:
-      host->insecure = TRUE;
-      break;
-    case PIER_REGISTRY_TLS_VERIFY:
-      host->insecure = FALSE;
-      break;
-    case PIER_REGISTRY_TLS_DEFAULT:
-      host->insecure = pier_registry_config_is_insecure (client->config, name);
-      break;
-    }
-  host->ca_bundle = ca_bundle (client, name);
-  if (!probe_host (client, host, cancellable, error))
-    {
-      host_free (host);
-      return NULL;
-    }
-  g_hash_table_insert (client->hosts, host->name, host);
-  return host;
-}
-
-/* The repository of the first "repository:NAME:ACTIONS" scope, or NULL. */
-static char *
-scope_repository (const char *scope)
-{
-  g_auto (GStrv) parts = NULL;
-
-  if (scope == NULL || !g_str_has_prefix (scope, "repository:"))
-    return NULL;
-  parts = g_strsplit (scope + strlen ("repository:"), " ", 2);
-  {
-    char *colon = strrchr (parts[0], ':');
-    return colon ? g_strndup (parts[0], colon - parts[0]) : g_strdup (parts[0]);
-  }
-}
-
-static const PierRegistryCredentials *
-host_credentials (PierRegistryClient *client, Host *host, const char *scope, GError **error)
-{
-  g_autofree char *repository = scope_repository (scope);
-  const char *key = repository ? repository : "";
-  PierRegistryCredentials *creds;
-
-  if (g_hash_table_lookup_extended (host->credentials, key, NULL, (gpointer *) &creds))
-    return creds;
-  if (client->options->username != NULL)
-    {
-      creds = g_new0 (PierRegistryCredentials, 1);
-      creds->username = g_strdup (client->options->username);
-      creds->password = g_strdup (client->options->password ? client->options->password : "");
-    }
-  else
-    {
-      g_autoptr (GError) local = NULL;
-      creds = pier_registry_auth_lookup (client->options->auth_file, host->name, repository,
-                                         &local);
-      if (local != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
-        }
-    }
-  g_hash_table_insert (host->credentials, g_strdup (key), creds);
-  return creds;
-}
-
-static char *
-basic_header (const PierRegistryCredentials *creds)
-{
-  g_autofree char *pair = g_strconcat (creds->username, ":", creds->password, NULL);
-  g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
-
-  return g_strconcat ("Authorization: Basic ", encoded, NULL);
-}
-
-static char *
-creds_origin (const PierRegistryCredentials *creds)
-{
-  return creds->source ? g_strdup_printf ("from %s", creds->source) : g_strdup ("given with the command");
-}
-
-static Token *
-fetch_token (PierRegistryClient *client, Host *host, const char *scope,
-             const PierRegistryCredentials *creds, GCancellable *cancellable, GError **error)
-{
-  g_autoptr (GString) url = g_string_new (host->realm);
-  g_autoptr (PierRegistryStream) s = NULL;
-  g_autofree char *authorization = creds ? basic_header (creds) : NULL;
-  g_autoptr (GBytes) body = NULL;
-  json_t *root;
-  const char *text;
-  json_int_t expires_in;
-  char sep = strchr (host->realm, '?') ? '&' : '?';
-  Token *token;
-
-  if (host->service != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (host->service, NULL, FALSE);
-      g_string_append_printf (url, "%cservice=%s", sep, escaped);
-      sep = '&';
-    }
-  if (scope != NULL)
-    {
-      g_auto (GStrv) scopes = g_strsplit (scope, " ", -1);
-      for (char **sc = scopes; *sc; sc++)
-        {
-          g_autofree char *escaped = g_uri_escape_string (*sc, NULL, FALSE);
-          g_string_append_printf (url, "%cscope=%s", sep, escaped);
-          sep = '&';
-        }
-    }
-  s = simple_request (client, host, url->str, authorization, cancellable, error);
-  if (s == NULL)
-    {
-      g_prefix_error (error, "getting a token from %s: ", host->realm);
-      return NULL;
-    }
-  if (s->status == 401 || s->status == 403)
-    {
-      if (creds != NULL)
-        {
-          g_autofree char *origin = creds_origin (creds);
-          g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                       "%s refused the credentials of %s (%s)", host->name, creds->username,
-                       origin);
-        }
-      else
-        g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                     "%s gives no anonymous access: log in with “pierctl login %s”", host->name,
-                     host->name);
-      return NULL;
-    }
-  if (s->status != 200)
-    {
-      pier_registry_stream_set_error (s, NULL, error, "getting a token from %s", host->realm);
-      return NULL;
-    }
-  body = pier_registry_stream_read_all (s, MAX_TOKEN_BODY, error);
-  if (body == NULL)
-    return NULL;
-  root = json_loadb (g_bytes_get_data (body, NULL), g_bytes_get_size (body), 0, NULL);
-  text = json_string_value (json_object_get (root, "token"));
-  if (text == NULL)
-    text = json_string_value (json_object_get (root, "access_token"));
-  if (text == NULL)
-    {
-      json_decref (root);
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the token service %s answered without a token", host->realm);
-      return NULL;
-    }
-  /* The distribution spec's default lifetime is a minute; renew a little early. */
-  expires_in = json_integer_value (json_object_get (root, "expires_in"));
-  if (expires_in <= 0)
-    expires_in = 60;
-  token = g_new0 (Token, 1);
-  token->header = g_strconcat ("Authorization: Bearer ", text, NULL);
-  token->expires = g_get_monotonic_time () + MAX (expires_in - 10, 5) * G_USEC_PER_SEC;
-  json_decref (root);
-  return token;
-}
-
-/* The Authorization header for a request to @host with @scope; NULL (and no error) for none. */
-static gboolean
-authorization (PierRegistryClient *client, Host *host, const char *scope, char **header,
-               GCancellable *cancellable, GError **error)
-{
-  const PierRegistryCredentials *creds;
-  g_autoptr (GError) local = NULL;
-  Token *token;
-  const char *key = scope ? scope : "";
-
-  *header = NULL;
-  if (host->challenge == NULL)
-    return TRUE;
-  creds = host_credentials (client, host, scope, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (strcmp (host->challenge, "basic") == 0)
-    {
-      *header = creds ? basic_header (creds) : NULL;
-      return TRUE;
-    }
-  if (strcmp (host->challenge, "bearer") != 0 || host->realm == NULL)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "%s asks for “%s” authentication, which Pier does not speak", host->name,
-                   host->challenge);
-      return FALSE;
-    }
-  token = g_hash_table_lookup (host->tokens, key);
-  if (token == NULL || token->expires < g_get_monotonic_time ())
-    {
-      token = fetch_token (client, host, scope, creds, cancellable, error);
-      if (token == NULL)
-        return FALSE;
-      g_hash_table_replace (host->tokens, g_strdup (key), token);
-    }
-  *header = g_strdup (token->header);
   return TRUE;
 }
 
-static void
-set_refused (PierRegistryClient *client, Host *host, const char *scope, GError **error)
-{
-  const PierRegistryCredentials *creds = host_credentials (client, host, scope, NULL);
-  g_autofree char *repository = scope_repository (scope);
-  g_autofree char *origin = creds ? creds_origin (creds) : NULL;
-
-  if (creds != NULL && g_strcmp0 (host->challenge, "basic") == 0)
-    g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                 "%s refused the credentials of %s (%s)", host->name, creds->username, origin);
-  else if (creds != NULL)
-    g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION, "%s denied %s access to %s",
-                 host->name, creds->username, repository ? repository : "its API");
-  else if (repository != NULL)
-    g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                 "%s denied access to %s: it needs a login (“pierctl login %s”), or the "
-                 "repository does not exist", host->name, repository, host->name);
-  else
-    g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                 "%s needs a login: run “pierctl login %s”", host->name, host->name);
-}
-
-/* Starts an attempt from byte @range_from of the body and waits for its headers, answering
- * one 401. */
-static gboolean
-open_attempt (PierRegistryStream *s, guint64 range_from, GError **error)
-{
-  PierRegistryClient *client = s->client;
-
-  for (int round = 0;; round++)
-    {
-      g_autofree char *auth = NULL;
-      gboolean ok;
-
-      g_mutex_lock (&client->lock);
-      ok = authorization (client, s->host, s->scope, &auth, s->cancellable, error);
-      g_mutex_unlock (&client->lock);
-      if (!ok)
-        return FALSE;
-      start (s, auth, range_from);
-      if (!drive (s, WAIT_HEADERS, error))
-        return FALSE;
-      if (!s->headers_done)
-        {
-          set_transfer_error (s, error);
-          return FALSE;
-        }
-      if (s->status != 401)
-        return TRUE;
-      g_mutex_lock (&client->lock);
-      if (round > 0 || s->body_read != NULL)
-        {
-          set_refused (client, s->host, s->scope, error);
-          g_mutex_unlock (&client->lock);
-          return FALSE;
-        }
-      /* A token that expired, or a registry whose challenge changed: ask again. */
-      host_set_challenge (s->host, g_hash_table_lookup (s->response_headers, "www-authenticate"));
-      g_hash_table_remove (s->host->tokens, s->scope ? s->scope : "");
-      g_mutex_unlock (&client->lock);
-    }
-}
-
 PierRegistryStream *
-pier_registry_client_send (PierRegistryClient *client, const PierRegistryRequest *request,
-                           GCancellable *cancellable, GError **error)
+pier_registry_stream_get (PierRegistryClient *client, PierRegistryHost *host, const char *url,
+                          const char *authorization, GCancellable *cancellable, GError **error)
 {
-  g_autoptr (PierRegistryStream) s = NULL;
-  g_autofree char *url = NULL;
-  Host *host;
+  g_autoptr (PierRegistryStream) s = pier_registry_stream_new (client, host, "GET", url,
+                                                               cancellable);
 
-  g_mutex_lock (&client->lock);
-  host = get_host (client, request->host, cancellable, error);
-  g_mutex_unlock (&client->lock);
-  if (host == NULL)
-    return NULL;
-  url = strstr (request->path, "://") ? g_strdup (request->path)
-                                      : g_strconcat (host->base, request->path, NULL);
-  s = stream_new (client, host, request->method, url, cancellable);
-  s->scope = g_strdup (request->scope);
-  s->accept = g_strdup (request->accept);
-  s->content_type = g_strdup (request->content_type);
-  s->body = request->body ? g_bytes_ref (request->body) : NULL;
-  s->body_read = request->body_read;
-  s->body_read_data = request->body_read_data;
-  s->body_size = request->body_size;
-  s->expected_size = request->expected_size;
-  s->resumable = request->resumable;
-  if (!open_attempt (s, 0, error))
+  if (!pier_registry_stream_open (s, authorization, 0, error))
     return NULL;
   return g_steal_pointer (&s);
 }
@@ -1218,11 +516,12 @@ resume_or_fail (PierRegistryStream *s, GError **error)
 {
   g_autofree char *how = NULL;
 
-  if (s->error == NULL && s->resumable && s->ranges_allowed && s->resumes < MAX_RESUMES)
+  if (s->error == NULL && s->resumable && s->reopen != NULL && s->ranges_allowed &&
+      s->resumes < MAX_RESUMES)
     {
       g_autoptr (GError) local = NULL;
       s->resumes++;
-      if (open_attempt (s, s->received, &local))
+      if (s->reopen (s, s->received, &local))
         {
           if (s->status == 206)
             return TRUE;
@@ -1405,22 +704,4 @@ pier_registry_stream_resolve_location (PierRegistryStream *s)
   curl_easy_getinfo (s->easy, CURLINFO_EFFECTIVE_URL, &effective);
   return g_uri_resolve_relative (effective ? effective : s->url, location, G_URI_FLAGS_NONE,
                                  NULL);
-}
-
-gboolean
-pier_registry_client_check_login (PierRegistryClient *client, const char *host,
-                                  GCancellable *cancellable, GError **error)
-{
-  PierRegistryRequest request = { .host = host, .path = "/v2/" };
-  g_autoptr (PierRegistryStream) s = pier_registry_client_send (client, &request, cancellable,
-                                                                error);
-
-  if (s == NULL)
-    return FALSE;
-  if (s->status != 200)
-    {
-      pier_registry_stream_set_error (s, NULL, error, "logging in");
-      return FALSE;
-    }
-  return TRUE;
 }
