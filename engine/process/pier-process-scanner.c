@@ -337,7 +337,7 @@ scan_all (PierProcessScanner *self, PierProcColdPass *c, GError **error)
       if (next_new < c->n && c->entries[next_new]->pid == pid)
         {
           e = pier_proc_entry_settle (self, c->entries[next_new], c->results[next_new],
-                          c->stat_fds[next_new]);
+                                      c->stat_fds[next_new]);
           c->entries[next_new++] = NULL;
         }
       else
