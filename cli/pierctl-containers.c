@@ -5,7 +5,7 @@
 #include "pier-container-inspect.h"
 #include "pier-container-options.h"
 #include "pier-container-processes.h"
-#include "pier-container-user.h"
+#include "pier-container-exec.h"
 #include "pier-container.h"
 #include "pier-digest.h"
 #include "pier-error.h"
@@ -597,11 +597,7 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
     { NULL }
   };
   g_autoptr (PierContainer) c = NULL;
-  g_autoptr (PierContainerUser) user = NULL;
-  g_autoptr (GPtrArray) layers = NULL;
-  g_autofree char *state_dir = NULL;
-  g_auto (GStrv) env = NULL;
-  PierExecSpec spec = { 0 };
+  PierContainerExecOptions options = { .session_origin = PIER_SESSION_EXEC };
   struct winsize ws = { 0 };
   PierStore *store;
   int code = 0;
@@ -613,58 +609,30 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
       (store = pier_cli_get_store (cli, error)) == NULL ||
       (c = pier_store_find_container (store, argv[1], error)) == NULL)
     return EXIT_PIER_FAILED;
-  if (c->status != PIER_CONTAINER_RUNNING)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
-      return EXIT_PIER_FAILED;
-    }
-  for (char **e = env_overrides; e && *e; e++)
-    if (!pier_container_check_env (*e, error))
-      return EXIT_PIER_FAILED;
-  layers = pier_container_get_lower_dirs (store, c);
-  g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (store, c));
-  g_ptr_array_add (layers, NULL);
-  user = pier_container_user_resolve (user_spec ? user_spec : c->user,
-                                      (const char *const *) layers->pdata, error);
-  if (user == NULL)
-    return EXIT_PIER_FAILED;
-  env = g_strdupv (c->env);
-  for (char **e = env_overrides; e && *e; e++)
-    {
-      const char *eq = strchr (*e, '=');
-      g_autofree char *key = eq ? g_strndup (*e, eq - *e) : g_strdup (*e);
-      env = g_environ_setenv (env, key, eq ? eq + 1 : g_getenv (key) ? g_getenv (key) : "", TRUE);
-    }
-  if (g_environ_getenv (env, "HOME") == NULL)
-    env = g_environ_setenv (env, "HOME", user->home, TRUE);
-  spec.argv = argv + 2;
-  spec.session_origin = PIER_SESSION_EXEC;
-  spec.env = env;
-  spec.cwd = workdir ? workdir : c->working_dir;
-  spec.uid = user->uid;
-  spec.gid = user->gid;
-  spec.groups = (const guint32 *) (void *) user->groups->data;
-  spec.n_groups = user->groups->len;
-  spec.tty = tty;
+  options.argv = argv + 2;
+  options.user = user_spec;
+  options.working_dir = workdir;
+  options.env = (const char *const *) env_overrides;
+  options.tty = tty;
   if (tty && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
     {
-      spec.tty_rows = ws.ws_row;
-      spec.tty_cols = ws.ws_col;
+      options.tty_rows = ws.ws_row;
+      options.tty_cols = ws.ws_col;
     }
-  state_dir = pier_container_get_state_dir (store, c);
   if (detach)
     {
       pid_t pid;
       int master = -1;
       pier_autofd int null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
-      if (!pier_sandbox_exec_spawn (state_dir, &spec, null_fd, null_fd, null_fd, &pid, &master, error))
+      if (!pier_container_exec_spawn (store, c, &options, null_fd, null_fd, null_fd, &pid,
+                                      &master, error))
         return exit_code_for_start_error (*error);
       if (master >= 0)
         close (master);
       return 0;
     }
-  if (!pier_sandbox_exec (state_dir, &spec, interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
-                          STDERR_FILENO, &code, error))
+  if (!pier_container_exec (store, c, &options, interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
+                            STDERR_FILENO, &code, error))
     return exit_code_for_start_error (*error);
   return code;
 }
