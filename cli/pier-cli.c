@@ -42,6 +42,14 @@ find_verb (const char *name)
   return NULL;
 }
 
+PierEngine *
+pier_cli_get_engine (PierCli *cli)
+{
+  if (cli->engine == NULL)
+    cli->engine = PIER_ENGINE (pier_local_engine_new (cli->root, cli->runroot));
+  return cli->engine;
+}
+
 PierStore *
 pier_cli_get_store (PierCli *cli, GError **error)
 {
@@ -218,6 +226,7 @@ pier_cli_main (int argc, char **argv)
       if (status == 0)
         status = 1;
     }
+  g_clear_object (&cli.engine);
   g_clear_object (&cli.store);
   g_free (cli.root);
   g_free (cli.runroot);

@@ -2,6 +2,7 @@
 
 #include <gio/gio.h>
 
+#include "pier-local-engine.h"
 #include "pier-store.h"
 
 G_BEGIN_DECLS
@@ -12,7 +13,8 @@ G_BEGIN_DECLS
 typedef struct {
   char *root;
   char *runroot;
-  PierStore *store;
+  PierEngine *engine;
+  PierStore *store; /* the verbs not yet on PierEngine (pierctl-archive/build/registry/gui.c) */
   const char *verb;
 } PierCli;
 
@@ -25,6 +27,10 @@ typedef struct {
 } PierCliVerb;
 
 int pier_cli_main (int argc, char **argv);
+
+/* The engine on the store the global options name, made on first use (after the verb parsed
+ * its options, which may name the store too). */
+PierEngine *pier_cli_get_engine (PierCli *cli);
 
 /* Opens the store on first use (the verbs that need none, like --help, never touch it). */
 PierStore *pier_cli_get_store (PierCli *cli, GError **error);

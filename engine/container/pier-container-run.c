@@ -1,7 +1,7 @@
 /* A container's life: run, start, stop, kill, wait, remove. */
 #include "pier-container-private.h"
 
-#include "pier-container-user.h"
+#include "pier-container-exec.h"
 #include "pier-crash-point.h"
 #include "pier-error.h"
 #include "pier-events.h"
@@ -19,17 +19,11 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
 {
   g_autoptr (PierSandboxSpec) spec = pier_sandbox_spec_new ();
   g_autoptr (GPtrArray) lowers = pier_container_get_lower_dirs (store, c);
-  g_autoptr (GPtrArray) layers = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (PierContainerUser) user = NULL;
+  g_auto (PierContainerIdentity) identity = { 0 };
   g_autofree char *dir = pier_container_get_dir (store, c);
   int stop_signal = SIGTERM;
 
-  g_ptr_array_add (layers, pier_container_get_upper_dir (store, c));
-  for (guint i = 0; i < lowers->len; i++)
-    g_ptr_array_add (layers, g_strdup (lowers->pdata[i]));
-  g_ptr_array_add (layers, NULL);
-  user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata, error);
-  if (user == NULL)
+  if (!pier_container_identity_resolve (store, c, NULL, NULL, &identity, error))
     return NULL;
   if (c->stop_signal && *c->stop_signal && !pier_signal_parse (c->stop_signal, &stop_signal, error))
     {
@@ -54,14 +48,13 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
       pier_sandbox_spec_add_volume (spec, v->source, v->destination, v->readonly);
     }
   spec->argv = g_strdupv (c->argv);
-  spec->env = g_strdupv (c->env);
-  if (g_environ_getenv (spec->env, "HOME") == NULL)
-    spec->env = g_environ_setenv (spec->env, "HOME", user->home, TRUE);
+  spec->env = g_steal_pointer (&identity.env);
   spec->cwd = g_strdup (c->working_dir);
-  spec->uid = user->uid;
-  spec->gid = user->gid;
-  spec->n_groups = user->groups->len;
-  spec->groups = g_memdup2 (user->groups->data, sizeof (guint32) * user->groups->len);
+  spec->uid = identity.user->uid;
+  spec->gid = identity.user->gid;
+  spec->n_groups = identity.user->groups->len;
+  spec->groups = g_memdup2 (identity.user->groups->data,
+                            sizeof (guint32) * identity.user->groups->len);
   spec->tty = c->tty;
   spec->tty_rows = c->tty_rows;
   spec->tty_cols = c->tty_cols;

@@ -2,7 +2,7 @@
 #include "pier-graphical-session.h"
 
 #include "pier-container-processes.h"
-#include "pier-container-user.h"
+#include "pier-container-exec.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-image-store.h"
@@ -352,54 +352,16 @@ write_container_files (int pidfd, GArray *files, GError **error)
 
 /* ---- starting processes in the container ---- */
 
-typedef struct {
-  PierContainerUser *user;
-  char **env; /* the container's, with HOME */
-} ContainerIdentity;
-
-static void
-container_identity_clear (ContainerIdentity *identity)
-{
-  g_clear_pointer (&identity->user, pier_container_user_free);
-  g_clear_pointer (&identity->env, g_strfreev);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ContainerIdentity, container_identity_clear)
-
-static gboolean
-container_identity_resolve (PierStore *store, const PierContainer *c,
-                            ContainerIdentity *identity, GError **error)
-{
-  g_autoptr (GPtrArray) layers = pier_container_get_lower_dirs (store, c);
-
-  g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (store, c));
-  g_ptr_array_add (layers, NULL);
-  identity->user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata,
-                                                error);
-  if (identity->user == NULL)
-    return FALSE;
-  identity->env = g_strdupv (c->env);
-  if (g_environ_getenv (identity->env, "HOME") == NULL)
-    identity->env = g_environ_setenv (identity->env, "HOME", identity->user->home, TRUE);
-  return TRUE;
-}
-
 static gboolean
 spawn_in_container (const char *state_dir, const PierContainer *c,
-                    const ContainerIdentity *identity, char **argv, char **env, int log_fd,
+                    const PierContainerIdentity *identity, char **argv, char **env, int log_fd,
                     pid_t *out_pid, GError **error)
 {
-  PierExecSpec spec = {
-    .argv = argv,
-    .env = env,
-    .cwd = c->working_dir,
-    .uid = identity->user->uid,
-    .gid = identity->user->gid,
-    .groups = (const guint32 *) (void *) identity->user->groups->data,
-    .n_groups = identity->user->groups->len,
-  };
+  PierExecSpec spec;
   int master = -1;
 
+  pier_container_identity_exec_spec (identity, c, argv, NULL, &spec);
+  spec.env = env;
   if (!pier_sandbox_exec_spawn (state_dir, &spec, -1, log_fd, log_fd, out_pid, &master, error))
     return FALSE;
   if (master >= 0)
@@ -489,7 +451,7 @@ wait_for_xwayland_display (int state_fd)
 
 static ServerRecord *
 start_weston (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
-              const PierSandboxRecord *sandbox, const ContainerIdentity *identity,
+              const PierSandboxRecord *sandbox, const PierContainerIdentity *identity,
               const PierGraphicalSessionOptions *options, GError **error)
 {
   g_autoptr (ServerRecord) record = g_new0 (ServerRecord, 1);
@@ -642,7 +604,7 @@ default_app (PierStore *store, const PierContainer *c, GError **error)
 
 static gboolean
 start_app (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
-           const ContainerIdentity *identity, const ServerRecord *server, gboolean started,
+           const PierContainerIdentity *identity, const ServerRecord *server, gboolean started,
            const PierGraphicalSessionOptions *options, pid_t *out_pid, GError **error)
 {
   g_auto (GStrv) argv = NULL;
@@ -690,7 +652,7 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
   g_autoptr (PierSandboxRecord) sandbox = NULL;
   g_autoptr (PierLock) lock = NULL;
   g_autoptr (ServerRecord) server = NULL;
-  g_auto (ContainerIdentity) identity = { 0 };
+  g_auto (PierContainerIdentity) identity = { 0 };
   pier_autofd int state_fd = -1;
   gboolean started = FALSE;
 
@@ -725,7 +687,7 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
    * must not start two servers or two relays. */
   lock_path = g_build_filename (state_dir, LOCK_NAME, NULL);
   lock = pier_lock_acquire (lock_path, TRUE, error);
-  if (lock == NULL || !container_identity_resolve (store, c, &identity, error))
+  if (lock == NULL || !pier_container_identity_resolve (store, c, NULL, NULL, &identity, error))
     return FALSE;
 
   server = server_record_read (state_fd);
