@@ -1,9 +1,11 @@
 #include <glib.h>
 
+#include "pier-i18n.h"
 #include "pier-rdp-relay.h"
 
 int
 main (int argc, char **argv)
 {
+  pier_i18n_init ();
   return pier_rdp_relay_main (argc, argv);
 }
