@@ -1,6 +1,7 @@
 #include <glib.h>
 
 #include "pier-container-monitor.h"
+#include "pier-debug.h"
 #include "pier-i18n.h"
 #include "pier-rootless.h"
 
@@ -9,6 +10,7 @@
 int
 main (int argc, char **argv)
 {
+  pier_debug_init ();
   if (argc > 0 && strcmp (argv[0], PIER_ROOTLESS_PAUSE_NAME) == 0)
     return pier_rootless_pause_main ();
   pier_i18n_init ();

@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include "pier-application.h"
+#include "pier-debug.h"
 #include "pier-i18n.h"
 #include "pier-paths.h"
 #include "pier-rootless.h"
@@ -37,6 +38,7 @@ main (int argc, char **argv)
   struct rlimit files;
   gboolean default_store;
 
+  pier_debug_init ();
   pier_i18n_init ();
   prefer_cairo_without_gpu ();
   /* GOption translates the entries' text and the summary itself, from this domain. */

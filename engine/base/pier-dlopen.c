@@ -13,4 +13,5 @@ pier_dlopen_symbols (const char *soname, const char *package, const char *const 
   for (guint i = 0; i < n; i++)
     if ((slots[i] = dlsym (handle, names[i])) == NULL)
       g_error ("%s has no %s; install Debian's %s", soname, names[i], package);
+  g_debug ("loaded %s when first needed", soname);
 }

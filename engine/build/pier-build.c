@@ -293,10 +293,14 @@ cache_hit (PierBuild *build, const char *key, gboolean wants_layer)
   PierBuildRecord *record;
 
   if (build->options.no_cache)
-    return NULL;
+    {
+      g_debug ("build cache not read (--no-cache) for step %s", key);
+      return NULL;
+    }
   record = pier_build_cache_lookup (build->cache, build->store, key);
   if (record != NULL && (record->layer != NULL) != wants_layer)
     g_clear_pointer (&record, pier_build_record_free);
+  g_debug ("build cache %s for step %s", record != NULL ? "hit" : "miss", key);
   return record;
 }
 

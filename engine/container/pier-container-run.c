@@ -127,6 +127,9 @@ pier_container_start (PierStore *store, PierContainer *c, int *attach_fd, char *
   spec = make_spec (store, c, error);
   if (spec == NULL)
     return FALSE;
+  g_debug ("starting container %s (%s), %s, state in %s", c->name, c->id,
+           c->caller_removes ? "removed by this caller when it ends" : "kept when it ends",
+           state_dir);
   ok = pier_sandbox_start (spec, attach_fd ? PIER_SANDBOX_START_ATTACH : PIER_SANDBOX_START_NONE,
                            &info, error);
   if (ok)
@@ -263,6 +266,7 @@ pier_container_remove (PierStore *store, PierContainer *c, gboolean force, GErro
       return pier_set_errno (error, errno, "removing %s", record);
   }
   pier_container_release_claims (store, c);
+  g_debug ("removing container %s (%s)", c->name, c->id);
   pier_events_append (pier_store_get_root (store), "container", "remove", c->id, c->name, 0);
   return pier_fs_rm_rf_at (AT_FDCWD, state_dir, error) && pier_fs_rm_rf_at (AT_FDCWD, dir, error);
 }

@@ -649,8 +649,10 @@ plan_layers (Pull *pull, PierRegistryTransfers *t, PierRegistryPullResult *resul
             return FALSE;
           pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_EXISTS, NULL);
           result->layers_reused++;
+          g_debug ("%s: layer %s in the store already", pull->name, desc->digest);
           continue;
         }
+      g_debug ("%s: layer %s not in the store, fetching it", pull->name, desc->digest);
       result->layers_fetched++;
       result->bytes_fetched += desc->size;
       pier_registry_transfers_queue (t, blob, fetch_layer, layer);

@@ -39,10 +39,14 @@ static const PierCgroupBackend *
 probe_backend (void)
 {
   struct statfs sfs;
+  const PierCgroupBackend *backend = &pier_cgroup_v1_backend;
 
   if (statfs (CGROUP_ROOT, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
-    return &pier_cgroup_v2_backend;
-  return &pier_cgroup_v1_backend;
+    backend = &pier_cgroup_v2_backend;
+  g_debug ("cgroup backend %s: %s", backend->name,
+           backend == &pier_cgroup_v2_backend ? CGROUP_ROOT " is cgroup2"
+                                              : CGROUP_ROOT " is not cgroup2");
+  return backend;
 }
 
 PierCgroup *

@@ -214,6 +214,8 @@ run_loop (Monitor *m, int sigfd)
           /* Its owner is gone (a builder killed with its RUN step running): nobody is left to
            * wait for the container or to stop it. */
           m->owner_gone = TRUE;
+          g_debug ("the container's owner is gone: %s",
+                   m->exited ? "the container has exited already" : "killing the container");
           if (!m->exited)
             kill (m->init.pid, SIGKILL);
         }
@@ -282,8 +284,14 @@ exit_work_is_taken (const PierSandboxSpec *spec)
 static void
 run_on_exit (const PierSandboxSpec *spec, PierMonitorExitFunc on_exit)
 {
-  if (spec->on_exit == NULL || on_exit == NULL || exit_work_is_taken (spec))
+  if (spec->on_exit == NULL || on_exit == NULL)
     return;
+  if (exit_work_is_taken (spec))
+    {
+      g_debug ("exit work left to the caller that holds %s", spec->on_exit_unless_held);
+      return;
+    }
+  g_debug ("the caller that meant to do the exit work is gone: doing it here");
   on_exit ((const char *const *) spec->on_exit);
 }
 
@@ -417,6 +425,7 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd,
         waitpid (m.init.pid, &m.status, 0);
         code = exit_code_of (m.status);
       }
+    g_debug ("the container's init %d ended with code %d", (int) m.init.pid, code);
     pier_sandbox_exit_write (state_fd, code, g_get_real_time (), NULL);
     pier_attach_server_finish (m.attach, code);
   }
@@ -427,7 +436,10 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd,
   pier_sandbox_init_clear (&m.init);
   run_on_exit (spec, on_exit);
   if (m.owner_gone)
-    pier_fs_rm_rf_at (AT_FDCWD, state_dir, NULL);
+    {
+      g_debug ("removing the state of a container whose owner is gone: %s", state_dir);
+      pier_fs_rm_rf_at (AT_FDCWD, state_dir, NULL);
+    }
   return 0;
 }
 

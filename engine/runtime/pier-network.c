@@ -345,6 +345,7 @@ pier_network_loopback_up (int netns_fd, GError **error)
 {
   g_autoptr (PierNetlink) nl = pier_netlink_open_in_netns (netns_fd, error);
 
+  g_debug ("network: loopback only");
   return nl != NULL && pier_netlink_set_link_up (nl, "lo", error);
 }
 
@@ -394,6 +395,8 @@ pier_network_attach_bridge (int netns_fd, const char *container_id,
   lease->mac = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
                                 mac[4], mac[5]);
   lease->host_ifname = g_steal_pointer (&host_ifname);
+  g_debug ("container %s on the bridge: %s/%u through %s, gateway %s", container_id,
+           lease->address, lease->prefix_len, lease->host_ifname, lease->gateway);
   return lease;
 }
 

@@ -241,7 +241,10 @@ pier_rootless_ensure (const char *runroot, GError **error)
   guint64 start = 0;
 
   if (geteuid () == 0)
-    return TRUE;
+    {
+      g_debug ("running as root: no user namespace to join");
+      return TRUE;
+    }
   if (!pier_fs_mkdir_p (dir, 0700, error))
     return FALSE;
   lock = pier_lock_acquire (lock_path, TRUE, error);
@@ -250,7 +253,11 @@ pier_rootless_ensure (const char *runroot, GError **error)
   if (g_file_get_contents (pid_path, &text, NULL, NULL)
       && sscanf (text, "%d %" G_GUINT64_FORMAT, &pid, &start) == 2 && pid > 0
       && pier_proc_start_time (pid) == start)
-    return join (pid, error);
+    {
+      g_debug ("rootless: joining the namespaces of pause process %d (%s)", pid, pid_path);
+      return join (pid, error);
+    }
+  g_debug ("rootless: no live pause process in %s, starting one", pid_path);
 
   monitor = pier_sandbox_find_monitor (error);
   if (monitor == NULL || !create_namespaces (monitor, &pid, error))

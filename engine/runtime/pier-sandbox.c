@@ -246,6 +246,8 @@ pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
       pier_sandbox_start_info_clear (info);
       return FALSE;
     }
+  g_debug ("%s started the container in %s: init %d, monitor %d", monitor, spec->state_dir,
+           info->init_pid, info->monitor_pid);
   return TRUE;
 }
 

@@ -392,8 +392,11 @@ pier_seccomp_compile_cached (const PierSeccompProfile *profile, guint64 caps,
       program->len = (guint16) (len / sizeof (struct sock_filter));
       program->flags = profile->flags;
       program->insns = (struct sock_filter *) g_steal_pointer (&data);
+      g_debug ("seccomp profile %s: the compiled program cached in %s/%s", profile->digest,
+               cache_dir, key);
       return program;
     }
+  g_debug ("seccomp profile %s: compiling it (not in the cache %s)", profile->digest, cache_dir);
   program = pier_seccomp_compile (profile, caps, error);
   if (program != NULL && dir >= 0)
     pier_fs_replace_at (dir, key, program->insns, program->len * sizeof (struct sock_filter),

@@ -255,6 +255,7 @@ claim_first_free (int claims_fd, const PierUidPool *pool, const char *keeper, gb
         }
       *base = candidate;
       *count = PIER_UID_RANGE_SIZE;
+      g_debug ("claimed ids %u-%u for %s", candidate, candidate + PIER_UID_RANGE_SIZE - 1, keeper);
       if (held_fd != NULL)
         *held_fd = g_steal_fd (&fd);
       return TRUE;

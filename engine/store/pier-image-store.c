@@ -215,7 +215,12 @@ find_image (PierStore *store, const char *name_or_id, gboolean even_broken, GErr
     ref = pier_reference_parse (name_or_id, NULL);
   found = find_among (images, name_or_id, ref, &ambiguous);
   if (found >= 0)
-    return g_ptr_array_steal_index (images, found);
+    {
+      PierImage *image = g_ptr_array_steal_index (images, found);
+      g_debug ("image %s in the store: %s (manifest %s)", name_or_id, image->id,
+               image->manifest_digest);
+      return image;
+    }
   if (ambiguous == NULL && (found = find_among (broken, name_or_id, ref, &ambiguous)) >= 0)
     {
       PierImage *image = broken->pdata[found];

@@ -162,6 +162,8 @@ pier_store_open_layout (const char *root, const char *runroot, gboolean *created
       g_prefix_error (error, "creating the store in %s: ", store->root);
       return NULL;
     }
+  g_debug ("store %s in %s, runtime state in %s, %s", *created ? "created" : "opened",
+           store->root, store->runroot, store->rootless ? "rootless" : "as root");
   return g_steal_pointer (&store);
 }
 
@@ -430,7 +432,11 @@ pier_store_ensure_layer (PierStore *store, const char *blob_digest, const char *
   if (!pier_digest_validate (diff_id, error))
     return NULL;
   if (pier_store_has_layer (store, diff_id))
-    return pier_store_get_layer_path (store, diff_id);
+    {
+      g_debug ("layer %s: unpacked already", diff_id);
+      return pier_store_get_layer_path (store, diff_id);
+    }
+  g_debug ("layer %s: not unpacked yet, unpacking blob %s", diff_id, blob_digest);
   work_fd = pier_store_get_work_fd (store, error);
   if (work_fd < 0)
     return NULL;
