@@ -1,5 +1,6 @@
 #include <glib.h>
 
+#include "pier-i18n.h"
 #include "pier-monitor-main.h"
 
 #include "pier-attach.h"
@@ -246,7 +247,7 @@ listen_attach (const char *state_dir, int state_fd, GError **error)
   fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     {
-      pier_set_errno (error, errno, "creating the attach socket");
+      pier_set_errno (error, errno, _("creating the attach socket"));
       return -1;
     }
   unlinkat (state_fd, PIER_SANDBOX_ATTACH, 0);
@@ -256,7 +257,7 @@ listen_attach (const char *state_dir, int state_fd, GError **error)
       int errsv = errno;
       umask (old_mask);
       close (fd);
-      pier_set_errno (error, errsv, "listening on %s/%s", state_dir, PIER_SANDBOX_ATTACH);
+      pier_set_errno (error, errsv, _("listening on %s/%s"), state_dir, PIER_SANDBOX_ATTACH);
       return -1;
     }
   umask (old_mask);
@@ -303,17 +304,17 @@ lock_state_dir (int state_fd, GError **error)
   int fd = openat (state_fd, PIER_SANDBOX_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
   if (fd < 0)
-    return pier_set_errno (error, errno, "creating %s", PIER_SANDBOX_LOCK);
+    return pier_set_errno (error, errno, _("creating %s"), PIER_SANDBOX_LOCK);
   if (flock (fd, LOCK_EX | LOCK_NB) < 0)
     {
       int errsv = errno;
       close (fd);
       if (errsv == EWOULDBLOCK)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, "the container is already running");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, _("the container is already running"));
           return FALSE;
         }
-      return pier_set_errno (error, errsv, "locking %s", PIER_SANDBOX_LOCK);
+      return pier_set_errno (error, errsv, _("locking %s"), PIER_SANDBOX_LOCK);
     }
   return TRUE;
 }
@@ -352,7 +353,7 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd,
       || (log = pier_log_writer_open (spec->log_path, &error)) == NULL)
     {
       if (error == NULL)
-        pier_set_errno (&error, errno, "watching signals");
+        pier_set_errno (&error, errno, _("watching signals"));
       report_error (report_fd, error);
       return 1;
     }
@@ -506,7 +507,7 @@ pier_monitor_main (int argc, char **argv, PierMonitorExitFunc on_exit)
   if (pid < 0)
     {
       g_autoptr (GError) error = NULL;
-      pier_set_errno (&error, errno, "starting the monitor");
+      pier_set_errno (&error, errno, _("starting the monitor"));
       report_error (report_fd, error);
       return 1;
     }
