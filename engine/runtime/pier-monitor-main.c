@@ -1,11 +1,11 @@
 #include <glib.h>
 
-#include "pier-i18n.h"
 #include "pier-monitor-main.h"
 
 #include "pier-attach.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox-init-private.h"
 #include "pier-sandbox-log.h"
 #include "pier-sandbox-private.h"
