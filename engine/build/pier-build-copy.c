@@ -9,6 +9,7 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-layer-stream.h"
 #include "pier-layer-unpack.h"
 
@@ -187,7 +188,7 @@ add_entry (Planner *pl, guint root, int dirfd, const char *name, const char *src
       item->type = ITEM_SYMLINK;
       item->mode = 0777;
       if (n < 0)
-        pier_set_errno (&local, errno, "reading the symlink %s", src);
+        pier_set_errno (&local, errno, _("reading the symlink %s"), src);
       else
         {
           target[n] = '\0';
@@ -225,7 +226,7 @@ walk_context (Planner *pl, int dirfd, const char *src, const char *dest, GError 
 
   if (names == NULL)
     {
-      g_prefix_error (error, "in the build context: ");
+      g_prefix_error (error, _("in the build context: "));
       return FALSE;
     }
   for (guint i = 0; i < names->len; i++)
@@ -248,7 +249,7 @@ walk_context (Planner *pl, int dirfd, const char *src, const char *dest, GError 
           pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           guint at = pl->plan->items->len;
           if (fd < 0)
-            return pier_set_errno (error, errno, "opening %s in the build context", path);
+            return pier_set_errno (error, errno, _("opening %s in the build context"), path);
           if (!walk_context (pl, fd, path, to, error))
             return FALSE;
           /* An ignored directory comes along only for what "!" patterns bring back in it. */
@@ -287,8 +288,8 @@ context_physical (Planner *pl, const char *src, struct stat *st, GError **error)
           && !(S_ISDIR (st->st_mode) && pier_dockerignore_has_exclusions (build->ignore))))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "“%s”: no such file or directory in the build context (or excluded by "
-                   ".dockerignore)", *src ? src : ".");
+                   _("“%s”: no such file or directory in the build context (or excluded by "
+                     ".dockerignore)"), *src ? src : ".");
       return NULL;
     }
   proc = g_strdup_printf ("/proc/self/fd/%d", fd);
@@ -302,7 +303,7 @@ context_physical (Planner *pl, const char *src, struct stat *st, GError **error)
   relative = real + strlen (context);
   if (!g_str_has_prefix (real, context) || (*relative != '/' && strcmp (context, "/") != 0))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, "“%s” leads outside the build context",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, _("“%s” leads outside the build context"),
                    src);
       return NULL;
     }
@@ -350,7 +351,7 @@ plan_context_source (Planner *pl, const char *src, const char *dest_dir, const c
       pier_autofd int fd = pier_fs_open_in_root (pl->build->context_fd, physical,
                                                  O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
       if (fd < 0)
-        return pier_set_errno (error, errno, "opening %s in the build context", src);
+        return pier_set_errno (error, errno, _("opening %s in the build context"), src);
       pl->dest_top = dest_dir;
       return walk_context (pl, fd, physical, dest_dir, error);
     }
@@ -362,7 +363,7 @@ plan_context_source (Planner *pl, const char *src, const char *dest_dir, const c
                                   strcmp (parent, ".") == 0 ? "" : parent,
                                   O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
     if (dirfd < 0)
-      return pier_set_errno (error, errno, "opening %s in the build context", src);
+      return pier_set_errno (error, errno, _("opening %s in the build context"), src);
   }
   if (excluded_by_flag (pl, base))
     return TRUE;
@@ -374,8 +375,8 @@ plan_context_source (Planner *pl, const char *src, const char *dest_dir, const c
       if (kind == ARCHIVE_OTHER)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                       "“%s” is a bzip2, xz or zstd archive: ADD extracts plain and gzip tar "
-                       "archives only", src);
+                       _("“%s” is a bzip2, xz or zstd archive: ADD extracts plain and gzip tar "
+                         "archives only"), src);
           return FALSE;
         }
       if (kind == ARCHIVE_TAR)
@@ -421,7 +422,7 @@ expand_context_wildcards (Planner *pl, const char *pattern, GPtrArray *out, GErr
           names = pier_fs_list_sorted_at (fd, error);
           if (names == NULL)
             {
-              g_prefix_error (error, "in the build context: ");
+              g_prefix_error (error, _("in the build context: "));
               return FALSE;
             }
           for (guint n = 0; n < names->len; n++)
@@ -514,7 +515,7 @@ expand_from_wildcards (Planner *pl, const char *pattern, GPtrArray *out, GError 
   if (has_wildcards (dir))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "“%s”: with --from, wildcards are supported in the last component only",
+                   _("“%s”: with --from, wildcards are supported in the last component only"),
                    pattern);
       return FALSE;
     }
@@ -539,8 +540,8 @@ open_from (PierBuild *build, PierBuildStage *stage, const char *from, PierCopyPl
       if (named->index >= stage->index)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "--from=%s names this stage or a later one: only earlier stages can be "
-                       "copied from", from);
+                       _("--from=%s names this stage or a later one: only earlier stages can be "
+                         "copied from"), from);
           return FALSE;
         }
       dirs = pier_build_stage_lower_dirs (build->stages->pdata[named->index]);
@@ -551,7 +552,7 @@ open_from (PierBuild *build, PierBuildStage *stage, const char *from, PierCopyPl
       GStrvBuilder *b;
       if (image == NULL)
         {
-          g_prefix_error (error, "--from=%s is neither an earlier stage nor an image: ", from);
+          g_prefix_error (error, _("--from=%s is neither an earlier stage nor an image: "), from);
           return FALSE;
         }
       b = g_strv_builder_new ();
@@ -605,7 +606,7 @@ parse_chown (PierBuildStage *stage, const char *spec, guint32 *uid, guint32 *gid
   user = pier_container_user_resolve (spec, (const char *const *) lowers, error);
   if (user == NULL)
     {
-      g_prefix_error (error, "--chown=%s: ", spec);
+      g_prefix_error (error, _("--chown=%s: "), spec);
       return FALSE;
     }
   *uid = user->uid;
@@ -621,7 +622,7 @@ parse_chmod (const char *text, mode_t *mode, GError **error)
   if (!g_ascii_string_to_unsigned (text, 8, 0, 07777, &value, NULL))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "--chmod=%s: give the mode in octal, such as 755 or 0644", text);
+                   _("--chmod=%s: give the mode in octal, such as 755 or 0644"), text);
       return FALSE;
     }
   *mode = value;
@@ -715,12 +716,12 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
   for (const char *const *f = (const char *const[]){ "parents", "checksum", "keep-git-dir", NULL }; *f; f++)
     if (pier_instruction_has_flag (insn, *f))
       {
-        g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED, "--%s is not supported", *f);
+        g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED, _("--%s is not supported"), *f);
         return NULL;
       }
   if (insn->n_args < 2)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "needs a source and a destination");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("needs a source and a destination"));
       return NULL;
     }
   if (chown != NULL)
@@ -758,8 +759,8 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
       if (is_url (insn->args[i]))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                       "%s of a URL (%s) is not supported: download it into the build context, "
-                       "or with RUN", strcmp (insn->keyword, "add") == 0 ? "ADD" : "COPY",
+                       _("%s of a URL (%s) is not supported: download it into the build context, "
+                         "or with RUN"), strcmp (insn->keyword, "add") == 0 ? "ADD" : "COPY",
                        insn->args[i]);
           return NULL;
         }
@@ -768,7 +769,7 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
         if (!clean_path (insn->args[i], &clean))
           {
             g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
-                         "“%s” is outside the build context", insn->args[i]);
+                         _("“%s” is outside the build context"), insn->args[i]);
             return NULL;
           }
         if (has_wildcards (clean))
@@ -780,7 +781,7 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
             if (sources->len == before)
               {
                 g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                             "no source files match “%s”", insn->args[i]);
+                             _("no source files match “%s”"), insn->args[i]);
                 return NULL;
               }
           }
@@ -799,8 +800,8 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
   if (sources->len + heredocs->len > 1 && !dest_is_dir)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "with more than one source, the destination must be a directory ending in "
-                   "/ (“%s”)", dest_arg);
+                   _("with more than one source, the destination must be a directory ending in "
+                     "/ (“%s”)"), dest_arg);
       return NULL;
     }
   tree = pier_build_stage_tree (build, stage, error);
@@ -923,17 +924,17 @@ make_dir (Stager *s, const char *path, mode_t mode, guint32 uid, guint32 gid, gi
   DirTime *t;
 
   if (parent_fd < 0)
-    return pier_set_errno (error, errno, "staging /%s", parent);
+    return pier_set_errno (error, errno, _("staging /%s"), parent);
   if (fstatat (parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR (st.st_mode))
     {
       if (unlinkat (parent_fd, name, 0) < 0)
-        return pier_set_errno (error, errno, "replacing /%s with a directory", path);
+        return pier_set_errno (error, errno, _("replacing /%s with a directory"), path);
     }
   if (mkdirat (parent_fd, name, 0700) < 0 && errno != EEXIST)
-    return pier_set_errno (error, errno, "staging /%s", path);
+    return pier_set_errno (error, errno, _("staging /%s"), path);
   if (fchownat (parent_fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0
       || fchmodat (parent_fd, name, mode & 07777, 0) < 0)
-    return pier_set_errno (error, errno, "setting the owner and mode of /%s", path);
+    return pier_set_errno (error, errno, _("setting the owner and mode of /%s"), path);
   g_hash_table_add (s->made, g_strdup (path));
   t = g_new0 (DirTime, 1);
   t->path = g_strdup (path);
@@ -1008,7 +1009,7 @@ copy_data (int from, int to, const char *what, GError **error)
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return pier_set_errno (error, errno, "copying %s", what);
+        return pier_set_errno (error, errno, _("copying %s"), what);
       if (n == 0)
         return TRUE;
     }
@@ -1022,7 +1023,7 @@ finish_file (int fd, const Item *item, GError **error)
   /* Owner before mode: chown clears set-id bits. */
   if (fchown (fd, item->uid, item->gid) < 0 || fchmod (fd, item->mode) < 0
       || futimens (fd, times) < 0)
-    return pier_set_errno (error, errno, "setting the metadata of /%s", item->dest);
+    return pier_set_errno (error, errno, _("setting the metadata of /%s"), item->dest);
   return TRUE;
 }
 
@@ -1053,12 +1054,12 @@ stage_item (Stager *s, PierCopyPlan *plan, Item *item, GError **error)
         return FALSE;
       dest = open_staged (s, item->dest, O_RDONLY | O_DIRECTORY);
       if (dest < 0)
-        return pier_set_errno (error, errno, "staging /%s", item->dest);
+        return pier_set_errno (error, errno, _("staging /%s"), item->dest);
       stream = pier_layer_stream_new_for_fd (src);
       if (!pier_layer_unpack (pier_layer_stream_read, stream, dest, &options, NULL,
                               s->build->cancellable, error))
         {
-          g_prefix_error (error, "extracting %s: ", item->src);
+          g_prefix_error (error, _("extracting %s: "), item->src);
           return FALSE;
         }
       return TRUE;
@@ -1068,7 +1069,7 @@ stage_item (Stager *s, PierCopyPlan *plan, Item *item, GError **error)
     return FALSE;
   parent_fd = open_staged (s, strcmp (parent, ".") == 0 ? "" : parent, O_RDONLY | O_DIRECTORY);
   if (parent_fd < 0)
-    return pier_set_errno (error, errno, "staging /%s", parent);
+    return pier_set_errno (error, errno, _("staging /%s"), parent);
   if (fstatat (parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
     {
       /* A later source replaces what an earlier one put here. */
@@ -1080,7 +1081,7 @@ stage_item (Stager *s, PierCopyPlan *plan, Item *item, GError **error)
           g_hash_table_remove (s->made, path);
         }
       else if (unlinkat (parent_fd, name, 0) < 0)
-        return pier_set_errno (error, errno, "replacing /%s", item->dest);
+        return pier_set_errno (error, errno, _("replacing /%s"), item->dest);
     }
   if (item->type == ITEM_SYMLINK)
     {
@@ -1088,12 +1089,12 @@ stage_item (Stager *s, PierCopyPlan *plan, Item *item, GError **error)
       if (symlinkat (item->target, parent_fd, name) < 0
           || fchownat (parent_fd, name, item->uid, item->gid, AT_SYMLINK_NOFOLLOW) < 0
           || utimensat (parent_fd, name, times, AT_SYMLINK_NOFOLLOW) < 0)
-        return pier_set_errno (error, errno, "staging the symlink /%s", item->dest);
+        return pier_set_errno (error, errno, _("staging the symlink /%s"), item->dest);
       return TRUE;
     }
   out = openat (parent_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (out < 0)
-    return pier_set_errno (error, errno, "staging /%s", item->dest);
+    return pier_set_errno (error, errno, _("staging /%s"), item->dest);
   if (item->type == ITEM_DATA)
     {
       gsize len;
@@ -1133,7 +1134,7 @@ apply_dir_times (Stager *s, GError **error)
       DirTime *t = s->dir_times->pdata[i];
       struct timespec times[2] = { { t->sec, 0 }, { t->sec, 0 } };
       if (utimensat (s->diff_fd, t->path, times, AT_SYMLINK_NOFOLLOW) < 0)
-        return pier_set_errno (error, errno, "setting the time of /%s", t->path);
+        return pier_set_errno (error, errno, _("setting the time of /%s"), t->path);
     }
   return TRUE;
 }
@@ -1161,7 +1162,7 @@ staged_layer (PierBuild *build, PierBuildStage *stage, FillFunc fill, gpointer d
     return NULL;
   diff = g_build_filename (work_name, "diff", NULL);
   if (mkdirat (work_fd, diff, 0755) < 0)
-    pier_set_errno (error, errno, "creating a layer directory");
+    pier_set_errno (error, errno, _("creating a layer directory"));
   else if ((s.diff_fd = pier_fs_open_dir_at (work_fd, diff, error)) >= 0)
     {
       s.tree = tree;

@@ -5,6 +5,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 #include "pier-reference.h"
 
@@ -120,10 +121,10 @@ static gboolean
 step_error (PierBuild *build, const PierInstruction *insn, GError **error)
 {
   if (build->step > 0)
-    g_prefix_error (error, "%s:%u: step %u/%u: %s: ", build->dockerfile_name, insn->line,
+    g_prefix_error (error, _("%s:%u: step %u/%u: %s: "), build->dockerfile_name, insn->line,
                     build->step, build->n_steps, insn->original);
   else
-    g_prefix_error (error, "%s:%u: ONBUILD trigger %s: ", build->dockerfile_name, insn->line,
+    g_prefix_error (error, _("%s:%u: ONBUILD trigger %s: "), build->dockerfile_name, insn->line,
                     insn->original);
   return FALSE;
 }
@@ -212,7 +213,7 @@ start_stage (PierBuild *build, PierBuildStage *stage, const PierInstruction *ins
       if (image == NULL)
         {
           if (g_error_matches (*error, PIER_ERROR, PIER_ERROR_NOT_FOUND))
-            g_prefix_error (error, "pull it first (pierctl pull %s): ", base);
+            g_prefix_error (error, _("pull it first (pierctl pull %s): "), base);
           return FALSE;
         }
       for (guint i = 0; i < image->manifest->layers->len; i++)
@@ -272,7 +273,7 @@ run_triggers (PierBuild *build, PierBuildStage *stage, const PierInstruction *fr
       if (df == NULL || df->n_instructions != 2)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "%s:%u: the base image's ONBUILD trigger “%s” is not valid%s%s",
+                       _("%s:%u: the base image's ONBUILD trigger “%s” is not valid%s%s"),
                        build->dockerfile_name, from->line, triggers[i], local ? ": " : "",
                        local ? local->message : "");
           return FALSE;
@@ -293,10 +294,14 @@ cache_hit (PierBuild *build, const char *key, gboolean wants_layer)
   PierBuildRecord *record;
 
   if (build->options.no_cache)
-    return NULL;
+    {
+      g_debug ("build cache not read (--no-cache) for step %s", key);
+      return NULL;
+    }
   record = pier_build_cache_lookup (build->cache, build->store, key);
   if (record != NULL && (record->layer != NULL) != wants_layer)
     g_clear_pointer (&record, pier_build_record_free);
+  g_debug ("build cache %s for step %s", record != NULL ? "hit" : "miss", key);
   return record;
 }
 
@@ -358,9 +363,9 @@ run_instruction (PierBuild *build, PierBuildStage *stage, const PierDockerfile *
       if (stage->layers->len == 0)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "the stage has no files yet (FROM scratch): %s; COPY or ADD a static "
-                       "program into it first and RUN that in the exec form (RUN [\"/prog\", "
-                       "\"arg\"])",
+                       _("the stage has no files yet (FROM scratch): %s; COPY or ADD a static "
+                         "program into it first and RUN that in the exec form (RUN [\"/prog\", "
+                         "\"arg\"])"),
                        insn->json_form ? "there is no program to run"
                                        : "the shell form needs /bin/sh, which it does not have");
           return step_error (build, raw, error);
@@ -385,7 +390,7 @@ run_instruction (PierBuild *build, PierBuildStage *stage, const PierDockerfile *
               pier_merged_entry_clear (&entry);
               if (!is_dir)
                 {
-                  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is not a directory",
+                  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s is not a directory"),
                                stage->config->config.working_dir);
                   return step_error (build, raw, error);
                 }
@@ -509,7 +514,7 @@ read_context_file (PierBuild *build, const char *name, gsize max_len, gboolean o
     return TRUE;
   if (optional && g_error_matches (local, PIER_ERROR, PIER_ERROR_NOT_FOUND))
     return TRUE;
-  g_propagate_prefixed_error (error, g_steal_pointer (&local), "in the build context: ");
+  g_propagate_prefixed_error (error, g_steal_pointer (&local), _("in the build context: "));
   return FALSE;
 }
 
@@ -549,7 +554,7 @@ read_dockerfile (PierBuild *build, GError **error)
       if (in_context == NULL)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "%s has neither a Dockerfile nor a Containerfile; name one with -f",
+                       _("%s has neither a Dockerfile nor a Containerfile; name one with -f"),
                        build->options.context_dir);
           return FALSE;
         }
@@ -563,7 +568,7 @@ read_dockerfile (PierBuild *build, GError **error)
     {
       pier_autofd int fd = open (outside, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
-        return pier_set_errno (error, errno, "reading %s", build->dockerfile_name);
+        return pier_set_errno (error, errno, _("reading %s"), build->dockerfile_name);
       if (!pier_fs_read_fd (fd, MAX_DOCKERFILE_SIZE, &data, &len, error))
         {
           g_prefix_error (error, "%s: ", build->dockerfile_name);
@@ -576,7 +581,7 @@ read_dockerfile (PierBuild *build, GError **error)
     return FALSE;
   if (build->df->n_stages == 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s: no FROM instruction",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s: no FROM instruction"),
                    build->dockerfile_name);
       return FALSE;
     }
@@ -623,7 +628,7 @@ normalise_tags (const char *const *tags, GError **error)
       if (ref->digest != NULL)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "-t %s: a build names its image with a tag, not a digest", *t);
+                       _("-t %s: a build names its image with a tag, not a digest"), *t);
           return NULL;
         }
       g_ptr_array_add (names, pier_reference_to_string (ref));
@@ -682,7 +687,7 @@ commit_build (PierBuild *build, PierBuildStage *final, GPtrArray *names, GError 
           || !pier_store_has_layer (build->store, layer->diff_id))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "layer %s was removed from the store while the build ran; build again",
+                       _("layer %s was removed from the store while the build ran; build again"),
                        layer->diff_id);
           return NULL;
         }
@@ -726,7 +731,7 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
   if (build.rootless && build.network == PIER_NETWORK_BRIDGE)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "--network bridge needs root; rootless builds have none or host");
+                   _("--network bridge needs root; rootless builds have none or host"));
       goto out;
     }
   if ((names = normalise_tags (options->tags, error)) == NULL || !check_build_args (options, error))
@@ -735,9 +740,9 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
       || (build.context_fd = pier_fs_open_dir_at (AT_FDCWD, options->context_dir, error)) < 0)
     {
       if (options->context_dir == NULL)
-        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "no build context given");
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("no build context given"));
       else
-        g_prefix_error (error, "the build context: ");
+        g_prefix_error (error, _("the build context: "));
       goto out;
     }
   if (!read_dockerfile (&build, error))
@@ -746,7 +751,7 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
                            : &build.df->stages[build.df->n_stages - 1];
   if (target == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "%s: no stage named “%s”",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("%s: no stage named “%s”"),
                    build.dockerfile_name, options->target);
       goto out;
     }
@@ -802,7 +807,7 @@ out:
   if (image == NULL && g_cancellable_is_cancelled (cancellable))
     {
       g_clear_error (error);
-      g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, "the build was cancelled");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, _("the build was cancelled"));
     }
   build_clear (&build);
   return image;

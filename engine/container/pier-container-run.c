@@ -6,6 +6,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-signal.h"
 
 #include <errno.h>
@@ -27,7 +28,7 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
     return NULL;
   if (c->stop_signal && *c->stop_signal && !pier_signal_parse (c->stop_signal, &stop_signal, error))
     {
-      g_prefix_error (error, "the image's STOPSIGNAL: ");
+      g_prefix_error (error, _("the image's STOPSIGNAL: "));
       return NULL;
     }
 
@@ -104,12 +105,13 @@ pier_container_start (PierStore *store, PierContainer *c, int *attach_fd, char *
   if (c->broken != NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "container %s is broken: %s; it can only be removed", c->name, c->broken);
+                   _("container %s is broken: %s; it can only be removed"), c->name, c->broken);
       return FALSE;
     }
   if (c->status == PIER_CONTAINER_RUNNING)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, "container %s is already running", c->name);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
+                   _("container %s is already running"), c->name);
       return FALSE;
     }
   /* What a previous run left (its exit record, a stale monitor's leftovers) goes first. */
@@ -120,6 +122,9 @@ pier_container_start (PierStore *store, PierContainer *c, int *attach_fd, char *
   spec = make_spec (store, c, error);
   if (spec == NULL)
     return FALSE;
+  g_debug ("starting container %s (%s), %s, state in %s", c->name, c->id,
+           c->caller_removes ? "removed by this caller when it ends" : "kept when it ends",
+           state_dir);
   ok = pier_sandbox_start (spec, attach_fd ? PIER_SANDBOX_START_ATTACH : PIER_SANDBOX_START_NONE,
                            &info, error);
   if (ok)
@@ -194,7 +199,8 @@ pier_container_kill (PierStore *store, PierContainer *c, int signal, GError **er
     return FALSE;
   if (c->status != PIER_CONTAINER_RUNNING)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("container %s is not running"), c->name);
       return FALSE;
     }
   return pier_sandbox_kill (state_dir, signal, error);
@@ -237,7 +243,7 @@ pier_container_remove (PierStore *store, PierContainer *c, gboolean force, GErro
       if (!force)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
-                       "container %s is running: stop it first or use --force", c->name);
+                       _("container %s is running: stop it first or use --force"), c->name);
           return FALSE;
         }
       if (!pier_sandbox_stop (state_dir, SIGKILL, 0, error))
@@ -253,9 +259,10 @@ pier_container_remove (PierStore *store, PierContainer *c, gboolean force, GErro
   {
     g_autofree char *record = g_build_filename (dir, "container.json", NULL);
     if (unlink (record) < 0 && errno != ENOENT)
-      return pier_set_errno (error, errno, "removing %s", record);
+      return pier_set_errno (error, errno, _("removing %s"), record);
   }
   pier_container_release_claims (store, c);
+  g_debug ("removing container %s (%s)", c->name, c->id);
   pier_events_append (pier_store_get_root (store), "container", "remove", c->id, c->name, 0);
   return pier_fs_rm_rf_at (AT_FDCWD, state_dir, error) && pier_fs_rm_rf_at (AT_FDCWD, dir, error);
 }

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-passwd-private.h"
 #include "pier-proc-files-private.h"
 
@@ -802,10 +803,10 @@ scanner_open (PierProcessScanner *self, GError **error)
     return TRUE;
   self->proc_fd = open ("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (self->proc_fd < 0)
-    return pier_set_errno (error, errno, "opening /proc");
+    return pier_set_errno (error, errno, _("opening /proc"));
   self->host_root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (self->host_root_fd < 0)
-    return pier_set_errno (error, errno, "opening /");
+    return pier_set_errno (error, errno, _("opening /"));
   n = readlinkat (self->proc_fd, "self/ns/pid", link, sizeof link);
   self->host_pid_ns = pier_proc_parse_ns_link (link, n);
   if (read_proc_number (self, "sys/kernel/overflowuid", &v))
@@ -829,14 +830,14 @@ list_pids (PierProcessScanner *self, GError **error)
 {
   g_array_set_size (self->pids, 0);
   if (lseek (self->proc_fd, 0, SEEK_SET) < 0)
-    return pier_set_errno (error, errno, "reading /proc");
+    return pier_set_errno (error, errno, _("reading /proc"));
   for (;;)
     {
       ssize_t n = getdents64 (self->proc_fd, self->dents, DENTS_SIZE);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return pier_set_errno (error, errno, "reading /proc");
+        return pier_set_errno (error, errno, _("reading /proc"));
       if (n == 0)
         break;
       for (ssize_t off = 0; off < n;)
@@ -1197,7 +1198,7 @@ scan_all (PierProcessScanner *self, ColdPass *c, GError **error)
     }
   user_ns_adopt (self, &self->reader);
   if (self->reader.failure != 0)
-    return pier_set_errno (error, self->reader.failure, "reading /proc/%d",
+    return pier_set_errno (error, self->reader.failure, _("reading /proc/%d"),
                            self->reader.failed_pid);
   return TRUE;
 }
@@ -1384,7 +1385,7 @@ pier_process_read_exe (const PierProcess *process, GError **error)
   n = statfd >= 0 ? read (statfd, stat_buf, sizeof stat_buf - 1) : -1;
   if (n <= 0 || !pier_proc_parse_stat (stat_buf, n, &st) || st.start != process->start_ticks)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "process %d has exited",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("process %d has exited"),
                    process->host_pid);
       return NULL;
     }
@@ -1392,7 +1393,7 @@ pier_process_read_exe (const PierProcess *process, GError **error)
   n = readlinkat (dirfd, "exe", target, sizeof target - 1);
   if (n < 0)
     {
-      pier_set_errno (error, errno, "reading the executable of process %d", process->host_pid);
+      pier_set_errno (error, errno, _("reading the executable of process %d"), process->host_pid);
       return NULL;
     }
   return g_strndup (target, n);

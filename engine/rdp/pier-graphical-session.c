@@ -5,6 +5,7 @@
 #include "pier-container-exec.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-image-store.h"
 #include "pier-lock.h"
 #include "pier-rdp-probe-private.h"
@@ -310,7 +311,7 @@ write_container_files (int pidfd, GArray *files, GError **error)
   ssize_t n;
 
   if (pipe2 (report, O_CLOEXEC) < 0)
-    return pier_set_errno (error, errno, "creating a pipe");
+    return pier_set_errno (error, errno, _("creating a pipe"));
   pid = fork ();
   if (pid == 0)
     {
@@ -326,7 +327,7 @@ write_container_files (int pidfd, GArray *files, GError **error)
   if (pid < 0)
     {
       close (report[0]);
-      return pier_set_errno (error, errno, "forking");
+      return pier_set_errno (error, errno, _("forking"));
     }
   while ((n = read (report[0], result, sizeof result)) < 0 && errno == EINTR)
     ;
@@ -336,17 +337,17 @@ write_container_files (int pidfd, GArray *files, GError **error)
   if (n != sizeof result)
     return TRUE;
   if (result[0] < 0)
-    return pier_set_errno (error, result[1], "entering the container as its root");
+    return pier_set_errno (error, result[1], _("entering the container as its root"));
   {
     g_autofree char *path = g_build_filename (list[result[0]].parent, list[result[0]].name, NULL);
     if (result[1] == NOT_A_REGULAR_FILE)
       {
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     "writing %s in the container: something other than a regular file is "
-                     "there (remove it and try again)", path);
+                     _("writing %s in the container: something other than a regular file is "
+                       "there (remove it and try again)"), path);
         return FALSE;
       }
-    return pier_set_errno (error, result[1], "writing %s in the container", path);
+    return pier_set_errno (error, result[1], _("writing %s in the container"), path);
   }
 }
 
@@ -375,7 +376,7 @@ open_log (int state_fd, const char *name, gboolean truncate, GError **error)
   int fd = openat (state_fd, name,
                    O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND), 0600);
   if (fd < 0)
-    pier_set_errno (error, errno, "opening %s", name);
+    pier_set_errno (error, errno, _("opening %s"), name);
   return fd;
 }
 
@@ -414,7 +415,7 @@ ensure_certificate (PierStore *store, const PierContainer *c, char **key_pem, gs
   if ((!g_file_test (key, G_FILE_TEST_EXISTS) || !g_file_test (cert, G_FILE_TEST_EXISTS))
       && !pier_tls_make_self_signed (key, cert, c->hostname ? c->hostname : c->name, error))
     {
-      g_prefix_error (error, "making the container's RDP certificate: ");
+      g_prefix_error (error, _("making the container's RDP certificate: "));
       return FALSE;
     }
   if (!g_file_get_contents (key, key_pem, key_len, error)
@@ -476,7 +477,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
   pidfd = pier_pidfd_open_checked (sandbox->init_pid, sandbox->init_start_time);
   if (pidfd < 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "container %s is not running", c->name);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("container %s is not running"), c->name);
       return NULL;
     }
   add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR, TRUE, 0700, uid, gid, NULL);
@@ -515,7 +516,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
     G_STATIC_ASSERT (PIER_RDP_PORT == 3389);
     if (!spawn_in_container (state_dir, c, identity, argv, env, log_fd, &pid, error))
       {
-        g_prefix_error (error, "starting Weston: ");
+        g_prefix_error (error, _("starting Weston: "));
         return NULL;
       }
   }
@@ -527,7 +528,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
         {
           g_autofree char *tail = log_tail (state_fd, SERVER_LOG_NAME, 6);
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "Weston ended before listening on port %d (%s %d): %s", PIER_RDP_PORT,
+                       _("Weston ended before listening on port %d (%s %d): %s"), PIER_RDP_PORT,
                        WIFSIGNALED (status) ? "signal" : "exit code",
                        WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status), tail);
           return NULL;
@@ -538,7 +539,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
           kill (pid, SIGKILL);
           waitpid (pid, NULL, 0);
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "Weston did not listen on port %d within %d seconds: %s", PIER_RDP_PORT,
+                       _("Weston did not listen on port %d within %d seconds: %s"), PIER_RDP_PORT,
                        SERVER_READY_TIMEOUT_MS / 1000, tail);
           return NULL;
         }
@@ -551,7 +552,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
       if (record->display == NULL)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "Weston runs but did not start Xwayland's display");
+                       _("Weston runs but did not start Xwayland's display"));
           return NULL;
         }
     }
@@ -595,7 +596,7 @@ default_app (PierStore *store, const PierContainer *c, GError **error)
   if (argv->len == 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the image %s has no command to run: give one (--app)", c->image);
+                   _("the image %s has no command to run: give one (--app)"), c->image);
       return NULL;
     }
   g_ptr_array_add (argv, NULL);
@@ -632,7 +633,7 @@ start_app (PierStore *store, const PierContainer *c, const char *state_dir, int 
     return FALSE;
   if (!spawn_in_container (state_dir, c, identity, argv, env, log_fd, out_pid, error))
     {
-      g_prefix_error (error, "starting %s: ", argv[0]);
+      g_prefix_error (error, _("starting %s: "), argv[0]);
       return FALSE;
     }
   pier_container_record_session (store, c, *out_pid, PIER_SESSION_GRAPHICAL, NULL);
@@ -665,14 +666,14 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
   if (c->status != PIER_CONTAINER_RUNNING)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "container %s is not running: start it first", c->name);
+                   _("container %s is not running: start it first"), c->name);
       return FALSE;
     }
   if (c->network == PIER_NETWORK_HOST)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "container %s uses the host's network, where its RDP server would listen "
-                   "on the host: graphical sessions need a network of the container's own",
+                   _("container %s uses the host's network, where its RDP server would listen "
+                     "on the host: graphical sessions need a network of the container's own"),
                    c->name);
       return FALSE;
     }
@@ -713,8 +714,8 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
   if (options->x11 && server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON && server->display == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the graphical session of %s runs Weston without Xwayland, so it cannot "
-                   "show X11 apps: restart the container and open it with X11 first", c->name);
+                   _("the graphical session of %s runs Weston without Xwayland, so it cannot "
+                     "show X11 apps: restart the container and open it with X11 first"), c->name);
       return FALSE;
     }
 
@@ -734,7 +735,7 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
       server->fingerprint = pier_rdp_probe_fingerprint (socket_path, error);
       if (server->fingerprint == NULL)
         {
-          g_prefix_error (error, "the RDP server already listening on port %d in %s: ",
+          g_prefix_error (error, _("the RDP server already listening on port %d in %s: "),
                           PIER_RDP_PORT, c->name);
           return FALSE;
         }

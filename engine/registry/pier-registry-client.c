@@ -2,10 +2,12 @@
 
 #include "pier-curl.h"
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-registry-auth.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +204,7 @@ pier_registry_client_new (const PierRegistryOptions *options, GError **error)
       !g_file_test (client->options->cert_dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "certificate directory %s does not exist", client->options->cert_dir);
+                   _("certificate directory %s does not exist"), client->options->cert_dir);
       return NULL;
     }
   client->config = pier_registry_config_load (client->options->registries_conf, error);
@@ -382,6 +384,8 @@ host_set_challenge (Host *host, const char *header)
   host->challenge = g_steal_pointer (&scheme);
   host->realm = g_strdup (g_hash_table_lookup (params, "realm"));
   host->service = g_strdup (g_hash_table_lookup (params, "service"));
+  g_debug ("%s asks for %s authentication (realm %s, service %s)", host->name, host->challenge,
+           host->realm ? host->realm : "none", host->service ? host->service : "none");
 }
 
 /* ---- transfers ---- */
@@ -431,8 +435,9 @@ on_header (char *data, size_t size, size_t nitems, void *user_data)
           g_ascii_strtoull (content_length, NULL, 10) != s->expected_size)
         {
           g_set_error (&s->error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                       "%s offers %s bytes for %s, not the %" G_GUINT64_FORMAT " its manifest "
-                       "gives: refused", s->host->name, content_length, s->what, s->expected_size);
+                       _("%s offers %s bytes for %s, not the %" PRIu64 " its manifest "
+                         "gives: refused"),
+                       s->host->name, content_length, s->what, s->expected_size);
           return 0;
         }
       if (s->range_from == 0)
@@ -443,8 +448,8 @@ on_header (char *data, size_t size, size_t nitems, void *user_data)
       else
         {
           g_set_error (&s->error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "%s broke off a transfer and cannot continue it: asked for the rest "
-                       "from byte %" G_GUINT64_FORMAT ", it answered %u",
+                       _("%s broke off a transfer and cannot continue it: asked for the rest "
+                         "from byte %" PRIu64 ", it answered %u"),
                        s->host->name, s->range_from, s->status);
           return 0;
         }
@@ -477,7 +482,7 @@ on_write (char *data, size_t size, size_t nmemb, void *user_data)
   if (s->expected_size > 0 && s->received + len > s->expected_size)
     {
       g_set_error (&s->error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "%s sent more than the %" G_GUINT64_FORMAT " bytes of %s", s->host->name,
+                   _("%s sent more than the %" PRIu64 " bytes of %s"), s->host->name,
                    s->expected_size, s->what);
       return 0;
     }
@@ -653,7 +658,7 @@ drive (PierRegistryStream *s, WaitFor wait, GError **error)
       mc = curl_multi_perform (s->multi, &running);
       if (mc != CURLM_OK)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "talking to %s: %s", s->host->name,
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("talking to %s: %s"), s->host->name,
                        curl_multi_strerror (mc));
           return FALSE;
         }
@@ -671,7 +676,7 @@ drive (PierRegistryStream *s, WaitFor wait, GError **error)
         return FALSE;
       if (mc != CURLM_OK)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "talking to %s: %s", s->host->name,
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("talking to %s: %s"), s->host->name,
                        curl_multi_strerror (mc));
           return FALSE;
         }
@@ -701,25 +706,25 @@ set_transfer_error (PierRegistryStream *s, GError **error)
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
       g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                   "the certificate of %s is not trusted (%s): give its CA with --cert-dir, or "
-                   "use --tls-verify=false", s->host->name, detail);
+                   _("the certificate of %s is not trusted (%s): give its CA with --cert-dir, or "
+                     "use --tls-verify=false"), s->host->name, detail);
       break;
     case CURLE_SSL_CONNECT_ERROR:
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "no TLS connection to %s (%s): if it is a plain-HTTP registry, mark it "
-                   "insecure in the registries file or use --tls-verify=false", s->host->name,
+                   _("no TLS connection to %s (%s): if it is a plain-HTTP registry, mark it "
+                     "insecure in the registries file or use --tls-verify=false"), s->host->name,
                    detail);
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "unknown registry %s (%s)",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("unknown registry %s (%s)"),
                    s->host->name, detail);
       break;
     case CURLE_COULDNT_CONNECT:
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "cannot connect to %s (%s)",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("cannot connect to %s (%s)"),
                    s->host->name, detail);
       break;
     default:
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "talking to %s: %s", s->host->name,
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("talking to %s: %s"), s->host->name,
                    detail);
       break;
     }
@@ -871,12 +876,13 @@ probe_host (PierRegistryClient *client, Host *host, GCancellable *cancellable, G
             first_error = g_steal_pointer (&local);
           continue;
         }
+      g_debug ("%s answers GET /v2/ over %s with %u", host->name, schemes[i], s->status);
       if (s->status == 401)
         host_set_challenge (host, g_hash_table_lookup (s->response_headers, "www-authenticate"));
       else if (s->status != 200)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "%s does not serve the registry API: GET %s answered %u", host->name, url,
+                       _("%s does not serve the registry API: GET %s answered %u"), host->name, url,
                        s->status);
           return FALSE;
         }
@@ -1015,7 +1021,7 @@ fetch_token (PierRegistryClient *client, Host *host, const char *scope,
   s = simple_request (client, host, url->str, authorization, cancellable, error);
   if (s == NULL)
     {
-      g_prefix_error (error, "getting a token from %s: ", host->realm);
+      g_prefix_error (error, _("getting a token from %s: "), host->realm);
       return NULL;
     }
   if (s->status == 401 || s->status == 403)
@@ -1024,18 +1030,18 @@ fetch_token (PierRegistryClient *client, Host *host, const char *scope,
         {
           g_autofree char *origin = creds_origin (creds);
           g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                       "%s refused the credentials of %s (%s)", host->name, creds->username,
+                       _("%s refused the credentials of %s (%s)"), host->name, creds->username,
                        origin);
         }
       else
         g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                     "%s gives no anonymous access: log in with “pierctl login %s”", host->name,
+                     _("%s gives no anonymous access: log in with “pierctl login %s”"), host->name,
                      host->name);
       return NULL;
     }
   if (s->status != 200)
     {
-      pier_registry_stream_set_error (s, NULL, error, "getting a token from %s", host->realm);
+      pier_registry_stream_set_error (s, NULL, error, _("getting a token from %s"), host->realm);
       return NULL;
     }
   body = pier_registry_stream_read_all (s, MAX_TOKEN_BODY, error);
@@ -1049,7 +1055,7 @@ fetch_token (PierRegistryClient *client, Host *host, const char *scope,
     {
       json_decref (root);
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the token service %s answered without a token", host->realm);
+                   _("the token service %s answered without a token"), host->realm);
       return NULL;
     }
   /* The distribution spec's default lifetime is a minute; renew a little early. */
@@ -1059,6 +1065,8 @@ fetch_token (PierRegistryClient *client, Host *host, const char *scope,
   token = g_new0 (Token, 1);
   token->header = g_strconcat ("Authorization: Bearer ", text, NULL);
   token->expires = g_get_monotonic_time () + MAX (expires_in - 10, 5) * G_USEC_PER_SEC;
+  g_debug ("%s: token for scope “%s” valid for %" G_GINT64_FORMAT " s", host->name,
+           scope ? scope : "", (gint64) expires_in);
   json_decref (root);
   return token;
 }
@@ -1090,13 +1098,15 @@ authorization (PierRegistryClient *client, Host *host, const char *scope, char *
   if (strcmp (host->challenge, "bearer") != 0 || host->realm == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "%s asks for “%s” authentication, which Pier does not speak", host->name,
+                   _("%s asks for “%s” authentication, which Pier does not speak"), host->name,
                    host->challenge);
       return FALSE;
     }
   token = g_hash_table_lookup (host->tokens, key);
   if (token == NULL || token->expires < g_get_monotonic_time ())
     {
+      g_debug ("%s: fetching a token for scope “%s” from %s, %s", host->name, key, host->realm,
+               creds ? "with credentials" : "anonymously");
       token = fetch_token (client, host, scope, creds, cancellable, error);
       if (token == NULL)
         return FALSE;
@@ -1115,17 +1125,17 @@ set_refused (PierRegistryClient *client, Host *host, const char *scope, GError *
 
   if (creds != NULL && g_strcmp0 (host->challenge, "basic") == 0)
     g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                 "%s refused the credentials of %s (%s)", host->name, creds->username, origin);
+                 _("%s refused the credentials of %s (%s)"), host->name, creds->username, origin);
   else if (creds != NULL)
-    g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION, "%s denied %s access to %s",
+    g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION, _("%s denied %s access to %s"),
                  host->name, creds->username, repository ? repository : "its API");
   else if (repository != NULL)
     g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                 "%s denied access to %s: it needs a login (“pierctl login %s”), or the "
-                 "repository does not exist", host->name, repository, host->name);
+                 _("%s denied access to %s: it needs a login (“pierctl login %s”), or the "
+                   "repository does not exist"), host->name, repository, host->name);
   else
     g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                 "%s needs a login: run “pierctl login %s”", host->name, host->name);
+                 _("%s needs a login: run “pierctl login %s”"), host->name, host->name);
 }
 
 /* Starts an attempt from byte @range_from of the body and waits for its headers, answering
@@ -1228,8 +1238,8 @@ resume_or_fail (PierRegistryStream *s, GError **error)
             return TRUE;
           if (s->error == NULL)
             g_set_error (&s->error, PIER_ERROR, PIER_ERROR_FAILED,
-                         "%s broke off a transfer and cannot continue it: asked for the rest "
-                         "from byte %" G_GUINT64_FORMAT ", it answered %u",
+                         _("%s broke off a transfer and cannot continue it: asked for the rest "
+                           "from byte %" PRIu64 ", it answered %u"),
                          s->host->name, s->received, s->status);
         }
       else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -1246,8 +1256,8 @@ resume_or_fail (PierRegistryStream *s, GError **error)
                 ? g_strdup (s->curl_error[0] ? s->curl_error : curl_easy_strerror (s->result))
                 : g_strdup ("the connection closed early");
       g_set_error (&s->error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the transfer of %s from %s broke off after %" G_GUINT64_FORMAT " of %"
-                   G_GUINT64_FORMAT " bytes (%s)%s", s->what, s->host->name, s->received,
+                   _("the transfer of %s from %s broke off after %" PRIu64 " of %"
+                     PRIu64 " bytes (%s)%s"), s->what, s->host->name, s->received,
                    s->expected_size, how,
                    s->resumable && !s->ranges_allowed ? "; the registry does not allow resuming"
                                                       : "");
@@ -1327,7 +1337,7 @@ pier_registry_stream_read_all (PierRegistryStream *s, gsize max_size, GError **e
       if (out->len + (gsize) n > max_size)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "%s sent more than the %" G_GSIZE_FORMAT " bytes expected from %s",
+                       _("%s sent more than the %zu bytes expected from %s"),
                        s->host->name, max_size, s->what);
           return NULL;
         }
@@ -1389,7 +1399,7 @@ pier_registry_stream_set_error (PierRegistryStream *s, char **code, GError **err
       pier_code = s->status >= 400 && s->status < 500 ? PIER_ERROR_INVALID : PIER_ERROR_FAILED;
       break;
     }
-  g_set_error (error, PIER_ERROR, pier_code, "%s: %s answered %u%s", what, s->host->name,
+  g_set_error (error, PIER_ERROR, pier_code, _("%s: %s answered %u%s"), what, s->host->name,
                s->status, detail ? detail : "");
   json_decref (root);
 }
@@ -1419,7 +1429,7 @@ pier_registry_client_check_login (PierRegistryClient *client, const char *host,
     return FALSE;
   if (s->status != 200)
     {
-      pier_registry_stream_set_error (s, NULL, error, "logging in");
+      pier_registry_stream_set_error (s, NULL, error, _("logging in"));
       return FALSE;
     }
   return TRUE;

@@ -4,9 +4,11 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-events.h"
+#include "pier-i18n.h"
 #include "pier-reference.h"
 #include "pier-registry-transfers-private.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -145,7 +147,7 @@ candidates (const PierRegistryConfig *config, const char *text, GError **error)
       PierReference *candidate = pier_reference_parse (qualified, error);
       if (candidate == NULL)
         {
-          g_prefix_error (error, "search registry %s in %s: ", *s,
+          g_prefix_error (error, _("search registry %s in %s: "), *s,
                           pier_registry_config_get_path (config));
           return NULL;
         }
@@ -211,7 +213,7 @@ choose_platform (Pull *pull, const PierIndex *index, GError **error)
   if (arch == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "platform “%s” is not OS/ARCH[/VARIANT] (such as linux/arm64)", wanted);
+                   _("platform “%s” is not OS/ARCH[/VARIANT] (such as linux/arm64)"), wanted);
       return NULL;
     }
   for (guint i = 0; i < index->manifests->len; i++)
@@ -232,7 +234,7 @@ choose_platform (Pull *pull, const PierIndex *index, GError **error)
     }
   if (without_variant != NULL)
     return without_variant;
-  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "%s has no image for %s (it has %s)",
+  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("%s has no image for %s (it has %s)"),
                pull->name, wanted, available->len ? available->str : "no platforms");
   return NULL;
 }
@@ -256,7 +258,7 @@ repository_exists (Pull *pull, char **some_tags)
     return TRUE;
   if (pier_registry_stream_get_status (s) == 404)
     {
-      pier_registry_stream_set_error (s, &code, NULL, "listing tags");
+      pier_registry_stream_set_error (s, &code, NULL, _("listing tags"));
       return g_strcmp0 (code, "NAME_UNKNOWN") != 0;
     }
   if (pier_registry_stream_get_status (s) != 200 ||
@@ -301,16 +303,16 @@ fetch_document (Pull *pull, const PierReference *ref, const char *reference_part
     {
       g_autofree char *code = NULL;
       g_autoptr (GError) local = NULL;
-      pier_registry_stream_set_error (s, &code, &local, "fetching %s", pull->name);
+      pier_registry_stream_set_error (s, &code, &local, _("fetching %s"), pull->name);
       g_autofree char *tags = NULL;
       if (g_strcmp0 (code, "NAME_UNKNOWN") == 0 ||
           (g_strcmp0 (code, "MANIFEST_UNKNOWN") == 0 && !repository_exists (pull, &tags)))
         g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                     "unknown image %s: %s has no repository “%s”", pull->name, pull->host,
+                     _("unknown image %s: %s has no repository “%s”"), pull->name, pull->host,
                      ref->path);
       else if (g_strcmp0 (code, "MANIFEST_UNKNOWN") == 0)
         g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                     "unknown image %s: %s/%s has no %s “%s”%s%s%s", pull->name, pull->host,
+                     _("unknown image %s: %s/%s has no %s “%s”%s%s%s"), pull->name, pull->host,
                      ref->path, expected_digest ? "manifest" : "tag", reference_part,
                      tags ? " (its tags: " : "", tags ? tags : "", tags ? ")" : "");
       else
@@ -319,7 +321,7 @@ fetch_document (Pull *pull, const PierReference *ref, const char *reference_part
     }
   if (pier_registry_stream_get_status (s) != 200)
     {
-      pier_registry_stream_set_error (s, NULL, error, "fetching %s", pull->name);
+      pier_registry_stream_set_error (s, NULL, error, _("fetching %s"), pull->name);
       return NULL;
     }
   body = pier_registry_stream_read_all (s, PIER_OCI_MAX_DOCUMENT_SIZE, error);
@@ -330,7 +332,7 @@ fetch_document (Pull *pull, const PierReference *ref, const char *reference_part
   if (expected_digest != NULL && strcmp (*digest, expected_digest) != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "%s sent a manifest for %s that hashes to %s", pull->host, expected_digest,
+                   _("%s sent a manifest for %s that hashes to %s"), pull->host, expected_digest,
                    *digest);
       return NULL;
     }
@@ -338,7 +340,7 @@ fetch_document (Pull *pull, const PierReference *ref, const char *reference_part
       strcmp (claimed, *digest) != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "%s says the manifest of %s is %s, but sent one that hashes to %s",
+                   _("%s says the manifest of %s is %s, but sent one that hashes to %s"),
                    pull->host, pull->name, claimed, *digest);
       return NULL;
     }
@@ -374,7 +376,7 @@ resolve (Pull *pull, const PierReference *ref, const char *host, GError **error)
 
       if (!parse_document (body, content_type, &manifest, &index, error))
         {
-          g_prefix_error (error, "the manifest of %s from %s: ", pull->name, host);
+          g_prefix_error (error, _("the manifest of %s from %s: "), pull->name, host);
           return FALSE;
         }
       if (manifest != NULL)
@@ -387,7 +389,7 @@ resolve (Pull *pull, const PierReference *ref, const char *host, GError **error)
       if (depth >= MAX_INDEX_DEPTH)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "the indexes of %s on %s nest too deeply", pull->name, host);
+                       _("the indexes of %s on %s nest too deeply"), pull->name, host);
           return FALSE;
         }
       chosen = choose_platform (pull, index, error);
@@ -446,7 +448,7 @@ resolve_any (Pull *pull, GPtrArray *refs, GError **error)
         }
     }
   g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-               "no registry searched (%s) has the image; the last said: %s", tried->str,
+               _("no registry searched (%s) has the image; the last said: %s"), tried->str,
                last ? last->message : "nothing");
   return FALSE;
 }
@@ -474,7 +476,7 @@ open_blob (Pull *pull, const PierDescriptor *desc, GCancellable *cancellable, GE
     return NULL;
   if (pier_registry_stream_get_status (s) != 200)
     {
-      pier_registry_stream_set_error (s, NULL, error, "fetching blob %s of %s", desc->digest,
+      pier_registry_stream_set_error (s, NULL, error, _("fetching blob %s of %s"), desc->digest,
                                       pull->name);
       return NULL;
     }
@@ -487,7 +489,7 @@ check_digest (Pull *pull, const char *expected, const char *actual, GError **err
   if (strcmp (expected, actual) == 0)
     return TRUE;
   g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-               "%s sent content for %s that hashes to %s: refused", pull->host, expected,
+               _("%s sent content for %s that hashes to %s: refused"), pull->host, expected,
                actual);
   return FALSE;
 }
@@ -500,8 +502,8 @@ check_size (Pull *pull, const PierDescriptor *desc, guint64 actual, GError **err
   if (desc->size >= 0 && (guint64) desc->size == actual)
     return TRUE;
   g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-               "the manifest of %s gives the size of %s as %" G_GINT64_FORMAT " bytes, but it "
-               "has %" G_GUINT64_FORMAT ": refused", pull->name, desc->digest, desc->size, actual);
+               _("the manifest of %s gives the size of %s as %" PRId64 " bytes, but it "
+                 "has %" PRIu64 ": refused"), pull->name, desc->digest, desc->size, actual);
   return FALSE;
 }
 
@@ -517,7 +519,7 @@ fetch_config (Pull *pull, GError **error)
   if (desc->size > PIER_OCI_MAX_DOCUMENT_SIZE)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the config of %s is %" G_GINT64_FORMAT " bytes, too large for an image config",
+                   _("the config of %s is %" PRId64 " bytes, too large for an image config"),
                    pull->name, desc->size);
       return FALSE;
     }
@@ -545,13 +547,13 @@ fetch_config (Pull *pull, GError **error)
   pull->config = pier_image_config_parse (data, len, error);
   if (pull->config == NULL)
     {
-      g_prefix_error (error, "the config of %s: ", pull->name);
+      g_prefix_error (error, _("the config of %s: "), pull->name);
       return FALSE;
     }
   if (pull->config->diff_ids->len != pull->manifest->layers->len)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "the manifest of %s lists %u layers but its config %u diff_ids", pull->name,
+                   _("the manifest of %s lists %u layers but its config %u diff_ids"), pull->name,
                    pull->manifest->layers->len, pull->config->diff_ids->len);
       return FALSE;
     }
@@ -631,8 +633,8 @@ plan_layers (Pull *pull, PierRegistryTransfers *t, PierRegistryPullResult *resul
       if (!pier_media_type_is_layer (desc->media_type, NULL))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                       "layer %u of %s is “%s”, which Pier cannot unpack (it reads tar layers, "
-                       "plain or gzip)", i + 1, pull->name,
+                       _("layer %u of %s is “%s”, which Pier cannot unpack (it reads tar layers, "
+                         "plain or gzip)"), i + 1, pull->name,
                        desc->media_type ? desc->media_type : "without a media type");
           return FALSE;
         }
@@ -649,8 +651,10 @@ plan_layers (Pull *pull, PierRegistryTransfers *t, PierRegistryPullResult *resul
             return FALSE;
           pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_EXISTS, NULL);
           result->layers_reused++;
+          g_debug ("%s: layer %s in the store already", pull->name, desc->digest);
           continue;
         }
+      g_debug ("%s: layer %s not in the store, fetching it", pull->name, desc->digest);
       result->layers_fetched++;
       result->bytes_fetched += desc->size;
       pier_registry_transfers_queue (t, blob, fetch_layer, layer);
@@ -670,7 +674,8 @@ find_image (PierStore *store, const char *manifest_digest, GError **error)
   for (guint i = 0; i < images->len; i++)
     if (strcmp (((PierImage *) images->pdata[i])->manifest_digest, manifest_digest) == 0)
       return g_ptr_array_steal_index (images, i);
-  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "the pulled image %s is not in the store",
+  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
+               _("the pulled image %s is not in the store"),
                manifest_digest);
   return NULL;
 }
@@ -691,8 +696,8 @@ commit (Pull *pull, PierRegistryPullResult *result, GError **error)
       if (layer->writer == NULL && !pier_blob_store_has (blobs, layer->desc->digest))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "blob %s was removed from the store while %s was being pulled; pull "
-                       "again", layer->desc->digest, pull->name);
+                       _("blob %s was removed from the store while %s was being pulled; pull "
+                         "again"), layer->desc->digest, pull->name);
           return FALSE;
         }
     }

@@ -2,11 +2,13 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include "pier-libarchive.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -87,7 +89,7 @@ typedef struct {
 static gboolean
 climbs_error (Unpacker *u, const char *what, GError **error)
 {
-  g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, "entry “%s”: %s leads outside the layer",
+  g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, _("entry “%s”: %s leads outside the layer"),
                u->name, what);
   return FALSE;
 }
@@ -194,7 +196,7 @@ make_parents (Unpacker *u, char *parent, GError **error)
           else if (errno == EEXIST)
             {
               g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                           "entry “%s”: “%s” is a symlink to a directory that does not exist",
+                           _("entry “%s”: “%s” is a symlink to a directory that does not exist"),
                            u->name, parent);
               if (slash != NULL)
                 *slash = '/';
@@ -203,7 +205,7 @@ make_parents (Unpacker *u, char *parent, GError **error)
         }
       if (fd < 0)
         {
-          pier_set_errno (error, errno, "entry “%s”: creating directory “%s”", u->name, parent);
+          pier_set_errno (error, errno, _("entry “%s”: creating directory “%s”"), u->name, parent);
           if (slash != NULL)
             *slash = '/';
           return -1;
@@ -239,7 +241,7 @@ resolve_parent (Unpacker *u, gboolean create, GError **error)
   if (fd < 0 && errno == ENOENT && create)
     fd = make_parents (u, parent, error);
   else if (fd < 0 && (create || (errno != ENOENT && errno != ENOTDIR)))
-    pier_set_errno (error, errno, "entry “%s”: opening its directory “%s”", u->name, parent);
+    pier_set_errno (error, errno, _("entry “%s”: opening its directory “%s”"), u->name, parent);
   parent[len] = '/';
   if (fd < 0)
     return -1;
@@ -260,7 +262,7 @@ remove_existing (Unpacker *u, int pfd, const char *base, GError **error)
   cache_invalidate (u);
   if (!pier_fs_rm_rf_at (pfd, base, error))
     {
-      g_prefix_error (error, "entry “%s”: ", u->name);
+      g_prefix_error (error, _("entry “%s”: "), u->name);
       return FALSE;
     }
   return TRUE;
@@ -273,7 +275,7 @@ make_room (Unpacker *u, int pfd, const char *base, gboolean retried, const char 
            GError **error)
 {
   if (errno != EEXIST || retried)
-    return pier_set_errno (error, errno, "entry “%s”: %s", u->name, what);
+    return pier_set_errno (error, errno, _("entry “%s”: %s"), u->name, what);
   return remove_existing (u, pfd, base, error);
 }
 
@@ -317,7 +319,7 @@ set_xattrs (Unpacker *u, int fd, GError **error)
       /* Without the right to own files, security.* and trusted.* are out of reach too. */
       if (!u->options.preserve_owner && (errno == EPERM || errno == ENOTSUP))
         continue;
-      return pier_set_errno (error, errno, "entry “%s”: setting attribute %s", u->name, name);
+      return pier_set_errno (error, errno, _("entry “%s”: setting attribute %s"), u->name, name);
     }
   return TRUE;
 }
@@ -328,7 +330,7 @@ set_opaque (Unpacker *u, int dirfd, const char *name, GError **error)
   pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
   if (fd < 0 || fsetxattr (fd, u->opaque_xattr, "y", 1, 0) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: marking the directory opaque", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: marking the directory opaque"), u->name);
   return TRUE;
 }
 
@@ -342,12 +344,12 @@ archive_failure (Unpacker *u, GError **error)
     }
   if (u->last_good_name->len > 0)
     g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                 "damaged or truncated archive after entry “%s” (offset %" G_GINT64_FORMAT "): %s",
+                 _("damaged or truncated archive after entry “%s” (offset %" PRId64 "): %s"),
                  u->last_good_name->str, (gint64) archive_read_header_position (u->ar),
                  archive_error_string (u->ar));
   else
     g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                 "damaged or truncated archive at its first entry: %s",
+                 _("damaged or truncated archive at its first entry: %s"),
                  archive_error_string (u->ar));
   return FALSE;
 }
@@ -362,7 +364,7 @@ write_at (Unpacker *u, int fd, const guint8 *data, gsize len, off_t offset, GErr
         {
           if (errno == EINTR)
             continue;
-          return pier_set_errno (error, errno, "entry “%s”: writing", u->name);
+          return pier_set_errno (error, errno, _("entry “%s”: writing"), u->name);
         }
       data += n;
       len -= n;
@@ -403,19 +405,19 @@ extract_regular (Unpacker *u, int pfd, const char *base, GError **error)
     }
   /* A sparse file's trailing hole. */
   if (archive_entry_size (entry) > end && ftruncate (fd, archive_entry_size (entry)) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its size", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its size"), u->name);
 
   /* In this order: chown clears setuid bits and file capabilities. */
   if (u->options.preserve_owner
       && fchown (fd, archive_entry_uid (entry), archive_entry_gid (entry)) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its owner"), u->name);
   if (fchmod (fd, archive_entry_perm (entry) & 07777) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its mode", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its mode"), u->name);
   if (!set_xattrs (u, fd, error))
     return FALSE;
   entry_times (entry, times);
   if (futimens (fd, times) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its times", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its times"), u->name);
   return TRUE;
 }
 
@@ -444,17 +446,17 @@ extract_directory (Unpacker *u, int pfd, const char *base, GError **error)
 
   fd = openat (pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 || fstat (fd, &st) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: opening the directory", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: opening the directory"), u->name);
   if (u->options.preserve_owner
       && fchown (fd, archive_entry_uid (entry), archive_entry_gid (entry)) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its owner"), u->name);
   if (!set_xattrs (u, fd, error))
     return FALSE;
   /* The same layer whited this name out and supplies it again: what lower layers hold there
    * must stay hidden, as the OCI rules have it. */
   if (covers_whiteout && u->options.mode == PIER_UNPACK_OVERLAY
       && fsetxattr (fd, u->opaque_xattr, "y", 1, 0) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: marking the directory opaque", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: marking the directory opaque"), u->name);
 
   dir.path = g_strdup (u->path->str);
   dir.dev = st.st_dev;
@@ -483,7 +485,7 @@ extract_symlink (Unpacker *u, int pfd, const char *base, GError **error)
     target = archive_entry_symlink_utf8 (entry);
   if (target == NULL || *target == '\0')
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "entry “%s”: symlink without a target",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("entry “%s”: symlink without a target"),
                    u->name);
       return FALSE;
     }
@@ -495,10 +497,10 @@ extract_symlink (Unpacker *u, int pfd, const char *base, GError **error)
   if (u->options.preserve_owner
       && fchownat (pfd, base, archive_entry_uid (entry), archive_entry_gid (entry),
                    AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its owner"), u->name);
   entry_times (entry, times);
   if (utimensat (pfd, base, times, AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its times", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its times"), u->name);
   return TRUE;
 }
 
@@ -515,7 +517,7 @@ extract_hardlink (Unpacker *u, int pfd, const char *base, const char *target, GE
   if (u->link->len == 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "entry “%s”: a hardlink to the root directory", u->name);
+                   _("entry “%s”: a hardlink to the root directory"), u->name);
       return FALSE;
     }
   target_parent_len = parent_length (u->link);
@@ -525,7 +527,8 @@ extract_hardlink (Unpacker *u, int pfd, const char *base, const char *target, GE
       target_pfd = pier_fs_open_in_root (u->dest_dirfd, u->link->str, O_PATH | O_DIRECTORY,
                                          0);
       if (target_pfd < 0)
-        return pier_set_errno (error, errno, "entry “%s”: hardlink target “%s”", u->name, target);
+        return pier_set_errno (error, errno,
+                               _("entry “%s”: hardlink target “%s”"), u->name, target);
       target_base = u->link->str + target_parent_len + 1;
     }
   else
@@ -533,7 +536,7 @@ extract_hardlink (Unpacker *u, int pfd, const char *base, const char *target, GE
 
   if (fstatat (target_pfd >= 0 ? target_pfd : u->dest_dirfd, target_base, &target_st,
                AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: hardlink target “%s”", u->name, target);
+    return pier_set_errno (error, errno, _("entry “%s”: hardlink target “%s”"), u->name, target);
   /* Already that very file (the same link applied twice, or a link to itself). */
   if (fstatat (pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == target_st.st_dev
       && st.st_ino == target_st.st_ino)
@@ -564,13 +567,13 @@ extract_node (Unpacker *u, int pfd, const char *base, mode_t type, GError **erro
   if (u->options.preserve_owner
       && fchownat (pfd, base, archive_entry_uid (entry), archive_entry_gid (entry),
                    AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its owner"), u->name);
   /* Follows a symlink, were there one: there is not, the node was just made. */
   if (fchmodat (pfd, base, archive_entry_perm (entry) & 07777, 0) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its mode", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its mode"), u->name);
   entry_times (entry, times);
   if (utimensat (pfd, base, times, AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its times", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its times"), u->name);
   return TRUE;
 }
 
@@ -602,7 +605,7 @@ prune_unsupplied (Unpacker *u, int dirfd, GString *dir_path, GError **error)
   struct dirent *de;
 
   if (list_fd < 0 || (dir = fdopendir (list_fd)) == NULL)
-    return pier_set_errno (error, errno, "entry “%s”: reading “%s”", u->name, dir_path->str);
+    return pier_set_errno (error, errno, _("entry “%s”: reading “%s”"), u->name, dir_path->str);
   list_fd = -1;
   while ((de = readdir (dir)) != NULL)
     if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
@@ -626,7 +629,7 @@ prune_unsupplied (Unpacker *u, int dirfd, GString *dir_path, GError **error)
         {
           pier_autofd int sub = openat (dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           ok = sub >= 0 ? prune_unsupplied (u, sub, dir_path, error)
-                        : pier_set_errno (error, errno, "entry “%s”: opening “%s”", u->name,
+                        : pier_set_errno (error, errno, _("entry “%s”: opening “%s”"), u->name,
                                           dir_path->str);
         }
       g_string_truncate (dir_path, saved);
@@ -647,7 +650,7 @@ hide_lower (Unpacker *u, int dirfd, const char *child, GString *path, GError **e
   gboolean ok;
 
   if (fd < 0 || fstat (fd, &st) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: opening its directory", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: opening its directory"), u->name);
   if (child == NULL)
     ok = prune_unsupplied (u, dirfd, path, error);
   else if (g_hash_table_contains (u->supplied, path->str))
@@ -659,7 +662,7 @@ hide_lower (Unpacker *u, int dirfd, const char *child, GString *path, GError **e
         return TRUE;
       sub = openat (dirfd, child, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       ok = sub >= 0 ? prune_unsupplied (u, sub, path, error)
-                    : pier_set_errno (error, errno, "entry “%s”", u->name);
+                    : pier_set_errno (error, errno, _("entry “%s”"), u->name);
     }
   else
     ok = remove_existing (u, dirfd, child, error);
@@ -667,7 +670,7 @@ hide_lower (Unpacker *u, int dirfd, const char *child, GString *path, GError **e
     {
       struct timespec times[2] = { st.st_atim, st.st_mtim };
       if (futimens (fd, times) < 0)
-        return pier_set_errno (error, errno, "entry “%s”: restoring its directory's times",
+        return pier_set_errno (error, errno, _("entry “%s”: restoring its directory's times"),
                                u->name);
     }
   return ok;
@@ -682,7 +685,7 @@ whiteout (Unpacker *u, const char *name, GError **error)
 
   if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, "entry “%s”: invalid whiteout entry",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, _("entry “%s”: invalid whiteout entry"),
                    u->name);
       return FALSE;
     }
@@ -717,7 +720,7 @@ whiteout (Unpacker *u, const char *name, GError **error)
   if (mknodat (pfd, name, S_IFCHR, makedev (0, 0)) == 0)
     return TRUE;
   if (errno != EEXIST)
-    return pier_set_errno (error, errno, "entry “%s”: creating an overlay whiteout", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: creating an overlay whiteout"), u->name);
   /* The layer supplies NAME itself (the directory is the layer's own): it stays, and when it
    * is a directory, lower layers' content there stays hidden. */
   if (fstatat (pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (st.st_mode))
@@ -760,7 +763,7 @@ extract_entry (Unpacker *u, GError **error)
       if (type == AE_IFDIR && hardlink == NULL)
         return TRUE;
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
-                   "entry “%s”: names the root directory, which only a directory can", u->name);
+                   _("entry “%s”: names the root directory, which only a directory can"), u->name);
       return FALSE;
     }
   u->parent_len = parent_length (u->path);
@@ -789,7 +792,7 @@ extract_entry (Unpacker *u, GError **error)
         case PIER_UNPACK_DEVICES_REFUSE:
         default:
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
-                       "entry “%s”: device node (not allowed here)", u->name);
+                       _("entry “%s”: device node (not allowed here)"), u->name);
           return FALSE;
         }
     }
@@ -818,7 +821,7 @@ extract_entry (Unpacker *u, GError **error)
         break;
       default:
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     "entry “%s”: unsupported file type 0%o", u->name, (unsigned) type);
+                     _("entry “%s”: unsupported file type 0%o"), u->name, (unsigned) type);
         return FALSE;
       }
   if (ok && u->supplied != NULL)
@@ -853,7 +856,7 @@ finish_directories (Unpacker *u, GError **error)
       if (fd < 0 || fstat (fd, &st) < 0 || st.st_dev != dir->dev || st.st_ino != dir->ino)
         continue;
       if (fchmod (fd, dir->mode) < 0 || futimens (fd, dir->times) < 0)
-        return pier_set_errno (error, errno, "directory “%s”: setting its mode and times",
+        return pier_set_errno (error, errno, _("directory “%s”: setting its mode and times"),
                                dir->path);
     }
   return TRUE;
@@ -900,7 +903,8 @@ read_ahead_thread (gpointer data)
       ra->lengths[slot] = len;
       if (len < 0)
         ra->error = error != NULL ? error
-                                  : g_error_new (PIER_ERROR, PIER_ERROR_FAILED, "reading failed");
+                                  : g_error_new (PIER_ERROR, PIER_ERROR_FAILED,
+                                                 _("reading failed"));
       ra->n_filled++;
       g_cond_signal (&ra->cond);
       g_mutex_unlock (&ra->lock);
@@ -919,7 +923,7 @@ read_ahead_start (ReadAhead *ra, GError **error)
   ra->thread = g_thread_try_new ("pier-unpack-read", read_ahead_thread, ra, &thread_error);
   if (ra->thread == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "cannot start a reading thread: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("cannot start a reading thread: %s"),
                    thread_error->message);
       return FALSE;
     }
@@ -1007,7 +1011,7 @@ unpack (Unpacker *u, GCancellable *cancellable, GError **error)
   u->ar = archive_read_new ();
   if (u->ar == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "cannot set up libarchive");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("cannot set up libarchive"));
       return FALSE;
     }
   /* Tar only (ustar, pax, GNU); decompression happened upstream. */
@@ -1021,7 +1025,7 @@ unpack (Unpacker *u, GCancellable *cancellable, GError **error)
 
       if (g_cancellable_is_cancelled (cancellable))
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, "unpacking was cancelled");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, _("unpacking was cancelled"));
           return FALSE;
         }
       r = archive_read_next_header (u->ar, &u->entry);
@@ -1034,7 +1038,7 @@ unpack (Unpacker *u, GCancellable *cancellable, GError **error)
         u->name = archive_entry_pathname_utf8 (u->entry);
       if (u->name == NULL)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "an entry without a name");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("an entry without a name"));
           return FALSE;
         }
       u->stats.n_entries++;
