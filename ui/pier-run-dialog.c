@@ -5,6 +5,7 @@
 #include "pier-error.h"
 #include "pier-quantity.h"
 #include "pier-shell-words.h"
+#include "pier-ui-task.h"
 #include "pier-window.h"
 
 struct _PierRunDialog {
@@ -311,10 +312,10 @@ read_form (PierRunDialog *self, GError **error)
 
 /* ---- running ---- */
 
-static void
-run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+run_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  Request *r = task_data;
+  Request *r = data;
   PierContainerOptions o = {
     .image = r->image,
     .name = r->name,
@@ -331,18 +332,15 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
     .interactive = r->tty,
     .auto_remove = r->auto_remove,
   };
-  GError *error = NULL;
   g_auto (GStrv) warnings = NULL;
-  g_autoptr (PierContainer) c = pier_store_run_container (r->store, &o, NULL, &warnings, &error);
+  g_autoptr (PierContainer) c = pier_store_run_container (r->store, &o, NULL, &warnings, error);
 
   if (c == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return FALSE;
   for (char **w = warnings; w && *w; w++)
     g_message ("%s: %s", c->name, *w);
-  g_task_return_pointer (task, g_strdup (c->id), g_free);
+  *result = g_strdup (c->id);
+  return TRUE;
 }
 
 static void
@@ -356,9 +354,11 @@ fail (PierRunDialog *self, GError *error)
 static void
 run_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierRunDialog) self = user_data;
+  PierRunDialog *self = PIER_RUN_DIALOG (source);
   g_autoptr (GError) error = NULL;
-  g_autofree char *id = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *id = NULL;
+
+  pier_ui_task_finish (result, (gpointer *) &id, &error);
 
   self->running = FALSE;
   gtk_widget_set_sensitive (self->run_button, TRUE);
@@ -378,7 +378,6 @@ void
 pier_run_dialog_run (PierRunDialog *self)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GTask) task = NULL;
   Request *r;
 
   if (self->running)
@@ -392,9 +391,9 @@ pier_run_dialog_run (PierRunDialog *self)
   g_clear_pointer (&self->error, g_free);
   gtk_widget_set_sensitive (self->run_button, FALSE);
   gtk_button_set_label (GTK_BUTTON (self->run_button), "Starting…");
-  task = g_task_new (NULL, NULL, run_done, g_object_ref (self));
-  g_task_set_task_data (task, r, (GDestroyNotify) request_free);
-  g_task_run_in_thread (task, run_thread);
+  /* No cancellable: a run once asked for is reported, even after the dialog closed. */
+  pier_ui_run_in_thread (self, NULL, run_work, r, (GDestroyNotify) request_free, g_free, run_done,
+                         NULL);
 }
 
 GtkWidget *

@@ -16,6 +16,7 @@
 #include "pier-reference.h"
 #include "pier-run-dialog.h"
 #include "pier-terminal.h"
+#include "pier-ui-task.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -440,7 +441,6 @@ typedef gboolean (*JobFunc) (PierStore *store, gpointer data, char **message,
 typedef gboolean (*JobFailed) (PierWindow *self, gpointer data, const GError *error);
 
 typedef struct {
-  PierWindow *window;
   PierStore *store;
   JobFunc func;
   JobFailed failed;
@@ -455,7 +455,6 @@ typedef struct {
 static void
 job_free (Job *job)
 {
-  g_object_unref (job->window);
   g_object_unref (job->store);
   if (job->data_free != NULL)
     job->data_free (job->data);
@@ -464,29 +463,25 @@ job_free (Job *job)
   g_free (job);
 }
 
-static void
-job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+job_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  Job *job = task_data;
-  GError *error = NULL;
+  Job *job = data;
 
-  if (job->func (job->store, job->data, &job->message, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  return job->func (job->store, job->data, &job->message, cancellable, error);
 }
 
 static void
 job_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Job *job = g_task_get_task_data (G_TASK (result));
-  PierWindow *self = job->window;
+  PierWindow *self = PIER_WINDOW (source);
+  Job *job = pier_ui_task_get_data (result);
   g_autoptr (GError) error = NULL;
 
   pier_window_end_busy (job->busy);
   job->busy = NULL;
   pier_model_refresh_images (self->model);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!pier_ui_task_finish (result, NULL, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
           (job->failed == NULL || !job->failed (self, job->data, error)))
@@ -504,18 +499,15 @@ run_job (PierWindow *self, JobFunc func, gpointer data, GDestroyNotify data_free
          const char *busy_text, gboolean cancellable, const char *failure)
 {
   g_autoptr (GCancellable) cancel = cancellable ? g_cancellable_new () : NULL;
-  g_autoptr (GTask) task = g_task_new (NULL, cancel, job_done, NULL);
   Job *job = g_new0 (Job, 1);
 
-  job->window = g_object_ref (self);
   job->store = g_object_ref (pier_model_get_store (self->model));
   job->func = func;
   job->data = data;
   job->data_free = data_free;
   job->failure = g_strdup (failure);
   job->busy = pier_window_begin_busy (self, busy_text, cancel);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
+  pier_ui_run_in_thread (self, cancel, job_work, job, (GDestroyNotify) job_free, NULL, job_done, NULL);
   return job;
 }
 
