@@ -7,7 +7,8 @@
 #include "pier-sandbox-log.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
-#include "pier-window.h"
+
+#include <adwaita.h>
 
 /* Lines kept in the Logs tab: a chatty container must not make the view crawl. */
 #define MAX_LOG_LINES 20000
@@ -453,7 +454,7 @@ changes_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (!ok)
     {
-      pier_window_show_error (GTK_WIDGET (self), "Could not read the container's changes", error);
+      pier_ui_show_error (GTK_WIDGET (self), "Could not read the container's changes", error);
       return;
     }
   gtk_list_view_set_model (self->changes_view,
@@ -548,7 +549,7 @@ copy_inspect (PierContainerPage *self)
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  pier_window_toast (PIER_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), "Copied");
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "Copied");
 }
 
 /* ---- following the container ---- */
@@ -590,13 +591,14 @@ row_changed (PierContainerPage *self, GParamSpec *pspec)
 static void
 container_removed (PierContainerPage *self, const char *id)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *leaflet = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_LEAFLET);
 
-  if (g_strcmp0 (id, self->id) != 0 || !PIER_IS_WINDOW (root))
+  /* Outside a window (no win.toast), nothing to say and nowhere to go back from. */
+  if (g_strcmp0 (id, self->id) != 0 ||
+      !gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "The container was removed"))
     return;
-  pier_window_toast (PIER_WINDOW (root), "The container was removed");
-  if (pier_window_get_page (PIER_WINDOW (root)) == GTK_WIDGET (self))
-    pier_window_go_back (PIER_WINDOW (root));
+  if (leaflet != NULL && adw_leaflet_get_visible_child (ADW_LEAFLET (leaflet)) == GTK_WIDGET (self))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.back", NULL);
 }
 
 static void

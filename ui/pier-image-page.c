@@ -9,7 +9,8 @@
 #include "pier-reference.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
-#include "pier-window.h"
+
+#include <adwaita.h>
 
 struct _PierImagePage {
   GtkWidget parent_instance;
@@ -249,7 +250,7 @@ copy_text (PierImagePage *self, GtkTextView *view)
   g_autofree char *text = text_of (view);
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  pier_window_toast (PIER_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), "Copied");
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "Copied");
 }
 
 static void

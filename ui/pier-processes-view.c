@@ -6,8 +6,8 @@
 #include "pier-process-row.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
-#include "pier-window.h"
 
+#include <adwaita.h>
 #include <string.h>
 
 struct _PierProcessesView {

@@ -2,7 +2,6 @@
 
 #include "pier-registry-pull.h"
 #include "pier-ui-util.h"
-#include "pier-window.h"
 
 struct _PierPullDialog {
   AdwWindow parent_instance;
@@ -107,7 +106,7 @@ pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       gtk_label_set_label (self->stage_label, error->message);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        pier_window_show_error (GTK_WIDGET (self), "The image cannot be pulled", error);
+        pier_ui_show_error (GTK_WIDGET (self), "The image cannot be pulled", error);
       return;
     }
   pier_model_refresh_images (self->model);

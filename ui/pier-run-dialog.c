@@ -6,7 +6,7 @@
 #include "pier-quantity.h"
 #include "pier-shell-words.h"
 #include "pier-ui-task.h"
-#include "pier-window.h"
+#include "pier-ui-util.h"
 
 struct _PierRunDialog {
   AdwWindow parent_instance;
@@ -348,7 +348,7 @@ fail (PierRunDialog *self, GError *error)
 {
   g_free (self->error);
   self->error = g_strdup (error->message);
-  pier_window_show_error (GTK_WIDGET (self), "The container cannot run", error);
+  pier_ui_show_error (GTK_WIDGET (self), "The container cannot run", error);
 }
 
 static void

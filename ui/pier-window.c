@@ -17,6 +17,7 @@
 #include "pier-run-dialog.h"
 #include "pier-terminal.h"
 #include "pier-ui-task.h"
+#include "pier-ui-util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,17 +55,6 @@ void
 pier_window_toast (PierWindow *self, const char *text)
 {
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
-}
-
-void
-pier_window_show_error (GtkWidget *widget, const char *heading, const GError *error)
-{
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                              heading, error->message);
-
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", "_Close");
-  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 struct _PierBusy {
@@ -312,6 +302,12 @@ back_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   pier_window_go_back (user_data);
 }
 
+static void
+toast_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  pier_window_toast (user_data, g_variant_get_string (param, NULL));
+}
+
 /* ---- container actions ---- */
 
 typedef struct {
@@ -333,7 +329,7 @@ container_action_done (GObject *source, GAsyncResult *result, gpointer user_data
       g_autofree char *heading = g_strdup_printf ("Could not %s “%s”",
                                                   pier_container_action_to_verb (call->action),
                                                   call->name);
-      pier_window_show_error (GTK_WIDGET (call->window), heading, error);
+      pier_ui_show_error (GTK_WIDGET (call->window), heading, error);
     }
   g_object_unref (call->window);
   g_free (call->name);
@@ -426,7 +422,7 @@ container_graphical_activated (GSimpleAction *a, GVariant *param, gpointer user_
     {
       g_set_error (&error, PIER_ERROR, PIER_ERROR_INVALID,
                    "a graphical session runs in a running container: start it first");
-      pier_window_show_error (GTK_WIDGET (self), "Could not open a graphical session", error);
+      pier_ui_show_error (GTK_WIDGET (self), "Could not open a graphical session", error);
       return;
     }
   pier_gui_window_open_for_container (GTK_WINDOW (self), pier_model_get_store (self->model),
@@ -485,7 +481,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
           (job->failed == NULL || !job->failed (self, job->data, error)))
-        pier_window_show_error (GTK_WIDGET (self), job->failure, error);
+        pier_ui_show_error (GTK_WIDGET (self), job->failure, error);
     }
   else if (job->message != NULL)
     pier_window_toast (self, job->message);
@@ -987,6 +983,7 @@ static const GActionEntry win_actions[] = {
   { "search", search_activated },
   { "show-view", show_view_activated, "s" },
   { "back", back_activated },
+  { "toast", toast_activated, "s" },
   { "pull", pull_activated },
   { "load", load_activated },
   { "import", import_activated },

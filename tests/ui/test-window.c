@@ -835,7 +835,9 @@ test_window_shows_a_pierctl_run_within_a_second (void **state)
                  (g_get_monotonic_time () - returned) / 1000);
   screenshot (GTK_WIDGET (fx.window), "containers-from-pierctl");
 
-  /* And its removal from outside too. */
+  /* And its removal from outside too; its page, open, goes back (through win.back). */
+  pier_window_open_container (fx.window, out, NULL);
+  WAIT_FOR (pier_window_get_page (fx.window) != NULL, 5000, "the container's page");
   {
     const char *argv[] = { pierctl, "--root", fx.root, "--runroot", fx.runroot, "rm", "-f", "from-outside", NULL };
     if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error) ||
@@ -844,6 +846,7 @@ test_window_shows_a_pierctl_run_within_a_second (void **state)
   }
   WAIT_FOR (!shown_has_container (pier_containers_view_get_shown (containers), out), 1500,
             "the removed container to leave the list");
+  WAIT_FOR (pier_window_get_page (fx.window) == NULL, 5000, "the removed container's page to go back");
 }
 
 static gboolean
