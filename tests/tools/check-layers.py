@@ -12,8 +12,8 @@ From the libraries (nm): no object file of a library calls another that calls it
 or around a circle, and no library calls into a folder it may not include. The window's library
 (--lib ui=...) is checked for circles too.
 
-In ui/: only the window's own files (pier-window*.c) and the application include
-pier-window.h; pages and dialogs reach the window through its actions (win.toast, win.back, ...).
+In ui/: only the window's own files (pier-window*.c), the application and the benchmark
+harness it attaches (pier-bench.*) include pier-window.h; pages and dialogs reach the window through its actions (win.toast, win.back, ...).
 
 Prints one line per finding, FILE:LINE first, and exits 1 when there is any."""
 
@@ -211,7 +211,7 @@ def check_window_header(root):
     findings = []
     for path in sources(root, "ui"):
         name = os.path.basename(path)
-        if name.startswith("pier-window") or name == "pier-application.c":
+        if name.startswith(("pier-window", "pier-bench.")) or name == "pier-application.c":
             continue
         for number, header in includes(path):
             if header == WINDOW_HEADER:
