@@ -192,3 +192,9 @@ pier_ui_show_error (GtkWidget *widget, const char *heading, const GError *error)
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", "_Close");
   gtk_window_present (GTK_WINDOW (dialog));
 }
+
+gboolean
+pier_ui_closure_not (gpointer this, gboolean value)
+{
+  return !value;
+}

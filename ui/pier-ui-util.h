@@ -49,6 +49,9 @@ void pier_ui_column_view_set_model_when_sized (GtkColumnView *view, GtkSelection
  * over the window @widget is in (a page's main window, or a dialog itself). */
 void pier_ui_show_error (GtkWidget *widget, const char *heading, const GError *error);
 
+/* For templates' <closure> bindings: !@value (sensitive while a dialog is not busy). */
+gboolean pier_ui_closure_not (gpointer this, gboolean value);
+
 /* For dispose: the template's top widget, which gtk_widget_dispose_template() leaves. */
 void pier_ui_unparent_children (GtkWidget *widget);
 

@@ -5,6 +5,7 @@
 #include "pier-fsutil.h"
 #include "pier-image-archive.h"
 #include "pier-output-file.h"
+#include "pier-text-dialog.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
 
@@ -93,35 +94,23 @@ run_job (PierWindow *self, JobFunc func, gpointer data, GDestroyNotify data_free
   return job;
 }
 
-/* An AdwMessageDialog asking for one line of text. */
-static GtkWidget *
+/* A PierTextDialog over the window; @on_response gets @data back as the dialog's "data". */
+static void
 ask_text (PierWindow *self, const char *heading, const char *body, const char *label,
           const char *initial, const char *confirm, GCallback on_response, gpointer data,
           GDestroyNotify data_free)
 {
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
-  GtkWidget *entry = gtk_entry_new ();
+  GtkWidget *dialog = pier_text_dialog_new (GTK_WINDOW (self), heading, body, label, initial, confirm);
 
-  gtk_editable_set_text (GTK_EDITABLE (entry), initial ? initial : "");
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), label);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel", "ok", confirm, NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "ok", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "ok");
-  g_object_set_data (G_OBJECT (dialog), "entry", entry);
   g_object_set_data_full (G_OBJECT (dialog), "data", data, data_free);
   g_signal_connect_object (dialog, "response", on_response, self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
-  return dialog;
 }
 
 static const char *
 dialog_text (AdwMessageDialog *dialog)
 {
-  return gtk_editable_get_text (g_object_get_data (G_OBJECT (dialog), "entry"));
+  return pier_text_dialog_get_text (PIER_TEXT_DIALOG (dialog));
 }
 
 /* Commit */

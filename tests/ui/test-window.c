@@ -287,6 +287,7 @@ test_window_runs_a_container_from_the_run_dialog (void **state)
 {
   PierRunDialog *dialog;
   PierContainersView *containers;
+  GtkWidget *run_button;
   g_autoptr (PierContainer) c = NULL;
   char *id = NULL;
 
@@ -302,7 +303,13 @@ test_window_runs_a_container_from_the_run_dialog (void **state)
   pier_run_dialog_set_network (dialog, "none");
   screenshot (GTK_WIDGET (dialog), "run-dialog");
   g_signal_connect (dialog, "container-started", G_CALLBACK (container_started), &id);
+  run_button = gtk_window_get_default_widget (GTK_WINDOW (dialog));
+  assert_true (gtk_widget_get_sensitive (run_button));
+  assert_string_equal (gtk_button_get_label (GTK_BUTTON (run_button)), "_Run");
   pier_run_dialog_run (dialog);
+  /* While it starts, the template's bindings to "running" hold the button back. */
+  assert_false (gtk_widget_get_sensitive (run_button));
+  assert_string_equal (gtk_button_get_label (GTK_BUTTON (run_button)), "Starting…");
   WAIT_FOR (id != NULL || pier_run_dialog_get_error (dialog) != NULL, 30000, "the container to start");
   if (id == NULL)
     fail_msg ("the Run dialog refused: %s", pier_run_dialog_get_error (dialog));
