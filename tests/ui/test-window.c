@@ -988,6 +988,7 @@ test_window_loads_a_dropped_archive (void **state)
   respond (dialog, "import");
   WAIT_FOR ((dialog = find_dialog_with_heading ("Import a Root Filesystem")) != NULL, 5000,
             "the import dialog");
+  screenshot (GTK_WIDGET (dialog), "import-dialog");
   respond (dialog, "ok");
   WAIT_FOR (shown_has_image (pier_images_view_get_shown (images), "dropped-rootfs"), 30000,
             "the imported root filesystem in the list");
