@@ -130,4 +130,8 @@ pier_local_engine_iface_init (PierEngineInterface *iface)
   pier_local_engine_init_images (iface);
   pier_local_engine_init_containers (iface);
   pier_local_engine_init_processes (iface);
+  pier_local_engine_init_build (iface);
+  pier_local_engine_init_archive (iface);
+  pier_local_engine_init_registry (iface);
+  pier_local_engine_init_graphical (iface);
 }
