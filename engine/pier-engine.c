@@ -37,6 +37,12 @@ pier_engine_has_capability (PierEngine *engine, PierEngineCapability capability)
   return iface->get_capabilities != NULL && (iface->get_capabilities (engine) & capability);
 }
 
+gboolean
+pier_engine_ping (PierEngine *engine, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, ping, "answer", FALSE, error, cancellable, error);
+}
+
 GPtrArray *
 pier_engine_list_images (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable,
                          GError **error)

@@ -70,6 +70,7 @@ struct _PierEngineInterface {
   GTypeInterface parent_iface;
 
   guint (*get_capabilities) (PierEngine *engine);
+  gboolean (*ping) (PierEngine *engine, GCancellable *cancellable, GError **error);
 
   /* images */
   GPtrArray *(*list_images) (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable,
@@ -178,6 +179,11 @@ GType pier_engine_get_type (void);
 
 /* Whether @engine can do what @capability names (see PierEngineCapability). */
 gboolean pier_engine_has_capability (PierEngine *engine, PierEngineCapability capability);
+
+/* Whether the engine answers (the local one: its store opens; a remote one: it is reached).
+ * A front end asks before it reads the caller's input or works through several names, so
+ * that an engine it cannot use is said once, first. */
+gboolean pier_engine_ping (PierEngine *engine, GCancellable *cancellable, GError **error);
 
 /* ---- images ---- */
 
