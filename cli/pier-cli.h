@@ -3,7 +3,6 @@
 #include <gio/gio.h>
 
 #include "pier-local-engine.h"
-#include "pier-store.h"
 
 G_BEGIN_DECLS
 
@@ -14,7 +13,6 @@ typedef struct {
   char *root;
   char *runroot;
   PierEngine *engine;
-  PierStore *store; /* the verbs not yet on PierEngine (pierctl-archive/build/registry/gui.c) */
   const char *verb;
 } PierCli;
 
@@ -31,9 +29,6 @@ int pier_cli_main (int argc, char **argv);
 /* The engine on the store the global options name, made on first use (after the verb parsed
  * its options, which may name the store too). */
 PierEngine *pier_cli_get_engine (PierCli *cli);
-
-/* Opens the store on first use (the verbs that need none, like --help, never touch it). */
-PierStore *pier_cli_get_store (PierCli *cli, GError **error);
 
 /* Parses @argv for a verb: its @entries plus the global ones (--root, --runroot). With
  * @stop_at_first_argument, options after the first positional argument belong to it

@@ -206,6 +206,9 @@ for_each_container (PierCli *cli, int argc, char **argv, ContainerAction action,
   PierEngine *engine = pier_cli_get_engine (cli);
   int status = 0;
 
+  /* An engine that cannot be used is said once, not for each name. */
+  if (!pier_engine_ping (engine, NULL, error))
+    return 1;
   for (int i = 1; i < argc; i++)
     {
       g_autoptr (GError) local_error = NULL;

@@ -73,3 +73,35 @@ pier_engine_event_free (PierEngineEvent *event)
   g_free (event->name);
   g_free (event);
 }
+
+void
+pier_file_change_free (PierFileChange *change)
+{
+  g_free (change->path);
+  g_free (change);
+}
+
+void
+pier_pull_result_free (PierPullResult *result)
+{
+  g_free (result->reference);
+  g_free (result->digest);
+  g_free (result);
+}
+
+void
+pier_push_result_free (PierPushResult *result)
+{
+  g_free (result->reference);
+  g_free (result->digest);
+  g_free (result);
+}
+
+void
+pier_graphical_session_free (PierGraphicalSession *session)
+{
+  g_free (session->socket_path);
+  g_free (session->fingerprint);
+  g_free (session->display);
+  g_free (session);
+}

@@ -188,4 +188,143 @@ typedef struct {
 void pier_engine_event_free (PierEngineEvent *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierEngineEvent, pier_engine_event_free)
 
+/* ---- building and changes ---- */
+
+/* build, as `docker build` takes it. The context and the Dockerfile are inputs the caller
+ * gives, on the caller's machine: the local engine reads them in place, an engine elsewhere
+ * gets them as a tar stream of the context (the Dockerfile inside it), as Docker's client
+ * sends them. */
+typedef struct {
+  const char *context_dir;      /* the build context: a directory of the caller's */
+  const char *dockerfile;       /* the caller's file; NULL: CONTEXT/Dockerfile, else
+                                   CONTEXT/Containerfile */
+  const char *const *tags;      /* NAME[:TAG] for the image; NULL or empty: none */
+  GHashTable *build_args;       /* char * → char *; may be NULL */
+  const char *target;           /* stage name or number; NULL: the last */
+  gboolean no_cache;
+  const char *network;          /* RUN's network: "bridge", "none", "host"; NULL: the
+                                   engine's default */
+} PierImageBuildOptions;
+
+/* What a build prints as it goes, in Docker's classic builder's words. */
+typedef void (*PierBuildOutputFunc) (const char *text, gpointer user_data);
+
+/* commit, as `docker commit` takes it. */
+typedef struct {
+  const char *message;        /* -m */
+  const char *author;         /* -a; NULL keeps the image's */
+  const char *const *changes; /* -c: Dockerfile instructions */
+  const char *name;           /* NAME[:TAG] of the new image; NULL for none */
+} PierCommitRequest;
+
+/* One line of `docker diff`. */
+typedef struct {
+  char kind;  /* 'A' added, 'C' changed, 'D' deleted */
+  char *path; /* absolute, inside the container: "/etc/passwd" */
+} PierFileChange;
+
+void pier_file_change_free (PierFileChange *change);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierFileChange, pier_file_change_free)
+
+/* ---- registries ---- */
+
+typedef enum {
+  /* Verified HTTPS, unless the engine's registries configuration marks the registry
+   * insecure. */
+  PIER_TLS_VERIFY_DEFAULT,
+  PIER_TLS_VERIFY_ON,
+  /* HTTPS without verification, falling back to plain HTTP (Podman's --tls-verify=false). */
+  PIER_TLS_VERIFY_OFF,
+} PierTlsVerify;
+
+/* What pull, push and login take; every member may be left zero. The files are the caller's
+ * (as Podman's flags name them); NULL: the usual places. */
+typedef struct {
+  PierTlsVerify tls;
+  const char *cert_dir;        /* CA certificates (*.crt) to trust */
+  const char *auth_file;       /* the credentials file */
+  const char *registries_conf; /* the registries file */
+  const char *username;        /* credentials for this call, instead of the file's */
+  const char *password;
+  const char *platform;        /* pull: "OS/ARCH[/VARIANT]"; NULL: this machine's */
+} PierRegistryAccess;
+
+/* Progress of a pull or a push, blob by blob. */
+typedef enum {
+  PIER_TRANSFER_RESOLVING, /* reading the manifest (and index) */
+  PIER_TRANSFER_MOVING,
+  PIER_TRANSFER_COMMITTING,
+  PIER_TRANSFER_DONE,
+} PierTransferStage;
+
+typedef enum {
+  PIER_BLOB_WAITING,
+  PIER_BLOB_EXISTS,       /* pull: already in the store; push: already on the registry */
+  PIER_BLOB_MOUNTED,      /* push: mounted from another repository of the registry */
+  PIER_BLOB_TRANSFERRING,
+  PIER_BLOB_DONE,
+} PierBlobState;
+
+typedef struct {
+  const char *digest;
+  const char *mounted_from; /* the repository, for PIER_BLOB_MOUNTED */
+  guint64 size;
+  guint64 done;             /* bytes moved */
+  double rate;              /* bytes per second, lately */
+  PierBlobState state;
+  gboolean is_config;
+} PierBlobTransfer;
+
+typedef struct {
+  const char *reference; /* "127.0.0.1:5000/app:1" */
+  PierTransferStage stage;
+  guint n_blobs;
+  const PierBlobTransfer *blobs;
+} PierTransferProgress;
+
+/* Called in the calling thread while the transfer runs; @progress is valid during the call. */
+typedef void (*PierTransferFunc) (const PierTransferProgress *progress, gpointer user_data);
+
+typedef struct {
+  char *reference;     /* the name the image got: "docker.io/library/debian:latest" */
+  char *digest;        /* what the registry names it by */
+  gboolean up_to_date; /* the name already pointed at this image */
+} PierPullResult;
+
+void pier_pull_result_free (PierPullResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierPullResult, pier_pull_result_free)
+
+typedef struct {
+  char *reference; /* where it went: "127.0.0.1:5000/app:1" */
+  char *digest;    /* of the manifest */
+  guint64 size;    /* of the manifest */
+} PierPushResult;
+
+void pier_push_result_free (PierPushResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierPushResult, pier_push_result_free)
+
+/* ---- graphical sessions (PIER_ENGINE_CAP_GRAPHICAL_SESSIONS) ---- */
+
+typedef struct {
+  const char *const *app; /* argv; NULL or empty: the image's */
+  gboolean x11;           /* Xwayland too; the app gets DISPLAY */
+  int width, height;      /* the desktop's first size; 0: the default */
+} PierGraphicalOptions;
+
+/* Where a graphical session is reached: endpoints of this machine, as only an engine with
+ * PIER_ENGINE_CAP_GRAPHICAL_SESSIONS gives them. */
+typedef struct {
+  char *socket_path;       /* the Unix socket RDP clients connect to */
+  char *fingerprint;       /* the server certificate's, "sha256:ab:…" */
+  gboolean weston;         /* Pier's Weston serves it (else the image's own RDP server) */
+  gboolean server_started; /* by this call (else it was running) */
+  int server_pid;          /* Weston's host pid; -1 for an image's own server */
+  guint16 server_port;     /* the RDP port the server listens on in the container */
+  int app_pid;             /* the app's host pid; -1 for none */
+  char *display;           /* DISPLAY given to the app with x11, else NULL */
+} PierGraphicalSession;
+
+void pier_graphical_session_free (PierGraphicalSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierGraphicalSession, pier_graphical_session_free)
+
 G_END_DECLS

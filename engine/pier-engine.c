@@ -37,6 +37,12 @@ pier_engine_has_capability (PierEngine *engine, PierEngineCapability capability)
   return iface->get_capabilities != NULL && (iface->get_capabilities (engine) & capability);
 }
 
+gboolean
+pier_engine_ping (PierEngine *engine, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, ping, "answer", FALSE, error, cancellable, error);
+}
+
 GPtrArray *
 pier_engine_list_images (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable,
                          GError **error)
@@ -228,6 +234,121 @@ pier_engine_list_host_processes (PierEngine *engine, GCancellable *cancellable,
 {
   DISPATCH (engine, list_host_processes, "list the host's processes", NULL, error, cancellable,
             error);
+}
+
+char *
+pier_engine_build (PierEngine *engine, const PierImageBuildOptions *options,
+                   PierBuildOutputFunc output, gpointer output_data, GCancellable *cancellable,
+                   GError **error)
+{
+  DISPATCH (engine, build, "build images", NULL, error, options, output, output_data,
+            cancellable, error);
+}
+
+char *
+pier_engine_check_dockerfile (PierEngine *engine, const char *context_dir,
+                              const char *dockerfile, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, check_dockerfile, "check Dockerfiles", NULL, error, context_dir, dockerfile,
+            cancellable, error);
+}
+
+char *
+pier_engine_commit (PierEngine *engine, const char *container, const PierCommitRequest *request,
+                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, commit, "commit containers", NULL, error, container, request, cancellable,
+            error);
+}
+
+GPtrArray *
+pier_engine_diff (PierEngine *engine, const char *container, GCancellable *cancellable,
+                  GError **error)
+{
+  DISPATCH (engine, diff, "list a container's changes", NULL, error, container, cancellable,
+            error);
+}
+
+gboolean
+pier_engine_export (PierEngine *engine, const char *container, int fd,
+                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, export_container, "export containers", FALSE, error, container, fd,
+            cancellable, error);
+}
+
+char *
+pier_engine_import (PierEngine *engine, int fd, const char *name, const char *source,
+                    char ***warnings, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, import_image, "import images", NULL, error, fd, name, source, warnings,
+            cancellable, error);
+}
+
+gboolean
+pier_engine_save (PierEngine *engine, const char *const *images, const char *format, int fd,
+                  GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, save_images, "save images", FALSE, error, images, format, fd, cancellable,
+            error);
+}
+
+GPtrArray *
+pier_engine_load (PierEngine *engine, int fd, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, load_images, "load images", NULL, error, fd, cancellable, error);
+}
+
+GPtrArray *
+pier_engine_load_layout (PierEngine *engine, const char *dir, GCancellable *cancellable,
+                         GError **error)
+{
+  DISPATCH (engine, load_layout, "load images from a layout directory", NULL, error, dir,
+            cancellable, error);
+}
+
+PierPullResult *
+pier_engine_pull (PierEngine *engine, const char *reference, const PierRegistryAccess *access,
+                  PierTransferFunc progress, gpointer progress_data, GCancellable *cancellable,
+                  GError **error)
+{
+  DISPATCH (engine, pull, "pull images", NULL, error, reference, access, progress,
+            progress_data, cancellable, error);
+}
+
+PierPushResult *
+pier_engine_push (PierEngine *engine, const char *image, const char *destination,
+                  const PierRegistryAccess *access, PierTransferFunc progress,
+                  gpointer progress_data, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, push, "push images", NULL, error, image, destination, access, progress,
+            progress_data, cancellable, error);
+}
+
+gboolean
+pier_engine_login (PierEngine *engine, const char *registry, const char *username,
+                   const char *password, const PierRegistryAccess *access,
+                   GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, login, "log in to registries", FALSE, error, registry, username, password,
+            access, cancellable, error);
+}
+
+char *
+pier_engine_logout (PierEngine *engine, const char *registry, const char *auth_file,
+                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, logout, "log out of registries", NULL, error, registry, auth_file,
+            cancellable, error);
+}
+
+PierGraphicalSession *
+pier_engine_open_graphical_session (PierEngine *engine, const char *container,
+                                    const PierGraphicalOptions *options,
+                                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, open_graphical_session, "open graphical sessions", NULL, error, container,
+            options, cancellable, error);
 }
 
 GPtrArray *

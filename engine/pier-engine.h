@@ -66,12 +66,11 @@ void pier_exec_set_pty (PierExec *exec, int pty_fd);
 #define PIER_TYPE_ENGINE (pier_engine_get_type ())
 G_DECLARE_INTERFACE (PierEngine, pier_engine, PIER, ENGINE, GObject)
 
-typedef gboolean (*PierBuildOutputFunc) (const char *text, gpointer user_data);
-
 struct _PierEngineInterface {
   GTypeInterface parent_iface;
 
   guint (*get_capabilities) (PierEngine *engine);
+  gboolean (*ping) (PierEngine *engine, GCancellable *cancellable, GError **error);
 
   /* images */
   GPtrArray *(*list_images) (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable,
@@ -130,6 +129,47 @@ struct _PierEngineInterface {
   GPtrArray *(*list_host_processes) (PierEngine *engine, GCancellable *cancellable,
                                      GError **error);
 
+  /* building and changes */
+  char *(*build) (PierEngine *engine, const PierImageBuildOptions *options,
+                  PierBuildOutputFunc output, gpointer output_data, GCancellable *cancellable,
+                  GError **error);
+  char *(*check_dockerfile) (PierEngine *engine, const char *context_dir,
+                             const char *dockerfile, GCancellable *cancellable, GError **error);
+  char *(*commit) (PierEngine *engine, const char *container, const PierCommitRequest *request,
+                   GCancellable *cancellable, GError **error);
+  GPtrArray *(*diff) (PierEngine *engine, const char *container, GCancellable *cancellable,
+                      GError **error);
+  gboolean (*export_container) (PierEngine *engine, const char *container, int fd,
+                                GCancellable *cancellable, GError **error);
+
+  /* archives */
+  char *(*import_image) (PierEngine *engine, int fd, const char *name, const char *source,
+                         char ***warnings, GCancellable *cancellable, GError **error);
+  gboolean (*save_images) (PierEngine *engine, const char *const *images, const char *format,
+                           int fd, GCancellable *cancellable, GError **error);
+  GPtrArray *(*load_images) (PierEngine *engine, int fd, GCancellable *cancellable,
+                             GError **error);
+  GPtrArray *(*load_layout) (PierEngine *engine, const char *dir, GCancellable *cancellable,
+                             GError **error);
+
+  /* registries */
+  PierPullResult *(*pull) (PierEngine *engine, const char *reference,
+                           const PierRegistryAccess *access, PierTransferFunc progress,
+                           gpointer progress_data, GCancellable *cancellable, GError **error);
+  PierPushResult *(*push) (PierEngine *engine, const char *image, const char *destination,
+                           const PierRegistryAccess *access, PierTransferFunc progress,
+                           gpointer progress_data, GCancellable *cancellable, GError **error);
+  gboolean (*login) (PierEngine *engine, const char *registry, const char *username,
+                     const char *password, const PierRegistryAccess *access,
+                     GCancellable *cancellable, GError **error);
+  char *(*logout) (PierEngine *engine, const char *registry, const char *auth_file,
+                   GCancellable *cancellable, GError **error);
+
+  /* graphical sessions */
+  PierGraphicalSession *(*open_graphical_session) (PierEngine *engine, const char *container,
+                                                   const PierGraphicalOptions *options,
+                                                   GCancellable *cancellable, GError **error);
+
   /* changes */
   GPtrArray *(*read_events) (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
                              GError **error);
@@ -139,6 +179,11 @@ GType pier_engine_get_type (void);
 
 /* Whether @engine can do what @capability names (see PierEngineCapability). */
 gboolean pier_engine_has_capability (PierEngine *engine, PierEngineCapability capability);
+
+/* Whether the engine answers (the local one: its store opens; a remote one: it is reached).
+ * A front end asks before it reads the caller's input or works through several names, so
+ * that an engine it cannot use is said once, first. */
+gboolean pier_engine_ping (PierEngine *engine, GCancellable *cancellable, GError **error);
 
 /* ---- images ---- */
 
@@ -239,6 +284,82 @@ GPtrArray *pier_engine_list_sessions (PierEngine *engine, const char *container,
  * PIER_ENGINE_CAP_HOST_PROCESSES. */
 GPtrArray *pier_engine_list_host_processes (PierEngine *engine, GCancellable *cancellable,
                                             GError **error);
+
+/* ---- building and changes ---- */
+
+/* Builds an image as `docker build` does and returns its id; @output (may be NULL) gets what
+ * the build prints as it goes. Errors are "FILE:LINE: ..." for the Dockerfile and its steps. */
+char *pier_engine_build (PierEngine *engine, const PierImageBuildOptions *options,
+                         PierBuildOutputFunc output, gpointer output_data,
+                         GCancellable *cancellable, GError **error);
+/* Parses and checks the Dockerfile that build would read (@dockerfile, else the context's
+ * Dockerfile or Containerfile) and returns it as JSON; builds nothing. */
+char *pier_engine_check_dockerfile (PierEngine *engine, const char *context_dir,
+                                    const char *dockerfile, GCancellable *cancellable,
+                                    GError **error);
+/* An image of a container's changes; returns its id. */
+char *pier_engine_commit (PierEngine *engine, const char *container,
+                          const PierCommitRequest *request, GCancellable *cancellable,
+                          GError **error);
+/* What a container added, changed or deleted (PierFileChange *), in path order. */
+GPtrArray *pier_engine_diff (PierEngine *engine, const char *container,
+                             GCancellable *cancellable, GError **error);
+/* Writes a container's filesystem as a tar archive to @fd (the caller's; not closed). */
+gboolean pier_engine_export (PierEngine *engine, const char *container, int fd,
+                             GCancellable *cancellable, GError **error);
+
+/* ---- archives: the caller's descriptors, read or written in order, not closed ---- */
+
+/* A root filesystem tarball (plain or gzip) read from @fd becomes a one-layer image named
+ * @name (may be NULL), its history saying it came from @source; returns its id. @warnings
+ * (may be NULL) gets what the caller should hear (entries that could not be kept). */
+char *pier_engine_import (PierEngine *engine, int fd, const char *name, const char *source,
+                          char ***warnings, GCancellable *cancellable, GError **error);
+/* Writes @images (names or ids) as one archive to @fd: @format "docker-archive" (NULL) or
+ * "oci-archive". */
+gboolean pier_engine_save (PierEngine *engine, const char *const *images, const char *format,
+                           int fd, GCancellable *cancellable, GError **error);
+/* Loads every image of a docker-archive or OCI archive read from @fd (gzip or not), all or
+ * nothing; returns what `docker load` prints, a line each ("Loaded image: NAME"). */
+GPtrArray *pier_engine_load (PierEngine *engine, int fd, GCancellable *cancellable,
+                             GError **error);
+/* The same from an OCI image layout directory of the caller's. */
+GPtrArray *pier_engine_load_layout (PierEngine *engine, const char *dir,
+                                    GCancellable *cancellable, GError **error);
+
+/* ---- registries ---- */
+
+/* Pulls NAME[:TAG|@DIGEST] (Docker's names: "debian" is docker.io/library/debian:latest);
+ * @progress (may be NULL) follows it. */
+PierPullResult *pier_engine_pull (PierEngine *engine, const char *reference,
+                                  const PierRegistryAccess *access, PierTransferFunc progress,
+                                  gpointer progress_data, GCancellable *cancellable,
+                                  GError **error);
+/* Pushes @image (a name or an id) to @destination (NAME[:TAG]; NULL: the image's name). */
+PierPushResult *pier_engine_push (PierEngine *engine, const char *image,
+                                  const char *destination, const PierRegistryAccess *access,
+                                  PierTransferFunc progress, gpointer progress_data,
+                                  GCancellable *cancellable, GError **error);
+/* Checks that @registry (NULL: docker.io) accepts the credentials, then keeps them in
+ * access->auth_file (NULL: where Podman keeps them). */
+gboolean pier_engine_login (PierEngine *engine, const char *registry, const char *username,
+                            const char *password, const PierRegistryAccess *access,
+                            GCancellable *cancellable, GError **error);
+/* Forgets the credentials of @registry (NULL: every registry's) in @auth_file (NULL: the one
+ * login writes). Returns what it removed them from: the registry's normalized name, or for
+ * every registry the file. */
+char *pier_engine_logout (PierEngine *engine, const char *registry, const char *auth_file,
+                          GCancellable *cancellable, GError **error);
+
+/* ---- graphical sessions: PIER_ENGINE_CAP_GRAPHICAL_SESSIONS ---- */
+
+/* Opens (or joins) a running container's graphical session: an RDP server in it, reached
+ * through a socket of this machine, and options->app in a session of its own. */
+PierGraphicalSession *pier_engine_open_graphical_session (PierEngine *engine,
+                                                          const char *container,
+                                                          const PierGraphicalOptions *options,
+                                                          GCancellable *cancellable,
+                                                          GError **error);
 
 /* ---- changes ---- */
 

@@ -19,5 +19,9 @@ PierContainer *pier_local_engine_find_container (PierLocalEngine *self, const ch
 void pier_local_engine_init_images (PierEngineInterface *iface);
 void pier_local_engine_init_containers (PierEngineInterface *iface);
 void pier_local_engine_init_processes (PierEngineInterface *iface);
+void pier_local_engine_init_build (PierEngineInterface *iface);
+void pier_local_engine_init_archive (PierEngineInterface *iface);
+void pier_local_engine_init_registry (PierEngineInterface *iface);
+void pier_local_engine_init_graphical (PierEngineInterface *iface);
 
 G_END_DECLS

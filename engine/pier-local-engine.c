@@ -58,6 +58,18 @@ pier_local_engine_new (const char *root, const char *runroot)
   return self;
 }
 
+const char *
+pier_local_engine_get_root (PierLocalEngine *self)
+{
+  return self->root;
+}
+
+const char *
+pier_local_engine_get_runroot (PierLocalEngine *self)
+{
+  return self->runroot;
+}
+
 gboolean
 pier_local_engine_prepare (PierLocalEngine *self, GError **error)
 {
@@ -88,6 +100,12 @@ static guint
 local_get_capabilities (PierEngine *engine)
 {
   return PIER_ENGINE_CAP_HOST_PROCESSES | PIER_ENGINE_CAP_GRAPHICAL_SESSIONS;
+}
+
+static gboolean
+local_ping (PierEngine *engine, GCancellable *cancellable, GError **error)
+{
+  return pier_local_engine_get_store (PIER_LOCAL_ENGINE (engine), error) != NULL;
 }
 
 static PierEngineEvent *
@@ -126,8 +144,13 @@ static void
 pier_local_engine_iface_init (PierEngineInterface *iface)
 {
   iface->get_capabilities = local_get_capabilities;
+  iface->ping = local_ping;
   iface->read_events = local_read_events;
   pier_local_engine_init_images (iface);
   pier_local_engine_init_containers (iface);
   pier_local_engine_init_processes (iface);
+  pier_local_engine_init_build (iface);
+  pier_local_engine_init_archive (iface);
+  pier_local_engine_init_registry (iface);
+  pier_local_engine_init_graphical (iface);
 }

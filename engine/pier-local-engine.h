@@ -15,6 +15,11 @@ G_DECLARE_FINAL_TYPE (PierLocalEngine, pier_local_engine, PIER, LOCAL_ENGINE, GO
  * the store, so a front end that only parses its arguments touches nothing. */
 PierLocalEngine *pier_local_engine_new (const char *root, const char *runroot);
 
+/* The store's directory and the runtime state's, as given or defaulted by
+ * pier_local_engine_new(): a front end's own settings, shown or passed on, never opened by it. */
+const char *pier_local_engine_get_root (PierLocalEngine *self);
+const char *pier_local_engine_get_runroot (PierLocalEngine *self);
+
 /* Readies an unprivileged caller: enters (or makes) the rootless user namespace in which the
  * store is root's. A front end calls it once, before any other call and before it starts
  * threads. */

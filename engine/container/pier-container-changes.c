@@ -508,12 +508,6 @@ pier_container_export (PierStore *store, const PierContainer *container, PierWri
   return ok;
 }
 
-static gboolean
-write_fd (gpointer user_data, const void *buffer, gsize len, GError **error)
-{
-  return pier_fs_write_all (GPOINTER_TO_INT (user_data), buffer, len, error);
-}
-
 gboolean
 pier_container_export_to_file (PierStore *store, const PierContainer *container,
                                const char *path, GCancellable *cancellable, GError **error)
@@ -521,7 +515,7 @@ pier_container_export_to_file (PierStore *store, const PierContainer *container,
   g_autoptr (PierOutputFile) file = pier_output_file_open (path, 0644, error);
 
   return file != NULL
-         && pier_container_export (store, container, write_fd,
+         && pier_container_export (store, container, pier_write_fd,
                                    GINT_TO_POINTER (pier_output_file_get_fd (file)), cancellable,
                                    error)
          && pier_output_file_commit (file, error);

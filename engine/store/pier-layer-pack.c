@@ -16,6 +16,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+gboolean
+pier_write_fd (gpointer fd_as_pointer, const void *buffer, gsize len, GError **error)
+{
+  return pier_fs_write_all (GPOINTER_TO_INT (fd_as_pointer), buffer, len, error);
+}
+
 #define DATA_BLOCK_SIZE (1024 * 1024)
 
 typedef struct {
