@@ -1,8 +1,9 @@
-#include <locale.h>
 #include <stdio.h>
 #include <sys/resource.h>
 
 #include "pier-application.h"
+#include "pier-debug.h"
+#include "pier-i18n.h"
 #include "pier-paths.h"
 #include "pier-rootless.h"
 
@@ -29,17 +30,20 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (PierApplication) app = NULL;
   const GOptionEntry entries[] = {
-    { "root", 0, 0, G_OPTION_ARG_FILENAME, &root, "Store directory", "DIR" },
-    { "runroot", 0, 0, G_OPTION_ARG_FILENAME, &runroot, "Runtime state directory", "DIR" },
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &root, N_("Store directory"), N_("DIR") },
+    { "runroot", 0, 0, G_OPTION_ARG_FILENAME, &runroot, N_("Runtime state directory"), N_("DIR") },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   struct rlimit files;
   gboolean default_store;
 
-  setlocale (LC_ALL, "");
+  pier_debug_init ();
+  pier_i18n_init ();
   prefer_cairo_without_gpu ();
-  g_option_context_set_summary (context, "Pier: containers, their images and their processes.");
+  /* GOption translates the entries' text and the summary itself, from this domain. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, N_("Pier: containers, their images and their processes."));
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

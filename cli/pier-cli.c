@@ -1,9 +1,6 @@
 #include "pier-cli.h"
 
 #include "pier-error.h"
-#include "pier-paths.h"
-#include "pier-rootless.h"
-#include "pier-store-open.h"
 
 #include <langinfo.h>
 #include <locale.h>
@@ -42,12 +39,12 @@ find_verb (const char *name)
   return NULL;
 }
 
-PierStore *
-pier_cli_get_store (PierCli *cli, GError **error)
+PierEngine *
+pier_cli_get_engine (PierCli *cli)
 {
-  if (cli->store == NULL)
-    cli->store = pier_store_open (cli->root, cli->runroot, error);
-  return cli->store;
+  if (cli->engine == NULL)
+    cli->engine = PIER_ENGINE (pier_local_engine_new (cli->root, cli->runroot));
+  return cli->engine;
 }
 
 /* GOption refuses an option's value that is not UTF-8 with "Invalid byte sequence in conversion
@@ -144,6 +141,7 @@ pier_cli_main (int argc, char **argv)
 {
   PierCli cli = { NULL };
   g_autoptr (GError) error = NULL;
+  g_autoptr (PierLocalEngine) prepared = NULL;
   const PierCliVerb *verb;
   int first = 1;
   int status;
@@ -202,11 +200,12 @@ pier_cli_main (int argc, char **argv)
   cli.verb = verb->name;
   /* The paths first: they depend on who we are, and an unprivileged user is root from here on
    * (inside the rootless user namespace). */
-  if (cli.root == NULL)
-    cli.root = pier_paths_default_root ();
-  if (cli.runroot == NULL)
-    cli.runroot = pier_paths_default_runroot ();
-  if (!pier_rootless_ensure (cli.runroot, &error))
+  prepared = pier_local_engine_new (cli.root, cli.runroot);
+  g_free (cli.root);
+  g_free (cli.runroot);
+  cli.root = g_strdup (pier_local_engine_get_root (prepared));
+  cli.runroot = g_strdup (pier_local_engine_get_runroot (prepared));
+  if (!pier_local_engine_prepare (prepared, &error))
     {
       fprintf (stderr, "pierctl: %s\n", error->message);
       return 125;
@@ -218,7 +217,7 @@ pier_cli_main (int argc, char **argv)
       if (status == 0)
         status = 1;
     }
-  g_clear_object (&cli.store);
+  g_clear_object (&cli.engine);
   g_free (cli.root);
   g_free (cli.runroot);
   return status;

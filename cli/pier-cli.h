@@ -2,7 +2,7 @@
 
 #include <gio/gio.h>
 
-#include "pier-store.h"
+#include "pier-local-engine.h"
 
 G_BEGIN_DECLS
 
@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 typedef struct {
   char *root;
   char *runroot;
-  PierStore *store;
+  PierEngine *engine;
   const char *verb;
 } PierCli;
 
@@ -26,8 +26,9 @@ typedef struct {
 
 int pier_cli_main (int argc, char **argv);
 
-/* Opens the store on first use (the verbs that need none, like --help, never touch it). */
-PierStore *pier_cli_get_store (PierCli *cli, GError **error);
+/* The engine on the store the global options name, made on first use (after the verb parsed
+ * its options, which may name the store too). */
+PierEngine *pier_cli_get_engine (PierCli *cli);
 
 /* Parses @argv for a verb: its @entries plus the global ones (--root, --runroot). With
  * @stop_at_first_argument, options after the first positional argument belong to it

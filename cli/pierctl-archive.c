@@ -2,22 +2,13 @@
 #include "pier-cli.h"
 
 #include "pier-error.h"
-#include "pier-fsutil.h"
-#include "pier-image-archive.h"
 #include "pier-output-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-static gboolean
-write_fd (gpointer fd_as_pointer, const void *buffer, gsize len, GError **error)
-{
-  return pier_fs_write_all (GPOINTER_TO_INT (fd_as_pointer), buffer, len, error);
-}
 
 /* "-" (or nothing) is standard input; anything else a file. */
 static int
@@ -45,25 +36,25 @@ static int
 import_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   const GOptionEntry entries[] = { { NULL } };
-  g_autoptr (PierImage) image = NULL;
+  g_autofree char *id = NULL;
   g_auto (GStrv) warnings = NULL;
-  pier_autofd int fd = -1;
-  PierStore *store;
+  int fd;
 
   if (!pier_cli_parse (cli, &argc, &argv, "FILE|- [NAME[:TAG]]",
                        "Make a one-layer image from a root filesystem tarball", entries, FALSE,
                        error) ||
       !pier_cli_expect_args (cli, argc, 1, 2, "FILE|- [NAME[:TAG]]", error) ||
-      (store = pier_cli_get_store (cli, error)) == NULL ||
+      !pier_engine_ping (pier_cli_get_engine (cli), NULL, error) ||
       (fd = open_input (argv[1], error)) < 0)
     return 1;
-  image = pier_store_import_rootfs (store, pier_read_fd, GINT_TO_POINTER (fd),
-                                    argc > 2 ? argv[2] : NULL, argv[1], &warnings, NULL, error);
-  if (image == NULL)
+  id = pier_engine_import (pier_cli_get_engine (cli), fd, argc > 2 ? argv[2] : NULL, argv[1],
+                           &warnings, NULL, error);
+  close (fd);
+  if (id == NULL)
     return 1;
   for (char **w = warnings; *w != NULL; w++)
     fprintf (stderr, "WARNING: %s\n", *w);
-  printf ("%s\n", image->id);
+  printf ("%s\n", id);
   return 0;
 }
 
@@ -77,16 +68,12 @@ save_run (PierCli *cli, int argc, char **argv, GError **error)
     { "format", 0, 0, G_OPTION_ARG_STRING, &format_text, "docker-archive (default) or oci-archive", "FORMAT" },
     { NULL }
   };
-  PierArchiveFormat format = PIER_ARCHIVE_DOCKER;
   g_autoptr (PierOutputFile) file = NULL;
-  pier_autofd int stdout_fd = -1;
-  PierStore *store;
 
   if (!pier_cli_parse (cli, &argc, &argv, "IMAGE...", "Save images to an archive", entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[-o FILE] [--format docker-archive|oci-archive] IMAGE...", error) ||
-      (format_text && !pier_archive_format_from_string (format_text, &format, error)) ||
-      (store = pier_cli_get_store (cli, error)) == NULL)
+      !pier_engine_ping (pier_cli_get_engine (cli), NULL, error))
     return 1;
   if (output == NULL)
     {
@@ -96,13 +83,11 @@ save_run (PierCli *cli, int argc, char **argv, GError **error)
                        "refusing to write an archive to a terminal; use -o FILE or redirect");
           return 1;
         }
-      stdout_fd = dup (STDOUT_FILENO);
     }
   else if ((file = pier_output_file_open (output, 0644, error)) == NULL)
     return 1;
-  if (!pier_store_save_archive (store, (const char *const *) argv + 1, format, write_fd,
-                                GINT_TO_POINTER (file ? pier_output_file_get_fd (file) : stdout_fd),
-                                NULL, error) ||
+  if (!pier_engine_save (pier_cli_get_engine (cli), (const char *const *) argv + 1, format_text,
+                         file ? pier_output_file_get_fd (file) : STDOUT_FILENO, NULL, error) ||
       (file != NULL && !pier_output_file_commit (file, error)))
     return 1;
   return 0;
@@ -119,18 +104,20 @@ load_run (PierCli *cli, int argc, char **argv, GError **error)
     { NULL }
   };
   g_autoptr (GPtrArray) report = NULL;
-  pier_autofd int fd = -1;
-  PierStore *store;
+  int fd;
 
   if (!pier_cli_parse (cli, &argc, &argv, "", "Load images from a docker-archive or OCI archive",
                        entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, 0, "[-i FILE]", error) ||
-      (store = pier_cli_get_store (cli, error)) == NULL)
+      !pier_engine_ping (pier_cli_get_engine (cli), NULL, error))
     return 1;
   if (input != NULL && g_file_test (input, G_FILE_TEST_IS_DIR))
-    report = pier_store_load_layout_dir (store, input, NULL, error);
+    report = pier_engine_load_layout (pier_cli_get_engine (cli), input, NULL, error);
   else if ((fd = open_input (input, error)) >= 0)
-    report = pier_store_load_archive (store, pier_read_fd, GINT_TO_POINTER (fd), NULL, error);
+    {
+      report = pier_engine_load (pier_cli_get_engine (cli), fd, NULL, error);
+      close (fd);
+    }
   if (report == NULL)
     return 1;
   for (guint i = 0; i < report->len && !quiet; i++)

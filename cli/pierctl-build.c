@@ -1,74 +1,29 @@
 /* pierctl build, commit, diff, export. */
 #include "pier-cli.h"
 
-#include "pier-build.h"
-#include "pier-container-changes.h"
-#include "pier-dockerfile.h"
 #include "pier-error.h"
-#include "pier-fsutil.h"
+#include "pier-output-file.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_DOCKERFILE_SIZE (4 * 1024 * 1024)
-
 static void
-print_event (const PierBuildEvent *event, gpointer user_data)
+print_output (const char *text, gpointer user_data)
 {
-  g_autofree char *text = pier_build_event_to_text (event);
-
   fputs (text, stdout);
   fflush (stdout);
 }
 
 /* --check: the parse as JSON, nothing built, no store opened. */
 static int
-check_dockerfile (const char *file, const char *context, GError **error)
+check_dockerfile (PierCli *cli, const char *file, const char *context, GError **error)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *data = NULL;
-  g_autofree char *json = NULL;
-  g_autoptr (PierDockerfile) df = NULL;
-  const char *name = file;
-  gsize len;
+  g_autofree char *json = pier_engine_check_dockerfile (pier_cli_get_engine (cli), context, file,
+                                                        NULL, error);
 
-  if (file != NULL)
-    path = g_strdup (file);
-  else
-    {
-      for (const char *const *n = (const char *const[]){ "Dockerfile", "Containerfile", NULL }; *n; n++)
-        {
-          g_autofree char *candidate = g_build_filename (context, *n, NULL);
-          if (g_file_test (candidate, G_FILE_TEST_EXISTS))
-            {
-              path = g_steal_pointer (&candidate);
-              name = *n;
-              break;
-            }
-        }
-      if (path == NULL)
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "%s has neither a Dockerfile nor a Containerfile; name one with -f", context);
-          return 1;
-        }
-    }
-  {
-    pier_autofd int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      {
-        pier_set_errno (error, errno, "reading %s", name);
-        return 1;
-      }
-    if (!pier_fs_read_fd (fd, MAX_DOCKERFILE_SIZE, &data, &len, error))
-      return 1;
-  }
-  df = pier_dockerfile_parse (data, len, name, PIER_DOCKERFILE_PARSE_DEFAULT, error);
-  if (df == NULL)
+  if (json == NULL)
     return 1;
-  json = pier_dockerfile_to_json (df);
   fputs (json, stdout);
   return 0;
 }
@@ -115,9 +70,8 @@ build_run (PierCli *cli, int argc, char **argv, GError **error)
     { NULL }
   };
   g_autoptr (GHashTable) args = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr (PierImage) image = NULL;
-  PierBuildOptions options = { 0 };
-  PierStore *store;
+  g_autofree char *id = NULL;
+  PierImageBuildOptions options = { 0 };
 
   if (!pier_cli_parse (cli, &argc, &argv, "DIR", "Build an image from a Dockerfile", entries,
                        FALSE, error)
@@ -126,7 +80,7 @@ build_run (PierCli *cli, int argc, char **argv, GError **error)
                                 "STAGE] [--no-cache] [-q] [--check] DIR", error))
     return 1;
   if (check)
-    return check_dockerfile (file, argc > 1 ? argv[1] : ".", error);
+    return check_dockerfile (cli, file, argc > 1 ? argv[1] : ".", error);
   if (!parse_build_args (build_args, args, error))
     return 1;
   options.context_dir = argv[1];
@@ -135,20 +89,13 @@ build_run (PierCli *cli, int argc, char **argv, GError **error)
   options.build_args = args;
   options.target = target;
   options.no_cache = no_cache;
-  if (network != NULL)
-    {
-      if (!pier_network_mode_from_string (network, &options.network, error))
-        return 1;
-      options.network_set = TRUE;
-    }
-  store = pier_cli_get_store (cli, error);
-  if (store == NULL)
-    return 1;
-  image = pier_build (store, &options, quiet ? NULL : print_event, NULL, NULL, error);
-  if (image == NULL)
+  options.network = network;
+  id = pier_engine_build (pier_cli_get_engine (cli), &options, quiet ? NULL : print_output, NULL,
+                          NULL, error);
+  if (id == NULL)
     return 1;
   if (quiet)
-    printf ("%s\n", image->id);
+    printf ("%s\n", id);
   return 0;
 }
 
@@ -165,56 +112,42 @@ commit_run (PierCli *cli, int argc, char **argv, GError **error)
       "INSTRUCTION" },
     { NULL }
   };
-  g_autoptr (PierContainer) container = NULL;
-  g_autoptr (PierImage) image = NULL;
-  PierCommitOptions options = { 0 };
-  PierStore *store;
+  g_autofree char *id = NULL;
+  PierCommitRequest request = { 0 };
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER [NAME[:TAG]]",
                        "Make an image of a container's changes", entries, FALSE, error)
       || !pier_cli_expect_args (cli, argc, 1, 2,
-                                "[-m MSG] [-c INSTRUCTION]... CONTAINER [NAME[:TAG]]", error)
-      || (store = pier_cli_get_store (cli, error)) == NULL
-      || (container = pier_store_find_container (store, argv[1], error)) == NULL)
+                                "[-m MSG] [-c INSTRUCTION]... CONTAINER [NAME[:TAG]]", error))
     return 1;
-  options.message = message;
-  options.author = author;
-  options.changes = (const char *const *) changes;
-  options.name = argc > 2 ? argv[2] : NULL;
-  image = pier_container_commit (store, container, &options, NULL, error);
-  if (image == NULL)
+  request.message = message;
+  request.author = author;
+  request.changes = (const char *const *) changes;
+  request.name = argc > 2 ? argv[2] : NULL;
+  id = pier_engine_commit (pier_cli_get_engine (cli), argv[1], &request, NULL, error);
+  if (id == NULL)
     return 1;
-  printf ("%s\n", image->id);
+  printf ("%s\n", id);
   return 0;
 }
 
 static int
 diff_run (PierCli *cli, int argc, char **argv, GError **error)
 {
-  g_autoptr (PierContainer) container = NULL;
   g_autoptr (GPtrArray) changes = NULL;
-  PierStore *store;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
                        "List the files a container added (A), changed (C) or deleted (D)", NULL,
                        FALSE, error)
       || !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER", error)
-      || (store = pier_cli_get_store (cli, error)) == NULL
-      || (container = pier_store_find_container (store, argv[1], error)) == NULL
-      || (changes = pier_container_diff (store, container, error)) == NULL)
+      || (changes = pier_engine_diff (pier_cli_get_engine (cli), argv[1], NULL, error)) == NULL)
     return 1;
   for (guint i = 0; i < changes->len; i++)
     {
-      PierChange *c = changes->pdata[i];
-      printf ("%c %s\n", pier_change_kind_to_char (c->kind), c->path);
+      PierFileChange *c = changes->pdata[i];
+      printf ("%c %s\n", c->kind, c->path);
     }
   return 0;
-}
-
-static gboolean
-write_stdout (gpointer user_data, const void *buffer, gsize len, GError **error)
-{
-  return pier_fs_write_all (STDOUT_FILENO, buffer, len, error);
 }
 
 static int
@@ -226,8 +159,9 @@ export_run (PierCli *cli, int argc, char **argv, GError **error)
       "FILE" },
     { NULL }
   };
-  g_autoptr (PierContainer) container = NULL;
-  PierStore *store;
+  g_autoptr (PierContainerInfo) info = NULL;
+  g_autoptr (PierOutputFile) file = NULL;
+  PierEngine *engine;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
                        "Write a container's filesystem as a tar archive", entries, FALSE, error)
@@ -239,12 +173,15 @@ export_run (PierCli *cli, int argc, char **argv, GError **error)
                    "refusing to write an archive to a terminal: use -o FILE or a redirection");
       return 1;
     }
-  if ((store = pier_cli_get_store (cli, error)) == NULL
-      || (container = pier_store_find_container (store, argv[1], error)) == NULL)
+  /* The container first: a file is made only for one that exists. */
+  engine = pier_cli_get_engine (cli);
+  if ((info = pier_engine_get_container (engine, argv[1], FALSE, NULL, error)) == NULL)
     return 1;
-  if (output != NULL)
-    return pier_container_export_to_file (store, container, output, NULL, error) ? 0 : 1;
-  return pier_container_export (store, container, write_stdout, NULL, NULL, error) ? 0 : 1;
+  if (output == NULL)
+    return pier_engine_export (engine, info->id, STDOUT_FILENO, NULL, error) ? 0 : 1;
+  return (file = pier_output_file_open (output, 0644, error)) != NULL
+         && pier_engine_export (engine, info->id, pier_output_file_get_fd (file), NULL, error)
+         && pier_output_file_commit (file, error) ? 0 : 1;
 }
 
 const PierCliVerb pier_cli_build_verbs[] = {

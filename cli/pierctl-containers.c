@@ -2,19 +2,10 @@
 #include "pier-cli.h"
 #include "pier-cli-format.h"
 
-#include "pier-container-inspect.h"
-#include "pier-container-options.h"
-#include "pier-container-processes.h"
-#include "pier-container-user.h"
-#include "pier-container.h"
-#include "pier-digest.h"
 #include "pier-error.h"
-#include "pier-fsutil.h"
 #include "pier-quantity.h"
-#include "pier-sandbox-log.h"
 #include "pier-signal.h"
 
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +43,7 @@ run_flags_clear (RunFlags *f)
 
 static gboolean
 options_from_flags (const RunFlags *f, const char *image, char **command,
-                    PierContainerOptions *o, GError **error)
+                    PierRunOptions *o, GError **error)
 {
   memset (o, 0, sizeof *o);
   o->image = image;
@@ -69,19 +60,14 @@ options_from_flags (const RunFlags *f, const char *image, char **command,
   o->tty = f->tty;
   o->interactive = f->interactive;
   o->auto_remove = f->remove;
-  if (f->network != NULL)
-    {
-      if (!pier_network_mode_from_string (f->network, &o->network, error))
-        return FALSE;
-      o->network_set = TRUE;
-    }
+  o->network = f->network;
   if (f->memory != NULL &&
-      !pier_quantity_parse_size ("--memory", f->memory, PIER_CONTAINER_MEMORY_MAX,
+      !pier_quantity_parse_size ("--memory", f->memory, PIER_RUN_MEMORY_MAX,
                                  &o->memory_bytes, error))
     return FALSE;
   if (f->cpus != NULL &&
-      !pier_quantity_parse_decimal ("--cpus", f->cpus, PIER_CONTAINER_CPUS_MIN,
-                                    PIER_CONTAINER_CPUS_MAX, &o->cpus, error))
+      !pier_quantity_parse_decimal ("--cpus", f->cpus, PIER_RUN_CPUS_MIN,
+                                    PIER_RUN_CPUS_MAX, &o->cpus, error))
     return FALSE;
   /* -1 (or 0, as Docker reads it) for no limit. */
   if (f->pids_limit != NULL &&
@@ -147,32 +133,22 @@ terminal_size (gboolean tty, gboolean attach, guint16 *rows, guint16 *cols)
     }
 }
 
-/* Relays the terminal of a container started attached (@conn) and returns its exit code. */
-static int
-relay (const PierContainer *c, int conn, gboolean interactive, GError **error)
+/* The descriptors an attached container uses: ours. */
+static PierStdio
+our_stdio (gboolean tty, gboolean interactive)
 {
-  int code = 0;
+  PierStdio stdio = { interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO, 0, 0 };
 
-  if (!pier_sandbox_attach_relay (conn, interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
-                                  STDERR_FILENO, c->tty, &code, error))
-    code = EXIT_PIER_FAILED;
-  close (conn);
-  return code;
+  terminal_size (tty, TRUE, &stdio.tty_rows, &stdio.tty_cols);
+  return stdio;
 }
 
-/* Starts @c and, unless detached, relays its terminal and returns its exit code. */
-static int
-start_and_attach (PierStore *store, PierContainer *c, gboolean attach, gboolean interactive,
-                  GError **error)
+static void
+started_print_warnings (const char *id, const char *const *warnings, gpointer print_id)
 {
-  g_auto (GStrv) warnings = NULL;
-  int conn = -1;
-
-  terminal_size (c->tty, attach, &c->tty_rows, &c->tty_cols);
-  if (!pier_container_start (store, c, attach ? &conn : NULL, &warnings, error))
-    return exit_code_for_start_error (*error);
-  print_warnings (warnings);
-  return attach ? relay (c, conn, interactive, error) : 0;
+  print_warnings ((char **) warnings);
+  if (print_id)
+    printf ("%s\n", id);
 }
 
 static int
@@ -180,37 +156,23 @@ run_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   RunFlags f = { 0 };
   const GOptionEntry entries[] = { RUN_FLAG_ENTRIES (f), { NULL } };
-  g_autoptr (PierContainer) c = NULL;
-  g_auto (GStrv) warnings = NULL;
-  PierContainerOptions o;
-  PierStore *store;
-  int conn = -1;
+  PierRunOptions o;
+  PierStdio attach;
   int code = 0;
 
   if (!pier_cli_parse (cli, &argc, &argv, "IMAGE [COMMAND [ARG...]]", "Run a command in a new container",
                        entries, TRUE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[OPTIONS] IMAGE [COMMAND [ARG...]]", error) ||
-      !options_from_flags (&f, argv[1], argv + 2, &o, error) ||
-      (store = pier_cli_get_store (cli, error)) == NULL)
+      !options_from_flags (&f, argv[1], argv + 2, &o, error))
     {
       run_flags_clear (&f);
       return EXIT_PIER_FAILED;
     }
   terminal_size (f.tty, !f.detach, &o.tty_rows, &o.tty_cols);
-  c = pier_store_run_container (store, &o, f.detach ? NULL : &conn, &warnings, error);
-  if (c == NULL)
-    {
-      run_flags_clear (&f);
-      return exit_code_for_start_error (*error);
-    }
-  print_warnings (warnings);
-  if (f.detach)
-    printf ("%s\n", c->id);
-  else
-    code = relay (c, conn, f.interactive, error);
-  /* Its monitor would remove it only if this process had died first. */
-  if (f.remove && !f.detach)
-    pier_container_remove (store, c, TRUE, NULL);
+  attach = our_stdio (FALSE, f.interactive);
+  if (!pier_engine_run (pier_cli_get_engine (cli), &o, f.detach ? NULL : &attach,
+                        started_print_warnings, GINT_TO_POINTER (f.detach), &code, NULL, error))
+    code = exit_code_for_start_error (*error);
   run_flags_clear (&f);
   return code;
 }
@@ -220,42 +182,37 @@ create_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   RunFlags f = { 0 };
   const GOptionEntry entries[] = { RUN_FLAG_ENTRIES (f), { NULL } };
-  g_autoptr (PierContainer) c = NULL;
-  PierContainerOptions o;
-  PierStore *store;
+  g_autofree char *id = NULL;
+  PierRunOptions o;
 
   if (pier_cli_parse (cli, &argc, &argv, "IMAGE [COMMAND [ARG...]]", "Create a container",
                       entries, TRUE, error) &&
       pier_cli_expect_args (cli, argc, 1, -1, "[OPTIONS] IMAGE [COMMAND [ARG...]]", error) &&
       options_from_flags (&f, argv[1], argv + 2, &o, error) &&
-      (store = pier_cli_get_store (cli, error)) != NULL &&
-      (c = pier_store_create_container (store, &o, error)) != NULL)
-    printf ("%s\n", c->id);
+      (id = pier_engine_create (pier_cli_get_engine (cli), &o, NULL, error)) != NULL)
+    printf ("%s\n", id);
   run_flags_clear (&f);
-  return c ? 0 : EXIT_PIER_FAILED;
+  return id ? 0 : EXIT_PIER_FAILED;
 }
 
 /* Runs @action on each named container; errors are printed and the exit is 1 if any failed. */
-typedef gboolean (*ContainerAction) (PierStore *store, PierContainer *c, gpointer data,
+typedef gboolean (*ContainerAction) (PierEngine *engine, const char *name, gpointer data,
                                      GError **error);
 
-typedef PierContainer *(*ContainerFind) (PierStore *store, const char *name_or_id,
-                                         GError **error);
-
 static int
-for_each_found (PierCli *cli, int argc, char **argv, ContainerFind find, ContainerAction action,
-                gpointer data, gboolean print_name, GError **error)
+for_each_container (PierCli *cli, int argc, char **argv, ContainerAction action, gpointer data,
+                    gboolean print_name, GError **error)
 {
-  PierStore *store = pier_cli_get_store (cli, error);
+  PierEngine *engine = pier_cli_get_engine (cli);
   int status = 0;
 
-  if (store == NULL)
+  /* An engine that cannot be used is said once, not for each name. */
+  if (!pier_engine_ping (engine, NULL, error))
     return 1;
   for (int i = 1; i < argc; i++)
     {
       g_autoptr (GError) local_error = NULL;
-      g_autoptr (PierContainer) c = find (store, argv[i], &local_error);
-      if (c == NULL || !action (store, c, data, &local_error))
+      if (!action (engine, argv[i], data, &local_error))
         {
           fprintf (stderr, "pierctl %s: %s\n", cli->verb, local_error->message);
           status = 1;
@@ -268,14 +225,6 @@ for_each_found (PierCli *cli, int argc, char **argv, ContainerFind find, Contain
 }
 
 static int
-for_each_container (PierCli *cli, int argc, char **argv, ContainerAction action, gpointer data,
-                    gboolean print_name, GError **error)
-{
-  return for_each_found (cli, argc, argv, pier_store_find_container, action, data, print_name,
-                         error);
-}
-
-static int
 start_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   gboolean attach = FALSE, interactive = FALSE;
@@ -284,8 +233,8 @@ start_run (PierCli *cli, int argc, char **argv, GError **error)
     { "interactive", 'i', 0, G_OPTION_ARG_NONE, &interactive, "Attach standard input", NULL },
     { NULL }
   };
-  g_autoptr (PierContainer) c = NULL;
-  PierStore *store;
+  PierStdio stdio;
+  int code = 0;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Start containers", entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, attach ? 1 : -1, "[-a] CONTAINER...", error))
@@ -295,11 +244,8 @@ start_run (PierCli *cli, int argc, char **argv, GError **error)
       for (int i = 1; i < argc; i++)
         {
           g_autoptr (GError) local_error = NULL;
-          g_autoptr (PierContainer) one = NULL;
-          if ((store = pier_cli_get_store (cli, error)) == NULL)
-            return 1;
-          one = pier_store_find_container (store, argv[i], &local_error);
-          if (one == NULL || start_and_attach (store, one, FALSE, FALSE, &local_error) != 0)
+          if (!pier_engine_start (pier_cli_get_engine (cli), argv[i], NULL,
+                                  started_print_warnings, NULL, NULL, NULL, &local_error))
             {
               fprintf (stderr, "pierctl start: %s\n", local_error->message);
               return 1;
@@ -308,16 +254,17 @@ start_run (PierCli *cli, int argc, char **argv, GError **error)
         }
       return 0;
     }
-  if ((store = pier_cli_get_store (cli, error)) == NULL ||
-      (c = pier_store_find_container (store, argv[1], error)) == NULL)
-    return 1;
-  return start_and_attach (store, c, TRUE, interactive, error);
+  stdio = our_stdio (TRUE, interactive);
+  if (!pier_engine_start (pier_cli_get_engine (cli), argv[1], &stdio, started_print_warnings,
+                          NULL, &code, NULL, error))
+    return exit_code_for_start_error (*error);
+  return code;
 }
 
 static gboolean
-do_stop (PierStore *store, PierContainer *c, gpointer data, GError **error)
+do_stop (PierEngine *engine, const char *name, gpointer data, GError **error)
 {
-  return pier_container_stop (store, c, GPOINTER_TO_UINT (data), error);
+  return pier_engine_stop (engine, name, GPOINTER_TO_UINT (data), NULL, error);
 }
 
 /* --time: whole seconds, as many as the engine's wait (milliseconds, an int) can count. */
@@ -349,15 +296,10 @@ stop_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 static gboolean
-do_restart (PierStore *store, PierContainer *c, gpointer data, GError **error)
+do_restart (PierEngine *engine, const char *name, gpointer data, GError **error)
 {
-  g_auto (GStrv) warnings = NULL;
-
-  if (!pier_container_stop (store, c, GPOINTER_TO_UINT (data), error) ||
-      !pier_container_start (store, c, NULL, &warnings, error))
-    return FALSE;
-  print_warnings (warnings);
-  return TRUE;
+  return pier_engine_restart (engine, name, GPOINTER_TO_UINT (data), started_print_warnings,
+                              NULL, NULL, error);
 }
 
 static int
@@ -367,9 +309,9 @@ restart_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 static gboolean
-do_kill (PierStore *store, PierContainer *c, gpointer data, GError **error)
+do_kill (PierEngine *engine, const char *name, gpointer data, GError **error)
 {
-  return pier_container_kill (store, c, GPOINTER_TO_INT (data), error);
+  return pier_engine_kill (engine, name, GPOINTER_TO_INT (data), NULL, error);
 }
 
 static int
@@ -394,11 +336,11 @@ kill_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 static gboolean
-do_wait (PierStore *store, PierContainer *c, gpointer data, GError **error)
+do_wait (PierEngine *engine, const char *name, gpointer data, GError **error)
 {
   int code;
 
-  if (!pier_container_wait (store, c, &code, error))
+  if (!pier_engine_wait (engine, name, &code, NULL, error))
     return FALSE;
   printf ("%d\n", code);
   return TRUE;
@@ -417,9 +359,9 @@ wait_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 static gboolean
-do_remove (PierStore *store, PierContainer *c, gpointer data, GError **error)
+do_remove (PierEngine *engine, const char *name, gpointer data, GError **error)
 {
-  return pier_container_remove (store, c, GPOINTER_TO_INT (data), error);
+  return pier_engine_remove (engine, name, GPOINTER_TO_INT (data), NULL, error);
 }
 
 static int
@@ -434,41 +376,39 @@ rm_run (PierCli *cli, int argc, char **argv, GError **error)
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Remove containers", entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[-f] CONTAINER...", error))
     return 1;
-  /* A broken container can be named too: removal is all it is good for. */
-  return for_each_found (cli, argc, argv, pier_store_find_any_container, do_remove,
-                         GINT_TO_POINTER (force), TRUE, error);
+  return for_each_container (cli, argc, argv, do_remove, GINT_TO_POINTER (force), TRUE, error);
 }
 
 /* "Up 5 seconds", "Exited (0) 3 minutes ago", "Created", "Broken". */
 static char *
-status_text (const PierContainer *c)
+status_text (const PierContainerInfo *c)
 {
   if (c->broken != NULL)
-    return g_strdup (c->status == PIER_CONTAINER_RUNNING ? "Broken (running)" : "Broken");
-  switch (c->status)
+    return g_strdup (c->state == PIER_CONTAINER_STATE_RUNNING ? "Broken (running)" : "Broken");
+  switch (c->state)
     {
-    case PIER_CONTAINER_RUNNING:
+    case PIER_CONTAINER_STATE_RUNNING:
       {
         g_autofree char *ago = pier_format_ago (c->started_at / G_USEC_PER_SEC);
         if (g_str_has_suffix (ago, " ago"))
           ago[strlen (ago) - 4] = '\0';
         return g_strdup_printf ("Up %s", ago);
       }
-    case PIER_CONTAINER_EXITED:
+    case PIER_CONTAINER_STATE_EXITED:
       {
         g_autofree char *ago = pier_format_ago (c->finished_at / G_USEC_PER_SEC);
         return g_strdup_printf ("Exited (%d) %s", c->exit_code, ago);
       }
-    case PIER_CONTAINER_CREATED:
+    case PIER_CONTAINER_STATE_CREATED:
     default:
       return g_strdup ("Created");
     }
 }
 
 static char *
-command_text (const PierContainer *c)
+command_text (const PierContainerInfo *c)
 {
-  g_autofree char *joined = g_strjoinv (" ", c->argv);
+  g_autofree char *joined = g_strjoinv (" ", c->command);
   g_autofree char *cut = pier_format_truncate (joined, 20);
   return g_strdup_printf ("\"%s\"", cut);
 }
@@ -489,7 +429,6 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autoptr (PierTable) table = NULL;
   g_auto (PierJsonWriter) w = { NULL };
   json_t *json = NULL;
-  PierStore *store;
 
   if (!pier_cli_parse (cli, &argc, &argv, "", "List containers", entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, 0, "[-a] [-q] [--format json]", error))
@@ -498,21 +437,20 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
     return 1;
   if (processes)
     return pier_cli_ps_processes (cli, format, error);
-  if ((store = pier_cli_get_store (cli, error)) == NULL ||
-      (list = pier_store_list_containers (store, error)) == NULL)
+  if ((list = pier_engine_list_containers (pier_cli_get_engine (cli), NULL, error)) == NULL)
     return 1;
   table = pier_table_new ("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", NULL);
   if (g_strcmp0 (format, "json") == 0)
     json = json_array ();
   for (guint i = 0; i < list->len; i++)
     {
-      PierContainer *c = list->pdata[i];
+      PierContainerInfo *c = list->pdata[i];
       g_autofree char *short_id = g_strndup (c->id, 12);
       g_autofree char *created = NULL;
       g_autofree char *status = NULL;
       g_autofree char *command = NULL;
 
-      if (!all && c->status != PIER_CONTAINER_RUNNING)
+      if (!all && c->state != PIER_CONTAINER_STATE_RUNNING)
         continue;
       if (c->broken != NULL)
         fprintf (stderr, "pierctl ps: warning: container %s (%.12s) is broken: %s; `pierctl rm -f "
@@ -524,7 +462,8 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
         }
       if (json != NULL)
         {
-          g_autofree char *text = pier_container_inspect_json (store, c, error);
+          g_autofree char *text = pier_engine_inspect_container (pier_cli_get_engine (cli), c->id,
+                                                               TRUE, NULL, error);
           if (text == NULL)
             {
               json_decref (json);
@@ -546,9 +485,9 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 static gboolean
-print_log_entry (const PierLogEntry *entry, gpointer user_data)
+print_log_entry (const PierLogChunk *entry, gpointer user_data)
 {
-  FILE *out = entry->stream == PIER_LOG_STDERR ? stderr : stdout;
+  FILE *out = entry->stream == PIER_OUTPUT_STDERR ? stderr : stdout;
 
   fwrite (entry->data, 1, entry->len, out);
   if (!entry->partial)
@@ -565,19 +504,12 @@ logs_run (PierCli *cli, int argc, char **argv, GError **error)
     { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, "Keep printing new output", NULL },
     { NULL }
   };
-  g_autoptr (PierContainer) c = NULL;
-  g_autofree char *log = NULL;
-  g_autofree char *state_dir = NULL;
-  PierStore *store;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER", "Show a container's output", entries, FALSE, error) ||
-      !pier_cli_expect_args (cli, argc, 1, 1, "[-f] CONTAINER", error) ||
-      (store = pier_cli_get_store (cli, error)) == NULL ||
-      (c = pier_store_find_container (store, argv[1], error)) == NULL)
+      !pier_cli_expect_args (cli, argc, 1, 1, "[-f] CONTAINER", error))
     return 1;
-  log = pier_container_get_log_path (store, c);
-  state_dir = pier_container_get_state_dir (store, c);
-  return pier_log_read (log, follow ? state_dir : NULL, print_log_entry, NULL, NULL, error) ? 0 : 1;
+  return pier_engine_logs (pier_cli_get_engine (cli), argv[1], follow, print_log_entry, NULL,
+                           NULL, error) ? 0 : 1;
 }
 
 static int
@@ -596,75 +528,36 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
     { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_overrides, "Set an environment variable", "K=V" },
     { NULL }
   };
-  g_autoptr (PierContainer) c = NULL;
-  g_autoptr (PierContainerUser) user = NULL;
-  g_autoptr (GPtrArray) layers = NULL;
-  g_autofree char *state_dir = NULL;
-  g_auto (GStrv) env = NULL;
-  PierExecSpec spec = { 0 };
+  PierExecOptions options = { NULL };
+  PierStdio stdio = { -1, STDOUT_FILENO, STDERR_FILENO, 0, 0 };
   struct winsize ws = { 0 };
-  PierStore *store;
   int code = 0;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER COMMAND [ARG...]",
                        "Run a command in a running container, in a session of its own", entries,
                        TRUE, error) ||
-      !pier_cli_expect_args (cli, argc, 2, -1, "[OPTIONS] CONTAINER COMMAND [ARG...]", error) ||
-      (store = pier_cli_get_store (cli, error)) == NULL ||
-      (c = pier_store_find_container (store, argv[1], error)) == NULL)
+      !pier_cli_expect_args (cli, argc, 2, -1, "[OPTIONS] CONTAINER COMMAND [ARG...]", error))
     return EXIT_PIER_FAILED;
-  if (c->status != PIER_CONTAINER_RUNNING)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
-      return EXIT_PIER_FAILED;
-    }
-  for (char **e = env_overrides; e && *e; e++)
-    if (!pier_container_check_env (*e, error))
-      return EXIT_PIER_FAILED;
-  layers = pier_container_get_lower_dirs (store, c);
-  g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (store, c));
-  g_ptr_array_add (layers, NULL);
-  user = pier_container_user_resolve (user_spec ? user_spec : c->user,
-                                      (const char *const *) layers->pdata, error);
-  if (user == NULL)
-    return EXIT_PIER_FAILED;
-  env = g_strdupv (c->env);
-  for (char **e = env_overrides; e && *e; e++)
-    {
-      const char *eq = strchr (*e, '=');
-      g_autofree char *key = eq ? g_strndup (*e, eq - *e) : g_strdup (*e);
-      env = g_environ_setenv (env, key, eq ? eq + 1 : g_getenv (key) ? g_getenv (key) : "", TRUE);
-    }
-  if (g_environ_getenv (env, "HOME") == NULL)
-    env = g_environ_setenv (env, "HOME", user->home, TRUE);
-  spec.argv = argv + 2;
-  spec.session_origin = PIER_SESSION_EXEC;
-  spec.env = env;
-  spec.cwd = workdir ? workdir : c->working_dir;
-  spec.uid = user->uid;
-  spec.gid = user->gid;
-  spec.groups = (const guint32 *) (void *) user->groups->data;
-  spec.n_groups = user->groups->len;
-  spec.tty = tty;
+  options.argv = (const char *const *) argv + 2;
+  options.user = user_spec;
+  options.working_dir = workdir;
+  options.env = (const char *const *) env_overrides;
+  options.tty = tty;
   if (tty && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
     {
-      spec.tty_rows = ws.ws_row;
-      spec.tty_cols = ws.ws_col;
+      options.tty_rows = ws.ws_row;
+      options.tty_cols = ws.ws_col;
     }
-  state_dir = pier_container_get_state_dir (store, c);
   if (detach)
     {
-      pid_t pid;
-      int master = -1;
-      pier_autofd int null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
-      if (!pier_sandbox_exec_spawn (state_dir, &spec, null_fd, null_fd, null_fd, &pid, &master, error))
-        return exit_code_for_start_error (*error);
-      if (master >= 0)
-        close (master);
-      return 0;
+      /* Not waited for: when pierctl exits, the system's reaper adopts it. */
+      g_autoptr (PierExec) exec = pier_engine_exec_start (pier_cli_get_engine (cli), argv[1],
+                                                          &options, NULL, NULL, error);
+      return exec ? 0 : exit_code_for_start_error (*error);
     }
-  if (!pier_sandbox_exec (state_dir, &spec, interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
-                          STDERR_FILENO, &code, error))
+  stdio.in_fd = interactive ? STDIN_FILENO : -1;
+  if (!pier_engine_exec (pier_cli_get_engine (cli), argv[1], &options, &stdio, &code, NULL,
+                         error))
     return exit_code_for_start_error (*error);
   return code;
 }

@@ -2,8 +2,6 @@
 #include "pier-cli.h"
 
 #include "pier-error.h"
-#include "pier-graphical-session.h"
-#include "pier-rdp-relay.h"
 #include "pier-shell-words.h"
 
 #include <stdio.h>
@@ -42,11 +40,9 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
       "WxH" },
     { NULL }
   };
-  g_autoptr (PierContainer) c = NULL;
   g_auto (GStrv) app_argv = NULL;
-  PierGraphicalSessionOptions options = { 0 };
-  PierGraphicalSessionInfo info = { 0 };
-  PierStore *store;
+  PierGraphicalOptions options = { 0 };
+  g_autoptr (PierGraphicalSession) info = NULL;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
                        "Open a graphical session: an RDP server in the container, and an app "
@@ -69,27 +65,26 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
     }
   options.app = (const char *const *) app_argv;
   options.x11 = x11;
-  if ((store = pier_cli_get_store (cli, error)) == NULL
-      || (c = pier_store_find_container (store, argv[1], error)) == NULL
-      || !pier_graphical_session_open (store, c, &options, &info, error))
+  info = pier_engine_open_graphical_session (pier_cli_get_engine (cli), argv[1], &options, NULL,
+                                             error);
+  if (info == NULL)
     return 1;
 
-  printf ("Socket: %s\n", info.socket_path);
-  printf ("Fingerprint: %s\n", info.fingerprint);
-  if (info.server_kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
-    printf ("Server: Weston, host pid %d (%s)\n", (int) info.server_pid,
-            info.server_started ? "started" : "already running");
+  printf ("Socket: %s\n", info->socket_path);
+  printf ("Fingerprint: %s\n", info->fingerprint);
+  if (info->weston)
+    printf ("Server: Weston, host pid %d (%s)\n", (int) info->server_pid,
+            info->server_started ? "started" : "already running");
   else
     printf ("Server: the image's own on port %d (certificate trusted on first use)\n",
-            PIER_RDP_PORT);
-  if (info.display != NULL)
-    printf ("Display: %s\n", info.display);
-  if (info.app_pid > 0)
-    printf ("App: host pid %d, in a graphical session of its own\n", (int) info.app_pid);
+            info->server_port);
+  if (info->display != NULL)
+    printf ("Display: %s\n", info->display);
+  if (info->app_pid > 0)
+    printf ("App: host pid %d, in a graphical session of its own\n", (int) info->app_pid);
   /* Weston takes any user name and password over TLS; without them xfreerdp3 would ask. */
   printf ("Connect: xfreerdp3 /v:%s /cert:fingerprint:%s /sec:tls /u:pier /p:\n",
-          info.socket_path, info.fingerprint);
-  pier_graphical_session_info_clear (&info);
+          info->socket_path, info->fingerprint);
   return 0;
 }
 

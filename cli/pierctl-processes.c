@@ -2,7 +2,6 @@
 #include "pier-cli.h"
 #include "pier-cli-format.h"
 
-#include "pier-container-processes.h"
 #include "pier-error.h"
 
 #include <jansson.h>
@@ -12,7 +11,7 @@
 static char *
 user_text (const char *name, guint32 id)
 {
-  if (id == PIER_PROCESS_ID_UNKNOWN)
+  if (id == PIER_PROCESS_INFO_ID_UNKNOWN)
     return g_strdup ("?");
   return name ? g_strdup (name) : g_strdup_printf ("%u", id);
 }
@@ -26,7 +25,7 @@ shown_or_null (const char *text)
 /* What a process shows of itself (its command line, the names in its container's passwd) may
  * be any bytes: shown, never the reason a process is left out of the list. */
 static json_t *
-process_json (PierJsonWriter *w, const PierProcess *p)
+process_json (PierJsonWriter *w, const PierProcessInfo *p)
 {
   json_t *o = json_object ();
 
@@ -42,32 +41,11 @@ process_json (PierJsonWriter *w, const PierProcess *p)
   pier_json_set (w, o, "host_uid", json_integer (p->host_uid));
   pier_json_set (w, o, "tty", shown_or_null (p->tty));
   pier_json_set (w, o, "state", pier_json_shown_text ((char[]){ p->state, 0 }));
-  pier_json_set (w, o, "command", pier_json_shown_text (p->cmdline));
+  pier_json_set (w, o, "command", pier_json_shown_text (p->command));
   pier_json_set (w, o, "cpu_percent", pier_json_real (w, "cpu_percent", p->cpu_percent));
   pier_json_set (w, o, "rss_bytes", json_integer ((json_int_t) p->rss_bytes));
   pier_json_set (w, o, "start_time", json_integer ((json_int_t) p->start_time));
   return o;
-}
-
-/* Opens the store and finds a running container and its processes. */
-static PierProcessSnapshot *
-container_snapshot (PierCli *cli, const char *name, PierContainer **out, GError **error)
-{
-  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
-  PierStore *store = pier_cli_get_store (cli, error);
-  PierContainer *c;
-  PierProcessSnapshot *snapshot;
-
-  if (store == NULL || (c = pier_store_find_container (store, name, error)) == NULL)
-    return NULL;
-  snapshot = pier_container_snapshot (scanner, c, error);
-  if (snapshot == NULL)
-    {
-      pier_container_free (c);
-      return NULL;
-    }
-  *out = c;
-  return snapshot;
 }
 
 static int
@@ -78,33 +56,31 @@ top_run (PierCli *cli, int argc, char **argv, GError **error)
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
     { NULL }
   };
-  g_autoptr (PierContainer) c = NULL;
-  g_autoptr (PierProcessSnapshot) snapshot = NULL;
+  g_autoptr (GPtrArray) processes = NULL;
   g_autoptr (PierTable) table = NULL;
-  guint n;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
                        "A container's processes, as it sees them and as the host does", entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER [--format json]", error) ||
       !pier_format_check (format, error) ||
-      (snapshot = container_snapshot (cli, argv[1], &c, error)) == NULL)
+      (processes = pier_engine_list_processes (pier_cli_get_engine (cli), argv[1], NULL,
+                                               error)) == NULL)
     return 1;
-  n = pier_process_snapshot_get_n_processes (snapshot);
   if (g_strcmp0 (format, "json") == 0)
     {
       g_auto (PierJsonWriter) w = { NULL };
       json_t *list = json_array ();
-      for (guint i = 0; i < n; i++)
-        pier_json_append (&w, list, process_json (&w, pier_process_snapshot_get_process (snapshot, i)));
+      for (guint i = 0; i < processes->len; i++)
+        pier_json_append (&w, list, process_json (&w, processes->pdata[i]));
       return pier_format_print_json (&w, list, error) ? 0 : 1;
     }
   table = pier_table_new ("CONTAINER PID", "HOST PID", "CONTAINER SID", "HOST SID",
                           "CONTAINER USER", "HOST USER (UID)", "STATE", "CPU%", "RSS", "COMMAND",
                           NULL);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < processes->len; i++)
     {
-      const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
+      const PierProcessInfo *p = processes->pdata[i];
       g_autofree char *cpid = g_strdup_printf ("%d", p->container_pid);
       g_autofree char *hpid = g_strdup_printf ("%d", p->host_pid);
       g_autofree char *csid = g_strdup_printf ("%d", p->container_sid);
@@ -115,7 +91,7 @@ top_run (PierCli *cli, int argc, char **argv, GError **error)
       g_autofree char *cpu = g_strdup_printf ("%.1f", p->cpu_percent);
       g_autofree char *rss = pier_format_size (p->rss_bytes);
       pier_table_add_row (table, cpid, hpid, csid, hsid, cuser, huser, (char[]){ p->state, 0 },
-                          cpu, rss, p->cmdline, NULL);
+                          cpu, rss, p->command, NULL);
     }
   pier_table_print (table);
   return 0;
@@ -129,8 +105,6 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
     { NULL }
   };
-  g_autoptr (PierContainer) c = NULL;
-  g_autoptr (PierProcessSnapshot) snapshot = NULL;
   g_autoptr (GPtrArray) sessions = NULL;
   g_autoptr (PierTable) table = NULL;
   g_auto (PierJsonWriter) w = { NULL };
@@ -140,17 +114,17 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
                        entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER [--format json]", error) ||
       !pier_format_check (format, error) ||
-      (snapshot = container_snapshot (cli, argv[1], &c, error)) == NULL)
+      (sessions = pier_engine_list_sessions (pier_cli_get_engine (cli), argv[1], NULL,
+                                             error)) == NULL)
     return 1;
-  sessions = pier_container_sessions (cli->store, c, snapshot);
   if (g_strcmp0 (format, "json") == 0)
     list = json_array ();
   table = pier_table_new ("ORIGIN", "CONTAINER SID", "HOST SID", "LEADER (CONTAINER/HOST PID)",
                           "PROCESSES", "USER", "COMMAND", NULL);
   for (guint i = 0; i < sessions->len; i++)
     {
-      PierProcessSession *s = sessions->pdata[i];
-      const PierProcess *leader = s->leader;
+      PierSessionInfo *s = sessions->pdata[i];
+      const PierProcessInfo *leader = s->leader;
       g_autofree char *csid = g_strdup_printf ("%d", s->container_sid);
       g_autofree char *hsid = g_strdup_printf ("%d", s->host_sid);
       g_autofree char *lead = leader ? g_strdup_printf ("%d/%d", leader->container_pid, leader->host_pid)
@@ -172,7 +146,7 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
           continue;
         }
       pier_table_add_row (table, s->origin ? s->origin : "?", csid, hsid, lead, count, user,
-                          leader ? leader->cmdline : "-", NULL);
+                          leader ? leader->command : "-", NULL);
     }
   if (list != NULL)
     return pier_format_print_json (&w, list, error) ? 0 : 1;
@@ -183,26 +157,21 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
 int
 pier_cli_ps_processes (PierCli *cli, const char *format, GError **error)
 {
-  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
-  g_autoptr (PierProcessSnapshot) snapshot = NULL;
-  g_autoptr (GHashTable) by_ns = NULL;
+  g_autoptr (GPtrArray) processes = NULL;
   g_autoptr (PierTable) table = NULL;
-  PierStore *store = pier_cli_get_store (cli, error);
   g_auto (PierJsonWriter) w = { NULL };
   json_t *list = NULL;
-  guint n;
 
-  if (store == NULL || (by_ns = pier_store_containers_by_pid_ns (store, error)) == NULL ||
-      (snapshot = pier_process_scanner_snapshot (scanner, NULL, error)) == NULL)
+  if ((processes = pier_engine_list_host_processes (pier_cli_get_engine (cli), NULL,
+                                                    error)) == NULL)
     return 1;
-  n = pier_process_snapshot_get_n_processes (snapshot);
   if (g_strcmp0 (format, "json") == 0)
     list = json_array ();
   table = pier_table_new ("HOST PID", "CONTAINER", "CONTAINER PID", "HOST USER", "STATE", "COMMAND", NULL);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < processes->len; i++)
     {
-      const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
-      PierContainer *c = g_hash_table_lookup (by_ns, &p->pid_ns);
+      const PierProcessInfo *p = processes->pdata[i];
+      const char *c = p->container;
       g_autofree char *hpid = g_strdup_printf ("%d", p->host_pid);
       g_autofree char *cpid = c ? g_strdup_printf ("%d", p->container_pid) : g_strdup ("-");
       g_autofree char *huser = user_text (p->host_user, p->host_uid);
@@ -210,12 +179,12 @@ pier_cli_ps_processes (PierCli *cli, const char *format, GError **error)
       if (list != NULL)
         {
           json_t *o = process_json (&w, p);
-          pier_json_set (&w, o, "container", c ? pier_json_text (&w, "container", c->name) : json_null ());
+          pier_json_set (&w, o, "container", c ? pier_json_text (&w, "container", c) : json_null ());
           pier_json_append (&w, list, o);
           continue;
         }
-      pier_table_add_row (table, hpid, c ? c->name : "-", cpid, huser, (char[]){ p->state, 0 },
-                          p->cmdline, NULL);
+      pier_table_add_row (table, hpid, c ? c : "-", cpid, huser, (char[]){ p->state, 0 },
+                          p->command, NULL);
     }
   if (list != NULL)
     return pier_format_print_json (&w, list, error) ? 0 : 1;

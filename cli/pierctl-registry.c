@@ -5,10 +5,6 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-reference.h"
-#include "pier-registry-auth.h"
-#include "pier-registry-login.h"
-#include "pier-registry-pull.h"
-#include "pier-registry-push.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,16 +16,16 @@
 /* Options every registry verb takes, as Podman spells them. GOption's callbacks get no user
  * data for main entries: one verb runs per call, so they fill this. */
 static struct {
-  PierRegistryTls tls;
+  PierTlsVerify tls;
 } parsed;
 
 static gboolean
 parse_tls_verify (const char *name, const char *value, gpointer data, GError **error)
 {
   if (value == NULL || g_ascii_strcasecmp (value, "true") == 0)
-    parsed.tls = PIER_REGISTRY_TLS_VERIFY;
+    parsed.tls = PIER_TLS_VERIFY_ON;
   else if (g_ascii_strcasecmp (value, "false") == 0)
-    parsed.tls = PIER_REGISTRY_TLS_NO_VERIFY;
+    parsed.tls = PIER_TLS_VERIFY_OFF;
   else
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -126,7 +122,7 @@ apply_creds (RawOptions *raw, char **username, char **password, GError **error)
 }
 
 static void
-to_options (const RawOptions *raw, PierRegistryOptions *options)
+to_options (const RawOptions *raw, PierRegistryAccess *options)
 {
   options->tls = parsed.tls;
   options->cert_dir = raw->cert_dir;
@@ -155,34 +151,34 @@ display_clear (Display *d)
 }
 
 static const char *
-state_words (const Display *d, const PierRegistryBlobProgress *b)
+state_words (const Display *d, const PierBlobTransfer *b)
 {
   switch (b->state)
     {
-    case PIER_REGISTRY_BLOB_WAITING:
+    case PIER_BLOB_WAITING:
       return d->pushing ? "Preparing" : "Waiting";
-    case PIER_REGISTRY_BLOB_EXISTS:
+    case PIER_BLOB_EXISTS:
       return d->pushing ? "Layer already exists" : "Already exists";
-    case PIER_REGISTRY_BLOB_MOUNTED:
+    case PIER_BLOB_MOUNTED:
       return "Mounted from";
-    case PIER_REGISTRY_BLOB_TRANSFERRING:
+    case PIER_BLOB_TRANSFERRING:
       return d->pushing ? "Pushing" : "Downloading";
-    case PIER_REGISTRY_BLOB_DONE:
+    case PIER_BLOB_DONE:
       return d->pushing ? "Pushed" : "Pull complete";
     }
   return "";
 }
 
 static char *
-blob_line (const Display *d, const PierRegistryBlobProgress *b)
+blob_line (const Display *d, const PierBlobTransfer *b)
 {
   g_autofree char *short_id = pier_digest_short (b->digest);
   GString *line = g_string_new (NULL);
 
   g_string_append_printf (line, "%s: %s", short_id, state_words (d, b));
-  if (b->state == PIER_REGISTRY_BLOB_MOUNTED)
+  if (b->state == PIER_BLOB_MOUNTED)
     g_string_append_printf (line, " %s", b->mounted_from);
-  if (b->state == PIER_REGISTRY_BLOB_TRANSFERRING && b->size > 0)
+  if (b->state == PIER_BLOB_TRANSFERRING && b->size > 0)
     {
       guint filled = MIN (BAR_WIDTH, (guint) (BAR_WIDTH * b->done / b->size));
       g_autofree char *done = pier_format_size (b->done);
@@ -215,11 +211,11 @@ announce (Display *d, const char *reference)
 }
 
 static void
-show_progress (const PierRegistryProgress *p, gpointer user_data)
+show_progress (const PierTransferProgress *p, gpointer user_data)
 {
   Display *d = user_data;
 
-  if (d->quiet || p->stage == PIER_REGISTRY_STAGE_RESOLVING)
+  if (d->quiet || p->stage == PIER_TRANSFER_RESOLVING)
     return;
   announce (d, p->reference);
   if (d->terminal)
@@ -243,10 +239,10 @@ show_progress (const PierRegistryProgress *p, gpointer user_data)
     }
   for (guint i = 0; i < p->n_blobs; i++)
     {
-      const PierRegistryBlobProgress *b = &p->blobs[i];
+      const PierBlobTransfer *b = &p->blobs[i];
       gpointer last = g_hash_table_lookup (d->printed, b->digest);
       g_autofree char *line = NULL;
-      if (b->is_config || b->state == PIER_REGISTRY_BLOB_WAITING || b->state == PIER_REGISTRY_BLOB_TRANSFERRING ||
+      if (b->is_config || b->state == PIER_BLOB_WAITING || b->state == PIER_BLOB_TRANSFERRING ||
           GPOINTER_TO_INT (last) == (int) b->state + 1)
         continue;
       g_hash_table_insert (d->printed, g_strdup (b->digest), GINT_TO_POINTER ((int) b->state + 1));
@@ -280,18 +276,17 @@ pull_run (PierCli *cli, int argc, char **argv, GError **error)
     TLS_ENTRIES (raw),
     { NULL }
   };
-  PierRegistryOptions options = { 0 };
+  PierRegistryAccess options = { 0 };
   g_autofree char *username = NULL;
   g_autofree char *password = NULL;
-  g_autoptr (PierRegistryPullResult) result = NULL;
+  g_autoptr (PierPullResult) result = NULL;
   g_autoptr (PierReference) ref = NULL;
   g_autofree char *familiar = NULL;
   const char *last_part;
-  PierStore *store;
   Display display;
   int status = 1;
 
-  parsed.tls = PIER_REGISTRY_TLS_DEFAULT;
+  parsed.tls = PIER_TLS_VERIFY_DEFAULT;
   display_init (&display, FALSE, FALSE);
   if (!pier_cli_parse (cli, &argc, &argv, "NAME[:TAG|@DIGEST]",
                        "Pull an image from a registry (Docker's names: “debian” is "
@@ -299,7 +294,7 @@ pull_run (PierCli *cli, int argc, char **argv, GError **error)
       !pier_cli_expect_args (cli, argc, 1, 1, "[OPTIONS] NAME[:TAG|@DIGEST]", error) ||
       !apply_creds (&raw, &username, &password, error) ||
       (ref = pier_reference_parse (argv[1], error)) == NULL ||
-      (store = pier_cli_get_store (cli, error)) == NULL)
+      !pier_engine_ping (pier_cli_get_engine (cli), NULL, error))
     goto out;
   to_options (&raw, &options);
   options.username = username;
@@ -309,7 +304,8 @@ pull_run (PierCli *cli, int argc, char **argv, GError **error)
   last_part = strrchr (argv[1], '/') ? strrchr (argv[1], '/') : argv[1];
   if (!quiet && ref->digest == NULL && strchr (last_part, ':') == NULL)
     printf ("Using default tag: %s\n", PIER_DEFAULT_TAG);
-  result = pier_registry_pull (store, argv[1], &options, show_progress, &display, NULL, error);
+  result = pier_engine_pull (pier_cli_get_engine (cli), argv[1], &options, show_progress,
+                             &display, NULL, error);
   if (result == NULL)
     goto out;
   familiar = pier_reference_familiar (result->reference);
@@ -340,29 +336,28 @@ push_run (PierCli *cli, int argc, char **argv, GError **error)
     TLS_ENTRIES (raw),
     { NULL }
   };
-  PierRegistryOptions options = { 0 };
+  PierRegistryAccess options = { 0 };
   g_autofree char *username = NULL;
   g_autofree char *password = NULL;
-  g_autoptr (PierRegistryPushResult) result = NULL;
-  PierStore *store;
+  g_autoptr (PierPushResult) result = NULL;
   Display display;
   int status = 1;
 
-  parsed.tls = PIER_REGISTRY_TLS_DEFAULT;
+  parsed.tls = PIER_TLS_VERIFY_DEFAULT;
   display_init (&display, FALSE, TRUE);
   if (!pier_cli_parse (cli, &argc, &argv, "IMAGE [DESTINATION]",
                        "Push an image to a registry, under its own name or DESTINATION "
                        "(NAME[:TAG])", entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 2, "[OPTIONS] IMAGE [NAME[:TAG]]", error) ||
       !apply_creds (&raw, &username, &password, error) ||
-      (store = pier_cli_get_store (cli, error)) == NULL)
+      !pier_engine_ping (pier_cli_get_engine (cli), NULL, error))
     goto out;
   to_options (&raw, &options);
   options.username = username;
   options.password = password;
   display.quiet = quiet;
-  result = pier_registry_push (store, argv[1], argc > 2 ? argv[2] : NULL, &options,
-                               show_progress, &display, NULL, error);
+  result = pier_engine_push (pier_cli_get_engine (cli), argv[1], argc > 2 ? argv[2] : NULL,
+                             &options, show_progress, &display, NULL, error);
   if (result == NULL)
     goto out;
   if (quiet)
@@ -416,11 +411,10 @@ login_run (PierCli *cli, int argc, char **argv, GError **error)
     TLS_ENTRIES (raw),
     { NULL }
   };
-  PierRegistryOptions options = { 0 };
-  g_autofree char *host = NULL;
+  PierRegistryAccess options = { 0 };
   int status = 1;
 
-  parsed.tls = PIER_REGISTRY_TLS_DEFAULT;
+  parsed.tls = PIER_TLS_VERIFY_DEFAULT;
   if (!pier_cli_parse (cli, &argc, &argv, "[REGISTRY]",
                        "Log in to a registry (default docker.io); the credentials go where "
                        "Podman keeps them", entries, FALSE, error) ||
@@ -444,8 +438,8 @@ login_run (PierCli *cli, int argc, char **argv, GError **error)
   if (password == NULL)
     goto out;
   to_options (&raw, &options);
-  host = pier_registry_auth_normalize_host (argc > 1 ? argv[1] : PIER_DEFAULT_DOMAIN);
-  if (!pier_registry_login (host, username, password, &options, NULL, error))
+  if (!pier_engine_login (pier_cli_get_engine (cli), argc > 1 ? argv[1] : NULL, username,
+                         password, &options, NULL, error))
     goto out;
   printf ("Login Succeeded!\n");
   status = 0;
@@ -466,24 +460,21 @@ logout_run (PierCli *cli, int argc, char **argv, GError **error)
     { "authfile", 0, 0, G_OPTION_ARG_FILENAME, &auth_file, "Credentials file", "FILE" },
     { NULL }
   };
-  g_autofree char *host = NULL;
+  g_autofree char *removed_from = NULL;
 
   if (!pier_cli_parse (cli, &argc, &argv, "[REGISTRY]",
                        "Log out of a registry (default docker.io)", entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, all ? 0 : 1, "[--all | REGISTRY]", error))
     return 1;
-  if (all)
-    {
-      g_autofree char *path = pier_registry_auth_write_path (auth_file);
-      if (!pier_registry_auth_remove_all (auth_file, error))
-        return 1;
-      printf ("Removed login credentials for all registries in %s\n", path);
-      return 0;
-    }
-  host = pier_registry_auth_normalize_host (argc > 1 ? argv[1] : PIER_DEFAULT_DOMAIN);
-  if (!pier_registry_auth_remove (auth_file, host, error))
+  removed_from = pier_engine_logout (pier_cli_get_engine (cli),
+                                     all ? NULL : argc > 1 ? argv[1] : PIER_DEFAULT_DOMAIN,
+                                     auth_file, NULL, error);
+  if (removed_from == NULL)
     return 1;
-  printf ("Removed login credentials for %s\n", host);
+  if (all)
+    printf ("Removed login credentials for all registries in %s\n", removed_from);
+  else
+    printf ("Removed login credentials for %s\n", removed_from);
   return 0;
 }
 

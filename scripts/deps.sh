@@ -20,6 +20,7 @@ MAIN_PKGS=(
   podman skopeo crun buildah docker-registry apache2-utils openssl socat
   desktop-file-utils appstream python3 python3-jsonschema
   hyperfine clang libclang-rt-14-dev
+  gettext
 )
 # Packages that must come from bookworm-backports (FreeRDP 3, Weston 14).
 BACKPORT_PKGS=(

@@ -1,5 +1,6 @@
 #include "pier-application.h"
 
+#include "pier-bench.h"
 #include "pier-model.h"
 #include "pier-window.h"
 
@@ -73,6 +74,8 @@ pier_application_activate (GApplication *application)
     {
       g_autoptr (PierModel) model = pier_model_new (self->root, self->runroot);
       window = GTK_WINDOW (pier_window_new (GTK_APPLICATION (self), model));
+      if (g_getenv ("PIER_BENCH") != NULL)
+        pier_bench_attach (PIER_WINDOW (window));
     }
   gtk_window_present (window);
 }

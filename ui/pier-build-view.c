@@ -1,9 +1,10 @@
 #include "pier-build-view.h"
-#include "pier-ui-util.h"
 
 #include "pier-build.h"
 #include "pier-shell-words.h"
-#include "pier-window.h"
+#include "pier-ui-util.h"
+
+#include <adwaita.h>
 
 struct _PierBuildView {
   GtkWidget parent_instance;
@@ -302,7 +303,7 @@ pier_build_view_start (PierBuildView *self)
   if ((args = parse_args (gtk_editable_get_text (GTK_EDITABLE (self->args_row)), &error)) == NULL)
     {
       g_prefix_error (&error, "build arguments: ");
-      pier_window_show_error (GTK_WIDGET (self), "The build cannot start", error);
+      pier_ui_show_error (GTK_WIDGET (self), "The build cannot start", error);
       return;
     }
   tags = g_strsplit_set (tags_text, " ,", -1);

@@ -5,8 +5,10 @@
 #include "pier-graph.h"
 #include "pier-network.h"
 #include "pier-sandbox-log.h"
+#include "pier-ui-task.h"
 #include "pier-ui-util.h"
-#include "pier-window.h"
+
+#include <adwaita.h>
 
 /* Lines kept in the Logs tab: a chatty container must not make the view crawl. */
 #define MAX_LOG_LINES 20000
@@ -144,30 +146,26 @@ update_overview (PierContainerPage *self)
 
 /* ---- live stats ---- */
 
-static void
-stats_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+stats_work (gpointer state_dir, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  PierCgroupStats *stats = g_new0 (PierCgroupStats, 1);
-  GError *error = NULL;
+  g_autofree PierCgroupStats *stats = g_new0 (PierCgroupStats, 1);
 
-  if (!pier_sandbox_stats (task_data, stats, &error))
-    {
-      g_free (stats);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, stats, g_free);
+  if (!pier_sandbox_stats (state_dir, stats, error))
+    return FALSE;
+  *result = g_steal_pointer (&stats);
+  return TRUE;
 }
 
 static void
 stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierContainerPage) self = user_data;
-  g_autofree PierCgroupStats *stats = g_task_propagate_pointer (G_TASK (result), NULL);
+  PierContainerPage *self = PIER_CONTAINER_PAGE (source);
+  g_autofree PierCgroupStats *stats = NULL;
   gint64 now = g_get_monotonic_time ();
 
   self->stats_busy = FALSE;
-  if (stats == NULL || g_cancellable_is_cancelled (self->cancellable))
+  if (!pier_ui_task_finish (result, (gpointer *) &stats, NULL) || g_cancellable_is_cancelled (self->cancellable))
     return;
   if (stats->has_cpu)
     {
@@ -202,14 +200,13 @@ static gboolean
 stats_tick (gpointer user_data)
 {
   PierContainerPage *self = user_data;
-  g_autoptr (GTask) task = NULL;
 
   if (self->stats_busy || !pier_container_row_get_running (self->row))
     return G_SOURCE_CONTINUE;
   self->stats_busy = TRUE;
-  task = g_task_new (NULL, self->cancellable, stats_done, g_object_ref (self));
-  g_task_set_task_data (task, pier_container_get_state_dir (store (self), container (self)), g_free);
-  g_task_run_in_thread (task, stats_thread);
+  pier_ui_run_in_thread (self, self->cancellable, stats_work,
+                         pier_container_get_state_dir (store (self), container (self)), g_free,
+                         g_free, stats_done, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -396,20 +393,40 @@ pier_container_page_get_log_text (PierContainerPage *self)
 
 /* ---- changes ---- */
 
+/* What the changes and inspect work read: the container, found again on the worker thread. */
+typedef struct {
+  PierStore *store;
+  char *id;
+} Query;
+
 static void
-changes_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+query_free (Query *q)
 {
-  PierStore *s = g_object_get_data (G_OBJECT (task), "store");
-  GError *error = NULL;
-  g_autoptr (PierContainer) c = pier_store_find_container (s, task_data, &error);
-  GPtrArray *changes = c ? pier_container_diff (s, c, &error) : NULL;
+  g_object_unref (q->store);
+  g_free (q->id);
+  g_free (q);
+}
+
+static Query *
+query_new (PierContainerPage *self)
+{
+  Query *q = g_new0 (Query, 1);
+
+  q->store = g_object_ref (store (self));
+  q->id = g_strdup (self->id);
+  return q;
+}
+
+static gboolean
+changes_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  Query *q = data;
+  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->id, error);
+  GPtrArray *changes = c ? pier_container_diff (q->store, c, error) : NULL;
   GtkStringList *list;
 
   if (changes == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return FALSE;
   /* "A/path": the kind as docker diff prints it, then the path. */
   list = gtk_string_list_new (NULL);
   for (guint i = 0; i < changes->len; i++)
@@ -420,22 +437,24 @@ changes_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
     }
   g_ptr_array_set_free_func (changes, (GDestroyNotify) pier_change_free);
   g_ptr_array_unref (changes);
-  g_task_return_pointer (task, list, g_object_unref);
+  *result = list;
+  return TRUE;
 }
 
 static void
 changes_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierContainerPage) self = user_data;
+  PierContainerPage *self = PIER_CONTAINER_PAGE (source);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GtkStringList) list = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr (GtkStringList) list = NULL;
+  gboolean ok = pier_ui_task_finish (result, (gpointer *) &list, &error);
 
   self->changes_busy = FALSE;
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
-  if (list == NULL)
+  if (!ok)
     {
-      pier_window_show_error (GTK_WIDGET (self), "Could not read the container's changes", error);
+      pier_ui_show_error (GTK_WIDGET (self), "Could not read the container's changes", error);
       return;
     }
   gtk_list_view_set_model (self->changes_view,
@@ -447,17 +466,13 @@ changes_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 load_changes (PierContainerPage *self)
 {
-  g_autoptr (GTask) task = NULL;
-
   if (self->changes_busy)
     return;
   self->changes_busy = TRUE;
   if (gtk_list_view_get_model (self->changes_view) == NULL)
     gtk_stack_set_visible_child_name (self->changes_stack, "loading");
-  task = g_task_new (NULL, self->cancellable, changes_done, g_object_ref (self));
-  g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (store (self)), g_object_unref);
-  g_task_set_task_data (task, g_strdup (self->id), g_free);
-  g_task_run_in_thread (task, changes_thread);
+  pier_ui_run_in_thread (self, self->cancellable, changes_work, query_new (self),
+                         (GDestroyNotify) query_free, g_object_unref, changes_done, NULL);
 }
 
 static void
@@ -493,26 +508,23 @@ bind_change (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user
 
 /* ---- inspect ---- */
 
-static void
-inspect_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+inspect_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  PierStore *s = g_object_get_data (G_OBJECT (task), "store");
-  GError *error = NULL;
-  g_autoptr (PierContainer) c = pier_store_find_container (s, task_data, &error);
-  char *json = c ? pier_container_inspect_json (s, c, &error) : NULL;
+  Query *q = data;
+  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->id, error);
 
-  if (json == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, json, g_free);
+  return c != NULL && (*result = pier_container_inspect_json (q->store, c, error)) != NULL;
 }
 
 static void
 inspect_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierContainerPage) self = user_data;
+  PierContainerPage *self = PIER_CONTAINER_PAGE (source);
   g_autoptr (GError) error = NULL;
-  g_autofree char *json = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *json = NULL;
+
+  pier_ui_task_finish (result, (gpointer *) &json, &error);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
@@ -523,11 +535,8 @@ inspect_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 load_inspect (PierContainerPage *self)
 {
-  g_autoptr (GTask) task = g_task_new (NULL, self->cancellable, inspect_done, g_object_ref (self));
-
-  g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (store (self)), g_object_unref);
-  g_task_set_task_data (task, g_strdup (self->id), g_free);
-  g_task_run_in_thread (task, inspect_thread);
+  pier_ui_run_in_thread (self, self->cancellable, inspect_work, query_new (self),
+                         (GDestroyNotify) query_free, g_free, inspect_done, NULL);
 }
 
 static void
@@ -540,7 +549,7 @@ copy_inspect (PierContainerPage *self)
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  pier_window_toast (PIER_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), "Copied");
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "Copied");
 }
 
 /* ---- following the container ---- */
@@ -582,13 +591,14 @@ row_changed (PierContainerPage *self, GParamSpec *pspec)
 static void
 container_removed (PierContainerPage *self, const char *id)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *leaflet = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_LEAFLET);
 
-  if (g_strcmp0 (id, self->id) != 0 || !PIER_IS_WINDOW (root))
+  /* Outside a window (no win.toast), nothing to say and nowhere to go back from. */
+  if (g_strcmp0 (id, self->id) != 0 ||
+      !gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "The container was removed"))
     return;
-  pier_window_toast (PIER_WINDOW (root), "The container was removed");
-  if (pier_window_get_page (PIER_WINDOW (root)) == GTK_WIDGET (self))
-    pier_window_go_back (PIER_WINDOW (root));
+  if (leaflet != NULL && adw_leaflet_get_visible_child (ADW_LEAFLET (leaflet)) == GTK_WIDGET (self))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.back", NULL);
 }
 
 static void

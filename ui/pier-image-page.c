@@ -7,8 +7,10 @@
 #include "pier-layer-row.h"
 #include "pier-layer-usage.h"
 #include "pier-reference.h"
+#include "pier-ui-task.h"
 #include "pier-ui-util.h"
-#include "pier-window.h"
+
+#include <adwaita.h>
 
 struct _PierImagePage {
   GtkWidget parent_instance;
@@ -173,31 +175,42 @@ read_details (PierStore *store, const char *target, GError **error)
   return d;
 }
 
-static void
-read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  GError *error = NULL;
-  Details *d = read_details (g_object_get_data (G_OBJECT (task), "store"), task_data, &error);
+/* The image to read on the worker thread. */
+typedef struct {
+  PierStore *store;
+  char *target;
+} Read;
 
-  if (d == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, d, (GDestroyNotify) details_free);
+static void
+read_free (Read *r)
+{
+  g_object_unref (r->store);
+  g_free (r->target);
+  g_free (r);
+}
+
+static gboolean
+read_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  Read *r = data;
+
+  return (*result = read_details (r->store, r->target, error)) != NULL;
 }
 
 static void
 read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierImagePage) self = user_data;
+  PierImagePage *self = PIER_IMAGE_PAGE (source);
   g_autoptr (GError) error = NULL;
-  Details *d = g_task_propagate_pointer (G_TASK (result), &error);
+  Details *d = NULL;
+  gboolean ok = pier_ui_task_finish (result, (gpointer *) &d, &error);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     {
       g_clear_pointer (&d, details_free);
       return;
     }
-  if (d == NULL)
+  if (!ok)
     {
       adw_status_page_set_description (self->error_page, error->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
@@ -237,7 +250,7 @@ copy_text (PierImagePage *self, GtkTextView *view)
   g_autofree char *text = text_of (view);
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  pier_window_toast (PIER_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), "Copied");
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "Copied");
 }
 
 static void
@@ -265,16 +278,16 @@ GtkWidget *
 pier_image_page_new (PierModel *model, const char *name_or_id)
 {
   PierImagePage *self = g_object_new (PIER_TYPE_IMAGE_PAGE, NULL);
-  g_autoptr (GTask) task = NULL;
+  Read *r = g_new0 (Read, 1);
 
   self->model = g_object_ref (model);
   self->target = g_strdup (name_or_id);
   adw_view_switcher_title_set_title (self->switcher_title, name_or_id);
   gtk_label_set_label (self->name_label, name_or_id);
-  task = g_task_new (NULL, self->cancellable, read_done, g_object_ref (self));
-  g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (pier_model_get_store (model)), g_object_unref);
-  g_task_set_task_data (task, g_strdup (name_or_id), g_free);
-  g_task_run_in_thread (task, read_thread);
+  r->store = g_object_ref (pier_model_get_store (model));
+  r->target = g_strdup (name_or_id);
+  pier_ui_run_in_thread (self, self->cancellable, read_work, r, (GDestroyNotify) read_free,
+                         (GDestroyNotify) details_free, read_done, NULL);
   return GTK_WIDGET (self);
 }
 

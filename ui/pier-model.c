@@ -4,6 +4,7 @@
 #include "pier-events.h"
 #include "pier-image-store.h"
 #include "pier-store-open.h"
+#include "pier-ui-task.h"
 #include "pier-ui-util.h"
 
 #include <glib/gstdio.h>
@@ -146,16 +147,10 @@ show_images (PierModel *self, GPtrArray *infos)
   count_containers (self);
 }
 
-static void
-images_read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+images_read_work (gpointer store, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  GError *error = NULL;
-  GPtrArray *infos = read_images (task_data, &error);
-
-  if (infos == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, infos, (GDestroyNotify) g_ptr_array_unref);
+  return (*result = read_images (store, error)) != NULL;
 }
 
 static void
@@ -163,9 +158,10 @@ images_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PierModel *self = PIER_MODEL (source);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) infos = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr (GPtrArray) infos = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!pier_ui_task_finish (result, (gpointer *) &infos, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->images_busy = FALSE;
   if (infos != NULL)
@@ -179,8 +175,6 @@ images_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 pier_model_refresh_images (PierModel *self)
 {
-  g_autoptr (GTask) task = NULL;
-
   if (self->store == NULL)
     return;
   if (self->images_busy)
@@ -190,9 +184,8 @@ pier_model_refresh_images (PierModel *self)
     }
   self->images_busy = TRUE;
   self->images_again = FALSE;
-  task = g_task_new (self, self->cancellable, images_read_done, NULL);
-  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
-  g_task_run_in_thread (task, images_read_thread);
+  pier_ui_run_in_thread (self, self->cancellable, images_read_work, g_object_ref (self->store),
+                         g_object_unref, (GDestroyNotify) g_ptr_array_unref, images_read_done, NULL);
 }
 
 /* ---- containers ---- */
@@ -255,25 +248,40 @@ show_containers (PierModel *self, GHashTable *found)
   count_containers (self);
 }
 
+/* The containers to read again, on the worker thread. */
+typedef struct {
+  PierStore *store;
+  GPtrArray *ids;
+} Wanted;
+
 static void
-containers_read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+wanted_free (Wanted *w)
 {
-  PierStore *store = g_object_get_data (G_OBJECT (task), "store");
-  GPtrArray *ids = task_data;
+  g_object_unref (w->store);
+  g_ptr_array_unref (w->ids);
+  g_free (w);
+}
+
+static gboolean
+containers_read_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  PierStore *store = ((Wanted *) data)->store;
+  GPtrArray *ids = ((Wanted *) data)->ids;
   GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify) pier_container_free);
 
   for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr (GError) error = NULL;
-      PierContainer *c = pier_store_find_any_container (store, ids->pdata[i], &error);
+      g_autoptr (GError) missing = NULL;
+      PierContainer *c = pier_store_find_any_container (store, ids->pdata[i], &missing);
 
       /* A record being written is read again at the next tick rather than taken for gone. */
-      if (c == NULL && !g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND))
+      if (c == NULL && !g_error_matches (missing, PIER_ERROR, PIER_ERROR_NOT_FOUND))
         continue;
       g_hash_table_insert (found, g_strdup (ids->pdata[i]), c);
     }
-  g_task_return_pointer (task, found, (GDestroyNotify) g_hash_table_unref);
+  *result = found;
+  return TRUE;
 }
 
 static void read_wanted_containers (PierModel *self);
@@ -282,9 +290,9 @@ static void
 containers_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PierModel *self = PIER_MODEL (source);
-  g_autoptr (GHashTable) found = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr (GHashTable) found = NULL;
 
-  if (found == NULL)
+  if (!pier_ui_task_finish (result, (gpointer *) &found, NULL))
     return; /* cancelled: the model is going away */
   self->containers_busy = FALSE;
   show_containers (self, found);
@@ -294,27 +302,26 @@ containers_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 read_wanted_containers (PierModel *self)
 {
-  g_autoptr (GTask) task = NULL;
   GHashTableIter iter;
   gpointer id;
-  GPtrArray *ids;
+  Wanted *wanted;
 
   if (self->store == NULL || self->containers_busy ||
       g_hash_table_size (self->containers_wanted) == 0)
     return;
-  ids = g_ptr_array_new_with_free_func (g_free);
+  wanted = g_new0 (Wanted, 1);
+  wanted->store = g_object_ref (self->store);
+  wanted->ids = g_ptr_array_new_with_free_func (g_free);
   g_hash_table_iter_init (&iter, self->containers_wanted);
   while (g_hash_table_iter_next (&iter, &id, NULL))
     {
       g_hash_table_iter_steal (&iter);
-      g_ptr_array_add (ids, id);
+      g_ptr_array_add (wanted->ids, id);
     }
   self->containers_busy = TRUE;
-  task = g_task_new (self, self->cancellable, containers_read_done, NULL);
-  g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (self->store), g_object_unref);
-  g_task_set_task_data (task, ids, (GDestroyNotify) g_ptr_array_unref);
-  g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, containers_read_thread);
+  pier_ui_run_in_thread (self, self->cancellable, containers_read_work, wanted,
+                         (GDestroyNotify) wanted_free, (GDestroyNotify) g_hash_table_unref,
+                         containers_read_done, NULL);
 }
 
 void
@@ -326,21 +333,26 @@ pier_model_refresh_container (PierModel *self, const char *id)
 
 /* ---- the journal ---- */
 
-static void
-journal_read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  PierModel *self = source;
-  guint64 next = 0;
-  GError *error = NULL;
-  GPtrArray *events = pier_events_read (self->root, self->journal_offset, &next, &error);
+/* A read of the journal from @offset; @next is where the following read starts. */
+typedef struct {
+  char *root;
+  guint64 offset;
+  guint64 next;
+} JournalRead;
 
-  if (events == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_object_set_data (G_OBJECT (task), "next", g_memdup2 (&next, sizeof next));
-  g_task_return_pointer (task, events, (GDestroyNotify) g_ptr_array_unref);
+static void
+journal_read_free (JournalRead *read)
+{
+  g_free (read->root);
+  g_free (read);
+}
+
+static gboolean
+journal_read_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  JournalRead *read = data;
+
+  return (*result = pier_events_read (read->root, read->offset, &read->next, error)) != NULL;
 }
 
 static void read_journal (PierModel *self);
@@ -350,17 +362,17 @@ journal_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PierModel *self = PIER_MODEL (source);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) events = g_task_propagate_pointer (G_TASK (result), &error);
-  guint64 *next = g_object_get_data (G_OBJECT (result), "next");
+  g_autoptr (GPtrArray) events = NULL;
+  JournalRead *read = pier_ui_task_get_data (result);
   gboolean images = FALSE;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!pier_ui_task_finish (result, (gpointer *) &events, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->journal_busy = FALSE;
   if (events != NULL)
     {
-      self->journal_offset = *next;
-      g_free (next);
+      self->journal_offset = read->next;
       for (guint i = 0; i < events->len; i++)
         {
           PierEvent *event = events->pdata[i];
@@ -380,7 +392,7 @@ journal_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 read_journal (PierModel *self)
 {
-  g_autoptr (GTask) task = NULL;
+  JournalRead *read;
 
   if (self->journal_busy)
     {
@@ -389,8 +401,12 @@ read_journal (PierModel *self)
     }
   self->journal_busy = TRUE;
   self->journal_again = FALSE;
-  task = g_task_new (self, self->cancellable, journal_read_done, NULL);
-  g_task_run_in_thread (task, journal_read_thread);
+  read = g_new0 (JournalRead, 1);
+  read->root = g_strdup (self->root);
+  read->offset = self->journal_offset;
+  pier_ui_run_in_thread (self, self->cancellable, journal_read_work, read,
+                         (GDestroyNotify) journal_read_free, (GDestroyNotify) g_ptr_array_unref,
+                         journal_read_done, NULL);
 }
 
 static void
@@ -452,32 +468,31 @@ loaded_free (Loaded *loaded)
   g_free (loaded);
 }
 
-static void
-load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+/* @model's root and runroot, which stay as they are until load_done(). */
+static gboolean
+load_work (gpointer model, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  PierModel *self = source;
-  g_autoptr (GError) error = NULL;
+  PierModel *self = model;
   Loaded *loaded = g_new0 (Loaded, 1);
   g_autofree char *journal = NULL;
   GStatBuf st;
 
   /* A new store makes the built-in images here. */
-  loaded->store = pier_store_open (self->root, self->runroot, &error);
-  if (loaded->store != NULL)
-    {
-      /* Changes from here on come through the journal. */
-      journal = g_build_filename (pier_store_get_root (loaded->store), PIER_EVENTS_FILE, NULL);
-      loaded->journal_offset = g_stat (journal, &st) == 0 ? (guint64) st.st_size : 0;
-      if ((loaded->images = read_images (loaded->store, &error)) != NULL)
-        loaded->containers = pier_store_list_containers (loaded->store, &error);
-    }
-  if (error != NULL)
-    {
-      loaded_free (loaded);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, loaded, (GDestroyNotify) loaded_free);
+  loaded->store = pier_store_open (self->root, self->runroot, error);
+  if (loaded->store == NULL)
+    goto failed;
+  /* Changes from here on come through the journal. */
+  journal = g_build_filename (pier_store_get_root (loaded->store), PIER_EVENTS_FILE, NULL);
+  loaded->journal_offset = g_stat (journal, &st) == 0 ? (guint64) st.st_size : 0;
+  if ((loaded->images = read_images (loaded->store, error)) == NULL ||
+      (loaded->containers = pier_store_list_containers (loaded->store, error)) == NULL)
+    goto failed;
+  *result = loaded;
+  return TRUE;
+
+failed:
+  loaded_free (loaded);
+  return FALSE;
 }
 
 static void
@@ -485,11 +500,12 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PierModel *self = PIER_MODEL (source);
   g_autoptr (GError) error = NULL;
-  Loaded *loaded = g_task_propagate_pointer (G_TASK (result), &error);
+  Loaded *loaded = NULL;
   g_autoptr (GPtrArray) rows = NULL;
   g_autoptr (GFile) journal = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!pier_ui_task_finish (result, (gpointer *) &loaded, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (loaded == NULL)
     {
@@ -531,12 +547,11 @@ PierModel *
 pier_model_new (const char *root, const char *runroot)
 {
   PierModel *self = g_object_new (PIER_TYPE_MODEL, NULL);
-  g_autoptr (GTask) task = NULL;
 
   self->root = g_strdup (root);
   self->runroot = g_strdup (runroot);
-  task = g_task_new (self, self->cancellable, load_done, NULL);
-  g_task_run_in_thread (task, load_thread);
+  pier_ui_run_in_thread (self, self->cancellable, load_work, self, NULL,
+                         (GDestroyNotify) loaded_free, load_done, NULL);
   return self;
 }
 
@@ -570,42 +585,38 @@ action_data_free (ActionData *data)
   g_free (data);
 }
 
-static void
-action_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+action_work (gpointer task_data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   ActionData *data = task_data;
-  g_autoptr (GError) error = NULL;
   /* A broken container is found too: it can be removed (or stopped); starting it is refused. */
-  g_autoptr (PierContainer) c = pier_store_find_any_container (data->store, data->id, &error);
+  g_autoptr (PierContainer) c = pier_store_find_any_container (data->store, data->id, error);
   g_auto (GStrv) warnings = NULL;
   gboolean ok = c != NULL;
 
   switch (data->action)
     {
     case PIER_CONTAINER_ACTION_START:
-      ok = ok && pier_container_start (data->store, c, NULL, &warnings, &error);
+      ok = ok && pier_container_start (data->store, c, NULL, &warnings, error);
       break;
     case PIER_CONTAINER_ACTION_STOP:
-      ok = ok && pier_container_stop (data->store, c, STOP_TIMEOUT, &error);
+      ok = ok && pier_container_stop (data->store, c, STOP_TIMEOUT, error);
       break;
     case PIER_CONTAINER_ACTION_RESTART:
-      ok = ok && pier_container_stop (data->store, c, STOP_TIMEOUT, &error) &&
-           pier_container_refresh (data->store, c, &error) &&
-           pier_container_start (data->store, c, NULL, &warnings, &error);
+      ok = ok && pier_container_stop (data->store, c, STOP_TIMEOUT, error) &&
+           pier_container_refresh (data->store, c, error) &&
+           pier_container_start (data->store, c, NULL, &warnings, error);
       break;
     case PIER_CONTAINER_ACTION_KILL:
-      ok = ok && pier_container_kill (data->store, c, SIGKILL, &error);
+      ok = ok && pier_container_kill (data->store, c, SIGKILL, error);
       break;
     case PIER_CONTAINER_ACTION_REMOVE:
-      ok = ok && pier_container_remove (data->store, c, TRUE, &error);
+      ok = ok && pier_container_remove (data->store, c, TRUE, error);
       break;
     }
   for (char **w = warnings; w && *w; w++)
     g_message ("%s: %s", data->id, *w);
-  if (!ok)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
+  return ok;
 }
 
 static void
@@ -613,11 +624,11 @@ action_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) outer = user_data;
   PierModel *self = g_task_get_source_object (outer);
-  ActionData *data = g_task_get_task_data (G_TASK (result));
+  ActionData *data = pier_ui_task_get_data (result);
   GError *error = NULL;
 
   pier_model_refresh_container (self, data->id);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!pier_ui_task_finish (result, NULL, &error))
     g_task_return_error (outer, error);
   else
     g_task_return_boolean (outer, TRUE);
@@ -628,19 +639,16 @@ pier_model_container_action_async (PierModel *self, const char *id, PierContaine
                                    GCancellable *cancellable, GAsyncReadyCallback callback,
                                    gpointer user_data)
 {
-  g_autoptr (GTask) task = g_task_new (self, cancellable, action_done,
-                                       g_task_new (self, cancellable, callback, user_data));
   ActionData *data = g_new0 (ActionData, 1);
 
   g_return_if_fail (self->store != NULL);
   data->store = g_object_ref (self->store);
   data->id = g_strdup (id);
   data->action = action;
-  g_task_set_task_data (task, data, (GDestroyNotify) action_data_free);
   /* Stopping a container that ignores SIGTERM takes its timeout; it is never abandoned
-   * half-way, so the task keeps running when the caller goes. */
-  g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, action_thread);
+   * half-way, so the work keeps running when the caller goes. */
+  pier_ui_run_in_thread (self, cancellable, action_work, data, (GDestroyNotify) action_data_free,
+                         NULL, action_done, g_task_new (self, cancellable, callback, user_data));
 }
 
 gboolean

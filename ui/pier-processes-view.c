@@ -4,9 +4,10 @@
 #include "pier-container-processes.h"
 #include "pier-error.h"
 #include "pier-process-row.h"
+#include "pier-ui-task.h"
 #include "pier-ui-util.h"
-#include "pier-window.h"
 
+#include <adwaita.h>
 #include <string.h>
 
 struct _PierProcessesView {
@@ -98,42 +99,40 @@ refresh_free (Refresh *r)
   g_free (r);
 }
 
-static void
-refresh_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+refresh_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  Refresh *r = task_data;
-  GError *error = NULL;
+  Refresh *r = data;
+  GError *local_error = NULL;
 
   if (r->container_id != NULL)
     {
-      g_autoptr (PierContainer) c = pier_store_find_container (r->store, r->container_id, &error);
+      g_autoptr (PierContainer) c = pier_store_find_container (r->store, r->container_id, error);
       if (c == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
+        return FALSE;
       r->container_name = g_strdup (c->name);
       if (c->status != PIER_CONTAINER_RUNNING)
         {
           r->not_running = TRUE;
-          g_task_return_boolean (task, TRUE);
-          return;
+          return TRUE;
         }
-      r->snapshot = pier_container_snapshot (r->scanner, c, &error);
+      r->snapshot = pier_container_snapshot (r->scanner, c, &local_error);
       if (r->snapshot != NULL)
         r->sessions = pier_container_sessions (r->store, c, r->snapshot);
     }
   else
     {
       if (r->read_containers)
-        r->by_ns = pier_store_containers_by_pid_ns (r->store, &error);
-      if (error == NULL)
-        r->snapshot = pier_process_scanner_snapshot (r->scanner, NULL, &error);
+        r->by_ns = pier_store_containers_by_pid_ns (r->store, &local_error);
+      if (local_error == NULL)
+        r->snapshot = pier_process_scanner_snapshot (r->scanner, NULL, &local_error);
     }
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- rows ---- */
@@ -235,12 +234,12 @@ show_host_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
 static void
 refresh_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierProcessesView) self = user_data;
-  Refresh *r = g_task_get_task_data (G_TASK (result));
+  PierProcessesView *self = PIER_PROCESSES_VIEW (source);
+  Refresh *r = pier_ui_task_get_data (result);
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) rows = NULL;
 
-  g_task_propagate_boolean (G_TASK (result), &error);
+  pier_ui_task_finish (result, NULL, &error);
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   self->scanner = g_steal_pointer (&r->scanner);
@@ -304,7 +303,6 @@ running_ids (PierProcessesView *self)
 void
 pier_processes_view_refresh (PierProcessesView *self)
 {
-  g_autoptr (GTask) task = NULL;
   Refresh *r;
 
   if (self->model == NULL || pier_model_get_store (self->model) == NULL)
@@ -327,9 +325,8 @@ pier_processes_view_refresh (PierProcessesView *self)
       g_free (self->running_ids);
       self->running_ids = g_steal_pointer (&ids);
     }
-  task = g_task_new (NULL, self->cancellable, refresh_done, g_object_ref (self));
-  g_task_set_task_data (task, r, (GDestroyNotify) refresh_free);
-  g_task_run_in_thread (task, refresh_thread);
+  pier_ui_run_in_thread (self, self->cancellable, refresh_work, r, (GDestroyNotify) refresh_free,
+                         NULL, refresh_done, NULL);
 }
 
 static gboolean
@@ -396,31 +393,32 @@ layer_query_free (LayerQuery *q)
   g_free (q);
 }
 
-static void
-layer_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+layer_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  LayerQuery *q = task_data;
-  GError *error = NULL;
-  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->container_id, &error);
+  LayerQuery *q = data;
+  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->container_id, error);
   const PierProcess *p = pier_process_snapshot_find (q->snapshot, q->host_pid);
-  char *description = NULL;
   int index;
 
-  if (c != NULL && p == NULL)
-    g_set_error (&error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "process %d has exited", q->host_pid);
-  if (c == NULL || p == NULL ||
-      !pier_container_process_provenance (q->store, c, p, &index, &description, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, description, g_free);
+  if (c == NULL)
+    return FALSE;
+  if (p == NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "process %d has exited", q->host_pid);
+      return FALSE;
+    }
+  return pier_container_process_provenance (q->store, c, p, &index, (char **) result, error);
 }
 
 static void
 layer_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierProcessesView) self = user_data;
+  PierProcessesView *self = PIER_PROCESSES_VIEW (source);
   g_autoptr (GError) error = NULL;
-  g_autofree char *description = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *description = NULL;
+
+  pier_ui_task_finish (result, (gpointer *) &description, &error);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
@@ -432,7 +430,6 @@ static void
 find_layer (PierProcessesView *self)
 {
   PierProcessRow *row = gtk_single_selection_get_selected_item (self->selection);
-  g_autoptr (GTask) task = NULL;
   LayerQuery *q;
 
   if (row == NULL || self->snapshot == NULL)
@@ -442,9 +439,8 @@ find_layer (PierProcessesView *self)
   q->container_id = g_strdup (self->container_id ? self->container_id : pier_process_row_get_container_id (row));
   q->snapshot = pier_process_snapshot_ref (self->snapshot);
   q->host_pid = pier_process_row_get_host_id (row);
-  task = g_task_new (NULL, self->cancellable, layer_done, g_object_ref (self));
-  g_task_set_task_data (task, q, (GDestroyNotify) layer_query_free);
-  g_task_run_in_thread (task, layer_thread);
+  pier_ui_run_in_thread (self, self->cancellable, layer_work, q, (GDestroyNotify) layer_query_free,
+                         g_free, layer_done, NULL);
 }
 
 static void

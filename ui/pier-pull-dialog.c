@@ -2,7 +2,6 @@
 
 #include "pier-registry-pull.h"
 #include "pier-ui-util.h"
-#include "pier-window.h"
 
 struct _PierPullDialog {
   AdwWindow parent_instance;
@@ -21,6 +20,10 @@ struct _PierPullDialog {
 };
 
 G_DEFINE_FINAL_TYPE (PierPullDialog, pier_pull_dialog, ADW_TYPE_WINDOW)
+
+/* "pulling": while a pull runs; the template binds the name and the Pull button to it. */
+enum { PROP_0, PROP_PULLING, N_PROPS };
+static GParamSpec *props[N_PROPS];
 
 enum { SIGNAL_PULLED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -92,6 +95,12 @@ show_progress (const PierRegistryProgress *progress, gpointer user_data)
 }
 
 static void
+pulling_changed (PierPullDialog *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PULLING]);
+}
+
+static void
 pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (PierPullDialog) self = user_data;
@@ -101,13 +110,12 @@ pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_object (&self->cancellable);
   if (self->pull_button == NULL)
     return;
-  gtk_widget_set_sensitive (self->pull_button, TRUE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), TRUE);
+  pulling_changed (self);
   if (pulled == NULL)
     {
       gtk_label_set_label (self->stage_label, error->message);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        pier_window_show_error (GTK_WIDGET (self), "The image cannot be pulled", error);
+        pier_ui_show_error (GTK_WIDGET (self), "The image cannot be pulled", error);
       return;
     }
   pier_model_refresh_images (self->model);
@@ -130,8 +138,7 @@ pier_pull_dialog_pull (PierPullDialog *self)
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   gtk_label_set_label (self->stage_label, "Connecting…");
   gtk_widget_set_visible (self->progress_group, TRUE);
-  gtk_widget_set_sensitive (self->pull_button, FALSE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), FALSE);
+  pulling_changed (self);
   pier_registry_pull_async (pier_model_get_store (self->model), reference, &options, show_progress,
                             g_object_ref (self), g_object_unref, self->cancellable, pull_done,
                             g_object_ref (self));
@@ -193,12 +200,27 @@ pier_pull_dialog_finalize (GObject *object)
 }
 
 static void
+pier_pull_dialog_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  if (prop_id == PROP_PULLING)
+    g_value_set_boolean (value, PIER_PULL_DIALOG (object)->cancellable != NULL);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
 pier_pull_dialog_class_init (PierPullDialogClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  G_OBJECT_CLASS (klass)->dispose = pier_pull_dialog_dispose;
-  G_OBJECT_CLASS (klass)->finalize = pier_pull_dialog_finalize;
+  object_class->get_property = pier_pull_dialog_get_property;
+  object_class->dispose = pier_pull_dialog_dispose;
+  object_class->finalize = pier_pull_dialog_finalize;
+  props[PROP_PULLING] = g_param_spec_boolean ("pulling", NULL, NULL, FALSE,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                  G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
   GTK_WINDOW_CLASS (klass)->close_request = close_request;
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-pull-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, PierPullDialog, cancel_button);
@@ -210,6 +232,7 @@ pier_pull_dialog_class_init (PierPullDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PierPullDialog, blob_list);
   gtk_widget_class_bind_template_callback (widget_class, pier_pull_dialog_pull);
   gtk_widget_class_bind_template_callback (widget_class, cancel_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, pier_ui_closure_not);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
   signals[SIGNAL_PULLED] = g_signal_new ("pulled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);

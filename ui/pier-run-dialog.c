@@ -5,7 +5,8 @@
 #include "pier-error.h"
 #include "pier-quantity.h"
 #include "pier-shell-words.h"
-#include "pier-window.h"
+#include "pier-ui-task.h"
+#include "pier-ui-util.h"
 
 struct _PierRunDialog {
   AdwWindow parent_instance;
@@ -33,6 +34,10 @@ struct _PierRunDialog {
 };
 
 G_DEFINE_FINAL_TYPE (PierRunDialog, pier_run_dialog, ADW_TYPE_WINDOW)
+
+/* "running": while the container starts; the template binds the Run button to it. */
+enum { PROP_0, PROP_RUNNING, N_PROPS };
+static GParamSpec *props[N_PROPS];
 
 enum { SIGNAL_CONTAINER_STARTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -311,10 +316,10 @@ read_form (PierRunDialog *self, GError **error)
 
 /* ---- running ---- */
 
-static void
-run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+run_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  Request *r = task_data;
+  Request *r = data;
   PierContainerOptions o = {
     .image = r->image,
     .name = r->name,
@@ -331,18 +336,29 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
     .interactive = r->tty,
     .auto_remove = r->auto_remove,
   };
-  GError *error = NULL;
   g_auto (GStrv) warnings = NULL;
-  g_autoptr (PierContainer) c = pier_store_run_container (r->store, &o, NULL, &warnings, &error);
+  g_autoptr (PierContainer) c = pier_store_run_container (r->store, &o, NULL, &warnings, error);
 
   if (c == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return FALSE;
   for (char **w = warnings; w && *w; w++)
     g_message ("%s: %s", c->name, *w);
-  g_task_return_pointer (task, g_strdup (c->id), g_free);
+  *result = g_strdup (c->id);
+  return TRUE;
+}
+
+static void
+set_running (PierRunDialog *self, gboolean running)
+{
+  self->running = running;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
+}
+
+/* The Run button's label, bound to "running" in the template. */
+static char *
+run_label (gpointer this, gboolean running)
+{
+  return g_strdup (running ? "Starting…" : "_Run");
 }
 
 static void
@@ -350,19 +366,19 @@ fail (PierRunDialog *self, GError *error)
 {
   g_free (self->error);
   self->error = g_strdup (error->message);
-  pier_window_show_error (GTK_WIDGET (self), "The container cannot run", error);
+  pier_ui_show_error (GTK_WIDGET (self), "The container cannot run", error);
 }
 
 static void
 run_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierRunDialog) self = user_data;
+  PierRunDialog *self = PIER_RUN_DIALOG (source);
   g_autoptr (GError) error = NULL;
-  g_autofree char *id = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *id = NULL;
 
-  self->running = FALSE;
-  gtk_widget_set_sensitive (self->run_button, TRUE);
-  gtk_button_set_label (GTK_BUTTON (self->run_button), "_Run");
+  pier_ui_task_finish (result, (gpointer *) &id, &error);
+
+  set_running (self, FALSE);
   if (id == NULL)
     {
       /* As `pierctl run`, a run that did not start left no container. */
@@ -378,7 +394,6 @@ void
 pier_run_dialog_run (PierRunDialog *self)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GTask) task = NULL;
   Request *r;
 
   if (self->running)
@@ -388,13 +403,11 @@ pier_run_dialog_run (PierRunDialog *self)
       fail (self, error);
       return;
     }
-  self->running = TRUE;
+  set_running (self, TRUE);
   g_clear_pointer (&self->error, g_free);
-  gtk_widget_set_sensitive (self->run_button, FALSE);
-  gtk_button_set_label (GTK_BUTTON (self->run_button), "Starting…");
-  task = g_task_new (NULL, NULL, run_done, g_object_ref (self));
-  g_task_set_task_data (task, r, (GDestroyNotify) request_free);
-  g_task_run_in_thread (task, run_thread);
+  /* No cancellable: a run once asked for is reported, even after the dialog closed. */
+  pier_ui_run_in_thread (self, NULL, run_work, r, (GDestroyNotify) request_free, g_free, run_done,
+                         NULL);
 }
 
 GtkWidget *
@@ -440,12 +453,27 @@ pier_run_dialog_finalize (GObject *object)
 }
 
 static void
+pier_run_dialog_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  if (prop_id == PROP_RUNNING)
+    g_value_set_boolean (value, PIER_RUN_DIALOG (object)->running);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
 pier_run_dialog_class_init (PierRunDialogClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  G_OBJECT_CLASS (klass)->dispose = pier_run_dialog_dispose;
-  G_OBJECT_CLASS (klass)->finalize = pier_run_dialog_finalize;
+  object_class->get_property = pier_run_dialog_get_property;
+  object_class->dispose = pier_run_dialog_dispose;
+  object_class->finalize = pier_run_dialog_finalize;
+  props[PROP_RUNNING] = g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                  G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-run-dialog.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PierRunDialog, name)
   CHILD (run_button);
@@ -465,6 +493,8 @@ pier_run_dialog_class_init (PierRunDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, pier_run_dialog_run);
   gtk_widget_class_bind_template_callback (widget_class, add_env_clicked);
   gtk_widget_class_bind_template_callback (widget_class, add_volume_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, run_label);
+  gtk_widget_class_bind_template_callback (widget_class, pier_ui_closure_not);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
   signals[SIGNAL_CONTAINER_STARTED] = g_signal_new ("container-started", G_TYPE_FROM_CLASS (klass),
                                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

@@ -1,4 +1,5 @@
 #include "pier-terminal.h"
+#include "pier-ui-task.h"
 
 #include "pier-container-processes.h"
 #include "pier-container-user.h"
@@ -57,35 +58,35 @@ spawn_free (Spawn *s)
   g_free (s);
 }
 
-static void
-spawn_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gboolean
+spawn_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  Spawn *s = task_data;
-  GError *error = NULL;
-  g_autoptr (PierContainer) c = pier_store_find_container (s->store, s->container_id, &error);
+  Spawn *s = data;
+  g_autoptr (PierContainer) c = pier_store_find_container (s->store, s->container_id, error);
   g_autoptr (PierContainerUser) user = NULL;
   g_autoptr (GPtrArray) layers = NULL;
   g_autofree char *state_dir = NULL;
   g_auto (GStrv) env = NULL;
   pier_autofd int null_fd = -1;
+  g_autoptr (GError) session_error = NULL;
   char *argv[] = { "/bin/sh", "-c", SHELL_SCRIPT, NULL };
   PierExecSpec spec = { 0 };
 
   if (c == NULL)
-    goto failed;
+    return FALSE;
   s->name = g_strdup (c->name);
   if (c->status != PIER_CONTAINER_RUNNING)
     {
-      g_set_error (&error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
-      goto failed;
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
+      return FALSE;
     }
   /* The container's own user, as `pierctl exec` would run it. */
   layers = pier_container_get_lower_dirs (s->store, c);
   g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (s->store, c));
   g_ptr_array_add (layers, NULL);
-  user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata, &error);
+  user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata, error);
   if (user == NULL)
-    goto failed;
+    return FALSE;
   env = g_strdupv (c->env);
   env = g_environ_setenv (env, "TERM", "xterm-256color", TRUE);
   if (g_environ_getenv (env, "HOME") == NULL)
@@ -102,17 +103,12 @@ spawn_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   spec.tty_cols = s->cols;
   state_dir = pier_container_get_state_dir (s->store, c);
   null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  if (!pier_sandbox_exec_spawn (state_dir, &spec, null_fd, null_fd, null_fd, &s->pid, &s->master, &error))
-    goto failed;
+  if (!pier_sandbox_exec_spawn (state_dir, &spec, null_fd, null_fd, null_fd, &s->pid, &s->master, error))
+    return FALSE;
   /* Its own session (exec calls setsid): the shell leads it. */
-  if (!pier_container_record_session (s->store, c, s->pid, PIER_SESSION_EXEC, &error))
-    g_warning ("recording the terminal's session: %s", error->message);
-  g_clear_error (&error);
-  g_task_return_boolean (task, TRUE);
-  return;
-
-failed:
-  g_task_return_error (task, error);
+  if (!pier_container_record_session (s->store, c, s->pid, PIER_SESSION_EXEC, &session_error))
+    g_warning ("recording the terminal's session: %s", session_error->message);
+  return TRUE;
 }
 
 static void
@@ -137,14 +133,14 @@ child_exited (PierTerminal *self, int status)
 static void
 spawn_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierTerminal) self = user_data;
-  Spawn *s = g_task_get_task_data (G_TASK (result));
+  PierTerminal *self = PIER_TERMINAL (source);
+  Spawn *s = pier_ui_task_get_data (result);
   g_autoptr (GError) error = NULL;
   g_autoptr (VtePty) pty = NULL;
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!pier_ui_task_finish (result, NULL, &error))
     {
       adw_status_page_set_description (self->error_page, error->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
@@ -218,7 +214,6 @@ pier_terminal_new (PierModel *model, const char *container_id)
   PierTerminal *self = g_object_new (PIER_TYPE_TERMINAL, NULL);
   PierContainerRow *row = pier_model_find_container (model, container_id);
   g_autofree char *title = g_strdup_printf ("Terminal in %s", row ? pier_container_row_get_name (row) : container_id);
-  g_autoptr (GTask) task = NULL;
   Spawn *s = g_new0 (Spawn, 1);
 
   self->model = g_object_ref (model);
@@ -231,9 +226,10 @@ pier_terminal_new (PierModel *model, const char *container_id)
   s->rows = vte_terminal_get_row_count (self->vte);
   s->cols = vte_terminal_get_column_count (self->vte);
   s->master = -1;
-  task = g_task_new (NULL, NULL, spawn_done, g_object_ref (self));
-  g_task_set_task_data (task, s, (GDestroyNotify) spawn_free);
-  g_task_run_in_thread (task, spawn_thread);
+  /* The window's cancellable is not the task's: a shell that started is hung up by spawn_done(),
+   * which needs the work's result to do it. */
+  pier_ui_run_in_thread (self, NULL, spawn_work, s, (GDestroyNotify) spawn_free, NULL, spawn_done,
+                         NULL);
   return GTK_WIDGET (self);
 }
 

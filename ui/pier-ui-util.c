@@ -1,5 +1,7 @@
 #include "pier-ui-util.h"
 
+#include <adwaita.h>
+
 #include <string.h>
 
 char *
@@ -178,4 +180,21 @@ pier_ui_string_filter_follow_entry (GtkStringFilter *filter, GtkEditable *entry)
   g_autofree char *text = g_utf8_strdown (gtk_editable_get_text (entry), -1);
 
   gtk_string_filter_set_search (filter, g_strstrip (text));
+}
+
+void
+pier_ui_show_error (GtkWidget *widget, const char *heading, const GError *error)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              heading, error->message);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", "_Close");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+gboolean
+pier_ui_closure_not (gpointer this, gboolean value)
+{
+  return !value;
 }

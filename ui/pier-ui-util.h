@@ -45,6 +45,13 @@ void pier_ui_string_filter_follow_entry (GtkStringFilter *filter, GtkEditable *e
  * screen. A view not on screen gets its model when it first is. */
 void pier_ui_column_view_set_model_when_sized (GtkColumnView *view, GtkSelectionModel *model);
 
+/* Shows @error as the engine worded it, under @heading ("Could not stop “web”"), in a dialog
+ * over the window @widget is in (a page's main window, or a dialog itself). */
+void pier_ui_show_error (GtkWidget *widget, const char *heading, const GError *error);
+
+/* For templates' <closure> bindings: !@value (sensitive while a dialog is not busy). */
+gboolean pier_ui_closure_not (gpointer this, gboolean value);
+
 /* For dispose: the template's top widget, which gtk_widget_dispose_template() leaves. */
 void pier_ui_unparent_children (GtkWidget *widget);
 

@@ -38,10 +38,6 @@ GtkWidget *pier_window_open_terminal (PierWindow *self, const char *id);
 
 void pier_window_toast (PierWindow *self, const char *text);
 
-/* Shows @error as the engine worded it, under @heading ("Could not stop “web”"), in a dialog
- * over the window @widget is in. */
-void pier_window_show_error (GtkWidget *widget, const char *heading, const GError *error);
-
 /* Work that may take a while: after half a second without an end, a toast says @text (with
  * Cancel when @cancellable is given) until pier_window_end_busy(). */
 typedef struct _PierBusy PierBusy;

@@ -1,6 +1,7 @@
 #include "pier-digest.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-libcrypto.h"
 
 #include <string.h>
@@ -52,7 +53,7 @@ pier_hasher_update (PierHasher *hasher, const void *data, gsize len)
       hasher->ctx = EVP_MD_CTX_new ();
       if (hasher->ctx == NULL || sha256 () == NULL
           || EVP_DigestInit_ex (hasher->ctx, sha256 (), NULL) != 1)
-        g_error ("OpenSSL cannot initialise SHA-256");
+        g_error (_("OpenSSL cannot initialise SHA-256"));
       EVP_DigestUpdate (hasher->ctx, hasher->small, hasher->small_len);
     }
   EVP_DigestUpdate (hasher->ctx, data, len);
@@ -116,7 +117,7 @@ pier_digest_validate (const char *digest, GError **error)
   if (pier_digest_is_valid (digest))
     return TRUE;
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "“%s” is not a sha256 digest (sha256: and 64 lowercase hex digits)",
+               _("“%s” is not a sha256 digest (sha256: and 64 lowercase hex digits)"),
                digest ? digest : "");
   return FALSE;
 }

@@ -1,10 +1,12 @@
 #include "pier-fsutil.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <glib/gstdio.h>
 #include <linux/openat2.h>
@@ -19,7 +21,7 @@ pier_fs_open_dir_at (int dirfd, const char *path, GError **error)
   int fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
   if (fd < 0)
-    pier_set_errno (error, errno, "opening directory %s", path);
+    pier_set_errno (error, errno, _("opening directory %s"), path);
   return fd;
 }
 
@@ -27,7 +29,7 @@ gboolean
 pier_fs_mkdir_p (const char *path, mode_t mode, GError **error)
 {
   if (g_mkdir_with_parents (path, mode) < 0)
-    return pier_set_errno (error, errno, "creating directory %s", path);
+    return pier_set_errno (error, errno, _("creating directory %s"), path);
   return TRUE;
 }
 
@@ -39,7 +41,7 @@ pier_fs_fsync_dir_at (int dirfd, const char *path, GError **error)
   if (fd < 0)
     return FALSE;
   if (fsync (fd) < 0)
-    return pier_set_errno (error, errno, "syncing directory %s", path);
+    return pier_set_errno (error, errno, _("syncing directory %s"), path);
   return TRUE;
 }
 
@@ -55,7 +57,7 @@ pier_fs_write_all (int fd, const void *data, gsize len, GError **error)
         {
           if (errno == EINTR)
             continue;
-          return pier_set_errno (error, errno, "writing");
+          return pier_set_errno (error, errno, _("writing"));
         }
       p += n;
       len -= n;
@@ -72,7 +74,7 @@ put_file_at (int dirfd, const char *name, const void *data, gsize len, mode_t mo
 
   fd = openat (dirfd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0)
-    return pier_set_errno (error, errno, "creating %s", name);
+    return pier_set_errno (error, errno, _("creating %s"), name);
   if (!pier_fs_write_all (fd, data, len, error))
     {
       unlinkat (dirfd, tmp_name, 0);
@@ -83,7 +85,7 @@ put_file_at (int dirfd, const char *name, const void *data, gsize len, mode_t mo
     {
       int errsv = errno;
       unlinkat (dirfd, tmp_name, 0);
-      return pier_set_errno (error, errsv, "syncing %s", name);
+      return pier_set_errno (error, errsv, _("syncing %s"), name);
     }
   if (renameat2 (dirfd, tmp_name, dirfd, name, rename_flags) < 0)
     {
@@ -93,7 +95,7 @@ put_file_at (int dirfd, const char *name, const void *data, gsize len, mode_t mo
                              rename_flags & RENAME_NOREPLACE ? "creating" : "replacing", name);
     }
   if (durable && fsync (dirfd) < 0)
-    return pier_set_errno (error, errno, "syncing the directory of %s", name);
+    return pier_set_errno (error, errno, _("syncing the directory of %s"), name);
   return TRUE;
 }
 
@@ -130,13 +132,13 @@ pier_fs_read_fd (int fd, gsize max_len, char **out_data, gsize *out_len, GError 
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return pier_set_errno (error, errno, "reading");
+        return pier_set_errno (error, errno, _("reading"));
       if (n == 0)
         break;
       if (buf->len + (gsize) n > max_len)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "larger than %" G_GSIZE_FORMAT " bytes", max_len);
+                       _("larger than %zu bytes"), max_len);
           return FALSE;
         }
       g_byte_array_append (buf, chunk, n);
@@ -155,7 +157,7 @@ pier_fs_read_all_at (int dirfd, const char *name, gsize max_len, char **out_data
   pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
 
   if (fd < 0)
-    return pier_set_errno (error, errno, "opening %s", name);
+    return pier_set_errno (error, errno, _("opening %s"), name);
   if (!pier_fs_read_fd (fd, max_len, out_data, out_len, error))
     {
       g_prefix_error (error, "%s: ", name);
@@ -192,23 +194,23 @@ pier_fs_open_regular_in_root (int root_fd, const char *path, guint64 resolve, gs
 
   if (fd < 0)
     {
-      pier_set_errno (error, errno, "opening %s", path);
+      pier_set_errno (error, errno, _("opening %s"), path);
       return -1;
     }
   if (fstat (fd, &st) < 0)
     {
-      pier_set_errno (error, errno, "reading %s", path);
+      pier_set_errno (error, errno, _("reading %s"), path);
       return -1;
     }
   if (!S_ISREG (st.st_mode))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is not a regular file", path);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s is not a regular file"), path);
       return -1;
     }
   if ((guint64) st.st_size > max_size)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "%s is %" G_GINT64_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " allowed",
+                   _("%s is %" PRId64 " bytes, more than the %zu allowed"),
                    path, (gint64) st.st_size, max_size);
       return -1;
     }
@@ -258,7 +260,7 @@ rm_rf_children (int dfd, GError **error)
   gboolean ok = TRUE;
 
   if (dir == NULL)
-    return pier_set_errno (error, errno, "reading a directory");
+    return pier_set_errno (error, errno, _("reading a directory"));
   while (ok && (de = readdir (dir)) != NULL)
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
@@ -279,30 +281,30 @@ pier_fs_rm_rf_at (int dirfd, const char *name, GError **error)
     {
       if (errno == ENOENT)
         return TRUE;
-      return pier_set_errno (error, errno, "removing %s", name);
+      return pier_set_errno (error, errno, _("removing %s"), name);
     }
   if (!S_ISDIR (st.st_mode))
     {
       if (unlinkat (dirfd, name, 0) < 0 && errno != ENOENT)
-        return pier_set_errno (error, errno, "removing %s", name);
+        return pier_set_errno (error, errno, _("removing %s"), name);
       return TRUE;
     }
   fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return pier_set_errno (error, errno, "removing %s", name);
+    return pier_set_errno (error, errno, _("removing %s"), name);
   {
     struct stat dst;
     if (fstat (fd, &dst) == 0 && dst.st_dev != st.st_dev)
       {
         g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
-                     "removing %s: something is mounted there", name);
+                     _("removing %s: something is mounted there"), name);
         return FALSE;
       }
   }
   if (!rm_rf_children (fd, error))
     return FALSE;
   if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    return pier_set_errno (error, errno, "removing %s", name);
+    return pier_set_errno (error, errno, _("removing %s"), name);
   return TRUE;
 }
 
@@ -316,11 +318,11 @@ pier_fs_mkdtemp_at (int parent_dirfd, const char *prefix, GError **error)
         return g_steal_pointer (&name);
       if (errno != EEXIST)
         {
-          pier_set_errno (error, errno, "creating a temporary directory");
+          pier_set_errno (error, errno, _("creating a temporary directory"));
           return NULL;
         }
     }
-  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "no free temporary directory name");
+  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("no free temporary directory name"));
   return NULL;
 }
 
@@ -368,7 +370,7 @@ pier_fs_list_sorted_at (int dirfd, GError **error)
 
   if (dir == NULL)
     {
-      pier_set_errno (error, errno, "reading a directory");
+      pier_set_errno (error, errno, _("reading a directory"));
       return NULL;
     }
   while ((de = readdir (dir)) != NULL)

@@ -1,6 +1,7 @@
 #include "pier-json.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <math.h>
 
@@ -18,7 +19,7 @@ pier_json_validate_text (const char *what, const char *text, GError **error)
   if (g_utf8_validate (text, -1, NULL))
     return TRUE;
   quoted = pier_error_quote (text);
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s %s is not valid UTF-8 text", what,
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s %s is not valid UTF-8 text"), what,
                quoted);
   return FALSE;
 }
@@ -72,7 +73,7 @@ pier_json_real (PierJsonWriter *w, const char *name, double value)
 {
   if (!isfinite (value))
     {
-      g_set_error (slot (w), PIER_ERROR, PIER_ERROR_INVALID, "%s %g is not a finite number",
+      g_set_error (slot (w), PIER_ERROR, PIER_ERROR_INVALID, _("%s %g is not a finite number"),
                    name, value);
       return NULL;
     }
@@ -93,7 +94,7 @@ pier_json_shown_text (const char *text)
 static void
 missing (PierJsonWriter *w, const char *what)
 {
-  g_set_error (slot (w), PIER_ERROR, PIER_ERROR_FAILED, "%s: no value to write", what);
+  g_set_error (slot (w), PIER_ERROR, PIER_ERROR_FAILED, _("%s: no value to write"), what);
 }
 
 void
@@ -140,7 +141,7 @@ pier_json_writer_dump (PierJsonWriter *w, json_t *root, size_t flags, GError **e
     }
   if (dumped == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "could not write the JSON text");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("could not write the JSON text"));
       return NULL;
     }
   out = g_strdup (dumped);

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@ lock_with (const char *path, int operation, GError **error)
 
   if (fd < 0)
     {
-      pier_set_errno (error, errno, "opening the lock %s", path);
+      pier_set_errno (error, errno, _("opening the lock %s"), path);
       return NULL;
     }
   while (flock (fd, operation) < 0)
@@ -28,12 +29,12 @@ lock_with (const char *path, int operation, GError **error)
       if (errno == EWOULDBLOCK)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
-                       "%s is locked by another process", path);
+                       _("%s is locked by another process"), path);
           return NULL;
         }
       if (errno != EINTR)
         {
-          pier_set_errno (error, errno, "locking %s", path);
+          pier_set_errno (error, errno, _("locking %s"), path);
           return NULL;
         }
     }

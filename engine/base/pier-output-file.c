@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -104,7 +105,7 @@ pier_output_file_open (const char *path, mode_t mode, GError **error)
       out->fd = open (path, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
       if (out->fd < 0)
         {
-          pier_set_errno (error, errno, "opening %s", path);
+          pier_set_errno (error, errno, _("opening %s"), path);
           return NULL;
         }
       return g_steal_pointer (&out);
@@ -117,7 +118,7 @@ pier_output_file_open (const char *path, mode_t mode, GError **error)
                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (out->fd < 0)
     {
-      pier_set_errno (error, errno, "creating a file beside %s", path);
+      pier_set_errno (error, errno, _("creating a file beside %s"), path);
       g_clear_pointer (&out->tmp_name, g_free);
       return NULL;
     }
@@ -139,12 +140,12 @@ pier_output_file_commit (PierOutputFile *out, GError **error)
       return TRUE;
     }
   if (fsync (out->fd) < 0)
-    return pier_set_errno (error, errno, "writing %s", out->path);
+    return pier_set_errno (error, errno, _("writing %s"), out->path);
   if (renameat (out->dir_fd, out->tmp_name, out->dir_fd, out->name) < 0)
-    return pier_set_errno (error, errno, "replacing %s", out->path);
+    return pier_set_errno (error, errno, _("replacing %s"), out->path);
   out->committed = TRUE;
   if (fsync (out->dir_fd) < 0)
-    return pier_set_errno (error, errno, "syncing the folder of %s", out->path);
+    return pier_set_errno (error, errno, _("syncing the folder of %s"), out->path);
   return TRUE;
 }
 

@@ -1,7 +1,9 @@
 #include "pier-quantity.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #define MAX_FRACTION_DIGITS 9
@@ -62,7 +64,7 @@ fail (GError **error, const char *what, const char *text, const char *format, ..
   va_start (args, format);
   why = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "invalid %s %s: %s", what, quoted, why);
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("invalid %s %s: %s"), what, quoted, why);
   return FALSE;
 }
 
@@ -104,23 +106,24 @@ pier_quantity_parse_size (const char *what, const char *text, guint64 max, guint
     case READ_OK:
       break;
     case READ_TOO_LARGE:
-      return fail (error, what, text, "more than the largest size, %s", largest);
+      return fail (error, what, text, _("more than the largest size, %s"), largest);
     case READ_TOO_PRECISE:
-      return fail (error, what, text, "at most %d digits after the point", MAX_FRACTION_DIGITS);
+      return fail (error, what, text, _("at most %d digits after the point"), MAX_FRACTION_DIGITS);
     case READ_SYNTAX:
     default:
-      return fail (error, what, text, "a number of bytes, optionally with a unit (b, k, m, g, t "
-                   "or p), such as 512m or 1.5g");
+      return fail (error, what, text, _("a number of bytes, optionally with a unit (b, k, m, g, t "
+                     "or p), such as 512m or 1.5g"));
     }
   multiplier = read_unit (&p);
   if (multiplier == 0)
-    return fail (error, what, text, "a unit is b, k, m, g, t or p (then b or ib), as in 512m or 1.5GiB");
+    return fail (error, what, text,
+                 _("a unit is b, k, m, g, t or p (then b or ib), as in 512m or 1.5GiB"));
   /* fraction × multiplier ÷ scale, exactly and rounded down, without overflowing: fraction and
    * the multiplier's remainder are both below the scale, at most 10⁹. */
   fraction_bytes = d.fraction * (multiplier / d.fraction_scale) +
                    d.fraction * (multiplier % d.fraction_scale) / d.fraction_scale;
   if (fraction_bytes > max || d.whole > (max - fraction_bytes) / multiplier)
-    return fail (error, what, text, "more than the largest size, %s", largest);
+    return fail (error, what, text, _("more than the largest size, %s"), largest);
   *out = d.whole * multiplier + fraction_bytes;
   return TRUE;
 }
@@ -135,13 +138,13 @@ pier_quantity_parse_decimal (const char *what, const char *text, double min, dou
   double value;
 
   if (result == READ_TOO_PRECISE)
-    return fail (error, what, text, "at most %d digits after the point", MAX_FRACTION_DIGITS);
+    return fail (error, what, text, _("at most %d digits after the point"), MAX_FRACTION_DIGITS);
   if (result == READ_SYNTAX || (result == READ_OK && *p != '\0'))
-    return fail (error, what, text, "a decimal number such as 0.5 or 2");
+    return fail (error, what, text, _("a decimal number such as 0.5 or 2"));
   value = result == READ_OK ? (double) d.whole + (double) d.fraction / (double) d.fraction_scale
                             : G_MAXDOUBLE;
   if (value < min || value > max)
-    return fail (error, what, text, "from %g to %g", min, max);
+    return fail (error, what, text, _("from %g to %g"), min, max);
   *out = value;
   return TRUE;
 }
@@ -155,12 +158,12 @@ pier_quantity_parse_count (const char *what, const char *text, guint64 min, guin
   ReadResult result = read_decimal (&p, &d);
 
   if (result == READ_TOO_LARGE)
-    return fail (error, what, text, "from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, min, max);
+    return fail (error, what, text, _("from %" PRIu64 " to %" PRIu64), min, max);
   if (result != READ_OK || *p != '\0' || d.fraction_scale != 1)
-    return fail (error, what, text, "a whole number from %" G_GUINT64_FORMAT " to %"
-                 G_GUINT64_FORMAT, min, max);
+    return fail (error, what, text, _("a whole number from %" PRIu64 " to %"
+                   PRIu64), min, max);
   if (d.whole < min || d.whole > max)
-    return fail (error, what, text, "from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, min, max);
+    return fail (error, what, text, _("from %" PRIu64 " to %" PRIu64), min, max);
   *out = d.whole;
   return TRUE;
 }

@@ -1,6 +1,7 @@
 #include "pier-shell-words.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <string.h>
 
@@ -221,7 +222,7 @@ compile_pattern (const char *pattern, GError **error)
         continue;
       if (p[1] != '*' && p[1] != '?' && p[1] != '\\')
         {
-          fail (error, "invalid pattern (%s) in substitution: invalid escape '\\%.1s'", pattern,
+          fail (error, _("invalid pattern (%s) in substitution: invalid escape '\\%.1s'"), pattern,
                 p + 1);
           g_string_free (out, TRUE);
           return NULL;
@@ -435,7 +436,7 @@ process_substitution (Lexer *lx, const char *name, gboolean null_is_unset, char 
       if (lx->p >= lx->end)
         {
           g_clear_error (error);
-          return fail (error, "syntax error: missing '}'");
+          return fail (error, _("syntax error: missing '}'"));
         }
       return FALSE;
     }
@@ -448,7 +449,7 @@ process_substitution (Lexer *lx, const char *name, gboolean null_is_unset, char 
   if (!apply_modifier (op, null_is_unset, name, value, set, word->str, out, error))
     {
       if (error == NULL || *error == NULL)
-        return fail (error, "unsupported modifier (%s) in substitution", ops);
+        return fail (error, _("unsupported modifier (%s) in substitution"), ops);
       return FALSE;
     }
   return TRUE;
@@ -474,7 +475,7 @@ process_replacement (Lexer *lx, const char *name, GString *out, GError **error)
       if (lx->p >= lx->end)
         {
           g_clear_error (error);
-          return fail (error, "syntax error: missing '/' in ${}");
+          return fail (error, _("syntax error: missing '/' in ${}"));
         }
       return FALSE;
     }
@@ -483,7 +484,7 @@ process_replacement (Lexer *lx, const char *name, GString *out, GError **error)
       if (lx->p >= lx->end)
         {
           g_clear_error (error);
-          return fail (error, "syntax error: missing '}'");
+          return fail (error, _("syntax error: missing '}'"));
         }
       return FALSE;
     }
@@ -510,12 +511,12 @@ process_braced (Lexer *lx, GString *out, GError **error)
   gsize len;
 
   if (lx->p >= lx->end)
-    return fail (error, "syntax error: missing '}'");
+    return fail (error, _("syntax error: missing '}'"));
   if (*lx->p == '{' || *lx->p == '}' || *lx->p == ':')
-    return fail (error, "syntax error: bad substitution");
+    return fail (error, _("syntax error: bad substitution"));
   name = process_name (lx);
   if (lx->p >= lx->end)
-    return fail (error, "syntax error: missing '}'");
+    return fail (error, _("syntax error: missing '}'"));
   op = *lx->p;
   len = pier_shell_char_length (lx->p, lx->end);
   memcpy (ops, lx->p, len);
@@ -530,7 +531,7 @@ process_braced (Lexer *lx, GString *out, GError **error)
       return TRUE;
     case ':':
       if (lx->p >= lx->end)
-        return fail (error, "syntax error: missing '}'");
+        return fail (error, _("syntax error: missing '}'"));
       op = *lx->p;
       memcpy (ops + 1, lx->p, pier_shell_char_length (lx->p, lx->end));
       lx->p += pier_shell_char_length (lx->p, lx->end);
@@ -540,7 +541,7 @@ process_braced (Lexer *lx, GString *out, GError **error)
     case '/':
       return process_replacement (lx, name, out, error);
     default:
-      return fail (error, "unsupported modifier (%s) in substitution", ops);
+      return fail (error, _("unsupported modifier (%s) in substitution"), ops);
     }
 }
 
@@ -566,7 +567,7 @@ process_dollar (Lexer *lx, GString *out, GError **error)
     }
   lx->p++;
   if (lx->depth >= MAX_DEPTH)
-    return fail (error, "variable references nested more than %d deep", MAX_DEPTH);
+    return fail (error, _("variable references nested more than %d deep"), MAX_DEPTH);
   lx->depth++;
   ok = process_braced (lx, out, error);
   lx->depth--;
@@ -584,7 +585,8 @@ process_single_quote (Lexer *lx, GString *out, GError **error)
   for (;;)
     {
       if (lx->p >= lx->end)
-        return fail (error, "unexpected end of statement while looking for matching single-quote");
+        return fail (error,
+                     _("unexpected end of statement while looking for matching single-quote"));
       if (*lx->p == '\'')
         {
           lx->p++;
@@ -609,7 +611,8 @@ process_double_quote (Lexer *lx, GString *out, GError **error)
       char c;
 
       if (lx->p >= lx->end)
-        return fail (error, "unexpected end of statement while looking for matching double-quote");
+        return fail (error,
+                     _("unexpected end of statement while looking for matching double-quote"));
       c = *lx->p;
       if (c == '"')
         {
@@ -714,7 +717,7 @@ process_stop_on (Lexer *lx, char stop, gboolean raw_escapes, GString *out, Words
       lx->p += len;
     }
   if (stop != '\0')
-    ok = fail (error, "unexpected end of statement while looking for matching %c", stop);
+    ok = fail (error, _("unexpected end of statement while looking for matching %c"), stop);
 out:
   lx->raw_escapes = saved_raw;
   return ok;
@@ -736,7 +739,7 @@ process (const char *word, char escape, PierShellWordsFlags flags, PierShellLook
 
   if (!process_stop_on (&lx, '\0', lx.raw_escapes, out, words, error))
     {
-      g_prefix_error (error, "cannot expand “%s”: ", word);
+      g_prefix_error (error, _("cannot expand “%s”: "), word);
       return FALSE;
     }
   return TRUE;

@@ -2,6 +2,7 @@
 #include "pier-signal.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <signal.h>
 #include <string.h>
@@ -74,7 +75,7 @@ pier_signal_parse (const char *text, int *signal, GError **error)
   if (parse_realtime (name, signal))
     return TRUE;
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "invalid signal “%s”: give a name such as SIGTERM, TERM or SIGRTMIN+3, or a "
-               "number from 1 to 31 or 34 to 64", text);
+               _("invalid signal “%s”: give a name such as SIGTERM, TERM or SIGRTMIN+3, or a "
+                 "number from 1 to 31 or 34 to 64"), text);
   return FALSE;
 }

@@ -1,6 +1,7 @@
 #include "pier-tls.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-libcrypto.h"
 #include "pier-fsutil.h"
 
@@ -42,20 +43,20 @@ pier_tls_certificate_fingerprint_from_pem (const char *pem, gsize len, GError **
 
   if (len > G_MAXINT)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "certificate is too large");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("certificate is too large"));
       return NULL;
     }
   bio = BIO_new_mem_buf (pem, (int) len);
   cert = bio != NULL ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
   if (cert == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "not a PEM certificate: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("not a PEM certificate: %s"),
                    openssl_reason ());
       return NULL;
     }
   if (X509_digest (cert, EVP_sha256 (), md, &md_len) != 1)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "hashing the certificate: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("hashing the certificate: %s"),
                    openssl_reason ());
       return NULL;
     }
@@ -91,7 +92,7 @@ pier_tls_fingerprint_normalize (const char *fingerprint, GError **error)
   if (!g_str_has_prefix (lower, PIER_TLS_FINGERPRINT_PREFIX))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "fingerprint “%s” does not start with “%s”", fingerprint,
+                   _("fingerprint “%s” does not start with “%s”"), fingerprint,
                    PIER_TLS_FINGERPRINT_PREFIX);
       return NULL;
     }
@@ -108,7 +109,7 @@ pier_tls_fingerprint_normalize (const char *fingerprint, GError **error)
 
 bad_shape:
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "fingerprint “%s” is not 32 hex pairs separated by colons after “%s”", fingerprint,
+               _("fingerprint “%s” is not 32 hex pairs separated by colons after “%s”"), fingerprint,
                PIER_TLS_FINGERPRINT_PREFIX);
   return NULL;
 }
@@ -123,7 +124,7 @@ add_extension (X509 *cert, int nid, const char *value, GError **error)
   ext = X509V3_EXT_conf_nid (NULL, &ctx, nid, value);
   if (ext == NULL || X509_add_ext (cert, ext, -1) != 1)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "adding “%s” to the certificate: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("adding “%s” to the certificate: %s"),
                    value, openssl_reason ());
       return FALSE;
     }
@@ -164,7 +165,7 @@ make_certificate (EVP_PKEY *key, const char *common_name, GError **error)
   return g_steal_pointer (&cert);
 
 openssl_failed:
-  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "making a certificate for “%s”: %s",
+  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("making a certificate for “%s”: %s"),
                common_name, openssl_reason ());
   return NULL;
 }
@@ -195,7 +196,7 @@ pier_tls_make_self_signed (const char *key_path, const char *cert_path, const ch
 
   if (key == NULL || key_pem == NULL || cert_pem == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "making an RSA key: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("making an RSA key: %s"),
                    openssl_reason ());
       return FALSE;
     }
@@ -205,7 +206,7 @@ pier_tls_make_self_signed (const char *key_path, const char *cert_path, const ch
   if (PEM_write_bio_PrivateKey (key_pem, key, NULL, NULL, 0, NULL, NULL) != 1
       || PEM_write_bio_X509 (cert_pem, cert) != 1)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "encoding the key and certificate: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("encoding the key and certificate: %s"),
                    openssl_reason ());
       return FALSE;
     }

@@ -8,6 +8,7 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 
 #include <errno.h>
@@ -245,12 +246,12 @@ pier_build_cache_write (PierStore *store, GPtrArray *records, GError **error)
   if (records->len == 0)
     return TRUE;
   if (g_mkdir (dir, 0700) < 0 && errno != EEXIST)
-    return pier_set_errno (error, errno, "creating %s", dir);
+    return pier_set_errno (error, errno, _("creating %s"), dir);
   if ((dir_fd = pier_fs_open_dir_at (AT_FDCWD, dir, error)) < 0)
     return FALSE;
   fd = openat (dir_fd, RECORDS, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 || fstat (fd, &st) < 0)
-    return pier_set_errno (error, errno, "writing the build cache");
+    return pier_set_errno (error, errno, _("writing the build cache"));
   /* After an append a crash cut short, the new lines start on a line of their own. */
   if (st.st_size > 0 && pread (fd, &last, 1, st.st_size - 1) != 1)
     last = '\0';
@@ -261,12 +262,12 @@ pier_build_cache_write (PierStore *store, GPtrArray *records, GError **error)
       return FALSE;
   if (!pier_fs_write_all (fd, out->str, out->len, error))
     {
-      g_prefix_error (error, "writing the build cache: ");
+      g_prefix_error (error, _("writing the build cache: "));
       return FALSE;
     }
   if ((gsize) st.st_size + out->len > MAX_RECORDS_SIZE && !compact (dir_fd, error))
     {
-      g_prefix_error (error, "compacting the build cache: ");
+      g_prefix_error (error, _("compacting the build cache: "));
       return FALSE;
     }
   return TRUE;
@@ -369,7 +370,7 @@ pier_file_hashes_get (PierFileHashes *hashes, int dirfd, const char *name,
         continue;
       if (n < 0)
         {
-          pier_set_errno (error, errno, "reading %s", name);
+          pier_set_errno (error, errno, _("reading %s"), name);
           return NULL;
         }
       pier_hasher_update (hasher, buf, n);

@@ -2,6 +2,7 @@
 #include "pier-build-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-signal.h"
 
 #include <jansson.h>
@@ -380,8 +381,8 @@ apply_expose (PierRunConfig *rc, PierConfigEdit *edit, const char *word, GError 
       || (strcmp (proto, "tcp") != 0 && strcmp (proto, "udp") != 0 && strcmp (proto, "sctp") != 0))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "invalid port “%s”: a number, a range such as 8000-8010, optionally /tcp, "
-                   "/udp or /sctp", word);
+                   _("invalid port “%s”: a number, a range such as 8000-8010, optionally /tcp, "
+                     "/udp or /sctp"), word);
       return FALSE;
     }
   for (guint64 p = first; p <= last; p++)
@@ -434,7 +435,7 @@ apply_healthcheck (PierImageConfig *config, const PierInstruction *insn, GError 
       if (!g_ascii_string_to_unsigned (retries, 10, 0, G_MAXINT, &n, NULL))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "invalid --retries “%s”: a whole number", retries);
+                       _("invalid --retries “%s”: a whole number"), retries);
           g_strfreev (hc->test);
           return FALSE;
         }
@@ -530,7 +531,7 @@ pier_build_apply_config (PierImageConfig *config, const PierInstruction *insn,
   else if (strcmp (k, "arg") != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "%s does not change an image's configuration", insn->keyword);
+                   _("%s does not change an image's configuration"), insn->keyword);
       return FALSE;
     }
   return TRUE;

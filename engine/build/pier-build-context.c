@@ -3,6 +3,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -39,7 +40,7 @@ read_context_file (PierBuild *build, const char *name, gsize max_len, gboolean o
     return TRUE;
   if (optional && g_error_matches (local, PIER_ERROR, PIER_ERROR_NOT_FOUND))
     return TRUE;
-  g_propagate_prefixed_error (error, g_steal_pointer (&local), "in the build context: ");
+  g_propagate_prefixed_error (error, g_steal_pointer (&local), _("in the build context: "));
   return FALSE;
 }
 
@@ -79,7 +80,7 @@ pier_build_read_dockerfile (PierBuild *build, GError **error)
       if (in_context == NULL)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "%s has neither a Dockerfile nor a Containerfile; name one with -f",
+                       _("%s has neither a Dockerfile nor a Containerfile; name one with -f"),
                        build->options.context_dir);
           return FALSE;
         }
@@ -93,7 +94,7 @@ pier_build_read_dockerfile (PierBuild *build, GError **error)
     {
       pier_autofd int fd = open (outside, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
-        return pier_set_errno (error, errno, "reading %s", build->dockerfile_name);
+        return pier_set_errno (error, errno, _("reading %s"), build->dockerfile_name);
       if (!pier_fs_read_fd (fd, MAX_DOCKERFILE_SIZE, &data, &len, error))
         {
           g_prefix_error (error, "%s: ", build->dockerfile_name);
@@ -106,7 +107,7 @@ pier_build_read_dockerfile (PierBuild *build, GError **error)
     return FALSE;
   if (build->df->n_stages == 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s: no FROM instruction",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s: no FROM instruction"),
                    build->dockerfile_name);
       return FALSE;
     }

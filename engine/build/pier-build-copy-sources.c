@@ -5,6 +5,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,7 +88,7 @@ add_entry (PierCopyPlanner *pl, guint root, int dirfd, const char *name, const c
       item->type = PIER_COPY_ITEM_SYMLINK;
       item->mode = 0777;
       if (n < 0)
-        pier_set_errno (&local, errno, "reading the symlink %s", src);
+        pier_set_errno (&local, errno, _("reading the symlink %s"), src);
       else
         {
           target[n] = '\0';
@@ -125,7 +126,7 @@ walk_context (PierCopyPlanner *pl, int dirfd, const char *src, const char *dest,
 
   if (names == NULL)
     {
-      g_prefix_error (error, "in the build context: ");
+      g_prefix_error (error, _("in the build context: "));
       return FALSE;
     }
   for (guint i = 0; i < names->len; i++)
@@ -148,7 +149,7 @@ walk_context (PierCopyPlanner *pl, int dirfd, const char *src, const char *dest,
           pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           guint at = pl->plan->items->len;
           if (fd < 0)
-            return pier_set_errno (error, errno, "opening %s in the build context", path);
+            return pier_set_errno (error, errno, _("opening %s in the build context"), path);
           if (!walk_context (pl, fd, path, to, error))
             return FALSE;
           /* An ignored directory comes along only for what "!" patterns bring back in it. */
@@ -188,8 +189,8 @@ context_physical (PierCopyPlanner *pl, const char *src, struct stat *st, GError 
           && !(S_ISDIR (st->st_mode) && pier_dockerignore_has_exclusions (build->ignore))))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "“%s”: no such file or directory in the build context (or excluded by "
-                   ".dockerignore)", *src ? src : ".");
+                   _("“%s”: no such file or directory in the build context (or excluded by "
+                     ".dockerignore)"), *src ? src : ".");
       return NULL;
     }
   proc = g_strdup_printf ("/proc/self/fd/%d", fd);
@@ -203,7 +204,7 @@ context_physical (PierCopyPlanner *pl, const char *src, struct stat *st, GError 
   relative = real + strlen (context);
   if (!g_str_has_prefix (real, context) || (*relative != '/' && strcmp (context, "/") != 0))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, "“%s” leads outside the build context",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, _("“%s” leads outside the build context"),
                    src);
       return NULL;
     }
@@ -251,7 +252,7 @@ pier_copy_plan_context_source (PierCopyPlanner *pl, const char *src, const char 
       pier_autofd int fd = pier_fs_open_in_root (pl->build->context_fd, physical,
                                                  O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
       if (fd < 0)
-        return pier_set_errno (error, errno, "opening %s in the build context", src);
+        return pier_set_errno (error, errno, _("opening %s in the build context"), src);
       pl->dest_top = dest_dir;
       return walk_context (pl, fd, physical, dest_dir, error);
     }
@@ -263,7 +264,7 @@ pier_copy_plan_context_source (PierCopyPlanner *pl, const char *src, const char 
                                   strcmp (parent, ".") == 0 ? "" : parent,
                                   O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
     if (dirfd < 0)
-      return pier_set_errno (error, errno, "opening %s in the build context", src);
+      return pier_set_errno (error, errno, _("opening %s in the build context"), src);
   }
   if (excluded_by_flag (pl, base))
     return TRUE;
@@ -275,8 +276,8 @@ pier_copy_plan_context_source (PierCopyPlanner *pl, const char *src, const char 
       if (kind == ARCHIVE_OTHER)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                       "“%s” is a bzip2, xz or zstd archive: ADD extracts plain and gzip tar "
-                       "archives only", src);
+                       _("“%s” is a bzip2, xz or zstd archive: ADD extracts plain and gzip tar "
+                         "archives only"), src);
           return FALSE;
         }
       if (kind == ARCHIVE_TAR)
@@ -324,7 +325,7 @@ pier_copy_expand_context_wildcards (PierCopyPlanner *pl, const char *pattern, GP
           names = pier_fs_list_sorted_at (fd, error);
           if (names == NULL)
             {
-              g_prefix_error (error, "in the build context: ");
+              g_prefix_error (error, _("in the build context: "));
               return FALSE;
             }
           for (guint n = 0; n < names->len; n++)
@@ -418,7 +419,7 @@ pier_copy_expand_from_wildcards (PierCopyPlanner *pl, const char *pattern, GPtrA
   if (pier_copy_has_wildcards (dir))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "“%s”: with --from, wildcards are supported in the last component only",
+                   _("“%s”: with --from, wildcards are supported in the last component only"),
                    pattern);
       return FALSE;
     }
@@ -443,8 +444,8 @@ pier_copy_open_from (PierBuild *build, PierBuildStage *stage, const char *from,
       if (named->index >= stage->index)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "--from=%s names this stage or a later one: only earlier stages can be "
-                       "copied from", from);
+                       _("--from=%s names this stage or a later one: only earlier stages can be "
+                         "copied from"), from);
           return FALSE;
         }
       dirs = pier_build_stage_lower_dirs (build->stages->pdata[named->index]);
@@ -455,7 +456,7 @@ pier_copy_open_from (PierBuild *build, PierBuildStage *stage, const char *from,
       GStrvBuilder *b;
       if (image == NULL)
         {
-          g_prefix_error (error, "--from=%s is neither an earlier stage nor an image: ", from);
+          g_prefix_error (error, _("--from=%s is neither an earlier stage nor an image: "), from);
           return FALSE;
         }
       b = g_strv_builder_new ();

@@ -5,6 +5,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-layer-stream.h"
 #include "pier-layer-unpack.h"
 
@@ -55,17 +56,17 @@ make_dir (Stager *s, const char *path, mode_t mode, guint32 uid, guint32 gid, gi
   DirTime *t;
 
   if (parent_fd < 0)
-    return pier_set_errno (error, errno, "staging /%s", parent);
+    return pier_set_errno (error, errno, _("staging /%s"), parent);
   if (fstatat (parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR (st.st_mode))
     {
       if (unlinkat (parent_fd, name, 0) < 0)
-        return pier_set_errno (error, errno, "replacing /%s with a directory", path);
+        return pier_set_errno (error, errno, _("replacing /%s with a directory"), path);
     }
   if (mkdirat (parent_fd, name, 0700) < 0 && errno != EEXIST)
-    return pier_set_errno (error, errno, "staging /%s", path);
+    return pier_set_errno (error, errno, _("staging /%s"), path);
   if (fchownat (parent_fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0
       || fchmodat (parent_fd, name, mode & 07777, 0) < 0)
-    return pier_set_errno (error, errno, "setting the owner and mode of /%s", path);
+    return pier_set_errno (error, errno, _("setting the owner and mode of /%s"), path);
   g_hash_table_add (s->made, g_strdup (path));
   t = g_new0 (DirTime, 1);
   t->path = g_strdup (path);
@@ -140,7 +141,7 @@ copy_data (int from, int to, const char *what, GError **error)
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return pier_set_errno (error, errno, "copying %s", what);
+        return pier_set_errno (error, errno, _("copying %s"), what);
       if (n == 0)
         return TRUE;
     }
@@ -154,7 +155,7 @@ finish_file (int fd, const PierCopyItem *item, GError **error)
   /* Owner before mode: chown clears set-id bits. */
   if (fchown (fd, item->uid, item->gid) < 0 || fchmod (fd, item->mode) < 0
       || futimens (fd, times) < 0)
-    return pier_set_errno (error, errno, "setting the metadata of /%s", item->dest);
+    return pier_set_errno (error, errno, _("setting the metadata of /%s"), item->dest);
   return TRUE;
 }
 
@@ -185,12 +186,12 @@ stage_item (Stager *s, PierCopyPlan *plan, PierCopyItem *item, GError **error)
         return FALSE;
       dest = open_staged (s, item->dest, O_RDONLY | O_DIRECTORY);
       if (dest < 0)
-        return pier_set_errno (error, errno, "staging /%s", item->dest);
+        return pier_set_errno (error, errno, _("staging /%s"), item->dest);
       stream = pier_layer_stream_new_for_fd (src);
       if (!pier_layer_unpack (pier_layer_stream_read, stream, dest, &options, NULL,
                               s->build->cancellable, error))
         {
-          g_prefix_error (error, "extracting %s: ", item->src);
+          g_prefix_error (error, _("extracting %s: "), item->src);
           return FALSE;
         }
       return TRUE;
@@ -200,7 +201,7 @@ stage_item (Stager *s, PierCopyPlan *plan, PierCopyItem *item, GError **error)
     return FALSE;
   parent_fd = open_staged (s, strcmp (parent, ".") == 0 ? "" : parent, O_RDONLY | O_DIRECTORY);
   if (parent_fd < 0)
-    return pier_set_errno (error, errno, "staging /%s", parent);
+    return pier_set_errno (error, errno, _("staging /%s"), parent);
   if (fstatat (parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
     {
       /* A later source replaces what an earlier one put here. */
@@ -212,7 +213,7 @@ stage_item (Stager *s, PierCopyPlan *plan, PierCopyItem *item, GError **error)
           g_hash_table_remove (s->made, path);
         }
       else if (unlinkat (parent_fd, name, 0) < 0)
-        return pier_set_errno (error, errno, "replacing /%s", item->dest);
+        return pier_set_errno (error, errno, _("replacing /%s"), item->dest);
     }
   if (item->type == PIER_COPY_ITEM_SYMLINK)
     {
@@ -220,12 +221,12 @@ stage_item (Stager *s, PierCopyPlan *plan, PierCopyItem *item, GError **error)
       if (symlinkat (item->target, parent_fd, name) < 0
           || fchownat (parent_fd, name, item->uid, item->gid, AT_SYMLINK_NOFOLLOW) < 0
           || utimensat (parent_fd, name, times, AT_SYMLINK_NOFOLLOW) < 0)
-        return pier_set_errno (error, errno, "staging the symlink /%s", item->dest);
+        return pier_set_errno (error, errno, _("staging the symlink /%s"), item->dest);
       return TRUE;
     }
   out = openat (parent_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (out < 0)
-    return pier_set_errno (error, errno, "staging /%s", item->dest);
+    return pier_set_errno (error, errno, _("staging /%s"), item->dest);
   if (item->type == PIER_COPY_ITEM_DATA)
     {
       gsize len;
@@ -265,7 +266,7 @@ apply_dir_times (Stager *s, GError **error)
       DirTime *t = s->dir_times->pdata[i];
       struct timespec times[2] = { { t->sec, 0 }, { t->sec, 0 } };
       if (utimensat (s->diff_fd, t->path, times, AT_SYMLINK_NOFOLLOW) < 0)
-        return pier_set_errno (error, errno, "setting the time of /%s", t->path);
+        return pier_set_errno (error, errno, _("setting the time of /%s"), t->path);
     }
   return TRUE;
 }
@@ -293,7 +294,7 @@ staged_layer (PierBuild *build, PierBuildStage *stage, FillFunc fill, gpointer d
     return NULL;
   diff = g_build_filename (work_name, "diff", NULL);
   if (mkdirat (work_fd, diff, 0755) < 0)
-    pier_set_errno (error, errno, "creating a layer directory");
+    pier_set_errno (error, errno, _("creating a layer directory"));
   else if ((s.diff_fd = pier_fs_open_dir_at (work_fd, diff, error)) >= 0)
     {
       s.tree = tree;

@@ -8,6 +8,7 @@
 #include "pier-container-user.h"
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -79,7 +80,7 @@ parse_chown (PierBuildStage *stage, const char *spec, guint32 *uid, guint32 *gid
   user = pier_container_user_resolve (spec, (const char *const *) lowers, error);
   if (user == NULL)
     {
-      g_prefix_error (error, "--chown=%s: ", spec);
+      g_prefix_error (error, _("--chown=%s: "), spec);
       return FALSE;
     }
   *uid = user->uid;
@@ -95,7 +96,7 @@ parse_chmod (const char *text, mode_t *mode, GError **error)
   if (!g_ascii_string_to_unsigned (text, 8, 0, 07777, &value, NULL))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "--chmod=%s: give the mode in octal, such as 755 or 0644", text);
+                   _("--chmod=%s: give the mode in octal, such as 755 or 0644"), text);
       return FALSE;
     }
   *mode = value;
@@ -157,12 +158,12 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
   for (const char *const *f = (const char *const[]){ "parents", "checksum", "keep-git-dir", NULL }; *f; f++)
     if (pier_instruction_has_flag (insn, *f))
       {
-        g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED, "--%s is not supported", *f);
+        g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED, _("--%s is not supported"), *f);
         return NULL;
       }
   if (insn->n_args < 2)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "needs a source and a destination");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("needs a source and a destination"));
       return NULL;
     }
   if (chown != NULL)
@@ -200,8 +201,8 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
       if (is_url (insn->args[i]))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                       "%s of a URL (%s) is not supported: download it into the build context, "
-                       "or with RUN", strcmp (insn->keyword, "add") == 0 ? "ADD" : "COPY",
+                       _("%s of a URL (%s) is not supported: download it into the build context, "
+                         "or with RUN"), strcmp (insn->keyword, "add") == 0 ? "ADD" : "COPY",
                        insn->args[i]);
           return NULL;
         }
@@ -210,7 +211,7 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
         if (!clean_path (insn->args[i], &clean))
           {
             g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
-                         "“%s” is outside the build context", insn->args[i]);
+                         _("“%s” is outside the build context"), insn->args[i]);
             return NULL;
           }
         if (pier_copy_has_wildcards (clean))
@@ -222,7 +223,7 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
             if (sources->len == before)
               {
                 g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                             "no source files match “%s”", insn->args[i]);
+                             _("no source files match “%s”"), insn->args[i]);
                 return NULL;
               }
           }
@@ -241,8 +242,8 @@ pier_build_copy_plan (PierBuild *build, PierBuildStage *stage, const PierInstruc
   if (sources->len + heredocs->len > 1 && !dest_is_dir)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "with more than one source, the destination must be a directory ending in "
-                   "/ (“%s”)", dest_arg);
+                   _("with more than one source, the destination must be a directory ending in "
+                     "/ (“%s”)"), dest_arg);
       return NULL;
     }
   tree = pier_build_stage_tree (build, stage, error);

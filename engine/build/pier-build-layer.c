@@ -3,6 +3,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,7 @@ pier_build_work_path (PierStore *store, GError **error)
   proc = g_strdup_printf ("/proc/self/fd/%d", fd);
   path = g_file_read_link (proc, error);
   if (path == NULL)
-    g_prefix_error (error, "finding the work directory: ");
+    g_prefix_error (error, _("finding the work directory: "));
   return path;
 }
 
@@ -92,7 +93,7 @@ write_socket (gpointer user_data, const void *buffer, gsize len, GError **error)
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return pier_set_errno (error, errno, "handing the layer over");
+        return pier_set_errno (error, errno, _("handing the layer over"));
       p += n;
       len -= n;
     }
@@ -121,7 +122,7 @@ pier_build_pack_to_pending (PierStore *store, int dirfd, const PierPackOptions *
 
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     {
-      pier_set_errno (error, errno, "packing a layer");
+      pier_set_errno (error, errno, _("packing a layer"));
       return NULL;
     }
   job.fd = sv[1];
@@ -142,7 +143,7 @@ pier_build_pack_to_pending (PierStore *store, int dirfd, const PierPackOptions *
     }
   if (pending->work_name == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "the packed layer does not unpack: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("the packed layer does not unpack: %s"),
                    pending->unpack_error ? pending->unpack_error->message : "unknown reason");
       return NULL;
     }

@@ -10,6 +10,7 @@
 #include "pier-container-user.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox.h"
 #include "pier-uid-ranges.h"
 
@@ -143,7 +144,7 @@ network_for (PierBuild *build, const PierInstruction *insn, PierNetworkMode *mod
   if (strcmp (flag, "none") == 0 || strcmp (flag, "host") == 0)
     return pier_network_mode_from_string (flag, mode, error);
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "RUN --network=%s: choose default, none or host", flag);
+               _("RUN --network=%s: choose default, none or host"), flag);
   return FALSE;
 }
 
@@ -197,7 +198,7 @@ prepare_scratch_dirs (PierBuild *build, PierMergedTree *tree, int upper_fd, cons
               || fchmodat (upper_fd, *d, entry.st.st_mode & 07777, 0) < 0)
             {
               pier_merged_entry_clear (&entry);
-              return pier_set_errno (error, errno, "preparing /%s for the build container", *d);
+              return pier_set_errno (error, errno, _("preparing /%s for the build container"), *d);
             }
           source = g_build_filename (upper, *d, NULL);
           dest = g_strconcat ("/", *d, NULL);
@@ -252,13 +253,14 @@ heredoc_script (PierBuild *build, const PierInstruction *insn, const char *run_d
   words = g_strsplit_set (g_strstrip (first), " \t", 2);
   if (words[0] == NULL || *words[0] == '\0')
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the heredoc's “#!” names no interpreter");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("the heredoc's “#!” names no interpreter"));
       return FALSE;
     }
   if (!g_file_set_contents_full (path, content, -1, G_FILE_SET_CONTENTS_NONE, 0755, error))
     return FALSE;
   if (!build->rootless && chown (path, build->uid_base, build->uid_base) < 0)
-    return pier_set_errno (error, errno, "giving the heredoc to the container");
+    return pier_set_errno (error, errno, _("giving the heredoc to the container"));
   pier_sandbox_spec_add_volume (spec, path, HEREDOC_PATH, TRUE);
   b = g_strv_builder_new ();
   g_strv_builder_add (b, words[0]);
@@ -331,7 +333,7 @@ make_spec (PierBuild *build, PierBuildStage *stage, const PierInstruction *insn,
   spec->uid_base = spec->gid_base = build->uid_base;
   spec->uid_count = spec->gid_count = build->uid_count;
   if (!build->rootless && fchown (upper_fd, build->uid_base, build->uid_base) < 0)
-    return pier_set_errno (error, errno, "giving the sandbox layer to the container's root");
+    return pier_set_errno (error, errno, _("giving the sandbox layer to the container's root"));
   return prepare_scratch_dirs (build, tree, upper_fd, spec->upper_dir, spec, error);
 }
 
@@ -356,7 +358,7 @@ follow_output (PierBuild *build, const char *state_dir, int conn, int *exit_code
         {
           if (errno == EINTR)
             continue;
-          ok = pier_set_errno (error, errno, "following the build container");
+          ok = pier_set_errno (error, errno, _("following the build container"));
           break;
         }
       if (!killed && g_cancellable_is_cancelled (build->cancellable))
@@ -417,7 +419,7 @@ pier_build_run (PierBuild *build, PierBuildStage *stage, const PierInstruction *
   for (guint i = 0; i < insn->n_flags; i++)
     if (strcmp (insn->flags[i].name, "network") != 0)
       {
-        g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED, "RUN --%s is not supported",
+        g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED, _("RUN --%s is not supported"),
                      insn->flags[i].name);
         return NULL;
       }
@@ -432,7 +434,7 @@ pier_build_run (PierBuild *build, PierBuildStage *stage, const PierInstruction *
     g_autofree char *overlay_work = g_build_filename (run_name, "work", NULL);
     if (mkdirat (work_fd, diff, 0755) < 0 || mkdirat (work_fd, overlay_work, 0700) < 0)
       {
-        pier_set_errno (error, errno, "creating the build container's directories");
+        pier_set_errno (error, errno, _("creating the build container's directories"));
         goto out;
       }
     upper_fd = pier_fs_open_dir_at (work_fd, diff, error);
@@ -459,7 +461,7 @@ pier_build_run (PierBuild *build, PierBuildStage *stage, const PierInstruction *
   if (code != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the command returned a non-zero code: %d", code);
+                   _("the command returned a non-zero code: %d"), code);
       goto out;
     }
   remove_runtime_traces (upper_fd);

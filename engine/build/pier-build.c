@@ -5,6 +5,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 #include "pier-reference.h"
 
@@ -115,10 +116,10 @@ static gboolean
 step_error (PierBuild *build, const PierInstruction *insn, GError **error)
 {
   if (build->step > 0)
-    g_prefix_error (error, "%s:%u: step %u/%u: %s: ", build->dockerfile_name, insn->line,
+    g_prefix_error (error, _("%s:%u: step %u/%u: %s: "), build->dockerfile_name, insn->line,
                     build->step, build->n_steps, insn->original);
   else
-    g_prefix_error (error, "%s:%u: ONBUILD trigger %s: ", build->dockerfile_name, insn->line,
+    g_prefix_error (error, _("%s:%u: ONBUILD trigger %s: "), build->dockerfile_name, insn->line,
                     insn->original);
   return FALSE;
 }
@@ -207,7 +208,7 @@ start_stage (PierBuild *build, PierBuildStage *stage, const PierInstruction *ins
       if (image == NULL)
         {
           if (g_error_matches (*error, PIER_ERROR, PIER_ERROR_NOT_FOUND))
-            g_prefix_error (error, "pull it first (pierctl pull %s): ", base);
+            g_prefix_error (error, _("pull it first (pierctl pull %s): "), base);
           return FALSE;
         }
       for (guint i = 0; i < image->manifest->layers->len; i++)
@@ -267,7 +268,7 @@ run_triggers (PierBuild *build, PierBuildStage *stage, const PierInstruction *fr
       if (df == NULL || df->n_instructions != 2)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "%s:%u: the base image's ONBUILD trigger “%s” is not valid%s%s",
+                       _("%s:%u: the base image's ONBUILD trigger “%s” is not valid%s%s"),
                        build->dockerfile_name, from->line, triggers[i], local ? ": " : "",
                        local ? local->message : "");
           return FALSE;
@@ -288,10 +289,14 @@ cache_hit (PierBuild *build, const char *key, gboolean wants_layer)
   PierBuildRecord *record;
 
   if (build->options.no_cache)
-    return NULL;
+    {
+      g_debug ("build cache not read (--no-cache) for step %s", key);
+      return NULL;
+    }
   record = pier_build_cache_lookup (build->cache, build->store, key);
   if (record != NULL && (record->layer != NULL) != wants_layer)
     g_clear_pointer (&record, pier_build_record_free);
+  g_debug ("build cache %s for step %s", record != NULL ? "hit" : "miss", key);
   return record;
 }
 
@@ -353,9 +358,9 @@ run_instruction (PierBuild *build, PierBuildStage *stage, const PierDockerfile *
       if (stage->layers->len == 0)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "the stage has no files yet (FROM scratch): %s; COPY or ADD a static "
-                       "program into it first and RUN that in the exec form (RUN [\"/prog\", "
-                       "\"arg\"])",
+                       _("the stage has no files yet (FROM scratch): %s; COPY or ADD a static "
+                         "program into it first and RUN that in the exec form (RUN [\"/prog\", "
+                         "\"arg\"])"),
                        insn->json_form ? "there is no program to run"
                                        : "the shell form needs /bin/sh, which it does not have");
           return step_error (build, raw, error);
@@ -380,7 +385,7 @@ run_instruction (PierBuild *build, PierBuildStage *stage, const PierDockerfile *
               pier_merged_entry_clear (&entry);
               if (!is_dir)
                 {
-                  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is not a directory",
+                  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s is not a directory"),
                                stage->config->config.working_dir);
                   return step_error (build, raw, error);
                 }
@@ -489,7 +494,7 @@ normalise_tags (const char *const *tags, GError **error)
       if (ref->digest != NULL)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "-t %s: a build names its image with a tag, not a digest", *t);
+                       _("-t %s: a build names its image with a tag, not a digest"), *t);
           return NULL;
         }
       g_ptr_array_add (names, pier_reference_to_string (ref));
@@ -548,7 +553,7 @@ commit_build (PierBuild *build, PierBuildStage *final, GPtrArray *names, GError 
           || !pier_store_has_layer (build->store, layer->diff_id))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "layer %s was removed from the store while the build ran; build again",
+                       _("layer %s was removed from the store while the build ran; build again"),
                        layer->diff_id);
           return NULL;
         }
@@ -592,7 +597,7 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
   if (build.rootless && build.network == PIER_NETWORK_BRIDGE)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "--network bridge needs root; rootless builds have none or host");
+                   _("--network bridge needs root; rootless builds have none or host"));
       goto out;
     }
   if ((names = normalise_tags (options->tags, error)) == NULL || !check_build_args (options, error))
@@ -601,9 +606,9 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
       || (build.context_fd = pier_fs_open_dir_at (AT_FDCWD, options->context_dir, error)) < 0)
     {
       if (options->context_dir == NULL)
-        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "no build context given");
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("no build context given"));
       else
-        g_prefix_error (error, "the build context: ");
+        g_prefix_error (error, _("the build context: "));
       goto out;
     }
   if (!pier_build_read_dockerfile (&build, error))
@@ -612,7 +617,7 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
                            : &build.df->stages[build.df->n_stages - 1];
   if (target == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "%s: no stage named “%s”",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("%s: no stage named “%s”"),
                    build.dockerfile_name, options->target);
       goto out;
     }
@@ -668,7 +673,7 @@ out:
   if (image == NULL && g_cancellable_is_cancelled (cancellable))
     {
       g_clear_error (error);
-      g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, "the build was cancelled");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, _("the build was cancelled"));
     }
   build_clear (&build);
   return image;

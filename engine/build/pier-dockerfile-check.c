@@ -1,6 +1,7 @@
 #include "pier-dockerfile-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 #include "pier-signal.h"
 
@@ -65,26 +66,27 @@ check_flags (const PierInstruction *insn, const FlagSpec *specs, const char *upp
           for (spec = specs; spec->name != NULL; spec++)
             g_string_append_printf (known, "%s--%s", known->len > 0 ? ", " : "", spec->name);
           if (known->len == 0)
-            return pier_dockerfile_invalid (error, "unknown flag --%s: %s takes no flags",
+            return pier_dockerfile_invalid (error, _("unknown flag --%s: %s takes no flags"),
                                             flag->name, upper);
-          return pier_dockerfile_invalid (error, "unknown flag --%s: %s takes %s", flag->name,
+          return pier_dockerfile_invalid (error, _("unknown flag --%s: %s takes %s"), flag->name,
                                           upper, known->str);
         }
       for (guint j = 0; j < i && spec->type != FLAG_STRINGS; j++)
         if (strcmp (insn->flags[j].name, flag->name) == 0)
-          return pier_dockerfile_invalid (error, "--%s is given twice", flag->name);
+          return pier_dockerfile_invalid (error, _("--%s is given twice"), flag->name);
       if (spec->type == FLAG_BOOL)
         {
           if (flag->value != NULL && *flag->value == '\0')
-            return pier_dockerfile_invalid (error, "--%s= needs a value: true or false",
+            return pier_dockerfile_invalid (error, _("--%s= needs a value: true or false"),
                                             flag->name);
           if (flag->value != NULL && g_ascii_strcasecmp (flag->value, "true") != 0
               && g_ascii_strcasecmp (flag->value, "false") != 0)
-            return pier_dockerfile_invalid (error, "--%s takes true or false, not “%s”", flag->name,
+            return pier_dockerfile_invalid (error,
+                                            _("--%s takes true or false, not “%s”"), flag->name,
                                             flag->value);
         }
       else if (flag->value == NULL)
-        return pier_dockerfile_invalid (error, "--%s needs a value: --%s=VALUE", flag->name,
+        return pier_dockerfile_invalid (error, _("--%s needs a value: --%s=VALUE"), flag->name,
                                         flag->name);
     }
   return TRUE;
@@ -95,10 +97,10 @@ check_pairs (const PierDockerfile *df, const PierInstruction *insn, const char *
              GError **error)
 {
   if (insn->n_args == 0)
-    return pier_dockerfile_invalid (error, "%s needs at least one NAME=value", upper);
+    return pier_dockerfile_invalid (error, _("%s needs at least one NAME=value"), upper);
   for (guint i = 0; i < insn->n_args; i += 2)
     if (*insn->args[i] == '\0')
-      return pier_dockerfile_invalid (error, "%s: a name cannot be empty", upper);
+      return pier_dockerfile_invalid (error, _("%s: a name cannot be empty"), upper);
   return TRUE;
 }
 
@@ -107,7 +109,7 @@ check_one (const PierDockerfile *df, const PierInstruction *insn, const char *up
            GError **error)
 {
   if (insn->n_args != 1)
-    return pier_dockerfile_invalid (error, "%s takes exactly one argument", upper);
+    return pier_dockerfile_invalid (error, _("%s takes exactly one argument"), upper);
   return TRUE;
 }
 
@@ -116,7 +118,7 @@ check_some (const PierDockerfile *df, const PierInstruction *insn, const char *u
             GError **error)
 {
   if (insn->n_args == 0)
-    return pier_dockerfile_invalid (error, "%s needs at least one argument", upper);
+    return pier_dockerfile_invalid (error, _("%s needs at least one argument"), upper);
   return TRUE;
 }
 
@@ -134,11 +136,12 @@ check_copy (const PierDockerfile *df, const PierInstruction *insn, const char *u
   const char *dest;
 
   if (insn->n_args < 2)
-    return pier_dockerfile_invalid (error, "%s needs a source and a destination: %s SOURCE... DEST",
+    return pier_dockerfile_invalid (error,
+                                    _("%s needs a source and a destination: %s SOURCE... DEST"),
                                     upper, upper);
   dest = insn->args[insn->n_args - 1];
   if (pier_dockerfile_word_is_heredoc (dest))
-    return pier_dockerfile_invalid (error, "%s cannot take a heredoc as its destination", upper);
+    return pier_dockerfile_invalid (error, _("%s cannot take a heredoc as its destination"), upper);
   return TRUE;
 }
 
@@ -163,8 +166,8 @@ check_from (const PierDockerfile *df, const PierInstruction *insn, const char *u
     {
       name = g_ascii_strdown (insn->args[2], -1);
       if (!stage_name_is_valid (name))
-        return pier_dockerfile_invalid (error, "invalid stage name “%s”: start with a letter, "
-                                        "then letters, digits, “-”, “_” or “.”", insn->args[2]);
+        return pier_dockerfile_invalid (error, _("invalid stage name “%s”: start with a letter, "
+                                          "then letters, digits, “-”, “_” or “.”"), insn->args[2]);
       for (guint i = 0; i < df->n_stages; i++)
         {
           const PierInstruction *other = df->instructions[df->stages[i].from];
@@ -172,15 +175,16 @@ check_from (const PierDockerfile *df, const PierInstruction *insn, const char *u
           if (other == insn)
             break;
           if (g_strcmp0 (df->stages[i].name, name) == 0)
-            return pier_dockerfile_invalid (error, "the stage name “%s” is already used on line %u",
+            return pier_dockerfile_invalid (error,
+                                            _("the stage name “%s” is already used on line %u"),
                                             name, other->line);
         }
       return TRUE;
     }
   if (insn->n_args != 1)
     return pier_dockerfile_invalid (error,
-                                    "FROM takes an image, then optionally AS and a stage name: "
-                                    "FROM IMAGE [AS NAME]");
+                                    _("FROM takes an image, then optionally AS and a stage name: "
+                                      "FROM IMAGE [AS NAME]"));
   return TRUE;
 }
 
@@ -189,7 +193,7 @@ check_run (const PierDockerfile *df, const PierInstruction *insn, const char *up
            GError **error)
 {
   if (insn->n_args == 0)
-    return pier_dockerfile_invalid (error, "RUN needs a command");
+    return pier_dockerfile_invalid (error, _("RUN needs a command"));
   return TRUE;
 }
 
@@ -207,7 +211,8 @@ check_duration_flag (const PierInstruction *insn, const char *name, GError **err
       return FALSE;
     }
   if (ns != 0 && ns < 1000000)
-    return pier_dockerfile_invalid (error, "--%s must be 0 or at least 1ms, not “%s”", name, text);
+    return pier_dockerfile_invalid (error,
+                                    _("--%s must be 0 or at least 1ms, not “%s”"), name, text);
   return TRUE;
 }
 
@@ -222,20 +227,20 @@ check_healthcheck (const PierDockerfile *df, const PierInstruction *insn, const 
   gint64 n;
 
   if (insn->n_args == 0)
-    return pier_dockerfile_invalid (error, "HEALTHCHECK needs CMD and a command, or NONE");
+    return pier_dockerfile_invalid (error, _("HEALTHCHECK needs CMD and a command, or NONE"));
   if (g_ascii_strcasecmp (insn->args[0], "NONE") == 0)
     {
       if (insn->n_args != 1)
-        return pier_dockerfile_invalid (error, "HEALTHCHECK NONE takes no arguments");
+        return pier_dockerfile_invalid (error, _("HEALTHCHECK NONE takes no arguments"));
       return check_flags (insn, no_flags, "HEALTHCHECK NONE", error);
     }
   if (!check_flags (insn, healthcheck_flags, upper, error))
     return FALSE;
   if (g_ascii_strcasecmp (insn->args[0], "CMD") != 0)
-    return pier_dockerfile_invalid (error, "unknown HEALTHCHECK type “%s”: use CMD or NONE",
+    return pier_dockerfile_invalid (error, _("unknown HEALTHCHECK type “%s”: use CMD or NONE"),
                                     insn->args[0]);
   if (insn->n_args < 2)
-    return pier_dockerfile_invalid (error, "HEALTHCHECK CMD needs a command");
+    return pier_dockerfile_invalid (error, _("HEALTHCHECK CMD needs a command"));
   for (guint i = 0; i < G_N_ELEMENTS (durations); i++)
     if (!check_duration_flag (insn, durations[i], error))
       return FALSE;
@@ -244,8 +249,8 @@ check_healthcheck (const PierDockerfile *df, const PierInstruction *insn, const 
     {
       n = g_ascii_strtoll (retries, &end, 10);
       if (*retries == '\0' || *end != '\0' || n < 0 || n > G_MAXINT32)
-        return pier_dockerfile_invalid (error, "--retries takes a whole number, 0 or more, "
-                                        "not “%s”", retries);
+        return pier_dockerfile_invalid (error, _("--retries takes a whole number, 0 or more, "
+                                          "not “%s”"), retries);
     }
   return TRUE;
 }
@@ -255,13 +260,13 @@ check_volume (const PierDockerfile *df, const PierInstruction *insn, const char 
               GError **error)
 {
   if (insn->n_args == 0)
-    return pier_dockerfile_invalid (error, "VOLUME needs at least one path");
+    return pier_dockerfile_invalid (error, _("VOLUME needs at least one path"));
   for (guint i = 0; i < insn->n_args; i++)
     {
       g_autofree char *path = g_strstrip (g_strdup (insn->args[i]));
 
       if (*path == '\0')
-        return pier_dockerfile_invalid (error, "VOLUME: a path cannot be empty");
+        return pier_dockerfile_invalid (error, _("VOLUME: a path cannot be empty"));
     }
   return TRUE;
 }
@@ -271,10 +276,10 @@ check_arg (const PierDockerfile *df, const PierInstruction *insn, const char *up
            GError **error)
 {
   if (insn->n_args == 0)
-    return pier_dockerfile_invalid (error, "ARG needs a name: ARG NAME or ARG NAME=default");
+    return pier_dockerfile_invalid (error, _("ARG needs a name: ARG NAME or ARG NAME=default"));
   for (guint i = 0; i < insn->n_args; i++)
     if (insn->args[i][0] == '=')
-      return pier_dockerfile_invalid (error, "ARG: a name cannot be empty");
+      return pier_dockerfile_invalid (error, _("ARG: a name cannot be empty"));
   return TRUE;
 }
 
@@ -289,7 +294,7 @@ check_stopsignal (const PierDockerfile *df, const PierInstruction *insn, const c
     return FALSE;
   if (strchr (insn->args[0], '$') == NULL && !pier_signal_parse (insn->args[0], &signal, error))
     {
-      g_prefix_error (error, "STOPSIGNAL: ");
+      g_prefix_error (error, _("STOPSIGNAL: "));
       return FALSE;
     }
   return TRUE;
@@ -300,8 +305,8 @@ check_shell (const PierDockerfile *df, const PierInstruction *insn, const char *
              GError **error)
 {
   if (!insn->json_form || insn->n_args == 0)
-    return pier_dockerfile_invalid (error, "SHELL takes a JSON array: "
-                                    "SHELL [\"executable\", \"parameters\"]");
+    return pier_dockerfile_invalid (error, _("SHELL takes a JSON array: "
+                                      "SHELL [\"executable\", \"parameters\"]"));
   return TRUE;
 }
 
@@ -362,7 +367,7 @@ unknown_instruction (const PierInstruction *insn, GError **error)
   guint best_distance = 3;
 
   if (*upper == '\0')
-    return pier_dockerfile_invalid (error, "a line continuation with no instruction");
+    return pier_dockerfile_invalid (error, _("a line continuation with no instruction"));
   for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
     {
       guint d = distance (insn->keyword, specs[i].keyword);
@@ -377,10 +382,10 @@ unknown_instruction (const PierInstruction *insn, GError **error)
     {
       g_autofree char *suggestion = g_ascii_strup (best, -1);
 
-      return pier_dockerfile_invalid (error, "unknown instruction %s (did you mean %s?)", upper,
+      return pier_dockerfile_invalid (error, _("unknown instruction %s (did you mean %s?)"), upper,
                                       suggestion);
     }
-  return pier_dockerfile_invalid (error, "unknown instruction %s", upper);
+  return pier_dockerfile_invalid (error, _("unknown instruction %s"), upper);
 }
 
 /* All of an instruction ends up in the image's JSON (its config, or the history's created_by),
@@ -430,7 +435,8 @@ check_instruction (const PierDockerfile *df, const PierInstruction *insn, GError
         return FALSE;
       for (guint a = 0; a < insn->n_args; a++)
         if (strlen (insn->args[a]) != insn->arg_lengths[a])
-          return pier_dockerfile_invalid (error, "%s: argument %u holds a NUL character (\\u0000)",
+          return pier_dockerfile_invalid (error,
+                                          _("%s: argument %u holds a NUL character (\\u0000)"),
                                           upper, a + 1);
       if (!check_utf8 (insn, upper, error))
         return FALSE;
@@ -446,17 +452,17 @@ check_onbuild (const PierDockerfile *df, const PierInstruction *insn, const char
   const char *trigger;
 
   if (insn->onbuild == NULL)
-    return pier_dockerfile_invalid (error, "ONBUILD needs an instruction to run in builds "
-                                    "based on this image");
+    return pier_dockerfile_invalid (error, _("ONBUILD needs an instruction to run in builds "
+                                      "based on this image"));
   trigger = insn->onbuild->keyword;
   if (strcmp (trigger, "onbuild") == 0)
-    return pier_dockerfile_invalid (error, "ONBUILD ONBUILD is not allowed: "
-                                    "a trigger cannot add triggers");
+    return pier_dockerfile_invalid (error, _("ONBUILD ONBUILD is not allowed: "
+                                      "a trigger cannot add triggers"));
   if (strcmp (trigger, "from") == 0 || strcmp (trigger, "maintainer") == 0)
     {
       g_autofree char *name = g_ascii_strup (trigger, -1);
 
-      return pier_dockerfile_invalid (error, "%s is not allowed as an ONBUILD trigger", name);
+      return pier_dockerfile_invalid (error, _("%s is not allowed as an ONBUILD trigger"), name);
     }
   if (!check_instruction (df, insn->onbuild, error))
     {
@@ -484,13 +490,13 @@ pier_dockerfile_validate (const PierDockerfile *df, GError **error)
           g_autofree char *upper = g_ascii_strup (insn->keyword, -1);
 
           return pier_dockerfile_fail (error, df->filename, insn->line,
-                                       "%s before the first FROM: only ARG may come before FROM",
+                                       _("%s before the first FROM: only ARG may come before FROM"),
                                        upper);
         }
     }
   if (!seen_from)
     return pier_dockerfile_fail (error, df->filename, df->instructions[0]->line,
-                                 "no FROM: a Dockerfile needs at least one stage");
+                                 _("no FROM: a Dockerfile needs at least one stage"));
   return TRUE;
 }
 
@@ -516,8 +522,8 @@ pier_dockerfile_parse_duration (const char *text, gint64 *nanoseconds, GError **
       return TRUE;
     }
   if (*s == '\0')
-    return pier_dockerfile_invalid (error, "invalid duration “%s”: write a number and a unit, "
-                                    "such as 30s", text);
+    return pier_dockerfile_invalid (error, _("invalid duration “%s”: write a number and a unit, "
+                                      "such as 30s"), text);
   while (*s != '\0')
     {
       guint64 whole = 0, fraction = 0, scale = 1, value;
@@ -529,7 +535,7 @@ pier_dockerfile_parse_duration (const char *text, gint64 *nanoseconds, GError **
       for (; g_ascii_isdigit (*s); s++, digits = TRUE)
         {
           if (whole > (limit - 9) / 10)
-            return pier_dockerfile_invalid (error, "invalid duration “%s”: too long", text);
+            return pier_dockerfile_invalid (error, _("invalid duration “%s”: too long"), text);
           whole = whole * 10 + (guint64) (*s - '0');
         }
       if (*s == '.')
@@ -540,30 +546,31 @@ pier_dockerfile_parse_duration (const char *text, gint64 *nanoseconds, GError **
               scale *= 10;
             }
       if (!digits)
-        return pier_dockerfile_invalid (error, "invalid duration “%s”", text);
+        return pier_dockerfile_invalid (error, _("invalid duration “%s”"), text);
       unit = s;
       while (*s != '\0' && *s != '.' && !g_ascii_isdigit (*s))
         s++;
       unit_len = s - unit;
       if (unit_len == 0)
-        return pier_dockerfile_invalid (error, "invalid duration “%s”: a unit is missing "
-                                        "(ns, us, ms, s, m, h)", text);
+        return pier_dockerfile_invalid (error, _("invalid duration “%s”: a unit is missing "
+                                          "(ns, us, ms, s, m, h)"), text);
       for (u = 0; u < G_N_ELEMENTS (units); u++)
         if (strlen (units[u].unit) == unit_len && memcmp (units[u].unit, unit, unit_len) == 0)
           break;
       if (u == G_N_ELEMENTS (units))
-        return pier_dockerfile_invalid (error, "invalid duration “%s”: unknown unit “%.*s”", text,
+        return pier_dockerfile_invalid (error,
+                                        _("invalid duration “%s”: unknown unit “%.*s”"), text,
                                         (int) unit_len, unit);
       if (whole > limit / units[u].scale)
-        return pier_dockerfile_invalid (error, "invalid duration “%s”: too long", text);
+        return pier_dockerfile_invalid (error, _("invalid duration “%s”: too long"), text);
       value = whole * units[u].scale
               + (guint64) ((long double) fraction * units[u].scale / scale);
       if (value > limit || total > limit - value)
-        return pier_dockerfile_invalid (error, "invalid duration “%s”: too long", text);
+        return pier_dockerfile_invalid (error, _("invalid duration “%s”: too long"), text);
       total += value;
     }
   if (total > limit - (negative ? 0 : 1))
-    return pier_dockerfile_invalid (error, "invalid duration “%s”: too long", text);
+    return pier_dockerfile_invalid (error, _("invalid duration “%s”: too long"), text);
   *nanoseconds = negative ? (gint64) (0 - total) : (gint64) total;
   return TRUE;
 }

@@ -1,6 +1,7 @@
 #include "pier-dockerfile-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -314,7 +315,7 @@ parse_json (const char *rest, PierArgList *list)
 static gboolean
 not_strings (GError **error)
 {
-  return pier_dockerfile_invalid (error, "a JSON array of arguments may only hold strings");
+  return pier_dockerfile_invalid (error, _("a JSON array of arguments may only hold strings"));
 }
 
 static gboolean
@@ -365,7 +366,8 @@ parse_name_value (const char *rest, const char *keyword, char escape, PierArgLis
     {
       split_blanks (rest, 2, list);
       if (list->strings->len < 2)
-        return pier_dockerfile_invalid (error, "%s needs a value: %s NAME=value (or %s NAME value)",
+        return pier_dockerfile_invalid (error,
+                                        _("%s needs a value: %s NAME=value (or %s NAME value)"),
                                         keyword, keyword, keyword);
       *legacy = TRUE;
       return TRUE;
@@ -376,7 +378,7 @@ parse_name_value (const char *rest, const char *keyword, char escape, PierArgLis
       const char *eq = strchr (word, '=');
 
       if (eq == NULL)
-        return pier_dockerfile_invalid (error, "%s: no “=” in “%s”: write NAME=value", keyword,
+        return pier_dockerfile_invalid (error, _("%s: no “=” in “%s”: write NAME=value"), keyword,
                                         word);
       pier_arg_list_add (list, word, eq - word);
       pier_arg_list_add (list, eq + 1, strlen (eq + 1));
@@ -416,8 +418,8 @@ parse_arguments (PierInstruction *insn, const char *rest, char escape, gboolean 
       if (*rest == '\0')
         return TRUE;
       if (nested)
-        return pier_dockerfile_invalid (error, "ONBUILD ONBUILD is not allowed: "
-                                        "a trigger cannot add triggers");
+        return pier_dockerfile_invalid (error, _("ONBUILD ONBUILD is not allowed: "
+                                          "a trigger cannot add triggers"));
       insn->onbuild = new_instruction (rest, escape, TRUE, error);
       return insn->onbuild != NULL;
     }
@@ -550,8 +552,8 @@ parse_heredoc_word (const char *word, PierHeredoc *doc, gboolean *found, GError 
   if (raw_words == NULL)
     return FALSE;
   if (g_strv_length (raw_words) != 1)
-    return pier_dockerfile_invalid (error, "the heredoc delimiter “%s” reads differently "
-                                    "with and without quotes", rest);
+    return pier_dockerfile_invalid (error, _("the heredoc delimiter “%s” reads differently "
+                                      "with and without quotes"), rest);
   doc->name = g_strdup (words[0]);
   doc->expand = count_quotes (words[0]) == count_quotes (raw_words[0]);
   doc->fd = fd_ok ? (guint) fd : 0;

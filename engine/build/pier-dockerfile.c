@@ -1,6 +1,7 @@
 #include "pier-dockerfile-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <string.h>
 
@@ -101,24 +102,24 @@ check_directive (Directives *d, const char *line, GError **error)
   if (strcmp (name, "escape") == 0)
     {
       if (d->seen_escape)
-        return pier_dockerfile_invalid (error, "only one escape parser directive can be used");
+        return pier_dockerfile_invalid (error, _("only one escape parser directive can be used"));
       d->seen_escape = TRUE;
       if (value_len != 1 || (*value != '\\' && *value != '`'))
-        return pier_dockerfile_invalid (error, "invalid escape token “%.*s”: use ` or \\",
+        return pier_dockerfile_invalid (error, _("invalid escape token “%.*s”: use ` or \\"),
                                         (int) value_len, value);
       d->escape = *value;
     }
   else if (strcmp (name, "syntax") == 0)
     {
       if (d->seen_syntax)
-        return pier_dockerfile_invalid (error, "only one syntax parser directive can be used");
+        return pier_dockerfile_invalid (error, _("only one syntax parser directive can be used"));
       d->seen_syntax = TRUE;
       d->syntax = g_strndup (value, value_len);
     }
   else if (strcmp (name, "check") == 0)
     {
       if (d->seen_check)
-        return pier_dockerfile_invalid (error, "only one check parser directive can be used");
+        return pier_dockerfile_invalid (error, _("only one check parser directive can be used"));
       d->seen_check = TRUE;
       d->check = g_strndup (value, value_len);
     }
@@ -229,7 +230,7 @@ read_heredocs (Reader *r, guint *current, PierInstruction *target, GArray *docs,
         }
       if (!terminated)
         return pier_dockerfile_fail (error, filename, start,
-                                     "unterminated heredoc: no line “%s” ends it", doc->name);
+                                     _("unterminated heredoc: no line “%s” ends it"), doc->name);
       doc->content = doc->chomp ? chomp_tabs (content->str) : g_strdup (content->str);
     }
   target->n_heredocs = docs->len;
@@ -353,7 +354,7 @@ parse_lines (PierDockerfile *df, Reader *r, Directives *d, GPtrArray *instructio
     }
   if (instructions->len == 0)
     return pier_dockerfile_fail (error, df->filename, MAX (current, 1),
-                                 "file with no instructions");
+                                 _("file with no instructions"));
   return TRUE;
 }
 
@@ -376,7 +377,7 @@ pier_dockerfile_parse (const char *data, gsize length, const char *filename,
 
       for (const char *p = data; p < nul; p++)
         line += *p == '\n';
-      pier_dockerfile_fail (error, df->filename, line, "a NUL byte: this is not a text file");
+      pier_dockerfile_fail (error, df->filename, line, _("a NUL byte: this is not a text file"));
       return NULL;
     }
   ok = parse_lines (df, &r, &d, instructions, error);

@@ -1,6 +1,7 @@
 #include "pier-dockerignore-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-shell-words.h"
 
 #include <string.h>
@@ -196,7 +197,7 @@ bad:
   for (guint i = 0; i < tokens->len; i++)
     g_free (g_array_index (tokens, Token, i).text);
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "bad pattern “%s”: a “[...]” class is unfinished or empty, or a “\\” ends it",
+               _("bad pattern “%s”: a “[...]” class is unfinished or empty, or a “\\” ends it"),
                pat->cleaned);
   return FALSE;
 }
@@ -346,7 +347,7 @@ build (GPtrArray *texts, GArray *lines, GError **error)
           if (cleaned[1] == '\0')
             {
               g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                           "illegal exclusion pattern “!”");
+                           _("illegal exclusion pattern “!”"));
               goto fail;
             }
           pat->exclusion = TRUE;
@@ -364,7 +365,7 @@ build (GPtrArray *texts, GArray *lines, GError **error)
 
 fail:
       if (lines != NULL)
-        g_prefix_error (error, ".dockerignore:%u: ", g_array_index (lines, guint, i));
+        g_prefix_error (error, _(".dockerignore:%u: "), g_array_index (lines, guint, i));
       return NULL;
     }
   g_ptr_array_add (kept, NULL);
@@ -402,7 +403,7 @@ pier_dockerignore_parse (const char *data, gsize length, GError **error)
       if (memchr (p, '\0', stop - p) != NULL)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       ".dockerignore:%u: the line holds a NUL byte", line);
+                       _(".dockerignore:%u: the line holds a NUL byte"), line);
           return NULL;
         }
       text = g_strndup (p, stop > p && stop[-1] == '\r' ? stop - p - 1 : stop - p);

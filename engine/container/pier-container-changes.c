@@ -6,6 +6,7 @@
 #include "pier-events.h"
 #include "pier-fsutil.h"
 #include "pier-history.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 #include "pier-merged-tree.h"
 #include "pier-output-file.h"
@@ -155,7 +156,7 @@ diff_dir (Differ *d, int dirfd, const char *path, guint *count, GError **error)
 
   if (names == NULL)
     {
-      g_prefix_error (error, "in the sandbox layer: ");
+      g_prefix_error (error, _("in the sandbox layer: "));
       return FALSE;
     }
   for (guint i = 0; i < names->len; i++)
@@ -242,8 +243,8 @@ apply_change (PierImageConfig *config, const char *change, const char *created,
   if (df->n_instructions != 2 || !g_strv_contains (allowed, df->instructions[1]->keyword))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "-c “%s”: one of CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, SHELL, "
-                   "STOPSIGNAL, USER, VOLUME, WORKDIR or HEALTHCHECK", change);
+                   _("-c “%s”: one of CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, SHELL, "
+                     "STOPSIGNAL, USER, VOLUME, WORKDIR or HEALTHCHECK"), change);
       return FALSE;
     }
   insn = pier_dockerfile_expand (df, df->instructions[1], lookup_env, config->config.env, error);
@@ -370,7 +371,7 @@ export_failed (Exporter *x, const char *path, GError **error)
       g_propagate_error (error, g_steal_pointer (&x->write_error));
       return FALSE;
     }
-  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "exporting /%s: %s", path,
+  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("exporting /%s: %s"), path,
                archive_error_string (x->ar));
   return FALSE;
 }
@@ -388,13 +389,13 @@ export_open (const char *path, const PierMergedEntry *e, struct stat *st, GError
       fd = pier_fs_open_regular_in_root (e->dir_fd, e->name, RESOLVE_NO_SYMLINKS, G_MAXSIZE, st,
                                          error);
       if (fd < 0)
-        g_prefix_error (error, "exporting /%s: ", path);
+        g_prefix_error (error, _("exporting /%s: "), path);
       return fd;
     }
   fd = openat (e->dir_fd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 || fstat (fd, st) < 0)
     {
-      pier_set_errno (error, errno, "exporting /%s", path);
+      pier_set_errno (error, errno, _("exporting /%s"), path);
       if (fd >= 0)
         close (fd);
       return -1;
@@ -442,7 +443,7 @@ export_visit (const char *path, const PierMergedEntry *e, gpointer user_data, GE
       char target[4096];
       ssize_t n = readlinkat (e->dir_fd, e->name, target, sizeof target - 1);
       if (n < 0)
-        return pier_set_errno (error, errno, "reading the symlink /%s", path);
+        return pier_set_errno (error, errno, _("reading the symlink /%s"), path);
       target[n] = '\0';
       archive_entry_set_symlink (x->entry, target);
     }
@@ -507,12 +508,6 @@ pier_container_export (PierStore *store, const PierContainer *container, PierWri
   return ok;
 }
 
-static gboolean
-write_fd (gpointer user_data, const void *buffer, gsize len, GError **error)
-{
-  return pier_fs_write_all (GPOINTER_TO_INT (user_data), buffer, len, error);
-}
-
 gboolean
 pier_container_export_to_file (PierStore *store, const PierContainer *container,
                                const char *path, GCancellable *cancellable, GError **error)
@@ -520,7 +515,7 @@ pier_container_export_to_file (PierStore *store, const PierContainer *container,
   g_autoptr (PierOutputFile) file = pier_output_file_open (path, 0644, error);
 
   return file != NULL
-         && pier_container_export (store, container, write_fd,
+         && pier_container_export (store, container, pier_write_fd,
                                    GINT_TO_POINTER (pier_output_file_get_fd (file)), cancellable,
                                    error)
          && pier_output_file_commit (file, error);

@@ -4,6 +4,7 @@
 
 #include "pier-caps.h"
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-seccomp.h"
 
 #include <string.h>
@@ -57,8 +58,8 @@ parse_security_opt (PierContainer *c, const char *opt, PierSeccompProfile **prof
       return *profile != NULL;
     }
   g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-               "--security-opt “%s” is not supported: Pier takes seccomp=FILE.json, "
-               "seccomp=unconfined and no-new-privileges",
+               _("--security-opt “%s” is not supported: Pier takes seccomp=FILE.json, "
+                 "seccomp=unconfined and no-new-privileges"),
                opt);
   return FALSE;
 }

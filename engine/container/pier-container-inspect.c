@@ -1,5 +1,6 @@
 #include "pier-container-inspect.h"
 
+#include "pier-i18n.h"
 #include "pier-json.h"
 #include "pier-caps.h"
 #include "pier-oci.h"
@@ -147,6 +148,6 @@ pier_container_inspect_json (PierStore *store, const PierContainer *c, GError **
   g_string_free (lower, TRUE);
   out = pier_json_writer_dump (&w, o, JSON_INDENT (4) | JSON_PRESERVE_ORDER, error);
   if (out == NULL)
-    g_prefix_error (error, "inspecting container %s: ", c->name);
+    g_prefix_error (error, _("inspecting container %s: "), c->name);
   return out;
 }

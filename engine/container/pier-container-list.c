@@ -5,6 +5,7 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-reference.h"
 
 #include <fcntl.h>
@@ -41,7 +42,7 @@ load_container (PierStore *store, const char *id, GError **error)
   if (left_by_dead_run (store, c) && pier_container_remove (store, c, FALSE, NULL))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "container %s was removed: the run that made it ended before it did", id);
+                   _("container %s was removed: the run that made it ended before it did"), id);
       return NULL;
     }
   return g_steal_pointer (&c);
@@ -99,7 +100,7 @@ pier_store_find_any_container (PierStore *store, const char *name_or_id, GError 
         if (found != NULL)
           {
             g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                         "“%s” is ambiguous: several containers have ids starting with it",
+                         _("“%s” is ambiguous: several containers have ids starting with it"),
                          name_or_id);
             return NULL;
           }
@@ -113,7 +114,7 @@ pier_store_find_any_container (PierStore *store, const char *name_or_id, GError 
       if (c != NULL)
         return c;
     }
-  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such container: %s", name_or_id);
+  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("no such container: %s"), name_or_id);
   return NULL;
 }
 
@@ -125,7 +126,7 @@ pier_store_find_container (PierStore *store, const char *name_or_id, GError **er
   if (c != NULL && c->broken != NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "container %s is broken: %s; it can only be removed (rm -f %s)", name_or_id,
+                   _("container %s is broken: %s; it can only be removed (rm -f %s)"), name_or_id,
                    c->broken, name_or_id);
       return NULL;
     }

@@ -3,6 +3,7 @@
 #include "pier-container-monitor.h"
 
 #include "pier-container.h"
+#include "pier-i18n.h"
 #include "pier-monitor-main.h"
 #include "pier-store-open.h"
 
@@ -16,7 +17,7 @@ remove_on_exit (const char *const *words)
 
   if (g_strv_length ((char **) words) != 3)
     {
-      g_warning ("the monitor's exit work names %u words, not a root, a runroot and an id",
+      g_warning (_("the monitor's exit work names %u words, not a root, a runroot and an id"),
                  g_strv_length ((char **) words));
       return;
     }

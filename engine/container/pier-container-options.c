@@ -1,8 +1,10 @@
 #include "pier-container-options.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -14,7 +16,7 @@ invalid (GError **error, const char *what, const char *text, const char *why)
 {
   g_autofree char *quoted = pier_error_quote (text);
 
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "invalid %s %s: %s", what, quoted, why);
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("invalid %s %s: %s"), what, quoted, why);
   return FALSE;
 }
 
@@ -67,14 +69,15 @@ check_limits (const PierContainerOptions *o, GError **error)
       (o->memory_bytes < PIER_CONTAINER_MEMORY_MIN || o->memory_bytes > PIER_CONTAINER_MEMORY_MAX))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "invalid memory limit %" G_GUINT64_FORMAT " bytes: 0 (none) or from 6 MiB to %"
-                   G_GUINT64_FORMAT " bytes", o->memory_bytes, PIER_CONTAINER_MEMORY_MAX);
+                   _("invalid memory limit %" PRIu64 " bytes: 0 (none) or from 6 MiB to %"
+                     PRIu64 " bytes"), o->memory_bytes, PIER_CONTAINER_MEMORY_MAX);
       return FALSE;
     }
   if (!isfinite (o->cpus) ||
       (o->cpus != 0 && (o->cpus < PIER_CONTAINER_CPUS_MIN || o->cpus > PIER_CONTAINER_CPUS_MAX)))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "invalid CPU limit %g: 0 (none) or from %g to %g",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("invalid CPU limit %g: 0 (none) or from %g to %g"),
                    o->cpus, PIER_CONTAINER_CPUS_MIN, PIER_CONTAINER_CPUS_MAX);
       return FALSE;
     }
@@ -96,8 +99,8 @@ pier_container_options_check (const PierContainerOptions *o, GError **error)
       {
         g_autofree char *quoted = pier_error_quote (o->command[i]);
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     "the command's argument %u, %s, is not valid UTF-8 text: a container's "
-                     "command is kept as text (exec passes any bytes)", i, quoted);
+                     _("the command's argument %u, %s, is not valid UTF-8 text: a container's "
+                       "command is kept as text (exec passes any bytes)"), i, quoted);
         return FALSE;
       }
   for (const char *const *e = o->env; e != NULL && *e != NULL; e++)

@@ -3,6 +3,7 @@
 #include "pier-error.h"
 #include "pier-exe-layer.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,7 @@ pier_container_snapshot (PierProcessScanner *scanner, const PierContainer *conta
 
   if (filter.pid_ns == 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("container %s is not running"),
                    container->name);
       return NULL;
     }
@@ -95,7 +96,7 @@ pier_container_process_provenance (PierStore *store, const PierContainer *contai
       int fd = open (dirs->pdata[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (fd < 0)
         {
-          pier_set_errno (error, errno, "opening layer %s", (char *) dirs->pdata[i]);
+          pier_set_errno (error, errno, _("opening layer %s"), (char *) dirs->pdata[i]);
           for (guint j = 0; j < fds->len; j++)
             close (g_array_index (fds, int, j));
           return FALSE;

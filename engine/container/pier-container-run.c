@@ -1,11 +1,12 @@
 /* A container's life: run, start, stop, kill, wait, remove. */
 #include "pier-container-private.h"
 
-#include "pier-container-user.h"
+#include "pier-container-exec.h"
 #include "pier-crash-point.h"
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-signal.h"
 
 #include <errno.h>
@@ -19,21 +20,15 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
 {
   g_autoptr (PierSandboxSpec) spec = pier_sandbox_spec_new ();
   g_autoptr (GPtrArray) lowers = pier_container_get_lower_dirs (store, c);
-  g_autoptr (GPtrArray) layers = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (PierContainerUser) user = NULL;
+  g_auto (PierContainerIdentity) identity = { 0 };
   g_autofree char *dir = pier_container_get_dir (store, c);
   int stop_signal = SIGTERM;
 
-  g_ptr_array_add (layers, pier_container_get_upper_dir (store, c));
-  for (guint i = 0; i < lowers->len; i++)
-    g_ptr_array_add (layers, g_strdup (lowers->pdata[i]));
-  g_ptr_array_add (layers, NULL);
-  user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata, error);
-  if (user == NULL)
+  if (!pier_container_identity_resolve (store, c, NULL, NULL, &identity, error))
     return NULL;
   if (c->stop_signal && *c->stop_signal && !pier_signal_parse (c->stop_signal, &stop_signal, error))
     {
-      g_prefix_error (error, "the image's STOPSIGNAL: ");
+      g_prefix_error (error, _("the image's STOPSIGNAL: "));
       return NULL;
     }
 
@@ -54,14 +49,13 @@ make_spec (PierStore *store, PierContainer *c, GError **error)
       pier_sandbox_spec_add_volume (spec, v->source, v->destination, v->readonly);
     }
   spec->argv = g_strdupv (c->argv);
-  spec->env = g_strdupv (c->env);
-  if (g_environ_getenv (spec->env, "HOME") == NULL)
-    spec->env = g_environ_setenv (spec->env, "HOME", user->home, TRUE);
+  spec->env = g_steal_pointer (&identity.env);
   spec->cwd = g_strdup (c->working_dir);
-  spec->uid = user->uid;
-  spec->gid = user->gid;
-  spec->n_groups = user->groups->len;
-  spec->groups = g_memdup2 (user->groups->data, sizeof (guint32) * user->groups->len);
+  spec->uid = identity.user->uid;
+  spec->gid = identity.user->gid;
+  spec->n_groups = identity.user->groups->len;
+  spec->groups = g_memdup2 (identity.user->groups->data,
+                            sizeof (guint32) * identity.user->groups->len);
   spec->tty = c->tty;
   spec->tty_rows = c->tty_rows;
   spec->tty_cols = c->tty_cols;
@@ -111,12 +105,13 @@ pier_container_start (PierStore *store, PierContainer *c, int *attach_fd, char *
   if (c->broken != NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "container %s is broken: %s; it can only be removed", c->name, c->broken);
+                   _("container %s is broken: %s; it can only be removed"), c->name, c->broken);
       return FALSE;
     }
   if (c->status == PIER_CONTAINER_RUNNING)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, "container %s is already running", c->name);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
+                   _("container %s is already running"), c->name);
       return FALSE;
     }
   /* What a previous run left (its exit record, a stale monitor's leftovers) goes first. */
@@ -127,6 +122,9 @@ pier_container_start (PierStore *store, PierContainer *c, int *attach_fd, char *
   spec = make_spec (store, c, error);
   if (spec == NULL)
     return FALSE;
+  g_debug ("starting container %s (%s), %s, state in %s", c->name, c->id,
+           c->caller_removes ? "removed by this caller when it ends" : "kept when it ends",
+           state_dir);
   ok = pier_sandbox_start (spec, attach_fd ? PIER_SANDBOX_START_ATTACH : PIER_SANDBOX_START_NONE,
                            &info, error);
   if (ok)
@@ -201,7 +199,8 @@ pier_container_kill (PierStore *store, PierContainer *c, int signal, GError **er
     return FALSE;
   if (c->status != PIER_CONTAINER_RUNNING)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("container %s is not running"), c->name);
       return FALSE;
     }
   return pier_sandbox_kill (state_dir, signal, error);
@@ -244,7 +243,7 @@ pier_container_remove (PierStore *store, PierContainer *c, gboolean force, GErro
       if (!force)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
-                       "container %s is running: stop it first or use --force", c->name);
+                       _("container %s is running: stop it first or use --force"), c->name);
           return FALSE;
         }
       if (!pier_sandbox_stop (state_dir, SIGKILL, 0, error))
@@ -260,9 +259,10 @@ pier_container_remove (PierStore *store, PierContainer *c, gboolean force, GErro
   {
     g_autofree char *record = g_build_filename (dir, "container.json", NULL);
     if (unlink (record) < 0 && errno != ENOENT)
-      return pier_set_errno (error, errno, "removing %s", record);
+      return pier_set_errno (error, errno, _("removing %s"), record);
   }
   pier_container_release_claims (store, c);
+  g_debug ("removing container %s (%s)", c->name, c->id);
   pier_events_append (pier_store_get_root (store), "container", "remove", c->id, c->name, 0);
   return pier_fs_rm_rf_at (AT_FDCWD, state_dir, error) && pier_fs_rm_rf_at (AT_FDCWD, dir, error);
 }

@@ -7,6 +7,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 #include "pier-reference.h"
 #include "pier-sandbox.h"
@@ -197,7 +198,7 @@ record_to_json (const PierContainer *c, GError **error)
   pier_json_set (&w, o, "exit_code", json_integer (c->exit_code));
   out = pier_json_writer_dump (&w, o, JSON_INDENT (2) | JSON_PRESERVE_ORDER, error);
   if (out == NULL)
-    g_prefix_error (error, "writing the record of container %s: ", c->name);
+    g_prefix_error (error, _("writing the record of container %s: "), c->name);
   return out;
 }
 
@@ -212,7 +213,7 @@ record_from_json (const char *data, gsize len, GError **error)
 
   if (!json_is_object (o))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, "damaged container record: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, _("damaged container record: %s"),
                    o ? "not an object" : jerr.text);
       json_decref (o);
       return NULL;
@@ -264,7 +265,8 @@ record_from_json (const char *data, gsize len, GError **error)
   json_decref (o);
   if (c->id == NULL || c->name == NULL || c->argv == NULL || c->argv[0] == NULL || c->env == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, "damaged container record: fields missing");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                   _("damaged container record: fields missing"));
       return NULL;
     }
   return g_steal_pointer (&c);
@@ -356,7 +358,7 @@ pier_container_read_record (PierStore *store, const char *id, GError **error)
   else if ((c = record_from_json (data, len, &local_error)) != NULL && strcmp (c->id, id) != 0)
     /* Its paths are made from the id: a record naming another would act on that one. */
     g_set_error (&local_error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                 "damaged container record: it names the id %s", c->id);
+                 _("damaged container record: it names the id %s"), c->id);
   if (local_error != NULL)
     {
       g_autofree char *reason = g_strdup_printf ("%s (%s/%s)", local_error->message, containers,
@@ -545,7 +547,7 @@ parse_volume (const char *text, PierSandboxVolume **out, GError **error)
       (n == 3 && strcmp (parts[2], "ro") != 0 && strcmp (parts[2], "rw") != 0))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "invalid volume “%s”: use /SOURCE:/DESTINATION[:ro|:rw] with absolute paths",
+                   _("invalid volume “%s”: use /SOURCE:/DESTINATION[:ro|:rw] with absolute paths"),
                    text);
       return FALSE;
     }
@@ -553,7 +555,7 @@ parse_volume (const char *text, PierSandboxVolume **out, GError **error)
   if (!g_file_test (source, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "the volume source %s does not exist", source);
+                   _("the volume source %s does not exist"), source);
       return FALSE;
     }
   v = g_new0 (PierSandboxVolume, 1);
@@ -617,7 +619,7 @@ take_run_hold (PierContainer *c, int dir_fd, GError **error)
   c->run_hold_fd = openat (dir_fd, PIER_CONTAINER_RUN_HOLD,
                            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (c->run_hold_fd < 0 || flock (c->run_hold_fd, LOCK_EX | LOCK_NB) < 0)
-    return pier_set_errno (error, errno, "holding the new container %s", c->id);
+    return pier_set_errno (error, errno, _("holding the new container %s"), c->id);
   return TRUE;
 }
 
@@ -657,7 +659,7 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
   if (c->argv[0] == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "no command specified: the image has neither Entrypoint nor Cmd; give one");
+                   _("no command specified: the image has neither Entrypoint nor Cmd; give one"));
       return NULL;
     }
   if (!pier_container_set_confinement (c, o, error))
@@ -678,7 +680,7 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
   if (c->rootless && c->network == PIER_NETWORK_BRIDGE)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "--network bridge needs root; rootless containers have none (own loopback) or host");
+                   _("--network bridge needs root; rootless containers have none (own loopback) or host"));
       return NULL;
     }
   lock = pier_store_lock (store, NULL, error);
@@ -702,10 +704,10 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
         {
           if (errno == EEXIST)
             g_set_error (error, PIER_ERROR, PIER_ERROR_EXISTS,
-                         "the name “%s” is already in use by another container; remove it or "
-                         "choose another name", o->name);
+                         _("the name “%s” is already in use by another container; remove it or "
+                           "choose another name"), o->name);
           else
-            pier_set_errno (error, errno, "reserving the name %s", o->name);
+            pier_set_errno (error, errno, _("reserving the name %s"), o->name);
           return NULL;
         }
       c->name = g_strdup (o->name);
@@ -718,7 +720,7 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
           c->name = g_steal_pointer (&candidate);
         else if (errno != EEXIST)
           {
-            pier_set_errno (error, errno, "reserving a name");
+            pier_set_errno (error, errno, _("reserving a name"));
             return NULL;
           }
       }
@@ -743,7 +745,7 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
   work = g_build_filename (dir, "work", NULL);
   if (g_mkdir (dir, 0700) < 0 || g_mkdir (upper, 0755) < 0 || g_mkdir (work, 0700) < 0)
     {
-      pier_set_errno (error, errno, "creating the container's directories in %s", dir);
+      pier_set_errno (error, errno, _("creating the container's directories in %s"), dir);
       goto fail;
     }
   /* After the directory: it keeps the claim. */
@@ -753,7 +755,7 @@ pier_container_create (PierStore *store, const PierContainerOptions *o, gboolean
   /* Root of the container owns its root directory (its sandbox layer's top). */
   if (!c->rootless && chown (upper, c->uid_base, c->uid_base) < 0)
     {
-      pier_set_errno (error, errno, "giving %s to the container's root", upper);
+      pier_set_errno (error, errno, _("giving %s to the container's root"), upper);
       goto fail;
     }
   dir_fd = pier_fs_open_dir_at (AT_FDCWD, dir, error);

@@ -4,6 +4,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,7 +73,7 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
       LayerDir ld = { i, fcntl (layer_dirfds[i], F_DUPFD_CLOEXEC, 3) };
       if (ld.fd < 0)
         {
-          pier_set_errno (error, errno, "layer %u", i);
+          pier_set_errno (error, errno, _("layer %u"), i);
           return -1;
         }
       g_array_append_val (root, ld);
@@ -103,7 +104,7 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
             {
               if (errno == ENOENT)
                 continue;
-              pier_set_errno (&local_error, errno, "“%s”: looking up “%s” in layer %u", exe_path,
+              pier_set_errno (&local_error, errno, _("“%s”: looking up “%s” in layer %u"), exe_path,
                               name, ld->layer);
               break;
             }
@@ -120,7 +121,8 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
           child.fd = openat (ld->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           if (child.fd < 0)
             {
-              pier_set_errno (&local_error, errno, "“%s”: opening “%s” in layer %u", exe_path, name,
+              pier_set_errno (&local_error, errno,
+                              _("“%s”: opening “%s” in layer %u"), exe_path, name,
                               ld->layer);
               break;
             }
@@ -136,7 +138,7 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
       if (found < 0)
         {
           g_set_error (&local_error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "“%s”: no layer provides “%s” (whited out, or not from the image)",
+                       _("“%s”: no layer provides “%s” (whited out, or not from the image)"),
                        exe_path, name);
           layer_dirs_free (sub);
           break;
@@ -149,13 +151,14 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
           layer_dirs_free (sub);
           if (n < 0)
             {
-              pier_set_errno (&local_error, errno, "“%s”: reading the link “%s”", exe_path, name);
+              pier_set_errno (&local_error, errno,
+                              _("“%s”: reading the link “%s”"), exe_path, name);
               break;
             }
           if (++n_links > MAX_SYMLINKS)
             {
               g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID,
-                           "“%s”: too many levels of symbolic links", exe_path);
+                           _("“%s”: too many levels of symbolic links"), exe_path);
               break;
             }
           target[n] = '\0';
@@ -173,7 +176,7 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
       if (!S_ISDIR (found_mode))
         {
           g_set_error (&local_error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "“%s”: “%s” is not a directory", exe_path, name);
+                       _("“%s”: “%s” is not a directory"), exe_path, name);
           layer_dirs_free (sub);
           break;
         }
@@ -181,7 +184,7 @@ pier_process_exe_layer (const char *exe_path, const int *layer_dirfds, guint n_l
     }
   g_queue_clear_full (&queue, g_free);
   if (result < 0 && local_error == NULL) /* "/", or a path that ends climbing with ".." */
-    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "“%s” does not name a file",
+    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, _("“%s” does not name a file"),
                  exe_path);
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -199,7 +200,7 @@ pier_id_names_cache_load (PierIdNamesCache *cache, int root_dirfd, const char *p
         continue;
       if (n < 0)
         {
-          pier_set_errno (error, errno, "reading %s", path);
+          pier_set_errno (error, errno, _("reading %s"), path);
           return NULL;
         }
       if (n == 0)

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-passwd-private.h"
 #include "pier-proc-cold-pass-private.h"
 #include "pier-proc-entry-private.h"
@@ -147,10 +148,10 @@ scanner_open (PierProcessScanner *self, GError **error)
     return TRUE;
   self->proc_fd = open ("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (self->proc_fd < 0)
-    return pier_set_errno (error, errno, "opening /proc");
+    return pier_set_errno (error, errno, _("opening /proc"));
   self->host_root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (self->host_root_fd < 0)
-    return pier_set_errno (error, errno, "opening /");
+    return pier_set_errno (error, errno, _("opening /"));
   n = readlinkat (self->proc_fd, "self/ns/pid", link, sizeof link);
   self->host_pid_ns = pier_proc_parse_ns_link (link, n);
   if (read_proc_number (self, "sys/kernel/overflowuid", &v))
@@ -174,14 +175,14 @@ list_pids (PierProcessScanner *self, GError **error)
 {
   g_array_set_size (self->pids, 0);
   if (lseek (self->proc_fd, 0, SEEK_SET) < 0)
-    return pier_set_errno (error, errno, "reading /proc");
+    return pier_set_errno (error, errno, _("reading /proc"));
   for (;;)
     {
       ssize_t n = getdents64 (self->proc_fd, self->dents, DENTS_SIZE);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return pier_set_errno (error, errno, "reading /proc");
+        return pier_set_errno (error, errno, _("reading /proc"));
       if (n == 0)
         break;
       for (ssize_t off = 0; off < n;)
@@ -360,7 +361,7 @@ scan_all (PierProcessScanner *self, PierProcColdPass *c, GError **error)
     }
   pier_proc_user_ns_adopt (self, &self->reader);
   if (self->reader.failure != 0)
-    return pier_set_errno (error, self->reader.failure, "reading /proc/%d",
+    return pier_set_errno (error, self->reader.failure, _("reading /proc/%d"),
                            self->reader.failed_pid);
   return TRUE;
 }

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-proc-files-private.h"
 #include "pier-process-snapshot-private.h"
 
@@ -139,7 +140,7 @@ pier_process_read_exe (const PierProcess *process, GError **error)
   n = statfd >= 0 ? read (statfd, stat_buf, sizeof stat_buf - 1) : -1;
   if (n <= 0 || !pier_proc_parse_stat (stat_buf, n, &st) || st.start != process->start_ticks)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "process %d has exited",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("process %d has exited"),
                    process->host_pid);
       return NULL;
     }
@@ -147,7 +148,7 @@ pier_process_read_exe (const PierProcess *process, GError **error)
   n = readlinkat (dirfd, "exe", target, sizeof target - 1);
   if (n < 0)
     {
-      pier_set_errno (error, errno, "reading the executable of process %d", process->host_pid);
+      pier_set_errno (error, errno, _("reading the executable of process %d"), process->host_pid);
       return NULL;
     }
   return g_strndup (target, n);

@@ -3,6 +3,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,7 +125,7 @@ pier_graphical_files_write (int pidfd, GArray *files, GError **error)
   ssize_t n;
 
   if (pipe2 (report, O_CLOEXEC) < 0)
-    return pier_set_errno (error, errno, "creating a pipe");
+    return pier_set_errno (error, errno, _("creating a pipe"));
   pid = fork ();
   if (pid == 0)
     {
@@ -140,7 +141,7 @@ pier_graphical_files_write (int pidfd, GArray *files, GError **error)
   if (pid < 0)
     {
       close (report[0]);
-      return pier_set_errno (error, errno, "forking");
+      return pier_set_errno (error, errno, _("forking"));
     }
   while ((n = read (report[0], result, sizeof result)) < 0 && errno == EINTR)
     ;
@@ -150,16 +151,16 @@ pier_graphical_files_write (int pidfd, GArray *files, GError **error)
   if (n != sizeof result)
     return TRUE;
   if (result[0] < 0)
-    return pier_set_errno (error, result[1], "entering the container as its root");
+    return pier_set_errno (error, result[1], _("entering the container as its root"));
   {
     g_autofree char *path = g_build_filename (list[result[0]].parent, list[result[0]].name, NULL);
     if (result[1] == NOT_A_REGULAR_FILE)
       {
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     "writing %s in the container: something other than a regular file is "
-                     "there (remove it and try again)", path);
+                     _("writing %s in the container: something other than a regular file is "
+                       "there (remove it and try again)"), path);
         return FALSE;
       }
-    return pier_set_errno (error, result[1], "writing %s in the container", path);
+    return pier_set_errno (error, result[1], _("writing %s in the container"), path);
   }
 }

@@ -2,11 +2,12 @@
 #include "pier-graphical-session.h"
 
 #include "pier-container-processes.h"
-#include "pier-container-user.h"
+#include "pier-container-exec.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-graphical-files-private.h"
 #include "pier-graphical-record-private.h"
+#include "pier-i18n.h"
 #include "pier-image-store.h"
 #include "pier-lock.h"
 #include "pier-rdp-probe-private.h"
@@ -54,54 +55,16 @@ pier_graphical_session_info_clear (PierGraphicalSessionInfo *info)
 
 /* ---- starting processes in the container ---- */
 
-typedef struct {
-  PierContainerUser *user;
-  char **env; /* the container's, with HOME */
-} ContainerIdentity;
-
-static void
-container_identity_clear (ContainerIdentity *identity)
-{
-  g_clear_pointer (&identity->user, pier_container_user_free);
-  g_clear_pointer (&identity->env, g_strfreev);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ContainerIdentity, container_identity_clear)
-
-static gboolean
-container_identity_resolve (PierStore *store, const PierContainer *c,
-                            ContainerIdentity *identity, GError **error)
-{
-  g_autoptr (GPtrArray) layers = pier_container_get_lower_dirs (store, c);
-
-  g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (store, c));
-  g_ptr_array_add (layers, NULL);
-  identity->user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata,
-                                                error);
-  if (identity->user == NULL)
-    return FALSE;
-  identity->env = g_strdupv (c->env);
-  if (g_environ_getenv (identity->env, "HOME") == NULL)
-    identity->env = g_environ_setenv (identity->env, "HOME", identity->user->home, TRUE);
-  return TRUE;
-}
-
 static gboolean
 spawn_in_container (const char *state_dir, const PierContainer *c,
-                    const ContainerIdentity *identity, char **argv, char **env, int log_fd,
+                    const PierContainerIdentity *identity, char **argv, char **env, int log_fd,
                     pid_t *out_pid, GError **error)
 {
-  PierExecSpec spec = {
-    .argv = argv,
-    .env = env,
-    .cwd = c->working_dir,
-    .uid = identity->user->uid,
-    .gid = identity->user->gid,
-    .groups = (const guint32 *) (void *) identity->user->groups->data,
-    .n_groups = identity->user->groups->len,
-  };
+  PierExecSpec spec;
   int master = -1;
 
+  pier_container_identity_exec_spec (identity, c, argv, NULL, &spec);
+  spec.env = env;
   if (!pier_sandbox_exec_spawn (state_dir, &spec, -1, log_fd, log_fd, out_pid, &master, error))
     return FALSE;
   if (master >= 0)
@@ -115,7 +78,7 @@ open_log (int state_fd, const char *name, gboolean truncate, GError **error)
   int fd = openat (state_fd, name,
                    O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND), 0600);
   if (fd < 0)
-    pier_set_errno (error, errno, "opening %s", name);
+    pier_set_errno (error, errno, _("opening %s"), name);
   return fd;
 }
 
@@ -154,7 +117,7 @@ ensure_certificate (PierStore *store, const PierContainer *c, char **key_pem, gs
   if ((!g_file_test (key, G_FILE_TEST_EXISTS) || !g_file_test (cert, G_FILE_TEST_EXISTS))
       && !pier_tls_make_self_signed (key, cert, c->hostname ? c->hostname : c->name, error))
     {
-      g_prefix_error (error, "making the container's RDP certificate: ");
+      g_prefix_error (error, _("making the container's RDP certificate: "));
       return FALSE;
     }
   if (!g_file_get_contents (key, key_pem, key_len, error)
@@ -191,7 +154,7 @@ wait_for_xwayland_display (int state_fd)
 
 static PierGraphicalServerRecord *
 start_weston (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
-              const PierSandboxRecord *sandbox, const ContainerIdentity *identity,
+              const PierSandboxRecord *sandbox, const PierContainerIdentity *identity,
               const PierGraphicalSessionOptions *options, GError **error)
 {
   g_autoptr (PierGraphicalServerRecord) record = g_new0 (PierGraphicalServerRecord, 1);
@@ -216,7 +179,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
   pidfd = pier_pidfd_open_checked (sandbox->init_pid, sandbox->init_start_time);
   if (pidfd < 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "container %s is not running", c->name);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("container %s is not running"), c->name);
       return NULL;
     }
   pier_graphical_files_add (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR, TRUE, 0700, uid, gid,
@@ -257,7 +220,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
     G_STATIC_ASSERT (PIER_RDP_PORT == 3389);
     if (!spawn_in_container (state_dir, c, identity, argv, env, log_fd, &pid, error))
       {
-        g_prefix_error (error, "starting Weston: ");
+        g_prefix_error (error, _("starting Weston: "));
         return NULL;
       }
   }
@@ -269,7 +232,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
         {
           g_autofree char *tail = log_tail (state_fd, SERVER_LOG_NAME, 6);
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "Weston ended before listening on port %d (%s %d): %s", PIER_RDP_PORT,
+                       _("Weston ended before listening on port %d (%s %d): %s"), PIER_RDP_PORT,
                        WIFSIGNALED (status) ? "signal" : "exit code",
                        WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status), tail);
           return NULL;
@@ -280,7 +243,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
           kill (pid, SIGKILL);
           waitpid (pid, NULL, 0);
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "Weston did not listen on port %d within %d seconds: %s", PIER_RDP_PORT,
+                       _("Weston did not listen on port %d within %d seconds: %s"), PIER_RDP_PORT,
                        SERVER_READY_TIMEOUT_MS / 1000, tail);
           return NULL;
         }
@@ -293,7 +256,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
       if (record->display == NULL)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "Weston runs but did not start Xwayland's display");
+                       _("Weston runs but did not start Xwayland's display"));
           return NULL;
         }
     }
@@ -337,7 +300,7 @@ default_app (PierStore *store, const PierContainer *c, GError **error)
   if (argv->len == 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the image %s has no command to run: give one (--app)", c->image);
+                   _("the image %s has no command to run: give one (--app)"), c->image);
       return NULL;
     }
   g_ptr_array_add (argv, NULL);
@@ -346,7 +309,7 @@ default_app (PierStore *store, const PierContainer *c, GError **error)
 
 static gboolean
 start_app (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
-           const ContainerIdentity *identity, const PierGraphicalServerRecord *server,
+           const PierContainerIdentity *identity, const PierGraphicalServerRecord *server,
            gboolean started, const PierGraphicalSessionOptions *options, pid_t *out_pid,
            GError **error)
 {
@@ -375,7 +338,7 @@ start_app (PierStore *store, const PierContainer *c, const char *state_dir, int 
     return FALSE;
   if (!spawn_in_container (state_dir, c, identity, argv, env, log_fd, out_pid, error))
     {
-      g_prefix_error (error, "starting %s: ", argv[0]);
+      g_prefix_error (error, _("starting %s: "), argv[0]);
       return FALSE;
     }
   pier_container_record_session (store, c, *out_pid, PIER_SESSION_GRAPHICAL, NULL);
@@ -395,7 +358,7 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
   g_autoptr (PierSandboxRecord) sandbox = NULL;
   g_autoptr (PierLock) lock = NULL;
   g_autoptr (PierGraphicalServerRecord) server = NULL;
-  g_auto (ContainerIdentity) identity = { 0 };
+  g_auto (PierContainerIdentity) identity = { 0 };
   pier_autofd int state_fd = -1;
   gboolean started = FALSE;
 
@@ -408,14 +371,14 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
   if (c->status != PIER_CONTAINER_RUNNING)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "container %s is not running: start it first", c->name);
+                   _("container %s is not running: start it first"), c->name);
       return FALSE;
     }
   if (c->network == PIER_NETWORK_HOST)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "container %s uses the host's network, where its RDP server would listen "
-                   "on the host: graphical sessions need a network of the container's own",
+                   _("container %s uses the host's network, where its RDP server would listen "
+                     "on the host: graphical sessions need a network of the container's own"),
                    c->name);
       return FALSE;
     }
@@ -430,7 +393,7 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
    * must not start two servers or two relays. */
   lock_path = g_build_filename (state_dir, LOCK_NAME, NULL);
   lock = pier_lock_acquire (lock_path, TRUE, error);
-  if (lock == NULL || !container_identity_resolve (store, c, &identity, error))
+  if (lock == NULL || !pier_container_identity_resolve (store, c, NULL, NULL, &identity, error))
     return FALSE;
 
   server = pier_graphical_server_record_read (state_fd);
@@ -456,8 +419,8 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
   if (options->x11 && server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON && server->display == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the graphical session of %s runs Weston without Xwayland, so it cannot "
-                   "show X11 apps: restart the container and open it with X11 first", c->name);
+                   _("the graphical session of %s runs Weston without Xwayland, so it cannot "
+                     "show X11 apps: restart the container and open it with X11 first"), c->name);
       return FALSE;
     }
 
@@ -477,7 +440,7 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
       server->fingerprint = pier_rdp_probe_fingerprint (socket_path, error);
       if (server->fingerprint == NULL)
         {
-          g_prefix_error (error, "the RDP server already listening on port %d in %s: ",
+          g_prefix_error (error, _("the RDP server already listening on port %d in %s: "),
                           PIER_RDP_PORT, c->name);
           return FALSE;
         }

@@ -3,6 +3,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-libssl.h"
 /* After libssl: its header declares what this one maps. */
 #include "pier-libcrypto.h"
@@ -33,11 +34,11 @@ read_exactly (int fd, guint8 *buffer, gsize len, GError **error)
         continue;
       if (n < 0)
         return pier_set_errno (error, errno == EAGAIN ? ETIMEDOUT : errno,
-                               "reading the RDP server's answer");
+                               _("reading the RDP server's answer"));
       if (n == 0)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "the RDP server closed the connection before answering");
+                       _("the RDP server closed the connection before answering"));
           return FALSE;
         }
       done += n;
@@ -68,7 +69,7 @@ negotiate_tls (int fd, GError **error)
   if (header[0] != 0x03 || len < 11 || len - 4 > sizeof body)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the server on port %d does not speak RDP", PIER_RDP_PORT);
+                   _("the server on port %d does not speak RDP"), PIER_RDP_PORT);
       return FALSE;
     }
   if (!read_exactly (fd, body, len - 4, error))
@@ -76,28 +77,28 @@ negotiate_tls (int fd, GError **error)
   if (body[1] != 0xd0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the RDP server did not confirm the connection");
+                   _("the RDP server did not confirm the connection"));
       return FALSE;
     }
   neg = body + 7;
   if (len < 19)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "the RDP server offers only standard RDP security, not TLS");
+                   _("the RDP server offers only standard RDP security, not TLS"));
       return FALSE;
     }
   if (neg[0] == 0x03)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "the RDP server refused TLS security (failure code %u); Pier connects "
-                   "with TLS without NLA", neg[4]);
+                   _("the RDP server refused TLS security (failure code %u); Pier connects "
+                     "with TLS without NLA"), neg[4]);
       return FALSE;
     }
   if (neg[0] != 0x02 || neg[4] != 0x01)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "the RDP server chose a security protocol other than TLS (%u); Pier "
-                   "connects with TLS without NLA", neg[4]);
+                   _("the RDP server chose a security protocol other than TLS (%u); Pier "
+                     "connects with TLS without NLA"), neg[4]);
       return FALSE;
     }
   return TRUE;
@@ -136,7 +137,7 @@ pier_rdp_probe_fingerprint (const char *socket_path, GError **error)
   ctx = SSL_CTX_new (TLS_client_method ());
   if (ctx == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "setting up TLS: %s", ssl_reason ());
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("setting up TLS: %s"), ssl_reason ());
       return NULL;
     }
   SSL_CTX_set_verify (ctx, SSL_VERIFY_NONE, NULL);
@@ -145,7 +146,7 @@ pier_rdp_probe_fingerprint (const char *socket_path, GError **error)
   if (ssl == NULL || SSL_set_fd (ssl, fd) != 1 || SSL_connect (ssl) != 1)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the TLS handshake with the RDP server failed: %s", ssl_reason ());
+                   _("the TLS handshake with the RDP server failed: %s"), ssl_reason ());
       return NULL;
     }
   cert = SSL_get1_peer_certificate (ssl);
@@ -153,7 +154,7 @@ pier_rdp_probe_fingerprint (const char *socket_path, GError **error)
   if (cert == NULL || pem == NULL || PEM_write_bio_X509 (pem, cert) != 1)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the RDP server showed no certificate");
+                   _("the RDP server showed no certificate"));
       return NULL;
     }
   pem_len = BIO_get_mem_data (pem, &pem_data);

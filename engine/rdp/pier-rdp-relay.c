@@ -3,6 +3,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-pidfd.h"
 
 #include <errno.h>
@@ -55,8 +56,8 @@ find_relay (GError **error)
   if (g_file_test (installed, G_FILE_TEST_IS_EXECUTABLE))
     return g_steal_pointer (&installed);
   g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-               "pier-rdp-relay is neither next to %s nor in %s (PIER_RDP_RELAY_PATH names "
-               "another)", self ? self : "this program", PIER_LIBEXECDIR);
+               _("pier-rdp-relay is neither next to %s nor in %s (PIER_RDP_RELAY_PATH names "
+                 "another)"), self ? self : "this program", PIER_LIBEXECDIR);
   return NULL;
 }
 
@@ -68,7 +69,7 @@ make_unix_address (const char *path, struct sockaddr_un *addr, GError **error)
   if (strlen (path) >= sizeof addr->sun_path)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the socket path %s is longer than a Unix socket address allows (%zu bytes)",
+                   _("the socket path %s is longer than a Unix socket address allows (%zu bytes)"),
                    path, sizeof addr->sun_path - 1);
       return FALSE;
     }
@@ -87,7 +88,7 @@ pier_rdp_relay_connect (const char *socket_path, GError **error)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     {
-      pier_set_errno (error, errno, "connecting to %s", socket_path);
+      pier_set_errno (error, errno, _("connecting to %s"), socket_path);
       return -1;
     }
   return g_steal_fd (&fd);
@@ -121,13 +122,13 @@ pier_rdp_relay_spawn (const char *socket_path, pid_t target_pid, guint64 target_
   if (relay == NULL)
     return FALSE;
   if (pipe2 (fds, O_CLOEXEC) < 0)
-    return pier_set_errno (error, errno, "creating the relay's report pipe");
+    return pier_set_errno (error, errno, _("creating the relay's report pipe"));
   report_r = fds[0];
   /* Above the standard descriptors, so that the dup2 onto 3 never meets it. */
   report_w = fcntl (fds[1], F_DUPFD_CLOEXEC, 10);
   close (fds[1]);
   if (report_w < 0)
-    return pier_set_errno (error, errno, "creating the relay's report pipe");
+    return pier_set_errno (error, errno, _("creating the relay's report pipe"));
 
   {
     const char *argv[] = { relay, "--socket", socket_path, "--pid", pid_text, "--start-time",
@@ -141,7 +142,7 @@ pier_rdp_relay_spawn (const char *socket_path, pid_t target_pid, guint64 target_
     posix_spawn_file_actions_destroy (&actions);
   }
   if (rc != 0)
-    return pier_set_errno (error, rc, "starting %s", relay);
+    return pier_set_errno (error, rc, _("starting %s"), relay);
   close (g_steal_fd (&report_w));
 
   /* The report ends when the relay has detached (its first process exits at once, the
@@ -162,7 +163,7 @@ pier_rdp_relay_spawn (const char *socket_path, pid_t target_pid, guint64 target_
             kill (pid, SIGKILL);
             waitpid (pid, NULL, 0);
             g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                         "pier-rdp-relay did not report within %d seconds",
+                         _("pier-rdp-relay did not report within %d seconds"),
                          REPORT_TIMEOUT_MS / 1000);
             return FALSE;
           }
@@ -181,7 +182,7 @@ pier_rdp_relay_spawn (const char *socket_path, pid_t target_pid, guint64 target_
   if (len >= 3 && strcmp (report, "ok\n") == 0)
     return TRUE;
   g_strchomp (report);
-  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "the RDP relay could not start: %s",
+  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("the RDP relay could not start: %s"),
                *report != '\0' ? report : "it ended without saying why");
   return FALSE;
 }
@@ -396,7 +397,7 @@ bind_socket (const char *path, struct stat *st, GError **error)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     {
-      pier_set_errno (error, errno, "creating a Unix socket");
+      pier_set_errno (error, errno, _("creating a Unix socket"));
       return -1;
     }
   old_mask = umask (0177);
@@ -404,12 +405,12 @@ bind_socket (const char *path, struct stat *st, GError **error)
   umask (old_mask);
   if (rc < 0)
     {
-      pier_set_errno (error, errno, "binding %s", path);
+      pier_set_errno (error, errno, _("binding %s"), path);
       return -1;
     }
   if (chmod (path, 0600) < 0 || stat (path, st) < 0 || listen (fd, MAX_LINKS) < 0)
     {
-      pier_set_errno (error, errno, "setting up %s", path);
+      pier_set_errno (error, errno, _("setting up %s"), path);
       unlink (path);
       return -1;
     }
@@ -461,7 +462,7 @@ pier_rdp_relay_main (int argc, char **argv)
       || !g_ascii_string_to_unsigned (start_text, 10, 1, G_MAXUINT64, &start_time, NULL))
     {
       g_set_error (&error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "give --socket, --pid, --start-time and a valid --port");
+                   _("give --socket, --pid, --start-time and a valid --port"));
       goto failed;
     }
   relay.port = (guint16) port;
@@ -469,7 +470,7 @@ pier_rdp_relay_main (int argc, char **argv)
   if (pidfd < 0)
     {
       g_set_error (&error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "the container's init (pid %d) is no longer running", target_pid);
+                   _("the container's init (pid %d) is no longer running"), target_pid);
       goto failed;
     }
   listen_fd = bind_socket (socket_path, &bound, &error);
@@ -477,7 +478,7 @@ pier_rdp_relay_main (int argc, char **argv)
     goto failed;
   if (setns (pidfd, CLONE_NEWNET) < 0)
     {
-      pier_set_errno (&error, errno, "entering the network namespace of pid %d", target_pid);
+      pier_set_errno (&error, errno, _("entering the network namespace of pid %d"), target_pid);
       unlink_own_socket (socket_path, &bound);
       goto failed;
     }
@@ -490,7 +491,7 @@ pier_rdp_relay_main (int argc, char **argv)
   signal_fd = signalfd (-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
   if (signal_fd < 0)
     {
-      pier_set_errno (&error, errno, "creating a signalfd");
+      pier_set_errno (&error, errno, _("creating a signalfd"));
       unlink_own_socket (socket_path, &bound);
       goto failed;
     }
@@ -500,7 +501,7 @@ pier_rdp_relay_main (int argc, char **argv)
   child = fork ();
   if (child < 0)
     {
-      pier_set_errno (&error, errno, "forking");
+      pier_set_errno (&error, errno, _("forking"));
       unlink_own_socket (socket_path, &bound);
       goto failed;
     }

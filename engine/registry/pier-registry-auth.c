@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 #include "pier-output-file.h"
 
@@ -147,14 +148,14 @@ load_file (const char *path, gboolean *absent, GError **error)
           *absent = TRUE;
           return NULL;
         }
-      g_propagate_prefixed_error (error, g_steal_pointer (&local), "reading credentials: ");
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), _("reading credentials: "));
       return NULL;
     }
   root = json_loadb (data, len, 0, &jerr);
   if (!json_is_object (root))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "credentials file %s is not a JSON object%s%s", path, root ? "" : ": ",
+                   _("credentials file %s is not a JSON object%s%s"), path, root ? "" : ": ",
                    root ? "" : jerr.text);
       json_decref (root);
       return NULL;
@@ -177,7 +178,7 @@ decode_auth (const char *encoded, const char *key, const char *path, GError **er
   if (colon == NULL || colon == text)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "credentials file %s: the entry for %s is not base64 of USER:PASSWORD", path,
+                   _("credentials file %s: the entry for %s is not base64 of USER:PASSWORD"), path,
                    key);
       return NULL;
     }
@@ -260,7 +261,7 @@ write_file (const char *path, PierJsonWriter *w, json_t *root, GError **error)
 
   if (text == NULL)
     {
-      g_prefix_error (error, "writing credentials to %s: ", path);
+      g_prefix_error (error, _("writing credentials to %s: "), path);
       return FALSE;
     }
   with_newline = g_strconcat (text, "\n", NULL);
@@ -268,7 +269,7 @@ write_file (const char *path, PierJsonWriter *w, json_t *root, GError **error)
     return FALSE;
   if (!pier_output_file_write (path, with_newline, strlen (with_newline), 0600, error))
     {
-      g_prefix_error (error, "writing credentials to %s: ", path);
+      g_prefix_error (error, _("writing credentials to %s: "), path);
       return FALSE;
     }
   return TRUE;
@@ -362,10 +363,10 @@ pier_registry_auth_remove (const char *auth_file, const char *registry, GError *
         elsewhere = pier_registry_auth_lookup (docker, host, NULL, NULL);
       if (elsewhere != NULL)
         g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                     "not logged in to %s in %s; the credentials in %s came from docker login: "
-                     "remove them with docker logout", host, path, docker);
+                     _("not logged in to %s in %s; the credentials in %s came from docker login: "
+                       "remove them with docker logout"), host, path, docker);
       else
-        g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "not logged in to %s", host);
+        g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("not logged in to %s"), host);
       return FALSE;
     }
   ok = write_file (path, &w, root, error);

@@ -1,6 +1,7 @@
 #include "pier-registry-client.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-registry-hosts-private.h"
 #include "pier-registry-stream-private.h"
 #include "pier-registry-token-private.h"
@@ -84,7 +85,7 @@ pier_registry_client_new (const PierRegistryOptions *options, GError **error)
       !g_file_test (client->options->cert_dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "certificate directory %s does not exist", client->options->cert_dir);
+                   _("certificate directory %s does not exist"), client->options->cert_dir);
       return NULL;
     }
   client->config = pier_registry_config_load (client->options->registries_conf, error);
@@ -201,7 +202,7 @@ pier_registry_client_check_login (PierRegistryClient *client, const char *host,
     return FALSE;
   if (s->status != 200)
     {
-      pier_registry_stream_set_error (s, NULL, error, "logging in");
+      pier_registry_stream_set_error (s, NULL, error, _("logging in"));
       return FALSE;
     }
   return TRUE;

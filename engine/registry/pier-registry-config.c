@@ -1,6 +1,7 @@
 #include "pier-registry-config.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <string.h>
 
@@ -156,7 +157,7 @@ pier_registry_config_load (const char *path, GError **error)
       g_set_error (error, PIER_ERROR,
                    g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? PIER_ERROR_NOT_FOUND
                                                                               : PIER_ERROR_INVALID,
-                   "registries file %s: %s", path, local->message);
+                   _("registries file %s: %s"), path, local->message);
       return NULL;
     }
   if (!parse (config, file, error))

@@ -1,6 +1,7 @@
 #include "pier-registry-hosts-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-registry-auth.h"
 #include "pier-registry-token-private.h"
 
@@ -110,13 +111,14 @@ probe_host (PierRegistryClient *client, PierRegistryHost *host, GCancellable *ca
             first_error = g_steal_pointer (&local);
           continue;
         }
+      g_debug ("%s answers GET /v2/ over %s with %u", host->name, schemes[i], s->status);
       if (s->status == 401)
         pier_registry_host_set_challenge (host, g_hash_table_lookup (s->response_headers,
                                                                     "www-authenticate"));
       else if (s->status != 200)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "%s does not serve the registry API: GET %s answered %u", host->name, url,
+                       _("%s does not serve the registry API: GET %s answered %u"), host->name, url,
                        s->status);
           return FALSE;
         }

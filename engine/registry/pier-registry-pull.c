@@ -3,9 +3,11 @@
 
 #include "pier-error.h"
 #include "pier-events.h"
+#include "pier-i18n.h"
 #include "pier-registry-resolve-private.h"
 #include "pier-registry-transfers-private.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 void
@@ -66,7 +68,7 @@ open_blob (PierRegistryPull *pull, const PierDescriptor *desc, GCancellable *can
     return NULL;
   if (pier_registry_stream_get_status (s) != 200)
     {
-      pier_registry_stream_set_error (s, NULL, error, "fetching blob %s of %s", desc->digest,
+      pier_registry_stream_set_error (s, NULL, error, _("fetching blob %s of %s"), desc->digest,
                                       pull->name);
       return NULL;
     }
@@ -79,7 +81,7 @@ check_digest (PierRegistryPull *pull, const char *expected, const char *actual, 
   if (strcmp (expected, actual) == 0)
     return TRUE;
   g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-               "%s sent content for %s that hashes to %s: refused", pull->host, expected,
+               _("%s sent content for %s that hashes to %s: refused"), pull->host, expected,
                actual);
   return FALSE;
 }
@@ -92,8 +94,8 @@ check_size (PierRegistryPull *pull, const PierDescriptor *desc, guint64 actual, 
   if (desc->size >= 0 && (guint64) desc->size == actual)
     return TRUE;
   g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-               "the manifest of %s gives the size of %s as %" G_GINT64_FORMAT " bytes, but it "
-               "has %" G_GUINT64_FORMAT ": refused", pull->name, desc->digest, desc->size, actual);
+               _("the manifest of %s gives the size of %s as %" PRId64 " bytes, but it "
+                 "has %" PRIu64 ": refused"), pull->name, desc->digest, desc->size, actual);
   return FALSE;
 }
 
@@ -109,7 +111,7 @@ fetch_config (PierRegistryPull *pull, GError **error)
   if (desc->size > PIER_OCI_MAX_DOCUMENT_SIZE)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the config of %s is %" G_GINT64_FORMAT " bytes, too large for an image config",
+                   _("the config of %s is %" PRId64 " bytes, too large for an image config"),
                    pull->name, desc->size);
       return FALSE;
     }
@@ -137,13 +139,13 @@ fetch_config (PierRegistryPull *pull, GError **error)
   pull->config = pier_image_config_parse (data, len, error);
   if (pull->config == NULL)
     {
-      g_prefix_error (error, "the config of %s: ", pull->name);
+      g_prefix_error (error, _("the config of %s: "), pull->name);
       return FALSE;
     }
   if (pull->config->diff_ids->len != pull->manifest->layers->len)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "the manifest of %s lists %u layers but its config %u diff_ids", pull->name,
+                   _("the manifest of %s lists %u layers but its config %u diff_ids"), pull->name,
                    pull->manifest->layers->len, pull->config->diff_ids->len);
       return FALSE;
     }
@@ -223,8 +225,8 @@ plan_layers (PierRegistryPull *pull, PierRegistryTransfers *t, PierRegistryPullR
       if (!pier_media_type_is_layer (desc->media_type, NULL))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                       "layer %u of %s is “%s”, which Pier cannot unpack (it reads tar layers, "
-                       "plain or gzip)", i + 1, pull->name,
+                       _("layer %u of %s is “%s”, which Pier cannot unpack (it reads tar layers, "
+                         "plain or gzip)"), i + 1, pull->name,
                        desc->media_type ? desc->media_type : "without a media type");
           return FALSE;
         }
@@ -241,8 +243,10 @@ plan_layers (PierRegistryPull *pull, PierRegistryTransfers *t, PierRegistryPullR
             return FALSE;
           pier_registry_transfers_set_state (t, blob, PIER_REGISTRY_BLOB_EXISTS, NULL);
           result->layers_reused++;
+          g_debug ("%s: layer %s in the store already", pull->name, desc->digest);
           continue;
         }
+      g_debug ("%s: layer %s not in the store, fetching it", pull->name, desc->digest);
       result->layers_fetched++;
       result->bytes_fetched += desc->size;
       pier_registry_transfers_queue (t, blob, fetch_layer, layer);
@@ -262,7 +266,8 @@ find_image (PierStore *store, const char *manifest_digest, GError **error)
   for (guint i = 0; i < images->len; i++)
     if (strcmp (((PierImage *) images->pdata[i])->manifest_digest, manifest_digest) == 0)
       return g_ptr_array_steal_index (images, i);
-  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "the pulled image %s is not in the store",
+  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
+               _("the pulled image %s is not in the store"),
                manifest_digest);
   return NULL;
 }
@@ -283,8 +288,8 @@ commit (PierRegistryPull *pull, PierRegistryPullResult *result, GError **error)
       if (layer->writer == NULL && !pier_blob_store_has (blobs, layer->desc->digest))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "blob %s was removed from the store while %s was being pulled; pull "
-                       "again", layer->desc->digest, pull->name);
+                       _("blob %s was removed from the store while %s was being pulled; pull "
+                         "again"), layer->desc->digest, pull->name);
           return FALSE;
         }
     }

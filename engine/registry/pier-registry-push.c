@@ -3,6 +3,7 @@
 
 #include "pier-error.h"
 #include "pier-events.h"
+#include "pier-i18n.h"
 #include "pier-reference.h"
 #include "pier-registry-transfers-private.h"
 
@@ -79,13 +80,13 @@ open_upload (Push *push, PierRegistryStream *s, const char *digest, GError **err
 
   if (pier_registry_stream_get_status (s) != 202)
     {
-      pier_registry_stream_set_error (s, NULL, error, "starting the upload of %s", digest);
+      pier_registry_stream_set_error (s, NULL, error, _("starting the upload of %s"), digest);
       return NULL;
     }
   location = pier_registry_stream_resolve_location (s);
   if (location == NULL)
     g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                 "%s opened an upload for %s without saying where (no Location)", push->host,
+                 _("%s opened an upload for %s without saying where (no Location)"), push->host,
                  digest);
   return location;
 }
@@ -115,7 +116,7 @@ push_blob (PierRegistryTransfers *t, guint index, gpointer data, GCancellable *c
     }
   if (pier_registry_stream_get_status (s) != 404)
     {
-      pier_registry_stream_set_error (s, NULL, error, "checking for blob %s", digest);
+      pier_registry_stream_set_error (s, NULL, error, _("checking for blob %s"), digest);
       return FALSE;
     }
   g_clear_pointer (&s, pier_registry_stream_free);
@@ -168,12 +169,12 @@ push_blob (PierRegistryTransfers *t, guint index, gpointer data, GCancellable *c
   }
   if (s == NULL)
     {
-      g_prefix_error (error, "uploading %s to %s: ", digest, push->host);
+      g_prefix_error (error, _("uploading %s to %s: "), digest, push->host);
       return FALSE;
     }
   if (pier_registry_stream_get_status (s) != 201)
     {
-      pier_registry_stream_set_error (s, NULL, error, "uploading %s", digest);
+      pier_registry_stream_set_error (s, NULL, error, _("uploading %s"), digest);
       return FALSE;
     }
   g_atomic_int_inc (&push->pushed);
@@ -223,14 +224,14 @@ put_manifest (Push *push, const PierImage *image, GBytes *manifest, const PierRe
     return FALSE;
   if (pier_registry_stream_get_status (s) != 201 && pier_registry_stream_get_status (s) != 200)
     {
-      pier_registry_stream_set_error (s, NULL, error, "sending the manifest of %s", push->name);
+      pier_registry_stream_set_error (s, NULL, error, _("sending the manifest of %s"), push->name);
       return FALSE;
     }
   stored = pier_registry_stream_get_header (s, "Docker-Content-Digest");
   if (stored != NULL && strcmp (stored, image->manifest_digest) != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "%s stored the manifest of %s as %s, not as %s", push->host, push->name,
+                   _("%s stored the manifest of %s as %s, not as %s"), push->host, push->name,
                    stored, image->manifest_digest);
       return FALSE;
     }
@@ -263,7 +264,7 @@ pier_registry_push (PierStore *store, const char *image_name, const char *destin
   if (destination == NULL && pier_reference_looks_like_id (image_name))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "give a destination (NAME[:TAG]) to push an image named by its id");
+                   _("give a destination (NAME[:TAG]) to push an image named by its id"));
       return NULL;
     }
   if (g_str_has_prefix (dest_text, "docker://"))

@@ -4,9 +4,11 @@
 
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-reference.h"
 #include "pier-registry-pull.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -85,7 +87,7 @@ pier_registry_pull_candidates (const PierRegistryConfig *config, const char *tex
       PierReference *candidate = pier_reference_parse (qualified, error);
       if (candidate == NULL)
         {
-          g_prefix_error (error, "search registry %s in %s: ", *s,
+          g_prefix_error (error, _("search registry %s in %s: "), *s,
                           pier_registry_config_get_path (config));
           return NULL;
         }
@@ -149,7 +151,7 @@ choose_platform (PierRegistryPull *pull, const PierIndex *index, GError **error)
   if (arch == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "platform “%s” is not OS/ARCH[/VARIANT] (such as linux/arm64)", wanted);
+                   _("platform “%s” is not OS/ARCH[/VARIANT] (such as linux/arm64)"), wanted);
       return NULL;
     }
   for (guint i = 0; i < index->manifests->len; i++)
@@ -170,7 +172,7 @@ choose_platform (PierRegistryPull *pull, const PierIndex *index, GError **error)
     }
   if (without_variant != NULL)
     return without_variant;
-  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "%s has no image for %s (it has %s)",
+  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("%s has no image for %s (it has %s)"),
                pull->name, wanted, available->len ? available->str : "no platforms");
   return NULL;
 }
@@ -194,7 +196,7 @@ repository_exists (PierRegistryPull *pull, char **some_tags)
     return TRUE;
   if (pier_registry_stream_get_status (s) == 404)
     {
-      pier_registry_stream_set_error (s, &code, NULL, "listing tags");
+      pier_registry_stream_set_error (s, &code, NULL, _("listing tags"));
       return g_strcmp0 (code, "NAME_UNKNOWN") != 0;
     }
   if (pier_registry_stream_get_status (s) != 200 ||
@@ -239,16 +241,16 @@ fetch_document (PierRegistryPull *pull, const PierReference *ref, const char *re
     {
       g_autofree char *code = NULL;
       g_autoptr (GError) local = NULL;
-      pier_registry_stream_set_error (s, &code, &local, "fetching %s", pull->name);
+      pier_registry_stream_set_error (s, &code, &local, _("fetching %s"), pull->name);
       g_autofree char *tags = NULL;
       if (g_strcmp0 (code, "NAME_UNKNOWN") == 0 ||
           (g_strcmp0 (code, "MANIFEST_UNKNOWN") == 0 && !repository_exists (pull, &tags)))
         g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                     "unknown image %s: %s has no repository “%s”", pull->name, pull->host,
+                     _("unknown image %s: %s has no repository “%s”"), pull->name, pull->host,
                      ref->path);
       else if (g_strcmp0 (code, "MANIFEST_UNKNOWN") == 0)
         g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                     "unknown image %s: %s/%s has no %s “%s”%s%s%s", pull->name, pull->host,
+                     _("unknown image %s: %s/%s has no %s “%s”%s%s%s"), pull->name, pull->host,
                      ref->path, expected_digest ? "manifest" : "tag", reference_part,
                      tags ? " (its tags: " : "", tags ? tags : "", tags ? ")" : "");
       else
@@ -257,7 +259,7 @@ fetch_document (PierRegistryPull *pull, const PierReference *ref, const char *re
     }
   if (pier_registry_stream_get_status (s) != 200)
     {
-      pier_registry_stream_set_error (s, NULL, error, "fetching %s", pull->name);
+      pier_registry_stream_set_error (s, NULL, error, _("fetching %s"), pull->name);
       return NULL;
     }
   body = pier_registry_stream_read_all (s, PIER_OCI_MAX_DOCUMENT_SIZE, error);
@@ -268,7 +270,7 @@ fetch_document (PierRegistryPull *pull, const PierReference *ref, const char *re
   if (expected_digest != NULL && strcmp (*digest, expected_digest) != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "%s sent a manifest for %s that hashes to %s", pull->host, expected_digest,
+                   _("%s sent a manifest for %s that hashes to %s"), pull->host, expected_digest,
                    *digest);
       return NULL;
     }
@@ -276,7 +278,7 @@ fetch_document (PierRegistryPull *pull, const PierReference *ref, const char *re
       strcmp (claimed, *digest) != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "%s says the manifest of %s is %s, but sent one that hashes to %s",
+                   _("%s says the manifest of %s is %s, but sent one that hashes to %s"),
                    pull->host, pull->name, claimed, *digest);
       return NULL;
     }
@@ -312,7 +314,7 @@ resolve (PierRegistryPull *pull, const PierReference *ref, const char *host, GEr
 
       if (!parse_document (body, content_type, &manifest, &index, error))
         {
-          g_prefix_error (error, "the manifest of %s from %s: ", pull->name, host);
+          g_prefix_error (error, _("the manifest of %s from %s: "), pull->name, host);
           return FALSE;
         }
       if (manifest != NULL)
@@ -325,7 +327,7 @@ resolve (PierRegistryPull *pull, const PierReference *ref, const char *host, GEr
       if (depth >= MAX_INDEX_DEPTH)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "the indexes of %s on %s nest too deeply", pull->name, host);
+                       _("the indexes of %s on %s nest too deeply"), pull->name, host);
           return FALSE;
         }
       chosen = choose_platform (pull, index, error);
@@ -384,7 +386,7 @@ pier_registry_pull_resolve (PierRegistryPull *pull, GPtrArray *refs, GError **er
         }
     }
   g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-               "no registry searched (%s) has the image; the last said: %s", tried->str,
+               _("no registry searched (%s) has the image; the last said: %s"), tried->str,
                last ? last->message : "nothing");
   return FALSE;
 }

@@ -1,9 +1,11 @@
 #include "pier-registry-stream-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,8 +134,9 @@ on_header (char *data, size_t size, size_t nitems, void *user_data)
           g_ascii_strtoull (content_length, NULL, 10) != s->expected_size)
         {
           g_set_error (&s->error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                       "%s offers %s bytes for %s, not the %" G_GUINT64_FORMAT " its manifest "
-                       "gives: refused", s->host->name, content_length, s->what, s->expected_size);
+                       _("%s offers %s bytes for %s, not the %" PRIu64 " its manifest "
+                         "gives: refused"),
+                       s->host->name, content_length, s->what, s->expected_size);
           return 0;
         }
       if (s->range_from == 0)
@@ -144,8 +147,8 @@ on_header (char *data, size_t size, size_t nitems, void *user_data)
       else
         {
           g_set_error (&s->error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "%s broke off a transfer and cannot continue it: asked for the rest "
-                       "from byte %" G_GUINT64_FORMAT ", it answered %u",
+                       _("%s broke off a transfer and cannot continue it: asked for the rest "
+                         "from byte %" PRIu64 ", it answered %u"),
                        s->host->name, s->range_from, s->status);
           return 0;
         }
@@ -178,7 +181,7 @@ on_write (char *data, size_t size, size_t nmemb, void *user_data)
   if (s->expected_size > 0 && s->received + len > s->expected_size)
     {
       g_set_error (&s->error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "%s sent more than the %" G_GUINT64_FORMAT " bytes of %s", s->host->name,
+                   _("%s sent more than the %" PRIu64 " bytes of %s"), s->host->name,
                    s->expected_size, s->what);
       return 0;
     }
@@ -354,7 +357,7 @@ drive (PierRegistryStream *s, WaitFor wait, GError **error)
       mc = curl_multi_perform (s->multi, &running);
       if (mc != CURLM_OK)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "talking to %s: %s", s->host->name,
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("talking to %s: %s"), s->host->name,
                        curl_multi_strerror (mc));
           return FALSE;
         }
@@ -372,7 +375,7 @@ drive (PierRegistryStream *s, WaitFor wait, GError **error)
         return FALSE;
       if (mc != CURLM_OK)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "talking to %s: %s", s->host->name,
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("talking to %s: %s"), s->host->name,
                        curl_multi_strerror (mc));
           return FALSE;
         }
@@ -402,25 +405,25 @@ set_transfer_error (PierRegistryStream *s, GError **error)
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
       g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                   "the certificate of %s is not trusted (%s): give its CA with --cert-dir, or "
-                   "use --tls-verify=false", s->host->name, detail);
+                   _("the certificate of %s is not trusted (%s): give its CA with --cert-dir, or "
+                     "use --tls-verify=false"), s->host->name, detail);
       break;
     case CURLE_SSL_CONNECT_ERROR:
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "no TLS connection to %s (%s): if it is a plain-HTTP registry, mark it "
-                   "insecure in the registries file or use --tls-verify=false", s->host->name,
+                   _("no TLS connection to %s (%s): if it is a plain-HTTP registry, mark it "
+                     "insecure in the registries file or use --tls-verify=false"), s->host->name,
                    detail);
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "unknown registry %s (%s)",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("unknown registry %s (%s)"),
                    s->host->name, detail);
       break;
     case CURLE_COULDNT_CONNECT:
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "cannot connect to %s (%s)",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("cannot connect to %s (%s)"),
                    s->host->name, detail);
       break;
     default:
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "talking to %s: %s", s->host->name,
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("talking to %s: %s"), s->host->name,
                    detail);
       break;
     }
@@ -527,8 +530,8 @@ resume_or_fail (PierRegistryStream *s, GError **error)
             return TRUE;
           if (s->error == NULL)
             g_set_error (&s->error, PIER_ERROR, PIER_ERROR_FAILED,
-                         "%s broke off a transfer and cannot continue it: asked for the rest "
-                         "from byte %" G_GUINT64_FORMAT ", it answered %u",
+                         _("%s broke off a transfer and cannot continue it: asked for the rest "
+                           "from byte %" PRIu64 ", it answered %u"),
                          s->host->name, s->received, s->status);
         }
       else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -545,8 +548,8 @@ resume_or_fail (PierRegistryStream *s, GError **error)
                 ? g_strdup (s->curl_error[0] ? s->curl_error : curl_easy_strerror (s->result))
                 : g_strdup ("the connection closed early");
       g_set_error (&s->error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the transfer of %s from %s broke off after %" G_GUINT64_FORMAT " of %"
-                   G_GUINT64_FORMAT " bytes (%s)%s", s->what, s->host->name, s->received,
+                   _("the transfer of %s from %s broke off after %" PRIu64 " of %"
+                     PRIu64 " bytes (%s)%s"), s->what, s->host->name, s->received,
                    s->expected_size, how,
                    s->resumable && !s->ranges_allowed ? "; the registry does not allow resuming"
                                                       : "");
@@ -626,7 +629,7 @@ pier_registry_stream_read_all (PierRegistryStream *s, gsize max_size, GError **e
       if (out->len + (gsize) n > max_size)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "%s sent more than the %" G_GSIZE_FORMAT " bytes expected from %s",
+                       _("%s sent more than the %zu bytes expected from %s"),
                        s->host->name, max_size, s->what);
           return NULL;
         }
@@ -688,7 +691,7 @@ pier_registry_stream_set_error (PierRegistryStream *s, char **code, GError **err
       pier_code = s->status >= 400 && s->status < 500 ? PIER_ERROR_INVALID : PIER_ERROR_FAILED;
       break;
     }
-  g_set_error (error, PIER_ERROR, pier_code, "%s: %s answered %u%s", what, s->host->name,
+  g_set_error (error, PIER_ERROR, pier_code, _("%s: %s answered %u%s"), what, s->host->name,
                s->status, detail ? detail : "");
   json_decref (root);
 }

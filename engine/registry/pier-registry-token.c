@@ -1,6 +1,7 @@
 #include "pier-registry-token-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-registry-auth.h"
 
 #include <jansson.h>
@@ -96,6 +97,8 @@ pier_registry_host_set_challenge (PierRegistryHost *host, const char *header)
   host->challenge = g_steal_pointer (&scheme);
   host->realm = g_strdup (g_hash_table_lookup (params, "realm"));
   host->service = g_strdup (g_hash_table_lookup (params, "service"));
+  g_debug ("%s asks for %s authentication (realm %s, service %s)", host->name, host->challenge,
+           host->realm ? host->realm : "none", host->service ? host->service : "none");
 }
 
 /* ---- credentials and tokens ---- */
@@ -194,7 +197,7 @@ fetch_token (PierRegistryClient *client, PierRegistryHost *host, const char *sco
   s = pier_registry_stream_get (client, host, url->str, authorization, cancellable, error);
   if (s == NULL)
     {
-      g_prefix_error (error, "getting a token from %s: ", host->realm);
+      g_prefix_error (error, _("getting a token from %s: "), host->realm);
       return NULL;
     }
   if (s->status == 401 || s->status == 403)
@@ -203,18 +206,18 @@ fetch_token (PierRegistryClient *client, PierRegistryHost *host, const char *sco
         {
           g_autofree char *origin = creds_origin (creds);
           g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                       "%s refused the credentials of %s (%s)", host->name, creds->username,
+                       _("%s refused the credentials of %s (%s)"), host->name, creds->username,
                        origin);
         }
       else
         g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                     "%s gives no anonymous access: log in with “pierctl login %s”", host->name,
+                     _("%s gives no anonymous access: log in with “pierctl login %s”"), host->name,
                      host->name);
       return NULL;
     }
   if (s->status != 200)
     {
-      pier_registry_stream_set_error (s, NULL, error, "getting a token from %s", host->realm);
+      pier_registry_stream_set_error (s, NULL, error, _("getting a token from %s"), host->realm);
       return NULL;
     }
   body = pier_registry_stream_read_all (s, MAX_TOKEN_BODY, error);
@@ -228,7 +231,7 @@ fetch_token (PierRegistryClient *client, PierRegistryHost *host, const char *sco
     {
       json_decref (root);
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the token service %s answered without a token", host->realm);
+                   _("the token service %s answered without a token"), host->realm);
       return NULL;
     }
   /* The distribution spec's default lifetime is a minute; renew a little early. */
@@ -238,6 +241,8 @@ fetch_token (PierRegistryClient *client, PierRegistryHost *host, const char *sco
   token = g_new0 (PierRegistryToken, 1);
   token->header = g_strconcat ("Authorization: Bearer ", text, NULL);
   token->expires = g_get_monotonic_time () + MAX (expires_in - 10, 5) * G_USEC_PER_SEC;
+  g_debug ("%s: token for scope “%s” valid for %" G_GINT64_FORMAT " s", host->name,
+           scope ? scope : "", (gint64) expires_in);
   json_decref (root);
   return token;
 }
@@ -270,13 +275,15 @@ pier_registry_host_authorization (PierRegistryClient *client, PierRegistryHost *
   if (strcmp (host->challenge, "bearer") != 0 || host->realm == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "%s asks for “%s” authentication, which Pier does not speak", host->name,
+                   _("%s asks for “%s” authentication, which Pier does not speak"), host->name,
                    host->challenge);
       return FALSE;
     }
   token = g_hash_table_lookup (host->tokens, key);
   if (token == NULL || token->expires < g_get_monotonic_time ())
     {
+      g_debug ("%s: fetching a token for scope “%s” from %s, %s", host->name, key, host->realm,
+               creds ? "with credentials" : "anonymously");
       token = fetch_token (client, host, scope, creds, cancellable, error);
       if (token == NULL)
         return FALSE;
@@ -296,15 +303,15 @@ pier_registry_host_set_refused (PierRegistryClient *client, PierRegistryHost *ho
 
   if (creds != NULL && g_strcmp0 (host->challenge, "basic") == 0)
     g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                 "%s refused the credentials of %s (%s)", host->name, creds->username, origin);
+                 _("%s refused the credentials of %s (%s)"), host->name, creds->username, origin);
   else if (creds != NULL)
-    g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION, "%s denied %s access to %s",
+    g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION, _("%s denied %s access to %s"),
                  host->name, creds->username, repository ? repository : "its API");
   else if (repository != NULL)
     g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                 "%s denied access to %s: it needs a login (“pierctl login %s”), or the "
-                 "repository does not exist", host->name, repository, host->name);
+                 _("%s denied access to %s: it needs a login (“pierctl login %s”), or the "
+                   "repository does not exist"), host->name, repository, host->name);
   else
     g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                 "%s needs a login: run “pierctl login %s”", host->name, host->name);
+                 _("%s needs a login: run “pierctl login %s”"), host->name, host->name);
 }

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox-private.h"
 #include "pier-sandbox.h"
 
@@ -29,7 +30,7 @@ pier_attach_address (const char *state_dir, int dirfd, struct sockaddr_un *addr,
       if (dirfd < 0)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "the attach socket path %s is too long", path);
+                       _("the attach socket path %s is too long"), path);
           return FALSE;
         }
       g_free (path);
@@ -334,7 +335,7 @@ send_frame (int conn, char type, const void *data, gsize len, GError **error)
       if (errno == EPIPE || errno == ECONNRESET)
         return TRUE;
       if (errno != EINTR)
-        return pier_set_errno (error, errno, "sending to the container");
+        return pier_set_errno (error, errno, _("sending to the container"));
     }
   return TRUE;
 }
@@ -364,7 +365,7 @@ pier_sandbox_attach_connect (const char *state_dir, GError **error)
 
   if (dirfd < 0)
     {
-      pier_set_errno (error, errno, "opening %s", state_dir);
+      pier_set_errno (error, errno, _("opening %s"), state_dir);
       return -1;
     }
   if (!pier_attach_address (state_dir, dirfd, &addr, &len, error))
@@ -372,7 +373,7 @@ pier_sandbox_attach_connect (const char *state_dir, GError **error)
   fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0)
     {
-      pier_set_errno (error, errno, "creating a socket");
+      pier_set_errno (error, errno, _("creating a socket"));
       return -1;
     }
   if (connect (fd, (struct sockaddr *) &addr, len) < 0)
@@ -380,9 +381,9 @@ pier_sandbox_attach_connect (const char *state_dir, GError **error)
       int errsv = errno;
       close (fd);
       if (errsv == ENOENT || errsv == ECONNREFUSED)
-        g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "the container is not running");
+        g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("the container is not running"));
       else
-        pier_set_errno (error, errsv, "connecting to the container's monitor");
+        pier_set_errno (error, errsv, _("connecting to the container's monitor"));
       return -1;
     }
   return fd;
@@ -413,7 +414,7 @@ pier_sandbox_attach_relay (int conn_fd, int in_fd, int out_fd, int err_fd, gbool
         {
           if (errno == EINTR)
             continue;
-          ok = pier_set_errno (error, errno, "waiting for the container");
+          ok = pier_set_errno (error, errno, _("waiting for the container"));
           break;
         }
       if (pfds[2].revents & POLLIN && terminal_resized (&term))
@@ -437,7 +438,7 @@ pier_sandbox_attach_relay (int conn_fd, int in_fd, int out_fd, int err_fd, gbool
           if (n <= 0)
             {
               g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                           "the container's monitor went away without an exit status");
+                           _("the container's monitor went away without an exit status"));
               ok = FALSE;
             }
           else if (buf[0] == PIER_ATTACH_STDOUT || buf[0] == PIER_ATTACH_STDERR)
@@ -508,7 +509,7 @@ pier_attach_relay_pty (int master, int in_fd, int out_fd, GError **error)
         {
           if (errno == EINTR)
             continue;
-          ok = pier_set_errno (error, errno, "waiting for the terminal");
+          ok = pier_set_errno (error, errno, _("waiting for the terminal"));
           break;
         }
       if (pfds[2].revents & POLLIN && terminal_resized (&term)

@@ -3,6 +3,7 @@
 #include "pier-caps.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <string.h>
 #include <sys/capability.h>
@@ -68,7 +69,7 @@ pier_caps_normalize (const char *name, const char *what, GError **error)
   if (value < 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "%s: unknown capability “%s” (names as in capabilities(7), such as NET_RAW)",
+                   _("%s: unknown capability “%s” (names as in capabilities(7), such as NET_RAW)"),
                    what, name);
       return NULL;
     }

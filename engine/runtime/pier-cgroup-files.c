@@ -4,6 +4,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -165,9 +166,9 @@ pier_cgroup_write_file (const char *dir, const char *name, const char *value, GE
   gsize len = strlen (value);
 
   if (fd < 0)
-    return pier_set_errno (error, errno, "opening %s", path);
+    return pier_set_errno (error, errno, _("opening %s"), path);
   if (write (fd, value, len) != (ssize_t) len)
-    return pier_set_errno (error, errno, "writing “%s” to %s", value, path);
+    return pier_set_errno (error, errno, _("writing “%s” to %s"), value, path);
   return TRUE;
 }
 
@@ -201,6 +202,6 @@ pier_cgroup_mkdir (const char *dir, GError **error)
   parent = g_path_get_dirname (dir);
   if (errno != ENOENT || (mkdir (parent, 0755) < 0 && errno != EEXIST)
       || (mkdir (dir, 0755) < 0 && errno != EEXIST))
-    return pier_set_errno (error, errno, "creating cgroup %s", dir);
+    return pier_set_errno (error, errno, _("creating cgroup %s"), dir);
   return TRUE;
 }

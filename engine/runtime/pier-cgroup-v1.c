@@ -3,6 +3,7 @@
 #include "pier-cgroup-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <string.h>
@@ -108,8 +109,8 @@ v1_create (PierCgroup *cgroup, const char *container_id, gboolean rootless,
       g_ptr_array_add (unusable, NULL);
       names = g_strjoinv (", ", (char **) unusable->pdata);
       g_ptr_array_add (warnings,
-                       g_strdup_printf ("the cgroup v1 controllers %s are not delegated to this "
-                                        "user: limits on them are not applied",
+                       g_strdup_printf (_("the cgroup v1 controllers %s are not delegated to this "
+                                          "user: limits on them are not applied"),
                                         names));
     }
   return TRUE;
@@ -123,11 +124,11 @@ apply_one (PierCgroup *cgroup, const char *controller, const char *file, const c
   g_autoptr (GError) error = NULL;
 
   if (dir == NULL)
-    g_ptr_array_add (warnings, g_strdup_printf ("%s not applied: no usable cgroup v1 “%s” "
-                                                "hierarchy",
+    g_ptr_array_add (warnings, g_strdup_printf (_("%s not applied: no usable cgroup v1 “%s” "
+                                                  "hierarchy"),
                                                 what, controller));
   else if (!pier_cgroup_write_file (dir, file, value, &error))
-    g_ptr_array_add (warnings, g_strdup_printf ("%s not applied: %s", what, error->message));
+    g_ptr_array_add (warnings, g_strdup_printf (_("%s not applied: %s"), what, error->message));
 }
 
 static void

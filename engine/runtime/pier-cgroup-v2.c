@@ -2,6 +2,7 @@
 #include "pier-cgroup-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <string.h>
@@ -53,8 +54,8 @@ v2_create (PierCgroup *cgroup, const char *container_id, gboolean rootless,
         {
           if (pier_cgroup_limits_demanded (limits))
             g_ptr_array_add (warnings,
-                             g_strdup_printf ("the cgroup %s is not delegated to this user: "
-                                              "limits are not applied",
+                             g_strdup_printf (_("the cgroup %s is not delegated to this user: "
+                                                "limits are not applied"),
                                               own_dir));
           return TRUE;
         }
@@ -63,7 +64,7 @@ v2_create (PierCgroup *cgroup, const char *container_id, gboolean rootless,
   dir = pier_cgroup_container_dir (own_dir, container_id);
   parent = g_path_get_dirname (dir);
   if (mkdir (parent, 0755) < 0 && errno != EEXIST)
-    return pier_set_errno (error, errno, "creating cgroup %s", parent);
+    return pier_set_errno (error, errno, _("creating cgroup %s"), parent);
   enable_controllers (own_dir);
   enable_controllers (parent);
   if (!pier_cgroup_mkdir (dir, error))
@@ -81,11 +82,11 @@ apply_one (PierCgroup *cgroup, const char *file, const char *value, const char *
   g_autoptr (GError) error = NULL;
 
   if (access (path, F_OK) < 0)
-    g_ptr_array_add (warnings, g_strdup_printf ("%s not applied: the cgroup v2 controller for "
-                                                "%s is not enabled in %s",
+    g_ptr_array_add (warnings, g_strdup_printf (_("%s not applied: the cgroup v2 controller for "
+                                                  "%s is not enabled in %s"),
                                                 what, file, dir));
   else if (!pier_cgroup_write_file (dir, file, value, &error))
-    g_ptr_array_add (warnings, g_strdup_printf ("%s not applied: %s", what, error->message));
+    g_ptr_array_add (warnings, g_strdup_printf (_("%s not applied: %s"), what, error->message));
 }
 
 static void

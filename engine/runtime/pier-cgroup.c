@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,10 +40,14 @@ static const PierCgroupBackend *
 probe_backend (void)
 {
   struct statfs sfs;
+  const PierCgroupBackend *backend = &pier_cgroup_v1_backend;
 
   if (statfs (CGROUP_ROOT, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
-    return &pier_cgroup_v2_backend;
-  return &pier_cgroup_v1_backend;
+    backend = &pier_cgroup_v2_backend;
+  g_debug ("cgroup backend %s: %s", backend->name,
+           backend == &pier_cgroup_v2_backend ? CGROUP_ROOT " is cgroup2"
+                                              : CGROUP_ROOT " is not cgroup2");
+  return backend;
 }
 
 PierCgroup *
@@ -83,7 +88,7 @@ pier_cgroup_open (const char *backend_name, const char *const *dirs, GError **er
     backend = &pier_cgroup_v2_backend;
   if (backend == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "unknown cgroup backend “%s”",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("unknown cgroup backend “%s”"),
                    backend_name ? backend_name : "");
       return NULL;
     }
@@ -114,7 +119,7 @@ pier_cgroup_add_pid (PierCgroup *cgroup, pid_t pid, GError **error)
   for (guint i = 0; i + 1 < cgroup->dirs->len; i++)
     if (!pier_cgroup_write_file (cgroup->dirs->pdata[i], "cgroup.procs", text, error))
       {
-        g_prefix_error (error, "joining the container's cgroup: ");
+        g_prefix_error (error, _("joining the container's cgroup: "));
         return FALSE;
       }
   return TRUE;
@@ -126,7 +131,7 @@ pier_cgroup_get_stats (PierCgroup *cgroup, PierCgroupStats *stats, GError **erro
   memset (stats, 0, sizeof *stats);
   if (cgroup->dirs->len <= 1 || !g_file_test (cgroup->dirs->pdata[0], G_FILE_TEST_IS_DIR))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "the container's cgroup is gone");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("the container's cgroup is gone"));
       return FALSE;
     }
   cgroup->backend->get_stats (cgroup, stats);
@@ -164,7 +169,7 @@ pier_cgroup_destroy (PierCgroup *cgroup, GError **error)
           if (rmdir (dir) == 0 || errno == ENOENT)
             break;
           if (errno != EBUSY || attempt == 200)
-            return pier_set_errno (error, errno, "removing cgroup %s", dir);
+            return pier_set_errno (error, errno, _("removing cgroup %s"), dir);
           if (!killed)
             killed = cgroup->backend->kill_all (cgroup);
           if (!killed)

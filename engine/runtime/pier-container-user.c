@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -83,14 +84,14 @@ read_merged (const char *const *layer_dirs, const char *path, gsize max_len, gui
       n = readlinkat (dir_fd, base, target, sizeof target - 1);
       if (n < 0)
         {
-          pier_set_errno (error, errno, "reading the symlink %s", path);
+          pier_set_errno (error, errno, _("reading the symlink %s"), path);
           return NULL;
         }
       target[n] = '\0';
       if (links >= MAX_LINKS)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "%s: too many levels of symbolic links", path);
+                       _("%s: too many levels of symbolic links"), path);
           return NULL;
         }
       {
@@ -176,7 +177,7 @@ pier_container_user_resolve (const char *spec, const char *const *layer_dirs, GE
       if (!parse_id (pw[2], &user->uid) || !parse_id (pw[3], &user->gid))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "the container's /etc/passwd has a bad entry for “%s”", user_part);
+                       _("the container's /etc/passwd has a bad entry for “%s”"), user_part);
           return NULL;
         }
       user->home = g_strdup (g_strv_length (pw) > 5 && *pw[5] ? pw[5] : "/");
@@ -190,7 +191,7 @@ pier_container_user_resolve (const char *spec, const char *const *layer_dirs, GE
   else
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "unable to find user %s: %s", user_part,
+                   _("unable to find user %s: %s"), user_part,
                    passwd_error ? passwd_error->message
                                 : "no matching entries in the container's /etc/passwd");
       return NULL;
@@ -203,7 +204,7 @@ pier_container_user_resolve (const char *spec, const char *const *layer_dirs, GE
       else if (!parse_id (group_part, &user->gid))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       "unable to find group %s: %s", group_part,
+                       _("unable to find group %s: %s"), group_part,
                        group_error ? group_error->message
                                    : "no matching entries in the container's /etc/group");
           return NULL;

@@ -5,6 +5,7 @@
 #include "pier-attach.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox-init-private.h"
 #include "pier-sandbox-log.h"
 #include "pier-sandbox-private.h"
@@ -214,6 +215,8 @@ run_loop (Monitor *m, int sigfd)
           /* Its owner is gone (a builder killed with its RUN step running): nobody is left to
            * wait for the container or to stop it. */
           m->owner_gone = TRUE;
+          g_debug ("the container's owner is gone: %s",
+                   m->exited ? "the container has exited already" : "killing the container");
           if (!m->exited)
             kill (m->init.pid, SIGKILL);
         }
@@ -244,7 +247,7 @@ listen_attach (const char *state_dir, int state_fd, GError **error)
   fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     {
-      pier_set_errno (error, errno, "creating the attach socket");
+      pier_set_errno (error, errno, _("creating the attach socket"));
       return -1;
     }
   unlinkat (state_fd, PIER_SANDBOX_ATTACH, 0);
@@ -254,7 +257,7 @@ listen_attach (const char *state_dir, int state_fd, GError **error)
       int errsv = errno;
       umask (old_mask);
       close (fd);
-      pier_set_errno (error, errsv, "listening on %s/%s", state_dir, PIER_SANDBOX_ATTACH);
+      pier_set_errno (error, errsv, _("listening on %s/%s"), state_dir, PIER_SANDBOX_ATTACH);
       return -1;
     }
   umask (old_mask);
@@ -282,8 +285,14 @@ exit_work_is_taken (const PierSandboxSpec *spec)
 static void
 run_on_exit (const PierSandboxSpec *spec, PierMonitorExitFunc on_exit)
 {
-  if (spec->on_exit == NULL || on_exit == NULL || exit_work_is_taken (spec))
+  if (spec->on_exit == NULL || on_exit == NULL)
     return;
+  if (exit_work_is_taken (spec))
+    {
+      g_debug ("exit work left to the caller that holds %s", spec->on_exit_unless_held);
+      return;
+    }
+  g_debug ("the caller that meant to do the exit work is gone: doing it here");
   on_exit ((const char *const *) spec->on_exit);
 }
 
@@ -295,17 +304,17 @@ lock_state_dir (int state_fd, GError **error)
   int fd = openat (state_fd, PIER_SANDBOX_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
   if (fd < 0)
-    return pier_set_errno (error, errno, "creating %s", PIER_SANDBOX_LOCK);
+    return pier_set_errno (error, errno, _("creating %s"), PIER_SANDBOX_LOCK);
   if (flock (fd, LOCK_EX | LOCK_NB) < 0)
     {
       int errsv = errno;
       close (fd);
       if (errsv == EWOULDBLOCK)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, "the container is already running");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, _("the container is already running"));
           return FALSE;
         }
-      return pier_set_errno (error, errsv, "locking %s", PIER_SANDBOX_LOCK);
+      return pier_set_errno (error, errsv, _("locking %s"), PIER_SANDBOX_LOCK);
     }
   return TRUE;
 }
@@ -344,7 +353,7 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd,
       || (log = pier_log_writer_open (spec->log_path, &error)) == NULL)
     {
       if (error == NULL)
-        pier_set_errno (&error, errno, "watching signals");
+        pier_set_errno (&error, errno, _("watching signals"));
       report_error (report_fd, error);
       return 1;
     }
@@ -417,6 +426,7 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd,
         waitpid (m.init.pid, &m.status, 0);
         code = exit_code_of (m.status);
       }
+    g_debug ("the container's init %d ended with code %d", (int) m.init.pid, code);
     pier_sandbox_exit_write (state_fd, code, g_get_real_time (), NULL);
     pier_attach_server_finish (m.attach, code);
   }
@@ -427,7 +437,10 @@ monitor_run (const char *state_dir, int report_fd, int attach_fd, int owner_fd,
   pier_sandbox_init_clear (&m.init);
   run_on_exit (spec, on_exit);
   if (m.owner_gone)
-    pier_fs_rm_rf_at (AT_FDCWD, state_dir, NULL);
+    {
+      g_debug ("removing the state of a container whose owner is gone: %s", state_dir);
+      pier_fs_rm_rf_at (AT_FDCWD, state_dir, NULL);
+    }
   return 0;
 }
 
@@ -494,7 +507,7 @@ pier_monitor_main (int argc, char **argv, PierMonitorExitFunc on_exit)
   if (pid < 0)
     {
       g_autoptr (GError) error = NULL;
-      pier_set_errno (&error, errno, "starting the monitor");
+      pier_set_errno (&error, errno, _("starting the monitor"));
       report_error (report_fd, error);
       return 1;
     }

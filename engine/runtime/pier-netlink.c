@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -218,7 +219,7 @@ check_name (const char *name, GError **error)
   if (len == 0 || len >= IFNAMSIZ || strchr (name, '/') != NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "“%s” is not a valid link name (1 to %d bytes, no “/”)", name, IFNAMSIZ - 1);
+                   _("“%s” is not a valid link name (1 to %d bytes, no “/”)"), name, IFNAMSIZ - 1);
       return FALSE;
     }
   return TRUE;
@@ -244,7 +245,7 @@ pier_netlink_open (GError **error)
 
   if (fd < 0)
     {
-      pier_set_errno (error, errno, "opening a netlink socket");
+      pier_set_errno (error, errno, _("opening a netlink socket"));
       return NULL;
     }
   return netlink_from_socket (fd);
@@ -287,7 +288,7 @@ pier_netlink_open_in_netns (int netns_fd, GError **error)
   if (netns_fd < 0 || ioctl (netns_fd, NS_GET_NSTYPE) != CLONE_NEWNET)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "descriptor %d is not a network namespace", netns_fd);
+                   _("descriptor %d is not a network namespace"), netns_fd);
       return NULL;
     }
   thread = g_thread_try_new ("pier-netns", open_in_netns_thread, &job, error);
@@ -335,13 +336,13 @@ pier_netlink_link_index (PierNetlink *nl, const char *name, GError **error)
     return 0;
   if (reply.errsv != 0)
     {
-      set_reply_error (error, &reply, "looking up link %s", name);
+      set_reply_error (error, &reply, _("looking up link %s"), name);
       return -1;
     }
   if (reply.ifindex <= 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "looking up link %s: the kernel's answer has no link in it", name);
+                   _("looking up link %s: the kernel's answer has no link in it"), name);
       return -1;
     }
   return reply.ifindex;
@@ -354,7 +355,7 @@ require_link_index (PierNetlink *nl, const char *name, const char *what, GError 
   int ifindex = pier_netlink_link_index (nl, name, error);
 
   if (ifindex == 0)
-    g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "%s: there is no link %s", what,
+    g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("%s: there is no link %s"), what,
                  name);
   return ifindex > 0 ? ifindex : -1;
 }
@@ -377,7 +378,7 @@ pier_netlink_create_bridge (PierNetlink *nl, const char *name, const guint8 mac[
   request_nest_end (&req, linkinfo);
   transact (nl, &req, &reply);
   if (reply.errsv != 0)
-    return set_reply_error (error, &reply, "creating bridge %s", name);
+    return set_reply_error (error, &reply, _("creating bridge %s"), name);
   return TRUE;
 }
 
@@ -419,7 +420,7 @@ pier_netlink_create_veth (PierNetlink *nl, const char *name, const char *master,
   request_nest_end (&req, linkinfo);
   transact (nl, &req, &reply);
   if (reply.errsv != 0)
-    return set_reply_error (error, &reply, "creating veth pair %s/%s", name, peer_name);
+    return set_reply_error (error, &reply, _("creating veth pair %s/%s"), name, peer_name);
   return TRUE;
 }
 
@@ -438,7 +439,7 @@ pier_netlink_set_link_up (PierNetlink *nl, const char *name, GError **error)
   request_put_string (&req, IFLA_IFNAME, name);
   transact (nl, &req, &reply);
   if (reply.errsv != 0)
-    return set_reply_error (error, &reply, "bringing up %s", name);
+    return set_reply_error (error, &reply, _("bringing up %s"), name);
   return TRUE;
 }
 
@@ -454,7 +455,7 @@ pier_netlink_delete_link (PierNetlink *nl, const char *name, GError **error)
   request_put_string (&req, IFLA_IFNAME, name);
   transact (nl, &req, &reply);
   if (reply.errsv != 0)
-    return set_reply_error (error, &reply, "deleting link %s", name);
+    return set_reply_error (error, &reply, _("deleting link %s"), name);
   return TRUE;
 }
 
@@ -473,7 +474,8 @@ pier_netlink_add_ipv4_address (PierNetlink *nl, const char *name, const struct i
   what = g_strdup_printf ("adding address %s/%u to %s", text, prefix_len, name);
   if (prefix_len > 32)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s: prefix longer than 32 bits", what);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("%s: prefix longer than 32 bits"), what);
       return FALSE;
     }
   if (!check_name (name, error))

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-lock.h"
 #include "pier-netlink-private.h"
 
@@ -40,7 +41,7 @@ pier_network_mode_from_string (const char *text, PierNetworkMode *out, GError **
         return TRUE;
       }
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "unknown network mode “%s”: choose bridge, none or host", text ? text : "");
+               _("unknown network mode “%s”: choose bridge, none or host"), text ? text : "");
   return FALSE;
 }
 
@@ -113,14 +114,14 @@ check_container_id (const char *container_id, GError **error)
 {
   if (*container_id == '\0')
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the container id is empty");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("the container id is empty"));
       return FALSE;
     }
   for (const char *p = container_id; *p; p++)
     if (!g_ascii_isgraph (*p))
       {
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     "container id “%s” has a character other than printable ASCII",
+                     _("container id “%s” has a character other than printable ASCII"),
                      container_id);
         return FALSE;
       }
@@ -166,7 +167,7 @@ open_lease_dir (gboolean create, PierLock **out_lock, GError **error)
   if (dirfd < 0)
     {
       if (errno != ENOENT || create)
-        pier_set_errno (error, errno, "opening the leases in %s", path);
+        pier_set_errno (error, errno, _("opening the leases in %s"), path);
       return -1;
     }
   *out_lock = pier_lock_acquire (lock_path, TRUE, error);
@@ -188,10 +189,10 @@ foreach_lease (int dirfd, LeaseFunc func, gpointer data, GError **error)
   gboolean ok = TRUE;
 
   if (scan_fd < 0)
-    return pier_set_errno (error, errno, "reading the leases");
+    return pier_set_errno (error, errno, _("reading the leases"));
   dir = fdopendir (scan_fd);
   if (dir == NULL)
-    return pier_set_errno (error, errno, "reading the leases");
+    return pier_set_errno (error, errno, _("reading the leases"));
   scan_fd = -1;
   while (ok && (errno = 0, entry = readdir (dir)) != NULL)
     {
@@ -203,7 +204,7 @@ foreach_lease (int dirfd, LeaseFunc func, gpointer data, GError **error)
         continue;
       if (!pier_fs_read_all_at (dirfd, entry->d_name, LEASE_MAX_LEN, &owner, NULL, error))
         {
-          g_prefix_error (error, "reading lease: ");
+          g_prefix_error (error, _("reading lease: "));
           ok = FALSE;
           break;
         }
@@ -211,7 +212,7 @@ foreach_lease (int dirfd, LeaseFunc func, gpointer data, GError **error)
       ok = func (dirfd, entry->d_name, ntohl (address.s_addr), owner, data, error);
     }
   if (ok && errno != 0)
-    ok = pier_set_errno (error, errno, "reading the leases");
+    ok = pier_set_errno (error, errno, _("reading the leases"));
   closedir (dir);
   return ok;
 }
@@ -220,7 +221,7 @@ static gboolean
 remove_lease (int dirfd, const char *name, GError **error)
 {
   if (unlinkat (dirfd, name, 0) < 0 && errno != ENOENT)
-    return pier_set_errno (error, errno, "removing lease %s", name);
+    return pier_set_errno (error, errno, _("removing lease %s"), name);
   return TRUE;
 }
 
@@ -253,7 +254,7 @@ note_lease (int dirfd, const char *name, guint32 address, const char *owner, gpo
   if (strcmp (owner, scan->container_id) == 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_EXISTS,
-                   "container %s is already attached to %s with address %s", owner,
+                   _("container %s is already attached to %s with address %s"), owner,
                    PIER_BRIDGE_NAME, name);
       return FALSE;
     }
@@ -289,16 +290,16 @@ take_lease (PierNetlink *nl, int dirfd, const Subnet *subnet, const char *contai
       if (fd < 0 && errno == EEXIST)
         continue;
       if (fd < 0)
-        return pier_set_errno (error, errno, "writing lease %s", name);
+        return pier_set_errno (error, errno, _("writing lease %s"), name);
       if (!pier_fs_write_all (fd, content, strlen (content), error))
         {
           unlinkat (dirfd, name, 0);
-          g_prefix_error (error, "writing lease %s: ", name);
+          g_prefix_error (error, _("writing lease %s: "), name);
           return FALSE;
         }
       return TRUE;
     }
-  g_set_error (error, PIER_ERROR, PIER_ERROR_NO_SPACE, "no free address left in %s",
+  g_set_error (error, PIER_ERROR, PIER_ERROR_NO_SPACE, _("no free address left in %s"),
                PIER_BRIDGE_SUBNET);
   return FALSE;
 }
@@ -345,6 +346,7 @@ pier_network_loopback_up (int netns_fd, GError **error)
 {
   g_autoptr (PierNetlink) nl = pier_netlink_open_in_netns (netns_fd, error);
 
+  g_debug ("network: loopback only");
   return nl != NULL && pier_netlink_set_link_up (nl, "lo", error);
 }
 
@@ -394,6 +396,8 @@ pier_network_attach_bridge (int netns_fd, const char *container_id,
   lease->mac = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
                                 mac[4], mac[5]);
   lease->host_ifname = g_steal_pointer (&host_ifname);
+  g_debug ("container %s on the bridge: %s/%u through %s, gateway %s", container_id,
+           lease->address, lease->prefix_len, lease->host_ifname, lease->gateway);
   return lease;
 }
 

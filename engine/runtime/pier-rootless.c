@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-lock.h"
 #include "pier-sandbox-private.h"
 #include "pier-sandbox.h"
@@ -56,13 +57,13 @@ run_idmap_tool (const char *tool, pid_t pid, guint id, guint32 start, guint32 co
   if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
                      NULL, NULL, NULL, &err, &status, error))
     {
-      g_prefix_error (error, "mapping the rootless namespace's ids (is the uidmap package "
-                             "installed?): ");
+      g_prefix_error (error, _("mapping the rootless namespace's ids (is the uidmap package "
+                               "installed?): "));
       return FALSE;
     }
   if (!g_spawn_check_wait_status (status, NULL))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION, "%s refused the map: %s", tool,
+      g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION, _("%s refused the map: %s"), tool,
                    g_strstrip (err));
       return FALSE;
     }
@@ -76,7 +77,7 @@ write_proc (pid_t pid, const char *file, const char *text, GError **error)
   pier_autofd int fd = open (path, O_WRONLY | O_CLOEXEC);
 
   if (fd < 0 || write (fd, text, strlen (text)) != (ssize_t) strlen (text))
-    return pier_set_errno (error, errno, "writing “%s” to %s", text, path);
+    return pier_set_errno (error, errno, _("writing “%s” to %s"), text, path);
   return TRUE;
 }
 
@@ -142,12 +143,12 @@ create_namespaces (const char *monitor, pid_t *out_pid, GError **error)
   char c;
 
   if (pipe2 (ready, O_CLOEXEC) < 0)
-    return pier_set_errno (error, errno, "creating a pipe");
+    return pier_set_errno (error, errno, _("creating a pipe"));
   if (pipe2 (go, O_CLOEXEC) < 0)
     {
       close (ready[0]);
       close (ready[1]);
-      return pier_set_errno (error, errno, "creating a pipe");
+      return pier_set_errno (error, errno, _("creating a pipe"));
     }
   helper = fork ();
   if (helper == 0)
@@ -171,15 +172,15 @@ create_namespaces (const char *monitor, pid_t *out_pid, GError **error)
   close (go[0]);
   if (helper < 0)
     {
-      pier_set_errno (error, errno, "forking");
+      pier_set_errno (error, errno, _("forking"));
       goto out;
     }
   waitpid (helper, NULL, 0);
   if (read (ready[0], &pid, sizeof pid) != sizeof pid)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_PERMISSION,
-                   "cannot create a user namespace (are unprivileged user namespaces "
-                   "disabled?)");
+                   _("cannot create a user namespace (are unprivileged user namespaces "
+                     "disabled?)"));
       goto out;
     }
   if (!map_ids (pid, error))
@@ -190,7 +191,7 @@ create_namespaces (const char *monitor, pid_t *out_pid, GError **error)
   if (write (go[1], "g", 1) != 1 || read (ready[0], &c, 1) != 1)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the rootless namespace's pause process (%s as %s) did not start", monitor,
+                   _("the rootless namespace's pause process (%s as %s) did not start"), monitor,
                    PIER_ROOTLESS_PAUSE_NAME);
       kill (pid, SIGKILL);
       goto out;
@@ -217,13 +218,13 @@ join (pid_t pid, GError **error)
       pier_autofd int fd = open (path, O_RDONLY | O_CLOEXEC);
 
       if (fd < 0 || setns (fd, types[i]) < 0)
-        return pier_set_errno (error, errno, "joining the rootless %s namespace of %d%s", ns[i],
+        return pier_set_errno (error, errno, _("joining the rootless %s namespace of %d%s"), ns[i],
                                (int) pid,
                                errno == EINVAL ? " (the process already runs threads)" : "");
     }
   /* Joining a mount namespace moves to its root. */
   if (chdir (cwd) < 0 && chdir ("/") < 0)
-    return pier_set_errno (error, errno, "changing directory");
+    return pier_set_errno (error, errno, _("changing directory"));
   return TRUE;
 }
 
@@ -241,7 +242,10 @@ pier_rootless_ensure (const char *runroot, GError **error)
   guint64 start = 0;
 
   if (geteuid () == 0)
-    return TRUE;
+    {
+      g_debug ("running as root: no user namespace to join");
+      return TRUE;
+    }
   if (!pier_fs_mkdir_p (dir, 0700, error))
     return FALSE;
   lock = pier_lock_acquire (lock_path, TRUE, error);
@@ -250,7 +254,11 @@ pier_rootless_ensure (const char *runroot, GError **error)
   if (g_file_get_contents (pid_path, &text, NULL, NULL)
       && sscanf (text, "%d %" G_GUINT64_FORMAT, &pid, &start) == 2 && pid > 0
       && pier_proc_start_time (pid) == start)
-    return join (pid, error);
+    {
+      g_debug ("rootless: joining the namespaces of pause process %d (%s)", pid, pid_path);
+      return join (pid, error);
+    }
+  g_debug ("rootless: no live pause process in %s, starting one", pid_path);
 
   monitor = pier_sandbox_find_monitor (error);
   if (monitor == NULL || !create_namespaces (monitor, &pid, error))

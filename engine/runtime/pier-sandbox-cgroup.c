@@ -2,6 +2,8 @@
  * can mount what it will see of it. */
 #include "pier-sandbox-init-private.h"
 
+#include "pier-i18n.h"
+
 #include <string.h>
 #include <sys/mount.h>
 
@@ -66,5 +68,5 @@ pier_sandbox_cgroup_add_mounts (PierSetupPlan *plan, GPtrArray *mounts, guint64 
                                  (const char *const *) params->pdata);
     }
   if (!one_tree)
-    pier_setup_plan_add (plan, PIER_SETUP_SEAL, top, NULL, 0, "making %s read-only", top);
+    pier_setup_plan_add (plan, PIER_SETUP_SEAL, top, NULL, 0, _("making %s read-only"), top);
 }

@@ -7,6 +7,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox-private.h"
 
 #include <errno.h>
@@ -32,7 +33,7 @@ write_etc_file (const PierSandboxSpec *spec, int etc_fd, const char *name, const
   pier_autofd int fd = openat (etc_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
   if (fd < 0)
-    return pier_set_errno (error, errno, "creating %s", name);
+    return pier_set_errno (error, errno, _("creating %s"), name);
   if (!pier_fs_write_all (fd, data, strlen (data), error))
     {
       g_prefix_error (error, "%s: ", name);
@@ -40,7 +41,7 @@ write_etc_file (const PierSandboxSpec *spec, int etc_fd, const char *name, const
     }
   /* Root in the container may edit them, as on any system. */
   if (!spec->rootless && fchown (fd, spec->uid_base, spec->gid_base) < 0)
-    return pier_set_errno (error, errno, "giving %s to the container's root", name);
+    return pier_set_errno (error, errno, _("giving %s to the container's root"), name);
   return TRUE;
 }
 
@@ -76,14 +77,14 @@ make_init_layer (const PierSandboxSpec *spec, int state_fd, GError **error)
     {
       g_autofree char *path = g_strconcat (PIER_SANDBOX_INIT_LAYER, dirs[i], NULL);
       if (mkdirat (state_fd, path, 0755) < 0 && errno != EEXIST)
-        return pier_set_errno (error, errno, "creating %s/%s", spec->state_dir, path);
+        return pier_set_errno (error, errno, _("creating %s/%s"), spec->state_dir, path);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
       g_autofree char *path = g_strconcat (PIER_SANDBOX_INIT_LAYER, files[i], NULL);
       int fd = openat (state_fd, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
       if (fd < 0)
-        return pier_set_errno (error, errno, "creating %s/%s", spec->state_dir, path);
+        return pier_set_errno (error, errno, _("creating %s/%s"), spec->state_dir, path);
       close (fd);
     }
   return TRUE;
@@ -98,7 +99,7 @@ pier_sandbox_etc_prepare (const PierSandboxSpec *spec, int state_fd, GError **er
 
   if ((mkdirat (state_fd, PIER_SANDBOX_ROOTFS, 0700) < 0 && errno != EEXIST)
       || (mkdirat (state_fd, PIER_SANDBOX_ETC, 0755) < 0 && errno != EEXIST))
-    return pier_set_errno (error, errno, "preparing %s", spec->state_dir);
+    return pier_set_errno (error, errno, _("preparing %s"), spec->state_dir);
   if (!make_init_layer (spec, state_fd, error))
     return FALSE;
   etc_fd = pier_fs_open_dir_at (state_fd, PIER_SANDBOX_ETC, error);

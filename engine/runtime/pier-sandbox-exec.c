@@ -7,6 +7,7 @@
 #include "pier-attach.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox-private.h"
 #include "pier-sandbox-setup-private.h"
 
@@ -28,34 +29,35 @@ build_exec_plan (const PierSandboxRecord *record, const PierSandboxSpec *contain
   g_autoptr (GPtrArray) procs = g_ptr_array_new_with_free_func (g_free);
   PierSetupOp *op;
 
-  op = pier_setup_plan_add (plan, PIER_SETUP_RESET_SIGNALS, NULL, NULL, 0, "resetting signals");
+  op = pier_setup_plan_add (plan, PIER_SETUP_RESET_SIGNALS, NULL, NULL, 0, _("resetting signals"));
   op->value = TRUE; /* the caller may ignore signals (SIGPIPE, often) */
   for (char **dir = record->cgroup_dirs; dir && *dir; dir++)
     g_ptr_array_add (procs, g_build_filename (*dir, "cgroup.procs", NULL));
   if (procs->len > 0)
     {
       g_ptr_array_add (procs, NULL);
-      op = pier_setup_plan_add (plan, PIER_SETUP_JOIN_CGROUPS, NULL, NULL, 0, "joining the cgroup");
+      op = pier_setup_plan_add (plan, PIER_SETUP_JOIN_CGROUPS, NULL, NULL, 0,
+                                _("joining the cgroup"));
       pier_setup_op_set_list (plan, op, (const char *const *) procs->pdata);
     }
   op = pier_setup_plan_add (plan, PIER_SETUP_SETNS, NULL, NULL, 0,
-                            "entering the container's namespaces");
+                            _("entering the container's namespaces"));
   op->slot = pier_setup_plan_add_slot (plan, pidfd);
   /* A host-network container shares the host's network namespace, which its user namespace
    * does not own: that one is already the caller's. */
   op->value = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC
               | CLONE_NEWCGROUP | (record->network == PIER_NETWORK_HOST ? 0 : CLONE_NEWNET);
   pier_setup_plan_add (plan, PIER_SETUP_FORK_SIBLING, NULL, NULL, 0,
-                       "starting a process in the container");
+                       _("starting a process in the container"));
   if (spec->tty)
     {
-      op = pier_setup_plan_add (plan, PIER_SETUP_PTY, NULL, NULL, 0, "opening a terminal");
+      op = pier_setup_plan_add (plan, PIER_SETUP_PTY, NULL, NULL, 0, _("opening a terminal"));
       op->value = ((guint64) spec->tty_rows << 16) | spec->tty_cols;
     }
   else
     {
       op = pier_setup_plan_add (plan, PIER_SETUP_STDIO, NULL, NULL, 0,
-                                "setting up standard input and output");
+                                _("setting up standard input and output"));
       op->slot = pier_setup_plan_add_slot (plan, stdio[0]);
       pier_setup_plan_add_slot (plan, stdio[1]);
       pier_setup_plan_add_slot (plan, stdio[2]);
@@ -83,7 +85,7 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
   *out_pty_master = -1;
   if (spec->argv == NULL || spec->argv[0] == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "no command to run");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("no command to run"));
       return FALSE;
     }
   record = pier_sandbox_record_read_running (state_dir, error);
@@ -95,20 +97,20 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
   pidfd = pier_pidfd_open_checked (record->init_pid, record->init_start_time);
   if (pidfd < 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "the container is not running");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("the container is not running"));
       return FALSE;
     }
   if ((in_fd < 0 || out_fd < 0 || err_fd < 0) && !spec->tty)
     {
       devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
       if (devnull < 0)
-        return pier_set_errno (error, errno, "opening /dev/null");
+        return pier_set_errno (error, errno, _("opening /dev/null"));
     }
   plan = build_exec_plan (record, container, seccomp, spec, pidfd,
                           (int[]){ in_fd >= 0 ? in_fd : devnull, out_fd >= 0 ? out_fd : devnull,
                                    err_fd >= 0 ? err_fd : devnull });
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
-    return pier_set_errno (error, errno, "creating the sync socket");
+    return pier_set_errno (error, errno, _("creating the sync socket"));
   plan->sync_fd = sock[1];
 
   helper = fork ();
@@ -122,7 +124,7 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
   if (helper < 0)
     {
       close (sock[0]);
-      return pier_set_errno (error, errno, "forking");
+      return pier_set_errno (error, errno, _("forking"));
     }
 
   /* The helper sends the pid and exits; the process sends its pty, or its failure, and its
@@ -137,7 +139,7 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
         break;
       if (n < 0)
         {
-          pier_set_errno (&local_error, errno, "waiting for the process to start");
+          pier_set_errno (&local_error, errno, _("waiting for the process to start"));
           break;
         }
       if (msg.type == PIER_SYNC_PID)
@@ -158,7 +160,7 @@ pier_sandbox_exec_spawn (const char *state_dir, const PierExecSpec *spec, int in
     ;
   if (local_error == NULL && pid <= 0)
     g_set_error (&local_error, PIER_ERROR, PIER_ERROR_FAILED,
-                 "the process could not be started in the container");
+                 _("the process could not be started in the container"));
   if (local_error != NULL)
     {
       if (pid > 0)
@@ -229,7 +231,7 @@ pier_sandbox_exec (const char *state_dir, const PierExecSpec *spec, int in_fd, i
     ok = pier_attach_relay_pty (master, in_fd, out_fd, error);
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
-      return pier_set_errno (error, errno, "waiting for the process");
+      return pier_set_errno (error, errno, _("waiting for the process"));
   if (WIFEXITED (status))
     *exit_code = WEXITSTATUS (status);
   else

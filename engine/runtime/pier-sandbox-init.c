@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-network.h"
 #include "pier-sandbox-private.h"
 #include "pier-sandbox-setup-private.h"
@@ -147,9 +148,9 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir,
 
   /* The monitor ignores no signal (it was spawned with every disposition reset), it only
    * blocks some: unblocking is all there is to reset. */
-  pier_setup_plan_add (plan, PIER_SETUP_RESET_SIGNALS, NULL, NULL, 0, "resetting signals");
+  pier_setup_plan_add (plan, PIER_SETUP_RESET_SIGNALS, NULL, NULL, 0, _("resetting signals"));
   pier_setup_plan_add (plan, PIER_SETUP_MAKE_PRIVATE, NULL, NULL, 0,
-                       "making the mounts private");
+                       _("making the mounts private"));
 
   /* Host paths, while the child still has the host's uid 0 to reach them by; meanwhile the
    * monitor prepares the cgroup, the network and the root. */
@@ -182,18 +183,19 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir,
   overlay_slot = pier_setup_plan_add_slot (plan, -1);
   if (spec->bind_host_usr)
     usr_slot = pier_setup_plan_add_slot (plan, -1);
-  op = pier_setup_plan_add (plan, PIER_SETUP_RECV_FDS, NULL, NULL, 0, "waiting for the monitor");
+  op = pier_setup_plan_add (plan, PIER_SETUP_RECV_FDS, NULL, NULL, 0, _("waiting for the monitor"));
   op->slot = overlay_slot;
   op = pier_setup_plan_add (plan, PIER_SETUP_UNSHARE, NULL, NULL, 0,
-                            "creating the cgroup namespace");
+                            _("creating the cgroup namespace"));
   op->value = CLONE_NEWCGROUP;
 
   op = pier_setup_plan_add (plan, PIER_SETUP_ATTACH_ROOT, rootfs, NULL, 0,
-                            "attaching the root filesystem at %s", rootfs);
+                            _("attaching the root filesystem at %s"), rootfs);
   op->slot = overlay_slot;
   pier_setup_plan_add (plan, PIER_SETUP_BECOME_ROOT, NULL, NULL, 0,
-                       "becoming root in the user namespace");
-  pier_setup_plan_add (plan, PIER_SETUP_PDEATHSIG, NULL, NULL, 0, "tying the init to its monitor");
+                       _("becoming root in the user namespace"));
+  pier_setup_plan_add (plan, PIER_SETUP_PDEATHSIG, NULL, NULL, 0,
+                       _("tying the init to its monitor"));
 
   add_mount (plan, "proc", "/proc", fs_attrs, (const char *const[]){ NULL });
   if (sys_slot >= 0)
@@ -227,11 +229,11 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir,
     };
     for (gsize i = 0; i < G_N_ELEMENTS (links); i++)
       pier_setup_plan_add (plan, PIER_SETUP_SYMLINK, links[i][0], links[i][1], 0,
-                           "linking %s to %s", links[i][0], links[i][1]);
+                           _("linking %s to %s"), links[i][0], links[i][1]);
   }
   if (spec->tty)
     pier_setup_plan_add (plan, PIER_SETUP_MKPATH, "/dev/console", NULL, PIER_SETUP_FILE,
-                         "creating /dev/console");
+                         _("creating /dev/console"));
   add_mount (plan, "tmpfs", "/tmp", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
              (const char *const[]){ "mode", "1777", NULL });
   add_mount (plan, "tmpfs", "/run", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
@@ -264,30 +266,30 @@ build_plan (const PierSandboxSpec *spec, int stdio[3], gboolean *volume_is_dir,
       }
   if (spec->cwd != NULL)
     pier_setup_plan_add (plan, PIER_SETUP_MKPATH, spec->cwd, NULL, 0,
-                         "creating the working directory %s", spec->cwd);
+                         _("creating the working directory %s"), spec->cwd);
 
   for (gsize i = 0; i < G_N_ELEMENTS (masked_paths); i++)
-    pier_setup_plan_add (plan, PIER_SETUP_MASK, masked_paths[i], "/dev/null", 0, "masking %s",
+    pier_setup_plan_add (plan, PIER_SETUP_MASK, masked_paths[i], "/dev/null", 0, _("masking %s"),
                          masked_paths[i]);
   for (gsize i = 0; i < G_N_ELEMENTS (readonly_paths); i++)
     pier_setup_plan_add (plan, PIER_SETUP_BIND_IN_ROOT, readonly_paths[i], readonly_paths[i],
                          PIER_SETUP_READONLY | PIER_SETUP_RECURSIVE | PIER_SETUP_OPTIONAL,
-                         "making %s read-only", readonly_paths[i]);
+                         _("making %s read-only"), readonly_paths[i]);
   pier_setup_plan_add (plan, PIER_SETUP_SETHOSTNAME, NULL, hostname, 0,
-                       "setting the hostname");
+                       _("setting the hostname"));
   pier_setup_plan_add (plan, PIER_SETUP_PIVOT_ROOT, NULL, NULL, 0,
-                       "switching to the container's root");
+                       _("switching to the container's root"));
 
   if (spec->tty)
     {
       op = pier_setup_plan_add (plan, PIER_SETUP_PTY, NULL, NULL, PIER_SETUP_CONSOLE,
-                                "opening the container's terminal");
+                                _("opening the container's terminal"));
       op->value = ((guint64) spec->tty_rows << 16) | spec->tty_cols;
     }
   else
     {
       op = pier_setup_plan_add (plan, PIER_SETUP_STDIO, NULL, NULL, 0,
-                                "setting up standard input and output");
+                                _("setting up standard input and output"));
       op->slot = pier_setup_plan_add_slot (plan, stdio[0]);
       pier_setup_plan_add_slot (plan, stdio[1]);
       pier_setup_plan_add_slot (plan, stdio[2]);
@@ -355,7 +357,7 @@ write_id_maps (const PierSandboxSpec *spec, pid_t pid, GError **error)
       if (fd < 0 || write (fd, map, strlen (map)) != (ssize_t) strlen (map))
         {
           g_strchomp (map);
-          return pier_set_errno (error, errno, "writing the %s “%s”", files[i], map);
+          return pier_set_errno (error, errno, _("writing the %s “%s”"), files[i], map);
         }
     }
   return TRUE;
@@ -370,7 +372,7 @@ open_ns (pid_t pid, const char *ns, GError **error)
   g_snprintf (path, sizeof path, "/proc/%d/ns/%s", (int) pid, ns);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    pier_set_errno (error, errno, "opening %s", path);
+    pier_set_errno (error, errno, _("opening %s"), path);
   return fd;
 }
 
@@ -385,7 +387,7 @@ clone_tree (const char *path, gboolean recursive, int userns_fd, GError **error)
 
   if (tree < 0)
     {
-      pier_set_errno (error, errno, "opening %s", path);
+      pier_set_errno (error, errno, _("opening %s"), path);
       return -1;
     }
   if (userns_fd >= 0)
@@ -424,10 +426,10 @@ overlay_set_dir (int fs, HeldFds *held, const char *key, const char *path, GErro
   int fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
   if (fd < 0)
-    return pier_set_errno (error, errno, "opening %s", path);
+    return pier_set_errno (error, errno, _("opening %s"), path);
   g_array_append_val (held, fd);
   if (fsconfig (fs, FSCONFIG_SET_FD, key, NULL, fd) < 0)
-    return pier_set_errno (error, errno, "overlay %s %s", key, path);
+    return pier_set_errno (error, errno, _("overlay %s %s"), key, path);
   return TRUE;
 }
 
@@ -457,14 +459,14 @@ add_layer (int fs, HeldFds *held, const char *dir, int userns_fd, GError **error
     {
       layer = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (layer < 0)
-        pier_set_errno (error, errno, "opening the layer %s", dir);
+        pier_set_errno (error, errno, _("opening the layer %s"), dir);
     }
   if (layer < 0)
     return FALSE;
   g_array_append_val (held, layer);
   if (fsconfig (fs, FSCONFIG_SET_FD, "lowerdir+", NULL, layer) < 0)
     {
-      pier_set_errno (error, errno, "adding the layer %s to the overlay", dir);
+      pier_set_errno (error, errno, _("adding the layer %s to the overlay"), dir);
       prefix_with_fs_log (fs, error);
       return FALSE;
     }
@@ -486,7 +488,7 @@ make_overlay (const PierSandboxSpec *spec, int userns_fd, GError **error)
 
   if (fs < 0)
     {
-      pier_set_errno (error, errno, "creating the overlay");
+      pier_set_errno (error, errno, _("creating the overlay"));
       return -1;
     }
   fsconfig (fs, FSCONFIG_SET_STRING, "source", "pier", 0);
@@ -500,18 +502,18 @@ make_overlay (const PierSandboxSpec *spec, int userns_fd, GError **error)
     return -1;
   if (spec->rootless && fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
     {
-      pier_set_errno (error, errno, "overlay option userxattr");
+      pier_set_errno (error, errno, _("overlay option userxattr"));
       return -1;
     }
   if (fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     {
-      pier_set_errno (error, errno, "creating the overlay of %s", spec->upper_dir);
+      pier_set_errno (error, errno, _("creating the overlay of %s"), spec->upper_dir);
       prefix_with_fs_log (fs, error);
       return -1;
     }
   mnt = fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
   if (mnt < 0)
-    pier_set_errno (error, errno, "mounting the overlay of %s", spec->upper_dir);
+    pier_set_errno (error, errno, _("mounting the overlay of %s"), spec->upper_dir);
   return mnt;
 }
 
@@ -522,7 +524,7 @@ check_volumes (const PierSandboxSpec *spec, gboolean *is_dir, GError **error)
     {
       struct stat st;
       if (stat (spec->volumes[i].source, &st) < 0)
-        return pier_set_errno (error, errno, "volume source %s", spec->volumes[i].source);
+        return pier_set_errno (error, errno, _("volume source %s"), spec->volumes[i].source);
       is_dir[i] = S_ISDIR (st.st_mode);
     }
   return TRUE;
@@ -537,10 +539,10 @@ own_upper_dir (const PierSandboxSpec *spec, GError **error)
   if (spec->rootless)
     return TRUE;
   if (stat (spec->upper_dir, &st) < 0)
-    return pier_set_errno (error, errno, "sandbox layer %s", spec->upper_dir);
+    return pier_set_errno (error, errno, _("sandbox layer %s"), spec->upper_dir);
   if ((st.st_uid != spec->uid_base || st.st_gid != spec->gid_base)
       && chown (spec->upper_dir, spec->uid_base, spec->gid_base) < 0)
-    return pier_set_errno (error, errno, "giving %s to the container's root", spec->upper_dir);
+    return pier_set_errno (error, errno, _("giving %s to the container's root"), spec->upper_dir);
   return TRUE;
 }
 
@@ -600,7 +602,7 @@ configure_child (const PierSandboxSpec *spec, PierSandboxInit *init, int state_f
       fds[1] = usr;
     }
   if (pier_sync_send (sock, &go, fds, spec->bind_host_usr ? 2 : 1) < 0)
-    return pier_set_errno (error, errno, "starting the container's set-up");
+    return pier_set_errno (error, errno, _("starting the container's set-up"));
   return TRUE;
 }
 
@@ -635,7 +637,7 @@ wait_for_exec (PierSandboxInit *init, int sock, GError **error)
       if (n == 0)
         return TRUE;
       if (n < 0)
-        return pier_set_errno (error, errno, "waiting for the container's set-up");
+        return pier_set_errno (error, errno, _("waiting for the container's set-up"));
       if (msg.type == PIER_SYNC_ERROR)
         {
           if (n_fds > 0)
@@ -654,7 +656,7 @@ static gboolean
 make_pipe (int fds[2], GError **error)
 {
   if (pipe2 (fds, O_CLOEXEC) < 0)
-    return pier_set_errno (error, errno, "creating a pipe");
+    return pier_set_errno (error, errno, _("creating a pipe"));
   return TRUE;
 }
 
@@ -678,8 +680,8 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
   if (spec->rootless && spec->network == PIER_NETWORK_BRIDGE)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "bridge networking needs root: a rootless container can use --network none "
-                   "or host");
+                   _("bridge networking needs root: a rootless container can use --network none "
+                     "or host"));
       return FALSE;
     }
   if (!check_volumes (spec, volume_is_dir, error) || !own_upper_dir (spec, error))
@@ -699,7 +701,7 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
           init->stdin_fd = in[1];
         }
       else if ((child_in = open ("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
-        return pier_set_errno (error, errno, "opening /dev/null");
+        return pier_set_errno (error, errno, _("opening /dev/null"));
       if (!make_pipe (out, error))
         return FALSE;
       child_out = out[1];
@@ -718,7 +720,7 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
     }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
     {
-      pier_set_errno (error, errno, "creating the sync socket");
+      pier_set_errno (error, errno, _("creating the sync socket"));
       pier_sandbox_init_teardown (spec, init);
       return FALSE;
     }
@@ -738,7 +740,7 @@ pier_sandbox_init_start (const PierSandboxSpec *spec, PierSandboxInit *init, GEr
   close (sock[1]);
   if (init->pid < 0)
     {
-      pier_set_errno (error, errno, "creating the container's namespaces");
+      pier_set_errno (error, errno, _("creating the container's namespaces"));
       close (sock[0]);
       pier_sandbox_init_teardown (spec, init);
       return FALSE;

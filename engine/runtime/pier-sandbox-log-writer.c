@@ -4,6 +4,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,7 @@ pier_log_writer_open (const char *path, GError **error)
 
   if (fd < 0)
     {
-      pier_set_errno (error, errno, "opening the log %s", path);
+      pier_set_errno (error, errno, _("opening the log %s"), path);
       return NULL;
     }
   writer = g_new0 (PierLogWriter, 1);

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox.h"
 
 #include <errno.h>
@@ -118,12 +119,12 @@ pier_log_read (const char *log_path, const char *follow_state_dir, PierLogFunc f
   gboolean watching = FALSE;
 
   if (fd < 0 && errno != ENOENT)
-    return pier_set_errno (error, errno, "opening the log %s", log_path);
+    return pier_set_errno (error, errno, _("opening the log %s"), log_path);
   if (follow_state_dir != NULL)
     {
       ino = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
       if (ino < 0)
-        return pier_set_errno (error, errno, "following the log %s", log_path);
+        return pier_set_errno (error, errno, _("following the log %s"), log_path);
     }
   for (;;)
     {
@@ -134,7 +135,7 @@ pier_log_read (const char *log_path, const char *follow_state_dir, PierLogFunc f
       if (fd >= 0 && ino >= 0 && !watching)
         {
           if (inotify_add_watch (ino, log_path, IN_MODIFY) < 0)
-            return pier_set_errno (error, errno, "following the log %s", log_path);
+            return pier_set_errno (error, errno, _("following the log %s"), log_path);
           watching = TRUE;
         }
       while (fd >= 0 && (n = read (fd, chunk, sizeof chunk)) != 0)
@@ -143,7 +144,7 @@ pier_log_read (const char *log_path, const char *follow_state_dir, PierLogFunc f
             {
               if (errno == EINTR)
                 continue;
-              return pier_set_errno (error, errno, "reading the log %s", log_path);
+              return pier_set_errno (error, errno, _("reading the log %s"), log_path);
             }
           g_byte_array_append (pending, chunk, n);
           if (!emit_pending (pending, func, user_data))

@@ -4,6 +4,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,7 @@ pier_sandbox_write_file_at (int dirfd, const char *name, const char *data, gsize
   pier_autofd int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
   if (fd < 0)
-    return pier_set_errno (error, errno, "creating %s", name);
+    return pier_set_errno (error, errno, _("creating %s"), name);
   if (!pier_fs_write_all (fd, data, len, error))
     {
       g_prefix_error (error, "%s: ", name);
@@ -44,7 +45,7 @@ pier_sandbox_write_file_at (int dirfd, const char *name, const char *data, gsize
     {
       int errsv = errno;
       unlinkat (dirfd, tmp, 0);
-      return pier_set_errno (error, errsv, "replacing %s", name);
+      return pier_set_errno (error, errsv, _("replacing %s"), name);
     }
   return TRUE;
 }
@@ -128,8 +129,8 @@ pier_sandbox_record_read (int state_dirfd, GError **error)
     }
   if (!have_monitor || !have_init || record->id == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, "the container's state record is "
-                                                          "incomplete");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, _("the container's state record is "
+                                                            "incomplete"));
       return NULL;
     }
   g_ptr_array_add (dirs, NULL);

@@ -3,6 +3,7 @@
 #include "pier-sandbox-setup-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -137,7 +138,7 @@ pier_setup_plan_add_exec (PierSetupPlan *plan, char *const *argv, char *const *e
     }
   plan->candidates = (const char *const *) keep_strv (
       plan, (const char *const *) candidates->pdata, candidates->len);
-  pier_setup_plan_add (plan, PIER_SETUP_EXEC, NULL, NULL, 0, "starting %s", argv[0]);
+  pier_setup_plan_add (plan, PIER_SETUP_EXEC, NULL, NULL, 0, _("starting %s"), argv[0]);
 }
 
 void
@@ -145,7 +146,7 @@ pier_setup_plan_add_mount (PierSetupPlan *plan, const char *fstype, const char *
                            int options, guint64 attrs, const char *const *params)
 {
   PierSetupOp *op = pier_setup_plan_add (plan, PIER_SETUP_MOUNT, target, fstype,
-                                         options | PIER_SETUP_CREATE, "mounting %s on %s",
+                                         options | PIER_SETUP_CREATE, _("mounting %s on %s"),
                                          fstype, target);
   op->value = attrs;
   pier_setup_op_set_params (plan, op, params);
@@ -159,26 +160,27 @@ pier_setup_plan_add_process (PierSetupPlan *plan, const PierExecSpec *process, g
   PierSetupOp *op;
 
   op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_BOUND, NULL, NULL, 0,
-                            "bounding the capabilities");
+                            _("bounding the capabilities"));
   op->value = caps;
-  op = pier_setup_plan_add (plan, PIER_SETUP_IDENTITY, NULL, NULL, 0, "switching to user %u:%u",
+  op = pier_setup_plan_add (plan, PIER_SETUP_IDENTITY, NULL, NULL, 0, _("switching to user %u:%u"),
                             process->uid, process->gid);
   pier_setup_op_set_ids (plan, op, process->uid, process->gid, process->groups,
                          process->n_groups);
   pier_setup_plan_add (plan, PIER_SETUP_CHDIR, cwd, NULL, 0,
-                       "changing to the working directory %s", cwd);
-  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_SET, NULL, NULL, 0, "setting the capabilities");
+                       _("changing to the working directory %s"), cwd);
+  op = pier_setup_plan_add (plan, PIER_SETUP_CAPS_SET, NULL, NULL, 0,
+                            _("setting the capabilities"));
   op->value = caps;
-  pier_setup_plan_add (plan, PIER_SETUP_NO_NEW_PRIVS, NULL, NULL, 0, "setting no_new_privs");
+  pier_setup_plan_add (plan, PIER_SETUP_NO_NEW_PRIVS, NULL, NULL, 0, _("setting no_new_privs"));
   if (rearm_pdeathsig)
     pier_setup_plan_add (plan, PIER_SETUP_PDEATHSIG, NULL, NULL, 0,
-                         "tying the init to its monitor");
+                         _("tying the init to its monitor"));
   if (seccomp != NULL)
     {
       gsize size = seccomp->len * sizeof (struct sock_filter);
 
       op = pier_setup_plan_add (plan, PIER_SETUP_SECCOMP, NULL, NULL, 0,
-                                "loading the seccomp filter");
+                                _("loading the seccomp filter"));
       op->value = seccomp->flags;
       op->filter = g_memdup2 (seccomp->insns, size);
       op->filter_len = seccomp->len;

@@ -6,6 +6,7 @@
 #include "pier-caps.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox-private.h"
 
 #include <fcntl.h>
@@ -80,7 +81,7 @@ check_absolute (const char *what, const char *path, GError **error)
 {
   if (path == NULL || !g_path_is_absolute (path))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s “%s” is not an absolute path",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s “%s” is not an absolute path"),
                    what, path ? path : "");
       return FALSE;
     }
@@ -93,18 +94,18 @@ pier_sandbox_spec_validate (const PierSandboxSpec *spec, GError **error)
   if (!is_hex_id (spec->id))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "container id “%s” is not 64 lowercase hex digits",
+                   _("container id “%s” is not 64 lowercase hex digits"),
                    spec->id ? spec->id : "");
       return FALSE;
     }
   if (spec->argv == NULL || spec->argv[0] == NULL || spec->argv[0][0] == '\0')
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "no command to run");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("no command to run"));
       return FALSE;
     }
   if (spec->lower_dirs == NULL || spec->lower_dirs[0] == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "no image layer to run on");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("no image layer to run on"));
       return FALSE;
     }
   if (!check_absolute ("state directory", spec->state_dir, error)
@@ -126,20 +127,20 @@ pier_sandbox_spec_validate (const PierSandboxSpec *spec, GError **error)
       if (strspn (v->destination, "/") == strlen (v->destination))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "a volume cannot be mounted over the container's /");
+                       _("a volume cannot be mounted over the container's /"));
           return FALSE;
         }
     }
   if (!spec->rootless && (spec->uid_count == 0 || spec->gid_count == 0))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "no uid/gid range for the container's user namespace");
+                   _("no uid/gid range for the container's user namespace"));
       return FALSE;
     }
   if (spec->hostname != NULL && strlen (spec->hostname) > 64)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "hostname “%s” is longer than 64 bytes", spec->hostname);
+                   _("hostname “%s” is longer than 64 bytes"), spec->hostname);
       return FALSE;
     }
   return TRUE;
@@ -214,7 +215,7 @@ pier_sandbox_spec_to_json (const PierSandboxSpec *spec, GError **error)
 
   out = pier_json_writer_dump (&w, root, JSON_COMPACT, error);
   if (out == NULL)
-    g_prefix_error (error, "writing the sandbox's spec: ");
+    g_prefix_error (error, _("writing the sandbox's spec: "));
   return out;
 }
 
@@ -229,7 +230,7 @@ bad (Reader *r, const char *key, const char *expected)
 {
   if (!r->failed)
     g_set_error (r->error, PIER_ERROR, PIER_ERROR_INVALID,
-                 "container spec: “%s” is not %s", key, expected);
+                 _("container spec: “%s” is not %s"), key, expected);
   r->failed = TRUE;
 }
 
@@ -316,7 +317,7 @@ pier_sandbox_spec_from_json (const char *data, gsize len, GError **error)
   r.root = json_loadb (data, len, 0, &jerr);
   if (r.root == NULL || !json_is_object (r.root))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container spec: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("container spec: %s"),
                    r.root ? "not a JSON object" : jerr.text);
       json_decref (r.root);
       return NULL;

@@ -5,6 +5,7 @@
 #include "pier-attach.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox-private.h"
 
 #include <errno.h>
@@ -62,7 +63,7 @@ pier_sandbox_find_monitor (GError **error)
   if (g_file_test (installed, G_FILE_TEST_IS_EXECUTABLE))
     return g_steal_pointer (&installed);
   g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-               "pier-monitor is neither next to %s nor in %s (PIER_MONITOR_PATH names another)",
+               _("pier-monitor is neither next to %s nor in %s (PIER_MONITOR_PATH names another)"),
                self ? self : "this program", PIER_LIBEXECDIR);
   return NULL;
 }
@@ -109,7 +110,7 @@ parse_report (const char *text, PierSandboxStartInfo *info, GError **error)
         }
     }
   g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-               "pier-monitor ended without saying whether the container started");
+               _("pier-monitor ended without saying whether the container started"));
   return FALSE;
 }
 
@@ -152,7 +153,7 @@ spawn_monitor (const char *monitor, const char *state_dir, const int fds[3], pid
   posix_spawn_file_actions_destroy (&actions);
   posix_spawnattr_destroy (&attr);
   if (rc != 0)
-    return pier_set_errno (error, rc, "starting %s", monitor);
+    return pier_set_errno (error, rc, _("starting %s"), monitor);
   return TRUE;
 }
 
@@ -186,7 +187,7 @@ pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
   pier_sandbox_state_clear (&state);
   if (state.status == PIER_SANDBOX_RUNNING)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, "the container is already running");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE, _("the container is already running"));
       return FALSE;
     }
   state_fd = pier_fs_open_dir_at (AT_FDCWD, spec->state_dir, error);
@@ -200,13 +201,13 @@ pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
     return FALSE;
 
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return pier_set_errno (error, errno, "creating a pipe");
+    return pier_set_errno (error, errno, _("creating a pipe"));
   report_r = pipefd[0];
   report_w = high_fd (pipefd[1]);
   if (flags & PIER_SANDBOX_START_ATTACH)
     {
       if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-        return pier_set_errno (error, errno, "creating the attach connection");
+        return pier_set_errno (error, errno, _("creating the attach connection"));
       info->attach_fd = pair[0];
       attach_remote = high_fd (pair[1]);
     }
@@ -219,7 +220,7 @@ pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
       || ((flags & PIER_SANDBOX_START_TIED) && owner < 0))
     {
       pier_sandbox_start_info_clear (info);
-      return pier_set_errno (error, errno, "preparing descriptors for pier-monitor");
+      return pier_set_errno (error, errno, _("preparing descriptors for pier-monitor"));
     }
   if (!spawn_monitor (monitor, spec->state_dir, (const int[]){ report_w, attach_remote, owner },
                       &pid, error))
@@ -246,6 +247,8 @@ pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
       pier_sandbox_start_info_clear (info);
       return FALSE;
     }
+  g_debug ("%s started the container in %s: init %d, monitor %d", monitor, spec->state_dir,
+           info->init_pid, info->monitor_pid);
   return TRUE;
 }
 
@@ -261,7 +264,7 @@ pier_sandbox_get_state (const char *state_dir, PierSandboxState *state, GError *
     {
       if (errno == ENOENT)
         return TRUE;
-      return pier_set_errno (error, errno, "opening %s", state_dir);
+      return pier_set_errno (error, errno, _("opening %s"), state_dir);
     }
   if (pier_sandbox_exit_read (dirfd, &state->exit_code, &state->finished_at))
     {
@@ -305,7 +308,7 @@ pier_sandbox_wait (const char *state_dir, int timeout_ms, PierSandboxState *stat
 
   /* Watch first, then look: an exit recorded in between still wakes the poll. */
   if (ino < 0 || inotify_add_watch (ino, state_dir, IN_MOVED_TO | IN_CREATE) < 0)
-    return pier_set_errno (error, errno, "watching %s", state_dir);
+    return pier_set_errno (error, errno, _("watching %s"), state_dir);
   for (;;)
     {
       struct pollfd pfds[2];
@@ -325,7 +328,7 @@ pier_sandbox_wait (const char *state_dir, int timeout_ms, PierSandboxState *stat
           if (left <= 0)
             {
               g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                           "the container is still running after %d ms", timeout_ms);
+                           _("the container is still running after %d ms"), timeout_ms);
               return FALSE;
             }
           wait_ms = (int) (left / 1000) + 1;
@@ -333,7 +336,7 @@ pier_sandbox_wait (const char *state_dir, int timeout_ms, PierSandboxState *stat
       pfds[0] = (struct pollfd){ .fd = ino, .events = POLLIN };
       pfds[1] = (struct pollfd){ .fd = monitor_fd, .events = POLLIN };
       if (poll (pfds, 2, wait_ms) < 0 && errno != EINTR)
-        return pier_set_errno (error, errno, "waiting for the container");
+        return pier_set_errno (error, errno, _("waiting for the container"));
       while (read (ino, events, sizeof events) > 0)
         ;
     }
@@ -352,7 +355,7 @@ pier_sandbox_record_read_running (const char *state_dir, GError **error)
   pier_sandbox_state_clear (&state);
   if (!running)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "the container is not running");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("the container is not running"));
       return NULL;
     }
   dirfd = pier_fs_open_dir_at (AT_FDCWD, state_dir, error);
@@ -372,13 +375,13 @@ pier_sandbox_kill (const char *state_dir, int signal, GError **error)
     {
       if (errno == ESRCH)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "the container is not running");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("the container is not running"));
           return FALSE;
         }
-      return pier_set_errno (error, errno, "opening the container's init");
+      return pier_set_errno (error, errno, _("opening the container's init"));
     }
   if (syscall (SYS_pidfd_send_signal, pidfd, signal, NULL, 0) < 0 && errno != ESRCH)
-    return pier_set_errno (error, errno, "signalling the container's init");
+    return pier_set_errno (error, errno, _("signalling the container's init"));
   return TRUE;
 }
 
@@ -477,7 +480,7 @@ pier_sandbox_stats (const char *state_dir, PierCgroupStats *stats, GError **erro
   if (record->cgroup_backend == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "the container has no cgroup (cgroups are not delegated to this user)");
+                   _("the container has no cgroup (cgroups are not delegated to this user)"));
       return FALSE;
     }
   cgroup = pier_cgroup_open (record->cgroup_backend, (const char *const *) record->cgroup_dirs,

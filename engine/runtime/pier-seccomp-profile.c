@@ -4,9 +4,11 @@
 #include "pier-engine-resources.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -55,7 +57,7 @@ fail (Parser *p, const char *where, const char *format, ...)
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (p->error, PIER_ERROR, PIER_ERROR_INVALID, "seccomp profile %s: %s%s%s", p->origin,
+  g_set_error (p->error, PIER_ERROR, PIER_ERROR_INVALID, _("seccomp profile %s: %s%s%s"), p->origin,
                where ? where : "", where ? ": " : "", message);
   return FALSE;
 }
@@ -79,11 +81,11 @@ get_strv (Parser *p, const char *where, json_t *obj, const char *key, GStrv *out
       return TRUE;
     }
   if (!json_is_array (v))
-    return fail (p, where, "“%s” is not a list of strings", key);
+    return fail (p, where, _("“%s” is not a list of strings"), key);
   json_array_foreach (v, i, item)
     {
       if (!json_is_string (item))
-        return fail (p, where, "“%s”[%zu] is not a string", key, i);
+        return fail (p, where, _("“%s”[%zu] is not a string"), key, i);
       g_strv_builder_add (b, json_string_value (item));
     }
   *out = g_strv_builder_end (b);
@@ -103,7 +105,7 @@ get_uint (Parser *p, const char *where, json_t *obj, const char *key, guint64 ma
   /* jansson reads integers as signed 64 bits: enough for the 32-bit values filters compare. */
   if (!json_is_integer (v) || json_integer_value (v) < 0
       || (guint64) json_integer_value (v) > max)
-    return fail (p, where, "“%s” is not a whole number from 0 to %" G_GUINT64_FORMAT, key, max);
+    return fail (p, where, _("“%s” is not a whole number from 0 to %" PRIu64), key, max);
   *out = (guint64) json_integer_value (v);
   return TRUE;
 }
@@ -126,7 +128,7 @@ parse_action (Parser *p, const char *where, const char *name, gboolean has_ret, 
   };
 
   if (name == NULL)
-    return fail (p, where, "no action");
+    return fail (p, where, _("no action"));
   if (strcmp (name, "SCMP_ACT_ERRNO") == 0)
     {
       *out = SCMP_ACT_ERRNO ((guint32) (has_ret ? ret : EPERM));
@@ -144,8 +146,8 @@ parse_action (Parser *p, const char *where, const char *name, gboolean has_ret, 
         return TRUE;
       }
   if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
-    return fail (p, where, "action “%s” is not supported: Pier has no seccomp listener", name);
-  return fail (p, where, "unknown action “%s”", name);
+    return fail (p, where, _("action “%s” is not supported: Pier has no seccomp listener"), name);
+  return fail (p, where, _("unknown action “%s”"), name);
 }
 
 static gboolean
@@ -167,7 +169,7 @@ parse_op (Parser *p, const char *where, const char *name, guint *out)
         *out = ops[i].op;
         return TRUE;
       }
-  return fail (p, where, "unknown comparison “%s”", name ? name : "(none)");
+  return fail (p, where, _("unknown comparison “%s”"), name ? name : "(none)");
 }
 
 static gboolean
@@ -181,7 +183,7 @@ parse_condition (Parser *p, const char *where, json_t *obj, const char *key,
   if (v == NULL || json_is_null (v))
     return TRUE;
   if (!json_is_object (v))
-    return fail (p, here, "not an object");
+    return fail (p, here, _("not an object"));
   if (!get_strv (p, here, v, "arches", &out->arches) || !get_strv (p, here, v, "caps", &out->caps))
     return FALSE;
   kernel = json_object_get (v, "minKernel");
@@ -191,7 +193,7 @@ parse_condition (Parser *p, const char *where, json_t *obj, const char *key,
           || sscanf (json_string_value (kernel), "%u.%u", &out->min_kernel_major,
                      &out->min_kernel_minor)
                  != 2)
-        return fail (p, here, "“minKernel” is not a version such as “5.4”");
+        return fail (p, here, _("“minKernel” is not a version such as “5.4”"));
     }
   return TRUE;
 }
@@ -205,9 +207,9 @@ parse_args (Parser *p, const char *where, json_t *args, PierSeccompRule *rule)
   if (args == NULL || json_is_null (args))
     return TRUE;
   if (!json_is_array (args))
-    return fail (p, where, "“args” is not a list");
+    return fail (p, where, _("“args” is not a list"));
   if (json_array_size (args) > G_N_ELEMENTS (rule->args))
-    return fail (p, where, "more than %zu argument conditions", G_N_ELEMENTS (rule->args));
+    return fail (p, where, _("more than %zu argument conditions"), G_N_ELEMENTS (rule->args));
   json_array_foreach (args, i, arg)
     {
       g_autofree char *here = g_strdup_printf ("%s.args[%zu]", where, i);
@@ -216,7 +218,7 @@ parse_args (Parser *p, const char *where, json_t *args, PierSeccompRule *rule)
       guint64 index;
 
       if (!json_is_object (arg))
-        return fail (p, here, "not an object");
+        return fail (p, here, _("not an object"));
       if (!get_uint (p, here, arg, "index", 5, &present, &index)
           || !get_uint (p, here, arg, "value", G_MAXINT64, &present, &a->value)
           || !get_uint (p, here, arg, "valueTwo", G_MAXINT64, &present, &a->value_two)
@@ -240,14 +242,14 @@ parse_rule (Parser *p, json_t *entry, size_t i)
   rule->where = g_strdup_printf ("syscalls[%zu]", i);
   if (!json_is_object (entry))
     {
-      fail (p, rule->where, "not an object");
+      fail (p, rule->where, _("not an object"));
       goto out;
     }
   if (!get_strv (p, rule->where, entry, "names", &rule->names))
     goto out;
   if (name != NULL && !json_is_string (name))
     {
-      fail (p, rule->where, "“name” is not a string");
+      fail (p, rule->where, _("“name” is not a string"));
       goto out;
     }
   if (name != NULL)
@@ -261,7 +263,7 @@ parse_rule (Parser *p, json_t *entry, size_t i)
     }
   if (rule->names == NULL || rule->names[0] == NULL)
     {
-      fail (p, rule->where, "no system call named (“names”)");
+      fail (p, rule->where, _("no system call named (“names”)"));
       goto out;
     }
   if (!get_uint (p, rule->where, entry, "errnoRet", G_MAXUINT16, &has_ret, &ret)
@@ -301,7 +303,7 @@ parse_flags (Parser *p, json_t *root, guint *out)
       for (i = 0; i < G_N_ELEMENTS (flags) && strcmp (*name, flags[i].name) != 0; i++)
         ;
       if (i == G_N_ELEMENTS (flags))
-        return fail (p, "flags", "“%s” is not supported", *name);
+        return fail (p, "flags", _("“%s” is not supported"), *name);
       *out |= flags[i].flag;
     }
   return TRUE;
@@ -317,7 +319,7 @@ parse_arch_map (Parser *p, json_t *root, GPtrArray *out)
   if (map == NULL || json_is_null (map))
     return TRUE;
   if (!json_is_array (map))
-    return fail (p, "archMap", "not a list");
+    return fail (p, "archMap", _("not a list"));
   json_array_foreach (map, i, entry)
     {
       g_autofree char *where = g_strdup_printf ("archMap[%zu]", i);
@@ -326,7 +328,7 @@ parse_arch_map (Parser *p, json_t *root, GPtrArray *out)
       json_t *arch = json_object_get (entry, "architecture");
 
       if (!json_is_string (arch))
-        return fail (p, where, "no “architecture”");
+        return fail (p, where, _("no “architecture”"));
       if (!get_strv (p, where, entry, "subArchitectures", &subs))
         return FALSE;
       g_strv_builder_add (b, json_string_value (arch));
@@ -361,7 +363,7 @@ pier_seccomp_profile_parse (const char *data, gsize len, const char *origin, GEr
     }
   if (!json_is_object (root))
     {
-      fail (&p, NULL, "not a JSON object");
+      fail (&p, NULL, _("not a JSON object"));
       goto out;
     }
   if (!get_uint (&p, "defaultErrnoRet", root, "defaultErrnoRet", G_MAXUINT16, &has_ret, &ret)
@@ -373,13 +375,13 @@ pier_seccomp_profile_parse (const char *data, gsize len, const char *origin, GEr
     goto out;
   if (json_string_length (json_object_get (root, "listenerPath")) > 0)
     {
-      fail (&p, "listenerPath", "not supported: Pier has no seccomp listener");
+      fail (&p, "listenerPath", _("not supported: Pier has no seccomp listener"));
       goto out;
     }
   syscalls = json_object_get (root, "syscalls");
   if (syscalls != NULL && !json_is_null (syscalls) && !json_is_array (syscalls))
     {
-      fail (&p, "syscalls", "not a list");
+      fail (&p, "syscalls", _("not a list"));
       goto out;
     }
   json_array_foreach (syscalls, i, entry)
@@ -423,7 +425,7 @@ pier_seccomp_profile_load (const char *path, char **contents, GError **error)
   /* The user's own file, named by them: a pipe (`seccomp=<(...)`) is as good as a file. */
   if (!pier_fs_read_all_at (AT_FDCWD, path, MAX_PROFILE_SIZE, &data, &len, error))
     {
-      g_prefix_error (error, "seccomp profile: ");
+      g_prefix_error (error, _("seccomp profile: "));
       return NULL;
     }
   profile = pier_seccomp_profile_parse (data, len, path, error);

@@ -4,6 +4,7 @@
 #include "pier-caps.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,7 +110,7 @@ arch_token (const PierSeccompProfile *profile, const char *name, GError **error)
 
   if (token == 0)
     g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                 "seccomp profile %s: unknown architecture “%s”", profile->origin, name);
+                 _("seccomp profile %s: unknown architecture “%s”"), profile->origin, name);
   return token;
 }
 
@@ -172,7 +173,7 @@ add_rule (scmp_filter_ctx ctx, const PierSeccompProfile *profile, const PierSecc
   if (rc < 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "seccomp profile %s: %s: the rule for %s: %s", profile->origin, rule->where,
+                   _("seccomp profile %s: %s: the rule for %s: %s"), profile->origin, rule->where,
                    name, g_strerror (-rc));
       return FALSE;
     }
@@ -189,13 +190,13 @@ export_program (scmp_filter_ctx ctx, GByteArray *out, GError **error)
   int rc;
 
   if (fd < 0)
-    return pier_set_errno (error, errno, "creating a buffer for the seccomp program");
+    return pier_set_errno (error, errno, _("creating a buffer for the seccomp program"));
   rc = seccomp_export_bpf (ctx, fd);
   if (rc < 0)
-    return pier_set_errno (error, -rc, "compiling the seccomp profile");
+    return pier_set_errno (error, -rc, _("compiling the seccomp profile"));
   if (lseek (fd, 0, SEEK_SET) < 0
       || !pier_fs_read_fd (fd, BPF_MAXINSNS * sizeof (struct sock_filter), &data, &len, error))
-    return pier_set_errno (error, errno, "reading the seccomp program back");
+    return pier_set_errno (error, errno, _("reading the seccomp program back"));
   g_byte_array_append (out, (const guint8 *) data, (guint) len);
   return TRUE;
 }
@@ -283,7 +284,7 @@ pier_seccomp_compile (const PierSeccompProfile *profile, guint64 caps, GError **
   if (ctx == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "seccomp profile %s: the default action is not one libseccomp takes",
+                   _("seccomp profile %s: the default action is not one libseccomp takes"),
                    profile->origin);
       return NULL;
     }
@@ -292,7 +293,7 @@ pier_seccomp_compile (const PierSeccompProfile *profile, guint64 caps, GError **
       int rc = seccomp_arch_add (ctx, g_array_index (arches, guint32, i));
       if (rc < 0 && rc != -EEXIST)
         {
-          pier_set_errno (error, -rc, "seccomp profile %s: adding an architecture",
+          pier_set_errno (error, -rc, _("seccomp profile %s: adding an architecture"),
                           profile->origin);
           return NULL;
         }
@@ -340,8 +341,8 @@ pier_seccomp_compile (const PierSeccompProfile *profile, guint64 caps, GError **
   if (program->len / sizeof (struct sock_filter) > BPF_MAXINSNS)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "seccomp profile %s: the program is longer than the kernel's %d "
-                   "instructions", profile->origin, BPF_MAXINSNS);
+                   _("seccomp profile %s: the program is longer than the kernel's %d "
+                     "instructions"), profile->origin, BPF_MAXINSNS);
       return NULL;
     }
   out = g_new0 (PierSeccompProgram, 1);
@@ -392,8 +393,11 @@ pier_seccomp_compile_cached (const PierSeccompProfile *profile, guint64 caps,
       program->len = (guint16) (len / sizeof (struct sock_filter));
       program->flags = profile->flags;
       program->insns = (struct sock_filter *) g_steal_pointer (&data);
+      g_debug ("seccomp profile %s: the compiled program cached in %s/%s", profile->digest,
+               cache_dir, key);
       return program;
     }
+  g_debug ("seccomp profile %s: compiling it (not in the cache %s)", profile->digest, cache_dir);
   program = pier_seccomp_compile (profile, caps, error);
   if (program != NULL && dir >= 0)
     pier_fs_replace_at (dir, key, program->insns, program->len * sizeof (struct sock_filter),

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-lock.h"
 
 #include <errno.h>
@@ -86,8 +87,8 @@ ensure_entry (const char *path, guint64 floor, guint32 *start, guint32 *count, G
   if (want_start + PIER_UID_RANGE_SIZE > RESERVED_END)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "%s leaves no room above its ranges; add a line “%s:START:COUNT” for Pier's "
-                   "containers", path, PIER_SUBID_USER);
+                   _("%s leaves no room above its ranges; add a line “%s:START:COUNT” for Pier's "
+                     "containers"), path, PIER_SUBID_USER);
       return FALSE;
     }
   updated = g_strdup_printf ("%s%s%s:%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT "\n",
@@ -97,7 +98,7 @@ ensure_entry (const char *path, guint64 floor, guint32 *start, guint32 *count, G
   dir_fd = pier_fs_open_dir_at (AT_FDCWD, dir, error);
   if (dir_fd < 0 || !pier_fs_write_atomic_at (dir_fd, base, updated, strlen (updated), 0644, error))
     {
-      g_prefix_error (error, "reserving ids for containers in %s: ", path);
+      g_prefix_error (error, _("reserving ids for containers in %s: "), path);
       return FALSE;
     }
   *start = want_start;
@@ -134,8 +135,8 @@ pier_uid_pool_load (const char *subuid_path, const char *subgid_path, GError **e
   if (gstart != pool->start || gcount != pool->count)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                   "the “%s” entries of /etc/subuid (%u:%u) and /etc/subgid (%u:%u) differ; "
-                   "make them equal", PIER_SUBID_USER, pool->start, pool->count, gstart, gcount);
+                   _("the “%s” entries of /etc/subuid (%u:%u) and /etc/subgid (%u:%u) differ; "
+                     "make them equal"), PIER_SUBID_USER, pool->start, pool->count, gstart, gcount);
       return NULL;
     }
   add_foreign (pool, uids);
@@ -175,7 +176,7 @@ lock_claims (int claims_fd, GError **error)
     ;
   if (fd < 0 || rc < 0)
     {
-      pier_set_errno (error, errno, "locking the id-range claims");
+      pier_set_errno (error, errno, _("locking the id-range claims"));
       return -1;
     }
   return g_steal_fd (&fd);
@@ -204,11 +205,11 @@ fill_claim (int fd, int claims_fd, const char *keeper, gboolean durable, gboolea
             GError **error)
 {
   if (hold && flock (fd, LOCK_EX | LOCK_NB) < 0)
-    return pier_set_errno (error, errno, "locking the claim");
+    return pier_set_errno (error, errno, _("locking the claim"));
   if (!pier_fs_write_all (fd, keeper, strlen (keeper), error))
     return FALSE;
   if (durable && (fsync (fd) < 0 || fsync (claims_fd) < 0))
-    return pier_set_errno (error, errno, "syncing the claim");
+    return pier_set_errno (error, errno, _("syncing the claim"));
   return TRUE;
 }
 
@@ -242,25 +243,27 @@ claim_first_free (int claims_fd, const PierUidPool *pool, const char *keeper, gb
             continue;
           g_debug ("ids %s: their claimant is gone, taking them over", name);
           if (unlinkat (claims_fd, name, 0) < 0 && errno != ENOENT)
-            return pier_set_errno (error, errno, "taking over the abandoned claim on ids %s", name);
+            return pier_set_errno (error, errno,
+                                   _("taking over the abandoned claim on ids %s"), name);
           fd = openat (claims_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         }
       if (fd < 0)
-        return pier_set_errno (error, errno, "claiming ids %s", name);
+        return pier_set_errno (error, errno, _("claiming ids %s"), name);
       if (!fill_claim (fd, claims_fd, keeper, durable, held_fd != NULL, error))
         {
           unlinkat (claims_fd, name, 0);
-          g_prefix_error (error, "claiming ids %s: ", name);
+          g_prefix_error (error, _("claiming ids %s: "), name);
           return FALSE;
         }
       *base = candidate;
       *count = PIER_UID_RANGE_SIZE;
+      g_debug ("claimed ids %u-%u for %s", candidate, candidate + PIER_UID_RANGE_SIZE - 1, keeper);
       if (held_fd != NULL)
         *held_fd = g_steal_fd (&fd);
       return TRUE;
     }
   g_set_error (error, PIER_ERROR, PIER_ERROR_NO_SPACE,
-               "every id range of the “%s” entry in /etc/subuid is in use; remove containers",
+               _("every id range of the “%s” entry in /etc/subuid is in use; remove containers"),
                PIER_SUBID_USER);
   return FALSE;
 }
@@ -325,7 +328,7 @@ pier_uid_ranges_claim_held (int claims_fd, const PierUidPool *pool, GError **err
   if (claims_fd < 0)
     claim->claims_fd = claims_open (error);
   else if ((claim->claims_fd = fcntl (claims_fd, F_DUPFD_CLOEXEC, 3)) < 0)
-    pier_set_errno (error, errno, "claiming ids");
+    pier_set_errno (error, errno, _("claiming ids"));
   if (claim->claims_fd < 0)
     return NULL;
   if (!claim_first_free (claim->claims_fd, pool, claim->keeper, FALSE, &claim->fd, &claim->base,

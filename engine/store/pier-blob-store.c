@@ -4,10 +4,12 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -122,7 +124,7 @@ pier_blob_store_remove (PierBlobStore *store, const char *digest, GError **error
   if (!check_digest (digest, error))
     return FALSE;
   if (unlinkat (store->dirfd, pier_digest_hex (digest), 0) < 0 && errno != ENOENT)
-    return pier_set_errno (error, errno, "removing blob %s", digest);
+    return pier_set_errno (error, errno, _("removing blob %s"), digest);
   return TRUE;
 }
 
@@ -141,15 +143,16 @@ pier_blob_reader_open (PierBlobStore *store, const char *digest, GError **error)
   if (fd < 0)
     {
       if (errno == ENOENT)
-        g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "blob %s is missing from the store",
+        g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
+                     _("blob %s is missing from the store"),
                      digest);
       else
-        pier_set_errno (error, errno, "opening blob %s", digest);
+        pier_set_errno (error, errno, _("opening blob %s"), digest);
       return NULL;
     }
   if (fstat (fd, &st) < 0)
     {
-      pier_set_errno (error, errno, "reading blob %s", digest);
+      pier_set_errno (error, errno, _("reading blob %s"), digest);
       close (fd);
       return NULL;
     }
@@ -169,7 +172,7 @@ pier_blob_reader_read (gpointer user_data, void *buffer, gsize size, GError **er
 
   if (n < 0)
     {
-      g_prefix_error (error, "blob %s: ", reader->digest);
+      g_prefix_error (error, _("blob %s: "), reader->digest);
       return -1;
     }
   if (n > 0)
@@ -183,7 +186,7 @@ pier_blob_reader_read (gpointer user_data, void *buffer, gsize size, GError **er
       if (strcmp (actual, reader->digest) != 0)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                       "blob %s is corrupt: its content hashes to %s", reader->digest, actual);
+                       _("blob %s is corrupt: its content hashes to %s"), reader->digest, actual);
           return -1;
         }
       reader->verified = TRUE;
@@ -221,8 +224,8 @@ pier_blob_store_read (PierBlobStore *store, const char *digest, gsize max_size, 
   if ((guint64) reader->size > max_size)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "blob %s is %" G_GINT64_FORMAT " bytes, more than the %" G_GSIZE_FORMAT
-                   " expected of a document", digest, reader->size, max_size);
+                   _("blob %s is %" PRId64 " bytes, more than the %zu expected of a document"),
+                   digest, reader->size, max_size);
       return NULL;
     }
   data = g_malloc (reader->size + 1);
@@ -231,7 +234,7 @@ pier_blob_store_read (PierBlobStore *store, const char *digest, gsize max_size, 
       len += n;
       if (len > (gsize) reader->size)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, "blob %s grew while being read",
+          g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, _("blob %s grew while being read"),
                        digest);
           return NULL;
         }
@@ -260,7 +263,7 @@ pier_blob_writer_new (PierBlobStore *store, GError **error)
     }
   if (w->fd < 0)
     {
-      pier_set_errno (error, errno, "creating a blob in %s", store->dir);
+      pier_set_errno (error, errno, _("creating a blob in %s"), store->dir);
       g_free (w->tmp_name);
       g_free (w);
       return NULL;
@@ -275,9 +278,9 @@ write_out (PierBlobWriter *w, const void *data, gsize len, GError **error)
 {
   if (!pier_fs_write_all (w->fd, data, len, error))
     {
-      g_prefix_error (error, "writing a blob: ");
+      g_prefix_error (error, _("writing a blob: "));
       if (g_error_matches (*error, PIER_ERROR, PIER_ERROR_NO_SPACE))
-        g_prefix_error (error, "the disk is full: ");
+        g_prefix_error (error, _("the disk is full: "));
       return FALSE;
     }
   return TRUE;
@@ -346,7 +349,7 @@ pier_blob_writer_read_back (PierBlobWriter *w, gsize max_size, GError **error)
   if (w->size > max_size)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "%" G_GUINT64_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " expected",
+                   _("%" PRIu64 " bytes, more than the %zu expected"),
                    w->size, max_size);
       return NULL;
     }
@@ -360,7 +363,7 @@ pier_blob_writer_read_back (PierBlobWriter *w, gsize max_size, GError **error)
         continue;
       if (n <= 0)
         {
-          pier_set_errno (error, n < 0 ? errno : EIO, "reading a blob back");
+          pier_set_errno (error, n < 0 ? errno : EIO, _("reading a blob back"));
           return NULL;
         }
       done += n;
@@ -374,7 +377,7 @@ pier_blob_writer_sync (PierBlobWriter *w, GError **error)
   if (!flush (w, error))
     return FALSE;
   if (fdatasync (w->fd) < 0)
-    return pier_set_errno (error, errno, "syncing a blob");
+    return pier_set_errno (error, errno, _("syncing a blob"));
   return TRUE;
 }
 
@@ -390,13 +393,13 @@ pier_blob_writer_commit (PierBlobWriter *w, const char *expected_digest, GError 
   if (expected_digest != NULL && strcmp (digest, expected_digest) != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "content does not match its digest: expected %s, got %s", expected_digest,
+                   _("content does not match its digest: expected %s, got %s"), expected_digest,
                    digest);
       return NULL;
     }
   if (fsync (w->fd) < 0)
     {
-      pier_set_errno (error, errno, "syncing blob %s", digest);
+      pier_set_errno (error, errno, _("syncing blob %s"), digest);
       return NULL;
     }
   pier_crash_point ("blob:synced");
@@ -405,7 +408,7 @@ pier_blob_writer_commit (PierBlobWriter *w, const char *expected_digest, GError 
     {
       if (renameat (w->store->dirfd, w->tmp_name, w->store->dirfd, hex) < 0)
         {
-          pier_set_errno (error, errno, "storing blob %s", digest);
+          pier_set_errno (error, errno, _("storing blob %s"), digest);
           return NULL;
         }
       g_clear_pointer (&w->tmp_name, g_free);
@@ -416,14 +419,14 @@ pier_blob_writer_commit (PierBlobWriter *w, const char *expected_digest, GError 
       if (linkat (AT_FDCWD, proc, w->store->dirfd, hex, AT_SYMLINK_FOLLOW) < 0 &&
           errno != EEXIST)
         {
-          pier_set_errno (error, errno, "storing blob %s", digest);
+          pier_set_errno (error, errno, _("storing blob %s"), digest);
           return NULL;
         }
     }
   pier_crash_point ("blob:linked");
   if (fsync (w->store->dirfd) < 0)
     {
-      pier_set_errno (error, errno, "syncing the blob directory");
+      pier_set_errno (error, errno, _("syncing the blob directory"));
       return NULL;
     }
   return g_steal_pointer (&digest);

@@ -4,6 +4,7 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-image-store.h"
 #include "pier-reference.h"
 #include "pier-tar-writer-private.h"
@@ -185,7 +186,7 @@ create_busybox (PierStore *store, GError **error)
   bb.fd = open (PIER_BUSYBOX_PATH, O_RDONLY | O_CLOEXEC);
   if (bb.fd < 0 || fstat (bb.fd, &st) < 0)
     return pier_set_errno (error, errno,
-                           "%s (install Debian's busybox-static: scripts/deps.sh)",
+                           _("%s (install Debian's busybox-static: scripts/deps.sh)"),
                            PIER_BUSYBOX_PATH);
   bb.size = st.st_size;
   if (!g_spawn_sync (NULL, (char *[]){ PIER_BUSYBOX_PATH, "--list-full", NULL }, NULL,
@@ -193,7 +194,7 @@ create_busybox (PierStore *store, GError **error)
       !g_spawn_check_wait_status (status, error))
     {
       close (bb.fd);
-      g_prefix_error (error, "listing busybox applets: ");
+      g_prefix_error (error, _("listing busybox applets: "));
       return FALSE;
     }
   g_spawn_sync (NULL, (char *[]){ PIER_BUSYBOX_PATH, NULL }, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
@@ -261,7 +262,7 @@ create_host (PierStore *store, GError **error)
   guint8 random[16];
 
   if (getrandom (random, sizeof random, 0) != sizeof random)
-    return pier_set_errno (error, errno, "drawing random bytes for the host layer");
+    return pier_set_errno (error, errno, _("drawing random bytes for the host layer"));
   for (gsize i = 0; i < sizeof random; i++)
     g_string_append_printf (nonce, "%02x", random[i]);
   g_string_append_c (nonce, '\n');

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 
 #include <errno.h>
@@ -48,7 +49,7 @@ pier_events_append (const char *root, const char *type, const char *action, cons
   line = pier_json_writer_dump (&w, o, JSON_COMPACT | JSON_PRESERVE_ORDER, &local_error);
   if (line == NULL)
     {
-      g_warning ("cannot write the event %s %s %s: %s", type, action, id, local_error->message);
+      g_warning (_("cannot write the event %s %s %s: %s"), type, action, id, local_error->message);
       return;
     }
   with_newline = g_strconcat (line, "\n", NULL);
@@ -62,7 +63,7 @@ pier_events_append (const char *root, const char *type, const char *action, cons
       fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     }
   if (fd < 0 || write (fd, with_newline, strlen (with_newline)) != (ssize_t) strlen (with_newline))
-    g_warning ("cannot write the event journal %s: %s", path, g_strerror (errno));
+    g_warning (_("cannot write the event journal %s: %s"), path, g_strerror (errno));
 }
 
 GPtrArray *
@@ -81,12 +82,12 @@ pier_events_read (const char *root, guint64 offset, guint64 *next_offset, GError
     {
       if (errno == ENOENT)
         return g_steal_pointer (&events);
-      pier_set_errno (error, errno, "opening %s", path);
+      pier_set_errno (error, errno, _("opening %s"), path);
       return NULL;
     }
   if (fstat (fd, &st) < 0)
     {
-      pier_set_errno (error, errno, "reading %s", path);
+      pier_set_errno (error, errno, _("reading %s"), path);
       return NULL;
     }
   if ((guint64) st.st_size < offset)

@@ -1,5 +1,6 @@
 #include "pier-image-inspect.h"
 
+#include "pier-i18n.h"
 #include "pier-json.h"
 #include "pier-reference.h"
 
@@ -84,6 +85,6 @@ pier_image_inspect_json (PierStore *store, const PierImage *image, GError **erro
   g_string_free (lower, TRUE);
   out = pier_json_writer_dump (&w, obj, JSON_INDENT (4) | JSON_PRESERVE_ORDER, error);
   if (out == NULL)
-    g_prefix_error (error, "inspecting image %.19s: ", image->id);
+    g_prefix_error (error, _("inspecting image %.19s: "), image->id);
   return out;
 }

@@ -5,11 +5,13 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-image-members-private.h"
 #include "pier-pending-layer.h"
 #include "pier-reference.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -24,7 +26,7 @@ pier_archive_format_from_string (const char *text, PierArchiveFormat *format, GE
   else
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "unknown archive format “%s”: use docker-archive or oci-archive", text);
+                   _("unknown archive format “%s”: use docker-archive or oci-archive"), text);
       return FALSE;
     }
   return TRUE;
@@ -88,7 +90,8 @@ need_document (Loader *l, const char *name, const char *what, PierPendingBlob **
 
   if (blob == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the archive has no %s (%s)", what, name);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("the archive has no %s (%s)"), what, name);
       return NULL;
     }
   bytes = read_document (blob, what, name, error);
@@ -115,7 +118,8 @@ need_layer (Loader *l, const char *name, const PierImageConfig *config, guint i,
 
   if (blob == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "layer %u (%s) is missing from the archive",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("layer %u (%s) is missing from the archive"),
                    i + 1, name);
       return NULL;
     }
@@ -123,15 +127,15 @@ need_layer (Loader *l, const char *name, const PierImageConfig *config, guint i,
     {
       g_set_error (error, blob->unpack_error ? blob->unpack_error->domain : PIER_ERROR,
                    blob->unpack_error ? blob->unpack_error->code : PIER_ERROR_INVALID,
-                   "layer %u (%s): %s", i + 1, name,
+                   _("layer %u (%s): %s"), i + 1, name,
                    blob->unpack_error ? blob->unpack_error->message : "not a layer");
       return NULL;
     }
   if (i >= config->diff_ids->len || strcmp (config->diff_ids->pdata[i], blob->diff_id) != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "layer %u (%s) does not match the image config: it unpacks to %s, the config "
-                   "says %s", i + 1, name, blob->diff_id,
+                   _("layer %u (%s) does not match the image config: it unpacks to %s, the config "
+                     "says %s"), i + 1, name, blob->diff_id,
                    i < config->diff_ids->len ? (char *) config->diff_ids->pdata[i] : "nothing");
       return NULL;
     }
@@ -176,7 +180,7 @@ load_docker (Loader *l, GBytes *manifest_bytes, GError **error)
 
   if (!json_is_array (root))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "manifest.json is not a JSON list%s%s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("manifest.json is not a JSON list%s%s"),
                    root ? "" : ": ", root ? "" : jerr.text);
       goto out;
     }
@@ -195,7 +199,7 @@ load_docker (Loader *l, GBytes *manifest_bytes, GError **error)
       if (config_name == NULL || !json_is_array (layers))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "manifest.json entry %zu needs Config and Layers", i);
+                       _("manifest.json entry %zu needs Config and Layers"), i);
           goto out;
         }
       config_bytes = need_document (l, config_name, "image config", &config_blob, error);
@@ -214,7 +218,7 @@ load_docker (Loader *l, GBytes *manifest_bytes, GError **error)
       if (json_array_size (layers) != li->config->diff_ids->len)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                       "manifest.json lists %zu layers but the image config %zu diff_ids",
+                       _("manifest.json lists %zu layers but the image config %zu diff_ids"),
                        json_array_size (layers), (size_t) li->config->diff_ids->len);
           goto out;
         }
@@ -277,20 +281,20 @@ need_blob (Loader *l, const PierDescriptor *desc, GError **error)
   blob = pier_image_members_lookup (&l->members, name);
   if (blob == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the layout has no blob %s", digest);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("the layout has no blob %s"), digest);
       return NULL;
     }
   if (strcmp (blob->digest, digest) != 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, "%s is corrupt: it hashes to %s", name,
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, _("%s is corrupt: it hashes to %s"), name,
                    blob->digest);
       return NULL;
     }
   if ((guint64) desc->size != blob->size)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "the descriptor of %s gives its size as %" G_GINT64_FORMAT " bytes, but it "
-                   "has %" G_GUINT64_FORMAT, digest, desc->size, blob->size);
+                   _("the descriptor of %s gives its size as %" PRId64 " bytes, but it "
+                     "has %" PRIu64), digest, desc->size, blob->size);
       return NULL;
     }
   return blob;
@@ -413,7 +417,7 @@ load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GErr
   if (li->config->diff_ids->len != manifest->layers->len)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "manifest %s has %u layers but its config %u diff_ids", desc->digest,
+                   _("manifest %s has %u layers but its config %u diff_ids"), desc->digest,
                    manifest->layers->len, li->config->diff_ids->len);
       return FALSE;
     }
@@ -430,7 +434,7 @@ load_oci_manifest (Loader *l, const PierDescriptor *desc, const char *name, GErr
   li->manifest = pier_descriptor_new (manifest->media_type, desc->digest, blob->size);
   if (name != NULL && !add_name (li->names, name, error))
     {
-      g_prefix_error (error, "the layout's name for %s: ", desc->digest);
+      g_prefix_error (error, _("the layout's name for %s: "), desc->digest);
       return FALSE;
     }
   return TRUE;
@@ -460,14 +464,14 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
             return FALSE;
           if (depth > 4)
             {
-              g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "indexes nest too deeply");
+              g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("indexes nest too deeply"));
               return FALSE;
             }
           data = g_bytes_get_data (bytes, &len);
           nested = pier_index_parse (data, len, error);
           if (nested == NULL || !load_oci_index (l, nested, name, depth + 1, error))
             {
-              g_prefix_error (error, "index %s: ", desc->digest);
+              g_prefix_error (error, _("index %s: "), desc->digest);
               return FALSE;
             }
           continue;
@@ -483,7 +487,7 @@ load_oci_index (Loader *l, const PierIndex *index, const char *inherited_name, i
         continue;
       if (!load_oci_manifest (l, desc, name, error))
         {
-          g_prefix_error (error, "manifest %s%s%s: ", desc->digest, name ? " of " : "",
+          g_prefix_error (error, _("manifest %s%s%s: "), desc->digest, name ? " of " : "",
                           name ? name : "");
           return FALSE;
         }
@@ -505,7 +509,7 @@ load_oci (Loader *l, GBytes *index_bytes, GError **error)
   if (l->images->len == 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                   "the layout has no image for linux/%s%s", host_architecture (),
+                   _("the layout has no image for linux/%s%s"), host_architecture (),
                    l->skipped->len > 0 ? " (only artifacts that are not images)" : "");
       return FALSE;
     }
@@ -585,8 +589,8 @@ load_members (PierStore *store, PierImageMembers *members, GError **error)
   else
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "not an image archive: it has neither manifest.json (docker-archive) nor "
-                   "index.json (OCI layout)");
+                   _("not an image archive: it has neither manifest.json (docker-archive) nor "
+                     "index.json (OCI layout)"));
       ok = FALSE;
     }
   if (ok)
@@ -655,7 +659,7 @@ pier_store_import_rootfs (PierStore *store, PierReadFunc read, gpointer read_dat
   if (blob->diff_id == NULL)
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&blob->unpack_error),
-                                  "cannot import %s: ", source_description);
+                                  _("cannot import %s: "), source_description);
       return NULL;
     }
   config->created = pier_oci_timestamp_now ();

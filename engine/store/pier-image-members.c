@@ -3,6 +3,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include "pier-libarchive.h"
 #include <dirent.h>
@@ -169,7 +170,8 @@ pier_image_members_collect_archive (PierStore *store, PierReadFunc read, gpointe
     {
       g_autofree char *reason = describe_failure (&src);
       if (src.error != NULL)
-        g_propagate_prefixed_error (error, g_steal_pointer (&src.error), "reading the archive: ");
+        g_propagate_prefixed_error (error, g_steal_pointer (&src.error),
+                                    _("reading the archive: "));
       else
         /* EILSEQ: libarchive's ARCHIVE_ERRNO_FILE_FORMAT on Linux, which it does not export. */
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s: %s",
@@ -201,7 +203,7 @@ pier_image_members_collect_archive (PierStore *store, PierReadFunc read, gpointe
                                                           error);
           if (blob == NULL)
             {
-              g_prefix_error (error, "reading %s from the archive: ", name);
+              g_prefix_error (error, _("reading %s from the archive: "), name);
               goto out;
             }
           g_hash_table_insert (m->files, g_strdup (name), blob);
@@ -213,10 +215,11 @@ pier_image_members_collect_archive (PierStore *store, PierReadFunc read, gpointe
     {
       g_autofree char *reason = describe_failure (&src);
       if (src.error != NULL)
-        g_propagate_prefixed_error (error, g_steal_pointer (&src.error), "reading the archive: ");
+        g_propagate_prefixed_error (error, g_steal_pointer (&src.error),
+                                    _("reading the archive: "));
       else
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     "the archive is truncated or damaged after %s: %s", last, reason);
+                     _("the archive is truncated or damaged after %s: %s"), last, reason);
       goto out;
     }
   ok = TRUE;
@@ -237,7 +240,7 @@ pier_image_members_collect_dir (PierStore *store, int dirfd, const char *prefix,
   gboolean ok = TRUE;
 
   if (dir == NULL)
-    return pier_set_errno (error, errno, "reading %s", prefix[0] ? prefix : "the layout");
+    return pier_set_errno (error, errno, _("reading %s"), prefix[0] ? prefix : "the layout");
   while (ok && (de = readdir (dir)) != NULL)
     {
       g_autofree char *name = NULL;
@@ -253,7 +256,7 @@ pier_image_members_collect_dir (PierStore *store, int dirfd, const char *prefix,
           pier_autofd int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           ok = sub >= 0 ? pier_image_members_collect_dir (store, sub, name, m, depth + 1,
                                                           cancellable, error)
-                        : pier_set_errno (error, errno, "opening %s", name);
+                        : pier_set_errno (error, errno, _("opening %s"), name);
         }
       else if (S_ISREG (st.st_mode))
         {
@@ -264,7 +267,7 @@ pier_image_members_collect_dir (PierStore *store, int dirfd, const char *prefix,
           PierPendingBlob *blob = NULL;
           if (fd < 0)
             {
-              g_prefix_error (error, "in the layout: ");
+              g_prefix_error (error, _("in the layout: "));
               ok = FALSE;
               break;
             }

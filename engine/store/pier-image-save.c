@@ -5,6 +5,7 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 #include "pier-reference.h"
 #include "pier-tar-writer-private.h"
@@ -84,7 +85,7 @@ add_uncompressed_layer (PierStore *store, PierTarWriter *tar, const char *member
     return FALSE;
   if (strcmp (pier_layer_stream_get_diff_id (stream), diff_id) != 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, "layer %s does not unpack to %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT, _("layer %s does not unpack to %s"),
                    layer->digest, diff_id);
       return FALSE;
     }
@@ -141,7 +142,7 @@ save_docker (PierStore *store, GPtrArray *saved, PierTarWriter *tar, GCancellabl
   json = pier_json_writer_dump (&w, g_steal_pointer (&manifest), JSON_COMPACT, error);
   if (json == NULL)
     {
-      g_prefix_error (error, "writing manifest.json: ");
+      g_prefix_error (error, _("writing manifest.json: "));
       return FALSE;
     }
   return pier_tar_writer_add_data (tar, "manifest.json", 0644, json, strlen (json), error);
@@ -177,7 +178,7 @@ compress_layer (PierStore *store, const char *digest, CompressedLayer *out, GErr
     return FALSE;
   out->fd = openat (work_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (out->fd < 0)
-    return pier_set_errno (error, errno, "creating a temporary file");
+    return pier_set_errno (error, errno, _("creating a temporary file"));
   deflateInit2 (&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   do
     {
@@ -204,7 +205,7 @@ compress_layer (PierStore *store, const char *digest, CompressedLayer *out, GErr
   out->digest = pier_hasher_finish (hasher);
   ok = lseek (out->fd, 0, SEEK_SET) == 0;
   if (!ok)
-    pier_set_errno (error, errno, "rewinding a temporary file");
+    pier_set_errno (error, errno, _("rewinding a temporary file"));
 out:
   deflateEnd (&zs);
   return ok;
@@ -335,7 +336,7 @@ pier_store_save_archive (PierStore *store, const char *const *names, PierArchive
 
   if (names == NULL || names[0] == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "name at least one image to save");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("name at least one image to save"));
       return FALSE;
     }
   for (const char *const *n = names; *n; n++)
@@ -349,8 +350,8 @@ pier_store_save_archive (PierStore *store, const char *const *names, PierArchive
       if (pier_builtin_images_binds_host_usr (store, s->image->config))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                       "%s borrows the host's /usr at run time and cannot be saved; save an "
-                       "image built on another base", *n);
+                       _("%s borrows the host's /usr at run time and cannot be saved; save an "
+                         "image built on another base"), *n);
           return FALSE;
         }
     }

@@ -4,6 +4,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-reference.h"
 
 #include <dirent.h>
@@ -187,7 +188,7 @@ find_among (GPtrArray *images, const char *name_or_id, const PierReference *ref,
       if (found >= 0 && strcmp (((PierImage *) images->pdata[found])->id, image->id) != 0)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "“%s” is ambiguous: several images have ids starting with it; give more of the id",
+                       _("“%s” is ambiguous: several images have ids starting with it; give more of the id"),
                        name_or_id);
           return -1;
         }
@@ -215,15 +216,20 @@ find_image (PierStore *store, const char *name_or_id, gboolean even_broken, GErr
     ref = pier_reference_parse (name_or_id, NULL);
   found = find_among (images, name_or_id, ref, &ambiguous);
   if (found >= 0)
-    return g_ptr_array_steal_index (images, found);
+    {
+      PierImage *image = g_ptr_array_steal_index (images, found);
+      g_debug ("image %s in the store: %s (manifest %s)", name_or_id, image->id,
+               image->manifest_digest);
+      return image;
+    }
   if (ambiguous == NULL && (found = find_among (broken, name_or_id, ref, &ambiguous)) >= 0)
     {
       PierImage *image = broken->pdata[found];
       if (even_broken)
         return g_ptr_array_steal_index (broken, found);
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "image %s cannot be read: %s. Remove it (rmi -f %s), then pull, load or build "
-                   "it again", name_or_id, image->broken, name_or_id);
+                   _("image %s cannot be read: %s. Remove it (rmi -f %s), then pull, load or build "
+                     "it again"), name_or_id, image->broken, name_or_id);
       return NULL;
     }
   if (ambiguous != NULL)
@@ -237,7 +243,7 @@ find_image (PierStore *store, const char *name_or_id, gboolean even_broken, GErr
       g_autoptr (PierReference) bad = pier_reference_parse (name_or_id, error);
       return NULL;
     }
-  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such image: %s", name_or_id);
+  g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("no such image: %s"), name_or_id);
   return NULL;
 }
 
@@ -337,7 +343,7 @@ pier_store_tag_image (PierStore *store, const char *source, const char *target, 
   if (ref->digest != NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "cannot tag with a digest (“%s”): digests name content, give a tag", target);
+                   _("cannot tag with a digest (“%s”): digests name content, give a tag"), target);
       return FALSE;
     }
   name = pier_reference_to_string (ref);
@@ -444,7 +450,7 @@ pier_store_remove_image (PierStore *store, const char *name_or_id, gboolean forc
         {
           g_autofree char *short_id = pier_digest_short (image->id);
           g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
-                       "image %s has %u names; remove them one by one or use --force",
+                       _("image %s has %u names; remove them one by one or use --force"),
                        short_id, image->names->len);
           return NULL;
         }
@@ -452,8 +458,8 @@ pier_store_remove_image (PierStore *store, const char *name_or_id, gboolean forc
         {
           g_autofree char *short_id = pier_digest_short (image->id);
           g_set_error (error, PIER_ERROR, PIER_ERROR_IN_USE,
-                       "image %s is used by a container; remove the container first, or use "
-                       "--force to remove only its names", short_id);
+                       _("image %s is used by a container; remove the container first, or use "
+                         "--force to remove only its names"), short_id);
           return NULL;
         }
       for (guint i = 0; i < image->names->len; i++)

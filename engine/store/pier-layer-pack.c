@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-tar-file.h"
 
 #include "pier-libarchive.h"
@@ -14,6 +15,12 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+gboolean
+pier_write_fd (gpointer fd_as_pointer, const void *buffer, gsize len, GError **error)
+{
+  return pier_fs_write_all (GPOINTER_TO_INT (fd_as_pointer), buffer, len, error);
+}
 
 #define DATA_BLOCK_SIZE (1024 * 1024)
 
@@ -62,7 +69,7 @@ archive_error (Packer *p, GError **error)
       g_propagate_error (error, g_steal_pointer (&p->write_error));
       return FALSE;
     }
-  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "packing “%s”: %s", p->path->str,
+  g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("packing “%s”: %s"), p->path->str,
                archive_error_string (p->ar));
   return FALSE;
 }
@@ -175,7 +182,7 @@ pack_one (Packer *p, int dirfd, const char *name, const char *dir_path, GError *
   if (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "“%s” is a device node, which layers may not hold", p->path->str);
+                   _("“%s” is a device node, which layers may not hold"), p->path->str);
       return FALSE;
     }
 
@@ -192,7 +199,7 @@ pack_one (Packer *p, int dirfd, const char *name, const char *dir_path, GError *
     {
       pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0)
-        return pier_set_errno (error, errno, "opening “%s”", p->path->str);
+        return pier_set_errno (error, errno, _("opening “%s”"), p->path->str);
       if (!pier_tar_entry_add_xattrs (p->entry, fd, p->path->str, error)
           || !entry_write_header (p, error))
         return FALSE;
@@ -223,11 +230,11 @@ pack_one (Packer *p, int dirfd, const char *name, const char *dir_path, GError *
       char target[PATH_MAX];
       ssize_t n = readlinkat (dirfd, name, target, sizeof target);
       if (n < 0)
-        return pier_set_errno (error, errno, "reading the symlink “%s”", p->path->str);
+        return pier_set_errno (error, errno, _("reading the symlink “%s”"), p->path->str);
       if ((gsize) n == sizeof target)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "the symlink “%s” has a target longer than Linux allows", p->path->str);
+                       _("the symlink “%s” has a target longer than Linux allows"), p->path->str);
           return FALSE;
         }
       target[n] = '\0';
@@ -257,7 +264,7 @@ pack_directory (Packer *p, int dirfd, GError **error)
 
       if (g_cancellable_is_cancelled (p->cancellable))
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, "packing was cancelled");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, _("packing was cancelled"));
           return FALSE;
         }
       g_string_assign (p->path, dir_path);
@@ -277,11 +284,11 @@ pack (Packer *p, int src_dirfd, GError **error)
   struct stat st;
 
   if (root < 0 || fstat (root, &st) < 0)
-    return pier_set_errno (error, errno, "opening the directory to pack");
+    return pier_set_errno (error, errno, _("opening the directory to pack"));
   p->ar = archive_write_new ();
   if (p->ar == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "cannot set up libarchive");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("cannot set up libarchive"));
       return FALSE;
     }
   /* pax only where ustar cannot say it (long names, large ids, xattrs); xattrs in the SCHILY

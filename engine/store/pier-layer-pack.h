@@ -7,6 +7,8 @@ G_BEGIN_DECLS
 /* Takes @len bytes of output; FALSE with @error set stops the packing. */
 typedef gboolean (*PierWriteFunc) (gpointer user_data, const void *buffer, gsize len,
                                    GError **error);
+/* A PierWriteFunc over a file descriptor (user_data: GINT_TO_POINTER (fd)). */
+gboolean pier_write_fd (gpointer fd_as_pointer, const void *buffer, gsize len, GError **error);
 
 typedef struct {
   /* Read overlay whiteouts and opaque markers from user.overlay. xattrs (rootless overlay). */

@@ -2,8 +2,10 @@
 
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -45,7 +47,7 @@ pier_read_fd (gpointer fd_as_pointer, void *buffer, gsize size, GError **error)
         return n;
       if (errno != EINTR)
         {
-          pier_set_errno (error, errno, "reading");
+          pier_set_errno (error, errno, _("reading"));
           return -1;
         }
     }
@@ -57,8 +59,8 @@ pier_check_expansion (guint64 compressed, guint64 expanded, GError **error)
   if (expanded <= PIER_EXPANSION_FLOOR || expanded / PIER_MAX_EXPANSION_RATIO <= compressed)
     return TRUE;
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "the compressed data expands more than %d-fold (%" G_GUINT64_FORMAT " MiB from %"
-               G_GUINT64_FORMAT " KiB read so far): refusing what looks like a decompression bomb",
+               _("the compressed data expands more than %d-fold (%" PRIu64 " MiB from %"
+                 PRIu64 " KiB read so far): refusing what looks like a decompression bomb"),
                PIER_MAX_EXPANSION_RATIO, expanded >> 20, compressed >> 10);
   return FALSE;
 }
@@ -153,7 +155,7 @@ sniff (PierLayerStream *stream, GError **error)
       stream->compressed = TRUE;
       if (inflateInit2 (&stream->zs, 15 + 16) != Z_OK)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "cannot initialise zlib");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("cannot initialise zlib"));
           return FALSE;
         }
       stream->zs_live = TRUE;
@@ -161,7 +163,7 @@ sniff (PierLayerStream *stream, GError **error)
   else if (stream->input_len >= 4 && memcmp (stream->input, "\x28\xb5\x2f\xfd", 4) == 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "zstd-compressed layers are not supported; use gzip or plain tar");
+                   _("zstd-compressed layers are not supported; use gzip or plain tar"));
       return FALSE;
     }
   return TRUE;
@@ -181,7 +183,7 @@ read_inflated (PierLayerStream *stream, void *buffer, gsize size, GError **error
       if (stream->input_pos == stream->input_len)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "the gzip stream ends early (truncated layer)");
+                       _("the gzip stream ends early (truncated layer)"));
           return -1;
         }
       stream->zs.next_in = stream->input + stream->input_pos;
@@ -200,7 +202,7 @@ read_inflated (PierLayerStream *stream, void *buffer, gsize size, GError **error
         }
       else if (rc != Z_OK && rc != Z_BUF_ERROR)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the gzip stream is damaged: %s",
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("the gzip stream is damaged: %s"),
                        stream->zs.msg ? stream->zs.msg : "inflate failed");
           return -1;
         }

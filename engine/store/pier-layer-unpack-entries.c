@@ -2,10 +2,12 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -52,7 +54,7 @@ set_xattrs (PierUnpacker *u, int fd, GError **error)
       /* Without the right to own files, security.* and trusted.* are out of reach too. */
       if (!u->options.preserve_owner && (errno == EPERM || errno == ENOTSUP))
         continue;
-      return pier_set_errno (error, errno, "entry “%s”: setting attribute %s", u->name, name);
+      return pier_set_errno (error, errno, _("entry “%s”: setting attribute %s"), u->name, name);
     }
   return TRUE;
 }
@@ -67,12 +69,12 @@ pier_unpack_archive_failure (PierUnpacker *u, GError **error)
     }
   if (u->last_good_name->len > 0)
     g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                 "damaged or truncated archive after entry “%s” (offset %" G_GINT64_FORMAT "): %s",
+                 _("damaged or truncated archive after entry “%s” (offset %" PRId64 "): %s"),
                  u->last_good_name->str, (gint64) archive_read_header_position (u->ar),
                  archive_error_string (u->ar));
   else
     g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                 "damaged or truncated archive at its first entry: %s",
+                 _("damaged or truncated archive at its first entry: %s"),
                  archive_error_string (u->ar));
   return FALSE;
 }
@@ -87,7 +89,7 @@ write_at (PierUnpacker *u, int fd, const guint8 *data, gsize len, off_t offset, 
         {
           if (errno == EINTR)
             continue;
-          return pier_set_errno (error, errno, "entry “%s”: writing", u->name);
+          return pier_set_errno (error, errno, _("entry “%s”: writing"), u->name);
         }
       data += n;
       len -= n;
@@ -128,19 +130,19 @@ extract_regular (PierUnpacker *u, int pfd, const char *base, GError **error)
     }
   /* A sparse file's trailing hole. */
   if (archive_entry_size (entry) > end && ftruncate (fd, archive_entry_size (entry)) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its size", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its size"), u->name);
 
   /* In this order: chown clears setuid bits and file capabilities. */
   if (u->options.preserve_owner
       && fchown (fd, archive_entry_uid (entry), archive_entry_gid (entry)) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its owner"), u->name);
   if (fchmod (fd, archive_entry_perm (entry) & 07777) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its mode", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its mode"), u->name);
   if (!set_xattrs (u, fd, error))
     return FALSE;
   entry_times (entry, times);
   if (futimens (fd, times) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its times", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its times"), u->name);
   return TRUE;
 }
 
@@ -169,17 +171,17 @@ extract_directory (PierUnpacker *u, int pfd, const char *base, GError **error)
 
   fd = openat (pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 || fstat (fd, &st) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: opening the directory", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: opening the directory"), u->name);
   if (u->options.preserve_owner
       && fchown (fd, archive_entry_uid (entry), archive_entry_gid (entry)) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its owner"), u->name);
   if (!set_xattrs (u, fd, error))
     return FALSE;
   /* The same layer whited this name out and supplies it again: what lower layers hold there
    * must stay hidden, as the OCI rules have it. */
   if (covers_whiteout && u->options.mode == PIER_UNPACK_OVERLAY
       && fsetxattr (fd, u->opaque_xattr, "y", 1, 0) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: marking the directory opaque", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: marking the directory opaque"), u->name);
 
   dir.path = g_strdup (u->path->str);
   dir.dev = st.st_dev;
@@ -208,7 +210,7 @@ extract_symlink (PierUnpacker *u, int pfd, const char *base, GError **error)
     target = archive_entry_symlink_utf8 (entry);
   if (target == NULL || *target == '\0')
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "entry “%s”: symlink without a target",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("entry “%s”: symlink without a target"),
                    u->name);
       return FALSE;
     }
@@ -220,10 +222,10 @@ extract_symlink (PierUnpacker *u, int pfd, const char *base, GError **error)
   if (u->options.preserve_owner
       && fchownat (pfd, base, archive_entry_uid (entry), archive_entry_gid (entry),
                    AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its owner"), u->name);
   entry_times (entry, times);
   if (utimensat (pfd, base, times, AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its times", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its times"), u->name);
   return TRUE;
 }
 
@@ -240,7 +242,7 @@ extract_hardlink (PierUnpacker *u, int pfd, const char *base, const char *target
   if (u->link->len == 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "entry “%s”: a hardlink to the root directory", u->name);
+                   _("entry “%s”: a hardlink to the root directory"), u->name);
       return FALSE;
     }
   target_parent_len = pier_unpack_parent_length (u->link);
@@ -250,7 +252,8 @@ extract_hardlink (PierUnpacker *u, int pfd, const char *base, const char *target
       target_pfd = pier_fs_open_in_root (u->dest_dirfd, u->link->str, O_PATH | O_DIRECTORY,
                                          0);
       if (target_pfd < 0)
-        return pier_set_errno (error, errno, "entry “%s”: hardlink target “%s”", u->name, target);
+        return pier_set_errno (error, errno,
+                               _("entry “%s”: hardlink target “%s”"), u->name, target);
       target_base = u->link->str + target_parent_len + 1;
     }
   else
@@ -258,7 +261,7 @@ extract_hardlink (PierUnpacker *u, int pfd, const char *base, const char *target
 
   if (fstatat (target_pfd >= 0 ? target_pfd : u->dest_dirfd, target_base, &target_st,
                AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: hardlink target “%s”", u->name, target);
+    return pier_set_errno (error, errno, _("entry “%s”: hardlink target “%s”"), u->name, target);
   /* Already that very file (the same link applied twice, or a link to itself). */
   if (fstatat (pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == target_st.st_dev
       && st.st_ino == target_st.st_ino)
@@ -289,13 +292,13 @@ extract_node (PierUnpacker *u, int pfd, const char *base, mode_t type, GError **
   if (u->options.preserve_owner
       && fchownat (pfd, base, archive_entry_uid (entry), archive_entry_gid (entry),
                    AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its owner", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its owner"), u->name);
   /* Follows a symlink, were there one: there is not, the node was just made. */
   if (fchmodat (pfd, base, archive_entry_perm (entry) & 07777, 0) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its mode", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its mode"), u->name);
   entry_times (entry, times);
   if (utimensat (pfd, base, times, AT_SYMLINK_NOFOLLOW) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: setting its times", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: setting its times"), u->name);
   return TRUE;
 }
 
@@ -318,7 +321,7 @@ pier_unpack_extract_entry (PierUnpacker *u, GError **error)
       if (type == AE_IFDIR && hardlink == NULL)
         return TRUE;
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
-                   "entry “%s”: names the root directory, which only a directory can", u->name);
+                   _("entry “%s”: names the root directory, which only a directory can"), u->name);
       return FALSE;
     }
   u->parent_len = pier_unpack_parent_length (u->path);
@@ -347,7 +350,7 @@ pier_unpack_extract_entry (PierUnpacker *u, GError **error)
         case PIER_UNPACK_DEVICES_REFUSE:
         default:
           g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE,
-                       "entry “%s”: device node (not allowed here)", u->name);
+                       _("entry “%s”: device node (not allowed here)"), u->name);
           return FALSE;
         }
     }
@@ -376,7 +379,7 @@ pier_unpack_extract_entry (PierUnpacker *u, GError **error)
         break;
       default:
         g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     "entry “%s”: unsupported file type 0%o", u->name, (unsigned) type);
+                     _("entry “%s”: unsupported file type 0%o"), u->name, (unsigned) type);
         return FALSE;
       }
   if (ok && u->supplied != NULL)

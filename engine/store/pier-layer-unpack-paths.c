@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +16,7 @@
 gboolean
 pier_unpack_climbs_error (PierUnpacker *u, const char *what, GError **error)
 {
-  g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, "entry “%s”: %s leads outside the layer",
+  g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, _("entry “%s”: %s leads outside the layer"),
                u->name, what);
   return FALSE;
 }
@@ -122,7 +123,7 @@ make_parents (PierUnpacker *u, char *parent, GError **error)
           else if (errno == EEXIST)
             {
               g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                           "entry “%s”: “%s” is a symlink to a directory that does not exist",
+                           _("entry “%s”: “%s” is a symlink to a directory that does not exist"),
                            u->name, parent);
               if (slash != NULL)
                 *slash = '/';
@@ -131,7 +132,7 @@ make_parents (PierUnpacker *u, char *parent, GError **error)
         }
       if (fd < 0)
         {
-          pier_set_errno (error, errno, "entry “%s”: creating directory “%s”", u->name, parent);
+          pier_set_errno (error, errno, _("entry “%s”: creating directory “%s”"), u->name, parent);
           if (slash != NULL)
             *slash = '/';
           return -1;
@@ -167,7 +168,7 @@ pier_unpack_resolve_parent (PierUnpacker *u, gboolean create, GError **error)
   if (fd < 0 && errno == ENOENT && create)
     fd = make_parents (u, parent, error);
   else if (fd < 0 && (create || (errno != ENOENT && errno != ENOTDIR)))
-    pier_set_errno (error, errno, "entry “%s”: opening its directory “%s”", u->name, parent);
+    pier_set_errno (error, errno, _("entry “%s”: opening its directory “%s”"), u->name, parent);
   parent[len] = '/';
   if (fd < 0)
     return -1;
@@ -188,7 +189,7 @@ pier_unpack_remove_existing (PierUnpacker *u, int pfd, const char *base, GError 
   pier_unpack_cache_invalidate (u);
   if (!pier_fs_rm_rf_at (pfd, base, error))
     {
-      g_prefix_error (error, "entry “%s”: ", u->name);
+      g_prefix_error (error, _("entry “%s”: "), u->name);
       return FALSE;
     }
   return TRUE;
@@ -201,6 +202,6 @@ pier_unpack_make_room (PierUnpacker *u, int pfd, const char *base, gboolean retr
                        const char *what, GError **error)
 {
   if (errno != EEXIST || retried)
-    return pier_set_errno (error, errno, "entry “%s”: %s", u->name, what);
+    return pier_set_errno (error, errno, _("entry “%s”: %s"), u->name, what);
   return pier_unpack_remove_existing (u, pfd, base, error);
 }

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +19,7 @@ set_opaque (PierUnpacker *u, int dirfd, const char *name, GError **error)
   pier_autofd int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
   if (fd < 0 || fsetxattr (fd, u->opaque_xattr, "y", 1, 0) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: marking the directory opaque", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: marking the directory opaque"), u->name);
   return TRUE;
 }
 
@@ -50,7 +51,7 @@ prune_unsupplied (PierUnpacker *u, int dirfd, GString *dir_path, GError **error)
   struct dirent *de;
 
   if (list_fd < 0 || (dir = fdopendir (list_fd)) == NULL)
-    return pier_set_errno (error, errno, "entry “%s”: reading “%s”", u->name, dir_path->str);
+    return pier_set_errno (error, errno, _("entry “%s”: reading “%s”"), u->name, dir_path->str);
   list_fd = -1;
   while ((de = readdir (dir)) != NULL)
     if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
@@ -74,7 +75,7 @@ prune_unsupplied (PierUnpacker *u, int dirfd, GString *dir_path, GError **error)
         {
           pier_autofd int sub = openat (dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           ok = sub >= 0 ? prune_unsupplied (u, sub, dir_path, error)
-                        : pier_set_errno (error, errno, "entry “%s”: opening “%s”", u->name,
+                        : pier_set_errno (error, errno, _("entry “%s”: opening “%s”"), u->name,
                                           dir_path->str);
         }
       g_string_truncate (dir_path, saved);
@@ -95,7 +96,7 @@ hide_lower (PierUnpacker *u, int dirfd, const char *child, GString *path, GError
   gboolean ok;
 
   if (fd < 0 || fstat (fd, &st) < 0)
-    return pier_set_errno (error, errno, "entry “%s”: opening its directory", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: opening its directory"), u->name);
   if (child == NULL)
     ok = prune_unsupplied (u, dirfd, path, error);
   else if (g_hash_table_contains (u->supplied, path->str))
@@ -107,7 +108,7 @@ hide_lower (PierUnpacker *u, int dirfd, const char *child, GString *path, GError
         return TRUE;
       sub = openat (dirfd, child, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       ok = sub >= 0 ? prune_unsupplied (u, sub, path, error)
-                    : pier_set_errno (error, errno, "entry “%s”", u->name);
+                    : pier_set_errno (error, errno, _("entry “%s”"), u->name);
     }
   else
     ok = pier_unpack_remove_existing (u, dirfd, child, error);
@@ -115,7 +116,7 @@ hide_lower (PierUnpacker *u, int dirfd, const char *child, GString *path, GError
     {
       struct timespec times[2] = { st.st_atim, st.st_mtim };
       if (futimens (fd, times) < 0)
-        return pier_set_errno (error, errno, "entry “%s”: restoring its directory's times",
+        return pier_set_errno (error, errno, _("entry “%s”: restoring its directory's times"),
                                u->name);
     }
   return ok;
@@ -130,7 +131,7 @@ pier_unpack_whiteout (PierUnpacker *u, const char *name, GError **error)
 
   if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, "entry “%s”: invalid whiteout entry",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_UNSAFE, _("entry “%s”: invalid whiteout entry"),
                    u->name);
       return FALSE;
     }
@@ -165,7 +166,7 @@ pier_unpack_whiteout (PierUnpacker *u, const char *name, GError **error)
   if (mknodat (pfd, name, S_IFCHR, makedev (0, 0)) == 0)
     return TRUE;
   if (errno != EEXIST)
-    return pier_set_errno (error, errno, "entry “%s”: creating an overlay whiteout", u->name);
+    return pier_set_errno (error, errno, _("entry “%s”: creating an overlay whiteout"), u->name);
   /* The layer supplies NAME itself (the directory is the layer's own): it stays, and when it
    * is a directory, lower layers' content there stays hidden. */
   if (fstatat (pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (st.st_mode))

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-layer-unpack-private.h"
 
 #include <dirent.h>
@@ -40,7 +41,7 @@ finish_directories (PierUnpacker *u, GError **error)
       if (fd < 0 || fstat (fd, &st) < 0 || st.st_dev != dir->dev || st.st_ino != dir->ino)
         continue;
       if (fchmod (fd, dir->mode) < 0 || futimens (fd, dir->times) < 0)
-        return pier_set_errno (error, errno, "directory “%s”: setting its mode and times",
+        return pier_set_errno (error, errno, _("directory “%s”: setting its mode and times"),
                                dir->path);
     }
   return TRUE;
@@ -87,7 +88,8 @@ read_ahead_thread (gpointer data)
       ra->lengths[slot] = len;
       if (len < 0)
         ra->error = error != NULL ? error
-                                  : g_error_new (PIER_ERROR, PIER_ERROR_FAILED, "reading failed");
+                                  : g_error_new (PIER_ERROR, PIER_ERROR_FAILED,
+                                                 _("reading failed"));
       ra->n_filled++;
       g_cond_signal (&ra->cond);
       g_mutex_unlock (&ra->lock);
@@ -106,7 +108,7 @@ read_ahead_start (PierUnpackReadAhead *ra, GError **error)
   ra->thread = g_thread_try_new ("pier-unpack-read", read_ahead_thread, ra, &thread_error);
   if (ra->thread == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "cannot start a reading thread: %s",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("cannot start a reading thread: %s"),
                    thread_error->message);
       return FALSE;
     }
@@ -194,7 +196,7 @@ unpack (PierUnpacker *u, GCancellable *cancellable, GError **error)
   u->ar = archive_read_new ();
   if (u->ar == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "cannot set up libarchive");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("cannot set up libarchive"));
       return FALSE;
     }
   /* Tar only (ustar, pax, GNU); decompression happened upstream. */
@@ -208,7 +210,7 @@ unpack (PierUnpacker *u, GCancellable *cancellable, GError **error)
 
       if (g_cancellable_is_cancelled (cancellable))
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, "unpacking was cancelled");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_CANCELLED, _("unpacking was cancelled"));
           return FALSE;
         }
       r = archive_read_next_header (u->ar, &u->entry);
@@ -221,7 +223,7 @@ unpack (PierUnpacker *u, GCancellable *cancellable, GError **error)
         u->name = archive_entry_pathname_utf8 (u->entry);
       if (u->name == NULL)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "an entry without a name");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("an entry without a name"));
           return FALSE;
         }
       u->stats.n_entries++;

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -106,7 +107,7 @@ root_dir (PierMergedTree *tree, GError **error)
       Part part = { i, dup (g_array_index (tree->roots, int, i)) };
       if (part.fd < 0)
         {
-          pier_set_errno (error, errno, "opening a layer");
+          pier_set_errno (error, errno, _("opening a layer"));
           return NULL;
         }
       g_array_append_val (dir, part);
@@ -151,7 +152,7 @@ child_dir (PierMergedTree *tree, MergedDir *dir, guint from, const char *name, G
       part.fd = openat (parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (part.fd < 0)
         {
-          pier_set_errno (error, errno, "opening the directory %s", name);
+          pier_set_errno (error, errno, _("opening the directory %s"), name);
           return NULL;
         }
       g_array_append_val (child, part);
@@ -251,14 +252,14 @@ lookup (PierMergedTree *tree, const char *path, gboolean follow, PierMergedEntry
                                   sizeof target - 1);
           if (n < 0)
             {
-              pier_set_errno (error, errno, "reading the symlink %s", name);
+              pier_set_errno (error, errno, _("reading the symlink %s"), name);
               return LOOKUP_FAILED;
             }
           target[n] = '\0';
           if (++links > MAX_LINKS)
             {
               g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                           "%s: too many levels of symbolic links", path);
+                           _("%s: too many levels of symbolic links"), path);
               return LOOKUP_FAILED;
             }
           if (target[0] == '/')
@@ -289,7 +290,7 @@ lookup (PierMergedTree *tree, const char *path, gboolean follow, PierMergedEntry
       if (!S_ISDIR (st.st_mode))
         {
           g_autofree char *so_far = join_names (names, name);
-          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "/%s: not a directory", so_far);
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("/%s: not a directory"), so_far);
           return LOOKUP_FAILED;
         }
       {
@@ -342,7 +343,7 @@ pier_merged_tree_lookup (PierMergedTree *tree, const char *path, gboolean follow
     case LOOKUP_FOUND:
       return TRUE;
     case LOOKUP_MISSING:
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "%s: no such file or directory",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("%s: no such file or directory"),
                    path);
       return FALSE;
     case LOOKUP_FAILED:
@@ -409,7 +410,7 @@ list_dir (MergedDir *dir, GError **error)
 
       if (d == NULL)
         {
-          pier_set_errno (error, errno, "reading a directory");
+          pier_set_errno (error, errno, _("reading a directory"));
           return NULL;
         }
       while ((de = readdir (d)) != NULL)
@@ -495,7 +496,7 @@ find_dir (PierMergedTree *tree, const char *resolved, GError **error)
         continue;
       if (!find_child (dir, *n, &part, &st))
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "%s: changed while it was read",
+          g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("%s: changed while it was read"),
                        resolved);
           return NULL;
         }
@@ -518,7 +519,7 @@ pier_merged_tree_list (PierMergedTree *tree, const char *path, GError **error)
     return NULL;
   if (!S_ISDIR (entry.st.st_mode))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s: not a directory", path);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s: not a directory"), path);
       pier_merged_entry_clear (&entry);
       return NULL;
     }

@@ -2,6 +2,7 @@
 
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-json.h"
 
 #include <jansson.h>
@@ -44,13 +45,13 @@ strv_from_array (json_t *obj, const char *key, GStrv *out, GError **error)
     }
   if (!json_is_array (arr))
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is not a list", key);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s is not a list"), key);
       return FALSE;
     }
   json_array_foreach (arr, i, v)
     if (!json_is_string (v))
       {
-        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s[%zu] is not a string", key, i);
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s[%zu] is not a string"), key, i);
         return FALSE;
       }
   b = g_strv_builder_new ();
@@ -141,14 +142,14 @@ parse_object (const char *json, gsize len, const char *what, GError **error)
 
   if (root == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is not valid JSON (line %d: %s)",
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s is not valid JSON (line %d: %s)"),
                    what, jerr.line, jerr.text);
       return NULL;
     }
   if (!json_is_object (root))
     {
       json_decref (root);
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s is not a JSON object", what);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s is not a JSON object"), what);
       return NULL;
     }
   return root;
@@ -161,7 +162,7 @@ dump (PierJsonWriter *w, json_t *root, const char *what, GError **error)
   char *out = pier_json_writer_dump (w, root, JSON_COMPACT, error);
 
   if (out == NULL)
-    g_prefix_error (error, "writing %s: ", what);
+    g_prefix_error (error, _("writing %s: "), what);
   return out;
 }
 
@@ -246,7 +247,7 @@ descriptor_from_json (json_t *obj, const char *what, GError **error)
   if (!json_is_object (obj) || digest == NULL || !json_is_integer (size))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "%s: a descriptor needs a digest and a size", what);
+                   _("%s: a descriptor needs a digest and a size"), what);
       return NULL;
     }
   if (!pier_digest_validate (digest, error))
@@ -256,7 +257,7 @@ descriptor_from_json (json_t *obj, const char *what, GError **error)
     }
   if (json_integer_value (size) < 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s: negative size", what);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s: negative size"), what);
       return NULL;
     }
   d = pier_descriptor_new (json_string_value (json_object_get (obj, "mediaType")), digest,
@@ -330,7 +331,7 @@ pier_manifest_parse (const char *json, gsize len, GError **error)
     {
       json_decref (root);
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
-                   "the manifest is not schema version 2 (Docker schema 1 is not supported)");
+                   _("the manifest is not schema version 2 (Docker schema 1 is not supported)"));
       return NULL;
     }
   g_free (m->media_type);
@@ -341,7 +342,7 @@ pier_manifest_parse (const char *json, gsize len, GError **error)
       strcmp (m->media_type, PIER_MEDIA_DOCKER_MANIFEST_LIST) == 0)
     {
       json_decref (root);
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "expected a manifest, found an index");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("expected a manifest, found an index"));
       return NULL;
     }
   m->config = descriptor_from_json (json_object_get (root, "config"), "manifest config", error);
@@ -350,7 +351,7 @@ pier_manifest_parse (const char *json, gsize len, GError **error)
     {
       json_decref (root);
       if (m->config != NULL)
-        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the manifest has no layers list");
+        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("the manifest has no layers list"));
       return NULL;
     }
   json_array_foreach (layers, i, v)
@@ -422,7 +423,7 @@ pier_index_parse (const char *json, gsize len, GError **error)
     {
       json_decref (root);
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the index needs schemaVersion 2 and a manifests list");
+                   _("the index needs schemaVersion 2 and a manifests list"));
       return NULL;
     }
   index = pier_index_new ();
@@ -549,7 +550,7 @@ run_config_from_json (PierRunConfig *rc, json_t *obj, GError **error)
       rc->healthcheck = g_new0 (PierHealthcheck, 1);
       if (!strv_from_array (hc, "Test", &rc->healthcheck->test, error))
         {
-          g_prefix_error (error, "Healthcheck.");
+          g_prefix_error (error, _("Healthcheck."));
           return FALSE;
         }
       rc->healthcheck->interval_ns = json_integer_value (json_object_get (hc, "Interval"));
@@ -582,7 +583,7 @@ pier_image_config_parse (const char *json, gsize len, GError **error)
   if (!run_config_from_json (&c->config, json_object_get (root, "config"), error))
     {
       json_decref (root);
-      g_prefix_error (error, "the image config's config.");
+      g_prefix_error (error, _("the image config's config."));
       return NULL;
     }
   rootfs = json_object_get (root, "rootfs");
@@ -591,7 +592,7 @@ pier_image_config_parse (const char *json, gsize len, GError **error)
     {
       json_decref (root);
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the image config has no rootfs.diff_ids list");
+                   _("the image config has no rootfs.diff_ids list"));
       return NULL;
     }
   json_array_foreach (diff_ids, i, v)
@@ -600,7 +601,7 @@ pier_image_config_parse (const char *json, gsize len, GError **error)
       if (!pier_digest_validate (d, error))
         {
           json_decref (root);
-          g_prefix_error (error, "image config diff_id %zu: ", i);
+          g_prefix_error (error, _("image config diff_id %zu: "), i);
           return NULL;
         }
       g_ptr_array_add (c->diff_ids, g_strdup (d));

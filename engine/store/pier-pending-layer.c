@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-layer-unpack.h"
 
 #include <errno.h>
@@ -91,7 +92,7 @@ unpack (PierStore *store, PierPendingBlob *pending, PierLayerStream *stream,
     return FALSE;
   diff = g_build_filename (pending->work_name, "diff", NULL);
   if (mkdirat (work_fd, diff, 0755) < 0)
-    return pier_set_errno (&pending->unpack_error, errno, "creating a layer directory");
+    return pier_set_errno (&pending->unpack_error, errno, _("creating a layer directory"));
   diff_fd = pier_fs_open_dir_at (work_fd, diff, &pending->unpack_error);
   if (diff_fd < 0)
     return FALSE;
@@ -125,7 +126,7 @@ pier_pending_blob_read (PierStore *store, PierReadFunc read, gpointer read_data,
   if (looks_like_layer (&src))
     unpacked = unpack (store, pending, stream, cancellable);
   else
-    g_set_error (&pending->unpack_error, PIER_ERROR, PIER_ERROR_INVALID, "not a tar archive");
+    g_set_error (&pending->unpack_error, PIER_ERROR, PIER_ERROR_INVALID, _("not a tar archive"));
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
   /* Read what is left, so that the blob is whole whether or not it unpacked. A damaged gzip

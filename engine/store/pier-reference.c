@@ -2,6 +2,7 @@
 
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <string.h>
 
@@ -78,7 +79,7 @@ tag_is_valid (const char *t)
 static gboolean
 invalid (GError **error, const char *text, const char *why)
 {
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "invalid reference “%s”: %s", text, why);
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("invalid reference “%s”: %s"), text, why);
   return FALSE;
 }
 

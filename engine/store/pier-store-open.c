@@ -3,6 +3,7 @@
 #include "pier-store-open.h"
 
 #include "pier-builtin-images.h"
+#include "pier-i18n.h"
 
 PierStore *
 pier_store_open (const char *root, const char *runroot, GError **error)
@@ -14,7 +15,7 @@ pier_store_open (const char *root, const char *runroot, GError **error)
     return NULL;
   if (created ? !pier_builtin_images_create (store, error) : !pier_builtin_images_upgrade (store, error))
     {
-      g_prefix_error (error, "making the built-in images: ");
+      g_prefix_error (error, _("making the built-in images: "));
       return NULL;
     }
   return g_steal_pointer (&store);

@@ -4,6 +4,7 @@
 #include "pier-digest.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-layer-unpack.h"
 #include "pier-paths.h"
 #include "pier-userns.h"
@@ -146,7 +147,7 @@ pier_store_open_layout (const char *root, const char *runroot, gboolean *created
   for (const char *const *d = (const char *const[]){ "layers", "tmp", "containers", NULL }; *d; d++)
     if (mkdirat (store->root_fd, *d, 0700) < 0 && errno != EEXIST)
       {
-        pier_set_errno (error, errno, "creating %s/%s", store->root, *d);
+        pier_set_errno (error, errno, _("creating %s/%s"), store->root, *d);
         return NULL;
       }
   store->layers_fd = pier_fs_open_dir_at (store->root_fd, "layers", error);
@@ -159,9 +160,11 @@ pier_store_open_layout (const char *root, const char *runroot, gboolean *created
   remove_abandoned_work (store);
   if (!initialise_layout (store, created, error))
     {
-      g_prefix_error (error, "creating the store in %s: ", store->root);
+      g_prefix_error (error, _("creating the store in %s: "), store->root);
       return NULL;
     }
+  g_debug ("store %s in %s, runtime state in %s, %s", *created ? "created" : "opened",
+           store->root, store->runroot, store->rootless ? "rootless" : "as root");
   return g_steal_pointer (&store);
 }
 
@@ -214,12 +217,12 @@ pier_store_read_index (PierStore *store, GError **error)
   if (!pier_fs_read_all_at (store->root_fd, "index.json", PIER_OCI_MAX_INDEX_SIZE, &data, &len,
                             error))
     {
-      g_prefix_error (error, "reading the store's index: ");
+      g_prefix_error (error, _("reading the store's index: "));
       return NULL;
     }
   index = pier_index_parse (data, len, error);
   if (index == NULL)
-    g_prefix_error (error, "%s/index.json: ", store->root);
+    g_prefix_error (error, _("%s/index.json: "), store->root);
   return index;
 }
 
@@ -235,15 +238,15 @@ pier_store_write_index (PierStore *store, const PierIndex *index, GError **error
   if (len > PIER_OCI_MAX_INDEX_SIZE)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the store's index would be %" G_GSIZE_FORMAT " bytes, more than the %d it "
-                   "may have: it has too many names; remove some (rmi) first", len,
+                   _("the store's index would be %zu bytes, more than the %d it "
+                     "may have: it has too many names; remove some (rmi) first"), len,
                    PIER_OCI_MAX_INDEX_SIZE);
       return FALSE;
     }
   pier_crash_point ("index:before-write");
   if (!pier_fs_write_atomic_at (store->root_fd, "index.json", json, len, 0644, error))
     {
-      g_prefix_error (error, "writing the store's index: ");
+      g_prefix_error (error, _("writing the store's index: "));
       return FALSE;
     }
   pier_crash_point ("index:written");
@@ -274,7 +277,7 @@ pier_store_get_work_fd (PierStore *store, GError **error)
   store->work_lock_fd = openat (store->tmp_fd, lock_name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (store->work_lock_fd < 0 || flock (store->work_lock_fd, LOCK_EX | LOCK_NB) < 0)
     {
-      pier_set_errno (error, errno, "locking the work directory %s", name);
+      pier_set_errno (error, errno, _("locking the work directory %s"), name);
       return -1;
     }
   store->work_fd = pier_fs_open_dir_at (store->tmp_fd, name, error);
@@ -324,8 +327,8 @@ pier_store_put_json (PierStore *store, const char *media_type, const char *json,
     {
       gboolean config = g_strcmp0 (media_type, PIER_MEDIA_OCI_CONFIG) == 0;
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "the image %s would be %" G_GSIZE_FORMAT " bytes, more than the %d an image "
-                   "document may have%s", config ? "config" : "manifest", len,
+                   _("the image %s would be %zu bytes, more than the %d an image "
+                     "document may have%s"), config ? "config" : "manifest", len,
                    PIER_OCI_MAX_DOCUMENT_SIZE,
                    config ? ": its ENV, LABEL or history values are too large" : "");
       return NULL;
@@ -388,7 +391,7 @@ pier_store_commit_layer (PierStore *store, const char *work_name, const char *di
   /* One syncfs for the whole tree instead of an fsync per file: the layer is durable before
    * the rename makes it visible. */
   if (syncfs (layer_fd) < 0)
-    return pier_set_errno (error, errno, "syncing layer %s", diff_id);
+    return pier_set_errno (error, errno, _("syncing layer %s"), diff_id);
   if (!pier_fs_write_atomic_at (layer_fd, "info", size_text, strlen (size_text), 0644, error))
     return FALSE;
   pier_crash_point ("layer:before-rename");
@@ -396,9 +399,9 @@ pier_store_commit_layer (PierStore *store, const char *work_name, const char *di
   if (!pier_fs_rm_rf_at (store->layers_fd, hex, error))
     return FALSE;
   if (renameat (work_fd, work_name, store->layers_fd, hex) < 0)
-    return pier_set_errno (error, errno, "storing layer %s", diff_id);
+    return pier_set_errno (error, errno, _("storing layer %s"), diff_id);
   if (fsync (store->layers_fd) < 0)
-    return pier_set_errno (error, errno, "syncing the layers directory");
+    return pier_set_errno (error, errno, _("syncing the layers directory"));
   return TRUE;
 }
 
@@ -430,7 +433,11 @@ pier_store_ensure_layer (PierStore *store, const char *blob_digest, const char *
   if (!pier_digest_validate (diff_id, error))
     return NULL;
   if (pier_store_has_layer (store, diff_id))
-    return pier_store_get_layer_path (store, diff_id);
+    {
+      g_debug ("layer %s: unpacked already", diff_id);
+      return pier_store_get_layer_path (store, diff_id);
+    }
+  g_debug ("layer %s: not unpacked yet, unpacking blob %s", diff_id, blob_digest);
   work_fd = pier_store_get_work_fd (store, error);
   if (work_fd < 0)
     return NULL;
@@ -444,7 +451,7 @@ pier_store_ensure_layer (PierStore *store, const char *blob_digest, const char *
     g_autofree char *diff = g_build_filename (work_name, "diff", NULL);
     if (mkdirat (work_fd, diff, 0755) < 0)
       {
-        pier_set_errno (error, errno, "creating a layer directory");
+        pier_set_errno (error, errno, _("creating a layer directory"));
         goto fail;
       }
     diff_fd = pier_fs_open_dir_at (work_fd, diff, error);
@@ -467,13 +474,13 @@ pier_store_ensure_layer (PierStore *store, const char *blob_digest, const char *
           g_clear_error (error);
           g_propagate_error (error, g_steal_pointer (&corrupt));
         }
-      g_prefix_error (error, "unpacking layer %s: ", blob_digest);
+      g_prefix_error (error, _("unpacking layer %s: "), blob_digest);
       goto fail;
     }
   if (strcmp (pier_layer_stream_get_diff_id (stream), diff_id) != 0)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                   "layer %s unpacks to %s, not to the diff_id %s its image names", blob_digest,
+                   _("layer %s unpacks to %s, not to the diff_id %s its image names"), blob_digest,
                    pier_layer_stream_get_diff_id (stream), diff_id);
       goto fail;
     }
@@ -537,7 +544,7 @@ pier_store_collect_garbage (PierStore *store, GError **error)
   dir = pier_fs_opendir_at (store->layers_fd);
   if (dir == NULL)
     {
-      pier_set_errno (error, errno, "listing layers");
+      pier_set_errno (error, errno, _("listing layers"));
       return NULL;
     }
   while ((de = readdir (dir)) != NULL)
@@ -591,7 +598,7 @@ pier_store_verify (PierStore *store, GError **error)
       if (config->diff_ids->len != manifest->layers->len)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                       "image %s has %u layers but %u diff_ids", manifest->config->digest,
+                       _("image %s has %u layers but %u diff_ids"), manifest->config->digest,
                        manifest->layers->len, config->diff_ids->len);
           return FALSE;
         }

@@ -2,6 +2,7 @@
 
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <string.h>
@@ -32,7 +33,7 @@ pier_tar_entry_add_xattrs (struct archive_entry *entry, int fd, const char *path
   for (;;)
     {
       if (len < 0)
-        return pier_set_errno (error, errno, "“%s”: listing its attributes", path);
+        return pier_set_errno (error, errno, _("“%s”: listing its attributes"), path);
       list = g_realloc (list, len);
       len = flistxattr (fd, list, len);
       if (len >= 0 || errno != ERANGE)
@@ -53,7 +54,7 @@ pier_tar_entry_add_xattrs (struct archive_entry *entry, int fd, const char *path
       for (;;)
         {
           if (size < 0)
-            return pier_set_errno (error, errno, "“%s”: reading attribute %s", path, name);
+            return pier_set_errno (error, errno, _("“%s”: reading attribute %s"), path, name);
           value = g_realloc (value, MAX (size, 1));
           size = fgetxattr (fd, name, value, size);
           if (size >= 0 || errno != ERANGE)
@@ -61,7 +62,7 @@ pier_tar_entry_add_xattrs (struct archive_entry *entry, int fd, const char *path
           size = fgetxattr (fd, name, NULL, 0);
         }
       if (size < 0)
-        return pier_set_errno (error, errno, "“%s”: reading attribute %s", path, name);
+        return pier_set_errno (error, errno, _("“%s”: reading attribute %s"), path, name);
       archive_entry_xattr_add_entry (entry, name, value, size);
     }
   return TRUE;
@@ -89,12 +90,12 @@ pier_tar_entry_set_sparse (struct archive_entry *entry, int fd, off_t size, cons
       if (data < 0 && (errno == EINVAL || errno == EOPNOTSUPP) && pos == 0)
         return TRUE; /* a filesystem that cannot say: the file as it reads */
       if (data < 0)
-        return pier_set_errno (error, errno, "“%s”: looking for its data", path);
+        return pier_set_errno (error, errno, _("“%s”: looking for its data"), path);
       if (data >= size)
         break;
       hole = lseek (fd, data, SEEK_HOLE);
       if (hole < 0)
-        return pier_set_errno (error, errno, "“%s”: looking for its holes", path);
+        return pier_set_errno (error, errno, _("“%s”: looking for its holes"), path);
       hole = MIN (hole, size);
       /* Data from start to end after all (it was written meanwhile): no map. */
       if (data == 0 && hole == size)
@@ -117,7 +118,7 @@ write_zeros (struct archive *ar, off_t len, const char *path, GError **error)
       la_ssize_t n = archive_write_data (ar, zeros, MIN (len, (off_t) ZEROS_SIZE));
       if (n <= 0)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "writing “%s”: %s", path,
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("writing “%s”: %s"), path,
                        archive_error_string (ar));
           return FALSE;
         }
@@ -136,16 +137,16 @@ write_region (struct archive *ar, int fd, off_t offset, off_t len, guint8 *buffe
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return pier_set_errno (error, errno, "reading “%s”", path);
+        return pier_set_errno (error, errno, _("reading “%s”"), path);
       if (n == 0)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED,
-                       "“%s” shrank while it was being written to the archive", path);
+                       _("“%s” shrank while it was being written to the archive"), path);
           return FALSE;
         }
       if (archive_write_data (ar, buffer, n) != n)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "writing “%s”: %s", path,
+          g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("writing “%s”: %s"), path,
                        archive_error_string (ar));
           return FALSE;
         }

@@ -1,9 +1,11 @@
 #include "pier-tar-writer-private.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-layer-stream.h"
 
 #include "pier-libarchive.h"
+#include <inttypes.h>
 #include <sys/stat.h>
 
 struct _PierTarWriter {
@@ -47,9 +49,10 @@ static gboolean
 fail (PierTarWriter *tar, const char *name, GError **error)
 {
   if (tar->write_error != NULL)
-    g_propagate_prefixed_error (error, g_steal_pointer (&tar->write_error), "writing %s: ", name);
+    g_propagate_prefixed_error (error, g_steal_pointer (&tar->write_error),
+                                _("writing %s: "), name);
   else
-    g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, "writing %s: %s", name,
+    g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("writing %s: %s"), name,
                  archive_error_string (tar->archive));
   return FALSE;
 }
@@ -120,8 +123,8 @@ pier_tar_writer_add_stream (PierTarWriter *tar, const char *name, mode_t mode, g
       if (n == 0)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-                       "%s: %" G_GUINT64_FORMAT " bytes expected, the source ended after %"
-                       G_GUINT64_FORMAT, name, size, done);
+                       _("%s: %" PRIu64 " bytes expected, the source ended after %"
+                         PRIu64), name, size, done);
           return FALSE;
         }
       if (archive_write_data (tar->archive, buf, n) != n)

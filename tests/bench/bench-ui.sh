@@ -6,7 +6,7 @@
 # memory (VmRSS) at that point. Then the side-by-side Processes page of a container running
 # 500 processes, refreshed back to back REFRESHES times: the time from the start of each /proc
 # scan to the frame that shows it. The app prints its marks when PIER_BENCH is set (see
-# ui/pier-window.c). Targets: first frame < 1 s, populated < 1.5 s, refresh < 50 ms (medians).
+# ui/pier-bench.c). Targets: first frame < 1 s, populated < 1.5 s, refresh < 50 ms (medians).
 #
 #   tests/bench/bench-ui.sh [-n ROUNDS] [-r REFRESHES] [-b BUILD_DIR]
 set -euo pipefail

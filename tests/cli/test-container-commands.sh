@@ -45,6 +45,22 @@ sys.exit(0 if b"41 123" in out else 1)
 PY
 pass "run -t: the terminal's size, and its changes"
 
+# start -a: the terminal's size of this start, 0x0 included, never one an earlier start gave
+pierctl create -t --name sized busybox stty size >/dev/null
+sized_start() { script -qec "stty rows $1 cols $2; $PIERCTL --root $ROOT --runroot $RUNROOT start -a sized" /dev/null | tr -d '\r'; }
+assert_eq "$(sized_start 33 111)" "33 111" "start -a gives the terminal's size"
+assert_not_contains "$(sized_start 0 0)" "33 111" "start -a on a 0x0 terminal keeps no earlier size"
+pierctl rm sized >/dev/null
+pass "start -a: the terminal's size, 0x0 included"
+
+# a store that cannot be opened is said once, however many containers are named
+echo "not a store" >"$SCRATCH/not-a-store"
+for verb in stop kill rm; do
+  expect_failure "pierctl $verb: " "$PIERCTL" --root "$SCRATCH/not-a-store" --runroot "$RUNROOT" \
+    "$verb" first second third
+done
+pass "stop, kill, rm: one error for a store that cannot be opened"
+
 # create, start, ps, logs, stop, restart, kill, wait, rm
 id=$(pierctl create --name svc busybox sh -c 'echo started; trap "echo bye; exit 3" TERM; while :; do sleep 0.2; done')
 [ ${#id} -eq 64 ] || fail "create prints the id"

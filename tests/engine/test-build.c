@@ -34,15 +34,10 @@ setup (void **state)
   Fixture *f = g_new0 (Fixture, 1);
   g_autofree char *root = NULL;
   g_autofree char *run = NULL;
-  const char *build = g_getenv ("PIER_BUILD_DIR");
 
   if (geteuid () != 0)
     fail_msg ("builds need root: layers keep their owners and RUN starts containers (CI runs as root)");
-  if (g_getenv ("PIER_MONITOR_PATH") == NULL && build != NULL)
-    {
-      g_autofree char *monitor = g_build_filename (build, "app", "pier-monitor", NULL);
-      g_setenv ("PIER_MONITOR_PATH", monitor, TRUE);
-    }
+  pier_test_use_build_monitor ();
   f->dir = pier_test_mkdtemp ();
   f->ctx = g_build_filename (f->dir, "ctx", NULL);
   root = g_build_filename (f->dir, "root", NULL);

@@ -171,3 +171,15 @@ pier_test_spawn_holder (PierTestTakeFunc take, gpointer data, void *reply, gsize
   close (fds[0]);
   return child;
 }
+
+void
+pier_test_use_build_monitor (void)
+{
+  const char *build = g_getenv ("PIER_BUILD_DIR");
+
+  if (g_getenv ("PIER_MONITOR_PATH") == NULL && build != NULL)
+    {
+      g_autofree char *monitor = g_build_filename (build, "app", "pier-monitor", NULL);
+      g_setenv ("PIER_MONITOR_PATH", monitor, TRUE);
+    }
+}

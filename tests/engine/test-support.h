@@ -12,6 +12,9 @@
 /* A fresh directory under $TMPDIR (or /tmp) that the caller removes with
  * pier_test_rm_rf(). */
 char *pier_test_mkdtemp (void);
+/* Containers started in this process use this build's app/pier-monitor (PIER_BUILD_DIR),
+ * unless PIER_MONITOR_PATH names one. */
+void pier_test_use_build_monitor (void);
 void pier_test_rm_rf (const char *path);
 
 /* A scratch store of a test's own (DIR/root, DIR/run), with the built-in images. */

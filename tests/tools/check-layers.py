@@ -9,7 +9,11 @@ only from its own folder (and tests); a public header of a folder is included fr
 outside it, else it should be *-private.h.
 
 From the libraries (nm): no object file of a library calls another that calls it back, directly
-or around a circle, and no library calls into a folder it may not include.
+or around a circle, and no library calls into a folder it may not include. The window's library
+(--lib ui=...) is checked for circles too.
+
+In ui/: only the window's own files (pier-window*.c), the application and the benchmark
+harness it attaches (pier-bench.*) include pier-window.h; pages and dialogs reach the window through its actions (win.toast, win.back, ...).
 
 Prints one line per finding, FILE:LINE first, and exits 1 when there is any."""
 
@@ -86,8 +90,14 @@ def check_includes(root, layers):
                         f"{', '.join(sorted(allowed - {name})) or 'nothing'})")
                 elif layer != name and header.endswith("-private.h"):
                     findings.append(f"{rel}:{number}: includes {header}, private to engine/{layer}")
+    # Above the folders: engine/ itself (PierEngine over them all) and the front ends.
+    top = os.path.join(root, "engine")
+    above = {"engine": [os.path.join(top, f) for f in sorted(os.listdir(top))
+                        if f.endswith((".c", ".h"))]}
     for front in ("cli", "ui", "app", "rdpclient"):
-        for path in sources(root, front):
+        above[front] = list(sources(root, front))
+    for front, paths in above.items():
+        for path in paths:
             rel = os.path.relpath(path, root)
             for number, header in includes(path):
                 layer = owner.get(header)
@@ -169,7 +179,7 @@ def circles(graph):
 def module(obj):
     """pier-build.c.o, or build_pier-build.c.o as meson names objects of a subfolder: pier-build."""
     base = obj[:-len(".c.o")] if obj.endswith(".c.o") else obj
-    return base.split("_")[-1]
+    return os.path.basename(base).split("_")[-1]
 
 
 def check_libraries(libs, layers):
@@ -200,6 +210,23 @@ def check_libraries(libs, layers):
     return findings
 
 
+WINDOW_HEADER = "pier-window.h"
+
+
+def check_window_header(root):
+    findings = []
+    for path in sources(root, "ui"):
+        name = os.path.basename(path)
+        if name.startswith(("pier-window", "pier-bench.")) or name == "pier-application.c":
+            continue
+        for number, header in includes(path):
+            if header == WINDOW_HEADER:
+                findings.append(f"{os.path.relpath(path, root)}:{number}: includes {header}: "
+                                f"reach the window through its actions (gtk_widget_activate_action "
+                                f"with win.toast, win.back, ...), not its header")
+    return findings
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("root")
@@ -213,7 +240,8 @@ def main():
     libs = dict(spec.partition("=")[::2] for spec in args.lib)
     findings = check_dag(layers)
     if not findings:
-        findings = check_includes(args.root, layers) + check_libraries(libs, layers)
+        findings = (check_includes(args.root, layers) + check_libraries(libs, layers)
+                    + check_window_header(args.root))
     for f in findings:
         print(f)
     if findings:

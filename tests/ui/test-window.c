@@ -287,6 +287,7 @@ test_window_runs_a_container_from_the_run_dialog (void **state)
 {
   PierRunDialog *dialog;
   PierContainersView *containers;
+  GtkWidget *run_button;
   g_autoptr (PierContainer) c = NULL;
   char *id = NULL;
 
@@ -302,7 +303,13 @@ test_window_runs_a_container_from_the_run_dialog (void **state)
   pier_run_dialog_set_network (dialog, "none");
   screenshot (GTK_WIDGET (dialog), "run-dialog");
   g_signal_connect (dialog, "container-started", G_CALLBACK (container_started), &id);
+  run_button = gtk_window_get_default_widget (GTK_WINDOW (dialog));
+  assert_true (gtk_widget_get_sensitive (run_button));
+  assert_string_equal (gtk_button_get_label (GTK_BUTTON (run_button)), "_Run");
   pier_run_dialog_run (dialog);
+  /* While it starts, the template's bindings to "running" hold the button back. */
+  assert_false (gtk_widget_get_sensitive (run_button));
+  assert_string_equal (gtk_button_get_label (GTK_BUTTON (run_button)), "Starting…");
   WAIT_FOR (id != NULL || pier_run_dialog_get_error (dialog) != NULL, 30000, "the container to start");
   if (id == NULL)
     fail_msg ("the Run dialog refused: %s", pier_run_dialog_get_error (dialog));
@@ -835,7 +842,9 @@ test_window_shows_a_pierctl_run_within_a_second (void **state)
                  (g_get_monotonic_time () - returned) / 1000);
   screenshot (GTK_WIDGET (fx.window), "containers-from-pierctl");
 
-  /* And its removal from outside too. */
+  /* And its removal from outside too; its page, open, goes back (through win.back). */
+  pier_window_open_container (fx.window, out, NULL);
+  WAIT_FOR (pier_window_get_page (fx.window) != NULL, 5000, "the container's page");
   {
     const char *argv[] = { pierctl, "--root", fx.root, "--runroot", fx.runroot, "rm", "-f", "from-outside", NULL };
     if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error) ||
@@ -844,6 +853,7 @@ test_window_shows_a_pierctl_run_within_a_second (void **state)
   }
   WAIT_FOR (!shown_has_container (pier_containers_view_get_shown (containers), out), 1500,
             "the removed container to leave the list");
+  WAIT_FOR (pier_window_get_page (fx.window) == NULL, 5000, "the removed container's page to go back");
 }
 
 static gboolean
@@ -978,6 +988,7 @@ test_window_loads_a_dropped_archive (void **state)
   respond (dialog, "import");
   WAIT_FOR ((dialog = find_dialog_with_heading ("Import a Root Filesystem")) != NULL, 5000,
             "the import dialog");
+  screenshot (GTK_WIDGET (dialog), "import-dialog");
   respond (dialog, "ok");
   WAIT_FOR (shown_has_image (pier_images_view_get_shown (images), "dropped-rootfs"), 30000,
             "the imported root filesystem in the list");

@@ -1,0 +1,423 @@
+/* PierEngine's wrappers: each dispatches to the implementation's vfunc, or says it has none. */
+#include "pier-engine.h"
+
+#include <unistd.h>
+
+G_DEFINE_INTERFACE (PierEngine, pier_engine, G_TYPE_OBJECT)
+
+static void
+pier_engine_default_init (PierEngineInterface *iface)
+{
+}
+
+/* What an implementation leaves out is an error a person can read, never a crash. */
+static void
+set_not_supported (PierEngine *engine, const char *what, GError **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s cannot %s",
+               G_OBJECT_TYPE_NAME (engine), what);
+}
+
+#define DISPATCH(engine, vfunc, what, failed, error, ...)                                      \
+  G_STMT_START {                                                                               \
+    PierEngineInterface *iface_ = PIER_ENGINE_GET_IFACE (engine);                              \
+    if (iface_->vfunc == NULL)                                                                 \
+      {                                                                                        \
+        set_not_supported (engine, what, error);                                               \
+        return failed;                                                                         \
+      }                                                                                        \
+    return iface_->vfunc (engine, __VA_ARGS__);                                                \
+  } G_STMT_END
+
+gboolean
+pier_engine_has_capability (PierEngine *engine, PierEngineCapability capability)
+{
+  PierEngineInterface *iface = PIER_ENGINE_GET_IFACE (engine);
+
+  return iface->get_capabilities != NULL && (iface->get_capabilities (engine) & capability);
+}
+
+gboolean
+pier_engine_ping (PierEngine *engine, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, ping, "answer", FALSE, error, cancellable, error);
+}
+
+GPtrArray *
+pier_engine_list_images (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable,
+                         GError **error)
+{
+  DISPATCH (engine, list_images, "list images", NULL, error, broken, cancellable, error);
+}
+
+char *
+pier_engine_inspect_image (PierEngine *engine, const char *image, GCancellable *cancellable,
+                           GError **error)
+{
+  DISPATCH (engine, inspect_image, "inspect images", NULL, error, image, cancellable, error);
+}
+
+gboolean
+pier_engine_tag_image (PierEngine *engine, const char *source, const char *target,
+                       GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, tag_image, "tag images", FALSE, error, source, target, cancellable, error);
+}
+
+PierImageRemoval *
+pier_engine_remove_image (PierEngine *engine, const char *image, gboolean force,
+                          GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, remove_image, "remove images", NULL, error, image, force, cancellable,
+            error);
+}
+
+GPtrArray *
+pier_engine_image_history (PierEngine *engine, const char *image, GCancellable *cancellable,
+                           GError **error)
+{
+  DISPATCH (engine, image_history, "read an image's history", NULL, error, image, cancellable,
+            error);
+}
+
+char *
+pier_engine_image_history_dockerfile (PierEngine *engine, const char *image,
+                                      GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, image_history_dockerfile, "read an image's history as a Dockerfile", NULL,
+            error, image, cancellable, error);
+}
+
+GPtrArray *
+pier_engine_list_containers (PierEngine *engine, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, list_containers, "list containers", NULL, error, cancellable, error);
+}
+
+PierContainerInfo *
+pier_engine_get_container (PierEngine *engine, const char *container, gboolean broken_too,
+                           GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, get_container, "find containers", NULL, error, container, broken_too,
+            cancellable, error);
+}
+
+char *
+pier_engine_inspect_container (PierEngine *engine, const char *container, gboolean broken_too,
+                               GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, inspect_container, "inspect containers", NULL, error, container,
+            broken_too, cancellable, error);
+}
+
+char *
+pier_engine_create (PierEngine *engine, const PierRunOptions *options,
+                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, create, "create containers", NULL, error, options, cancellable, error);
+}
+
+gboolean
+pier_engine_run (PierEngine *engine, const PierRunOptions *options, const PierStdio *attach,
+                 PierStartedFunc started, gpointer started_data, int *exit_code,
+                 GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, run, "run containers", FALSE, error, options, attach, started, started_data,
+            exit_code, cancellable, error);
+}
+
+gboolean
+pier_engine_start (PierEngine *engine, const char *container, const PierStdio *attach,
+                   PierStartedFunc started, gpointer started_data, int *exit_code,
+                   GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, start, "start containers", FALSE, error, container, attach, started,
+            started_data, exit_code, cancellable, error);
+}
+
+gboolean
+pier_engine_stop (PierEngine *engine, const char *container, guint timeout_seconds,
+                  GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, stop, "stop containers", FALSE, error, container, timeout_seconds,
+            cancellable, error);
+}
+
+gboolean
+pier_engine_restart (PierEngine *engine, const char *container, guint timeout_seconds,
+                     PierStartedFunc started, gpointer started_data, GCancellable *cancellable,
+                     GError **error)
+{
+  return pier_engine_stop (engine, container, timeout_seconds, cancellable, error) &&
+         pier_engine_start (engine, container, NULL, started, started_data, NULL, cancellable,
+                            error);
+}
+
+gboolean
+pier_engine_kill (PierEngine *engine, const char *container, int signal,
+                  GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, kill, "signal containers", FALSE, error, container, signal, cancellable,
+            error);
+}
+
+gboolean
+pier_engine_wait (PierEngine *engine, const char *container, int *exit_code,
+                  GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, wait, "wait for containers", FALSE, error, container, exit_code,
+            cancellable, error);
+}
+
+gboolean
+pier_engine_remove (PierEngine *engine, const char *container, gboolean force,
+                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, remove, "remove containers", FALSE, error, container, force, cancellable,
+            error);
+}
+
+gboolean
+pier_engine_logs (PierEngine *engine, const char *container, gboolean follow,
+                  PierLogChunkFunc func, gpointer user_data, GCancellable *cancellable,
+                  GError **error)
+{
+  DISPATCH (engine, logs, "read containers' logs", FALSE, error, container, follow, func,
+            user_data, cancellable, error);
+}
+
+gboolean
+pier_engine_stats (PierEngine *engine, const char *container, PierContainerStats *stats,
+                   GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, stats, "measure containers", FALSE, error, container, stats, cancellable,
+            error);
+}
+
+gboolean
+pier_engine_exec (PierEngine *engine, const char *container, const PierExecOptions *options,
+                  const PierStdio *stdio, int *exit_code, GCancellable *cancellable,
+                  GError **error)
+{
+  DISPATCH (engine, exec, "run processes in containers", FALSE, error, container, options,
+            stdio, exit_code, cancellable, error);
+}
+
+PierExec *
+pier_engine_exec_start (PierEngine *engine, const char *container,
+                        const PierExecOptions *options, const PierStdio *stdio,
+                        GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, exec_start, "start processes in containers", NULL, error, container,
+            options, stdio, cancellable, error);
+}
+
+GPtrArray *
+pier_engine_list_processes (PierEngine *engine, const char *container,
+                            GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, list_processes, "list a container's processes", NULL, error, container,
+            cancellable, error);
+}
+
+GPtrArray *
+pier_engine_list_sessions (PierEngine *engine, const char *container,
+                           GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, list_sessions, "list a container's sessions", NULL, error, container,
+            cancellable, error);
+}
+
+GPtrArray *
+pier_engine_list_host_processes (PierEngine *engine, GCancellable *cancellable,
+                                 GError **error)
+{
+  DISPATCH (engine, list_host_processes, "list the host's processes", NULL, error, cancellable,
+            error);
+}
+
+char *
+pier_engine_build (PierEngine *engine, const PierImageBuildOptions *options,
+                   PierBuildOutputFunc output, gpointer output_data, GCancellable *cancellable,
+                   GError **error)
+{
+  DISPATCH (engine, build, "build images", NULL, error, options, output, output_data,
+            cancellable, error);
+}
+
+char *
+pier_engine_check_dockerfile (PierEngine *engine, const char *context_dir,
+                              const char *dockerfile, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, check_dockerfile, "check Dockerfiles", NULL, error, context_dir, dockerfile,
+            cancellable, error);
+}
+
+char *
+pier_engine_commit (PierEngine *engine, const char *container, const PierCommitRequest *request,
+                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, commit, "commit containers", NULL, error, container, request, cancellable,
+            error);
+}
+
+GPtrArray *
+pier_engine_diff (PierEngine *engine, const char *container, GCancellable *cancellable,
+                  GError **error)
+{
+  DISPATCH (engine, diff, "list a container's changes", NULL, error, container, cancellable,
+            error);
+}
+
+gboolean
+pier_engine_export (PierEngine *engine, const char *container, int fd,
+                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, export_container, "export containers", FALSE, error, container, fd,
+            cancellable, error);
+}
+
+char *
+pier_engine_import (PierEngine *engine, int fd, const char *name, const char *source,
+                    char ***warnings, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, import_image, "import images", NULL, error, fd, name, source, warnings,
+            cancellable, error);
+}
+
+gboolean
+pier_engine_save (PierEngine *engine, const char *const *images, const char *format, int fd,
+                  GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, save_images, "save images", FALSE, error, images, format, fd, cancellable,
+            error);
+}
+
+GPtrArray *
+pier_engine_load (PierEngine *engine, int fd, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, load_images, "load images", NULL, error, fd, cancellable, error);
+}
+
+GPtrArray *
+pier_engine_load_layout (PierEngine *engine, const char *dir, GCancellable *cancellable,
+                         GError **error)
+{
+  DISPATCH (engine, load_layout, "load images from a layout directory", NULL, error, dir,
+            cancellable, error);
+}
+
+PierPullResult *
+pier_engine_pull (PierEngine *engine, const char *reference, const PierRegistryAccess *access,
+                  PierTransferFunc progress, gpointer progress_data, GCancellable *cancellable,
+                  GError **error)
+{
+  DISPATCH (engine, pull, "pull images", NULL, error, reference, access, progress,
+            progress_data, cancellable, error);
+}
+
+PierPushResult *
+pier_engine_push (PierEngine *engine, const char *image, const char *destination,
+                  const PierRegistryAccess *access, PierTransferFunc progress,
+                  gpointer progress_data, GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, push, "push images", NULL, error, image, destination, access, progress,
+            progress_data, cancellable, error);
+}
+
+gboolean
+pier_engine_login (PierEngine *engine, const char *registry, const char *username,
+                   const char *password, const PierRegistryAccess *access,
+                   GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, login, "log in to registries", FALSE, error, registry, username, password,
+            access, cancellable, error);
+}
+
+char *
+pier_engine_logout (PierEngine *engine, const char *registry, const char *auth_file,
+                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, logout, "log out of registries", NULL, error, registry, auth_file,
+            cancellable, error);
+}
+
+PierGraphicalSession *
+pier_engine_open_graphical_session (PierEngine *engine, const char *container,
+                                    const PierGraphicalOptions *options,
+                                    GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, open_graphical_session, "open graphical sessions", NULL, error, container,
+            options, cancellable, error);
+}
+
+GPtrArray *
+pier_engine_read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
+                         GError **error)
+{
+  DISPATCH (engine, read_events, "report changes", NULL, error, cursor, cancellable, error);
+}
+
+/* ---- PierExec ---- */
+
+typedef struct {
+  int pty_fd;
+} PierExecPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (PierExec, pier_exec, G_TYPE_OBJECT)
+
+static void
+pier_exec_finalize (GObject *object)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (PIER_EXEC (object));
+
+  if (priv->pty_fd >= 0)
+    close (priv->pty_fd);
+  G_OBJECT_CLASS (pier_exec_parent_class)->finalize (object);
+}
+
+static void
+pier_exec_class_init (PierExecClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = pier_exec_finalize;
+}
+
+static void
+pier_exec_init (PierExec *exec)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (exec);
+
+  priv->pty_fd = -1;
+}
+
+int
+pier_exec_get_pty (PierExec *exec)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (exec);
+
+  return priv->pty_fd;
+}
+
+void
+pier_exec_set_pty (PierExec *exec, int pty_fd)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (exec);
+
+  if (priv->pty_fd >= 0)
+    close (priv->pty_fd);
+  priv->pty_fd = pty_fd;
+}
+
+gboolean
+pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable, GError **error)
+{
+  PierExecClass *klass = PIER_EXEC_GET_CLASS (exec);
+
+  if (klass->wait == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s cannot wait for its process",
+                   G_OBJECT_TYPE_NAME (exec));
+      return FALSE;
+    }
+  return klass->wait (exec, exit_code, cancellable, error);
+}

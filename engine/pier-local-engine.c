@@ -1,0 +1,156 @@
+/* PierLocalEngine: PierEngine over the in-process engine. Its calls are a thin layer: they
+ * find what they are given by name and convert values; the behaviour is the layers'. */
+#include "pier-local-engine-private.h"
+
+#include "pier-events.h"
+#include "pier-paths.h"
+#include "pier-rootless.h"
+#include "pier-store-open.h"
+
+struct _PierLocalEngine {
+  GObject parent_instance;
+
+  char *root;
+  char *runroot;
+  PierStore *store;
+  GMutex lock; /* guards opening the store */
+};
+
+static void pier_local_engine_iface_init (PierEngineInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PierLocalEngine, pier_local_engine, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PIER_TYPE_ENGINE,
+                                                      pier_local_engine_iface_init))
+
+static void
+pier_local_engine_finalize (GObject *object)
+{
+  PierLocalEngine *self = PIER_LOCAL_ENGINE (object);
+
+  g_clear_object (&self->store);
+  g_free (self->root);
+  g_free (self->runroot);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (pier_local_engine_parent_class)->finalize (object);
+}
+
+static void
+pier_local_engine_class_init (PierLocalEngineClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = pier_local_engine_finalize;
+}
+
+static void
+pier_local_engine_init (PierLocalEngine *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+PierLocalEngine *
+pier_local_engine_new (const char *root, const char *runroot)
+{
+  PierLocalEngine *self = g_object_new (PIER_TYPE_LOCAL_ENGINE, NULL);
+
+  /* The defaults depend on who we are: computed now, before the rootless namespace makes an
+   * unprivileged user root. */
+  self->root = root ? g_strdup (root) : pier_paths_default_root ();
+  self->runroot = runroot ? g_strdup (runroot) : pier_paths_default_runroot ();
+  return self;
+}
+
+const char *
+pier_local_engine_get_root (PierLocalEngine *self)
+{
+  return self->root;
+}
+
+const char *
+pier_local_engine_get_runroot (PierLocalEngine *self)
+{
+  return self->runroot;
+}
+
+gboolean
+pier_local_engine_prepare (PierLocalEngine *self, GError **error)
+{
+  return pier_rootless_ensure (self->runroot, error);
+}
+
+PierStore *
+pier_local_engine_get_store (PierLocalEngine *self, GError **error)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  if (self->store == NULL)
+    self->store = pier_store_open (self->root, self->runroot, error);
+  return self->store;
+}
+
+PierContainer *
+pier_local_engine_find_container (PierLocalEngine *self, const char *name, gboolean broken_too,
+                                  PierStore **store, GError **error)
+{
+  if ((*store = pier_local_engine_get_store (self, error)) == NULL)
+    return NULL;
+  return broken_too ? pier_store_find_any_container (*store, name, error)
+                    : pier_store_find_container (*store, name, error);
+}
+
+static guint
+local_get_capabilities (PierEngine *engine)
+{
+  return PIER_ENGINE_CAP_HOST_PROCESSES | PIER_ENGINE_CAP_GRAPHICAL_SESSIONS;
+}
+
+static gboolean
+local_ping (PierEngine *engine, GCancellable *cancellable, GError **error)
+{
+  return pier_local_engine_get_store (PIER_LOCAL_ENGINE (engine), error) != NULL;
+}
+
+static PierEngineEvent *
+event_from_journal (const PierEvent *e)
+{
+  PierEngineEvent *event = g_new0 (PierEngineEvent, 1);
+
+  event->time = e->time;
+  event->type = g_strdup (e->type);
+  event->action = g_strdup (e->action);
+  event->id = g_strdup (e->id);
+  event->name = g_strdup (e->name);
+  event->exit_code = e->exit_code;
+  return event;
+}
+
+/* The cursor is a byte offset in the event journal. */
+static GPtrArray *
+local_read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
+                   GError **error)
+{
+  PierStore *store = pier_local_engine_get_store (PIER_LOCAL_ENGINE (engine), error);
+  g_autoptr (GPtrArray) journal = NULL;
+  GPtrArray *events;
+
+  if (store == NULL ||
+      (journal = pier_events_read (pier_store_get_root (store), *cursor, cursor, error)) == NULL)
+    return NULL;
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_engine_event_free);
+  for (guint i = 0; i < journal->len; i++)
+    g_ptr_array_add (events, event_from_journal (journal->pdata[i]));
+  return events;
+}
+
+static void
+pier_local_engine_iface_init (PierEngineInterface *iface)
+{
+  iface->get_capabilities = local_get_capabilities;
+  iface->ping = local_ping;
+  iface->read_events = local_read_events;
+  pier_local_engine_init_images (iface);
+  pier_local_engine_init_containers (iface);
+  pier_local_engine_init_processes (iface);
+  pier_local_engine_init_build (iface);
+  pier_local_engine_init_archive (iface);
+  pier_local_engine_init_registry (iface);
+  pier_local_engine_init_graphical (iface);
+}

@@ -1,0 +1,314 @@
+/* PierEngine's wrappers and PierLocalEngine through the interface. */
+#include "test-support.h"
+
+#include "pier-error.h"
+#include "pier-local-engine.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <unistd.h>
+
+/* An engine that implements nothing: what the wrappers do for a call it lacks. */
+#define TEST_TYPE_NULL_ENGINE (test_null_engine_get_type ())
+G_DECLARE_FINAL_TYPE (TestNullEngine, test_null_engine, TEST, NULL_ENGINE, GObject)
+
+struct _TestNullEngine {
+  GObject parent_instance;
+};
+
+static void
+test_null_engine_iface_init (PierEngineInterface *iface)
+{
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestNullEngine, test_null_engine, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PIER_TYPE_ENGINE,
+                                                      test_null_engine_iface_init))
+
+static void
+test_null_engine_class_init (TestNullEngineClass *klass)
+{
+}
+
+static void
+test_null_engine_init (TestNullEngine *self)
+{
+}
+
+static void
+test_missing_calls_are_not_supported (void **state)
+{
+  g_autoptr (PierEngine) engine = g_object_new (TEST_TYPE_NULL_ENGINE, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) images = NULL;
+  PierExecOptions options = { NULL };
+  int code = -1;
+
+  assert_false (pier_engine_has_capability (engine, PIER_ENGINE_CAP_HOST_PROCESSES));
+  assert_false (pier_engine_has_capability (engine, PIER_ENGINE_CAP_GRAPHICAL_SESSIONS));
+  images = pier_engine_list_images (engine, NULL, NULL, &error);
+  assert_null (images);
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+  assert_non_null (strstr (error->message, "TestNullEngine cannot list images"));
+  g_clear_error (&error);
+  assert_false (pier_engine_exec (engine, "c", &options, NULL, &code, NULL, &error));
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+  assert_int_equal (code, -1);
+  g_clear_error (&error);
+  /* A composed call stops at the first part the engine lacks. */
+  assert_false (pier_engine_restart (engine, "c", 1, NULL, NULL, NULL, &error));
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+}
+
+static void
+test_local_engine_on_an_empty_store (void **state)
+{
+  g_autofree char *dir = pier_test_mkdtemp ();
+  g_autofree char *root = g_build_filename (dir, "root", NULL);
+  g_autofree char *runroot = g_build_filename (dir, "run", NULL);
+  g_autoptr (PierLocalEngine) local = pier_local_engine_new (root, runroot);
+  PierEngine *engine = PIER_ENGINE (local);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) broken = NULL;
+  g_autoptr (GPtrArray) images = NULL;
+  g_autoptr (GPtrArray) containers = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (PierContainerInfo) none = NULL;
+  guint64 cursor = 0;
+
+  assert_true (pier_engine_has_capability (engine, PIER_ENGINE_CAP_HOST_PROCESSES));
+  assert_true (pier_engine_has_capability (engine, PIER_ENGINE_CAP_GRAPHICAL_SESSIONS));
+  images = pier_engine_list_images (engine, &broken, NULL, &error);
+  assert_non_null (images);
+  assert_int_equal (broken->len, 0);
+  containers = pier_engine_list_containers (engine, NULL, &error);
+  assert_non_null (containers);
+  assert_int_equal (containers->len, 0);
+  none = pier_engine_get_container (engine, "nothing-here", FALSE, NULL, &error);
+  assert_null (none);
+  assert_true (g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND));
+  assert_non_null (strstr (error->message, "nothing-here"));
+  g_clear_error (&error);
+  events = pier_engine_read_events (engine, &cursor, NULL, &error);
+  assert_non_null (events);
+  g_clear_object (&local);
+  pier_test_rm_rf (dir);
+}
+
+/* A call that must succeed, failing with its error's message. */
+#define assert_ok(call)                                                                        \
+  G_STMT_START {                                                                               \
+    if (!(call))                                                                               \
+      fail_msg ("%s: %s", #call, error ? error->message : "no error set");                     \
+  } G_STMT_END
+
+static void
+remember_id (const char *id, const char *const *warnings, gpointer user_data)
+{
+  *(char **) user_data = g_strdup (id);
+}
+
+static gboolean
+append_log (const PierLogChunk *chunk, gpointer user_data)
+{
+  g_string_append_len (user_data, chunk->data, chunk->len);
+  return TRUE;
+}
+
+static char *
+read_logs (PierEngine *engine, const char *name)
+{
+  GString *text = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+
+  assert_true (pier_engine_logs (engine, name, FALSE, append_log, text, NULL, &error));
+  return g_string_free (text, FALSE);
+}
+
+/* Its output, as a string. */
+static char *
+exec_output (PierEngine *engine, const char *name, const char *script, int *code)
+{
+  const char *const argv[] = { "sh", "-c", script, NULL };
+  PierExecOptions options = { .argv = argv };
+  g_autoptr (GError) error = NULL;
+  char buffer[4096];
+  gssize n;
+  int fds[2];
+
+  assert_int_equal (pipe2 (fds, O_CLOEXEC), 0);
+  PierStdio stdio = { -1, fds[1], fds[1], 0, 0 };
+  assert_ok (pier_engine_exec (engine, name, &options, &stdio, code, NULL, &error));
+  close (fds[1]);
+  n = read (fds[0], buffer, sizeof buffer - 1);
+  close (fds[0]);
+  assert_true (n >= 0);
+  buffer[n] = '\0';
+  return g_strdup (buffer);
+}
+
+static gboolean
+has_event (GPtrArray *events, const char *id, const char *action)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      PierEngineEvent *e = events->pdata[i];
+      if (g_strcmp0 (e->id, id) == 0 && strcmp (e->action, action) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A busybox container's life through the interface only, and its events read back. */
+static void
+test_local_engine_runs_busybox (void **state)
+{
+  g_autofree char *dir = pier_test_mkdtemp ();
+  g_autofree char *root = g_build_filename (dir, "root", NULL);
+  g_autofree char *runroot = g_build_filename (dir, "run", NULL);
+  g_autoptr (PierLocalEngine) local = pier_local_engine_new (root, runroot);
+  PierEngine *engine = PIER_ENGINE (local);
+  const char *const command[] = { "sh", "-c", "echo out-line; echo err-line >&2; "
+                                  "while :; do sleep 1; done", NULL };
+  PierRunOptions options = { .image = "busybox", .name = "engine-test", .command = command,
+                             .network = "none" };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *logs = NULL;
+  g_autofree char *inspect = NULL;
+  g_autoptr (GPtrArray) changes = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (PierContainerInfo) info = NULL;
+  g_autoptr (PierContainerInfo) gone = NULL;
+  PierContainerStats stats = { 0 };
+  gboolean added = FALSE;
+  guint64 cursor = 0;
+  gint64 deadline;
+  int code = -1;
+
+  assert_ok (pier_engine_run (engine, &options, NULL, remember_id, &id, NULL, NULL, &error));
+  assert_non_null (id);
+  output = exec_output (engine, "engine-test", "echo $((6 * 7)); touch /made-by-exec", &code);
+  assert_string_equal (output, "42\n");
+  assert_int_equal (code, 0);
+  /* The log fills as the container runs: wait for both lines. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((logs = read_logs (engine, id)) != NULL && strstr (logs, "err-line") == NULL &&
+         g_get_monotonic_time () < deadline)
+    {
+      g_clear_pointer (&logs, g_free);
+      g_usleep (G_USEC_PER_SEC / 20);
+    }
+  assert_non_null (strstr (logs, "out-line"));
+  assert_non_null (strstr (logs, "err-line"));
+  assert_ok (pier_engine_stats (engine, id, &stats, NULL, &error));
+  assert_true (stats.has_pids && stats.pids >= 1);
+  inspect = pier_engine_inspect_container (engine, "engine-test", FALSE, NULL, &error);
+  assert_non_null (inspect);
+  assert_non_null (strstr (inspect, id));
+  assert_non_null (strstr (inspect, "\"Running\": true"));
+  changes = pier_engine_diff (engine, id, NULL, &error);
+  assert_non_null (changes);
+  for (guint i = 0; i < changes->len; i++)
+    {
+      PierFileChange *c = changes->pdata[i];
+      added |= c->kind == 'A' && strcmp (c->path, "/made-by-exec") == 0;
+    }
+  assert_true (added);
+  assert_ok (pier_engine_stop (engine, id, 1, NULL, &error));
+  info = pier_engine_get_container (engine, id, FALSE, NULL, &error);
+  assert_non_null (info);
+  assert_int_equal (info->state, PIER_CONTAINER_STATE_EXITED);
+  assert_ok (pier_engine_remove (engine, id, FALSE, NULL, &error));
+  gone = pier_engine_get_container (engine, id, FALSE, NULL, &error);
+  assert_null (gone);
+  assert_true (g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND));
+  g_clear_error (&error);
+  events = pier_engine_read_events (engine, &cursor, NULL, &error);
+  assert_non_null (events);
+  assert_true (has_event (events, id, "create"));
+  assert_true (has_event (events, id, "start"));
+  assert_true (has_event (events, id, "stop"));
+  assert_true (has_event (events, id, "remove"));
+  assert_true (cursor > 0);
+  g_clear_object (&local);
+  pier_test_rm_rf (dir);
+}
+
+static void
+collect_output (const char *text, gpointer user_data)
+{
+  g_string_append (user_data, text);
+}
+
+/* A two-line build, saved and loaded into another store. */
+static void
+test_local_engine_builds_saves_and_loads (void **state)
+{
+  g_autofree char *dir = pier_test_mkdtemp ();
+  g_autofree char *context = g_build_filename (dir, "context", NULL);
+  g_autofree char *dockerfile = g_build_filename (context, "Dockerfile", NULL);
+  g_autofree char *archive = g_build_filename (dir, "saved.tar", NULL);
+  g_autofree char *root = g_build_filename (dir, "root", NULL);
+  g_autofree char *runroot = g_build_filename (dir, "run", NULL);
+  g_autofree char *other_root = g_build_filename (dir, "other-root", NULL);
+  g_autofree char *other_runroot = g_build_filename (dir, "other-run", NULL);
+  g_autoptr (PierLocalEngine) local = pier_local_engine_new (root, runroot);
+  g_autoptr (PierLocalEngine) other = pier_local_engine_new (other_root, other_runroot);
+  const char *const tags[] = { "engine-built:1", NULL };
+  const char *const saved[] = { "engine-built:1", NULL };
+  PierImageBuildOptions options = { .context_dir = context, .tags = tags, .network = "none" };
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) report = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *inspect = NULL;
+  int fd;
+
+  assert_int_equal (mkdir (context, 0755), 0);
+  assert_true (g_file_set_contents (dockerfile, "FROM busybox\nRUN echo built > /built\n", -1,
+                                    NULL));
+  assert_ok ((id = pier_engine_build (PIER_ENGINE (local), &options, collect_output, output,
+                                      NULL, &error)) != NULL);
+  assert_true (g_str_has_prefix (id, "sha256:"));
+  assert_non_null (strstr (output->str, "Step 2/2 : RUN echo built > /built"));
+
+  fd = open (archive, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  assert_true (fd >= 0);
+  assert_ok (pier_engine_save (PIER_ENGINE (local), saved, NULL, fd, NULL, &error));
+  close (fd);
+  fd = open (archive, O_RDONLY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  report = pier_engine_load (PIER_ENGINE (other), fd, NULL, &error);
+  close (fd);
+  assert_ok (report != NULL);
+  assert_int_equal (report->len, 1);
+  assert_string_equal (report->pdata[0], "Loaded image: engine-built:1");
+  inspect = pier_engine_inspect_image (PIER_ENGINE (other), "engine-built:1", NULL, &error);
+  assert_non_null (inspect);
+  assert_non_null (strstr (inspect, id));
+  g_clear_object (&local);
+  g_clear_object (&other);
+  pier_test_rm_rf (dir);
+}
+
+int
+main (void)
+{
+  if (geteuid () != 0)
+    {
+      fprintf (stderr, "containers and builds need root (CI runs as root)\n");
+      return 1;
+    }
+  pier_test_use_build_monitor ();
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_missing_calls_are_not_supported),
+    cmocka_unit_test (test_local_engine_on_an_empty_store),
+    cmocka_unit_test (test_local_engine_runs_busybox),
+    cmocka_unit_test (test_local_engine_builds_saves_and_loads),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
