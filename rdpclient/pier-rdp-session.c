@@ -1,16 +1,9 @@
 #include "pier-rdp-session.h"
 
+#include "pier-rdp-connection-private.h"
+#include "pier-rdp-session-private.h"
 #include "pier-tls.h"
 
-#include <freerdp/channels/disp.h>
-#include <freerdp/client.h>
-#include <freerdp/client/cliprdr.h>
-#include <freerdp/client/disp.h>
-#include <freerdp/codec/color.h>
-#include <freerdp/event.h>
-#include <freerdp/freerdp.h>
-#include <freerdp/gdi/gdi.h>
-#include <freerdp/graphics.h>
 #include <freerdp/locale/keyboard.h>
 #include <freerdp/primitives.h>
 #include <freerdp/scancode.h>
@@ -28,120 +21,6 @@
 /* Size asked for by a connection before the view has told its own. */
 #define DEFAULT_DESKTOP_WIDTH 1024
 #define DEFAULT_DESKTOP_HEIGHT 768
-
-#define CERTIFICATE_MISMATCH_MESSAGE \
-  "the server's certificate does not match the one Pier made for this container"
-
-typedef enum {
-  COMMAND_KEY,
-  COMMAND_FOCUS_IN,
-  COMMAND_MOTION,
-  COMMAND_BUTTON,
-  COMMAND_WHEEL,
-  COMMAND_ANNOUNCE_CLIPBOARD,
-} CommandType;
-
-/* Input and requests from the main thread, carried out on the RDP thread. */
-typedef struct {
-  CommandType type;
-  guint32 code; /* scancode, button, or lock states */
-  gboolean down;
-  gboolean repeat;
-  int x, y;
-  int wheel_v, wheel_h;
-} Command;
-
-typedef enum {
-  EVENT_STATE,
-  EVENT_DESKTOP_SIZE,
-  EVENT_REMOTE_CLIPBOARD,
-  EVENT_CURSOR,
-} EventType;
-
-/* What the RDP thread tells the main thread. */
-typedef struct {
-  EventType type;
-  guint generation; /* of the connection that posted it */
-  PierRdpSessionState state;
-  char *text; /* error message or clipboard text */
-  int width, height;
-  PierRdpCursorKind cursor;
-  GBytes *pixels; /* cursor image */
-  int hotspot_x, hotspot_y;
-} Event;
-
-/* FreeRDP's pointer with the image in BGRA. */
-typedef struct {
-  rdpPointer pointer;
-  GBytes *pixels;
-} PierPointer;
-
-/* FreeRDP's per-connection context; lives on the RDP thread. */
-typedef struct {
-  rdpClientContext common;
-  PierRdpSession *session;
-  guint generation;
-  DispClientContext *disp;
-  CliprdrClientContext *cliprdr;
-  int clipboard_ready; /* atomic: the server sent Monitor Ready */
-  char *certificate_problem;
-} PierRdpContext;
-
-struct _PierRdpSession {
-  GObject parent_instance;
-
-  char *target;
-  char *host; /* host name, address or socket path */
-  guint16 port;
-  char *fingerprint; /* normalised; NULL when none was given or it was malformed */
-  char *fingerprint_problem;
-
-  /* Main thread only. */
-  PierRdpSessionState state;
-  char *error;
-  int desktop_width;
-  int desktop_height;
-  char *username;
-  char *password;
-  GMainContext *main_context;
-  GSource *wake_source;
-  GThread *thread;
-  guint generation; /* counts connections, so that a joined thread's late news is ignored */
-  guint resize_source_id;
-  int pending_width;
-  int pending_height;
-  int asked_width; /* size the current connection asked for */
-  int asked_height;
-  gboolean resizing_by_reconnect;
-  gint64 connected_at; /* monotonic time of the last CONNECTED */
-  gboolean server_sets_size; /* a reconnect at a new size did not get it */
-  PierRdpCursorKind cursor;
-  GBytes *cursor_pixels;
-  int cursor_width;
-  int cursor_height;
-  int cursor_hotspot_x;
-  int cursor_hotspot_y;
-
-  /* Shared with the RDP thread (and FreeRDP's channel threads) under lock. */
-  GMutex lock;
-  HANDLE wakeup; /* wakes the RDP thread for commands */
-  rdpContext *context;
-  gboolean active; /* connected: input is accepted */
-  gboolean stopping;
-  GQueue commands;
-  int wanted_width; /* desktop size to ask for; 0 once asked */
-  int wanted_height;
-  gboolean disp_ready;
-  char *local_clipboard;
-  guint8 *staging;
-  int staging_width;
-  int staging_height;
-  int tile_columns;
-  int tile_rows;
-  guint8 *dirty_tiles; /* a flag a tile, row by row: changed since last taken */
-  GQueue events;
-  gboolean frame_ready;
-};
 
 enum {
   PROP_0,
@@ -188,30 +67,6 @@ pier_rdp_session_state_get_type (void)
   return type_id;
 }
 
-/* ---- talking to the main thread ---- */
-
-static void
-post_event_locked (PierRdpSession *self, Event *event)
-{
-  g_queue_push_tail (&self->events, event);
-  g_source_set_ready_time (self->wake_source, 0);
-}
-
-static void
-post_state (PierRdpContext *pctx, PierRdpSessionState state, const char *message)
-{
-  PierRdpSession *self = pctx->session;
-  Event *event = g_new0 (Event, 1);
-
-  event->type = EVENT_STATE;
-  event->generation = pctx->generation;
-  event->state = state;
-  event->text = g_strdup (message);
-  g_mutex_lock (&self->lock);
-  post_event_locked (self, event);
-  g_mutex_unlock (&self->lock);
-}
-
 static void
 set_state (PierRdpSession *self, PierRdpSessionState state, const char *message)
 {
@@ -235,7 +90,7 @@ set_state (PierRdpSession *self, PierRdpSessionState state, const char *message)
 static void
 event_free (gpointer data)
 {
-  Event *event = data;
+  PierRdpEvent *event = data;
 
   g_free (event->text);
   g_clear_pointer (&event->pixels, g_bytes_unref);
@@ -268,7 +123,7 @@ apply_desktop_size (PierRdpSession *self, int width, int height)
 }
 
 static void
-apply_cursor (PierRdpSession *self, Event *event)
+apply_cursor (PierRdpSession *self, PierRdpEvent *event)
 {
   self->cursor = event->cursor;
   g_clear_pointer (&self->cursor_pixels, g_bytes_unref);
@@ -288,7 +143,7 @@ wake_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   PierRdpSession *self = user_data;
   GQueue events = G_QUEUE_INIT;
   gboolean frame;
-  Event *event;
+  PierRdpEvent *event;
 
   g_source_set_ready_time (source, -1);
   g_mutex_lock (&self->lock);
@@ -303,19 +158,19 @@ wake_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
     {
       switch (event->type)
         {
-        case EVENT_STATE:
+        case PIER_RDP_EVENT_STATE:
           /* News from a connection already ended by pier_rdp_session_disconnect must not undo
            * the state it set. */
           if (event->generation == self->generation)
             set_state (self, event->state, event->text);
           break;
-        case EVENT_DESKTOP_SIZE:
+        case PIER_RDP_EVENT_DESKTOP_SIZE:
           apply_desktop_size (self, event->width, event->height);
           break;
-        case EVENT_CURSOR:
+        case PIER_RDP_EVENT_CURSOR:
           apply_cursor (self, event);
           break;
-        case EVENT_REMOTE_CLIPBOARD:
+        case PIER_RDP_EVENT_REMOTE_CLIPBOARD:
           g_signal_emit (self, signals[SIGNAL_REMOTE_CLIPBOARD_TEXT], 0, event->text);
           break;
         }
@@ -334,15 +189,16 @@ static GSourceFuncs wake_source_funcs = {
 /* ---- commands to the RDP thread ---- */
 
 static void
-push_command (PierRdpSession *self, const Command *command)
+push_command (PierRdpSession *self, const PierRdpCommand *command)
 {
   g_mutex_lock (&self->lock);
   if (self->active)
     {
-      Command *tail = g_queue_peek_tail (&self->commands);
+      PierRdpCommand *tail = g_queue_peek_tail (&self->commands);
 
       /* Motion the server has not seen yet is only worth its latest position. */
-      if (command->type == COMMAND_MOTION && tail != NULL && tail->type == COMMAND_MOTION)
+      if (command->type == PIER_RDP_COMMAND_MOTION && tail != NULL
+          && tail->type == PIER_RDP_COMMAND_MOTION)
         *tail = *command;
       else
         g_queue_push_tail (&self->commands, g_memdup2 (command, sizeof *command));
@@ -351,749 +207,11 @@ push_command (PierRdpSession *self, const Command *command)
   g_mutex_unlock (&self->lock);
 }
 
-static UINT16
-wheel_flags (UINT16 axis, int rotation)
-{
-  /* The rotation is a 9-bit two's complement value whose sign bit is
-   * PTR_FLAGS_WHEEL_NEGATIVE. */
-  return axis | ((UINT16) rotation & 0x1FF);
-}
-
-static void
-send_wheel (rdpInput *input, UINT16 axis, int rotation, int x, int y)
-{
-  while (rotation != 0)
-    {
-      int step = CLAMP (rotation, -255, 255);
-
-      freerdp_input_send_mouse_event (input, wheel_flags (axis, step), (UINT16) x, (UINT16) y);
-      rotation -= step;
-    }
-}
-
-static void
-send_button (rdpInput *input, const Command *command)
-{
-  static const UINT16 flags[] = {
-    [PIER_RDP_BUTTON_LEFT] = PTR_FLAGS_BUTTON1,
-    [PIER_RDP_BUTTON_MIDDLE] = PTR_FLAGS_BUTTON3,
-    [PIER_RDP_BUTTON_RIGHT] = PTR_FLAGS_BUTTON2,
-    [PIER_RDP_BUTTON_EXTRA1] = PTR_XFLAGS_BUTTON1,
-    [PIER_RDP_BUTTON_EXTRA2] = PTR_XFLAGS_BUTTON2,
-  };
-  UINT16 x = (UINT16) command->x, y = (UINT16) command->y;
-
-  if (command->code >= G_N_ELEMENTS (flags))
-    return;
-  if (command->code >= PIER_RDP_BUTTON_EXTRA1)
-    freerdp_input_send_extended_mouse_event (
-        input, flags[command->code] | (command->down ? PTR_XFLAGS_DOWN : 0), x, y);
-  else
-    freerdp_input_send_mouse_event (input,
-                                    flags[command->code] | (command->down ? PTR_FLAGS_DOWN : 0),
-                                    x, y);
-}
-
-static void announce_clipboard (PierRdpContext *pctx);
-
-static void
-send_desktop_size (PierRdpContext *pctx, int width, int height)
-{
-  DISPLAY_CONTROL_MONITOR_LAYOUT layout = {
-    .Flags = DISPLAY_CONTROL_MONITOR_PRIMARY,
-    .Width = (UINT32) width,
-    .Height = (UINT32) height,
-    .Orientation = ORIENTATION_LANDSCAPE,
-    .DesktopScaleFactor = 100,
-    .DeviceScaleFactor = 100,
-  };
-
-  pctx->disp->SendMonitorLayout (pctx->disp, 1, &layout);
-}
-
-/* RDP thread: carries out what the main thread queued. */
-static void
-run_commands (PierRdpSession *self, PierRdpContext *pctx)
-{
-  rdpInput *input = pctx->common.context.input;
-  GQueue commands;
-  Command *command;
-  int width = 0, height = 0;
-
-  g_mutex_lock (&self->lock);
-  ResetEvent (self->wakeup);
-  commands = self->commands;
-  g_queue_init (&self->commands);
-  if (self->disp_ready && self->wanted_width > 0)
-    {
-      width = self->wanted_width;
-      height = self->wanted_height;
-      self->wanted_width = self->wanted_height = 0;
-    }
-  g_mutex_unlock (&self->lock);
-
-  if (width > 0)
-    send_desktop_size (pctx, width, height);
-
-  while ((command = g_queue_pop_head (&commands)) != NULL)
-    {
-      switch (command->type)
-        {
-        case COMMAND_KEY:
-          freerdp_input_send_keyboard_event_ex (input, command->down, command->repeat,
-                                                command->code);
-          break;
-        case COMMAND_FOCUS_IN:
-          freerdp_input_send_focus_in_event (input, (UINT16) command->code);
-          break;
-        case COMMAND_MOTION:
-          freerdp_input_send_mouse_event (input, PTR_FLAGS_MOVE, (UINT16) command->x,
-                                          (UINT16) command->y);
-          break;
-        case COMMAND_BUTTON:
-          send_button (input, command);
-          break;
-        case COMMAND_WHEEL:
-          send_wheel (input, PTR_FLAGS_WHEEL, command->wheel_v, command->x, command->y);
-          send_wheel (input, PTR_FLAGS_HWHEEL, command->wheel_h, command->x, command->y);
-          break;
-        case COMMAND_ANNOUNCE_CLIPBOARD:
-          announce_clipboard (pctx);
-          break;
-        }
-      g_free (command);
-    }
-}
-
-/* ---- frames (RDP thread, or whichever FreeRDP thread paints) ---- */
-
-/* Follows a change of the GDI surface size: new staging buffer, every tile to be taken anew. */
-static void
-sync_size_locked (PierRdpSession *self, rdpGdi *gdi)
-{
-  Event *event;
-
-  if (self->staging != NULL && self->staging_width == gdi->width
-      && self->staging_height == gdi->height)
-    return;
-  g_free (self->staging);
-  self->staging_width = gdi->width;
-  self->staging_height = gdi->height;
-  self->staging = g_malloc0 ((gsize) gdi->width * 4 * (gsize) gdi->height);
-  self->tile_columns = (gdi->width + PIER_RDP_TILE_SIZE - 1) / PIER_RDP_TILE_SIZE;
-  self->tile_rows = (gdi->height + PIER_RDP_TILE_SIZE - 1) / PIER_RDP_TILE_SIZE;
-  g_free (self->dirty_tiles);
-  self->dirty_tiles = g_malloc ((gsize) self->tile_columns * (gsize) self->tile_rows);
-  memset (self->dirty_tiles, 1, (gsize) self->tile_columns * (gsize) self->tile_rows);
-
-  event = g_new0 (Event, 1);
-  event->type = EVENT_DESKTOP_SIZE;
-  event->width = gdi->width;
-  event->height = gdi->height;
-  post_event_locked (self, event);
-}
-
-static void
-stage_rect_locked (PierRdpSession *self, rdpGdi *gdi, INT32 x, INT32 y, INT32 w, INT32 h)
-{
-  gsize staging_stride = (gsize) self->staging_width * 4;
-
-  x = MAX (x, 0);
-  y = MAX (y, 0);
-  w = MIN (x + w, gdi->width) - x;
-  h = MIN (y + h, gdi->height) - y;
-  if (w <= 0 || h <= 0)
-    return;
-  for (INT32 row = y; row < y + h; row++)
-    memcpy (self->staging + (gsize) row * staging_stride + (gsize) x * 4,
-            gdi->primary_buffer + (gsize) row * gdi->stride + (gsize) x * 4, (gsize) w * 4);
-
-  for (INT32 row = y / PIER_RDP_TILE_SIZE; row <= (y + h - 1) / PIER_RDP_TILE_SIZE; row++)
-    memset (self->dirty_tiles + row * self->tile_columns + x / PIER_RDP_TILE_SIZE, 1,
-            (gsize) ((x + w - 1) / PIER_RDP_TILE_SIZE - x / PIER_RDP_TILE_SIZE + 1));
-}
-
-/* FreeRDP calls this once a batch of drawing is done: the damaged region (and only it) goes
- * from the GDI framebuffer into the staging buffer, and the main thread is woken once. */
-static BOOL
-end_paint (rdpContext *context)
-{
-  PierRdpSession *self = ((PierRdpContext *) context)->session;
-  rdpGdi *gdi = context->gdi;
-  HGDI_WND hwnd = gdi->primary->hdc->hwnd;
-
-  if (hwnd->invalid->null)
-    return TRUE;
-
-  g_mutex_lock (&self->lock);
-  if (self->staging == NULL || self->staging_width != gdi->width
-      || self->staging_height != gdi->height)
-    {
-      sync_size_locked (self, gdi);
-      stage_rect_locked (self, gdi, 0, 0, gdi->width, gdi->height);
-    }
-  else if (hwnd->ninvalid > 0)
-    {
-      for (INT32 i = 0; i < hwnd->ninvalid; i++)
-        {
-          const GDI_RGN *r = &hwnd->cinvalid[i];
-
-          stage_rect_locked (self, gdi, r->x, r->y, r->w, r->h);
-        }
-    }
-  else
-    {
-      stage_rect_locked (self, gdi, hwnd->invalid->x, hwnd->invalid->y, hwnd->invalid->w,
-                         hwnd->invalid->h);
-    }
-  if (!self->frame_ready)
-    {
-      self->frame_ready = TRUE;
-      g_source_set_ready_time (self->wake_source, 0);
-    }
-  g_mutex_unlock (&self->lock);
-
-  hwnd->invalid->null = TRUE;
-  hwnd->ninvalid = 0;
-  return TRUE;
-}
-
-static BOOL
-desktop_resize (rdpContext *context)
-{
-  PierRdpSession *self = ((PierRdpContext *) context)->session;
-  rdpSettings *settings = context->settings;
-
-  if (!gdi_resize (context->gdi, freerdp_settings_get_uint32 (settings, FreeRDP_DesktopWidth),
-                   freerdp_settings_get_uint32 (settings, FreeRDP_DesktopHeight)))
-    return FALSE;
-  g_mutex_lock (&self->lock);
-  sync_size_locked (self, context->gdi);
-  stage_rect_locked (self, context->gdi, 0, 0, context->gdi->width, context->gdi->height);
-  self->frame_ready = TRUE;
-  g_source_set_ready_time (self->wake_source, 0);
-  g_mutex_unlock (&self->lock);
-  return TRUE;
-}
-
-/* ---- Display Control (a FreeRDP channel thread) ---- */
-
-static UINT
-disp_caps (DispClientContext *disp, UINT32 max_monitors, UINT32 factor_a, UINT32 factor_b)
-{
-  PierRdpContext *pctx = disp->custom;
-  PierRdpSession *self = pctx->session;
-
-  g_mutex_lock (&self->lock);
-  self->disp_ready = TRUE;
-  SetEvent (self->wakeup);
-  g_mutex_unlock (&self->lock);
-  return CHANNEL_RC_OK;
-}
-
-/* ---- clipboard (FreeRDP's cliprdr thread; replies go back through the channel) ---- */
-
-static void
-announce_clipboard (PierRdpContext *pctx)
-{
-  PierRdpSession *self = pctx->session;
-  CLIPRDR_FORMAT format = { .formatId = CF_UNICODETEXT };
-  CLIPRDR_FORMAT_LIST list = { .common.msgType = CB_FORMAT_LIST };
-
-  if (pctx->cliprdr == NULL || !g_atomic_int_get (&pctx->clipboard_ready))
-    return;
-  g_mutex_lock (&self->lock);
-  if (self->local_clipboard != NULL)
-    {
-      list.numFormats = 1;
-      list.formats = &format;
-    }
-  g_mutex_unlock (&self->lock);
-  pctx->cliprdr->ClientFormatList (pctx->cliprdr, &list);
-}
-
-static UINT
-cliprdr_monitor_ready (CliprdrClientContext *cliprdr, const CLIPRDR_MONITOR_READY *ready)
-{
-  PierRdpContext *pctx = cliprdr->custom;
-  CLIPRDR_GENERAL_CAPABILITY_SET general = {
-    .capabilitySetType = CB_CAPSTYPE_GENERAL,
-    .capabilitySetLength = CB_CAPSTYPE_GENERAL_LEN,
-    .version = CB_CAPS_VERSION_2,
-    .generalFlags = CB_USE_LONG_FORMAT_NAMES,
-  };
-  CLIPRDR_CAPABILITIES caps = {
-    .cCapabilitiesSets = 1,
-    .capabilitySets = (CLIPRDR_CAPABILITY_SET *) &general,
-  };
-  UINT rc = cliprdr->ClientCapabilities (cliprdr, &caps);
-
-  if (rc != CHANNEL_RC_OK)
-    return rc;
-  g_atomic_int_set (&pctx->clipboard_ready, TRUE);
-  announce_clipboard (pctx);
-  return CHANNEL_RC_OK;
-}
-
-/* The channel calls these two unconditionally; text needs nothing from either. */
-static UINT
-cliprdr_server_capabilities (CliprdrClientContext *cliprdr, const CLIPRDR_CAPABILITIES *caps)
-{
-  return CHANNEL_RC_OK;
-}
-
-static UINT
-cliprdr_server_format_list (CliprdrClientContext *cliprdr, const CLIPRDR_FORMAT_LIST *list)
-{
-  CLIPRDR_FORMAT_LIST_RESPONSE response = {
-    .common.msgType = CB_FORMAT_LIST_RESPONSE,
-    .common.msgFlags = CB_RESPONSE_OK,
-  };
-  UINT rc = cliprdr->ClientFormatListResponse (cliprdr, &response);
-
-  if (rc != CHANNEL_RC_OK)
-    return rc;
-  for (UINT32 i = 0; i < list->numFormats; i++)
-    {
-      if (list->formats[i].formatId == CF_UNICODETEXT)
-        {
-          CLIPRDR_FORMAT_DATA_REQUEST request = {
-            .common.msgType = CB_FORMAT_DATA_REQUEST,
-            .requestedFormatId = CF_UNICODETEXT,
-          };
-
-          return cliprdr->ClientFormatDataRequest (cliprdr, &request);
-        }
-    }
-  return CHANNEL_RC_OK;
-}
-
-static UINT
-cliprdr_server_format_list_response (CliprdrClientContext *cliprdr,
-                                     const CLIPRDR_FORMAT_LIST_RESPONSE *response)
-{
-  return CHANNEL_RC_OK;
-}
-
-static UINT
-cliprdr_server_format_data_response (CliprdrClientContext *cliprdr,
-                                     const CLIPRDR_FORMAT_DATA_RESPONSE *response)
-{
-  PierRdpContext *pctx = cliprdr->custom;
-  PierRdpSession *self = pctx->session;
-  const gunichar2 *utf16 = (const gunichar2 *) response->requestedFormatData;
-  glong units = response->common.dataLen / 2;
-  Event *event;
-  char *text;
-
-  if (!(response->common.msgFlags & CB_RESPONSE_OK) || utf16 == NULL)
-    return CHANNEL_RC_OK;
-  /* CF_UNICODETEXT ends with a NUL that is not part of the text. */
-  while (units > 0 && utf16[units - 1] == 0)
-    units--;
-  text = g_utf16_to_utf8 (utf16, units, NULL, NULL, NULL);
-  if (text == NULL)
-    return CHANNEL_RC_OK;
-
-  event = g_new0 (Event, 1);
-  event->type = EVENT_REMOTE_CLIPBOARD;
-  event->text = text;
-  g_mutex_lock (&self->lock);
-  post_event_locked (self, event);
-  g_mutex_unlock (&self->lock);
-  return CHANNEL_RC_OK;
-}
-
-static UINT
-cliprdr_server_format_data_request (CliprdrClientContext *cliprdr,
-                                    const CLIPRDR_FORMAT_DATA_REQUEST *request)
-{
-  PierRdpContext *pctx = cliprdr->custom;
-  PierRdpSession *self = pctx->session;
-  CLIPRDR_FORMAT_DATA_RESPONSE response = {
-    .common.msgType = CB_FORMAT_DATA_RESPONSE,
-    .common.msgFlags = CB_RESPONSE_FAIL,
-  };
-  g_autofree gunichar2 *utf16 = NULL;
-  glong units = 0;
-
-  g_mutex_lock (&self->lock);
-  if (request->requestedFormatId == CF_UNICODETEXT && self->local_clipboard != NULL)
-    utf16 = g_utf8_to_utf16 (self->local_clipboard, -1, NULL, &units, NULL);
-  g_mutex_unlock (&self->lock);
-
-  if (utf16 != NULL && (units + 1) * 2 <= G_MAXUINT32)
-    {
-      response.common.msgFlags = CB_RESPONSE_OK;
-      response.common.dataLen = (UINT32) (units + 1) * 2; /* with the closing NUL */
-      response.requestedFormatData = (const BYTE *) utf16;
-    }
-  return cliprdr->ClientFormatDataResponse (cliprdr, &response);
-}
-
-static void
-cliprdr_attach (PierRdpContext *pctx, CliprdrClientContext *cliprdr)
-{
-  pctx->cliprdr = cliprdr;
-  cliprdr->custom = pctx;
-  cliprdr->MonitorReady = cliprdr_monitor_ready;
-  cliprdr->ServerCapabilities = cliprdr_server_capabilities;
-  cliprdr->ServerFormatList = cliprdr_server_format_list;
-  cliprdr->ServerFormatListResponse = cliprdr_server_format_list_response;
-  cliprdr->ServerFormatDataRequest = cliprdr_server_format_data_request;
-  cliprdr->ServerFormatDataResponse = cliprdr_server_format_data_response;
-}
-
-/* ---- pointer (RDP thread) ---- */
-
-static void
-post_cursor (rdpContext *context, PierRdpCursorKind kind, PierPointer *pointer)
-{
-  PierRdpSession *self = ((PierRdpContext *) context)->session;
-  Event *event = g_new0 (Event, 1);
-
-  event->type = EVENT_CURSOR;
-  event->cursor = kind;
-  if (pointer != NULL)
-    {
-      event->pixels = g_bytes_ref (pointer->pixels);
-      event->width = (int) pointer->pointer.width;
-      event->height = (int) pointer->pointer.height;
-      event->hotspot_x = (int) pointer->pointer.xPos;
-      event->hotspot_y = (int) pointer->pointer.yPos;
-    }
-  g_mutex_lock (&self->lock);
-  post_event_locked (self, event);
-  g_mutex_unlock (&self->lock);
-}
-
-static BOOL
-pointer_new (rdpContext *context, rdpPointer *pointer)
-{
-  PierPointer *pier_pointer = (PierPointer *) pointer;
-  gsize size = (gsize) pointer->width * 4 * pointer->height;
-  guint8 *pixels;
-
-  if (size == 0)
-    return FALSE;
-  pixels = g_malloc (size);
-  if (!freerdp_image_copy_from_pointer_data (
-          pixels, PIXEL_FORMAT_BGRA32, pointer->width * 4, 0, 0, pointer->width,
-          pointer->height, pointer->xorMaskData, pointer->lengthXorMask, pointer->andMaskData,
-          pointer->lengthAndMask, pointer->xorBpp, &context->gdi->palette))
-    {
-      g_free (pixels);
-      return FALSE;
-    }
-  pier_pointer->pixels = g_bytes_new_take (pixels, size);
-  return TRUE;
-}
-
-static void
-pointer_free (rdpContext *context, rdpPointer *pointer)
-{
-  g_clear_pointer (&((PierPointer *) pointer)->pixels, g_bytes_unref);
-}
-
-static BOOL
-pointer_set (rdpContext *context, rdpPointer *pointer)
-{
-  post_cursor (context, PIER_RDP_CURSOR_IMAGE, (PierPointer *) pointer);
-  return TRUE;
-}
-
-static BOOL
-pointer_set_null (rdpContext *context)
-{
-  post_cursor (context, PIER_RDP_CURSOR_HIDDEN, NULL);
-  return TRUE;
-}
-
-static BOOL
-pointer_set_default (rdpContext *context)
-{
-  post_cursor (context, PIER_RDP_CURSOR_DEFAULT, NULL);
-  return TRUE;
-}
-
-/* The server moving the pointer is not followed: the local pointer is the user's. */
-static BOOL
-pointer_set_position (rdpContext *context, UINT32 x, UINT32 y)
-{
-  return TRUE;
-}
-
-/* ---- FreeRDP instance callbacks (RDP thread) ---- */
-
-static void
-on_channel_connected (void *context, const ChannelConnectedEventArgs *e)
-{
-  PierRdpContext *pctx = context;
-
-  if (strcmp (e->name, DISP_DVC_CHANNEL_NAME) == 0)
-    {
-      pctx->disp = e->pInterface;
-      pctx->disp->custom = pctx;
-      pctx->disp->DisplayControlCaps = disp_caps;
-    }
-  else if (strcmp (e->name, CLIPRDR_SVC_CHANNEL_NAME) == 0)
-    cliprdr_attach (pctx, e->pInterface);
-  else
-    freerdp_client_OnChannelConnectedEventHandler (context, e);
-}
-
-static void
-on_channel_disconnected (void *context, const ChannelDisconnectedEventArgs *e)
-{
-  PierRdpContext *pctx = context;
-  PierRdpSession *self = pctx->session;
-
-  if (strcmp (e->name, DISP_DVC_CHANNEL_NAME) == 0)
-    {
-      g_mutex_lock (&self->lock);
-      self->disp_ready = FALSE;
-      g_mutex_unlock (&self->lock);
-      pctx->disp = NULL;
-    }
-  else if (strcmp (e->name, CLIPRDR_SVC_CHANNEL_NAME) == 0)
-    {
-      g_atomic_int_set (&pctx->clipboard_ready, FALSE);
-      pctx->cliprdr = NULL;
-    }
-  else
-    freerdp_client_OnChannelDisconnectedEventHandler (context, e);
-}
-
-static BOOL
-pre_connect (freerdp *instance)
-{
-  rdpContext *context = instance->context;
-
-  PubSub_SubscribeChannelConnected (context->pubSub, on_channel_connected);
-  PubSub_SubscribeChannelDisconnected (context->pubSub, on_channel_disconnected);
-  return TRUE;
-}
-
-static BOOL
-post_connect (freerdp *instance)
-{
-  rdpUpdate *update = instance->context->update;
-  const rdpPointer pointer = {
-    .size = sizeof (PierPointer),
-    .New = pointer_new,
-    .Free = pointer_free,
-    .Set = pointer_set,
-    .SetNull = pointer_set_null,
-    .SetDefault = pointer_set_default,
-    .SetPosition = pointer_set_position,
-  };
-
-  if (!gdi_init (instance, PIXEL_FORMAT_BGRA32))
-    return FALSE;
-  graphics_register_pointer (instance->context->graphics, &pointer);
-  update->EndPaint = end_paint;
-  update->DesktopResize = desktop_resize;
-  return TRUE;
-}
-
-static void
-post_disconnect (freerdp *instance)
-{
-  rdpContext *context = instance->context;
-
-  PubSub_UnsubscribeChannelConnected (context->pubSub, on_channel_connected);
-  PubSub_UnsubscribeChannelDisconnected (context->pubSub, on_channel_disconnected);
-  gdi_free (instance);
-}
-
-/* Credentials were set before connecting; never ask anyone for them. */
-static BOOL
-authenticate (freerdp *instance, char **username, char **password, char **domain,
-              rdp_auth_reason reason)
-{
-  return reason == AUTH_TLS || reason == AUTH_RDP;
-}
-
-/* The pin: the certificate's SHA-256 must be the one the session was given. FreeRDP calls
- * this for every certificate (ExternalCertificateManagement), before its CA store or its
- * known_hosts could accept one; 1 accepts for this connection only, -1 refuses. */
-static int
-verify_certificate (freerdp *instance, const BYTE *pem, size_t length, const char *hostname,
-                    UINT16 port, DWORD flags)
-{
-  PierRdpContext *pctx = (PierRdpContext *) instance->context;
-  PierRdpSession *self = pctx->session;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *presented = NULL;
-
-  g_clear_pointer (&pctx->certificate_problem, g_free);
-  presented = pier_tls_certificate_fingerprint_from_pem ((const char *) pem, length, &error);
-  if (presented == NULL)
-    {
-      pctx->certificate_problem =
-          g_strdup_printf ("the server's certificate cannot be read: %s", error->message);
-      return -1;
-    }
-  if (g_strcmp0 (presented, self->fingerprint) != 0)
-    {
-      g_message ("RDP server %s presented certificate %s; expected %s", self->target, presented,
-                 self->fingerprint);
-      pctx->certificate_problem = g_strdup (CERTIFICATE_MISMATCH_MESSAGE);
-      return -1;
-    }
-  return 1;
-}
-
-static BOOL
-client_new (freerdp *instance, rdpContext *context)
-{
-  instance->PreConnect = pre_connect;
-  instance->PostConnect = post_connect;
-  instance->PostDisconnect = post_disconnect;
-  instance->AuthenticateEx = authenticate;
-  instance->VerifyX509Certificate = verify_certificate;
-  /* FreeRDP's defaults for these read answers from the terminal. */
-  instance->VerifyCertificateEx = NULL;
-  instance->VerifyChangedCertificateEx = NULL;
-  instance->ChooseSmartcard = NULL;
-  instance->PresentGatewayMessage = NULL;
-  instance->GetAccessToken = NULL;
-  return TRUE;
-}
-
-static void
-client_free (freerdp *instance, rdpContext *context)
-{
-  g_free (((PierRdpContext *) context)->certificate_problem);
-}
-
-static gboolean
-configure (PierRdpSession *self, rdpSettings *settings, int width, int height)
-{
-  return freerdp_settings_set_string (settings, FreeRDP_ServerHostname, self->host)
-         && freerdp_settings_set_uint32 (settings, FreeRDP_ServerPort, self->port)
-         && freerdp_settings_set_string (settings, FreeRDP_Username, self->username)
-         && freerdp_settings_set_string (settings, FreeRDP_Password, self->password)
-         && freerdp_settings_set_bool (settings, FreeRDP_RdpSecurity, FALSE)
-         && freerdp_settings_set_bool (settings, FreeRDP_NlaSecurity, FALSE)
-         && freerdp_settings_set_bool (settings, FreeRDP_ExtSecurity, FALSE)
-         && freerdp_settings_set_bool (settings, FreeRDP_TlsSecurity, TRUE)
-         && freerdp_settings_set_bool (settings, FreeRDP_ExternalCertificateManagement, TRUE)
-         && freerdp_settings_set_bool (settings, FreeRDP_IgnoreCertificate, FALSE)
-         && freerdp_settings_set_bool (settings, FreeRDP_AutoAcceptCertificate, FALSE)
-         && freerdp_settings_set_string (settings, FreeRDP_CertificateAcceptedFingerprints, NULL)
-         && freerdp_settings_set_uint32 (settings, FreeRDP_DesktopWidth, (UINT32) width)
-         && freerdp_settings_set_uint32 (settings, FreeRDP_DesktopHeight, (UINT32) height)
-         && freerdp_settings_set_uint32 (settings, FreeRDP_ColorDepth, 32)
-         && freerdp_settings_set_uint32 (settings, FreeRDP_KeyboardLayout, keyboard_layout)
-         && freerdp_settings_set_uint32 (settings, FreeRDP_OsMajorType, OSMAJORTYPE_UNIX)
-         && freerdp_settings_set_uint32 (settings, FreeRDP_OsMinorType,
-                                         OSMINORTYPE_NATIVE_WAYLAND)
-         && freerdp_settings_set_bool (settings, FreeRDP_SupportDisplayControl, TRUE)
-         && freerdp_settings_set_bool (settings, FreeRDP_DynamicResolutionUpdate, TRUE)
-         && freerdp_settings_set_bool (settings, FreeRDP_SupportGraphicsPipeline, TRUE)
-         && freerdp_settings_set_bool (settings, FreeRDP_RedirectClipboard, TRUE)
-         && freerdp_settings_set_bool (settings, FreeRDP_AutoReconnectionEnabled, FALSE);
-}
-
-/* The FreeRDP error of a failed or ended connection, in words. */
-static char *
-describe_failure (PierRdpSession *self, PierRdpContext *pctx, gboolean was_connected)
-{
-  UINT32 code = freerdp_get_last_error (&pctx->common.context);
-
-  if (pctx->certificate_problem != NULL)
-    return g_strdup (pctx->certificate_problem);
-  if (was_connected)
-    return g_strdup_printf ("the connection to %s was lost: %s", self->target,
-                            freerdp_get_last_error_string (code));
-  return g_strdup_printf ("cannot connect to %s: %s", self->target,
-                          freerdp_get_last_error_string (code));
-}
-
-static void
-run_connection (PierRdpSession *self, PierRdpContext *pctx)
-{
-  rdpContext *context = &pctx->common.context;
-  gboolean stopping;
-
-  while (TRUE)
-    {
-      HANDLE handles[MAXIMUM_WAIT_OBJECTS];
-      DWORD count = freerdp_get_event_handles (context, handles, G_N_ELEMENTS (handles) - 1);
-
-      if (count == 0)
-        break;
-      handles[count++] = self->wakeup;
-      if (WaitForMultipleObjects (count, handles, FALSE, INFINITE) == WAIT_FAILED)
-        break;
-
-      g_mutex_lock (&self->lock);
-      stopping = self->stopping;
-      g_mutex_unlock (&self->lock);
-      if (stopping)
-        break;
-      run_commands (self, pctx);
-      if (!freerdp_check_event_handles (context) || freerdp_shall_disconnect_context (context))
-        break;
-    }
-}
-
-static gpointer
-rdp_thread (gpointer data)
-{
-  rdpContext *context = data;
-  PierRdpContext *pctx = (PierRdpContext *) context;
-  PierRdpSession *self = pctx->session;
-  gboolean connected = freerdp_connect (context->instance);
-  gboolean stopping;
-  g_autofree char *problem = NULL;
-  UINT32 code;
-
-  if (connected)
-    {
-      g_mutex_lock (&self->lock);
-      self->active = !self->stopping;
-      g_mutex_unlock (&self->lock);
-      post_state (pctx, PIER_RDP_SESSION_STATE_CONNECTED, NULL);
-      run_connection (self, pctx);
-    }
-
-  g_mutex_lock (&self->lock);
-  self->active = FALSE;
-  stopping = self->stopping;
-  g_mutex_unlock (&self->lock);
-
-  code = freerdp_get_last_error (context);
-  if (!stopping && (!connected || code != FREERDP_ERROR_SUCCESS
-                    || pctx->certificate_problem != NULL))
-    problem = describe_failure (self, pctx, connected);
-  freerdp_disconnect (context->instance);
-
-  g_mutex_lock (&self->lock);
-  self->context = NULL;
-  self->disp_ready = FALSE;
-  g_queue_clear_full (&self->commands, g_free);
-  g_mutex_unlock (&self->lock);
-
-  post_state (pctx, problem != NULL ? PIER_RDP_SESSION_STATE_ERROR
-                                    : PIER_RDP_SESSION_STATE_DISCONNECTED, problem);
-  freerdp_client_context_free (context);
-  return NULL;
-}
-
 /* ---- public API (main thread) ---- */
 
 void
 pier_rdp_session_connect (PierRdpSession *self)
 {
-  RDP_CLIENT_ENTRY_POINTS entry = {
-    .Size = sizeof entry,
-    .Version = RDP_CLIENT_INTERFACE_VERSION,
-    .ContextSize = sizeof (PierRdpContext),
-    .ClientNew = client_new,
-    .ClientFree = client_free,
-  };
   g_autoptr (GError) error = NULL;
   rdpContext *context;
   int width, height;
@@ -1133,7 +251,7 @@ pier_rdp_session_connect (PierRdpSession *self)
   self->disp_ready = FALSE;
   g_mutex_unlock (&self->lock);
 
-  context = freerdp_client_context_new (&entry);
+  context = pier_rdp_connection_context_new ();
   if (context == NULL)
     {
       set_state (self, PIER_RDP_SESSION_STATE_ERROR, "FreeRDP cannot start a client");
@@ -1141,7 +259,7 @@ pier_rdp_session_connect (PierRdpSession *self)
     }
   ((PierRdpContext *) context)->session = self;
   ((PierRdpContext *) context)->generation = ++self->generation;
-  if (!configure (self, context->settings, width, height))
+  if (!pier_rdp_connection_configure (self, context->settings, width, height, keyboard_layout))
     {
       freerdp_client_context_free (context);
       set_state (self, PIER_RDP_SESSION_STATE_ERROR, "FreeRDP refused the connection settings");
@@ -1152,7 +270,7 @@ pier_rdp_session_connect (PierRdpSession *self)
   self->context = context;
   g_mutex_unlock (&self->lock);
   set_state (self, PIER_RDP_SESSION_STATE_CONNECTING, NULL);
-  self->thread = g_thread_try_new ("pier-rdp", rdp_thread, context, &error);
+  self->thread = g_thread_try_new ("pier-rdp", pier_rdp_connection_run, context, &error);
   if (self->thread == NULL)
     {
       g_mutex_lock (&self->lock);
@@ -1363,7 +481,8 @@ void
 pier_rdp_session_send_key (PierRdpSession *self, guint32 scancode, gboolean down,
                            gboolean repeat)
 {
-  Command command = { .type = COMMAND_KEY, .code = scancode, .down = down, .repeat = repeat };
+  PierRdpCommand command = { .type = PIER_RDP_COMMAND_KEY, .code = scancode, .down = down,
+                             .repeat = repeat };
 
   g_return_if_fail (PIER_IS_RDP_SESSION (self));
   if (scancode != 0)
@@ -1374,8 +493,8 @@ void
 pier_rdp_session_send_focus_in (PierRdpSession *self, gboolean caps_lock, gboolean num_lock,
                                 gboolean scroll_lock)
 {
-  Command command = {
-    .type = COMMAND_FOCUS_IN,
+  PierRdpCommand command = {
+    .type = PIER_RDP_COMMAND_FOCUS_IN,
     .code = (caps_lock ? KBD_SYNC_CAPS_LOCK : 0) | (num_lock ? KBD_SYNC_NUM_LOCK : 0)
             | (scroll_lock ? KBD_SYNC_SCROLL_LOCK : 0),
   };
@@ -1387,7 +506,7 @@ pier_rdp_session_send_focus_in (PierRdpSession *self, gboolean caps_lock, gboole
 void
 pier_rdp_session_send_pointer_motion (PierRdpSession *self, int x, int y)
 {
-  Command command = { .type = COMMAND_MOTION, .x = x, .y = y };
+  PierRdpCommand command = { .type = PIER_RDP_COMMAND_MOTION, .x = x, .y = y };
 
   g_return_if_fail (PIER_IS_RDP_SESSION (self));
   push_command (self, &command);
@@ -1397,7 +516,8 @@ void
 pier_rdp_session_send_button (PierRdpSession *self, PierRdpButton button, gboolean down, int x,
                               int y)
 {
-  Command command = { .type = COMMAND_BUTTON, .code = button, .down = down, .x = x, .y = y };
+  PierRdpCommand command = { .type = PIER_RDP_COMMAND_BUTTON, .code = button, .down = down,
+                             .x = x, .y = y };
 
   g_return_if_fail (PIER_IS_RDP_SESSION (self));
   push_command (self, &command);
@@ -1406,8 +526,8 @@ pier_rdp_session_send_button (PierRdpSession *self, PierRdpButton button, gboole
 void
 pier_rdp_session_send_wheel (PierRdpSession *self, int vertical, int horizontal, int x, int y)
 {
-  Command command = {
-    .type = COMMAND_WHEEL, .wheel_v = vertical, .wheel_h = horizontal, .x = x, .y = y,
+  PierRdpCommand command = {
+    .type = PIER_RDP_COMMAND_WHEEL, .wheel_v = vertical, .wheel_h = horizontal, .x = x, .y = y,
   };
 
   g_return_if_fail (PIER_IS_RDP_SESSION (self));
@@ -1426,7 +546,7 @@ pier_rdp_session_scancode_from_keycode (guint keycode)
 void
 pier_rdp_session_set_local_clipboard_text (PierRdpSession *self, const char *text)
 {
-  Command command = { .type = COMMAND_ANNOUNCE_CLIPBOARD };
+  PierRdpCommand command = { .type = PIER_RDP_COMMAND_ANNOUNCE_CLIPBOARD };
 
   g_return_if_fail (PIER_IS_RDP_SESSION (self));
 

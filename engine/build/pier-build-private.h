@@ -98,6 +98,13 @@ char *pier_file_hashes_get (PierFileHashes *hashes, int dirfd, const char *name,
 void pier_file_hashes_save (PierFileHashes *hashes, PierStore *store);
 void pier_file_hashes_free (PierFileHashes *hashes);
 
+/* ---- the Dockerfile and the context (pier-build-context.c) ---- */
+
+/* Parses the Dockerfile into build->df and its .dockerignore into build->ignore: from the
+ * context, resolved inside it, or the file -f names outside it with FILE.dockerignore beside
+ * it. */
+gboolean pier_build_read_dockerfile (PierBuild *build, GError **error);
+
 /* ---- steps ---- */
 
 /* COPY and ADD, in two halves: the plan finds the sources (context or --from), the

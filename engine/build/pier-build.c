@@ -9,15 +9,10 @@
 #include "pier-json.h"
 #include "pier-reference.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <unistd.h>
-
-#define MAX_DOCKERFILE_SIZE (4 * 1024 * 1024)
-#define MAX_DOCKERIGNORE_SIZE (1024 * 1024)
 
 /* ---- events ---- */
 
@@ -483,135 +478,6 @@ build_stage (PierBuild *build, guint index, GError **error)
   return TRUE;
 }
 
-/* ---- the Dockerfile and the context ---- */
-
-/* @path (canonical) relative to the context, or NULL when it is outside. */
-static char *
-context_relative (PierBuild *build, const char *path)
-{
-  g_autofree char *context = g_canonicalize_filename (build->options.context_dir, NULL);
-  const char *rest;
-
-  if (!g_str_has_prefix (path, context))
-    return NULL;
-  rest = path + strlen (context);
-  if (strcmp (context, "/") != 0 && *rest != '/')
-    return NULL;
-  return g_strdup (rest + (*rest == '/'));
-}
-
-/* A file of the context, which may be anything: resolved inside it, so that a symlink cannot
- * lead out, and a regular file of at most @max_len bytes (a FIFO never blocks). Absent is not
- * an error when @optional: *out_data stays NULL. */
-static gboolean
-read_context_file (PierBuild *build, const char *name, gsize max_len, gboolean optional,
-                   char **out_data, gsize *out_len, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-
-  if (pier_fs_read_regular_in_root (build->context_fd, name, 0, max_len, out_data, out_len,
-                                    &local))
-    return TRUE;
-  if (optional && g_error_matches (local, PIER_ERROR, PIER_ERROR_NOT_FOUND))
-    return TRUE;
-  g_propagate_prefixed_error (error, g_steal_pointer (&local), _("in the build context: "));
-  return FALSE;
-}
-
-/* The Dockerfile and its .dockerignore come from the context, read as any context file is. A
- * Dockerfile that -f names outside the context is the user's own choice (as with Docker), read
- * as named, with the FILE.dockerignore beside it. */
-static gboolean
-read_dockerfile (PierBuild *build, GError **error)
-{
-  const char *given = build->options.dockerfile;
-  g_autofree char *in_context = NULL;
-  g_autofree char *outside = NULL;
-  g_autofree char *data = NULL;
-  g_autofree char *ignore_data = NULL;
-  gsize len = 0, ignore_len = 0;
-
-  if (given != NULL)
-    {
-      g_autofree char *path = g_canonicalize_filename (given, NULL);
-      in_context = context_relative (build, path);
-      if (in_context == NULL)
-        outside = g_steal_pointer (&path);
-      build->dockerfile_name = g_strdup (given);
-    }
-  else
-    {
-      for (const char *const *n = (const char *const[]){ "Dockerfile", "Containerfile", NULL }; *n; n++)
-        {
-          struct stat st;
-          if (fstatat (build->context_fd, *n, &st, AT_SYMLINK_NOFOLLOW) == 0)
-            {
-              in_context = g_strdup (*n);
-              build->dockerfile_name = g_strdup (*n);
-              break;
-            }
-        }
-      if (in_context == NULL)
-        {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-                       _("%s has neither a Dockerfile nor a Containerfile; name one with -f"),
-                       build->options.context_dir);
-          return FALSE;
-        }
-    }
-  if (in_context != NULL)
-    {
-      if (!read_context_file (build, in_context, MAX_DOCKERFILE_SIZE, FALSE, &data, &len, error))
-        return FALSE;
-    }
-  else
-    {
-      pier_autofd int fd = open (outside, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        return pier_set_errno (error, errno, _("reading %s"), build->dockerfile_name);
-      if (!pier_fs_read_fd (fd, MAX_DOCKERFILE_SIZE, &data, &len, error))
-        {
-          g_prefix_error (error, "%s: ", build->dockerfile_name);
-          return FALSE;
-        }
-    }
-  build->df = pier_dockerfile_parse (data, len, build->dockerfile_name,
-                                     PIER_DOCKERFILE_PARSE_DEFAULT, error);
-  if (build->df == NULL)
-    return FALSE;
-  if (build->df->n_stages == 0)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("%s: no FROM instruction"),
-                   build->dockerfile_name);
-      return FALSE;
-    }
-
-  /* FILE.dockerignore beside the Dockerfile wins over the context's .dockerignore. */
-  if (in_context != NULL)
-    {
-      g_autofree char *beside = g_strconcat (in_context, ".dockerignore", NULL);
-      if (!read_context_file (build, beside, MAX_DOCKERIGNORE_SIZE, TRUE, &ignore_data,
-                              &ignore_len, error))
-        return FALSE;
-    }
-  else
-    {
-      g_autofree char *beside = g_strconcat (outside, ".dockerignore", NULL);
-      g_file_get_contents (beside, &ignore_data, &ignore_len, NULL);
-    }
-  if (ignore_data == NULL
-      && !read_context_file (build, ".dockerignore", MAX_DOCKERIGNORE_SIZE, TRUE, &ignore_data,
-                             &ignore_len, error))
-    return FALSE;
-  if (ignore_data != NULL)
-    {
-      build->ignore = pier_dockerignore_parse (ignore_data, ignore_len, error);
-      if (build->ignore == NULL)
-        return FALSE;
-    }
-  return TRUE;
-}
-
 static GPtrArray *
 normalise_tags (const char *const *tags, GError **error)
 {
@@ -745,7 +611,7 @@ pier_build (PierStore *store, const PierBuildOptions *options, PierBuildProgress
         g_prefix_error (error, _("the build context: "));
       goto out;
     }
-  if (!read_dockerfile (&build, error))
+  if (!pier_build_read_dockerfile (&build, error))
     goto out;
   target = options->target ? pier_dockerfile_find_stage (build.df, options->target)
                            : &build.df->stages[build.df->n_stages - 1];
@@ -811,127 +677,4 @@ out:
     }
   build_clear (&build);
   return image;
-}
-
-/* ---- async ---- */
-
-typedef struct {
-  PierBuildOptions options;
-  char *context_dir;
-  char *dockerfile;
-  GStrv tags;
-  GHashTable *build_args;
-  char *target;
-  PierBuildProgressFunc progress;
-  gpointer progress_data;
-  GMainContext *context;
-} AsyncBuild;
-
-static void
-async_build_free (AsyncBuild *a)
-{
-  g_free (a->context_dir);
-  g_free (a->dockerfile);
-  g_strfreev (a->tags);
-  g_clear_pointer (&a->build_args, g_hash_table_unref);
-  g_free (a->target);
-  g_main_context_unref (a->context);
-  g_free (a);
-}
-
-typedef struct {
-  PierBuildProgressFunc progress;
-  gpointer progress_data;
-  PierBuildEvent event;
-  char *text, *id, *data;
-} QueuedEvent;
-
-static gboolean
-dispatch_event (gpointer user_data)
-{
-  QueuedEvent *q = user_data;
-
-  q->progress (&q->event, q->progress_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-queued_event_free (QueuedEvent *q)
-{
-  g_free (q->text);
-  g_free (q->id);
-  g_free (q->data);
-  g_free (q);
-}
-
-/* In the thread: a copy of the event goes to the caller's context, in order. */
-static void
-forward_event (const PierBuildEvent *event, gpointer user_data)
-{
-  AsyncBuild *a = user_data;
-  QueuedEvent *q = g_new0 (QueuedEvent, 1);
-
-  q->progress = a->progress;
-  q->progress_data = a->progress_data;
-  q->event = *event;
-  q->event.text = q->text = g_strdup (event->text);
-  q->event.id = q->id = g_strdup (event->id);
-  q->event.data = q->data = g_memdup2 (event->data, event->len);
-  g_main_context_invoke_full (a->context, G_PRIORITY_DEFAULT, dispatch_event, q,
-                              (GDestroyNotify) queued_event_free);
-}
-
-static void
-build_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  AsyncBuild *a = task_data;
-  GError *error = NULL;
-  PierImage *image = pier_build (PIER_STORE (source), &a->options,
-                                 a->progress ? forward_event : NULL, a, cancellable, &error);
-
-  if (image == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, image, (GDestroyNotify) pier_image_free);
-}
-
-void
-pier_build_async (PierStore *store, const PierBuildOptions *options,
-                  PierBuildProgressFunc progress, gpointer progress_data,
-                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (store, cancellable, callback, user_data);
-  AsyncBuild *a = g_new0 (AsyncBuild, 1);
-
-  a->options = *options;
-  a->options.context_dir = a->context_dir = g_strdup (options->context_dir);
-  a->options.dockerfile = a->dockerfile = g_strdup (options->dockerfile);
-  a->options.tags = (const char *const *) (a->tags = g_strdupv ((char **) options->tags));
-  a->options.target = a->target = g_strdup (options->target);
-  if (options->build_args != NULL)
-    {
-      GHashTableIter iter;
-      gpointer key, value;
-      a->build_args = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      g_hash_table_iter_init (&iter, options->build_args);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_insert (a->build_args, g_strdup (key), g_strdup (value));
-    }
-  a->options.build_args = a->build_args;
-  a->progress = progress;
-  a->progress_data = progress_data;
-  a->context = g_main_context_ref_thread_default ();
-  g_task_set_source_tag (task, pier_build_async);
-  /* The build's own error (PIER_ERROR_CANCELLED when cancelled), or its image when it was done
-   * before the cancellation could stop it. */
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_set_task_data (task, a, (GDestroyNotify) async_build_free);
-  g_task_run_in_thread (task, build_thread);
-}
-
-PierImage *
-pier_build_finish (PierStore *store, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -5,6 +5,8 @@
 #include "pier-container-exec.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-graphical-files-private.h"
+#include "pier-graphical-record-private.h"
 #include "pier-i18n.h"
 #include "pier-image-store.h"
 #include "pier-lock.h"
@@ -16,18 +18,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* Names in the container's runtime state directory. */
 #define SOCKET_NAME "rdp.sock"
 #define LOCK_NAME "rdp.lock"
-#define RECORD_NAME "rdp-server"
 #define SERVER_LOG_NAME "rdp-server.log"
 #define APP_LOG_NAME "gui.log"
 
@@ -53,302 +51,6 @@ pier_graphical_session_info_clear (PierGraphicalSessionInfo *info)
   g_clear_pointer (&info->socket_path, g_free);
   g_clear_pointer (&info->fingerprint, g_free);
   g_clear_pointer (&info->display, g_free);
-}
-
-/* ---- is a port listening in a network namespace ---- */
-
-static gboolean
-tcp_table_has_listener (const char *path, guint16 port, gboolean ipv6)
-{
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return FALSE;
-  lines = g_strsplit (text, "\n", -1);
-  /* "sl local_address rem_address st …": addresses are hex, the port after a colon; state 0A
-   * is LISTEN. IPv4 addresses print as a little-endian word: 0100007F is 127.0.0.1. */
-  for (char **line = lines + 1; *line != NULL; line++)
-    {
-      g_auto (GStrv) fields = g_strsplit_set (g_strstrip (*line), " ", -1);
-      g_autoptr (GPtrArray) words = g_ptr_array_new ();
-      const char *local, *colon;
-
-      for (char **f = fields; *f; f++)
-        if (**f != '\0')
-          g_ptr_array_add (words, *f);
-      if (words->len < 4 || strcmp (words->pdata[3], "0A") != 0)
-        continue;
-      local = words->pdata[1];
-      colon = strchr (local, ':');
-      if (colon == NULL || g_ascii_strtoull (colon + 1, NULL, 16) != port)
-        continue;
-      if (!ipv6 && (strncmp (local, "0100007F:", 9) == 0 || strncmp (local, "00000000:", 9) == 0))
-        return TRUE;
-      if (ipv6 && (strncmp (local, "00000000000000000000000000000000:", 33) == 0
-                   || strncmp (local, "0000000000000000FFFF00000100007F:", 33) == 0))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-gboolean
-pier_graphical_session_port_listening (pid_t pid, guint16 port)
-{
-  g_autofree char *tcp = g_strdup_printf ("/proc/%d/net/tcp", (int) pid);
-  g_autofree char *tcp6 = g_strdup_printf ("/proc/%d/net/tcp6", (int) pid);
-
-  return tcp_table_has_listener (tcp, port, FALSE) || tcp_table_has_listener (tcp6, port, TRUE);
-}
-
-/* ---- the record of the server Pier uses for a running container ---- */
-
-typedef struct {
-  PierGraphicalSessionServerKind kind;
-  pid_t pid;            /* WESTON */
-  guint64 start_time;
-  char *fingerprint;
-  char *display;        /* WESTON with Xwayland */
-} ServerRecord;
-
-static void
-server_record_free (ServerRecord *record)
-{
-  g_free (record->fingerprint);
-  g_free (record->display);
-  g_free (record);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServerRecord, server_record_free)
-
-static ServerRecord *
-server_record_read (int state_fd)
-{
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (ServerRecord) record = g_new0 (ServerRecord, 1);
-  gboolean has_kind = FALSE;
-
-  if (!pier_fs_read_all_at (state_fd, RECORD_NAME, 64 * 1024, &text, NULL, NULL))
-    return NULL;
-  lines = g_strsplit (text, "\n", -1);
-  for (char **line = lines; *line; line++)
-    {
-      const char *value = strchr (*line, ' ');
-      g_autofree char *key = value ? g_strndup (*line, value - *line) : NULL;
-
-      if (key == NULL)
-        continue;
-      value++;
-      if (strcmp (key, "kind") == 0)
-        {
-          has_kind = TRUE;
-          record->kind = strcmp (value, "image") == 0 ? PIER_GRAPHICAL_SESSION_SERVER_IMAGE
-                                                      : PIER_GRAPHICAL_SESSION_SERVER_WESTON;
-        }
-      else if (strcmp (key, "pid") == 0)
-        record->pid = (pid_t) g_ascii_strtoll (value, NULL, 10);
-      else if (strcmp (key, "start-time") == 0)
-        record->start_time = g_ascii_strtoull (value, NULL, 10);
-      else if (strcmp (key, "fingerprint") == 0)
-        record->fingerprint = g_strdup (value);
-      else if (strcmp (key, "display") == 0)
-        record->display = g_strdup (value);
-    }
-  if (!has_kind || record->fingerprint == NULL)
-    return NULL;
-  return g_steal_pointer (&record);
-}
-
-static gboolean
-server_record_write (int state_fd, const ServerRecord *record, GError **error)
-{
-  g_autoptr (GString) text = g_string_new (NULL);
-
-  g_string_append_printf (text, "kind %s\n",
-                          record->kind == PIER_GRAPHICAL_SESSION_SERVER_IMAGE ? "image" : "weston");
-  if (record->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
-    g_string_append_printf (text, "pid %d\nstart-time %" G_GUINT64_FORMAT "\n",
-                            (int) record->pid, record->start_time);
-  g_string_append_printf (text, "fingerprint %s\n", record->fingerprint);
-  if (record->display != NULL)
-    g_string_append_printf (text, "display %s\n", record->display);
-  return pier_sandbox_write_file_at (state_fd, RECORD_NAME, text->str, text->len, 0600, error);
-}
-
-/* A recorded server still serves: Weston is the process that was started (not a reused pid),
- * and something listens on the port. */
-static gboolean
-server_record_alive (const ServerRecord *record, pid_t init_pid)
-{
-  if (record->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON
-      && (record->pid <= 0 || pier_proc_start_time (record->pid) != record->start_time))
-    return FALSE;
-  return pier_graphical_session_port_listening (init_pid, PIER_RDP_PORT);
-}
-
-/* ---- files inside the container ---- */
-
-typedef struct {
-  char *parent; /* absolute, in the container */
-  char *name;
-  gboolean directory;
-  mode_t mode;
-  guint32 uid, gid; /* the container's ids */
-  GBytes *data;     /* files; owns what data_ptr points at */
-  const char *data_ptr;
-  gsize data_len;
-} ContainerFile;
-
-static void
-container_file_clear (ContainerFile *file)
-{
-  g_free (file->parent);
-  g_free (file->name);
-  g_clear_pointer (&file->data, g_bytes_unref);
-}
-
-static void
-add_container_file (GArray *files, const char *path, gboolean directory, mode_t mode,
-                    guint32 uid, guint32 gid, GBytes *data)
-{
-  ContainerFile file = {
-    .parent = g_path_get_dirname (path),
-    .name = g_path_get_basename (path),
-    .directory = directory,
-    .mode = mode,
-    .uid = uid,
-    .gid = gid,
-    .data = data,
-  };
-  if (data != NULL)
-    file.data_ptr = g_bytes_get_data (data, &file.data_len);
-  g_array_append_val (files, file);
-}
-
-/* What child_write_files reports, as no errno says it, for a file it was to write where the
- * container keeps something else: a FIFO (whose open would wait for a reader), a symlink, a
- * device. */
-#define NOT_A_REGULAR_FILE (-1)
-
-/* In a forked child, so only system calls: become root of the container's user namespace, in
- * its mount namespace (files made there belong to the container's ids, which host root could
- * not create on the container's tmpfs), and make each file under the container's root
- * (resolved in it: a symlink in the image cannot lead out). Returns 0, an errno or
- * NOT_A_REGULAR_FILE, with *step the file that failed (-1: entering the namespaces). */
-static int
-child_write_files (int pidfd, const ContainerFile *files, guint n_files, int *step)
-{
-  int root;
-
-  *step = -1;
-  if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0
-      || syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
-    return errno;
-  root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0)
-    return errno;
-  for (guint i = 0; i < n_files; i++)
-    {
-      const ContainerFile *file = &files[i];
-      struct stat st;
-      int parent, fd;
-
-      *step = (int) i;
-      parent = pier_fs_open_in_root (root, file->parent, O_PATH | O_DIRECTORY, 0);
-      if (parent < 0)
-        return errno;
-      if (file->directory)
-        {
-          if (mkdirat (parent, file->name, file->mode) < 0 && errno != EEXIST)
-            return errno;
-          fd = openat (parent, file->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-      else
-        fd = openat (parent, file->name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-                     file->mode);
-      close (parent);
-      if (fd < 0)
-        /* ENXIO: a FIFO without a reader (or a socket); ELOOP: a symlink. */
-        return !file->directory && (errno == ENXIO || errno == ELOOP) ? NOT_A_REGULAR_FILE : errno;
-      if (!file->directory)
-        {
-          if (fstat (fd, &st) < 0)
-            return errno;
-          if (!S_ISREG (st.st_mode))
-            return NOT_A_REGULAR_FILE;
-          if (ftruncate (fd, 0) < 0)
-            return errno;
-        }
-      if (file->data_ptr != NULL)
-        {
-          const char *data = file->data_ptr;
-          gsize len = file->data_len;
-          while (len > 0)
-            {
-              ssize_t n = write (fd, data, len);
-              if (n < 0 && errno == EINTR)
-                continue;
-              if (n < 0)
-                return errno;
-              data += n;
-              len -= n;
-            }
-        }
-      if (fchown (fd, file->uid, file->gid) < 0 || fchmod (fd, file->mode) < 0)
-        return errno;
-      close (fd);
-    }
-  return 0;
-}
-
-static gboolean
-write_container_files (int pidfd, GArray *files, GError **error)
-{
-  const ContainerFile *list = (const ContainerFile *) (void *) files->data;
-  int report[2];
-  int result[2] = { 0, 0 };
-  pid_t pid;
-  ssize_t n;
-
-  if (pipe2 (report, O_CLOEXEC) < 0)
-    return pier_set_errno (error, errno, _("creating a pipe"));
-  pid = fork ();
-  if (pid == 0)
-    {
-      int step;
-      int errsv = child_write_files (pidfd, list, files->len, &step);
-      int message[2] = { step, errsv };
-
-      if (errsv != 0 && write (report[1], message, sizeof message) < 0)
-        _exit (2);
-      _exit (errsv != 0);
-    }
-  close (report[1]);
-  if (pid < 0)
-    {
-      close (report[0]);
-      return pier_set_errno (error, errno, _("forking"));
-    }
-  while ((n = read (report[0], result, sizeof result)) < 0 && errno == EINTR)
-    ;
-  close (report[0]);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-  if (n != sizeof result)
-    return TRUE;
-  if (result[0] < 0)
-    return pier_set_errno (error, result[1], _("entering the container as its root"));
-  {
-    g_autofree char *path = g_build_filename (list[result[0]].parent, list[result[0]].name, NULL);
-    if (result[1] == NOT_A_REGULAR_FILE)
-      {
-        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     _("writing %s in the container: something other than a regular file is "
-                       "there (remove it and try again)"), path);
-        return FALSE;
-      }
-    return pier_set_errno (error, result[1], _("writing %s in the container"), path);
-  }
 }
 
 /* ---- starting processes in the container ---- */
@@ -450,13 +152,13 @@ wait_for_xwayland_display (int state_fd)
   return NULL;
 }
 
-static ServerRecord *
+static PierGraphicalServerRecord *
 start_weston (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
               const PierSandboxRecord *sandbox, const PierContainerIdentity *identity,
               const PierGraphicalSessionOptions *options, GError **error)
 {
-  g_autoptr (ServerRecord) record = g_new0 (ServerRecord, 1);
-  g_autoptr (GArray) files = g_array_new (FALSE, TRUE, sizeof (ContainerFile));
+  g_autoptr (PierGraphicalServerRecord) record = g_new0 (PierGraphicalServerRecord, 1);
+  g_autoptr (GArray) files = g_array_new (FALSE, TRUE, sizeof (PierGraphicalFile));
   g_autofree char *key_pem = NULL;
   g_autofree char *cert_pem = NULL;
   g_autofree char *width = NULL, *height = NULL;
@@ -469,7 +171,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
   pid_t pid;
   int status;
 
-  g_array_set_clear_func (files, (GDestroyNotify) container_file_clear);
+  g_array_set_clear_func (files, (GDestroyNotify) pier_graphical_file_clear);
   if (!ensure_certificate (store, c, &key_pem, &key_len, &cert_pem, &cert_len,
                            &record->fingerprint, error))
     return NULL;
@@ -480,18 +182,20 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
       g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("container %s is not running"), c->name);
       return NULL;
     }
-  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR, TRUE, 0700, uid, gid, NULL);
-  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE, 0700, uid, gid, NULL);
-  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.key", FALSE, 0600, uid, gid,
-                      g_bytes_new_take (g_steal_pointer (&key_pem), key_len));
-  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.crt", FALSE, 0644, uid, gid,
-                      g_bytes_new_take (g_steal_pointer (&cert_pem), cert_len));
-  add_container_file (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/weston.ini", FALSE, 0644, uid, gid,
-                      g_bytes_new_static (weston_ini, strlen (weston_ini)));
+  pier_graphical_files_add (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR, TRUE, 0700, uid, gid,
+                            NULL);
+  pier_graphical_files_add (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE, 0700,
+                            uid, gid, NULL);
+  pier_graphical_files_add (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.key", FALSE, 0600,
+                            uid, gid, g_bytes_new_take (g_steal_pointer (&key_pem), key_len));
+  pier_graphical_files_add (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/tls.crt", FALSE, 0644,
+                            uid, gid, g_bytes_new_take (g_steal_pointer (&cert_pem), cert_len));
+  pier_graphical_files_add (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/weston.ini", FALSE,
+                            0644, uid, gid, g_bytes_new_static (weston_ini, strlen (weston_ini)));
   /* Weston binds Xwayland's socket there and crashes when the directory is missing. */
   if (options->x11)
-    add_container_file (files, "/tmp/.X11-unix", TRUE, 01777, 0, 0, NULL);
-  if (!write_container_files (pidfd, files, error))
+    pier_graphical_files_add (files, "/tmp/.X11-unix", TRUE, 01777, 0, 0, NULL);
+  if (!pier_graphical_files_write (pidfd, files, error))
     return NULL;
 
   width = g_strdup_printf ("--width=%d", options->width > 0 ? options->width
@@ -605,8 +309,9 @@ default_app (PierStore *store, const PierContainer *c, GError **error)
 
 static gboolean
 start_app (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
-           const PierContainerIdentity *identity, const ServerRecord *server, gboolean started,
-           const PierGraphicalSessionOptions *options, pid_t *out_pid, GError **error)
+           const PierContainerIdentity *identity, const PierGraphicalServerRecord *server,
+           gboolean started, const PierGraphicalSessionOptions *options, pid_t *out_pid,
+           GError **error)
 {
   g_auto (GStrv) argv = NULL;
   g_auto (GStrv) env = g_strdupv (identity->env);
@@ -652,7 +357,7 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
   g_autofree char *socket_path = NULL;
   g_autoptr (PierSandboxRecord) sandbox = NULL;
   g_autoptr (PierLock) lock = NULL;
-  g_autoptr (ServerRecord) server = NULL;
+  g_autoptr (PierGraphicalServerRecord) server = NULL;
   g_auto (PierContainerIdentity) identity = { 0 };
   pier_autofd int state_fd = -1;
   gboolean started = FALSE;
@@ -691,15 +396,15 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
   if (lock == NULL || !pier_container_identity_resolve (store, c, NULL, NULL, &identity, error))
     return FALSE;
 
-  server = server_record_read (state_fd);
-  if (server != NULL && !server_record_alive (server, sandbox->init_pid))
+  server = pier_graphical_server_record_read (state_fd);
+  if (server != NULL && !pier_graphical_server_record_alive (server, sandbox->init_pid))
     {
       unlinkat (state_fd, RECORD_NAME, 0);
-      g_clear_pointer (&server, server_record_free);
+      g_clear_pointer (&server, pier_graphical_server_record_free);
     }
   if (server == NULL && pier_graphical_session_port_listening (sandbox->init_pid, PIER_RDP_PORT))
     {
-      server = g_new0 (ServerRecord, 1);
+      server = g_new0 (PierGraphicalServerRecord, 1);
       server->kind = PIER_GRAPHICAL_SESSION_SERVER_IMAGE;
     }
   else if (server == NULL)
@@ -707,7 +412,7 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
       server = start_weston (store, c, state_dir, state_fd, sandbox, &identity, options, error);
       /* Recorded at once, so that a later failure never leaves a Weston that the next call
        * would take for the image's own server. */
-      if (server == NULL || !server_record_write (state_fd, server, error))
+      if (server == NULL || !pier_graphical_server_record_write (state_fd, server, error))
         return FALSE;
       started = TRUE;
     }
@@ -739,7 +444,7 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
                           PIER_RDP_PORT, c->name);
           return FALSE;
         }
-      if (!server_record_write (state_fd, server, error))
+      if (!pier_graphical_server_record_write (state_fd, server, error))
         return FALSE;
     }
 

@@ -6,21 +6,15 @@
 #include "pier-events.h"
 #include "pier-fsutil.h"
 #include "pier-i18n.h"
+#include "pier-image-members-private.h"
 #include "pier-pending-layer.h"
 #include "pier-reference.h"
 
-#include "pier-libarchive.h"
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <linux/openat2.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
-
-#define MAX_LINK_HOPS 16
 
 gboolean
 pier_archive_format_from_string (const char *text, PierArchiveFormat *format, GError **error)
@@ -36,278 +30,6 @@ pier_archive_format_from_string (const char *text, PierArchiveFormat *format, GE
       return FALSE;
     }
   return TRUE;
-}
-
-/* ---- collecting the members of an archive or a directory ---- */
-
-typedef struct {
-  GHashTable *files; /* member name → PierPendingBlob */
-  GHashTable *links; /* member name → member name it points to */
-} Members;
-
-static void
-members_clear (Members *m)
-{
-  g_clear_pointer (&m->files, g_hash_table_unref);
-  g_clear_pointer (&m->links, g_hash_table_unref);
-}
-
-static void
-members_init (Members *m)
-{
-  m->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                    (GDestroyNotify) pier_pending_blob_free);
-  m->links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-}
-
-/* "./a//b/../c" → "a/c"; ".." never climbs above the archive's top. */
-static char *
-clean_member_name (const char *dir, const char *name)
-{
-  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
-  g_auto (GStrv) dir_parts = g_strsplit (dir ? dir : "", "/", -1);
-  g_auto (GStrv) name_parts = g_strsplit (name, "/", -1);
-  GString *out = g_string_new (NULL);
-
-  for (int pass = 0; pass < 2; pass++)
-    for (char **p = pass == 0 ? dir_parts : name_parts; *p; p++)
-      {
-        if (**p == '\0' || strcmp (*p, ".") == 0)
-          continue;
-        if (strcmp (*p, "..") == 0)
-          {
-            if (parts->len > 0)
-              g_ptr_array_remove_index (parts, parts->len - 1);
-            continue;
-          }
-        g_ptr_array_add (parts, *p);
-      }
-  for (guint i = 0; i < parts->len; i++)
-    g_string_append_printf (out, "%s%s", i ? "/" : "", (char *) parts->pdata[i]);
-  return g_string_free (out, FALSE);
-}
-
-static PierPendingBlob *
-members_lookup (Members *m, const char *name)
-{
-  g_autofree char *current = clean_member_name (NULL, name);
-
-  for (int hop = 0; hop < MAX_LINK_HOPS; hop++)
-    {
-      const char *target = g_hash_table_lookup (m->links, current);
-      PierPendingBlob *blob;
-
-      if (target == NULL)
-        {
-          blob = g_hash_table_lookup (m->files, current);
-          return blob;
-        }
-      g_free (current);
-      current = g_strdup (target);
-    }
-  return NULL;
-}
-
-typedef struct {
-  PierReadFunc read;
-  gpointer read_data;
-  guint8 *buffer;
-  GError *error;
-  struct archive *archive;
-  gboolean started;
-  gboolean gzip;            /* the input starts as gzip does */
-} OuterSource;
-
-#define OUTER_BUFFER (1024 * 1024)
-
-static la_ssize_t
-outer_read (struct archive *a, void *user_data, const void **buffer)
-{
-  OuterSource *src = user_data;
-  gssize n = src->read (src->read_data, src->buffer, OUTER_BUFFER, &src->error);
-
-  if (n < 0)
-    {
-      archive_set_error (a, EIO, "%s", src->error->message);
-      return -1;
-    }
-  if (!src->started && n > 0)
-    {
-      /* A first read of one byte would hide it; Pier's sources give at least a page. */
-      src->started = TRUE;
-      src->gzip = n >= 2 && src->buffer[0] == 0x1f && src->buffer[1] == 0x8b;
-    }
-  *buffer = src->buffer;
-  return n;
-}
-
-/* What went wrong, in words: libarchive's own, or, where it has none (a gzip stream cut short
- * in its trailer), the likely cause. */
-static char *
-describe_failure (OuterSource *src)
-{
-  const char *reason = archive_error_string (src->archive);
-
-  if (src->gzip)
-    return g_strdup_printf ("the gzip data is damaged or cut short (a truncated file?): %s",
-                            reason != NULL ? reason : "it ends early");
-  return g_strdup (reason != NULL ? reason : "the data ends early (a truncated file?)");
-}
-
-/* How far the decompressed archive has expanded (libarchive's filter 0 gives what it
- * produced, the last filter what was read). */
-static gboolean
-check_expansion (OuterSource *src, GError **error)
-{
-  return pier_check_expansion (archive_filter_bytes (src->archive, -1),
-                               archive_filter_bytes (src->archive, 0), error);
-}
-
-static gssize
-entry_read (gpointer user_data, void *buffer, gsize size, GError **error)
-{
-  OuterSource *src = user_data;
-  la_ssize_t n = archive_read_data (src->archive, buffer, size);
-
-  if (n < 0)
-    {
-      g_autofree char *reason = describe_failure (src);
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s", reason);
-      return -1;
-    }
-  if (!check_expansion (src, error))
-    return -1;
-  return n;
-}
-
-static gboolean
-collect_archive (PierStore *store, PierReadFunc read, gpointer read_data, Members *m,
-                 GCancellable *cancellable, GError **error)
-{
-  struct archive *a = archive_read_new ();
-  OuterSource src = { read, read_data, g_malloc (OUTER_BUFFER), NULL, a };
-  struct archive_entry *entry;
-  g_autofree char *last = g_strdup ("the start");
-  gboolean ok = FALSE;
-  int rc;
-
-  archive_read_support_filter_gzip (a);
-  archive_read_support_filter_none (a);
-  archive_read_support_format_tar (a);
-  archive_read_support_format_gnutar (a);
-  if (archive_read_open (a, &src, NULL, outer_read, NULL) != ARCHIVE_OK)
-    {
-      g_autofree char *reason = describe_failure (&src);
-      if (src.error != NULL)
-        g_propagate_prefixed_error (error, g_steal_pointer (&src.error),
-                                    _("reading the archive: "));
-      else
-        /* EILSEQ: libarchive's ARCHIVE_ERRNO_FILE_FORMAT on Linux, which it does not export. */
-        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "%s: %s",
-                     archive_errno (a) == EILSEQ && !src.gzip ? "not a tar archive"
-                                                                     : "reading the archive",
-                     reason);
-      goto out;
-    }
-  while ((rc = archive_read_next_header (a, &entry)) == ARCHIVE_OK)
-    {
-      const char *raw = archive_entry_pathname (entry);
-      g_autofree char *name = clean_member_name (NULL, raw ? raw : "");
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error) || !check_expansion (&src, error))
-        goto out;
-      if (archive_entry_filetype (entry) == AE_IFLNK)
-        {
-          g_autofree char *dir = g_path_get_dirname (name);
-          g_hash_table_insert (m->links, g_strdup (name),
-                               clean_member_name (strcmp (dir, ".") ? dir : NULL,
-                                                  archive_entry_symlink (entry)));
-        }
-      else if (archive_entry_filetype (entry) == AE_IFREG && archive_entry_hardlink (entry))
-        g_hash_table_insert (m->links, g_strdup (name),
-                             clean_member_name (NULL, archive_entry_hardlink (entry)));
-      else if (archive_entry_filetype (entry) == AE_IFREG)
-        {
-          PierPendingBlob *blob = pier_pending_blob_read (store, entry_read, &src, cancellable,
-                                                          error);
-          if (blob == NULL)
-            {
-              g_prefix_error (error, _("reading %s from the archive: "), name);
-              goto out;
-            }
-          g_hash_table_insert (m->files, g_strdup (name), blob);
-        }
-      g_free (last);
-      last = g_steal_pointer (&name);
-    }
-  if (rc != ARCHIVE_EOF)
-    {
-      g_autofree char *reason = describe_failure (&src);
-      if (src.error != NULL)
-        g_propagate_prefixed_error (error, g_steal_pointer (&src.error),
-                                    _("reading the archive: "));
-      else
-        g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                     _("the archive is truncated or damaged after %s: %s"), last, reason);
-      goto out;
-    }
-  ok = TRUE;
-out:
-  archive_read_free (a);
-  g_clear_error (&src.error);
-  g_free (src.buffer);
-  return ok;
-}
-
-static gboolean
-collect_dir (PierStore *store, int dirfd, const char *prefix, Members *m, int depth,
-             GCancellable *cancellable, GError **error)
-{
-  DIR *dir = pier_fs_opendir_at (dirfd);
-  struct dirent *de;
-  gboolean ok = TRUE;
-
-  if (dir == NULL)
-    return pier_set_errno (error, errno, _("reading %s"), prefix[0] ? prefix : "the layout");
-  while (ok && (de = readdir (dir)) != NULL)
-    {
-      g_autofree char *name = NULL;
-      struct stat st;
-
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      name = prefix[0] ? g_strconcat (prefix, "/", de->d_name, NULL) : g_strdup (de->d_name);
-      if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        continue;
-      if (S_ISDIR (st.st_mode) && depth < 8)
-        {
-          pier_autofd int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          ok = sub >= 0 ? collect_dir (store, sub, name, m, depth + 1, cancellable, error)
-                        : pier_set_errno (error, errno, _("opening %s"), name);
-        }
-      else if (S_ISREG (st.st_mode))
-        {
-          /* Whatever it has become since (a fifo cannot hang the load). */
-          pier_autofd int fd = pier_fs_open_regular_in_root (dirfd, de->d_name,
-                                                             RESOLVE_NO_SYMLINKS, G_MAXSIZE,
-                                                             NULL, error);
-          PierPendingBlob *blob = NULL;
-          if (fd < 0)
-            {
-              g_prefix_error (error, _("in the layout: "));
-              ok = FALSE;
-              break;
-            }
-          blob = pier_pending_blob_read (store, pier_read_fd, GINT_TO_POINTER (fd), cancellable,
-                                         error);
-          if (blob == NULL)
-            ok = FALSE;
-          else
-            g_hash_table_insert (m->files, g_steal_pointer (&name), blob);
-        }
-    }
-  closedir (dir);
-  return ok;
 }
 
 /* ---- turning members into images ---- */
@@ -333,7 +55,7 @@ loaded_image_free (LoadedImage *li)
 
 typedef struct {
   PierStore *store;
-  Members members;
+  PierImageMembers members;
   GPtrArray *images;   /* LoadedImage */
   GPtrArray *to_commit; /* PierPendingBlob, not owned */
   GPtrArray *skipped;  /* lines for the report: what was not loaded, and why */
@@ -363,7 +85,7 @@ static GBytes *
 need_document (Loader *l, const char *name, const char *what, PierPendingBlob **out_blob,
                GError **error)
 {
-  PierPendingBlob *blob = members_lookup (&l->members, name);
+  PierPendingBlob *blob = pier_image_members_lookup (&l->members, name);
   GBytes *bytes;
 
   if (blob == NULL)
@@ -392,7 +114,7 @@ devices_skipped (guint64 n)
 static PierPendingBlob *
 need_layer (Loader *l, const char *name, const PierImageConfig *config, guint i, GError **error)
 {
-  PierPendingBlob *blob = members_lookup (&l->members, name);
+  PierPendingBlob *blob = pier_image_members_lookup (&l->members, name);
 
   if (blob == NULL)
     {
@@ -556,7 +278,7 @@ need_blob (Loader *l, const PierDescriptor *desc, GError **error)
   if (!pier_digest_validate (digest, error))
     return NULL;
   name = g_strconcat ("blobs/sha256/", pier_digest_hex (digest), NULL);
-  blob = members_lookup (&l->members, name);
+  blob = pier_image_members_lookup (&l->members, name);
   if (blob == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("the layout has no blob %s"), digest);
@@ -848,12 +570,12 @@ commit (Loader *l, GError **error)
 }
 
 static GPtrArray *
-load_members (PierStore *store, Members *members, GError **error)
+load_members (PierStore *store, PierImageMembers *members, GError **error)
 {
   Loader l = { store, *members, g_ptr_array_new_with_free_func ((GDestroyNotify) loaded_image_free),
                g_ptr_array_new (), g_ptr_array_new_with_free_func (g_free) };
-  PierPendingBlob *docker_manifest = members_lookup (members, "manifest.json");
-  PierPendingBlob *oci_index = members_lookup (members, "index.json");
+  PierPendingBlob *docker_manifest = pier_image_members_lookup (members, "manifest.json");
+  PierPendingBlob *oci_index = pier_image_members_lookup (members, "index.json");
   g_autoptr (GBytes) document = NULL;
   GPtrArray *report = NULL;
   gboolean ok;
@@ -883,13 +605,13 @@ GPtrArray *
 pier_store_load_archive (PierStore *store, PierReadFunc read, gpointer read_data,
                          GCancellable *cancellable, GError **error)
 {
-  Members members;
+  PierImageMembers members;
   GPtrArray *report = NULL;
 
-  members_init (&members);
-  if (collect_archive (store, read, read_data, &members, cancellable, error))
+  pier_image_members_init (&members);
+  if (pier_image_members_collect_archive (store, read, read_data, &members, cancellable, error))
     report = load_members (store, &members, error);
-  members_clear (&members);
+  pier_image_members_clear (&members);
   return report;
 }
 
@@ -897,16 +619,16 @@ GPtrArray *
 pier_store_load_layout_dir (PierStore *store, const char *path, GCancellable *cancellable,
                             GError **error)
 {
-  Members members;
+  PierImageMembers members;
   GPtrArray *report = NULL;
   pier_autofd int fd = pier_fs_open_dir_at (AT_FDCWD, path, error);
 
   if (fd < 0)
     return NULL;
-  members_init (&members);
-  if (collect_dir (store, fd, "", &members, 0, cancellable, error))
+  pier_image_members_init (&members);
+  if (pier_image_members_collect_dir (store, fd, "", &members, 0, cancellable, error))
     report = load_members (store, &members, error);
-  members_clear (&members);
+  pier_image_members_clear (&members);
   return report;
 }
 
