@@ -101,7 +101,8 @@ pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *parameters,
   };
   g_autofree char *prog = g_strdup_printf ("pierctl %s", cli->verb);
   g_autoptr (GOptionContext) context = g_option_context_new (parameters);
-  GOptionGroup *global = g_option_group_new ("global", N_("Global options"),
+  /* GOption shows a group's heading as given, and translates the rest. */
+  GOptionGroup *global = g_option_group_new ("global", _("Global options"),
                                              N_("Show global options"), NULL, NULL);
   /* GOption reorders and removes what it parses, even when it fails. */
   int original_argc = *argc;
