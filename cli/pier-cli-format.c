@@ -1,6 +1,7 @@
 #include "pier-cli-format.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -158,7 +159,7 @@ pier_format_check (const char *format, GError **error)
   if (format == NULL || strcmp (format, "json") == 0 || strcmp (format, "table") == 0)
     return TRUE;
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "unsupported --format “%s”: use json or table", format);
+               _("unsupported --format “%s”: use json or table"), format);
   return FALSE;
 }
 

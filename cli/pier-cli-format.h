@@ -7,11 +7,13 @@
 
 G_BEGIN_DECLS
 
-/* Sizes and ages as Docker prints them: "4.26MB", "2 weeks ago". */
+/* Sizes and ages as Docker prints them: "4.26MB", "2 weeks ago". Not translated: they are the
+ * tables' values, which scripts parse as Docker's (as `ps` reads "Up" and "Exited"). */
 char *pier_format_size (guint64 bytes);
 char *pier_format_ago (gint64 unix_time);
 
-/* Columns separated by three spaces, padded to their widest cell. */
+/* Columns separated by three spaces, padded to their widest cell. The tables' headers stay as
+ * written ("CONTAINER ID", "IMAGE"): they are Docker's, and scripts look for them. */
 typedef struct _PierTable PierTable;
 
 PierTable *pier_table_new (const char *first_header, ...) G_GNUC_NULL_TERMINATED;

@@ -1,6 +1,7 @@
 #include "pier-cli.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <langinfo.h>
 #include <locale.h>
@@ -20,13 +21,13 @@ static const PierCliVerb *const verb_tables[] = {
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "Usage: pierctl [--root DIR] [--runroot DIR] COMMAND [OPTIONS] [ARGS]\n\n"
-                "Pier manages images and containers on this machine, without a daemon.\n\n"
-                "Commands:\n");
+  fputs (_("Usage: pierctl [--root DIR] [--runroot DIR] COMMAND [OPTIONS] [ARGS]\n\n"
+           "Pier manages images and containers on this machine, without a daemon.\n\n"
+           "Commands:\n"), out);
   for (gsize t = 0; t < G_N_ELEMENTS (verb_tables); t++)
     for (const PierCliVerb *v = verb_tables[t]; v->name; v++)
-      fprintf (out, "  %-10s %s\n", v->name, v->summary);
-  fprintf (out, "\nRun 'pierctl COMMAND --help' for a command's options.\n");
+      fprintf (out, "  %-10s %s\n", v->name, _(v->summary));
+  fputs (_("\nRun 'pierctl COMMAND --help' for a command's options.\n"), out);
 }
 
 static const PierCliVerb *
@@ -72,10 +73,19 @@ name_unconvertible_value (int argc, char **argv, GError *error)
         continue;
       quoted = pier_error_quote (value);
       g_free (error->message);
-      error->message = g_strdup_printf ("the value of %s, %s, is not valid UTF-8 text", option,
+      error->message = g_strdup_printf (_("the value of %s, %s, is not valid UTF-8 text"), option,
                                         quoted);
       return;
     }
+}
+
+/* GOption translates the help's texts (summary, descriptions, synopsis) in Pier's catalogue, as
+ * g_option_context_set_translation_domain would, except the empty synopsis of a verb without
+ * arguments: gettext("") is the catalogue's header. */
+static const char *
+translate_option_text (const char *text, gpointer data)
+{
+  return text[0] != '\0' ? _(text) : text;
 }
 
 gboolean
@@ -84,19 +94,23 @@ pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *parameters,
                 GError **error)
 {
   const GOptionEntry global_entries[] = {
-    { "root", 0, 0, G_OPTION_ARG_FILENAME, &cli->root, "Store directory", "DIR" },
-    { "runroot", 0, 0, G_OPTION_ARG_FILENAME, &cli->runroot, "Runtime state directory", "DIR" },
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &cli->root, N_("Store directory"), "DIR" },
+    { "runroot", 0, 0, G_OPTION_ARG_FILENAME, &cli->runroot, N_("Runtime state directory"),
+      "DIR" },
     { NULL }
   };
   g_autofree char *prog = g_strdup_printf ("pierctl %s", cli->verb);
   g_autoptr (GOptionContext) context = g_option_context_new (parameters);
-  GOptionGroup *global = g_option_group_new ("global", "Global options", "Show global options",
-                                             NULL, NULL);
+  /* GOption shows a group's heading as given, and translates the rest. */
+  GOptionGroup *global = g_option_group_new ("global", _("Global options"),
+                                             N_("Show global options"), NULL, NULL);
   /* GOption reorders and removes what it parses, even when it fails. */
   int original_argc = *argc;
   g_autofree char **original_argv = g_memdup2 (*argv, sizeof (char *) * (*argc + 1));
 
   g_set_prgname (prog);
+  g_option_context_set_translate_func (context, translate_option_text, NULL, NULL);
+  g_option_group_set_translate_func (global, translate_option_text, NULL, NULL);
   g_option_context_set_summary (context, summary);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, NULL);
@@ -125,14 +139,15 @@ pier_cli_expect_args (PierCli *cli, int argc, int min, int max, const char *usag
                       GError **error)
 {
   int n = argc - 1;
+  const char *needs = min == max ? (min == 1 ? _("exactly one argument")
+                                              : _("a fixed number of arguments"))
+                                  : (n < min ? _("more arguments") : _("fewer arguments"));
 
   if (n >= min && (max < 0 || n <= max))
     return TRUE;
-  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "“%s” needs %s (usage: pierctl %s %s)",
-               cli->verb,
-               min == max ? (min == 1 ? "exactly one argument" : "a fixed number of arguments")
-                          : (n < min ? "more arguments" : "fewer arguments"),
-               cli->verb, usage);
+  /* Translators: "“rm” needs more arguments (usage: pierctl rm [-f] CONTAINER...)". */
+  g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("“%s” needs %s (usage: pierctl %s %s)"),
+               cli->verb, needs, cli->verb, usage);
   return FALSE;
 }
 
@@ -146,7 +161,6 @@ pier_cli_main (int argc, char **argv)
   int first = 1;
   int status;
 
-  setlocale (LC_ALL, "");
   /* The C locale's ASCII would make GOption refuse every option value that is not ASCII, though
    * Pier's text is UTF-8 throughout: read it as C.UTF-8, as Python does (PEP 538). */
   if (strcmp (nl_langinfo (CODESET), "ANSI_X3.4-1968") == 0)
@@ -179,7 +193,7 @@ pier_cli_main (int argc, char **argv)
         value = argv[++first];
       if (value == NULL)
         {
-          fprintf (stderr, "pierctl: unknown option %s (see pierctl --help)\n", arg);
+          fprintf (stderr, _("pierctl: unknown option %s (see pierctl --help)\n"), arg);
           return 125;
         }
       g_free (*target);
@@ -194,7 +208,7 @@ pier_cli_main (int argc, char **argv)
   verb = find_verb (argv[first]);
   if (verb == NULL)
     {
-      fprintf (stderr, "pierctl: unknown command “%s” (see pierctl --help)\n", argv[first]);
+      fprintf (stderr, _("pierctl: unknown command “%s” (see pierctl --help)\n"), argv[first]);
       return 125;
     }
   cli.verb = verb->name;

@@ -21,9 +21,10 @@ typedef int (*PierCliVerbFunc) (PierCli *cli, int argc, char **argv, GError **er
 typedef struct {
   const char *name;
   PierCliVerbFunc run;
-  const char *summary;
+  const char *summary; /* N_(): translated where it is shown */
 } PierCliVerb;
 
+/* Runs pierctl; the program's main has called pier_i18n_init(), which set the user's locale. */
 int pier_cli_main (int argc, char **argv);
 
 /* The engine on the store the global options name, made on first use (after the verb parsed
@@ -32,7 +33,10 @@ PierEngine *pier_cli_get_engine (PierCli *cli);
 
 /* Parses @argv for a verb: its @entries plus the global ones (--root, --runroot). With
  * @stop_at_first_argument, options after the first positional argument belong to it
- * (`run IMAGE ls -l`). Leaves the positional arguments in argv[1..]. */
+ * (`run IMAGE ls -l`). Leaves the positional arguments in argv[1..]. @summary and the entries'
+ * descriptions are N_() strings, translated when --help shows them; the synopses (@parameters,
+ * the entries' argument names, pier_cli_expect_args' @usage) stay as written: they show what is
+ * typed (NAME[:TAG], K=V), not words. */
 gboolean pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *parameters,
                          const char *summary, const GOptionEntry *entries,
                          gboolean stop_at_first_argument, GError **error);

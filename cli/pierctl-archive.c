@@ -2,6 +2,7 @@
 #include "pier-cli.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-output-file.h"
 
 #include <errno.h>
@@ -21,7 +22,7 @@ open_input (const char *path, GError **error)
       if (isatty (STDIN_FILENO))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "standard input is a terminal; give a file or pipe an archive in");
+                       _("standard input is a terminal; give a file or pipe an archive in"));
           return -1;
         }
       return dup (STDIN_FILENO);
@@ -41,7 +42,7 @@ import_run (PierCli *cli, int argc, char **argv, GError **error)
   int fd;
 
   if (!pier_cli_parse (cli, &argc, &argv, "FILE|- [NAME[:TAG]]",
-                       "Make a one-layer image from a root filesystem tarball", entries, FALSE,
+                       N_("Make a one-layer image from a root filesystem tarball"), entries, FALSE,
                        error) ||
       !pier_cli_expect_args (cli, argc, 1, 2, "FILE|- [NAME[:TAG]]", error) ||
       !pier_engine_ping (pier_cli_get_engine (cli), NULL, error) ||
@@ -53,7 +54,7 @@ import_run (PierCli *cli, int argc, char **argv, GError **error)
   if (id == NULL)
     return 1;
   for (char **w = warnings; *w != NULL; w++)
-    fprintf (stderr, "WARNING: %s\n", *w);
+    fprintf (stderr, _("WARNING: %s\n"), *w);
   printf ("%s\n", id);
   return 0;
 }
@@ -64,13 +65,13 @@ save_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autofree char *output = NULL;
   g_autofree char *format_text = NULL;
   const GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE instead of standard output", "FILE" },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format_text, "docker-archive (default) or oci-archive", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Write to FILE instead of standard output"), "FILE" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_text, N_("docker-archive (default) or oci-archive"), "FORMAT" },
     { NULL }
   };
   g_autoptr (PierOutputFile) file = NULL;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE...", "Save images to an archive", entries,
+  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE...", N_("Save images to an archive"), entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[-o FILE] [--format docker-archive|oci-archive] IMAGE...", error) ||
       !pier_engine_ping (pier_cli_get_engine (cli), NULL, error))
@@ -80,7 +81,7 @@ save_run (PierCli *cli, int argc, char **argv, GError **error)
       if (isatty (STDOUT_FILENO))
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "refusing to write an archive to a terminal; use -o FILE or redirect");
+                       _("refusing to write an archive to a terminal; use -o FILE or redirect"));
           return 1;
         }
     }
@@ -99,14 +100,14 @@ load_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autofree char *input = NULL;
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
-    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Read from FILE (an archive or an OCI layout directory) instead of standard input", "FILE" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing", NULL },
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, N_("Read from FILE (an archive or an OCI layout directory) instead of standard input"), "FILE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print nothing"), NULL },
     { NULL }
   };
   g_autoptr (GPtrArray) report = NULL;
   int fd;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "", "Load images from a docker-archive or OCI archive",
+  if (!pier_cli_parse (cli, &argc, &argv, "", N_("Load images from a docker-archive or OCI archive"),
                        entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, 0, "[-i FILE]", error) ||
       !pier_engine_ping (pier_cli_get_engine (cli), NULL, error))
@@ -126,8 +127,8 @@ load_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 const PierCliVerb pier_cli_archive_verbs[] = {
-  { "import", import_run, "Make an image from a root filesystem tarball" },
-  { "save", save_run, "Save images to an archive" },
-  { "load", load_run, "Load images from an archive" },
+  { "import", import_run, N_("Make an image from a root filesystem tarball") },
+  { "save", save_run, N_("Save images to an archive") },
+  { "load", load_run, N_("Load images from an archive") },
   { NULL }
 };

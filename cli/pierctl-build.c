@@ -2,6 +2,7 @@
 #include "pier-cli.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-output-file.h"
 
 #include <stdio.h>
@@ -37,8 +38,8 @@ parse_build_args (char **args, GHashTable *out, GError **error)
       if (eq == *a)
         {
           g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                       "--build-arg “%s”: give NAME=VALUE, or NAME to take it from the "
-                       "environment", *a);
+                       _("--build-arg “%s”: give NAME=VALUE, or NAME to take it from the "
+                         "environment"), *a);
           return FALSE;
         }
       if (eq != NULL)
@@ -59,21 +60,21 @@ build_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autofree char *network = NULL;
   gboolean no_cache = FALSE, quiet = FALSE, check = FALSE;
   const GOptionEntry entries[] = {
-    { "tag", 't', 0, G_OPTION_ARG_STRING_ARRAY, &tags, "Name the image", "NAME[:TAG]" },
-    { "file", 'f', 0, G_OPTION_ARG_FILENAME, &file, "The Dockerfile (default: DIR/Dockerfile)", "FILE" },
-    { "build-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &build_args, "Set a build argument", "NAME=VALUE" },
-    { "target", 0, 0, G_OPTION_ARG_STRING, &target, "Build up to this stage", "STAGE" },
-    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "Do not use the build cache", NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the image id", NULL },
-    { "network", 0, 0, G_OPTION_ARG_STRING, &network, "RUN's network: bridge, none or host", "MODE" },
-    { "check", 0, 0, G_OPTION_ARG_NONE, &check, "Parse and check the Dockerfile, print it as JSON", NULL },
+    { "tag", 't', 0, G_OPTION_ARG_STRING_ARRAY, &tags, N_("Name the image"), "NAME[:TAG]" },
+    { "file", 'f', 0, G_OPTION_ARG_FILENAME, &file, N_("The Dockerfile (default: DIR/Dockerfile)"), "FILE" },
+    { "build-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &build_args, N_("Set a build argument"), "NAME=VALUE" },
+    { "target", 0, 0, G_OPTION_ARG_STRING, &target, N_("Build up to this stage"), "STAGE" },
+    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, N_("Do not use the build cache"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print only the image id"), NULL },
+    { "network", 0, 0, G_OPTION_ARG_STRING, &network, N_("RUN's network: bridge, none or host"), "MODE" },
+    { "check", 0, 0, G_OPTION_ARG_NONE, &check, N_("Parse and check the Dockerfile, print it as JSON"), NULL },
     { NULL }
   };
   g_autoptr (GHashTable) args = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autofree char *id = NULL;
   PierImageBuildOptions options = { 0 };
 
-  if (!pier_cli_parse (cli, &argc, &argv, "DIR", "Build an image from a Dockerfile", entries,
+  if (!pier_cli_parse (cli, &argc, &argv, "DIR", N_("Build an image from a Dockerfile"), entries,
                        FALSE, error)
       || !pier_cli_expect_args (cli, argc, check ? 0 : 1, 1,
                                 "[-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target "
@@ -106,9 +107,9 @@ commit_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autofree char *author = NULL;
   g_auto (GStrv) changes = NULL;
   const GOptionEntry entries[] = {
-    { "message", 'm', 0, G_OPTION_ARG_STRING, &message, "Commit message", "MSG" },
-    { "author", 'a', 0, G_OPTION_ARG_STRING, &author, "Author", "NAME" },
-    { "change", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &changes, "Apply a Dockerfile instruction",
+    { "message", 'm', 0, G_OPTION_ARG_STRING, &message, N_("Commit message"), "MSG" },
+    { "author", 'a', 0, G_OPTION_ARG_STRING, &author, N_("Author"), "NAME" },
+    { "change", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &changes, N_("Apply a Dockerfile instruction"),
       "INSTRUCTION" },
     { NULL }
   };
@@ -116,7 +117,7 @@ commit_run (PierCli *cli, int argc, char **argv, GError **error)
   PierCommitRequest request = { 0 };
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER [NAME[:TAG]]",
-                       "Make an image of a container's changes", entries, FALSE, error)
+                       N_("Make an image of a container's changes"), entries, FALSE, error)
       || !pier_cli_expect_args (cli, argc, 1, 2,
                                 "[-m MSG] [-c INSTRUCTION]... CONTAINER [NAME[:TAG]]", error))
     return 1;
@@ -137,7 +138,7 @@ diff_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autoptr (GPtrArray) changes = NULL;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
-                       "List the files a container added (A), changed (C) or deleted (D)", NULL,
+                       N_("List the files a container added (A), changed (C) or deleted (D)"), NULL,
                        FALSE, error)
       || !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER", error)
       || (changes = pier_engine_diff (pier_cli_get_engine (cli), argv[1], NULL, error)) == NULL)
@@ -155,7 +156,7 @@ export_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   g_autofree char *output = NULL;
   const GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to a file, not standard output",
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Write to a file, not standard output"),
       "FILE" },
     { NULL }
   };
@@ -164,13 +165,13 @@ export_run (PierCli *cli, int argc, char **argv, GError **error)
   PierEngine *engine;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
-                       "Write a container's filesystem as a tar archive", entries, FALSE, error)
+                       N_("Write a container's filesystem as a tar archive"), entries, FALSE, error)
       || !pier_cli_expect_args (cli, argc, 1, 1, "[-o FILE] CONTAINER", error))
     return 1;
   if (output == NULL && isatty (STDOUT_FILENO))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "refusing to write an archive to a terminal: use -o FILE or a redirection");
+                   _("refusing to write an archive to a terminal: use -o FILE or a redirection"));
       return 1;
     }
   /* The container first: a file is made only for one that exists. */
@@ -185,9 +186,9 @@ export_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 const PierCliVerb pier_cli_build_verbs[] = {
-  { "build", build_run, "Build an image from a Dockerfile" },
-  { "commit", commit_run, "Make an image of a container's changes" },
-  { "diff", diff_run, "List a container's changes to its image" },
-  { "export", export_run, "Write a container's filesystem as a tar archive" },
+  { "build", build_run, N_("Build an image from a Dockerfile") },
+  { "commit", commit_run, N_("Make an image of a container's changes") },
+  { "diff", diff_run, N_("List a container's changes to its image") },
+  { "export", export_run, N_("Write a container's filesystem as a tar archive") },
   { NULL }
 };

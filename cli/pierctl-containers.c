@@ -3,6 +3,7 @@
 #include "pier-cli-format.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-quantity.h"
 #include "pier-signal.h"
 
@@ -74,7 +75,7 @@ options_from_flags (const RunFlags *f, const char *image, char **command,
       !g_ascii_string_to_signed (f->pids_limit, 10, -1, G_MAXINT32, &o->pids_limit, NULL))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "invalid --pids-limit “%s”: a positive whole number, or -1 for no limit",
+                   _("invalid --pids-limit “%s”: a positive whole number, or -1 for no limit"),
                    f->pids_limit);
       return FALSE;
     }
@@ -84,29 +85,29 @@ options_from_flags (const RunFlags *f, const char *image, char **command,
 }
 
 #define RUN_FLAG_ENTRIES(f)                                                                         \
-  { "detach", 'd', 0, G_OPTION_ARG_NONE, &(f).detach, "Run in the background and print the id", NULL }, \
-  { "interactive", 'i', 0, G_OPTION_ARG_NONE, &(f).interactive, "Keep standard input open", NULL },   \
-  { "tty", 't', 0, G_OPTION_ARG_NONE, &(f).tty, "Give the command a terminal", NULL },               \
-  { "rm", 0, 0, G_OPTION_ARG_NONE, &(f).remove, "Remove the container when it exits", NULL },        \
-  { "name", 0, 0, G_OPTION_ARG_STRING, &(f).name, "Name the container", "NAME" },                     \
-  { "hostname", 'h', 0, G_OPTION_ARG_STRING, &(f).hostname, "Host name inside (default: the name)", "NAME" }, \
-  { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &(f).env, "Set an environment variable", "K=V" },      \
-  { "volume", 'v', 0, G_OPTION_ARG_STRING_ARRAY, &(f).volumes, "Bind a host path", "SRC:DST[:ro]" },   \
-  { "workdir", 'w', 0, G_OPTION_ARG_STRING, &(f).workdir, "Working directory inside", "DIR" },         \
-  { "user", 'u', 0, G_OPTION_ARG_STRING, &(f).user, "User inside", "USER[:GROUP]" },                   \
-  { "network", 0, 0, G_OPTION_ARG_STRING, &(f).network, "none, host or bridge", "MODE" },              \
-  { "memory", 'm', 0, G_OPTION_ARG_STRING, &(f).memory, "Memory limit", "BYTES" },                     \
-  { "cpus", 0, 0, G_OPTION_ARG_STRING, &(f).cpus, "CPU limit", "N" },                                  \
-  { "pids-limit", 0, 0, G_OPTION_ARG_STRING, &(f).pids_limit, "Process limit (default 2048; -1: none)", "N" }, \
-  { "cap-add", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(f).cap_add, "Keep a capability (ALL: every one)", "CAP" }, \
-  { "cap-drop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(f).cap_drop, "Drop a capability (ALL: every one)", "CAP" }, \
-  { "security-opt", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(f).security_opt, "seccomp=FILE.json or seccomp=unconfined", "OPT" }
+  { "detach", 'd', 0, G_OPTION_ARG_NONE, &(f).detach, N_("Run in the background and print the id"), NULL }, \
+  { "interactive", 'i', 0, G_OPTION_ARG_NONE, &(f).interactive, N_("Keep standard input open"), NULL }, \
+  { "tty", 't', 0, G_OPTION_ARG_NONE, &(f).tty, N_("Give the command a terminal"), NULL },          \
+  { "rm", 0, 0, G_OPTION_ARG_NONE, &(f).remove, N_("Remove the container when it exits"), NULL },   \
+  { "name", 0, 0, G_OPTION_ARG_STRING, &(f).name, N_("Name the container"), "NAME" },               \
+  { "hostname", 'h', 0, G_OPTION_ARG_STRING, &(f).hostname, N_("Host name inside (default: the name)"), "NAME" }, \
+  { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &(f).env, N_("Set an environment variable"), "K=V" }, \
+  { "volume", 'v', 0, G_OPTION_ARG_STRING_ARRAY, &(f).volumes, N_("Bind a host path"), "SRC:DST[:ro]" }, \
+  { "workdir", 'w', 0, G_OPTION_ARG_STRING, &(f).workdir, N_("Working directory inside"), "DIR" },  \
+  { "user", 'u', 0, G_OPTION_ARG_STRING, &(f).user, N_("User inside"), "USER[:GROUP]" },            \
+  { "network", 0, 0, G_OPTION_ARG_STRING, &(f).network, N_("none, host or bridge"), "MODE" },       \
+  { "memory", 'm', 0, G_OPTION_ARG_STRING, &(f).memory, N_("Memory limit"), "BYTES" },              \
+  { "cpus", 0, 0, G_OPTION_ARG_STRING, &(f).cpus, N_("CPU limit"), "N" },                           \
+  { "pids-limit", 0, 0, G_OPTION_ARG_STRING, &(f).pids_limit, N_("Process limit (default 2048; -1: none)"), "N" }, \
+  { "cap-add", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(f).cap_add, N_("Keep a capability (ALL: every one)"), "CAP" }, \
+  { "cap-drop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(f).cap_drop, N_("Drop a capability (ALL: every one)"), "CAP" }, \
+  { "security-opt", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(f).security_opt, N_("seccomp=FILE.json or seccomp=unconfined"), "OPT" }
 
 static void
 print_warnings (char **warnings)
 {
   for (char **w = warnings; w && *w; w++)
-    fprintf (stderr, "WARNING: %s\n", *w);
+    fprintf (stderr, _("WARNING: %s\n"), *w);
 }
 
 static int
@@ -160,7 +161,7 @@ run_run (PierCli *cli, int argc, char **argv, GError **error)
   PierStdio attach;
   int code = 0;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE [COMMAND [ARG...]]", "Run a command in a new container",
+  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE [COMMAND [ARG...]]", N_("Run a command in a new container"),
                        entries, TRUE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[OPTIONS] IMAGE [COMMAND [ARG...]]", error) ||
       !options_from_flags (&f, argv[1], argv + 2, &o, error))
@@ -185,7 +186,7 @@ create_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autofree char *id = NULL;
   PierRunOptions o;
 
-  if (pier_cli_parse (cli, &argc, &argv, "IMAGE [COMMAND [ARG...]]", "Create a container",
+  if (pier_cli_parse (cli, &argc, &argv, "IMAGE [COMMAND [ARG...]]", N_("Create a container"),
                       entries, TRUE, error) &&
       pier_cli_expect_args (cli, argc, 1, -1, "[OPTIONS] IMAGE [COMMAND [ARG...]]", error) &&
       options_from_flags (&f, argv[1], argv + 2, &o, error) &&
@@ -229,14 +230,14 @@ start_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   gboolean attach = FALSE, interactive = FALSE;
   const GOptionEntry entries[] = {
-    { "attach", 'a', 0, G_OPTION_ARG_NONE, &attach, "Attach to its output and wait for it", NULL },
-    { "interactive", 'i', 0, G_OPTION_ARG_NONE, &interactive, "Attach standard input", NULL },
+    { "attach", 'a', 0, G_OPTION_ARG_NONE, &attach, N_("Attach to its output and wait for it"), NULL },
+    { "interactive", 'i', 0, G_OPTION_ARG_NONE, &interactive, N_("Attach standard input"), NULL },
     { NULL }
   };
   PierStdio stdio;
   int code = 0;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Start containers", entries, FALSE, error) ||
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", N_("Start containers"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, attach ? 1 : -1, "[-a] CONTAINER...", error))
     return 1;
   if (!attach)
@@ -277,7 +278,7 @@ stop_or_restart (PierCli *cli, int argc, char **argv, const char *summary, Conta
 {
   g_autofree char *time = NULL;
   const GOptionEntry entries[] = {
-    { "time", 't', 0, G_OPTION_ARG_STRING, &time, "Seconds to wait before killing (default 10)", "SECONDS" },
+    { "time", 't', 0, G_OPTION_ARG_STRING, &time, N_("Seconds to wait before killing (default 10)"), "SECONDS" },
     { NULL }
   };
   guint64 seconds = 10;
@@ -292,7 +293,7 @@ stop_or_restart (PierCli *cli, int argc, char **argv, const char *summary, Conta
 static int
 stop_run (PierCli *cli, int argc, char **argv, GError **error)
 {
-  return stop_or_restart (cli, argc, argv, "Stop containers", do_stop, error);
+  return stop_or_restart (cli, argc, argv, N_("Stop containers"), do_stop, error);
 }
 
 static gboolean
@@ -305,7 +306,7 @@ do_restart (PierEngine *engine, const char *name, gpointer data, GError **error)
 static int
 restart_run (PierCli *cli, int argc, char **argv, GError **error)
 {
-  return stop_or_restart (cli, argc, argv, "Restart containers", do_restart, error);
+  return stop_or_restart (cli, argc, argv, N_("Restart containers"), do_restart, error);
 }
 
 static gboolean
@@ -319,17 +320,17 @@ kill_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   g_autofree char *signal_name = NULL;
   const GOptionEntry entries[] = {
-    { "signal", 's', 0, G_OPTION_ARG_STRING, &signal_name, "Signal to send (default KILL)", "SIGNAL" },
+    { "signal", 's', 0, G_OPTION_ARG_STRING, &signal_name, N_("Signal to send (default KILL)"), "SIGNAL" },
     { NULL }
   };
   int signal = 9;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Send a signal to containers", entries, FALSE, error) ||
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", N_("Send a signal to containers"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[-s SIGNAL] CONTAINER...", error))
     return 1;
   if (signal_name && !pier_signal_parse (signal_name, &signal, error))
     {
-      g_prefix_error (error, "--signal: ");
+      g_prefix_error (error, _("--signal: "));
       return 1;
     }
   return for_each_container (cli, argc, argv, do_kill, GINT_TO_POINTER (signal), TRUE, error);
@@ -351,7 +352,7 @@ wait_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   const GOptionEntry entries[] = { { NULL } };
 
-  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Wait for containers to exit and print their exit codes",
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", N_("Wait for containers to exit and print their exit codes"),
                        entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "CONTAINER...", error))
     return 1;
@@ -369,17 +370,18 @@ rm_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   gboolean force = FALSE;
   const GOptionEntry entries[] = {
-    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Kill running containers first", NULL },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Kill running containers first"), NULL },
     { NULL }
   };
 
-  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", "Remove containers", entries, FALSE, error) ||
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER...", N_("Remove containers"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[-f] CONTAINER...", error))
     return 1;
   return for_each_container (cli, argc, argv, do_remove, GINT_TO_POINTER (force), TRUE, error);
 }
 
-/* "Up 5 seconds", "Exited (0) 3 minutes ago", "Created", "Broken". */
+/* "Up 5 seconds", "Exited (0) 3 minutes ago", "Created", "Broken": Docker's words, which scripts
+ * match, so not translated. */
 static char *
 status_text (const PierContainerInfo *c)
 {
@@ -419,10 +421,10 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
   gboolean all = FALSE, quiet = FALSE, processes = FALSE;
   g_autofree char *format = NULL;
   const GOptionEntry entries[] = {
-    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Show all containers, not only running ones", NULL },
-    { "processes", 0, 0, G_OPTION_ARG_NONE, &processes, "Every host process with the container it belongs to", NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only show ids", NULL },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, N_("Show all containers, not only running ones"), NULL },
+    { "processes", 0, 0, G_OPTION_ARG_NONE, &processes, N_("Every host process with the container it belongs to"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only show ids"), NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output format: table or json"), "FORMAT" },
     { NULL }
   };
   g_autoptr (GPtrArray) list = NULL;
@@ -430,7 +432,7 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
   g_auto (PierJsonWriter) w = { NULL };
   json_t *json = NULL;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "", "List containers", entries, FALSE, error) ||
+  if (!pier_cli_parse (cli, &argc, &argv, "", N_("List containers"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, 0, "[-a] [-q] [--format json]", error))
     return 1;
   if (!pier_format_check (format, error))
@@ -453,8 +455,8 @@ ps_run (PierCli *cli, int argc, char **argv, GError **error)
       if (!all && c->state != PIER_CONTAINER_STATE_RUNNING)
         continue;
       if (c->broken != NULL)
-        fprintf (stderr, "pierctl ps: warning: container %s (%.12s) is broken: %s; `pierctl rm -f "
-                 "%s` removes it\n", c->name, c->id, c->broken, c->name);
+        fprintf (stderr, _("pierctl ps: warning: container %s (%.12s) is broken: %s; `pierctl rm -f "
+                           "%s` removes it\n"), c->name, c->id, c->broken, c->name);
       if (quiet)
         {
           printf ("%s\n", short_id);
@@ -501,11 +503,11 @@ logs_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   gboolean follow = FALSE;
   const GOptionEntry entries[] = {
-    { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, "Keep printing new output", NULL },
+    { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, N_("Keep printing new output"), NULL },
     { NULL }
   };
 
-  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER", "Show a container's output", entries, FALSE, error) ||
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER", N_("Show a container's output"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "[-f] CONTAINER", error))
     return 1;
   return pier_engine_logs (pier_cli_get_engine (cli), argv[1], follow, print_log_entry, NULL,
@@ -520,12 +522,12 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autofree char *workdir = NULL;
   g_auto (GStrv) env_overrides = NULL;
   const GOptionEntry entries[] = {
-    { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, "Run in the background", NULL },
-    { "interactive", 'i', 0, G_OPTION_ARG_NONE, &interactive, "Keep standard input open", NULL },
-    { "tty", 't', 0, G_OPTION_ARG_NONE, &tty, "Give the command a terminal", NULL },
-    { "user", 'u', 0, G_OPTION_ARG_STRING, &user_spec, "User inside", "USER[:GROUP]" },
-    { "workdir", 'w', 0, G_OPTION_ARG_STRING, &workdir, "Working directory inside", "DIR" },
-    { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_overrides, "Set an environment variable", "K=V" },
+    { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, N_("Run in the background"), NULL },
+    { "interactive", 'i', 0, G_OPTION_ARG_NONE, &interactive, N_("Keep standard input open"), NULL },
+    { "tty", 't', 0, G_OPTION_ARG_NONE, &tty, N_("Give the command a terminal"), NULL },
+    { "user", 'u', 0, G_OPTION_ARG_STRING, &user_spec, N_("User inside"), "USER[:GROUP]" },
+    { "workdir", 'w', 0, G_OPTION_ARG_STRING, &workdir, N_("Working directory inside"), "DIR" },
+    { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_overrides, N_("Set an environment variable"), "K=V" },
     { NULL }
   };
   PierExecOptions options = { NULL };
@@ -534,7 +536,7 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
   int code = 0;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER COMMAND [ARG...]",
-                       "Run a command in a running container, in a session of its own", entries,
+                       N_("Run a command in a running container, in a session of its own"), entries,
                        TRUE, error) ||
       !pier_cli_expect_args (cli, argc, 2, -1, "[OPTIONS] CONTAINER COMMAND [ARG...]", error))
     return EXIT_PIER_FAILED;
@@ -563,16 +565,16 @@ exec_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 const PierCliVerb pier_cli_container_verbs[] = {
-  { "run", run_run, "Run a command in a new container" },
-  { "create", create_run, "Create a container" },
-  { "start", start_run, "Start containers" },
-  { "stop", stop_run, "Stop containers" },
-  { "restart", restart_run, "Restart containers" },
-  { "kill", kill_run, "Send a signal to containers" },
-  { "wait", wait_run, "Wait for containers to exit" },
-  { "rm", rm_run, "Remove containers" },
-  { "ps", ps_run, "List containers" },
-  { "logs", logs_run, "Show a container's output" },
-  { "exec", exec_run, "Run a command in a running container" },
+  { "run", run_run, N_("Run a command in a new container") },
+  { "create", create_run, N_("Create a container") },
+  { "start", start_run, N_("Start containers") },
+  { "stop", stop_run, N_("Stop containers") },
+  { "restart", restart_run, N_("Restart containers") },
+  { "kill", kill_run, N_("Send a signal to containers") },
+  { "wait", wait_run, N_("Wait for containers to exit") },
+  { "rm", rm_run, N_("Remove containers") },
+  { "ps", ps_run, N_("List containers") },
+  { "logs", logs_run, N_("Show a container's output") },
+  { "exec", exec_run, N_("Run a command in a running container") },
   { NULL }
 };

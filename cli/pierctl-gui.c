@@ -2,6 +2,7 @@
 #include "pier-cli.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-shell-words.h"
 
 #include <stdio.h>
@@ -21,7 +22,7 @@ parse_size (const char *text, int *width, int *height, GError **error)
       return TRUE;
     }
   g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-               "invalid --size “%s”: WIDTHxHEIGHT, each from 200 to 8192, such as 1280x800",
+               _("invalid --size “%s”: WIDTHxHEIGHT, each from 200 to 8192, such as 1280x800"),
                text);
   return FALSE;
 }
@@ -34,9 +35,9 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
   gboolean x11 = FALSE;
   const GOptionEntry entries[] = {
     { "app", 0, 0, G_OPTION_ARG_STRING, &app,
-      "The command to start, split into words as a shell would (default: the image's)", "CMD" },
-    { "x11", 0, 0, G_OPTION_ARG_NONE, &x11, "Add Xwayland, for X11 apps", NULL },
-    { "size", 0, 0, G_OPTION_ARG_STRING, &size, "The desktop's first size (default 1024x768)",
+      N_("The command to start, split into words as a shell would (default: the image's)"), "CMD" },
+    { "x11", 0, 0, G_OPTION_ARG_NONE, &x11, N_("Add Xwayland, for X11 apps"), NULL },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &size, N_("The desktop's first size (default 1024x768)"),
       "WxH" },
     { NULL }
   };
@@ -45,8 +46,8 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autoptr (PierGraphicalSession) info = NULL;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
-                       "Open a graphical session: an RDP server in the container, and an app "
-                       "in a session of its own", entries, FALSE, error)
+                       N_("Open a graphical session: an RDP server in the container, and an "
+                          "app in a session of its own"), entries, FALSE, error)
       || !pier_cli_expect_args (cli, argc, 1, 1, "[--app CMD] [--x11] [--size WxH] CONTAINER",
                                 error)
       || (size != NULL && !parse_size (size, &options.width, &options.height, error)))
@@ -59,7 +60,7 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
         return 1;
       if (app_argv[0] == NULL)
         {
-          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "--app is empty");
+          g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("--app is empty"));
           return 1;
         }
     }
@@ -70,18 +71,20 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
   if (info == NULL)
     return 1;
 
+  /* Socket, Fingerprint, Display and Connect give values that scripts read (sed 's/^Socket: //'):
+   * their words stay as written in every language. */
   printf ("Socket: %s\n", info->socket_path);
   printf ("Fingerprint: %s\n", info->fingerprint);
   if (info->weston)
-    printf ("Server: Weston, host pid %d (%s)\n", (int) info->server_pid,
-            info->server_started ? "started" : "already running");
+    printf (_("Server: Weston, host pid %d (%s)\n"), (int) info->server_pid,
+            info->server_started ? _("started") : _("already running"));
   else
-    printf ("Server: the image's own on port %d (certificate trusted on first use)\n",
+    printf (_("Server: the image's own on port %d (certificate trusted on first use)\n"),
             info->server_port);
   if (info->display != NULL)
     printf ("Display: %s\n", info->display);
   if (info->app_pid > 0)
-    printf ("App: host pid %d, in a graphical session of its own\n", (int) info->app_pid);
+    printf (_("App: host pid %d, in a graphical session of its own\n"), (int) info->app_pid);
   /* Weston takes any user name and password over TLS; without them xfreerdp3 would ask. */
   printf ("Connect: xfreerdp3 /v:%s /cert:fingerprint:%s /sec:tls /u:pier /p:\n",
           info->socket_path, info->fingerprint);
@@ -89,6 +92,6 @@ gui_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 const PierCliVerb pier_cli_gui_verbs[] = {
-  { "gui", gui_run, "Open a graphical session in a running container" },
+  { "gui", gui_run, N_("Open a graphical session in a running container") },
   { NULL }
 };

@@ -4,6 +4,7 @@
 
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-reference.h"
 
 #include <jansson.h>
@@ -16,15 +17,15 @@ images_run (PierCli *cli, int argc, char **argv, GError **error)
   gboolean quiet = FALSE;
   g_autofree char *format = NULL;
   const GOptionEntry entries[] = {
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only show image ids", NULL },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only show image ids"), NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output format: table or json"), "FORMAT" },
     { NULL }
   };
   g_autoptr (GPtrArray) images = NULL;
   g_autoptr (GPtrArray) broken = NULL;
   g_autoptr (PierTable) table = NULL;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "", "List images", entries, FALSE, error) ||
+  if (!pier_cli_parse (cli, &argc, &argv, "", N_("List images"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, 0, "[-q] [--format json]", error) ||
       !pier_format_check (format, error) ||
       (images = pier_engine_list_images (pier_cli_get_engine (cli), &broken, NULL, error)) == NULL)
@@ -35,8 +36,9 @@ images_run (PierCli *cli, int argc, char **argv, GError **error)
       g_autofree char *what = image->names[0] != NULL
                                   ? pier_reference_familiar (image->names[0])
                                   : g_strdup (image->id);
-      fprintf (stderr, "pierctl images: warning: left out image %s (%s), which cannot be read: %s; "
-               "`pierctl rmi -f %s` removes it\n", what, image->id, image->broken, what);
+      fprintf (stderr, _("pierctl images: warning: left out image %s (%s), which cannot be read: "
+                         "%s; `pierctl rmi -f %s` removes it\n"), what, image->id, image->broken,
+               what);
     }
   if (quiet)
     {
@@ -108,7 +110,7 @@ inspect_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autoptr (GString) out = g_string_new ("[\n");
   PierEngine *engine = pier_cli_get_engine (cli);
 
-  if (!pier_cli_parse (cli, &argc, &argv, "NAME|ID...", "Show the details of containers and images", entries,
+  if (!pier_cli_parse (cli, &argc, &argv, "NAME|ID...", N_("Show the details of containers and images"), entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "NAME|ID...", error))
     return 1;
@@ -126,7 +128,7 @@ inspect_run (PierCli *cli, int argc, char **argv, GError **error)
                (json = pier_engine_inspect_image (engine, argv[i], NULL, &image_error)) == NULL)
         {
           if (is_not_found (image_error))
-            g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "no such object: %s", argv[i]);
+            g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, _("no such object: %s"), argv[i]);
           else
             g_propagate_error (error, g_steal_pointer (&image_error));
         }
@@ -148,10 +150,10 @@ history_run (PierCli *cli, int argc, char **argv, GError **error)
   gboolean no_trunc = FALSE, dockerfile = FALSE, quiet = FALSE;
   g_autofree char *format = NULL;
   const GOptionEntry entries[] = {
-    { "no-trunc", 0, 0, G_OPTION_ARG_NONE, &no_trunc, "Do not shorten the output", NULL },
-    { "dockerfile", 0, 0, G_OPTION_ARG_NONE, &dockerfile, "Print the history as a Dockerfile", NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only show ids", NULL },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
+    { "no-trunc", 0, 0, G_OPTION_ARG_NONE, &no_trunc, N_("Do not shorten the output"), NULL },
+    { "dockerfile", 0, 0, G_OPTION_ARG_NONE, &dockerfile, N_("Print the history as a Dockerfile"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only show ids"), NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output format: table or json"), "FORMAT" },
     { NULL }
   };
   g_autoptr (GPtrArray) items = NULL;
@@ -160,7 +162,7 @@ history_run (PierCli *cli, int argc, char **argv, GError **error)
   PierEngine *engine = pier_cli_get_engine (cli);
   json_t *list = NULL;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE", "Show the history of an image", entries,
+  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE", N_("Show the history of an image"), entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "[--no-trunc] [--dockerfile] IMAGE", error) ||
       !pier_format_check (format, error))
@@ -225,7 +227,7 @@ tag_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   const GOptionEntry entries[] = { { NULL } };
 
-  if (!pier_cli_parse (cli, &argc, &argv, "SOURCE TARGET", "Give an image another name",
+  if (!pier_cli_parse (cli, &argc, &argv, "SOURCE TARGET", N_("Give an image another name"),
                        entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 2, 2, "SOURCE TARGET", error) ||
       !pier_engine_tag_image (pier_cli_get_engine (cli), argv[1], argv[2], NULL, error))
@@ -238,13 +240,14 @@ rmi_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   gboolean force = FALSE;
   const GOptionEntry entries[] = {
-    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Remove an image with several names, or only "
-      "the names of one that containers use", NULL },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force,
+      N_("Remove an image with several names, or only the names of one that containers use"),
+      NULL },
     { NULL }
   };
   int status = 0;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE...", "Remove images", entries, FALSE, error) ||
+  if (!pier_cli_parse (cli, &argc, &argv, "IMAGE...", N_("Remove images"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[-f] IMAGE...", error))
     return 1;
   for (int i = 1; i < argc; i++)
@@ -260,6 +263,7 @@ rmi_run (PierCli *cli, int argc, char **argv, GError **error)
           status = 1;
           continue;
         }
+      /* Docker's words, which scripts read the names and ids from: as written. */
       for (char **u = report->untagged; *u; u++)
         printf ("Untagged: %s\n", *u);
       for (char **d = report->deleted; *d; d++)
@@ -269,10 +273,10 @@ rmi_run (PierCli *cli, int argc, char **argv, GError **error)
 }
 
 const PierCliVerb pier_cli_image_verbs[] = {
-  { "images", images_run, "List images" },
-  { "inspect", inspect_run, "Show the details of containers and images" },
-  { "history", history_run, "Show an image's history, or read it back as a Dockerfile" },
-  { "tag", tag_run, "Give an image another name" },
-  { "rmi", rmi_run, "Remove images" },
+  { "images", images_run, N_("List images") },
+  { "inspect", inspect_run, N_("Show the details of containers and images") },
+  { "history", history_run, N_("Show an image's history, or read it back as a Dockerfile") },
+  { "tag", tag_run, N_("Give an image another name") },
+  { "rmi", rmi_run, N_("Remove images") },
   { NULL }
 };

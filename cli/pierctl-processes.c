@@ -3,6 +3,7 @@
 #include "pier-cli-format.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -53,14 +54,14 @@ top_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   g_autofree char *format = NULL;
   const GOptionEntry entries[] = {
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output format: table or json"), "FORMAT" },
     { NULL }
   };
   g_autoptr (GPtrArray) processes = NULL;
   g_autoptr (PierTable) table = NULL;
 
   if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER",
-                       "A container's processes, as it sees them and as the host does", entries,
+                       N_("A container's processes, as it sees them and as the host does"), entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER [--format json]", error) ||
       !pier_format_check (format, error) ||
@@ -102,7 +103,7 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
 {
   g_autofree char *format = NULL;
   const GOptionEntry entries[] = {
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "Output format: table or json", "FORMAT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output format: table or json"), "FORMAT" },
     { NULL }
   };
   g_autoptr (GPtrArray) sessions = NULL;
@@ -110,7 +111,7 @@ sessions_run (PierCli *cli, int argc, char **argv, GError **error)
   g_auto (PierJsonWriter) w = { NULL };
   json_t *list = NULL;
 
-  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER", "A container's sessions, inside and on the host",
+  if (!pier_cli_parse (cli, &argc, &argv, "CONTAINER", N_("A container's sessions, inside and on the host"),
                        entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "CONTAINER [--format json]", error) ||
       !pier_format_check (format, error) ||
@@ -193,7 +194,7 @@ pier_cli_ps_processes (PierCli *cli, const char *format, GError **error)
 }
 
 const PierCliVerb pier_cli_process_verbs[] = {
-  { "top", top_run, "A container's processes, inside and on the host" },
-  { "sessions", sessions_run, "A container's sessions, inside and on the host" },
+  { "top", top_run, N_("A container's processes, inside and on the host") },
+  { "sessions", sessions_run, N_("A container's sessions, inside and on the host") },
   { NULL }
 };

@@ -4,6 +4,7 @@
 #include "pier-cli-format.h"
 #include "pier-digest.h"
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-reference.h"
 
 #include <stdio.h>
@@ -29,22 +30,22 @@ parse_tls_verify (const char *name, const char *value, gpointer data, GError **e
   else
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--tls-verify takes true or false, not “%s”", value);
+                   _("--tls-verify takes true or false, not “%s”"), value);
       return FALSE;
     }
   return TRUE;
 }
 
 #define TLS_ENTRIES(opts)                                                                         \
-  { "tls-verify", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_tls_verify,        \
-    "Verify the registry's certificate (default true; false also allows plain HTTP)",           \
-    "BOOL" },                                                                                    \
-  { "cert-dir", 0, 0, G_OPTION_ARG_FILENAME, &(opts).cert_dir,                                  \
-    "Trust the CA certificates (*.crt) in DIR", "DIR" },                                        \
-  { "authfile", 0, 0, G_OPTION_ARG_FILENAME, &(opts).auth_file,                                 \
-    "Credentials file (default: $REGISTRY_AUTH_FILE, then Podman's and Docker's)", "FILE" },    \
-  { "registries-conf", 0, 0, G_OPTION_ARG_FILENAME, &(opts).registries_conf,                    \
-    "Registries file (default: $XDG_CONFIG_HOME/pier/registries.conf, /etc/pier/registries.conf)", \
+  { "tls-verify", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_tls_verify,         \
+    N_("Verify the registry's certificate (default true; false also allows plain HTTP)"),         \
+    "BOOL" },                                                                                     \
+  { "cert-dir", 0, 0, G_OPTION_ARG_FILENAME, &(opts).cert_dir,                                    \
+    N_("Trust the CA certificates (*.crt) in DIR"), "DIR" },                                      \
+  { "authfile", 0, 0, G_OPTION_ARG_FILENAME, &(opts).auth_file,                                   \
+    N_("Credentials file (default: $REGISTRY_AUTH_FILE, then Podman's and Docker's)"), "FILE" },  \
+  { "registries-conf", 0, 0, G_OPTION_ARG_FILENAME, &(opts).registries_conf,                      \
+    N_("Registries file (default: $XDG_CONFIG_HOME/pier/registries.conf, /etc/pier/registries.conf)"), \
     "FILE" }
 
 typedef struct {
@@ -79,7 +80,7 @@ prompt (const char *question, gboolean secret, GError **error)
   if (!isatty (STDIN_FILENO))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "%s not given, and standard input is not a terminal to ask on", question);
+                   _("%s not given, and standard input is not a terminal to ask on"), question);
       return NULL;
     }
   fprintf (stderr, "%s: ", question);
@@ -98,7 +99,7 @@ prompt (const char *question, gboolean secret, GError **error)
     }
   memset (line, 0, sizeof line);
   if (answer == NULL)
-    g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "no %s given", question);
+    g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("no %s given"), question);
   return answer;
 }
 
@@ -112,10 +113,10 @@ apply_creds (RawOptions *raw, char **username, char **password, GError **error)
     return TRUE;
   colon = strchr (raw->creds, ':');
   *username = colon ? g_strndup (raw->creds, colon - raw->creds) : g_strdup (raw->creds);
-  *password = colon ? g_strdup (colon + 1) : prompt ("Password", TRUE, error);
+  *password = colon ? g_strdup (colon + 1) : prompt (_("Password"), TRUE, error);
   if (**username == '\0')
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "--creds needs USER[:PASSWORD]");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("--creds needs USER[:PASSWORD]"));
       return FALSE;
     }
   return *password != NULL;
@@ -156,15 +157,15 @@ state_words (const Display *d, const PierBlobTransfer *b)
   switch (b->state)
     {
     case PIER_BLOB_WAITING:
-      return d->pushing ? "Preparing" : "Waiting";
+      return d->pushing ? _("Preparing") : _("Waiting");
     case PIER_BLOB_EXISTS:
-      return d->pushing ? "Layer already exists" : "Already exists";
+      return d->pushing ? _("Layer already exists") : _("Already exists");
     case PIER_BLOB_MOUNTED:
-      return "Mounted from";
+      return _("Mounted from");
     case PIER_BLOB_TRANSFERRING:
-      return d->pushing ? "Pushing" : "Downloading";
+      return d->pushing ? _("Pushing") : _("Downloading");
     case PIER_BLOB_DONE:
-      return d->pushing ? "Pushed" : "Pull complete";
+      return d->pushing ? _("Pushed") : _("Pull complete");
     }
   return "";
 }
@@ -204,10 +205,10 @@ announce (Display *d, const char *reference)
     {
       g_autofree char *name = pier_reference_name (ref);
       g_autofree char *familiar = pier_reference_familiar (name);
-      printf ("The push refers to repository [%s]\n", familiar);
+      printf (_("The push refers to repository [%s]\n"), familiar);
     }
   else
-    printf ("%s: Pulling from %s\n", ref->digest ? ref->digest : ref->tag, ref->path);
+    printf (_("%s: Pulling from %s\n"), ref->digest ? ref->digest : ref->tag, ref->path);
 }
 
 static void
@@ -270,9 +271,9 @@ pull_run (PierCli *cli, int argc, char **argv, GError **error)
   RawOptions raw = { 0 };
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
-    { "platform", 0, 0, G_OPTION_ARG_STRING, &raw.platform, "Choose OS/ARCH[/VARIANT] from a multi-platform image (default: this machine's)", "PLATFORM" },
-    { "creds", 0, 0, G_OPTION_ARG_STRING, &raw.creds, "Credentials for the registry", "USER[:PASSWORD]" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the image's name", NULL },
+    { "platform", 0, 0, G_OPTION_ARG_STRING, &raw.platform, N_("Choose OS/ARCH[/VARIANT] from a multi-platform image (default: this machine's)"), "PLATFORM" },
+    { "creds", 0, 0, G_OPTION_ARG_STRING, &raw.creds, N_("Credentials for the registry"), "USER[:PASSWORD]" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print only the image's name"), NULL },
     TLS_ENTRIES (raw),
     { NULL }
   };
@@ -289,8 +290,8 @@ pull_run (PierCli *cli, int argc, char **argv, GError **error)
   parsed.tls = PIER_TLS_VERIFY_DEFAULT;
   display_init (&display, FALSE, FALSE);
   if (!pier_cli_parse (cli, &argc, &argv, "NAME[:TAG|@DIGEST]",
-                       "Pull an image from a registry (Docker's names: “debian” is "
-                       "docker.io/library/debian:latest)", entries, FALSE, error) ||
+                       N_("Pull an image from a registry (Docker's names: “debian” is "
+                          "docker.io/library/debian:latest)"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 1, "[OPTIONS] NAME[:TAG|@DIGEST]", error) ||
       !apply_creds (&raw, &username, &password, error) ||
       (ref = pier_reference_parse (argv[1], error)) == NULL ||
@@ -303,7 +304,7 @@ pull_run (PierCli *cli, int argc, char **argv, GError **error)
   /* A tag is a ":" after the last "/" (one before it is a registry's port). */
   last_part = strrchr (argv[1], '/') ? strrchr (argv[1], '/') : argv[1];
   if (!quiet && ref->digest == NULL && strchr (last_part, ':') == NULL)
-    printf ("Using default tag: %s\n", PIER_DEFAULT_TAG);
+    printf (_("Using default tag: %s\n"), PIER_DEFAULT_TAG);
   result = pier_engine_pull (pier_cli_get_engine (cli), argv[1], &options, show_progress,
                              &display, NULL, error);
   if (result == NULL)
@@ -311,9 +312,10 @@ pull_run (PierCli *cli, int argc, char **argv, GError **error)
   familiar = pier_reference_familiar (result->reference);
   if (!quiet)
     {
+      /* Scripts read the digest from Docker's words: they stay as written. */
       printf ("Digest: %s\n", result->digest);
-      printf ("Status: %s for %s\n",
-              result->up_to_date ? "Image is up to date" : "Downloaded newer image", familiar);
+      printf (result->up_to_date ? _("Status: Image is up to date for %s\n")
+                                 : _("Status: Downloaded newer image for %s\n"), familiar);
     }
   printf ("%s\n", result->reference);
   status = 0;
@@ -331,8 +333,8 @@ push_run (PierCli *cli, int argc, char **argv, GError **error)
   RawOptions raw = { 0 };
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
-    { "creds", 0, 0, G_OPTION_ARG_STRING, &raw.creds, "Credentials for the registry", "USER[:PASSWORD]" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the manifest's digest", NULL },
+    { "creds", 0, 0, G_OPTION_ARG_STRING, &raw.creds, N_("Credentials for the registry"), "USER[:PASSWORD]" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print only the manifest's digest"), NULL },
     TLS_ENTRIES (raw),
     { NULL }
   };
@@ -346,8 +348,8 @@ push_run (PierCli *cli, int argc, char **argv, GError **error)
   parsed.tls = PIER_TLS_VERIFY_DEFAULT;
   display_init (&display, FALSE, TRUE);
   if (!pier_cli_parse (cli, &argc, &argv, "IMAGE [DESTINATION]",
-                       "Push an image to a registry, under its own name or DESTINATION "
-                       "(NAME[:TAG])", entries, FALSE, error) ||
+                       N_("Push an image to a registry, under its own name or DESTINATION "
+                          "(NAME[:TAG])"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, 2, "[OPTIONS] IMAGE [NAME[:TAG]]", error) ||
       !apply_creds (&raw, &username, &password, error) ||
       !pier_engine_ping (pier_cli_get_engine (cli), NULL, error))
@@ -365,6 +367,7 @@ push_run (PierCli *cli, int argc, char **argv, GError **error)
   else
     {
       g_autoptr (PierReference) ref = pier_reference_parse (result->reference, NULL);
+      /* Docker's line, which scripts read the digest from: its words stay as written. */
       printf ("%s: digest: %s size: %" G_GUINT64_FORMAT "\n",
               ref && ref->tag ? ref->tag : result->reference, result->digest, result->size);
     }
@@ -391,7 +394,7 @@ read_password_stdin (GError **error)
     g_string_truncate (text, text->len - 1);
   if (text->len == 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "no password on standard input");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("no password on standard input"));
       return NULL;
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
@@ -405,9 +408,9 @@ login_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autofree char *password = NULL;
   gboolean password_stdin = FALSE;
   const GOptionEntry entries[] = {
-    { "username", 'u', 0, G_OPTION_ARG_STRING, &username, "User name", "USER" },
-    { "password", 'p', 0, G_OPTION_ARG_STRING, &password, "Password (visible to other users: prefer --password-stdin)", "PASSWORD" },
-    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from standard input", NULL },
+    { "username", 'u', 0, G_OPTION_ARG_STRING, &username, N_("User name"), "USER" },
+    { "password", 'p', 0, G_OPTION_ARG_STRING, &password, N_("Password (visible to other users: prefer --password-stdin)"), "PASSWORD" },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, N_("Read the password from standard input"), NULL },
     TLS_ENTRIES (raw),
     { NULL }
   };
@@ -416,32 +419,32 @@ login_run (PierCli *cli, int argc, char **argv, GError **error)
 
   parsed.tls = PIER_TLS_VERIFY_DEFAULT;
   if (!pier_cli_parse (cli, &argc, &argv, "[REGISTRY]",
-                       "Log in to a registry (default docker.io); the credentials go where "
-                       "Podman keeps them", entries, FALSE, error) ||
+                       N_("Log in to a registry (default docker.io); the credentials go "
+                          "where Podman keeps them"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, 1, "[OPTIONS] [REGISTRY]", error))
     goto out;
   if (password_stdin && password != NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "give the password with --password or --password-stdin, not both");
+                   _("give the password with --password or --password-stdin, not both"));
       goto out;
     }
   if (password_stdin && username == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "--password-stdin needs --username");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("--password-stdin needs --username"));
       goto out;
     }
-  if (username == NULL && (username = prompt ("Username", FALSE, error)) == NULL)
+  if (username == NULL && (username = prompt (_("Username"), FALSE, error)) == NULL)
     goto out;
   if (password == NULL)
-    password = password_stdin ? read_password_stdin (error) : prompt ("Password", TRUE, error);
+    password = password_stdin ? read_password_stdin (error) : prompt (_("Password"), TRUE, error);
   if (password == NULL)
     goto out;
   to_options (&raw, &options);
   if (!pier_engine_login (pier_cli_get_engine (cli), argc > 1 ? argv[1] : NULL, username,
                          password, &options, NULL, error))
     goto out;
-  printf ("Login Succeeded!\n");
+  printf (_("Login Succeeded!\n"));
   status = 0;
 out:
   raw_options_clear (&raw);
@@ -456,14 +459,14 @@ logout_run (PierCli *cli, int argc, char **argv, GError **error)
   g_autofree char *auth_file = NULL;
   gboolean all = FALSE;
   const GOptionEntry entries[] = {
-    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Remove the credentials of every registry", NULL },
-    { "authfile", 0, 0, G_OPTION_ARG_FILENAME, &auth_file, "Credentials file", "FILE" },
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, N_("Remove the credentials of every registry"), NULL },
+    { "authfile", 0, 0, G_OPTION_ARG_FILENAME, &auth_file, N_("Credentials file"), "FILE" },
     { NULL }
   };
   g_autofree char *removed_from = NULL;
 
   if (!pier_cli_parse (cli, &argc, &argv, "[REGISTRY]",
-                       "Log out of a registry (default docker.io)", entries, FALSE, error) ||
+                       N_("Log out of a registry (default docker.io)"), entries, FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 0, all ? 0 : 1, "[--all | REGISTRY]", error))
     return 1;
   removed_from = pier_engine_logout (pier_cli_get_engine (cli),
@@ -472,16 +475,16 @@ logout_run (PierCli *cli, int argc, char **argv, GError **error)
   if (removed_from == NULL)
     return 1;
   if (all)
-    printf ("Removed login credentials for all registries in %s\n", removed_from);
+    printf (_("Removed login credentials for all registries in %s\n"), removed_from);
   else
-    printf ("Removed login credentials for %s\n", removed_from);
+    printf (_("Removed login credentials for %s\n"), removed_from);
   return 0;
 }
 
 const PierCliVerb pier_cli_registry_verbs[] = {
-  { "pull", pull_run, "Pull an image from a registry" },
-  { "push", push_run, "Push an image to a registry" },
-  { "login", login_run, "Log in to a registry" },
-  { "logout", logout_run, "Log out of a registry" },
+  { "pull", pull_run, N_("Pull an image from a registry") },
+  { "push", push_run, N_("Push an image to a registry") },
+  { "login", login_run, N_("Log in to a registry") },
+  { "logout", logout_run, N_("Log out of a registry") },
   { NULL }
 };

@@ -1,6 +1,8 @@
 /* PierEngine's wrappers: each dispatches to the implementation's vfunc, or says it has none. */
 #include "pier-engine.h"
 
+#include "pier-i18n.h"
+
 #include <unistd.h>
 
 G_DEFINE_INTERFACE (PierEngine, pier_engine, G_TYPE_OBJECT)
@@ -10,12 +12,15 @@ pier_engine_default_init (PierEngineInterface *iface)
 {
 }
 
-/* What an implementation leaves out is an error a person can read, never a crash. */
+/* What an implementation leaves out is an error a person can read, never a crash. @what is an
+ * N_() string. */
 static void
 set_not_supported (PierEngine *engine, const char *what, GError **error)
 {
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s cannot %s",
-               G_OBJECT_TYPE_NAME (engine), what);
+  /* Translators: "PierLocalEngine cannot list images": an engine's type name, then what it
+   * cannot do. */
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("%s cannot %s"),
+               G_OBJECT_TYPE_NAME (engine), _(what));
 }
 
 #define DISPATCH(engine, vfunc, what, failed, error, ...)                                      \
@@ -40,35 +45,35 @@ pier_engine_has_capability (PierEngine *engine, PierEngineCapability capability)
 gboolean
 pier_engine_ping (PierEngine *engine, GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, ping, "answer", FALSE, error, cancellable, error);
+  DISPATCH (engine, ping, N_("answer"), FALSE, error, cancellable, error);
 }
 
 GPtrArray *
 pier_engine_list_images (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable,
                          GError **error)
 {
-  DISPATCH (engine, list_images, "list images", NULL, error, broken, cancellable, error);
+  DISPATCH (engine, list_images, N_("list images"), NULL, error, broken, cancellable, error);
 }
 
 char *
 pier_engine_inspect_image (PierEngine *engine, const char *image, GCancellable *cancellable,
                            GError **error)
 {
-  DISPATCH (engine, inspect_image, "inspect images", NULL, error, image, cancellable, error);
+  DISPATCH (engine, inspect_image, N_("inspect images"), NULL, error, image, cancellable, error);
 }
 
 gboolean
 pier_engine_tag_image (PierEngine *engine, const char *source, const char *target,
                        GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, tag_image, "tag images", FALSE, error, source, target, cancellable, error);
+  DISPATCH (engine, tag_image, N_("tag images"), FALSE, error, source, target, cancellable, error);
 }
 
 PierImageRemoval *
 pier_engine_remove_image (PierEngine *engine, const char *image, gboolean force,
                           GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, remove_image, "remove images", NULL, error, image, force, cancellable,
+  DISPATCH (engine, remove_image, N_("remove images"), NULL, error, image, force, cancellable,
             error);
 }
 
@@ -76,7 +81,7 @@ GPtrArray *
 pier_engine_image_history (PierEngine *engine, const char *image, GCancellable *cancellable,
                            GError **error)
 {
-  DISPATCH (engine, image_history, "read an image's history", NULL, error, image, cancellable,
+  DISPATCH (engine, image_history, N_("read an image's history"), NULL, error, image, cancellable,
             error);
 }
 
@@ -84,21 +89,21 @@ char *
 pier_engine_image_history_dockerfile (PierEngine *engine, const char *image,
                                       GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, image_history_dockerfile, "read an image's history as a Dockerfile", NULL,
+  DISPATCH (engine, image_history_dockerfile, N_("read an image's history as a Dockerfile"), NULL,
             error, image, cancellable, error);
 }
 
 GPtrArray *
 pier_engine_list_containers (PierEngine *engine, GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, list_containers, "list containers", NULL, error, cancellable, error);
+  DISPATCH (engine, list_containers, N_("list containers"), NULL, error, cancellable, error);
 }
 
 PierContainerInfo *
 pier_engine_get_container (PierEngine *engine, const char *container, gboolean broken_too,
                            GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, get_container, "find containers", NULL, error, container, broken_too,
+  DISPATCH (engine, get_container, N_("find containers"), NULL, error, container, broken_too,
             cancellable, error);
 }
 
@@ -106,7 +111,7 @@ char *
 pier_engine_inspect_container (PierEngine *engine, const char *container, gboolean broken_too,
                                GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, inspect_container, "inspect containers", NULL, error, container,
+  DISPATCH (engine, inspect_container, N_("inspect containers"), NULL, error, container,
             broken_too, cancellable, error);
 }
 
@@ -114,7 +119,7 @@ char *
 pier_engine_create (PierEngine *engine, const PierRunOptions *options,
                     GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, create, "create containers", NULL, error, options, cancellable, error);
+  DISPATCH (engine, create, N_("create containers"), NULL, error, options, cancellable, error);
 }
 
 gboolean
@@ -122,7 +127,7 @@ pier_engine_run (PierEngine *engine, const PierRunOptions *options, const PierSt
                  PierStartedFunc started, gpointer started_data, int *exit_code,
                  GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, run, "run containers", FALSE, error, options, attach, started, started_data,
+  DISPATCH (engine, run, N_("run containers"), FALSE, error, options, attach, started, started_data,
             exit_code, cancellable, error);
 }
 
@@ -131,7 +136,7 @@ pier_engine_start (PierEngine *engine, const char *container, const PierStdio *a
                    PierStartedFunc started, gpointer started_data, int *exit_code,
                    GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, start, "start containers", FALSE, error, container, attach, started,
+  DISPATCH (engine, start, N_("start containers"), FALSE, error, container, attach, started,
             started_data, exit_code, cancellable, error);
 }
 
@@ -139,7 +144,7 @@ gboolean
 pier_engine_stop (PierEngine *engine, const char *container, guint timeout_seconds,
                   GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, stop, "stop containers", FALSE, error, container, timeout_seconds,
+  DISPATCH (engine, stop, N_("stop containers"), FALSE, error, container, timeout_seconds,
             cancellable, error);
 }
 
@@ -157,7 +162,7 @@ gboolean
 pier_engine_kill (PierEngine *engine, const char *container, int signal,
                   GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, kill, "signal containers", FALSE, error, container, signal, cancellable,
+  DISPATCH (engine, kill, N_("signal containers"), FALSE, error, container, signal, cancellable,
             error);
 }
 
@@ -165,7 +170,7 @@ gboolean
 pier_engine_wait (PierEngine *engine, const char *container, int *exit_code,
                   GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, wait, "wait for containers", FALSE, error, container, exit_code,
+  DISPATCH (engine, wait, N_("wait for containers"), FALSE, error, container, exit_code,
             cancellable, error);
 }
 
@@ -173,7 +178,7 @@ gboolean
 pier_engine_remove (PierEngine *engine, const char *container, gboolean force,
                     GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, remove, "remove containers", FALSE, error, container, force, cancellable,
+  DISPATCH (engine, remove, N_("remove containers"), FALSE, error, container, force, cancellable,
             error);
 }
 
@@ -182,7 +187,7 @@ pier_engine_logs (PierEngine *engine, const char *container, gboolean follow,
                   PierLogChunkFunc func, gpointer user_data, GCancellable *cancellable,
                   GError **error)
 {
-  DISPATCH (engine, logs, "read containers' logs", FALSE, error, container, follow, func,
+  DISPATCH (engine, logs, N_("read containers' logs"), FALSE, error, container, follow, func,
             user_data, cancellable, error);
 }
 
@@ -190,7 +195,7 @@ gboolean
 pier_engine_stats (PierEngine *engine, const char *container, PierContainerStats *stats,
                    GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, stats, "measure containers", FALSE, error, container, stats, cancellable,
+  DISPATCH (engine, stats, N_("measure containers"), FALSE, error, container, stats, cancellable,
             error);
 }
 
@@ -199,7 +204,7 @@ pier_engine_exec (PierEngine *engine, const char *container, const PierExecOptio
                   const PierStdio *stdio, int *exit_code, GCancellable *cancellable,
                   GError **error)
 {
-  DISPATCH (engine, exec, "run processes in containers", FALSE, error, container, options,
+  DISPATCH (engine, exec, N_("run processes in containers"), FALSE, error, container, options,
             stdio, exit_code, cancellable, error);
 }
 
@@ -208,7 +213,7 @@ pier_engine_exec_start (PierEngine *engine, const char *container,
                         const PierExecOptions *options, const PierStdio *stdio,
                         GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, exec_start, "start processes in containers", NULL, error, container,
+  DISPATCH (engine, exec_start, N_("start processes in containers"), NULL, error, container,
             options, stdio, cancellable, error);
 }
 
@@ -216,7 +221,7 @@ GPtrArray *
 pier_engine_list_processes (PierEngine *engine, const char *container,
                             GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, list_processes, "list a container's processes", NULL, error, container,
+  DISPATCH (engine, list_processes, N_("list a container's processes"), NULL, error, container,
             cancellable, error);
 }
 
@@ -224,7 +229,7 @@ GPtrArray *
 pier_engine_list_sessions (PierEngine *engine, const char *container,
                            GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, list_sessions, "list a container's sessions", NULL, error, container,
+  DISPATCH (engine, list_sessions, N_("list a container's sessions"), NULL, error, container,
             cancellable, error);
 }
 
@@ -232,7 +237,7 @@ GPtrArray *
 pier_engine_list_host_processes (PierEngine *engine, GCancellable *cancellable,
                                  GError **error)
 {
-  DISPATCH (engine, list_host_processes, "list the host's processes", NULL, error, cancellable,
+  DISPATCH (engine, list_host_processes, N_("list the host's processes"), NULL, error, cancellable,
             error);
 }
 
@@ -241,7 +246,7 @@ pier_engine_build (PierEngine *engine, const PierImageBuildOptions *options,
                    PierBuildOutputFunc output, gpointer output_data, GCancellable *cancellable,
                    GError **error)
 {
-  DISPATCH (engine, build, "build images", NULL, error, options, output, output_data,
+  DISPATCH (engine, build, N_("build images"), NULL, error, options, output, output_data,
             cancellable, error);
 }
 
@@ -249,7 +254,7 @@ char *
 pier_engine_check_dockerfile (PierEngine *engine, const char *context_dir,
                               const char *dockerfile, GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, check_dockerfile, "check Dockerfiles", NULL, error, context_dir, dockerfile,
+  DISPATCH (engine, check_dockerfile, N_("check Dockerfiles"), NULL, error, context_dir, dockerfile,
             cancellable, error);
 }
 
@@ -257,7 +262,7 @@ char *
 pier_engine_commit (PierEngine *engine, const char *container, const PierCommitRequest *request,
                     GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, commit, "commit containers", NULL, error, container, request, cancellable,
+  DISPATCH (engine, commit, N_("commit containers"), NULL, error, container, request, cancellable,
             error);
 }
 
@@ -265,7 +270,7 @@ GPtrArray *
 pier_engine_diff (PierEngine *engine, const char *container, GCancellable *cancellable,
                   GError **error)
 {
-  DISPATCH (engine, diff, "list a container's changes", NULL, error, container, cancellable,
+  DISPATCH (engine, diff, N_("list a container's changes"), NULL, error, container, cancellable,
             error);
 }
 
@@ -273,7 +278,7 @@ gboolean
 pier_engine_export (PierEngine *engine, const char *container, int fd,
                     GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, export_container, "export containers", FALSE, error, container, fd,
+  DISPATCH (engine, export_container, N_("export containers"), FALSE, error, container, fd,
             cancellable, error);
 }
 
@@ -281,7 +286,7 @@ char *
 pier_engine_import (PierEngine *engine, int fd, const char *name, const char *source,
                     char ***warnings, GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, import_image, "import images", NULL, error, fd, name, source, warnings,
+  DISPATCH (engine, import_image, N_("import images"), NULL, error, fd, name, source, warnings,
             cancellable, error);
 }
 
@@ -289,21 +294,21 @@ gboolean
 pier_engine_save (PierEngine *engine, const char *const *images, const char *format, int fd,
                   GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, save_images, "save images", FALSE, error, images, format, fd, cancellable,
+  DISPATCH (engine, save_images, N_("save images"), FALSE, error, images, format, fd, cancellable,
             error);
 }
 
 GPtrArray *
 pier_engine_load (PierEngine *engine, int fd, GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, load_images, "load images", NULL, error, fd, cancellable, error);
+  DISPATCH (engine, load_images, N_("load images"), NULL, error, fd, cancellable, error);
 }
 
 GPtrArray *
 pier_engine_load_layout (PierEngine *engine, const char *dir, GCancellable *cancellable,
                          GError **error)
 {
-  DISPATCH (engine, load_layout, "load images from a layout directory", NULL, error, dir,
+  DISPATCH (engine, load_layout, N_("load images from a layout directory"), NULL, error, dir,
             cancellable, error);
 }
 
@@ -312,7 +317,7 @@ pier_engine_pull (PierEngine *engine, const char *reference, const PierRegistryA
                   PierTransferFunc progress, gpointer progress_data, GCancellable *cancellable,
                   GError **error)
 {
-  DISPATCH (engine, pull, "pull images", NULL, error, reference, access, progress,
+  DISPATCH (engine, pull, N_("pull images"), NULL, error, reference, access, progress,
             progress_data, cancellable, error);
 }
 
@@ -321,7 +326,7 @@ pier_engine_push (PierEngine *engine, const char *image, const char *destination
                   const PierRegistryAccess *access, PierTransferFunc progress,
                   gpointer progress_data, GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, push, "push images", NULL, error, image, destination, access, progress,
+  DISPATCH (engine, push, N_("push images"), NULL, error, image, destination, access, progress,
             progress_data, cancellable, error);
 }
 
@@ -330,7 +335,7 @@ pier_engine_login (PierEngine *engine, const char *registry, const char *usernam
                    const char *password, const PierRegistryAccess *access,
                    GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, login, "log in to registries", FALSE, error, registry, username, password,
+  DISPATCH (engine, login, N_("log in to registries"), FALSE, error, registry, username, password,
             access, cancellable, error);
 }
 
@@ -338,7 +343,7 @@ char *
 pier_engine_logout (PierEngine *engine, const char *registry, const char *auth_file,
                     GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, logout, "log out of registries", NULL, error, registry, auth_file,
+  DISPATCH (engine, logout, N_("log out of registries"), NULL, error, registry, auth_file,
             cancellable, error);
 }
 
@@ -347,7 +352,7 @@ pier_engine_open_graphical_session (PierEngine *engine, const char *container,
                                     const PierGraphicalOptions *options,
                                     GCancellable *cancellable, GError **error)
 {
-  DISPATCH (engine, open_graphical_session, "open graphical sessions", NULL, error, container,
+  DISPATCH (engine, open_graphical_session, N_("open graphical sessions"), NULL, error, container,
             options, cancellable, error);
 }
 
@@ -355,7 +360,7 @@ GPtrArray *
 pier_engine_read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
                          GError **error)
 {
-  DISPATCH (engine, read_events, "report changes", NULL, error, cursor, cancellable, error);
+  DISPATCH (engine, read_events, N_("report changes"), NULL, error, cursor, cancellable, error);
 }
 
 /* ---- PierExec ---- */
@@ -415,8 +420,8 @@ pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable, GErro
 
   if (klass->wait == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s cannot wait for its process",
-                   G_OBJECT_TYPE_NAME (exec));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("%s cannot wait for its process"), G_OBJECT_TYPE_NAME (exec));
       return FALSE;
     }
   return klass->wait (exec, exit_code, cancellable, error);

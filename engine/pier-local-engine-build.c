@@ -6,6 +6,7 @@
 #include "pier-dockerfile.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,7 +76,8 @@ find_dockerfile (const char *context_dir, const char *dockerfile, const char **n
         }
     }
   g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND,
-               "%s has neither a Dockerfile nor a Containerfile; name one with -f", context_dir);
+               _("%s has neither a Dockerfile nor a Containerfile; name one with -f"),
+               context_dir);
   return NULL;
 }
 
@@ -95,7 +97,7 @@ local_check_dockerfile (PierEngine *engine, const char *context_dir, const char 
     return NULL;
   if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
     {
-      pier_set_errno (error, errno, "reading %s", name);
+      pier_set_errno (error, errno, _("reading %s"), name);
       return NULL;
     }
   if (!pier_fs_read_fd (fd, MAX_DOCKERFILE_SIZE, &data, &len, error) ||

@@ -7,6 +7,7 @@
 #include "pier-container-processes.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
+#include "pier-i18n.h"
 #include "pier-sandbox-log.h"
 
 #include <errno.h>
@@ -288,7 +289,8 @@ local_stats (PierEngine *engine, const char *name, PierContainerStats *stats,
     return FALSE;
   if (c->status != PIER_CONTAINER_RUNNING)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, _("container %s is not running"),
+                   c->name);
       return FALSE;
     }
   state_dir = pier_container_get_state_dir (store, c);
@@ -355,12 +357,13 @@ local_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable, GErr
 
   if (self->pid <= 0)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "the process was already waited for");
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("the process was already waited for"));
       return FALSE;
     }
   while (waitpid (self->pid, &status, 0) < 0)
     if (errno != EINTR)
-      return pier_set_errno (error, errno, "waiting for process %d", (int) self->pid);
+      return pier_set_errno (error, errno, _("waiting for process %d"), (int) self->pid);
   self->pid = 0;
   *exit_code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   return TRUE;
