@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The two commands of the README: `make run` and `make test`. Both install what is missing
 # first (scripts/deps.sh), so they work on a fresh Debian 12 machine.
 BUILD ?= build

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-cli.h"
 #include "pier-debug.h"
 #include "pier-i18n.h"

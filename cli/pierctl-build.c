@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pierctl build, commit, diff, export. */
 #include "pier-cli.h"
 

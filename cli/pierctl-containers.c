@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pierctl run, create, start, stop, kill, restart, wait, rm, ps, logs, exec. */
 #include "pier-cli.h"
 #include "pier-cli-format.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pierctl gui: a container's graphical session, reached over RDP through a Unix socket. */
 #include "pier-cli.h"
 

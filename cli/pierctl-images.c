@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pierctl images, inspect, history, tag, rmi. */
 #include "pier-cli.h"
 #include "pier-cli-format.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pierctl top, sessions, and ps --processes: a container's processes from both sides. */
 #include "pier-cli.h"
 #include "pier-cli-format.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The value types of PierEngine: releasing them. */
 #include "pier-engine-types.h"
 

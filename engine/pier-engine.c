@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierEngine's wrappers: each dispatches to the implementation's vfunc, or says it has none. */
 #include "pier-engine.h"
 

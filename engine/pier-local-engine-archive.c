@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierLocalEngine: images in and out of archives (import, save, load), through the caller's
  * descriptors. */
 #include "pier-local-engine-private.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierLocalEngine: build, and a container's changes (commit, diff, export). */
 #include "pier-local-engine-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierLocalEngine: containers, their life, output and exec. */
 #include "pier-local-engine-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierLocalEngine: graphical sessions, served here through a Unix socket. */
 #include "pier-local-engine-private.h"
 

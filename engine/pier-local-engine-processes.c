@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierLocalEngine: processes and sessions, from this machine's /proc. */
 #include "pier-local-engine-private.h"
 

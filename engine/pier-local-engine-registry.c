@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierLocalEngine: registries (pull, push, login, logout). */
 #include "pier-local-engine-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierLocalEngine: PierEngine over the in-process engine. Its calls are a thin layer: they
  * find what they are given by name and convert values; the behaviour is the layers'. */
 #include "pier-local-engine-private.h"

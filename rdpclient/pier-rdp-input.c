@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-rdp-input-private.h"
 
 #include "pier-rdp-clipboard-private.h"

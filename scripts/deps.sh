@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs everything Pier needs on Debian 12 (bookworm). Idempotent: a second run installs
 # nothing and takes about a second. Uses sudo when not root.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # stress.sh BUILD [RUNS [SUITE...]]: runs each test suite RUNS times (20 by default) in a row,
 # every CPU kept busy meanwhile by a load generator (one busy loop per CPU, started here and
 # stopped by PID), so that a test that passes only on an idle machine shows. Prints each suite's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-window-private.h"
 
 G_DEFINE_FINAL_TYPE (PierWindow, pier_window, ADW_TYPE_APPLICATION_WINDOW)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
 /* libcurl, opened when the first registry operation needs it. Linked, it would make every start

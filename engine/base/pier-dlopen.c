@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-dlopen-private.h"
 
 #include "pier-i18n.h"

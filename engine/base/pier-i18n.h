@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
 /* Translatable text: every string meant for a person is written _("…"), or N_("…") where it

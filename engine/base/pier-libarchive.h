@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
 /* libarchive, opened on first use. Debian's links libxml2, ICU and libstdc++ for formats Pier

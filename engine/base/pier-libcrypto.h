@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
 /* libcrypto, opened on first use. OpenSSL 3's libcrypto takes about 7 ms to load and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
 /* libssl, opened on first use. Only the graphical sessions' certificate probe speaks TLS itself

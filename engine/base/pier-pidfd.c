@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A process named by its pid and start time: a pid alone may have been reused. */
 #include "pier-pidfd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Signal names and numbers, one parser for the Dockerfile, the CLI and the runtime. */
 #include "pier-signal.h"
 

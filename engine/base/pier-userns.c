@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Which user namespace this process is in. */
 #include "pier-userns.h"
 

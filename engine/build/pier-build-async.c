@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pier_build_async(): a build on a thread of its own, its progress delivered on the caller's
  * main context. */
 #include "pier-build.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The build cache: a record per step in ROOT/build-cache/records, and the content hashes of
  * files that COPY keys on. Both are caches: a record that cannot be read, or whose layer is
  * gone, is a miss, never an error, so they are written without fsync (a crash leaves the old

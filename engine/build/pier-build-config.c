@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Instructions as text (history comments, created_by) and their effect on the image config. */
 #include "pier-build-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The Dockerfile and its .dockerignore, read from the build context (or where -f names). */
 #include "pier-build-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* COPY and ADD's sources, planned item by item: the build context (what .dockerignore and
  * --exclude leave of it, wildcards matched as Docker does) and --from's tree (an earlier stage
  * or an image, read as a merged tree). */

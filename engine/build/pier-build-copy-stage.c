@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* COPY, ADD and WORKDIR's layer, staged in the work directory exactly as it will be stored:
  * files with their modes and modification times, the directories on the way with the metadata
  * the image already gives them, new ones with the stage's fixed time. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* COPY, ADD and WORKDIR: layers the builder writes itself, from the build context (what
  * .dockerignore leaves of it), from heredocs, or from another stage or image read as a merged
  * tree. The layer is staged in the work directory exactly as it will be stored: files with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Layers a build makes, kept uncommitted in the store's work directory until the build ends. */
 #include "pier-build-private.h"
 

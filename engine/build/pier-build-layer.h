@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
 /* The layers a build makes, and the packing of a sandbox layer into one (commit does it too). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* RUN: the command in a real container of the runtime (its own namespaces, the stage's layers
  * read-only below a fresh sandbox layer), through the sandbox API directly: a build container
  * has no record and sends no events. Its output is read from the monitor's attach socket and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a build's steps share (pier-build-private.h's PierBuild and PierBuildStage): the trees
  * of a stage so far, and the progress events. Beneath the driver and the steps alike. */
 #include "pier-build-private.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The builder's driver: stages, steps, the cache, progress, and the commit at the end. */
 #include "pier-build-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading other builders' created_by back as Dockerfile instructions. The classic builder and
  * BuildKit print Go values with fmt: lists as %q (["a" "b c"]) or %v ([a b c]), structures as
  * %+v ({Test:[...] Interval:5s}) or %q (&{["CMD" "x"] "5s" '\x03'}), key=value pairs without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* An image's history read back as a Dockerfile. */
 #include "pier-history.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What confines a container beyond its namespaces: capabilities, seccomp profile, pids limit,
  * from the options of its create (checked there) to the spec of each start. */
 #include "pier-container.h"

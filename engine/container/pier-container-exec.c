@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Processes started in a running container: the user, the environment and the spec. */
 #include "pier-container-exec.h"
 

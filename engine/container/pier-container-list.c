@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Listing and finding containers, broken ones included, and removing on sight what a dead
  * `run` left behind. */
 #include "pier-container-private.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The monitor's exit work that needs containers: `run --rm`'s removal, done in the monitor
  * itself (it links the whole engine) rather than by starting a pierctl. */
 #include "pier-container-monitor.h"

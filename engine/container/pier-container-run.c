@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A container's life: run, start, stop, kill, wait, remove. */
 #include "pier-container-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Which layer of a container's overlay stack provides a file: the provenance of a process's
  * executable. */
 #include "pier-exe-layer.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Parsers of the /proc/PID files the process scanner reads. */
 #include "pier-proc-files-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Files made inside a running container, from a child in its namespaces. */
 #include "pier-graphical-files-private.h"
 

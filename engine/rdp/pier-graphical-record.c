@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Whether a port listens in a container's network namespace, and the record of the server
  * Pier uses for it. */
 #include "pier-graphical-record-private.h"

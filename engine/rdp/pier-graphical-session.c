@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Graphical sessions: an RDP server in the container, a relay to it, an app in a new session. */
 #include "pier-graphical-session.h"
 

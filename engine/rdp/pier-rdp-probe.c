@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Learning the certificate an RDP server shows, so that it can be pinned. */
 #include "pier-rdp-probe-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pier-rdp-relay: a Unix socket on the host, TCP inside a container's network namespace. */
 #include "pier-rdp-relay.h"
 

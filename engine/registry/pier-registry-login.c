@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `login`: the client proves the credentials, then the credential files keep them. */
 #include "pier-registry-login.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Pulling images from registries into the store. */
 #include "pier-registry-pull.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Pushing images from the store to registries. */
 #include "pier-registry-push.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Resolving a reference on a registry: the candidates of the search list, mirrors, and the
  * manifest for this platform through indexes. */
 #include "pier-registry-resolve-private.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Capability sets by name, over libcap's table of names (so that a kernel's newer capability
  * is known as soon as libcap knows it). */
 #include "pier-caps.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The cgroup filesystem as both backends see it: its mounts, the caller's own place in it,
  * and reading and writing its files. */
 #include "pier-cgroup-private.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cgroup v1: one hierarchy per controller (or per group of co-mounted controllers), and on
  * hybrid hosts a v2 tree beside them that only tracks membership. */
 #include "pier-cgroup-private.h"

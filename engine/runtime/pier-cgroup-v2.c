@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cgroup v2: one tree; controllers must be enabled in every ancestor's subtree_control. */
 #include "pier-cgroup-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-cgroup-private.h"
 
 #include "pier-error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A container's cgroup as its init gets it: made before the clone, so that the child's set-up
  * can mount what it will see of it. */
 #include "pier-sandbox-init-private.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a container gets besides its image, prepared in its state directory: the files at
  * /etc/hostname, /etc/hosts and /etc/resolv.conf, bind-mounted over the image's, and the init
  * layer (Docker's name for it): the mount points the set-up needs, stacked above the image's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A process started inside a running container (`exec`): a child of the caller forks off,
  * joins the container's cgroup, enters every namespace of its init through a pidfd, and
  * clones the process with CLONE_PARENT, so that it is the caller's own child (waitable, its

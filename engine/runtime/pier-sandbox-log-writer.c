@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The appending side of a container's log (pier-monitor); kept apart from the reader so the
  * monitor links no GIO. */
 #include "pier-sandbox-log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The files a monitor leaves in state_dir for everyone else: who runs the container, and how
  * it ended. Plain "key value" lines: read far more often than written, by shell users too. */
 #include "pier-sandbox-private.h"

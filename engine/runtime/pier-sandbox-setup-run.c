@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The child's side of the set-up list: everything here runs between clone() and exec(), so
  * it makes system calls and nothing else: no allocation, no lock, no GLib function (GLib's
  * macros that only compute addresses, like g_array_index, are fine). */

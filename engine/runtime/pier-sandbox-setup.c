@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Building the set-up list, in the parent; and the sync socket both sides share. The child's
  * side is pier-sandbox-setup-run.c. */
 #include "pier-sandbox-setup-private.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierSandboxSpec: the plain struct and its JSON form, which is how pier_sandbox_start() hands
  * it to pier-monitor. jansson stays inside this file, but for a volume's object, which a
  * container's record holds the same way. */

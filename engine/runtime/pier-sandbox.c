@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The caller's side of the runtime: starting a monitor, and reading or acting on what it
  * recorded. */
 #include "pier-sandbox.h"

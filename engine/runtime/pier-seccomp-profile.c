@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Docker's seccomp profile format, read into PierSeccompProfile. jansson stays in this file. */
 #include "pier-seccomp-profile.h"
 

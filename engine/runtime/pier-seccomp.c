@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A profile compiled into a BPF program with libseccomp, and runc's ENOSYS prologue in front. */
 #include "pier-seccomp.h"
 

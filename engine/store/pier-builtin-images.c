@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-builtin-images.h"
 
 #include "pier-blob-store.h"

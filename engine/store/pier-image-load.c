@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loading docker-archives and OCI layouts, and importing rootfs tarballs. */
 #include "pier-image-archive.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Collecting the members of a docker-archive or an OCI layout into pending blobs. */
 #include "pier-image-members-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Saving images as docker-archives and OCI archives. */
 #include "pier-image-archive.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The store as front ends open it: its layout (pier-store.c), then the built-in images, which
  * live a layer above it (they are images). */
 #include "pier-store-open.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
 /* A file on disk as a tar entry, for the tars Pier writes from trees (layers, exports): its

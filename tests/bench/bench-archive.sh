@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # save and load of a ~200 MB image: Pier against Podman (Debian's), in one run, alternating.
 #
 #   tests/bench/bench-archive.sh [-n ROUNDS] [-b BUILD_DIR]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # How build time grows with the number of instructions: Dockerfiles FROM scratch of 5,000,
 # 10,000 and 20,000 lines of ENV, of ARG, of LABEL, and of the three mixed (each ENV reading
 # the ARG before it, each LABEL the ENV), built with `pierctl build --no-cache`. Prints the

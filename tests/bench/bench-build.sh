@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench-build.sh [ROUNDS]: as root, builds a three-step Dockerfile (COPY of 50 MB in 800 files,
 # RUN, CMD) with pierctl, `buildah bud` and `podman build`, cold (no cache, and for Pier no
 # remembered file hashes either) and fully cached, and measures RUN's cost as the difference

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Graphical sessions through the engine, in containers made with pierctl, under Xvfb:
 #   - time from "Open graphical session" (the engine call's start) to the first frame drawn in
 #     Pier's window (tests/bench/gui-window-bench), median of 3: cold (a new container: Weston

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench-network [ROUNDS]: as root, attaches a fresh network namespace to pier0 and detaches it
  * again ROUNDS times (20 by default), and prints the median, fastest and slowest of attach,
  * detach and both, in milliseconds. */

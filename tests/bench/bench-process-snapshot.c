@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Benchmark of the process scanner against procps, on a host with many sleeping processes.
  * Driven by bench-processes.sh, which starts the sleepers with --hold and always kills them.
  *

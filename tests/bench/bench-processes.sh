@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Process scanner benchmark: 2,000 then 10,000 sleeping processes on the host, one full
 # snapshot (cold and warm scanner) against procps' ps, and the CPU cost of a 1 Hz refresh over
 # 60 s at 2,000 processes. Not a test: run by hand, it takes about three minutes and loads a core.

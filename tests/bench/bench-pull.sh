@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # pull of a ~200 MB, 5-layer image from a registry on 127.0.0.1 (Debian's docker-registry,
 # plain HTTP): `pierctl pull` into an empty store against `skopeo copy docker://… oci:DIR` into
 # an empty directory, in one run, alternating. Prints medians and the Pier/skopeo ratio.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Container start → exit, in one run, alternating: `pierctl run --rm --network none busybox true`
 # against bwrap, crun and podman on the same busybox root filesystem, and the bare unshare
 # floor. Then 50 containers started at once (total time) and the host memory each idle one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench-sandbox [ROUNDS [none|bridge|host]]: as root, starts ROUNDS containers (20 by default)
  * running /bin/true in a busybox rootfs through the engine's API, and prints the median,
  * fastest and slowest of: start (pier_sandbox_start() returning: the command exec'd), exit

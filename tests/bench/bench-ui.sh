@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The window against a full store: a scratch root with 200 distinct images (each imported from
 # a tiny tarball of its own) and 1,000 containers created, not running. Measures, over ROUNDS
 # starts of the real `pier` (under Xvfb, as the UI tests run it): the time from exec to the

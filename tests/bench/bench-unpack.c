@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench-unpack [--raw] FILE DEST: unpacks a layer (plain or gzip tar) into DEST as Pier does
  * (through a PierLayerStream, which also computes both digests; overlay mode, owners kept) and
  * prints the seconds it took. --raw reads a plain tar straight from its descriptor: extraction

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Times Pier's layer unpacking against GNU tar and bsdtar on the same ~200 MB layer (system
 # libraries and data: many small files in nested directories and some big ones), plain and
 # gzip, on disk and on tmpfs. Runs as root (owners are restored, as for real layers).

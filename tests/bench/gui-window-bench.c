@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* gui-window-bench: Pier's graphical session window (PierGuiWindow) alone, for bench-gui.sh.
  *
  *   gui-window-bench --root DIR --runroot DIR [--app CMD] [--width W --height H]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Sourced by benchmarks that take `-n ROUNDS -b BUILD_DIR`: sets $rounds (default: the caller's
 # $rounds), $build and $here (the benchmarks' folder).
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[1]}")")" && pwd)

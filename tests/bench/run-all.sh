@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `make bench`: every benchmark in tests/bench, one after the other, against the build in
 # BUILD_DIR. Benchmarks compare Pier with its peers in the same run; they are not tests, and one
 # that fails does not stop the others (the summary at the end names it).

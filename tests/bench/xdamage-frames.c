@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* xdamage-frames WINDOW SECONDS: how many frames an X client drew into WINDOW (an X window id,
  * any base strtoul takes) during SECONDS, counted the same way for any client: the X server's
  * DAMAGE extension reports the window becoming damaged, and damage arriving within 3 ms of the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Shared by the end-to-end scripts: a scratch store, pierctl, assertions that say what failed.
 set -euo pipefail
 [ -n "${PIER_TEST_TRACE:-}" ] && set -x

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs an end-to-end script as an unprivileged user, so that the container suite runs rootless
 # too. As root: makes the user pier-ci (with a subordinate id range) if missing, copies pierctl,
 # pier-monitor and the scripts where that user can read them, and runs SCRIPT as pier-ci.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Archives in and out, with hostile and real-world material: what load, import and export must
 # survive and keep. Needs root (a private mount namespace for a small disk, device nodes).
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The seed's build demos (issue 4), with real containers: build, images, run, rollback with the
 # loader's own error, history read back as a Dockerfile; then build --check, commit, diff,
 # export, the read-back Dockerfile rebuilt to the same layers, and a failed build leaving

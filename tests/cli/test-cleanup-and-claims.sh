@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Work that dies cleans up, and id ranges are the host's (issue 12): a `pierctl build` killed
 # during a RUN step (kill -9, or Ctrl+C's SIGINT) takes the step with it (its processes, cgroup
 # and state) and its id range goes to the next claim; two stores at once never give their

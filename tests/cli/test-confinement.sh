@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Confinement measured inside containers with the static confinement probe, against Podman's
 # defaults (the real podman, on the same busybox image, loaded from Pier's own archive): the
 # seccomp filter, the capabilities, the pids limit and /sys/fs/cgroup; the flags that loosen

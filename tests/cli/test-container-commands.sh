@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # pierctl's container verbs against real containers.
 . "$(dirname "$0")/lib.sh"
 remove_containers_on_exit

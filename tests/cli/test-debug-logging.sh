@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Debug logging: PIER_DEBUG=1, or G_MESSAGES_DEBUG=all, makes pierctl tell on stderr the
 # decisions it takes (store, rootless, image and layer, ids claimed, the container's start),
 # each engine folder under its own log domain; stdout stays exactly what it is without them.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Nothing a container, an image or a build context holds can hang pierctl or lead it out: a
 # FIFO where Pier reads or writes a file, a symlink out of the context, an image's own claim to
 # the host's /usr. Every command that could hang runs under a timeout that fails the test.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # pierctl's image verbs against a real store.
 . "$(dirname "$0")/lib.sh"
 

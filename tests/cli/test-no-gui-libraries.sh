@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # pierctl is a terminal program: neither it nor the processes it starts (the monitor) load GTK,
 # libadwaita, VTE or FreeRDP, at start-up or later through dlopen. The dynamic loader itself
 # says what it loaded (LD_DEBUG=libs, one file per process through LD_DEBUG_OUTPUT).

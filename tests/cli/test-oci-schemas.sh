@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every manifest, config and index Pier writes validates against the OCI image-spec schemas.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A file a person names for pierctl to write (-o of save and export, --authfile) that exists
 # and is not a regular file is written in place: a device stays the device, a FIFO the FIFO, a
 # symlink the symlink. Only regular files are replaced whole. The devices written are the

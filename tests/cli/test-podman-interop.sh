@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Images travel between Pier and the real Podman (Debian's) in both archive formats, keeping
 # their ids (config digests).
 . "$(dirname "$0")/lib.sh"

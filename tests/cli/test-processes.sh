@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A container's processes as it sees them and as the host does, checked against the kernel's
 # own tools on both sides (procps ps inside, from the host's /usr, and on the host, outside
 # pierctl's namespaces): as root, and rootless through run-as-user.sh, where pierctl runs in a

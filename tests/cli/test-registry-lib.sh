@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Sourced by the registry tests and tests/bench/bench-pull.sh: a real registry (Debian's
 # docker-registry, the CNCF distribution server) on 127.0.0.1, and a test CA for it. Nothing
 # here talks to anything but the loopback interface.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # login, pull and push against a real registry (Debian's docker-registry) on 127.0.0.1 with TLS
 # from a test CA and htpasswd basic authentication.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # pull and push against a real registry nobody here wrote (Debian's docker-registry) on
 # 127.0.0.1, plain HTTP; images put there and read back by skopeo, built by podman.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Root filesystems made the standard way carry device nodes (/dev/console, /dev/null...):
 # imported as root they are made in the layer and stay inert (container roots are mounted
 # nodev); rootless, they are left out with one warning line. As root, a Debian made by

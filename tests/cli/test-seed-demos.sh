@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The seed's demos of 2015, with Linux's own mechanisms: real containers, asserted.
 . "$(dirname "$0")/lib.sh"
 remove_containers_on_exit

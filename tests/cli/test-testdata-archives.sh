@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every archive and layout in ../shared/testdata loads through pierctl.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Arguments and text are never silently changed: what a container is given is carried exactly
 # or refused with an error naming it, and no value is read as something else.
 . "$(dirname "$0")/lib.sh"

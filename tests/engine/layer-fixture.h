@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
 /* What the layer unpacker's tests share: tars built in memory with libarchive, fed to

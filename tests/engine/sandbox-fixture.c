@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Real containers for the sandbox tests: a busybox rootfs in a temporary folder and the
  * helpers to run commands in it (see sandbox-fixture.h). */
 #include "sandbox-fixture.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What instructions do to an image's configuration, and how they are written back: the
  * instruction text, Docker's classic created_by, and the lists ENV, EXPOSE, VOLUME and ONBUILD
  * change one instruction after another. */

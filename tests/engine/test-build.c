@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The builder: cache keys, COPY/ADD semantics, multi-stage builds, RUN in real containers,
  * failures that leave nothing, heredocs, history read back. Builds need root (layers keep
  * owners; RUN starts containers), as CI runs them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Runs as root: real cgroups for a sleeping child process, made under the test's own cgroup
  * and removed at the end of each test. */
 #include "test-support.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* diff on synthetic sandbox layers; commit and export of a real container. Whiteouts are
  * device nodes and containers need root: CI runs this as root. */
 #include "test-support.h"

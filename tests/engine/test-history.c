@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* History read back as a Dockerfile: every created_by format of Docker's classic builder and of
  * BuildKit's dockerfile2llb comes back as the instruction it records, what records none as a
  * comment, and the whole reads as a Dockerfile `build --check` accepts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The hostile and tricky archives that container tools test their extraction with, as data in
  * ../shared/testdata/derived/tar-extraction-cases.json, and breakout cases of Pier's own that
  * run without it. Needs root, as test-layer-unpack does. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierEngine's wrappers and PierLocalEngine through the interface. */
 #include "test-support.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The merged view of unpacked layers: whiteouts, opaque directories, symlinks resolved inside
  * the tree, walks in order. Whiteouts are device nodes: the fixture needs root. */
 #include "test-support.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Runs as root: real network namespaces, the real pier0 bridge, real TCP between them. Traffic
  * only goes to loopback and to the namespaces this test makes. Namespaces are held by file
  * descriptors only, so they (and the veth pairs inside them) vanish with the test process even

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Integration tests of the process scanner: they need root, and make real PID and user
  * namespaces with util-linux unshare, then hold every row against what the kernel and procps
  * say about the same processes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The RDP relay's socket on its own, without a session around it (root: the target is a process
  * in a network namespace of its own, and another user is tried against the socket). */
 #include "test-support.h"

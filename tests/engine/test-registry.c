@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The registry client: its files (registries.conf, auth.json), challenges, and pulls from a
  * registry served here on 127.0.0.1 that misbehaves on purpose (dropped connections, wrong
  * digests, tokens, stalls). Pulls and pushes against a real registry are in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A container's confinement, asked of the kernel from inside (the static confinement probe,
  * bound read-only at /probe): its seccomp filter, its capabilities, its pids limit and the
  * read-only view of its own cgroup at /sys/fs/cgroup; and the same for a process exec'd into

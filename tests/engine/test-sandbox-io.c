@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Runs as root: talking to running containers (see sandbox-fixture.h): attach with and
  * without a terminal, exec into every namespace, logs followed to the end. */
 #include "sandbox-fixture.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Runs as root: containers through the engine's runtime API (see sandbox-fixture.h): the init,
  * its filesystem and hardening, its lifetime, failures, limits. The rootless case runs this
  * same binary again as the user pier-test (created if absent, with an /etc/subuid range)

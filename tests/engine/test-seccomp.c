@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Seccomp profiles, Docker's format: parsed, compiled by libseccomp, and loaded for real into a
  * child (no privilege needed: no_new_privs first) that then runs the confinement probe, so
  * every answer is the kernel's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Signal names and numbers as Docker takes them, for STOPSIGNAL, kill --signal and the
  * runtime. */
 #include "test-support.h"

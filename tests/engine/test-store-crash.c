@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A write interrupted at each of its steps leaves a valid store: the operation happened
  * entirely or not at all. The interrupted process is a real pierctl that dies (_exit) at the
  * named step, as a power cut would leave it. What a crash leaves is swept, what a live process

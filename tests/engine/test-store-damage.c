@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The store survives any one bad image: writers refuse what readers cannot read, and an image
  * that cannot be read (left by an older Pier, or damaged on disk) hides nothing else and can
  * be removed. Descriptors must give their blob's true size. */

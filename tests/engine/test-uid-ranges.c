@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Id-range claims, in a claims directory and a pool of the test's own: disjoint ranges, other
  * users' entries left alone, a dead claimant's range taken over and a live one's never. */
 #include "test-support.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness: arbitrary bytes as the archives Pier reads. Each input is unpacked as a
  * layer (plain or gzip, in both modes) into a fresh directory, and loaded as an image archive
  * (docker-archive or OCI layout, plain or gzip) into a store. Whatever the bytes, nothing may

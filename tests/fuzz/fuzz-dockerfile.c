@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness: arbitrary bytes through every entry point of the Dockerfile parser, the
  * variable expansion, the JSON rendering and the .dockerignore matcher. Built and run by
  * tests/fuzz/run-fuzz.sh (clang -fsanitize=fuzzer,address,undefined), not by meson. */

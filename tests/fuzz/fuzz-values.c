@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness: arbitrary bytes through the parsers of the values people type (sizes,
  * decimals, counts: pierctl's --memory, --cpus, --time and the window's form), the checks of a
  * container's names, host name and variables, and the JSON writer. Built and run by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A libFuzzer harness run without libFuzzer, for `meson test`: every file given, or every file
  * of a folder given (in name order) — the kept corpus and the regressions — then, with
  * --generate N --dict FILE, a seeded batch of N inputs made of the tokens of the harness's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the libFuzzer harnesses with clang's fuzzer, address and undefined-behaviour sanitizers,
 # runs each, then merges what it found into a fresh minimised corpus that replaces
 # tests/fuzz/corpus/TARGET/:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The front door: files in ui/ and cli/ include, of the engine's headers, only PierEngine's
 public set (engine/public-headers.txt). Fails naming each FILE:LINE that includes another.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Checks the translations' sources (po/).
 
   check-i18n.py potfiles SOURCE_ROOT

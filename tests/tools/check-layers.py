@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Checks the engine's layers (docs/ARCHITECTURE.md) from the sources and the built libraries.
 
   check-layers.py SOURCE_ROOT --layer NAME=LOWER,LOWER... ... --lib NAME=PATH.a ...

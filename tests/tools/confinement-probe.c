@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a container lets its processes do, asked of the kernel directly: each probe named on
  * the command line makes its system call and prints "NAME RESULT", RESULT being "ok" or the
  * errno's name (EPERM, ENOSYS...). Static, so that it runs in any image (busybox, scratch,

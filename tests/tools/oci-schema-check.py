@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Validates JSON documents against the OCI image-spec schemas (with Debian's python3-jsonschema).
 
 usage: oci-schema-check.py SCHEMA_DIR KIND FILE...

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The -Dui=disabled configuration (meson_options.txt): configured and built from this source
 # tree in a build folder of its own, its programs link none of GTK, libadwaita, VTE or FreeRDP,
 # and its engine and CLI suites pass. The folder is removed afterwards; the Debian root

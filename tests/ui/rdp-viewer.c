@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rdp-viewer: a window with one PierRdpView, for the RDP tests and benchmark.
  *
  *   rdp-viewer [--scale] [--fingerprint FP] [--set-clipboard TEXT] [--quit-after S] TARGET

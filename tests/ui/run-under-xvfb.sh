@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # run-under-xvfb.sh COMMAND [ARG...]: runs COMMAND on an X server of its own (Xvfb, on a
 # display it picks itself, so parallel runs never collide), then stops that server by PID.
 # GSK_RENDERER=cairo: GTK 4.8's GL renderer is software under Xvfb and costs far more;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Sourced by the UI test scripts: screenshots into $SHOTS, and their pixels.
 
 # shot NAME [WINDOW]: a screenshot of WINDOW (default: the whole screen).

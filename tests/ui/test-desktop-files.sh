@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # test-desktop-files.sh DESKTOP_FILE METAINFO_FILE: the desktop integration as Debian's own
 # validators see it (desktop-file-utils, appstream).
 set -u

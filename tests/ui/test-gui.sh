@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # test-gui.sh PIER PIERCTL RDP_VIEWER: graphical sessions end to end, against containers made
 # with the real pierctl, on an X display of its own (run-under-xvfb.sh gives one):
 #

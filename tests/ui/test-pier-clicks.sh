@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # test-pier-clicks.sh PIER PIERCTL: the real `pier` binary used as a person uses it, through
 # xdotool's mouse and keyboard on an X display (run-under-xvfb.sh gives one): click Run… in
 # the header bar, type a command into the Run dialog, click its Run button; the container must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierRdpSession without a server: failures in words, disconnecting while the RDP thread is
  * still connecting, and FreeRDP's keycode table. The sessions against real servers are in
  * test-rdp-view.sh. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # PierRdpView and PierRdpSession (through tests/ui/rdp-viewer) against real RDP servers nobody
 # here wrote: Weston 14's RDP backend running weston-terminal, and FreeRDP's shadow server; with
 # FreeRDP's own xfreerdp3 as a second client. Everything runs on loopback under Xvfb; each test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pier_ui_run_in_thread(): the work runs off the main thread, its result and its data reach the
  * callback on the main thread, a cancelled task reports G_IO_ERROR_CANCELLED and frees the
  * result it did not hand over, and everything given is freed exactly once. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The window driven in-process through GTK's API, under Xvfb (run-under-xvfb.sh), against a
  * scratch store with real containers: run one from the Run dialog, see it listed, compare its
  * Processes page with the engine's snapshot, type into a terminal inside it, stop it and

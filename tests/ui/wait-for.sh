@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Sourced by the UI test scripts.
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s; fails when SECONDS pass first.
