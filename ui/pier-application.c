@@ -1,14 +1,14 @@
 #include "pier-application.h"
 
 #include "pier-bench.h"
+#include "pier-local-engine.h"
 #include "pier-model.h"
 #include "pier-window.h"
 
 struct _PierApplication {
   AdwApplication parent_instance;
 
-  char *root;
-  char *runroot;
+  PierEngine *engine;
 };
 
 G_DEFINE_FINAL_TYPE (PierApplication, pier_application, ADW_TYPE_APPLICATION)
@@ -72,7 +72,7 @@ pier_application_activate (GApplication *application)
 
   if (window == NULL)
     {
-      g_autoptr (PierModel) model = pier_model_new (self->root, self->runroot);
+      g_autoptr (PierModel) model = pier_model_new (self->engine);
       window = GTK_WINDOW (pier_window_new (GTK_APPLICATION (self), model));
       if (g_getenv ("PIER_BENCH") != NULL)
         pier_bench_attach (PIER_WINDOW (window));
@@ -85,8 +85,7 @@ pier_application_finalize (GObject *object)
 {
   PierApplication *self = PIER_APPLICATION (object);
 
-  g_free (self->root);
-  g_free (self->runroot);
+  g_clear_object (&self->engine);
   G_OBJECT_CLASS (pier_application_parent_class)->finalize (object);
 }
 
@@ -110,7 +109,13 @@ pier_application_new (const char *root, const char *runroot, gboolean default_st
   PierApplication *self = g_object_new (PIER_TYPE_APPLICATION, "application-id", "org.pier.Pier",
                                         "flags", flags, NULL);
 
-  self->root = g_strdup (root);
-  self->runroot = g_strdup (runroot);
+  /* One engine for the application: every widget asks it, through the window's model. */
+  self->engine = PIER_ENGINE (pier_local_engine_new (root, runroot));
   return self;
+}
+
+PierEngine *
+pier_application_get_engine (PierApplication *self)
+{
+  return self->engine;
 }

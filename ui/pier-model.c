@@ -3,6 +3,7 @@
 #include "pier-error.h"
 #include "pier-events.h"
 #include "pier-image-store.h"
+#include "pier-local-engine.h"
 #include "pier-store-open.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
@@ -16,6 +17,7 @@
 struct _PierModel {
   GObject parent_instance;
 
+  PierEngine *engine;
   char *root;
   char *runroot;
   PierStore *store;
@@ -544,12 +546,16 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 PierModel *
-pier_model_new (const char *root, const char *runroot)
+pier_model_new (PierEngine *engine)
 {
   PierModel *self = g_object_new (PIER_TYPE_MODEL, NULL);
 
-  self->root = g_strdup (root);
-  self->runroot = g_strdup (runroot);
+  self->engine = g_object_ref (engine);
+  if (PIER_IS_LOCAL_ENGINE (engine))
+    {
+      self->root = g_strdup (pier_local_engine_get_root (PIER_LOCAL_ENGINE (engine)));
+      self->runroot = g_strdup (pier_local_engine_get_runroot (PIER_LOCAL_ENGINE (engine)));
+    }
   pier_ui_run_in_thread (self, self->cancellable, load_work, self, NULL,
                          (GDestroyNotify) loaded_free, load_done, NULL);
   return self;
@@ -659,6 +665,12 @@ pier_model_container_action_finish (PierModel *self, GAsyncResult *result, GErro
 
 /* ---- accessors ---- */
 
+PierEngine *
+pier_model_get_engine (PierModel *self)
+{
+  return self->engine;
+}
+
 PierStore *
 pier_model_get_store (PierModel *self)
 {
@@ -732,6 +744,7 @@ pier_model_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->store);
+  g_clear_object (&self->engine);
   g_clear_object (&self->images);
   g_clear_object (&self->containers);
   g_hash_table_unref (self->container_rows);

@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 
 #include "pier-container-row.h"
+#include "pier-engine.h"
 #include "pier-image-row.h"
 #include "pier-store.h"
 
@@ -21,9 +22,11 @@ G_BEGIN_DECLS
 #define PIER_TYPE_MODEL (pier_model_get_type ())
 G_DECLARE_FINAL_TYPE (PierModel, pier_model, PIER, MODEL, GObject)
 
-/* Starts opening the store at @root/@runroot (NULL: the defaults). */
-PierModel *pier_model_new (const char *root, const char *runroot);
+/* Starts reading @engine's images and containers. */
+PierModel *pier_model_new (PierEngine *engine);
 
+/* The engine every widget over this model asks. */
+PierEngine *pier_model_get_engine (PierModel *self);
 PierStore *pier_model_get_store (PierModel *self);
 gboolean pier_model_get_loaded (PierModel *self);
 const char *pier_model_get_error (PierModel *self);

@@ -1,9 +1,6 @@
 #include "pier-window-private.h"
 
-#include "pier-container-changes.h"
 #include "pier-error.h"
-#include "pier-fsutil.h"
-#include "pier-image-archive.h"
 #include "pier-output-file.h"
 #include "pier-text-dialog.h"
 #include "pier-ui-task.h"
@@ -17,13 +14,13 @@
 /* Image and container work on a thread behind a busy toast: commit, tag, remove, load, import,
  * save; the actions that ask for it and the dialogs that ask what to do. */
 
-typedef gboolean (*JobFunc) (PierStore *store, gpointer data, char **message,
+typedef gboolean (*JobFunc) (PierEngine *engine, gpointer data, char **message,
                              GCancellable *cancellable, GError **error);
 /* Offers what to do about @error instead of the plain error dialog; FALSE to leave it to that. */
 typedef gboolean (*JobFailed) (PierWindow *self, gpointer data, const GError *error);
 
 typedef struct {
-  PierStore *store;
+  PierEngine *engine;
   JobFunc func;
   JobFailed failed;
   gpointer data;
@@ -37,7 +34,7 @@ typedef struct {
 static void
 job_free (Job *job)
 {
-  g_object_unref (job->store);
+  g_object_unref (job->engine);
   if (job->data_free != NULL)
     job->data_free (job->data);
   g_free (job->failure);
@@ -50,7 +47,7 @@ job_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **e
 {
   Job *job = data;
 
-  return job->func (job->store, job->data, &job->message, cancellable, error);
+  return job->func (job->engine, job->data, &job->message, cancellable, error);
 }
 
 static void
@@ -83,7 +80,7 @@ run_job (PierWindow *self, JobFunc func, gpointer data, GDestroyNotify data_free
   g_autoptr (GCancellable) cancel = cancellable ? g_cancellable_new () : NULL;
   Job *job = g_new0 (Job, 1);
 
-  job->store = g_object_ref (pier_model_get_store (self->model));
+  job->engine = g_object_ref (pier_model_get_engine (self->model));
   job->func = func;
   job->data = data;
   job->data_free = data_free;
@@ -129,18 +126,20 @@ commit_data_free (CommitData *data)
 }
 
 static gboolean
-commit_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+commit_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
             GError **error)
 {
   CommitData *commit = data;
-  g_autoptr (PierContainer) c = pier_store_find_container (store, commit->id, error);
-  PierCommitOptions options = { .name = commit->name };
-  g_autoptr (PierImage) image = NULL;
+  g_autoptr (PierContainerInfo) c = pier_engine_get_container (engine, commit->id, FALSE,
+                                                               cancellable, error);
+  PierCommitRequest request = { .name = commit->name };
+  g_autofree char *image_id = NULL;
   g_autofree char *short_id = NULL;
 
-  if (c == NULL || (image = pier_container_commit (store, c, &options, cancellable, error)) == NULL)
+  if (c == NULL ||
+      (image_id = pier_engine_commit (engine, c->id, &request, cancellable, error)) == NULL)
     return FALSE;
-  short_id = g_strndup (image->id + strlen ("sha256:"), 12);
+  short_id = g_strndup (image_id + strlen ("sha256:"), 12);
   *message = commit->name ? g_strdup_printf ("“%s” committed as %s", c->name, commit->name)
                           : g_strdup_printf ("“%s” committed as image %s", c->name, short_id);
   return TRUE;
@@ -178,12 +177,12 @@ container_commit_activated (GSimpleAction *a, GVariant *param, gpointer user_dat
 /* Tag */
 
 static gboolean
-tag_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+tag_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
          GError **error)
 {
   char **names = data;
 
-  if (!pier_store_tag_image (store, names[0], names[1], error))
+  if (!pier_engine_tag_image (engine, names[0], names[1], cancellable, error))
     return FALSE;
   *message = g_strdup_printf ("Tagged %s as %s", names[0], names[1]);
   return TRUE;
@@ -215,14 +214,15 @@ image_tag_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 /* Remove */
 
 static gboolean
-image_remove_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+image_remove_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
                   GError **error)
 {
-  g_autoptr (PierRemoveReport) report = pier_store_remove_image (store, data, FALSE, error);
+  g_autoptr (PierImageRemoval) report = pier_engine_remove_image (engine, data, FALSE,
+                                                                  cancellable, error);
 
   if (report == NULL)
     return FALSE;
-  *message = report->deleted->len > 0 ? g_strdup_printf ("Removed %s", (char *) data)
+  *message = report->deleted != NULL && report->deleted[0] != NULL ? g_strdup_printf ("Removed %s", (char *) data)
                                       : g_strdup_printf ("Untagged %s", (char *) data);
   return TRUE;
 }
@@ -258,7 +258,7 @@ image_remove_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 typedef struct {
   GFile *file;
   char *name;
-  PierArchiveFormat format;
+  const char *format; /* save: "docker-archive" or "oci-archive" */
 } FileData;
 
 static void
@@ -268,6 +268,17 @@ file_data_free (FileData *data)
   g_free (data->name);
   g_free (data);
 }
+
+/* A descriptor of a file the person chose, closed when it goes out of scope. */
+typedef int ChosenFd;
+
+static void
+close_chosen_fd (ChosenFd fd)
+{
+  close (fd);
+}
+
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (ChosenFd, close_chosen_fd, -1)
 
 static int
 open_file (GFile *file, int flags, GError **error)
@@ -281,15 +292,14 @@ open_file (GFile *file, int flags, GError **error)
 }
 
 static gboolean
-load_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+load_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
           GError **error)
 {
   FileData *load = data;
-  pier_autofd int fd = open_file (load->file, O_RDONLY, error);
+  g_auto (ChosenFd) fd = open_file (load->file, O_RDONLY, error);
   g_autoptr (GPtrArray) loaded = NULL;
 
-  if (fd < 0 ||
-      (loaded = pier_store_load_archive (store, pier_read_fd, GINT_TO_POINTER (fd), cancellable, error)) == NULL)
+  if (fd < 0 || (loaded = pier_engine_load (engine, fd, cancellable, error)) == NULL)
     return FALSE;
   g_ptr_array_add (loaded, NULL);
   *message = g_strjoinv (", ", (char **) loaded->pdata);
@@ -342,23 +352,23 @@ pier_window_load_file (PierWindow *self, GFile *file)
 }
 
 static gboolean
-import_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+import_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
             GError **error)
 {
   FileData *import = data;
-  pier_autofd int fd = open_file (import->file, O_RDONLY, error);
+  g_auto (ChosenFd) fd = open_file (import->file, O_RDONLY, error);
   g_autofree char *source = g_file_get_basename (import->file);
-  g_autoptr (PierImage) image = NULL;
+  g_autofree char *image_id = NULL;
   g_auto (GStrv) warnings = NULL;
   g_autofree char *notes = NULL;
 
   if (fd < 0 ||
-      (image = pier_store_import_rootfs (store, pier_read_fd, GINT_TO_POINTER (fd), import->name,
-                                         source, &warnings, cancellable, error)) == NULL)
+      (image_id = pier_engine_import (engine, fd, import->name, source, &warnings, cancellable,
+                                      error)) == NULL)
     return FALSE;
-  notes = g_strjoinv ("; ", warnings);
+  notes = warnings ? g_strjoinv ("; ", warnings) : g_strdup ("");
   *message = g_strdup_printf ("Imported %s as %s%s%s", source,
-                              import->name ? import->name : image->id, *notes ? ": " : "", notes);
+                              import->name ? import->name : image_id, *notes ? ": " : "", notes);
   return TRUE;
 }
 
@@ -378,29 +388,7 @@ import_response (AdwMessageDialog *dialog, const char *response, PierWindow *sel
 }
 
 static gboolean
-write_fd (gpointer user_data, const void *buffer, gsize len, GError **error)
-{
-  int fd = GPOINTER_TO_INT (user_data);
-  const char *p = buffer;
-
-  while (len > 0)
-    {
-      gssize n = write (fd, p, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          pier_set_errno (error, errno, "writing the archive");
-          return FALSE;
-        }
-      p += n;
-      len -= n;
-    }
-  return TRUE;
-}
-
-static gboolean
-save_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+save_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
           GError **error)
 {
   FileData *save = data;
@@ -413,9 +401,8 @@ save_job (PierStore *store, gpointer data, char **message, GCancellable *cancell
   /* A cancelled save leaves the chosen file as it was. */
   out = pier_output_file_open (path, 0644, error);
   if (out == NULL
-      || !pier_store_save_archive (store, names, save->format, write_fd,
-                                   GINT_TO_POINTER (pier_output_file_get_fd (out)), cancellable,
-                                   error)
+      || !pier_engine_save (engine, names, save->format, pier_output_file_get_fd (out),
+                            cancellable, error)
       || !pier_output_file_commit (out, error))
     return FALSE;
   *message = g_strdup_printf ("Saved %s to %s", save->name, path);
@@ -499,7 +486,7 @@ save_chosen (PierWindow *self, GFile *file, GtkFileChooser *chooser)
 
   data->file = g_object_ref (file);
   data->name = g_strdup (g_object_get_data (G_OBJECT (chooser), "target"));
-  data->format = g_strcmp0 (format, "oci") == 0 ? PIER_ARCHIVE_OCI : PIER_ARCHIVE_DOCKER;
+  data->format = g_strcmp0 (format, "oci") == 0 ? "oci-archive" : "docker-archive";
   run_job (self, save_job, data, (GDestroyNotify) file_data_free, "Saving the image…", TRUE,
            "Could not save the image");
 }
