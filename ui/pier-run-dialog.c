@@ -1,7 +1,5 @@
 #include "pier-run-dialog.h"
 
-#include "pier-container-options.h"
-#include "pier-container.h"
 #include "pier-error.h"
 #include "pier-quantity.h"
 #include "pier-shell-words.h"
@@ -216,11 +214,12 @@ pier_run_dialog_get_error (PierRunDialog *self)
 
 /* What the worker thread needs: the form's values, owned. */
 typedef struct {
-  PierStore *store;
+  PierEngine *engine;
   char *image, *name, *hostname, *memory_text;
   GStrv command, env, volumes;
-  gboolean tty, auto_remove, network_set;
-  PierNetworkMode network;
+  gboolean tty, auto_remove;
+  const char *network; /* NULL: the engine's default */
+  char *id;            /* once started */
   guint64 memory_bytes;
   gint64 pids_limit;
   double cpus;
@@ -229,7 +228,8 @@ typedef struct {
 static void
 request_free (Request *r)
 {
-  g_clear_object (&r->store);
+  g_clear_object (&r->engine);
+  g_free (r->id);
   g_free (r->image);
   g_free (r->name);
   g_free (r->hostname);
@@ -277,7 +277,7 @@ read_form (PierRunDialog *self, GError **error)
   guint network = adw_combo_row_get_selected (self->network_row);
   GtkStringObject *image = adw_combo_row_get_selected_item (self->image_row);
 
-  r->store = g_object_ref (pier_model_get_store (self->model));
+  r->engine = g_object_ref (pier_model_get_engine (self->model));
   r->image = image ? g_strdup (gtk_string_object_get_string (image)) : NULL;
   r->name = entry_text (self->name_row);
   r->hostname = entry_text (self->hostname_row);
@@ -285,8 +285,8 @@ read_form (PierRunDialog *self, GError **error)
   r->auto_remove = gtk_switch_get_active (self->remove_switch);
   r->env = rows_text (self->env_rows);
   r->volumes = rows_text (self->volume_rows);
-  r->network_set = network > 0 && network != GTK_INVALID_LIST_POSITION;
-  r->network = network == 2 ? PIER_NETWORK_NONE : network == 3 ? PIER_NETWORK_HOST : PIER_NETWORK_BRIDGE;
+  if (network > 0 && network != GTK_INVALID_LIST_POSITION)
+    r->network = network == 2 ? "none" : network == 3 ? "host" : "bridge";
   if (r->image == NULL)
     g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "choose an image to run");
   else if (command != NULL &&
@@ -294,11 +294,11 @@ read_form (PierRunDialog *self, GError **error)
                                                   &local_error)) == NULL)
     g_prefix_error (&local_error, "command: ");
   else if (memory != NULL && !pier_quantity_parse_size ("memory limit", memory,
-                                                       PIER_CONTAINER_MEMORY_MAX,
+                                                       PIER_RUN_MEMORY_MAX,
                                                        &r->memory_bytes, &local_error))
     ;
-  else if (cpus != NULL && !pier_quantity_parse_decimal ("CPUs", cpus, PIER_CONTAINER_CPUS_MIN,
-                                                         PIER_CONTAINER_CPUS_MAX, &r->cpus,
+  else if (cpus != NULL && !pier_quantity_parse_decimal ("CPUs", cpus, PIER_RUN_CPUS_MIN,
+                                                         PIER_RUN_CPUS_MAX, &r->cpus,
                                                          &local_error))
     ;
   else if (pids != NULL && (!g_ascii_string_to_signed (pids, 10, -1, G_MAXINT32, &r->pids_limit, NULL)
@@ -316,18 +316,27 @@ read_form (PierRunDialog *self, GError **error)
 
 /* ---- running ---- */
 
+static void
+started (const char *id, const char *const *warnings, gpointer data)
+{
+  Request *r = data;
+
+  r->id = g_strdup (id);
+  for (const char *const *w = warnings; w && *w; w++)
+    g_message ("%s: %s", r->name ? r->name : id, *w);
+}
+
 static gboolean
 run_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   Request *r = data;
-  PierContainerOptions o = {
+  PierRunOptions o = {
     .image = r->image,
     .name = r->name,
     .hostname = r->hostname,
     .command = (const char *const *) r->command,
     .env = (const char *const *) r->env,
     .volumes = (const char *const *) r->volumes,
-    .network_set = r->network_set,
     .network = r->network,
     .memory_bytes = r->memory_bytes,
     .cpus = r->cpus,
@@ -336,14 +345,10 @@ run_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **e
     .interactive = r->tty,
     .auto_remove = r->auto_remove,
   };
-  g_auto (GStrv) warnings = NULL;
-  g_autoptr (PierContainer) c = pier_store_run_container (r->store, &o, NULL, &warnings, error);
 
-  if (c == NULL)
+  if (!pier_engine_run (r->engine, &o, NULL, started, r, NULL, cancellable, error))
     return FALSE;
-  for (char **w = warnings; w && *w; w++)
-    g_message ("%s: %s", c->name, *w);
-  *result = g_strdup (c->id);
+  *result = g_steal_pointer (&r->id);
   return TRUE;
 }
 
