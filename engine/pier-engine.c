@@ -362,6 +362,7 @@ pier_engine_read_events (PierEngine *engine, guint64 *cursor, GCancellable *canc
 
 typedef struct {
   int pty_fd;
+  int host_pid;
 } PierExecPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (PierExec, pier_exec, G_TYPE_OBJECT)
@@ -396,6 +397,30 @@ pier_exec_get_pty (PierExec *exec)
   PierExecPrivate *priv = pier_exec_get_instance_private (exec);
 
   return priv->pty_fd;
+}
+
+int
+pier_exec_steal_pty (PierExec *exec)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (exec);
+
+  return g_steal_fd (&priv->pty_fd);
+}
+
+int
+pier_exec_get_host_pid (PierExec *exec)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (exec);
+
+  return priv->host_pid;
+}
+
+void
+pier_exec_set_host_pid (PierExec *exec, int host_pid)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (exec);
+
+  priv->host_pid = host_pid;
 }
 
 void

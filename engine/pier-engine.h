@@ -53,6 +53,11 @@ struct _PierExecClass {
 /* With PierExecOptions.tty, the pty's master (owned by @exec; a terminal widget reads and
  * writes it); else -1 and the process uses the descriptors it was given. */
 int pier_exec_get_pty (PierExec *exec);
+/* The pty's master, now the caller's to close (closing it hangs the process's session up);
+ * @exec keeps none. -1 without a terminal. */
+int pier_exec_steal_pty (PierExec *exec);
+/* The process's host PID with PIER_ENGINE_CAP_HOST_PROCESSES, else 0. */
+int pier_exec_get_host_pid (PierExec *exec);
 /* Waits for its exit: *exit_code is its code, 128+N for signal N. Dropping @exec without
  * waiting leaves the process running (`exec -d`). */
 gboolean pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable,
@@ -60,6 +65,8 @@ gboolean pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellab
 
 /* For implementations: @pty_fd (or -1) becomes the object's. */
 void pier_exec_set_pty (PierExec *exec, int pty_fd);
+/* For implementations with PIER_ENGINE_CAP_HOST_PROCESSES. */
+void pier_exec_set_host_pid (PierExec *exec, int host_pid);
 
 /* ---- PierEngine ---- */
 

@@ -402,6 +402,7 @@ local_exec_start (PierEngine *engine, const char *name, const PierExecOptions *o
   exec = g_object_new (PIER_TYPE_LOCAL_EXEC, NULL);
   exec->pid = pid;
   pier_exec_set_pty (PIER_EXEC (exec), master);
+  pier_exec_set_host_pid (PIER_EXEC (exec), pid);
   return PIER_EXEC (exec);
 }
 

@@ -5,6 +5,7 @@
 #include "pier-local-engine.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -149,6 +150,31 @@ exec_output (PierEngine *engine, const char *name, const char *script, int *code
   return g_strdup (buffer);
 }
 
+/* A shell started on a pty, as the window's terminal starts one: the host PID it reports is a
+ * live process of this machine, the pty is the caller's once taken, and what is typed there
+ * reaches the shell, whose exit code the wait returns. */
+static void
+assert_exec_on_pty (PierEngine *engine, const char *name)
+{
+  const char *const argv[] = { "sh", NULL };
+  PierExecOptions options = { .argv = argv, .tty = TRUE, .tty_rows = 24, .tty_cols = 80 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierExec) exec = pier_engine_exec_start (engine, name, &options, NULL, NULL, &error);
+  const char typed[] = "exit 7\n";
+  int pty, code = -1;
+
+  assert_ok (exec != NULL);
+  assert_true (pier_exec_get_host_pid (exec) > 0);
+  assert_int_equal (kill (pier_exec_get_host_pid (exec), 0), 0);
+  pty = pier_exec_steal_pty (exec);
+  assert_true (pty >= 0);
+  assert_int_equal (pier_exec_get_pty (exec), -1);
+  assert_int_equal (write (pty, typed, strlen (typed)), (gssize) strlen (typed));
+  assert_ok (pier_exec_wait (exec, &code, NULL, &error));
+  assert_int_equal (code, 7);
+  close (pty);
+}
+
 static gboolean
 has_event (GPtrArray *events, const char *id, const char *action)
 {
@@ -204,6 +230,7 @@ test_local_engine_runs_busybox (void **state)
     }
   assert_non_null (strstr (logs, "out-line"));
   assert_non_null (strstr (logs, "err-line"));
+  assert_exec_on_pty (engine, "engine-test");
   assert_ok (pier_engine_stats (engine, id, &stats, NULL, &error));
   assert_true (stats.has_pids && stats.pids >= 1);
   inspect = pier_engine_inspect_container (engine, "engine-test", FALSE, NULL, &error);
