@@ -1,7 +1,9 @@
 #include "pier-build-view.h"
 
-#include "pier-build.h"
+#include "pier-reference.h"
 #include "pier-shell-words.h"
+#include "pier-ui-relay.h"
+#include "pier-ui-task.h"
 #include "pier-ui-util.h"
 
 #include <adwaita.h>
@@ -26,6 +28,8 @@ struct _PierBuildView {
   PierModel *model;
   char *context;
   GCancellable *cancellable; /* while building */
+  PierUiRelay *relay;        /* the build's steps, while building */
+  char *built_name;          /* the first name the image got, normalized */
   GPtrArray *steps;          /* Step, by number - 1 */
   guint n_steps;
   guint n_done;
@@ -123,7 +127,7 @@ set_step_state (Step *step, const char *icon, const char *subtitle)
 }
 
 static Step *
-add_step (PierBuildView *self, const PierBuildEvent *event)
+add_step (PierBuildView *self, const PierBuildStep *event)
 {
   Step *step = g_new0 (Step, 1);
   GtkWidget *row = adw_expander_row_new ();
@@ -165,7 +169,7 @@ add_step (PierBuildView *self, const PierBuildEvent *event)
 }
 
 static void
-step_finished (PierBuildView *self, Step *step, const PierBuildEvent *event)
+step_finished (PierBuildView *self, Step *step, const PierBuildStep *event)
 {
   g_autofree char *subtitle = g_strdup_printf ("Step %u of %u · %s%.1f s", event->step, event->n_steps,
                                                step->cached ? "from the cache · " : "", event->seconds);
@@ -175,9 +179,47 @@ step_finished (PierBuildView *self, Step *step, const PierBuildEvent *event)
   gtk_progress_bar_set_fraction (self->progress_bar, event->n_steps ? (double) event->step / event->n_steps : 1);
 }
 
+/* A step event copied on the building thread for the main one. */
+typedef struct {
+  PierBuildStep step;
+  char *text, *id, *data;
+} StepCopy;
+
 static void
-build_progress (const PierBuildEvent *event, gpointer user_data)
+step_copy_free (StepCopy *copy)
 {
+  g_free (copy->text);
+  g_free (copy->id);
+  g_free (copy->data);
+  g_free (copy);
+}
+
+static void
+post_step (const PierBuildStep *step, gpointer relay)
+{
+  StepCopy *copy = g_new0 (StepCopy, 1);
+
+  copy->step = *step;
+  copy->step.text = copy->text = g_strdup (step->text);
+  copy->step.id = copy->id = g_strdup (step->id);
+  copy->step.data = copy->data = g_memdup2 (step->data, step->len);
+  pier_ui_relay_post (relay, copy);
+}
+
+/* The first of the names (familiar, one a line) the image got, as the store keeps it. */
+static char *
+first_name (const char *names)
+{
+  g_autofree char *first = g_strndup (names, strcspn (names, "\n"));
+  g_autoptr (PierReference) ref = *first ? pier_reference_parse (first, NULL) : NULL;
+
+  return ref ? pier_reference_to_string (ref) : NULL;
+}
+
+static void
+build_progress (gpointer item, gpointer user_data)
+{
+  const PierBuildStep *event = &((StepCopy *) item)->step;
   PierBuildView *self = user_data;
   Step *step = current_step (self, event->step);
   GtkTextIter end;
@@ -187,37 +229,39 @@ build_progress (const PierBuildEvent *event, gpointer user_data)
     return;
   switch (event->type)
     {
-    case PIER_BUILD_EVENT_STEP:
+    case PIER_BUILD_STEP_BEGIN:
       self->n_steps = event->n_steps;
       step = add_step (self, event);
       status = g_strdup_printf ("Step %u of %u: %s", event->step, event->n_steps, event->text);
       gtk_label_set_label (self->status_label, status);
       break;
-    case PIER_BUILD_EVENT_TRIGGERS:
+    case PIER_BUILD_STEP_TRIGGERS:
       status = g_strdup_printf ("Running %u ONBUILD triggers of the base image", event->n_steps);
       gtk_label_set_label (self->status_label, status);
       break;
-    case PIER_BUILD_EVENT_RUNNING:
+    case PIER_BUILD_STEP_RUNNING:
       break;
-    case PIER_BUILD_EVENT_OUTPUT:
+    case PIER_BUILD_STEP_OUTPUT:
       if (step != NULL)
         {
           gtk_text_buffer_get_end_iter (step->output, &end);
           gtk_text_buffer_insert (step->output, &end, event->data, event->len);
         }
       break;
-    case PIER_BUILD_EVENT_CACHED:
+    case PIER_BUILD_STEP_CACHED:
       if (step != NULL)
         {
           step->cached = TRUE;
           self->n_cached++;
         }
       break;
-    case PIER_BUILD_EVENT_STEP_DONE:
+    case PIER_BUILD_STEP_END:
       if (step != NULL)
         step_finished (self, step, event);
       break;
-    case PIER_BUILD_EVENT_DONE:
+    case PIER_BUILD_STEP_ALL_DONE:
+      g_free (self->built_name);
+      self->built_name = event->text ? first_name (event->text) : NULL;
       gtk_progress_bar_set_fraction (self->progress_bar, 1);
       break;
     }
@@ -227,25 +271,70 @@ static void
 build_ended (PierBuildView *self)
 {
   g_clear_object (&self->cancellable);
+  if (self->relay != NULL)
+    pier_ui_relay_close (self->relay);
+  g_clear_pointer (&self->relay, pier_ui_relay_unref);
   gtk_widget_set_visible (self->cancel_button, FALSE);
   gtk_widget_set_visible (self->build_button, TRUE);
   gtk_widget_set_sensitive (self->build_button, self->context != NULL);
 }
 
+typedef struct {
+  PierEngine *engine;
+  char *context, *dockerfile;
+  GStrv tags;
+  GHashTable *args;
+  gboolean no_cache;
+  PierUiRelay *relay;
+} Build;
+
+static void
+build_free (Build *b)
+{
+  g_object_unref (b->engine);
+  g_free (b->context);
+  g_free (b->dockerfile);
+  g_strfreev (b->tags);
+  g_hash_table_unref (b->args);
+  pier_ui_relay_unref (b->relay);
+  g_free (b);
+}
+
+static gboolean
+build_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  Build *b = data;
+  PierImageBuildOptions options = {
+    .context_dir = b->context,
+    .dockerfile = b->dockerfile,
+    .tags = (const char *const *) b->tags,
+    .build_args = b->args,
+    .no_cache = b->no_cache,
+    .steps = post_step,
+    .steps_data = b->relay,
+  };
+
+  return (*result = pier_engine_build (b->engine, &options, NULL, NULL, cancellable, error)) != NULL;
+}
+
 static void
 build_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierBuildView) self = user_data;
+  PierBuildView *self = PIER_BUILD_VIEW (source);
   g_autoptr (GError) error = NULL;
-  g_autoptr (PierImage) image = pier_build_finish (PIER_STORE (source), result, &error);
-  Step *last = self->steps->len ? self->steps->pdata[self->steps->len - 1] : NULL;
+  g_autofree char *image_id = NULL;
+  Step *last;
   g_autofree char *status = NULL;
 
+  pier_ui_task_finish (result, (gpointer *) &image_id, &error);
   if (self->build_button == NULL)
     return; /* disposed */
+  /* What the build said before it ended goes first. */
+  pier_ui_relay_flush (self->relay);
+  last = self->steps->len ? self->steps->pdata[self->steps->len - 1] : NULL;
   build_ended (self);
   pier_model_refresh_images (self->model);
-  if (image == NULL)
+  if (image_id == NULL)
     {
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       self->error = g_strdup (error->message);
@@ -259,14 +348,14 @@ build_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_signal_emit (self, signals[SIGNAL_FINISHED], 0, NULL);
       return;
     }
-  self->image_id = g_strdup (image->id);
-  status = g_strdup_printf ("Built %.19s%s%s: %u steps, %u from the cache.", image->id,
-                            image->names->len ? " as " : "",
-                            image->names->len ? (char *) image->names->pdata[0] : "", self->n_steps, self->n_cached);
+  self->image_id = g_strdup (image_id);
+  status = g_strdup_printf ("Built %.19s%s%s: %u steps, %u from the cache.", image_id,
+                            self->built_name ? " as " : "", self->built_name ? self->built_name : "",
+                            self->n_steps, self->n_cached);
   gtk_label_set_label (self->status_label, status);
   gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "success");
   gtk_widget_set_visible (self->open_button, TRUE);
-  g_signal_emit (self, signals[SIGNAL_FINISHED], 0, image->id);
+  g_signal_emit (self, signals[SIGNAL_FINISHED], 0, image_id);
 }
 
 static GHashTable *
@@ -296,9 +385,9 @@ pier_build_view_start (PierBuildView *self)
   g_auto (GStrv) tags = NULL;
   const char *dockerfile = gtk_editable_get_text (GTK_EDITABLE (self->dockerfile_row));
   const char *tags_text = gtk_editable_get_text (GTK_EDITABLE (self->tags_row));
-  PierBuildOptions options = { 0 };
+  Build *b;
 
-  if (self->cancellable != NULL || self->context == NULL || pier_model_get_store (self->model) == NULL)
+  if (self->cancellable != NULL || self->context == NULL || !pier_model_get_loaded (self->model))
     return;
   if ((args = parse_args (gtk_editable_get_text (GTK_EDITABLE (self->args_row)), &error)) == NULL)
     {
@@ -315,17 +404,20 @@ pier_build_view_start (PierBuildView *self)
     g_strfreev (tags);
     tags = g_strv_builder_end (kept);
   }
-  options.context_dir = self->context;
-  options.dockerfile = *dockerfile ? dockerfile : NULL;
-  options.tags = (const char *const *) tags;
-  options.build_args = args;
-  options.no_cache = gtk_switch_get_active (self->no_cache_switch);
+  b = g_new0 (Build, 1);
+  b->engine = g_object_ref (pier_model_get_engine (self->model));
+  b->context = g_strdup (self->context);
+  b->dockerfile = *dockerfile ? g_strdup (dockerfile) : NULL;
+  b->tags = g_steal_pointer (&tags);
+  b->args = g_steal_pointer (&args);
+  b->no_cache = gtk_switch_get_active (self->no_cache_switch);
 
   g_ptr_array_set_size (self->steps, 0);
   for (GtkWidget *row; (row = gtk_widget_get_first_child (GTK_WIDGET (self->step_list))) != NULL;)
     gtk_list_box_remove (self->step_list, row);
   self->n_steps = self->n_done = self->n_cached = 0;
   g_clear_pointer (&self->image_id, g_free);
+  g_clear_pointer (&self->built_name, g_free);
   g_clear_pointer (&self->error, g_free);
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "success");
@@ -338,8 +430,10 @@ pier_build_view_start (PierBuildView *self)
   gtk_widget_set_visible (self->build_button, FALSE);
   gtk_widget_set_visible (self->cancel_button, TRUE);
   self->cancellable = g_cancellable_new ();
-  pier_build_async (pier_model_get_store (self->model), &options, build_progress, self,
-                    self->cancellable, build_done, g_object_ref (self));
+  self->relay = pier_ui_relay_new (FALSE, build_progress, self, (GDestroyNotify) step_copy_free);
+  b->relay = pier_ui_relay_ref (self->relay);
+  pier_ui_run_in_thread (self, self->cancellable, build_work, b, (GDestroyNotify) build_free,
+                         g_free, build_done, NULL);
 }
 
 void
@@ -387,7 +481,7 @@ pier_build_view_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  build_ended (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_BUILD_VIEW);
   pier_ui_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->model);
@@ -402,6 +496,7 @@ pier_build_view_finalize (GObject *object)
   g_ptr_array_unref (self->steps);
   g_free (self->context);
   g_free (self->image_id);
+  g_free (self->built_name);
   g_free (self->error);
   G_OBJECT_CLASS (pier_build_view_parent_class)->finalize (object);
 }

@@ -1,10 +1,6 @@
 #include "pier-container-page.h"
 
-#include "pier-container-changes.h"
-#include "pier-container-inspect.h"
 #include "pier-graph.h"
-#include "pier-network.h"
-#include "pier-sandbox-log.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
 
@@ -53,13 +49,13 @@ struct _PierContainerPage {
 
 G_DEFINE_FINAL_TYPE (PierContainerPage, pier_container_page, GTK_TYPE_WIDGET)
 
-static PierStore *
-store (PierContainerPage *self)
+static PierEngine *
+engine (PierContainerPage *self)
 {
-  return pier_model_get_store (self->model);
+  return pier_model_get_engine (self->model);
 }
 
-static const PierContainer *
+static const PierContainerInfo *
 container (PierContainerPage *self)
 {
   return pier_container_row_get_container (self->row);
@@ -86,7 +82,7 @@ set_detail (PierContainerPage *self, const char *title, const char *value)
 }
 
 static char *
-limits_text (const PierContainer *c)
+limits_text (const PierContainerInfo *c)
 {
   GString *text = g_string_new (NULL);
 
@@ -97,9 +93,9 @@ limits_text (const PierContainer *c)
     }
   if (c->cpus > 0)
     g_string_append_printf (text, "%s%g CPUs", text->len ? ", " : "", c->cpus);
-  if (pier_container_get_pids_limit (c) > 0)
+  if (c->pids_limit > 0)
     g_string_append_printf (text, "%s%" G_GUINT64_FORMAT " processes", text->len ? ", " : "",
-                            pier_container_get_pids_limit (c));
+                            c->pids_limit);
   if (text->len == 0)
     g_string_append (text, "None");
   return g_string_free (text, FALSE);
@@ -108,14 +104,14 @@ limits_text (const PierContainer *c)
 static void
 update_overview (PierContainerPage *self)
 {
-  const PierContainer *c = container (self);
-  gboolean running = c->status == PIER_CONTAINER_RUNNING;
+  const PierContainerInfo *c = container (self);
+  gboolean running = c->state == PIER_CONTAINER_STATE_RUNNING;
   g_autofree char *state = NULL;
   g_autofree char *status = NULL;
-  g_autofree char *command = g_strjoinv (" ", c->argv);
+  g_autofree char *command = g_strjoinv (" ", c->command);
   g_autofree char *created = pier_ui_format_ago (c->created);
   g_autofree char *limits = limits_text (c);
-  g_autofree char *pid = running ? g_strdup_printf ("%d", c->pid) : NULL;
+  g_autofree char *pid = c->host_pid > 0 ? g_strdup_printf ("%d", c->host_pid) : NULL;
   g_autofree char *image = g_strdup_printf ("%s (%.19s)", c->image, c->image_id);
   g_auto (GStrv) classes = NULL;
 
@@ -128,7 +124,9 @@ update_overview (PierContainerPage *self)
   gtk_widget_set_visible (self->start_button, !running);
   gtk_widget_set_visible (self->stop_button, running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.terminal", running);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.graphical", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.graphical",
+                                 running && pier_engine_has_capability (
+                                                engine (self), PIER_ENGINE_CAP_GRAPHICAL_SESSIONS));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.kill", running);
 
   set_detail (self, "State", state);
@@ -138,7 +136,7 @@ update_overview (PierContainerPage *self)
   set_detail (self, "Created", created);
   set_detail (self, "Hostname", c->hostname);
   set_detail (self, "Address", c->ip_address);
-  set_detail (self, "Network", pier_network_mode_to_string (c->network));
+  set_detail (self, "Network", c->network);
   set_detail (self, "Limits", limits);
   set_detail (self, "Host PID of Its Init", pid);
   set_detail (self, "ID", c->id);
@@ -146,12 +144,37 @@ update_overview (PierContainerPage *self)
 
 /* ---- live stats ---- */
 
-static gboolean
-stats_work (gpointer state_dir, gpointer *result, GCancellable *cancellable, GError **error)
-{
-  g_autofree PierCgroupStats *stats = g_new0 (PierCgroupStats, 1);
+/* What the stats, changes and inspect work ask of the engine, on the worker thread. */
+typedef struct {
+  PierEngine *engine;
+  char *id;
+} Query;
 
-  if (!pier_sandbox_stats (state_dir, stats, error))
+static void
+query_free (Query *q)
+{
+  g_object_unref (q->engine);
+  g_free (q->id);
+  g_free (q);
+}
+
+static Query *
+query_new (PierContainerPage *self)
+{
+  Query *q = g_new0 (Query, 1);
+
+  q->engine = g_object_ref (engine (self));
+  q->id = g_strdup (self->id);
+  return q;
+}
+
+static gboolean
+stats_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  Query *q = data;
+  g_autofree PierContainerStats *stats = g_new0 (PierContainerStats, 1);
+
+  if (!pier_engine_stats (q->engine, q->id, stats, cancellable, error))
     return FALSE;
   *result = g_steal_pointer (&stats);
   return TRUE;
@@ -161,7 +184,7 @@ static void
 stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PierContainerPage *self = PIER_CONTAINER_PAGE (source);
-  g_autofree PierCgroupStats *stats = NULL;
+  g_autofree PierContainerStats *stats = NULL;
   gint64 now = g_get_monotonic_time ();
 
   self->stats_busy = FALSE;
@@ -204,16 +227,15 @@ stats_tick (gpointer user_data)
   if (self->stats_busy || !pier_container_row_get_running (self->row))
     return G_SOURCE_CONTINUE;
   self->stats_busy = TRUE;
-  pier_ui_run_in_thread (self, self->cancellable, stats_work,
-                         pier_container_get_state_dir (store (self), container (self)), g_free,
-                         g_free, stats_done, NULL);
+  pier_ui_run_in_thread (self, self->cancellable, stats_work, query_new (self),
+                         (GDestroyNotify) query_free, g_free, stats_done, NULL);
   return G_SOURCE_CONTINUE;
 }
 
 /* ---- logs ---- */
 
 typedef struct {
-  PierLogStream stream;
+  PierOutputStream stream;
   GString *text;
 } LogChunk;
 
@@ -223,8 +245,9 @@ typedef struct LogReader {
   guint idle_id;
   GWeakRef page;
   GCancellable *cancellable;
-  char *log_path;
-  char *state_dir; /* followed while running; NULL: read once */
+  PierEngine *engine;
+  char *id;
+  gboolean follow; /* while running; else read once */
 } LogReader;
 
 static void
@@ -241,8 +264,8 @@ log_reader_free (LogReader *reader)
   g_ptr_array_unref (reader->chunks);
   g_weak_ref_clear (&reader->page);
   g_object_unref (reader->cancellable);
-  g_free (reader->log_path);
-  g_free (reader->state_dir);
+  g_object_unref (reader->engine);
+  g_free (reader->id);
 }
 
 static LogReader *
@@ -297,7 +320,7 @@ log_flush (gpointer user_data)
     {
       LogChunk *chunk = chunks->pdata[i];
       gtk_text_buffer_get_end_iter (buffer, &end);
-      if (chunk->stream == PIER_LOG_STDERR)
+      if (chunk->stream == PIER_OUTPUT_STDERR)
         gtk_text_buffer_insert_with_tags_by_name (buffer, &end, chunk->text->str, chunk->text->len, "stderr", NULL);
       else
         gtk_text_buffer_insert (buffer, &end, chunk->text->str, chunk->text->len);
@@ -315,7 +338,7 @@ log_flush (gpointer user_data)
 
 /* On the reading thread: batches the entries, and wakes the main thread once per batch. */
 static gboolean
-log_entry (const PierLogEntry *entry, gpointer user_data)
+log_entry (const PierLogChunk *entry, gpointer user_data)
 {
   LogReader *reader = user_data;
   LogChunk *last;
@@ -345,9 +368,10 @@ log_thread (gpointer user_data)
   LogReader *reader = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!pier_log_read (reader->log_path, reader->state_dir, log_entry, reader, reader->cancellable, &error) &&
+  if (!pier_engine_logs (reader->engine, reader->id, reader->follow, log_entry, reader,
+                         reader->cancellable, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("reading the log %s: %s", reader->log_path, error->message);
+    g_warning ("reading the log of %s: %s", reader->id, error->message);
   log_reader_unref (reader);
   return NULL;
 }
@@ -374,9 +398,9 @@ start_logs (PierContainerPage *self)
   reader->chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) log_chunk_free);
   g_weak_ref_init (&reader->page, self);
   reader->cancellable = g_cancellable_new ();
-  reader->log_path = pier_container_get_log_path (store (self), container (self));
-  if (pier_container_row_get_running (self->row))
-    reader->state_dir = pier_container_get_state_dir (store (self), container (self));
+  reader->engine = g_object_ref (engine (self));
+  reader->id = g_strdup (self->id);
+  reader->follow = pier_container_row_get_running (self->row);
   self->logs = reader;
   g_thread_unref (g_thread_new ("pier-logs", log_thread, log_reader_ref (reader)));
 }
@@ -393,36 +417,11 @@ pier_container_page_get_log_text (PierContainerPage *self)
 
 /* ---- changes ---- */
 
-/* What the changes and inspect work read: the container, found again on the worker thread. */
-typedef struct {
-  PierStore *store;
-  char *id;
-} Query;
-
-static void
-query_free (Query *q)
-{
-  g_object_unref (q->store);
-  g_free (q->id);
-  g_free (q);
-}
-
-static Query *
-query_new (PierContainerPage *self)
-{
-  Query *q = g_new0 (Query, 1);
-
-  q->store = g_object_ref (store (self));
-  q->id = g_strdup (self->id);
-  return q;
-}
-
 static gboolean
 changes_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   Query *q = data;
-  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->id, error);
-  GPtrArray *changes = c ? pier_container_diff (q->store, c, error) : NULL;
+  g_autoptr (GPtrArray) changes = pier_engine_diff (q->engine, q->id, cancellable, error);
   GtkStringList *list;
 
   if (changes == NULL)
@@ -431,12 +430,10 @@ changes_work (gpointer data, gpointer *result, GCancellable *cancellable, GError
   list = gtk_string_list_new (NULL);
   for (guint i = 0; i < changes->len; i++)
     {
-      PierChange *change = changes->pdata[i];
-      g_autofree char *item = g_strdup_printf ("%c%s", pier_change_kind_to_char (change->kind), change->path);
+      PierFileChange *change = changes->pdata[i];
+      g_autofree char *item = g_strdup_printf ("%c%s", change->kind, change->path);
       gtk_string_list_append (list, item);
     }
-  g_ptr_array_set_free_func (changes, (GDestroyNotify) pier_change_free);
-  g_ptr_array_unref (changes);
   *result = list;
   return TRUE;
 }
@@ -512,9 +509,9 @@ static gboolean
 inspect_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   Query *q = data;
-  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->id, error);
 
-  return c != NULL && (*result = pier_container_inspect_json (q->store, c, error)) != NULL;
+  return (*result = pier_engine_inspect_container (q->engine, q->id, FALSE, cancellable,
+                                                   error)) != NULL;
 }
 
 static void
@@ -559,7 +556,7 @@ tab_changed (PierContainerPage *self)
 {
   const char *tab = adw_view_stack_get_visible_child_name (self->view_stack);
 
-  if (store (self) == NULL)
+  if (!pier_model_get_loaded (self->model))
     return;
   if (g_strcmp0 (tab, "changes") == 0)
     load_changes (self);

@@ -162,7 +162,7 @@ container_graphical_activated (GSimpleAction *a, GVariant *param, gpointer user_
   PierContainerRow *row = pier_model_find_container (self->model, g_variant_get_string (param, NULL));
   g_autoptr (GError) error = NULL;
 
-  if (row == NULL || pier_model_get_store (self->model) == NULL)
+  if (row == NULL || !pier_model_get_loaded (self->model))
     return;
   if (!pier_container_row_get_running (row))
     {
@@ -171,8 +171,9 @@ container_graphical_activated (GSimpleAction *a, GVariant *param, gpointer user_
       pier_ui_show_error (GTK_WIDGET (self), "Could not open a graphical session", error);
       return;
     }
-  pier_gui_window_open_for_container (GTK_WINDOW (self), pier_model_get_store (self->model),
-                                      pier_container_row_get_container (row));
+  pier_gui_window_open_for_container (GTK_WINDOW (self), pier_model_get_engine (self->model),
+                                      pier_container_row_get_id (row),
+                                      pier_container_row_get_name (row));
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "pier-processes-view.h"
 #include "pier-run-dialog.h"
 #include "pier-sandbox.h"
+#include "pier-store-open.h"
 #include "pier-terminal.h"
 #include "pier-window.h"
 
@@ -35,6 +36,7 @@ typedef struct {
   PierApplication *app;
   PierWindow *window;
   PierModel *model;
+  PierStore *store;   /* the same store as the window's engine, to check what it did */
   char *container_id; /* the container the cases share */
   char *built_image;
 } Fixture;
@@ -105,7 +107,12 @@ screenshot (GtkWidget *widget, const char *name)
 static PierStore *
 store (void)
 {
-  return pier_model_get_store (fx.model);
+  g_autoptr (GError) error = NULL;
+
+  if (fx.store == NULL)
+    fx.store = pier_store_open (fx.root, fx.runroot, &error);
+  pier_assert_no_error (error);
+  return fx.store;
 }
 
 static PierContainer *
@@ -208,6 +215,7 @@ teardown (void **state)
     pier_container_remove (store (), containers->pdata[i], TRUE, NULL);
   gtk_window_destroy (GTK_WINDOW (fx.window));
   settle (200);
+  g_clear_object (&fx.store);
   g_clear_object (&fx.app);
   pier_test_rm_rf (fx.dir);
   return 0;
