@@ -93,49 +93,6 @@ session_info (const PierProcessSession *s)
   return info;
 }
 
-static GPtrArray *
-local_list_sessions (PierEngine *engine, const char *name, GCancellable *cancellable,
-                     GError **error)
-{
-  g_autoptr (PierContainer) c = NULL;
-  PierStore *store;
-  g_autoptr (PierProcessSnapshot) snapshot = container_snapshot (engine, name, &store, &c,
-                                                                 error);
-  g_autoptr (GPtrArray) sessions = NULL;
-  GPtrArray *list;
-
-  if (snapshot == NULL)
-    return NULL;
-  sessions = pier_container_sessions (store, c, snapshot);
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_session_info_free);
-  for (guint i = 0; i < sessions->len; i++)
-    g_ptr_array_add (list, session_info (sessions->pdata[i]));
-  return list;
-}
-
-static GPtrArray *
-local_list_host_processes (PierEngine *engine, GCancellable *cancellable, GError **error)
-{
-  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
-  g_autoptr (PierProcessSnapshot) snapshot = NULL;
-  g_autoptr (GHashTable) by_ns = NULL;
-  PierStore *store = pier_local_engine_get_store (PIER_LOCAL_ENGINE (engine), error);
-  GPtrArray *list;
-
-  if (store == NULL || (by_ns = pier_store_containers_by_pid_ns (store, error)) == NULL ||
-      (snapshot = pier_process_scanner_snapshot (scanner, NULL, error)) == NULL)
-    return NULL;
-  list = process_list ();
-  for (guint i = 0; i < pier_process_snapshot_get_n_processes (snapshot); i++)
-    {
-      const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
-      PierContainer *c = g_hash_table_lookup (by_ns, &p->pid_ns);
-
-      g_ptr_array_add (list, process_info (p, c ? c->name : NULL));
-    }
-  return list;
-}
-
 static char *
 local_process_provenance (PierEngine *engine, const char *name, int host_pid,
                           GCancellable *cancellable, GError **error)
@@ -302,6 +259,28 @@ local_watch_processes (PierEngine *engine, const char *container, GError **error
   watch->engine = g_object_ref (PIER_LOCAL_ENGINE (engine));
   watch->container = g_strdup (container);
   return PIER_PROCESS_WATCH (watch);
+}
+
+/* A read of a watch made for it: what a listing without a watch gives. */
+static GPtrArray *
+read_once (PierEngine *engine, const char *container, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (PierProcessWatch) watch = local_watch_processes (engine, container, error);
+
+  return pier_process_watch_read (watch, cancellable, error);
+}
+
+static GPtrArray *
+local_list_sessions (PierEngine *engine, const char *name, GCancellable *cancellable,
+                     GError **error)
+{
+  return read_once (engine, name, cancellable, error);
+}
+
+static GPtrArray *
+local_list_host_processes (PierEngine *engine, GCancellable *cancellable, GError **error)
+{
+  return read_once (engine, NULL, cancellable, error);
 }
 
 void
