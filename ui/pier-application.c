@@ -4,6 +4,7 @@
 #include "pier-local-engine.h"
 #include "pier-model.h"
 #include "pier-window.h"
+#include "pier-i18n.h"
 
 struct _PierApplication {
   AdwApplication parent_instance;
@@ -23,9 +24,9 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   adw_about_window_set_application_icon (ADW_ABOUT_WINDOW (about), "org.pier.Pier");
   adw_about_window_set_version (ADW_ABOUT_WINDOW (about), PIER_VERSION);
   adw_about_window_set_comments (ADW_ABOUT_WINDOW (about),
-                                 "Images, containers and their processes, seen from inside and from the host");
+                                 _("Images, containers and their processes, seen from inside and from the host"));
   adw_about_window_set_license_type (ADW_ABOUT_WINDOW (about), GTK_LICENSE_GPL_3_0);
-  adw_about_window_set_developer_name (ADW_ABOUT_WINDOW (about), "The Pier developers");
+  adw_about_window_set_developer_name (ADW_ABOUT_WINDOW (about), _("The Pier developers"));
   gtk_window_set_transient_for (GTK_WINDOW (about), gtk_application_get_active_window (app));
   gtk_window_present (GTK_WINDOW (about));
 }

@@ -5,6 +5,7 @@
 #include "pier-ui-relay.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <adwaita.h>
 
@@ -65,7 +66,7 @@ pier_build_view_set_context (PierBuildView *self, const char *path)
 {
   g_free (self->context);
   self->context = g_strdup (path);
-  adw_action_row_set_subtitle (self->context_row, path ? path : "None chosen");
+  adw_action_row_set_subtitle (self->context_row, path ? path : _("None chosen"));
   gtk_widget_set_sensitive (self->build_button, path != NULL && self->cancellable == NULL);
 }
 
@@ -101,10 +102,10 @@ context_chosen (GtkNativeDialog *native, int response, PierBuildView *self)
 static void
 choose_context (PierBuildView *self)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new ("Context Folder",
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (_("Context Folder"),
                                                               GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                                              "_Choose", "_Cancel");
+                                                              _("_Choose"), _("_Cancel"));
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   g_signal_connect_object (native, "response", G_CALLBACK (context_chosen), self, 0);
@@ -134,7 +135,7 @@ add_step (PierBuildView *self, const PierBuildStep *event)
   GtkWidget *icon = gtk_stack_new ();
   GtkWidget *spinner = gtk_spinner_new ();
   GtkWidget *view = gtk_text_view_new ();
-  g_autofree char *subtitle = g_strdup_printf ("Step %u of %u · running…", event->step, event->n_steps);
+  g_autofree char *subtitle = g_strdup_printf (_("Step %u of %u · running…"), event->step, event->n_steps);
 
   step->instruction = g_strdup (event->text);
   step->row = ADW_EXPANDER_ROW (row);
@@ -160,7 +161,7 @@ add_step (PierBuildView *self, const PierBuildStep *event)
   gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 12);
   gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 12);
   gtk_widget_add_css_class (view, "build-output");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, "Step output", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Step output"), -1);
   step->output = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
   adw_expander_row_add_row (step->row, view);
   gtk_list_box_append (self->step_list, row);
@@ -171,8 +172,8 @@ add_step (PierBuildView *self, const PierBuildStep *event)
 static void
 step_finished (PierBuildView *self, Step *step, const PierBuildStep *event)
 {
-  g_autofree char *subtitle = g_strdup_printf ("Step %u of %u · %s%.1f s", event->step, event->n_steps,
-                                               step->cached ? "from the cache · " : "", event->seconds);
+  g_autofree char *subtitle = g_strdup_printf (_("Step %u of %u · %s%.1f s"), event->step, event->n_steps,
+                                               step->cached ? _("from the cache · ") : "", event->seconds);
 
   set_step_state (step, step->cached ? "cached" : "done", subtitle);
   self->n_done = event->step;
@@ -232,11 +233,11 @@ build_progress (gpointer item, gpointer user_data)
     case PIER_BUILD_STEP_BEGIN:
       self->n_steps = event->n_steps;
       step = add_step (self, event);
-      status = g_strdup_printf ("Step %u of %u: %s", event->step, event->n_steps, event->text);
+      status = g_strdup_printf (_("Step %u of %u: %s"), event->step, event->n_steps, event->text);
       gtk_label_set_label (self->status_label, status);
       break;
     case PIER_BUILD_STEP_TRIGGERS:
-      status = g_strdup_printf ("Running %u ONBUILD triggers of the base image", event->n_steps);
+      status = g_strdup_printf (_("Running %u ONBUILD triggers of the base image"), event->n_steps);
       gtk_label_set_label (self->status_label, status);
       break;
     case PIER_BUILD_STEP_RUNNING:
@@ -339,18 +340,18 @@ build_done (GObject *source, GAsyncResult *result, gpointer user_data)
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       self->error = g_strdup (error->message);
       if (last != NULL && self->n_done < self->steps->len)
-        set_step_state (last, cancelled ? "cancelled" : "failed", cancelled ? "Cancelled" : "Failed");
+        set_step_state (last, cancelled ? "cancelled" : "failed", cancelled ? _("Cancelled") : _("Failed"));
       if (last != NULL && !cancelled)
         adw_expander_row_set_expanded (last->row, TRUE);
-      gtk_label_set_label (self->status_label, cancelled ? "The build was cancelled; nothing of it was kept."
+      gtk_label_set_label (self->status_label, cancelled ? _("The build was cancelled; nothing of it was kept.")
                                                          : error->message);
       gtk_widget_add_css_class (GTK_WIDGET (self->status_label), cancelled ? "dim-label" : "error");
       g_signal_emit (self, signals[SIGNAL_FINISHED], 0, NULL);
       return;
     }
   self->image_id = g_strdup (image_id);
-  status = g_strdup_printf ("Built %.19s%s%s: %u steps, %u from the cache.", image_id,
-                            self->built_name ? " as " : "", self->built_name ? self->built_name : "",
+  status = g_strdup_printf (_("Built %.19s%s%s: %u steps, %u from the cache."), image_id,
+                            self->built_name ? _(" as ") : "", self->built_name ? self->built_name : "",
                             self->n_steps, self->n_cached);
   gtk_label_set_label (self->status_label, status);
   gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "success");
@@ -391,8 +392,8 @@ pier_build_view_start (PierBuildView *self)
     return;
   if ((args = parse_args (gtk_editable_get_text (GTK_EDITABLE (self->args_row)), &error)) == NULL)
     {
-      g_prefix_error (&error, "build arguments: ");
-      pier_ui_show_error (GTK_WIDGET (self), "The build cannot start", error);
+      g_prefix_error (&error, _("build arguments: "));
+      pier_ui_show_error (GTK_WIDGET (self), _("The build cannot start"), error);
       return;
     }
   tags = g_strsplit_set (tags_text, " ,", -1);
@@ -422,7 +423,7 @@ pier_build_view_start (PierBuildView *self)
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "success");
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "dim-label");
-  gtk_label_set_label (self->status_label, "Reading the Dockerfile…");
+  gtk_label_set_label (self->status_label, _("Reading the Dockerfile…"));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   gtk_widget_set_visible (self->progress_box, TRUE);
   gtk_widget_set_visible (self->steps_group, TRUE);

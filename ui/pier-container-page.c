@@ -3,6 +3,7 @@
 #include "pier-graph.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <adwaita.h>
 
@@ -89,15 +90,15 @@ limits_text (const PierContainerInfo *c)
   if (c->memory_bytes > 0)
     {
       g_autofree char *size = g_format_size_full (c->memory_bytes, G_FORMAT_SIZE_IEC_UNITS);
-      g_string_append_printf (text, "memory %s", size);
+      g_string_append_printf (text, _("memory %s"), size);
     }
   if (c->cpus > 0)
-    g_string_append_printf (text, "%s%g CPUs", text->len ? ", " : "", c->cpus);
+    g_string_append_printf (text, _("%s%g CPUs"), text->len ? ", " : "", c->cpus);
   if (c->pids_limit > 0)
     g_string_append_printf (text, "%s%" G_GUINT64_FORMAT " processes", text->len ? ", " : "",
                             c->pids_limit);
   if (text->len == 0)
-    g_string_append (text, "None");
+    g_string_append (text, _("None"));
   return g_string_free (text, FALSE);
 }
 
@@ -129,16 +130,16 @@ update_overview (PierContainerPage *self)
                                                 engine (self), PIER_ENGINE_CAP_GRAPHICAL_SESSIONS));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.kill", running);
 
-  set_detail (self, "State", state);
-  set_detail (self, "Status", status);
-  set_detail (self, "Image", image);
-  set_detail (self, "Command", command);
-  set_detail (self, "Created", created);
-  set_detail (self, "Hostname", c->hostname);
-  set_detail (self, "Address", c->ip_address);
-  set_detail (self, "Network", c->network);
-  set_detail (self, "Limits", limits);
-  set_detail (self, "Host PID of Its Init", pid);
+  set_detail (self, _("State"), state);
+  set_detail (self, _("Status"), status);
+  set_detail (self, _("Image"), image);
+  set_detail (self, _("Command"), command);
+  set_detail (self, _("Created"), created);
+  set_detail (self, _("Hostname"), c->hostname);
+  set_detail (self, _("Address"), c->ip_address);
+  set_detail (self, _("Network"), c->network);
+  set_detail (self, _("Limits"), limits);
+  set_detail (self, _("Host PID of Its Init"), pid);
   set_detail (self, "ID", c->id);
 }
 
@@ -196,7 +197,7 @@ stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
         {
           double percent = (stats->cpu_ns - self->last_cpu_ns) / 10.0 /
                            (double) (now - self->last_cpu_time);
-          g_autofree char *text = g_strdup_printf ("%.1f%% of one core", percent);
+          g_autofree char *text = g_strdup_printf (_("%.1f%% of one core"), percent);
           pier_graph_add (self->cpu_graph, percent);
           gtk_label_set_label (self->cpu_label, text);
         }
@@ -204,19 +205,19 @@ stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
       self->last_cpu_time = now;
     }
   else
-    gtk_label_set_label (self->cpu_label, "Not accounted (no cpu controller)");
+    gtk_label_set_label (self->cpu_label, _("Not accounted (no cpu controller)"));
   if (stats->has_memory)
     {
       g_autofree char *used = g_format_size (stats->memory_bytes);
       g_autofree char *limit = container (self)->memory_bytes
                                    ? g_format_size (container (self)->memory_bytes) : NULL;
-      g_autofree char *text = limit ? g_strdup_printf ("%s of %s", used, limit) : g_strdup (used);
+      g_autofree char *text = limit ? g_strdup_printf (_("%s of %s"), used, limit) : g_strdup (used);
       pier_graph_set_max (self->memory_graph, container (self)->memory_bytes);
       pier_graph_add (self->memory_graph, stats->memory_bytes);
       gtk_label_set_label (self->memory_label, text);
     }
   else
-    gtk_label_set_label (self->memory_label, "Not accounted (no memory controller)");
+    gtk_label_set_label (self->memory_label, _("Not accounted (no memory controller)"));
 }
 
 static gboolean
@@ -451,7 +452,7 @@ changes_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (!ok)
     {
-      pier_ui_show_error (GTK_WIDGET (self), "Could not read the container's changes", error);
+      pier_ui_show_error (GTK_WIDGET (self), _("Could not read the container's changes"), error);
       return;
     }
   gtk_list_view_set_model (self->changes_view,
@@ -495,7 +496,7 @@ bind_change (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user
   const char *text = gtk_string_object_get_string (gtk_list_item_get_item (item));
   GtkWidget *kind = gtk_widget_get_first_child (gtk_list_item_get_child (item));
   GtkWidget *path = gtk_widget_get_next_sibling (kind);
-  const char *label = text[0] == 'A' ? "Added" : text[0] == 'D' ? "Deleted" : "Changed";
+  const char *label = text[0] == 'A' ? _("Added") : text[0] == 'D' ? _("Deleted") : _("Changed");
   const char *css = text[0] == 'A' ? "added" : text[0] == 'D' ? "deleted" : "changed";
 
   gtk_label_set_label (GTK_LABEL (kind), label);
@@ -546,7 +547,7 @@ copy_inspect (PierContainerPage *self)
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "Copied");
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", _("Copied"));
 }
 
 /* ---- following the container ---- */
@@ -592,7 +593,7 @@ container_removed (PierContainerPage *self, const char *id)
 
   /* Outside a window (no win.toast), nothing to say and nowhere to go back from. */
   if (g_strcmp0 (id, self->id) != 0 ||
-      !gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "The container was removed"))
+      !gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", _("The container was removed")))
     return;
   if (leaflet != NULL && adw_leaflet_get_visible_child (ADW_LEAFLET (leaflet)) == GTK_WIDGET (self))
     gtk_widget_activate_action (GTK_WIDGET (self), "win.back", NULL);

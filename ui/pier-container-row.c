@@ -1,6 +1,7 @@
 #include "pier-container-row.h"
 
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 struct _PierContainerRow {
   GObject parent_instance;
@@ -50,17 +51,17 @@ static char *
 make_state_label (const PierContainerInfo *c)
 {
   if (c->broken)
-    return g_strdup ("Broken");
+    return g_strdup (_("Broken"));
   switch (c->state)
     {
     case PIER_CONTAINER_STATE_RUNNING:
-      return g_strdup ("Running");
+      return g_strdup (_("Running"));
     case PIER_CONTAINER_STATE_EXITED:
-      return c->exit_code >= 0 ? g_strdup_printf ("Exited (%d)", c->exit_code)
-                               : g_strdup ("Exited");
+      return c->exit_code >= 0 ? g_strdup_printf (_("Exited (%d)"), c->exit_code)
+                               : g_strdup (_("Exited"));
     case PIER_CONTAINER_STATE_CREATED:
     default:
-      return g_strdup ("Created");
+      return g_strdup (_("Created"));
     }
 }
 
@@ -76,15 +77,15 @@ make_status (const PierContainerInfo *c)
     {
     case PIER_CONTAINER_STATE_RUNNING:
       ago = pier_ui_format_duration (g_get_real_time () - c->started_at);
-      return g_strdup_printf ("Up %s", ago);
+      return g_strdup_printf (_("Up %s"), ago);
     case PIER_CONTAINER_STATE_EXITED:
       if (c->stale)
-        return g_strdup ("Exited: its monitor vanished");
+        return g_strdup (_("Exited: its monitor vanished"));
       ago = pier_ui_format_ago (c->finished_at);
-      return g_strdup_printf ("Exited %s", ago);
+      return g_strdup_printf (_("Exited %s"), ago);
     case PIER_CONTAINER_STATE_CREATED:
     default:
-      return g_strdup ("Never started");
+      return g_strdup (_("Never started"));
     }
 }
 

@@ -1,6 +1,7 @@
 #include "pier-gui-window.h"
 
 #include "pier-ui-task.h"
+#include "pier-i18n.h"
 
 struct _PierGuiWindow {
   AdwWindow parent_instance;
@@ -70,14 +71,14 @@ session_changed (PierGuiWindow *self, GParamSpec *pspec, PierRdpSession *session
   switch (pier_rdp_session_get_state (session))
     {
     case PIER_RDP_SESSION_STATE_CONNECTING:
-      text = g_strdup ("Connecting…");
+      text = g_strdup (_("Connecting…"));
       break;
     case PIER_RDP_SESSION_STATE_CONNECTED:
-      text = g_strdup_printf ("Connected at %d×%d", pier_rdp_session_get_desktop_width (session),
+      text = g_strdup_printf (_("Connected at %d×%d"), pier_rdp_session_get_desktop_width (session),
                               pier_rdp_session_get_desktop_height (session));
       break;
     case PIER_RDP_SESSION_STATE_DISCONNECTED:
-      text = g_strdup ("Disconnected");
+      text = g_strdup (_("Disconnected"));
       break;
     case PIER_RDP_SESSION_STATE_ERROR:
       text = g_strdup (pier_rdp_session_get_error (session));
@@ -170,8 +171,8 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      set_status (self, "Could not open the session");
-      show_status_page (self, "dialog-error-symbolic", "Could Not Open the Graphical Session",
+      set_status (self, _("Could not open the session"));
+      show_status_page (self, "dialog-error-symbolic", _("Could Not Open the Graphical Session"),
                         error->message, FALSE);
       return;
     }
@@ -189,9 +190,9 @@ start_open (PierGuiWindow *self)
   /* Only the id travels to the worker thread: the engine reads the container afresh. */
   Open *open = g_new0 (Open, 1);
 
-  set_status (self, "Starting…");
-  show_status_page (self, "video-display-symbolic", "Starting the Graphical Session",
-                    "The RDP server and the app start inside the container", TRUE);
+  set_status (self, _("Starting…"));
+  show_status_page (self, "video-display-symbolic", _("Starting the Graphical Session"),
+                    _("The RDP server and the app start inside the container"), TRUE);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -337,15 +338,15 @@ pier_gui_window_new (PierEngine *engine, const char *container_id, const char *n
       self->options.height = PIER_GRAPHICAL_DEFAULT_HEIGHT;
     }
   adw_window_title_set_title (self->window_title, name);
-  title = g_strdup_printf ("%s — Graphical Session", name);
+  title = g_strdup_printf (_("%s — Graphical Session"), name);
   gtk_window_set_title (GTK_WINDOW (self), title);
   if (pier_engine_has_capability (engine, PIER_ENGINE_CAP_GRAPHICAL_SESSIONS))
     start_open (self);
   else
     {
-      set_status (self, "Could not open the session");
-      show_status_page (self, "dialog-error-symbolic", "Could Not Open the Graphical Session",
-                        "This engine has no graphical sessions: they need Pier on this machine.",
+      set_status (self, _("Could not open the session"));
+      show_status_page (self, "dialog-error-symbolic", _("Could Not Open the Graphical Session"),
+                        _("This engine has no graphical sessions: they need Pier on this machine."),
                         FALSE);
     }
   return GTK_WIDGET (self);

@@ -5,6 +5,7 @@
 #include "pier-reference.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <adwaita.h>
 
@@ -240,7 +241,7 @@ copy_text (PierImagePage *self, GtkTextView *view)
   g_autofree char *text = text_of (view);
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "Copied");
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", _("Copied"));
 }
 
 static void

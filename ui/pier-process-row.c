@@ -1,6 +1,7 @@
 #include "pier-process-row.h"
 
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 enum {
   PROP_0,
@@ -111,7 +112,7 @@ void
 pier_process_row_update_session (PierProcessRow *self, const PierSessionInfo *s)
 {
   const PierProcessInfo *leader = s->leader;
-  const char *origin = s->origin ? s->origin : "unknown origin";
+  const char *origin = s->origin ? s->origin : _("unknown origin");
   guint n = s->processes->len;
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -120,8 +121,8 @@ pier_process_row_update_session (PierProcessRow *self, const PierSessionInfo *s)
   set (self, PROP_CONTAINER_SID, id_text (s->container_sid));
   set (self, PROP_USER, leader ? user_text (leader->user, leader->uid, FALSE) : g_strdup (""));
   set (self, PROP_COMMAND, s->container_sid > 0
-                               ? g_strdup_printf ("Session %d · %s", s->container_sid, origin)
-                               : g_strdup_printf ("Entered from the host · %s", origin));
+                               ? g_strdup_printf (_("Session %d · %s"), s->container_sid, origin)
+                               : g_strdup_printf (_("Entered from the host · %s"), origin));
   set (self, PROP_HOST_SID, id_text (s->host_sid));
   set (self, PROP_HOST_USER, leader ? user_text (leader->host_user, leader->host_uid, TRUE) : g_strdup (""));
   set (self, PROP_HOST_COMMAND, g_strdup_printf (g_dngettext (NULL, "Session %d · %s · %u process",

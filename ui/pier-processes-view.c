@@ -4,6 +4,7 @@
 #include "pier-process-row.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <adwaita.h>
 #include <string.h>
@@ -167,9 +168,9 @@ show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
   g_hash_table_unref (self->session_rows);
   self->process_rows = processes;
   self->session_rows = sessions;
-  summary = g_strdup_printf ("%u %s in %u %s, each shown from inside “%s” and from the host",
-                             n_processes, n_processes == 1 ? "process" : "processes",
-                             r->read->len, r->read->len == 1 ? "session" : "sessions",
+  summary = g_strdup_printf (_("%u %s in %u %s, each shown from inside “%s” and from the host"),
+                             n_processes, n_processes == 1 ? _("process") : _("processes"),
+                             r->read->len, r->read->len == 1 ? _("session") : _("sessions"),
                              r->container_name);
   gtk_label_set_label (self->summary_label, summary);
 }
@@ -202,9 +203,9 @@ show_host_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
     }
   g_hash_table_unref (self->process_rows);
   self->process_rows = processes;
-  summary = g_strdup_printf ("%u host processes (kernel threads not shown), %u of them in %u running %s",
+  summary = g_strdup_printf (_("%u host processes (kernel threads not shown), %u of them in %u running %s"),
                              rows->len, n_contained, g_hash_table_size (containers),
-                             g_hash_table_size (containers) == 1 ? "container" : "containers");
+                             g_hash_table_size (containers) == 1 ? _("container") : _("containers"));
   gtk_label_set_label (self->summary_label, summary);
 }
 
@@ -212,7 +213,7 @@ static void
 show_error (PierProcessesView *self, const GError *error)
 {
   gtk_label_set_label (self->summary_label, error->message);
-  adw_status_page_set_title (self->status_page, "Processes Cannot Be Read");
+  adw_status_page_set_title (self->status_page, _("Processes Cannot Be Read"));
   adw_status_page_set_description (self->status_page, error->message);
   gtk_stack_set_visible_child_name (self->stack, "not-running");
 }
@@ -275,7 +276,7 @@ pier_processes_view_refresh (PierProcessesView *self)
   if (!pier_engine_has_capability (pier_model_get_engine (self->model),
                                    PIER_ENGINE_CAP_HOST_PROCESSES))
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                 "This engine does not show processes as the host sees them");
+                 _("This engine does not show processes as the host sees them"));
   if (error != NULL ||
       (self->watch == NULL &&
        (self->watch = pier_engine_watch_processes (pier_model_get_engine (self->model),
@@ -615,7 +616,7 @@ pier_processes_view_init (PierProcessesView *self)
   pier_column_set_text (self->host_pid_column, row, "host-pid", classes, NULL, PIER_COLUMN_NUMERIC);
   pier_column_set_text (self->host_sid_column, row, "host-sid", classes, NULL, PIER_COLUMN_NUMERIC);
   pier_column_set_text (self->host_user_column, row, "host-user", classes, NULL, PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->container_column, row, "container", classes, NULL, PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->container_column, row, _("container"), classes, NULL, PIER_COLUMN_DEFAULT);
   pier_column_set_text (self->container_pid_column, row, "container-pid", classes, NULL, PIER_COLUMN_NUMERIC);
   pier_column_set_text (self->host_command_column, row, "host-command", classes, NULL, PIER_COLUMN_TOOLTIP);
   pier_column_set_text (self->state_column, row, "state", classes, NULL, PIER_COLUMN_DEFAULT);

@@ -3,6 +3,7 @@
 #include "pier-ui-relay.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 struct _PierPullDialog {
   AdwWindow parent_instance;
@@ -35,11 +36,11 @@ blob_state (const PierBlobTransfer *blob)
 {
   switch (blob->state)
     {
-    case PIER_BLOB_WAITING: return "Waiting";
-    case PIER_BLOB_EXISTS: return "Already in the store";
-    case PIER_BLOB_MOUNTED: return "Mounted";
-    case PIER_BLOB_TRANSFERRING: return "Downloading";
-    case PIER_BLOB_DONE: return "Done";
+    case PIER_BLOB_WAITING: return _("Waiting");
+    case PIER_BLOB_EXISTS: return _("Already in the store");
+    case PIER_BLOB_MOUNTED: return _("Mounted");
+    case PIER_BLOB_TRANSFERRING: return _("Downloading");
+    case PIER_BLOB_DONE: return _("Done");
     default: return "";
     }
 }
@@ -89,8 +90,8 @@ show_progress (gpointer item, gpointer user_data)
   const PierTransferProgress *progress = &((Report *) item)->progress;
   PierPullDialog *self = user_data;
   guint64 total = 0, done = 0;
-  const char *stages[] = { "Reading the manifest…", "Downloading the layers…",
-                           "Adding the image to the store…", "Done" };
+  const char *stages[] = { _("Reading the manifest…"), _("Downloading the layers…"),
+                           _("Adding the image to the store…"), _("Done") };
 
   gtk_label_set_label (self->stage_label, stages[MIN (progress->stage, G_N_ELEMENTS (stages) - 1)]);
   for (guint i = 0; i < progress->n_blobs; i++)
@@ -107,7 +108,7 @@ show_progress (gpointer item, gpointer user_data)
       if (row == NULL)
         {
           g_autofree char *short_id = pier_ui_short_id (blob->digest);
-          g_autofree char *title = g_strdup_printf ("%s %s", blob->is_config ? "Configuration" : "Layer", short_id);
+          g_autofree char *title = g_strdup_printf ("%s %s", blob->is_config ? _("Configuration") : _("Layer"), short_id);
           row = ADW_ACTION_ROW (adw_action_row_new ());
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
           bar = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
@@ -123,7 +124,7 @@ show_progress (gpointer item, gpointer user_data)
       if (blob->state == PIER_BLOB_TRANSFERRING)
         {
           g_autofree char *rate = g_format_size ((guint64) blob->rate);
-          subtitle = g_strdup_printf ("%s of %s · %s/s", got, size, rate);
+          subtitle = g_strdup_printf (_("%s of %s · %s/s"), got, size, rate);
         }
       else
         subtitle = g_strdup_printf ("%s · %s", blob_state (blob), size);
@@ -191,7 +192,7 @@ pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       gtk_label_set_label (self->stage_label, error->message);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        pier_ui_show_error (GTK_WIDGET (self), "The image cannot be pulled", error);
+        pier_ui_show_error (GTK_WIDGET (self), _("The image cannot be pulled"), error);
       return;
     }
   pier_model_refresh_images (self->model);
@@ -212,7 +213,7 @@ pier_pull_dialog_pull (PierPullDialog *self)
   for (GtkWidget *row; (row = gtk_widget_get_first_child (GTK_WIDGET (self->blob_list))) != NULL;)
     gtk_list_box_remove (self->blob_list, row);
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  gtk_label_set_label (self->stage_label, "Connecting…");
+  gtk_label_set_label (self->stage_label, _("Connecting…"));
   gtk_widget_set_visible (self->progress_group, TRUE);
   pulling_changed (self);
   self->relay = pier_ui_relay_new (TRUE, show_progress, self, (GDestroyNotify) report_free);

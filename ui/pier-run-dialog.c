@@ -5,6 +5,7 @@
 #include "pier-shell-words.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 struct _PierRunDialog {
   AdwWindow parent_instance;
@@ -70,7 +71,7 @@ add_row (PierRunDialog *self, AdwPreferencesGroup *group, GPtrArray *rows, const
          const char *text)
 {
   GtkWidget *row = adw_entry_row_new ();
-  GtkWidget *remove = suffix_button ("user-trash-symbolic", "Remove");
+  GtkWidget *remove = suffix_button ("user-trash-symbolic", _("Remove"));
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_entry_row_set_activates_default (ADW_ENTRY_ROW (row), TRUE);
@@ -109,9 +110,9 @@ static void
 choose_folder (GtkButton *button, PierRunDialog *self)
 {
   GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), ADW_TYPE_ENTRY_ROW);
-  GtkFileChooserNative *native = gtk_file_chooser_native_new ("Folder to Share", GTK_WINDOW (self),
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (_("Folder to Share"), GTK_WINDOW (self),
                                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                                              "_Choose", "_Cancel");
+                                                              _("_Choose"), _("_Cancel"));
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   g_signal_connect (native, "response", G_CALLBACK (folder_chosen), g_object_ref (row));
@@ -122,7 +123,7 @@ static void
 add_volume_clicked (PierRunDialog *self)
 {
   AdwEntryRow *row = add_row (self, self->volumes_group, self->volume_rows, "/host/path:/path/inside", NULL);
-  GtkWidget *choose = suffix_button ("folder-open-symbolic", "Choose a Folder");
+  GtkWidget *choose = suffix_button ("folder-open-symbolic", _("Choose a Folder"));
 
   g_signal_connect (choose, "clicked", G_CALLBACK (choose_folder), self);
   adw_entry_row_add_prefix (row, choose);
@@ -288,23 +289,23 @@ read_form (PierRunDialog *self, GError **error)
   if (network > 0 && network != GTK_INVALID_LIST_POSITION)
     r->network = network == 2 ? "none" : network == 3 ? "host" : "bridge";
   if (r->image == NULL)
-    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "choose an image to run");
+    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, _("choose an image to run"));
   else if (command != NULL &&
            (r->command = pier_shell_expand_words (command, '\\', PIER_SHELL_WORDS_SKIP_UNSET, NULL, NULL,
                                                   &local_error)) == NULL)
-    g_prefix_error (&local_error, "command: ");
-  else if (memory != NULL && !pier_quantity_parse_size ("memory limit", memory,
+    g_prefix_error (&local_error, _("command: "));
+  else if (memory != NULL && !pier_quantity_parse_size (_("memory limit"), memory,
                                                        PIER_RUN_MEMORY_MAX,
                                                        &r->memory_bytes, &local_error))
     ;
-  else if (cpus != NULL && !pier_quantity_parse_decimal ("CPUs", cpus, PIER_RUN_CPUS_MIN,
+  else if (cpus != NULL && !pier_quantity_parse_decimal (_("CPUs"), cpus, PIER_RUN_CPUS_MIN,
                                                          PIER_RUN_CPUS_MAX, &r->cpus,
                                                          &local_error))
     ;
   else if (pids != NULL && (!g_ascii_string_to_signed (pids, 10, -1, G_MAXINT32, &r->pids_limit, NULL)
                             || r->pids_limit == 0))
     g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID,
-                 "process limit “%s”: a whole number above 0, or -1 for none", pids);
+                 _("process limit “%s”: a whole number above 0, or -1 for none"), pids);
   if (local_error != NULL)
     {
       request_free (r);
@@ -363,7 +364,7 @@ set_running (PierRunDialog *self, gboolean running)
 static char *
 run_label (gpointer this, gboolean running)
 {
-  return g_strdup (running ? "Starting…" : "_Run");
+  return g_strdup (running ? _("Starting…") : _("_Run"));
 }
 
 static void
@@ -371,7 +372,7 @@ fail (PierRunDialog *self, GError *error)
 {
   g_free (self->error);
   self->error = g_strdup (error->message);
-  pier_ui_show_error (GTK_WIDGET (self), "The container cannot run", error);
+  pier_ui_show_error (GTK_WIDGET (self), _("The container cannot run"), error);
 }
 
 static void

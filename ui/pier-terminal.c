@@ -1,5 +1,6 @@
 #include "pier-terminal.h"
 #include "pier-ui-task.h"
+#include "pier-i18n.h"
 
 
 #include <string.h>
@@ -95,16 +96,16 @@ wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return; /* the window is closing: the pty's hangup ended the shell */
   code = GPOINTER_TO_INT (code_plus_one) - 1;
   if (code < 0)
-    text = g_strdup_printf ("The shell's end could not be learnt: %s. Close the window to end.",
+    text = g_strdup_printf (_("The shell's end could not be learnt: %s. Close the window to end."),
                             error->message);
   else if (code > 128 && code <= 128 + 64)
-    text = g_strdup_printf ("The shell was killed by signal %d (the container may have stopped).",
+    text = g_strdup_printf (_("The shell was killed by signal %d (the container may have stopped)."),
                             code - 128);
   else
-    text = g_strdup_printf ("The shell exited with status %d. Close the window to end.", code);
+    text = g_strdup_printf (_("The shell exited with status %d. Close the window to end."), code);
   gtk_label_set_label (self->ended_label, text);
   gtk_revealer_set_reveal_child (self->ended_revealer, TRUE);
-  adw_window_title_set_subtitle (self->window_title, "Ended");
+  adw_window_title_set_subtitle (self->window_title, _("Ended"));
   self->pid = 0;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PID]);
 }
@@ -136,9 +137,9 @@ spawn_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   vte_terminal_set_pty (self->vte, pty);
   self->pid = pier_exec_get_host_pid (s->exec);
-  title = g_strdup_printf ("Terminal in %s", s->name);
-  subtitle = self->pid > 0 ? g_strdup_printf ("exec session · host PID %d", self->pid)
-                           : g_strdup ("exec session");
+  title = g_strdup_printf (_("Terminal in %s"), s->name);
+  subtitle = self->pid > 0 ? g_strdup_printf (_("exec session · host PID %d"), self->pid)
+                           : g_strdup (_("exec session"));
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title, subtitle);
@@ -189,14 +190,14 @@ pier_terminal_new (PierModel *model, const char *container_id)
 {
   PierTerminal *self = g_object_new (PIER_TYPE_TERMINAL, NULL);
   PierContainerRow *row = pier_model_find_container (model, container_id);
-  g_autofree char *title = g_strdup_printf ("Terminal in %s", row ? pier_container_row_get_name (row) : container_id);
+  g_autofree char *title = g_strdup_printf (_("Terminal in %s"), row ? pier_container_row_get_name (row) : container_id);
   Spawn *s = g_new0 (Spawn, 1);
 
   self->model = g_object_ref (model);
   self->container_id = g_strdup (container_id);
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_window_title_set_title (self->window_title, title);
-  adw_window_title_set_subtitle (self->window_title, "Starting a shell…");
+  adw_window_title_set_subtitle (self->window_title, _("Starting a shell…"));
   s->engine = g_object_ref (pier_model_get_engine (model));
   s->container_id = g_strdup (container_id);
   s->rows = vte_terminal_get_row_count (self->vte);

@@ -5,6 +5,7 @@
 #include "pier-text-dialog.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -140,8 +141,8 @@ commit_job (PierEngine *engine, gpointer data, char **message, GCancellable *can
       (image_id = pier_engine_commit (engine, c->id, &request, cancellable, error)) == NULL)
     return FALSE;
   short_id = g_strndup (image_id + strlen ("sha256:"), 12);
-  *message = commit->name ? g_strdup_printf ("“%s” committed as %s", c->name, commit->name)
-                          : g_strdup_printf ("“%s” committed as image %s", c->name, short_id);
+  *message = commit->name ? g_strdup_printf (_("“%s” committed as %s"), c->name, commit->name)
+                          : g_strdup_printf (_("“%s” committed as image %s"), c->name, short_id);
   return TRUE;
 }
 
@@ -156,8 +157,8 @@ commit_response (AdwMessageDialog *dialog, const char *response, PierWindow *sel
   data = g_new0 (CommitData, 1);
   data->id = g_strdup (g_object_get_data (G_OBJECT (dialog), "data"));
   data->name = *text ? g_strdup (text) : NULL;
-  run_job (self, commit_job, data, (GDestroyNotify) commit_data_free, "Committing the container…",
-           TRUE, "Could not commit the container");
+  run_job (self, commit_job, data, (GDestroyNotify) commit_data_free, _("Committing the container…"),
+           TRUE, _("Could not commit the container"));
 }
 
 static void
@@ -166,11 +167,11 @@ container_commit_activated (GSimpleAction *a, GVariant *param, gpointer user_dat
   PierWindow *self = user_data;
   const char *id = g_variant_get_string (param, NULL);
   PierContainerRow *row = pier_model_find_container (self->model, id);
-  g_autofree char *heading = g_strdup_printf ("Commit “%s”", row ? pier_container_row_get_name (row) : id);
+  g_autofree char *heading = g_strdup_printf (_("Commit “%s”"), row ? pier_container_row_get_name (row) : id);
 
   ask_text (self, heading,
-            "A new image: the container's image with what the container changed on top, as one more layer.",
-            "Name and tag, e.g. myapp:1", NULL, "_Commit", G_CALLBACK (commit_response),
+            _("A new image: the container's image with what the container changed on top, as one more layer."),
+            _("Name and tag, e.g. myapp:1"), NULL, _("_Commit"), G_CALLBACK (commit_response),
             g_strdup (id), g_free);
 }
 
@@ -184,7 +185,7 @@ tag_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancel
 
   if (!pier_engine_tag_image (engine, names[0], names[1], cancellable, error))
     return FALSE;
-  *message = g_strdup_printf ("Tagged %s as %s", names[0], names[1]);
+  *message = g_strdup_printf (_("Tagged %s as %s"), names[0], names[1]);
   return TRUE;
 }
 
@@ -197,17 +198,17 @@ tag_response (AdwMessageDialog *dialog, const char *response, PierWindow *self)
     return;
   run_job (self, tag_job,
            g_strdupv ((char *[]){ g_object_get_data (G_OBJECT (dialog), "data"), (char *) text, NULL }),
-           (GDestroyNotify) g_strfreev, "Tagging…", FALSE, "Could not tag the image");
+           (GDestroyNotify) g_strfreev, _("Tagging…"), FALSE, _("Could not tag the image"));
 }
 
 static void
 image_tag_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
   const char *target = g_variant_get_string (param, NULL);
-  g_autofree char *heading = g_strdup_printf ("Tag %s", target);
+  g_autofree char *heading = g_strdup_printf (_("Tag %s"), target);
 
-  ask_text (user_data, heading, "Another name for the same image. A name another image had moves here.",
-            "Name and tag, e.g. myapp:1", NULL, "_Tag", G_CALLBACK (tag_response),
+  ask_text (user_data, heading, _("Another name for the same image. A name another image had moves here."),
+            _("Name and tag, e.g. myapp:1"), NULL, _("_Tag"), G_CALLBACK (tag_response),
             g_strdup (target), g_free);
 }
 
@@ -222,8 +223,8 @@ image_remove_job (PierEngine *engine, gpointer data, char **message, GCancellabl
 
   if (report == NULL)
     return FALSE;
-  *message = report->deleted != NULL && report->deleted[0] != NULL ? g_strdup_printf ("Removed %s", (char *) data)
-                                      : g_strdup_printf ("Untagged %s", (char *) data);
+  *message = report->deleted != NULL && report->deleted[0] != NULL ? g_strdup_printf (_("Removed %s"), (char *) data)
+                                      : g_strdup_printf (_("Untagged %s"), (char *) data);
   return TRUE;
 }
 
@@ -232,7 +233,7 @@ image_remove_response (AdwMessageDialog *dialog, const char *response, PierWindo
 {
   if (g_strcmp0 (response, "remove") == 0)
     run_job (self, image_remove_job, g_strdup (g_object_get_data (G_OBJECT (dialog), "target")),
-             g_free, "Removing the image…", FALSE, "Could not remove the image");
+             g_free, _("Removing the image…"), FALSE, _("Could not remove the image"));
 }
 
 static void
@@ -240,12 +241,12 @@ image_remove_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
   PierWindow *self = user_data;
   const char *target = g_variant_get_string (param, NULL);
-  g_autofree char *heading = g_strdup_printf ("Remove %s?", target);
+  g_autofree char *heading = g_strdup_printf (_("Remove %s?"), target);
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
-                                              "The name goes; the image goes with its last name, "
-                                              "and its layers with it unless another image shares them.");
+                                              _("The name goes; the image goes with its last name, "
+                                                "and its layers with it unless another image shares them."));
 
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel", "remove", "_Remove", NULL);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "remove", _("_Remove"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "target", g_strdup (target), g_free);
@@ -287,7 +288,7 @@ open_file (GFile *file, int flags, GError **error)
   int fd = path ? open (path, flags | O_CLOEXEC) : -1;
 
   if (fd < 0)
-    pier_set_errno (error, path ? errno : ENOENT, "opening %s", path ? path : g_file_peek_path (file));
+    pier_set_errno (error, path ? errno : ENOENT, _("opening %s"), path ? path : g_file_peek_path (file));
   return fd;
 }
 
@@ -328,10 +329,10 @@ load_failed (PierWindow *self, gpointer data, const GError *error)
   if (!g_error_matches (error, PIER_ERROR, PIER_ERROR_INVALID))
     return FALSE;
   basename = g_file_get_basename (load->file);
-  heading = g_strdup_printf ("Could not load %s", basename);
+  heading = g_strdup_printf (_("Could not load %s"), basename);
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, error->message);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "close", "_Close",
-                                    "import", "_Import as a Root Filesystem…", NULL);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"),
+                                    "import", _("_Import as a Root Filesystem…"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "import", ADW_RESPONSE_SUGGESTED);
   g_object_set_data_full (G_OBJECT (dialog), "file", g_object_ref (load->file), g_object_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (not_an_image_response), self, 0);
@@ -344,8 +345,8 @@ pier_window_load_file (PierWindow *self, GFile *file)
 {
   FileData *data = g_new0 (FileData, 1);
   g_autofree char *basename = g_file_get_basename (file);
-  g_autofree char *busy = g_strdup_printf ("Loading %s…", basename);
-  g_autofree char *failure = g_strdup_printf ("Could not load %s", basename);
+  g_autofree char *busy = g_strdup_printf (_("Loading %s…"), basename);
+  g_autofree char *failure = g_strdup_printf (_("Could not load %s"), basename);
 
   data->file = g_object_ref (file);
   run_job (self, load_job, data, (GDestroyNotify) file_data_free, busy, TRUE, failure)->failed = load_failed;
@@ -367,7 +368,7 @@ import_job (PierEngine *engine, gpointer data, char **message, GCancellable *can
                                       error)) == NULL)
     return FALSE;
   notes = warnings ? g_strjoinv ("; ", warnings) : g_strdup ("");
-  *message = g_strdup_printf ("Imported %s as %s%s%s", source,
+  *message = g_strdup_printf (_("Imported %s as %s%s%s"), source,
                               import->name ? import->name : image_id, *notes ? ": " : "", notes);
   return TRUE;
 }
@@ -383,8 +384,8 @@ import_response (AdwMessageDialog *dialog, const char *response, PierWindow *sel
   data = g_new0 (FileData, 1);
   data->file = g_object_ref (g_object_get_data (G_OBJECT (dialog), "data"));
   data->name = *text ? g_strdup (text) : NULL;
-  run_job (self, import_job, data, (GDestroyNotify) file_data_free, "Importing…", TRUE,
-           "Could not import the file");
+  run_job (self, import_job, data, (GDestroyNotify) file_data_free, _("Importing…"), TRUE,
+           _("Could not import the file"));
 }
 
 static gboolean
@@ -397,7 +398,7 @@ save_job (PierEngine *engine, gpointer data, char **message, GCancellable *cance
   const char *names[] = { save->name, NULL };
 
   if (path == NULL)
-    return pier_set_errno (error, ENOENT, "opening %s", g_file_peek_path (save->file));
+    return pier_set_errno (error, ENOENT, _("opening %s"), g_file_peek_path (save->file));
   /* A cancelled save leaves the chosen file as it was. */
   out = pier_output_file_open (path, 0644, error);
   if (out == NULL
@@ -405,7 +406,7 @@ save_job (PierEngine *engine, gpointer data, char **message, GCancellable *cance
                             cancellable, error)
       || !pier_output_file_commit (out, error))
     return FALSE;
-  *message = g_strdup_printf ("Saved %s to %s", save->name, path);
+  *message = g_strdup_printf (_("Saved %s to %s"), save->name, path);
   return TRUE;
 }
 
@@ -427,16 +428,16 @@ choose_file (PierWindow *self, const char *title, GtkFileChooserAction action,
              const char *accept, FileChosen chosen)
 {
   GtkFileChooserNative *native = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action,
-                                                              accept, "_Cancel");
+                                                              accept, _("_Cancel"));
   g_autoptr (GtkFileFilter) archives = gtk_file_filter_new ();
   g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  gtk_file_filter_set_name (archives, "Archives (.tar, .tar.gz, .tgz)");
+  gtk_file_filter_set_name (archives, _("Archives (.tar, .tar.gz, .tgz)"));
   gtk_file_filter_add_suffix (archives, "tar");
   gtk_file_filter_add_suffix (archives, "tar.gz");
   gtk_file_filter_add_suffix (archives, "tgz");
-  gtk_file_filter_set_name (all, "All Files");
+  gtk_file_filter_set_name (all, _("All Files"));
   gtk_file_filter_add_pattern (all, "*");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), archives);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all);
@@ -455,7 +456,7 @@ load_chosen (PierWindow *self, GFile *file, GtkFileChooser *chooser)
 static void
 load_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
-  choose_file (user_data, "Load Images from an Archive", GTK_FILE_CHOOSER_ACTION_OPEN, "_Load", load_chosen);
+  choose_file (user_data, _("Load Images from an Archive"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Load"), load_chosen);
 }
 
 static void
@@ -466,16 +467,16 @@ import_chosen (PierWindow *self, GFile *file, GtkFileChooser *chooser)
 
   if (dot != NULL)
     *dot = '\0';
-  ask_text (self, "Import a Root Filesystem",
-            "The archive becomes an image of one layer, as `docker import` makes it.",
-            "Name and tag, e.g. myroot:1", basename, "_Import", G_CALLBACK (import_response),
+  ask_text (self, _("Import a Root Filesystem"),
+            _("The archive becomes an image of one layer, as `docker import` makes it."),
+            _("Name and tag, e.g. myroot:1"), basename, _("_Import"), G_CALLBACK (import_response),
             g_object_ref (file), g_object_unref);
 }
 
 static void
 import_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
-  choose_file (user_data, "Import a Root Filesystem", GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", import_chosen);
+  choose_file (user_data, _("Import a Root Filesystem"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), import_chosen);
 }
 
 static void
@@ -487,23 +488,23 @@ save_chosen (PierWindow *self, GFile *file, GtkFileChooser *chooser)
   data->file = g_object_ref (file);
   data->name = g_strdup (g_object_get_data (G_OBJECT (chooser), "target"));
   data->format = g_strcmp0 (format, "oci") == 0 ? "oci-archive" : "docker-archive";
-  run_job (self, save_job, data, (GDestroyNotify) file_data_free, "Saving the image…", TRUE,
-           "Could not save the image");
+  run_job (self, save_job, data, (GDestroyNotify) file_data_free, _("Saving the image…"), TRUE,
+           _("Could not save the image"));
 }
 
 static void
 image_save_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
   const char *target = g_variant_get_string (param, NULL);
-  GtkFileChooser *chooser = choose_file (user_data, "Save the Image", GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         "_Save", save_chosen);
+  GtkFileChooser *chooser = choose_file (user_data, _("Save the Image"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Save"), save_chosen);
   g_autofree char *suggested = g_strdup_printf ("%s.tar", target);
 
   g_strdelimit (suggested, "/:", '-');
   gtk_file_chooser_set_current_name (chooser, suggested);
-  gtk_file_chooser_add_choice (chooser, "format", "Format",
+  gtk_file_chooser_add_choice (chooser, "format", _("Format"),
                                (const char *[]){ "docker", "oci", NULL },
-                               (const char *[]){ "Docker archive (docker load)", "OCI archive (podman load)", NULL });
+                               (const char *[]){ _("Docker archive (docker load)"), _("OCI archive (podman load)"), NULL });
   gtk_file_chooser_set_choice (chooser, "format", "docker");
   g_object_set_data_full (G_OBJECT (chooser), "target", g_strdup (target), g_free);
 }
