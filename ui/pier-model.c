@@ -454,6 +454,8 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->events_cursor = loaded->events_cursor;
 
   rows = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Each container goes to its row. */
+  g_ptr_array_set_free_func (loaded->containers, NULL);
   for (guint i = 0; i < loaded->containers->len; i++)
     {
       PierContainerInfo *c = g_steal_pointer (&loaded->containers->pdata[i]);

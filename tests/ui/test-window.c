@@ -414,6 +414,26 @@ refreshed (PierProcessesView *view, gint64 usec, gpointer user_data)
   refreshes++;
 }
 
+/* A window opened over a store that already has containers lists every one of them. */
+static void
+test_window_lists_the_containers_it_finds (void **state)
+{
+  g_autoptr (PierModel) model = NULL;
+  g_autoptr (GPtrArray) containers = NULL;
+  GListModel *rows;
+
+  REQUIRE_SETUP ();
+  assert_non_null (fx.container_id);
+  containers = pier_store_list_containers (store (), NULL);
+  assert_non_null (containers);
+  assert_true (containers->len >= 1);
+  model = pier_model_new (pier_application_get_engine (fx.app));
+  WAIT_FOR (pier_model_get_loaded (model), 10000, "the second model to load");
+  rows = pier_model_get_containers (model);
+  assert_int_equal (g_list_model_get_n_items (rows), containers->len);
+  assert_true (shown_has_container (rows, fx.container_id));
+}
+
 static void
 test_window_processes_page_matches_the_engine (void **state)
 {
@@ -1009,6 +1029,7 @@ main (void)
     cmocka_unit_test (test_window_lists_the_builtin_images),
     cmocka_unit_test (test_window_run_dialog_refuses_bad_limits),
     cmocka_unit_test (test_window_runs_a_container_from_the_run_dialog),
+    cmocka_unit_test (test_window_lists_the_containers_it_finds),
     cmocka_unit_test (test_window_processes_page_matches_the_engine),
     cmocka_unit_test (test_window_terminal_runs_a_command_inside),
     cmocka_unit_test (test_window_host_processes_show_the_container),
