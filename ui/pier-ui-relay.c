@@ -106,8 +106,17 @@ pier_ui_relay_post (PierUiRelay *relay, gpointer item)
   relay->scheduled = TRUE;
   g_mutex_unlock (&relay->lock);
   if (schedule)
-    g_main_context_invoke_full (relay->context, G_PRIORITY_DEFAULT, deliver,
-                                pier_ui_relay_ref (relay), (GDestroyNotify) pier_ui_relay_unref);
+    {
+      /* A source of the context rather than g_main_context_invoke(), which runs the function
+       * right here when the poster can acquire the context (the main thread between two
+       * iterations): never on the poster's thread. */
+      g_autoptr (GSource) source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, deliver, pier_ui_relay_ref (relay),
+                             (GDestroyNotify) pier_ui_relay_unref);
+      g_source_attach (source, relay->context);
+    }
 }
 
 void
