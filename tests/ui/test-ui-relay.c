@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PierUiRelay: what a worker thread posts reaches the main thread in order (or only the newest,
  * with latest_only), never after the relay is closed, and every item is freed exactly once. */
 #include "pier-ui-relay.h"
