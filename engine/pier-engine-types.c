@@ -19,8 +19,20 @@ pier_history_item_free (PierHistoryItem *item)
   g_free (item->id);
   g_free (item->created);
   g_free (item->created_by);
+  g_free (item->instruction);
   g_free (item->comment);
   g_free (item);
+}
+
+void
+pier_layer_info_free (PierLayerInfo *info)
+{
+  g_free (info->diff_id);
+  g_free (info->digest);
+  g_free (info->created);
+  g_free (info->created_by);
+  g_free (info->instruction);
+  g_free (info);
 }
 
 void
@@ -42,6 +54,9 @@ pier_container_info_free (PierContainerInfo *info)
   g_strfreev (info->env);
   g_free (info->user);
   g_free (info->working_dir);
+  g_free (info->hostname);
+  g_free (info->network);
+  g_free (info->ip_address);
   g_free (info->broken);
   g_free (info);
 }

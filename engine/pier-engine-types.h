@@ -33,12 +33,30 @@ typedef struct {
   char *created;    /* RFC 3339, or NULL */
   gint64 created_unix; /* seconds, 0 when unknown */
   char *created_by; /* or NULL */
+  char *instruction; /* created_by read back as a Dockerfile instruction, or NULL */
   char *comment;    /* or NULL */
   guint64 size;     /* the bytes of the layer it made, 0 for none */
+  gboolean empty_layer; /* it made no layer */
 } PierHistoryItem;
 
 void pier_history_item_free (PierHistoryItem *item);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierHistoryItem, pier_history_item_free)
+
+/* One layer of an image, bottom first, and who else uses it: what removing the image would
+ * really free. */
+typedef struct {
+  char *diff_id;      /* "sha256:…" of the unpacked layer */
+  char *digest;       /* the blob's, as shipped, or NULL */
+  guint64 size;       /* unpacked bytes (as shipped when unknown) */
+  char *created;      /* the step that made it: RFC 3339, or NULL */
+  char *created_by;   /* that step, or NULL */
+  char *instruction;  /* that step as a Dockerfile instruction, or NULL */
+  guint n_images;     /* images whose root filesystem includes it */
+  guint n_containers; /* containers stacked on it */
+} PierLayerInfo;
+
+void pier_layer_info_free (PierLayerInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierLayerInfo, pier_layer_info_free)
 
 /* What removing an image did, as `docker rmi` prints it. */
 typedef struct {
@@ -71,7 +89,15 @@ typedef struct {
   gint64 created;    /* unix time, microseconds */
   gint64 started_at;
   gint64 finished_at;
-  int exit_code;
+  int exit_code;     /* -1: unknown */
+  gboolean stale;    /* exited without its exit being seen (its monitor vanished) */
+  char *hostname;
+  char *network;     /* "bridge", "none", "host" */
+  char *ip_address;  /* while running, or NULL */
+  guint64 memory_bytes; /* limits: 0 none */
+  double cpus;
+  guint64 pids_limit;   /* what applies; 0: none */
+  int host_pid;      /* its init's while running, with PIER_ENGINE_CAP_HOST_PROCESSES; else 0 */
   char *broken;      /* why its record cannot be read (only id and name are known), or NULL */
 } PierContainerInfo;
 
@@ -159,6 +185,7 @@ typedef struct {
   guint64 rss_bytes;
   gint64 start_time;      /* unix time, microseconds */
   char *container;        /* the name of the container it belongs to, in a host listing */
+  gboolean kernel_thread;
 } PierProcessInfo;
 
 void pier_process_info_free (PierProcessInfo *info);
@@ -191,6 +218,32 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierEngineEvent, pier_engine_event_free)
 
 /* ---- building and changes ---- */
 
+/* What a build does, step by step, for a front end that shows the steps (the same as its
+ * text output, structured as BuildKit's progress is). */
+typedef enum {
+  PIER_BUILD_STEP_BEGIN,    /* step, n_steps, text (the instruction as written) */
+  PIER_BUILD_STEP_TRIGGERS, /* n_steps ONBUILD triggers of the base run now */
+  PIER_BUILD_STEP_RUNNING,  /* RUN started a container: id */
+  PIER_BUILD_STEP_OUTPUT,   /* what RUN's command wrote: data, len */
+  PIER_BUILD_STEP_CACHED,   /* the step comes from the cache */
+  PIER_BUILD_STEP_END,      /* the step is done, in seconds */
+  PIER_BUILD_STEP_ALL_DONE, /* id: the image's; text: the names it got, one a line */
+} PierBuildStepType;
+
+typedef struct {
+  PierBuildStepType type;
+  guint step;
+  guint n_steps;
+  const char *text;
+  const char *id;
+  const char *data;
+  gsize len;
+  double seconds;
+} PierBuildStep;
+
+/* Called in the building thread; @step is valid during the call. */
+typedef void (*PierBuildStepFunc) (const PierBuildStep *step, gpointer user_data);
+
 /* build, as `docker build` takes it. The context and the Dockerfile are inputs the caller
  * gives, on the caller's machine: the local engine reads them in place, an engine elsewhere
  * gets them as a tar stream of the context (the Dockerfile inside it), as Docker's client
@@ -205,6 +258,8 @@ typedef struct {
   gboolean no_cache;
   const char *network;          /* RUN's network: "bridge", "none", "host"; NULL: the
                                    engine's default */
+  PierBuildStepFunc steps;      /* may be NULL */
+  gpointer steps_data;
 } PierImageBuildOptions;
 
 /* What a build prints as it goes, in Docker's classic builder's words. */
@@ -306,10 +361,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierPushResult, pier_push_result_free)
 
 /* ---- graphical sessions (PIER_ENGINE_CAP_GRAPHICAL_SESSIONS) ---- */
 
+/* The desktop's first size when the options give none. */
+#define PIER_GRAPHICAL_DEFAULT_WIDTH 1024
+#define PIER_GRAPHICAL_DEFAULT_HEIGHT 768
+
 typedef struct {
   const char *const *app; /* argv; NULL or empty: the image's */
   gboolean x11;           /* Xwayland too; the app gets DISPLAY */
   int width, height;      /* the desktop's first size; 0: the default */
+  gboolean join_running;  /* a session already running is joined as it is, its app not
+                           * started again (a window opened anew); only a new one starts it */
 } PierGraphicalOptions;
 
 /* Where a graphical session is reached: endpoints of this machine, as only an engine with

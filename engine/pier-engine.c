@@ -78,6 +78,21 @@ pier_engine_remove_image (PierEngine *engine, const char *image, gboolean force,
             error);
 }
 
+PierImageInfo *
+pier_engine_get_image (PierEngine *engine, const char *image, GCancellable *cancellable,
+                       GError **error)
+{
+  DISPATCH (engine, get_image, "find an image", NULL, error, image, cancellable, error);
+}
+
+GPtrArray *
+pier_engine_image_layers (PierEngine *engine, const char *image, GCancellable *cancellable,
+                          GError **error)
+{
+  DISPATCH (engine, image_layers, "read an image's layers", NULL, error, image, cancellable,
+            error);
+}
+
 GPtrArray *
 pier_engine_image_history (PierEngine *engine, const char *image, GCancellable *cancellable,
                            GError **error)
@@ -242,6 +257,20 @@ pier_engine_list_host_processes (PierEngine *engine, GCancellable *cancellable,
             error);
 }
 
+PierProcessWatch *
+pier_engine_watch_processes (PierEngine *engine, const char *container, GError **error)
+{
+  DISPATCH (engine, watch_processes, "watch processes", NULL, error, container, error);
+}
+
+char *
+pier_engine_process_provenance (PierEngine *engine, const char *container, int host_pid,
+                                GCancellable *cancellable, GError **error)
+{
+  DISPATCH (engine, process_provenance, "tell where a process comes from", NULL, error,
+            container, host_pid, cancellable, error);
+}
+
 char *
 pier_engine_build (PierEngine *engine, const PierImageBuildOptions *options,
                    PierBuildOutputFunc output, gpointer output_data, GCancellable *cancellable,
@@ -364,10 +393,31 @@ pier_engine_read_events (PierEngine *engine, guint64 *cursor, GCancellable *canc
   DISPATCH (engine, read_events, N_("report changes"), NULL, error, cursor, cancellable, error);
 }
 
+/* ---- PierProcessWatch ---- */
+
+G_DEFINE_ABSTRACT_TYPE (PierProcessWatch, pier_process_watch, G_TYPE_OBJECT)
+
+static void
+pier_process_watch_class_init (PierProcessWatchClass *klass)
+{
+}
+
+static void
+pier_process_watch_init (PierProcessWatch *watch)
+{
+}
+
+GPtrArray *
+pier_process_watch_read (PierProcessWatch *watch, GCancellable *cancellable, GError **error)
+{
+  return PIER_PROCESS_WATCH_GET_CLASS (watch)->read (watch, cancellable, error);
+}
+
 /* ---- PierExec ---- */
 
 typedef struct {
   int pty_fd;
+  int host_pid;
 } PierExecPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (PierExec, pier_exec, G_TYPE_OBJECT)
@@ -402,6 +452,30 @@ pier_exec_get_pty (PierExec *exec)
   PierExecPrivate *priv = pier_exec_get_instance_private (exec);
 
   return priv->pty_fd;
+}
+
+int
+pier_exec_steal_pty (PierExec *exec)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (exec);
+
+  return g_steal_fd (&priv->pty_fd);
+}
+
+int
+pier_exec_get_host_pid (PierExec *exec)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (exec);
+
+  return priv->host_pid;
+}
+
+void
+pier_exec_set_host_pid (PierExec *exec, int host_pid)
+{
+  PierExecPrivate *priv = pier_exec_get_instance_private (exec);
+
+  priv->host_pid = host_pid;
 }
 
 void

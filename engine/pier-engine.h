@@ -54,6 +54,11 @@ struct _PierExecClass {
 /* With PierExecOptions.tty, the pty's master (owned by @exec; a terminal widget reads and
  * writes it); else -1 and the process uses the descriptors it was given. */
 int pier_exec_get_pty (PierExec *exec);
+/* The pty's master, now the caller's to close (closing it hangs the process's session up);
+ * @exec keeps none. -1 without a terminal. */
+int pier_exec_steal_pty (PierExec *exec);
+/* The process's host PID with PIER_ENGINE_CAP_HOST_PROCESSES, else 0. */
+int pier_exec_get_host_pid (PierExec *exec);
 /* Waits for its exit: *exit_code is its code, 128+N for signal N. Dropping @exec without
  * waiting leaves the process running (`exec -d`). */
 gboolean pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable,
@@ -61,6 +66,26 @@ gboolean pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellab
 
 /* For implementations: @pty_fd (or -1) becomes the object's. */
 void pier_exec_set_pty (PierExec *exec, int pty_fd);
+/* For implementations with PIER_ENGINE_CAP_HOST_PROCESSES. */
+void pier_exec_set_host_pid (PierExec *exec, int host_pid);
+
+/* ---- PierProcessWatch: processes read again and again (the side-by-side view) ---- */
+
+#define PIER_TYPE_PROCESS_WATCH (pier_process_watch_get_type ())
+G_DECLARE_DERIVABLE_TYPE (PierProcessWatch, pier_process_watch, PIER, PROCESS_WATCH, GObject)
+
+struct _PierProcessWatchClass {
+  GObjectClass parent_class;
+
+  GPtrArray *(*read) (PierProcessWatch *watch, GCancellable *cancellable, GError **error);
+};
+
+/* What the watch follows, now: a running container's sessions (PierSessionInfo *), or every
+ * process of the host (PierProcessInfo *, container set for those in one). Each read builds
+ * on the one before: CPU use is measured between the two, and what the processes did not
+ * change is not read again. One read at a time, from any thread. */
+GPtrArray *pier_process_watch_read (PierProcessWatch *watch, GCancellable *cancellable,
+                                    GError **error);
 
 /* ---- PierEngine ---- */
 
@@ -82,6 +107,10 @@ struct _PierEngineInterface {
                          GCancellable *cancellable, GError **error);
   PierImageRemoval *(*remove_image) (PierEngine *engine, const char *image, gboolean force,
                                      GCancellable *cancellable, GError **error);
+  PierImageInfo *(*get_image) (PierEngine *engine, const char *image, GCancellable *cancellable,
+                               GError **error);
+  GPtrArray *(*image_layers) (PierEngine *engine, const char *image, GCancellable *cancellable,
+                              GError **error);
   GPtrArray *(*image_history) (PierEngine *engine, const char *image,
                                GCancellable *cancellable, GError **error);
   char *(*image_history_dockerfile) (PierEngine *engine, const char *image,
@@ -129,6 +158,10 @@ struct _PierEngineInterface {
                                GCancellable *cancellable, GError **error);
   GPtrArray *(*list_host_processes) (PierEngine *engine, GCancellable *cancellable,
                                      GError **error);
+  PierProcessWatch *(*watch_processes) (PierEngine *engine, const char *container,
+                                        GError **error);
+  char *(*process_provenance) (PierEngine *engine, const char *container, int host_pid,
+                               GCancellable *cancellable, GError **error);
 
   /* building and changes */
   char *(*build) (PierEngine *engine, const PierImageBuildOptions *options,
@@ -192,6 +225,13 @@ gboolean pier_engine_ping (PierEngine *engine, GCancellable *cancellable, GError
  * cannot be read, with id, names and the reason. */
 GPtrArray *pier_engine_list_images (PierEngine *engine, GPtrArray **broken,
                                     GCancellable *cancellable, GError **error);
+/* One image, as pier_engine_list_images() gives it. PIER_ERROR_NOT_FOUND: no such image. */
+PierImageInfo *pier_engine_get_image (PierEngine *engine, const char *image,
+                                      GCancellable *cancellable, GError **error);
+/* Its layers (PierLayerInfo *), bottom first, each with the step that made it and who else
+ * uses it. */
+GPtrArray *pier_engine_image_layers (PierEngine *engine, const char *image,
+                                     GCancellable *cancellable, GError **error);
 /* `docker inspect`'s JSON object for an image (indented, no trailing newline). */
 char *pier_engine_inspect_image (PierEngine *engine, const char *image,
                                  GCancellable *cancellable, GError **error);
@@ -285,6 +325,15 @@ GPtrArray *pier_engine_list_sessions (PierEngine *engine, const char *container,
  * PIER_ENGINE_CAP_HOST_PROCESSES. */
 GPtrArray *pier_engine_list_host_processes (PierEngine *engine, GCancellable *cancellable,
                                             GError **error);
+/* A watch over @container's sessions, or (NULL) over every host process: what a view that
+ * refreshes asks (pier_process_watch_read()). PIER_ENGINE_CAP_HOST_PROCESSES. */
+PierProcessWatch *pier_engine_watch_processes (PierEngine *engine, const char *container,
+                                               GError **error);
+/* Where the executable of the process @host_pid of @container comes from, in words: the
+ * container's own changes, or the layer of its image and the step of the image's history that
+ * made it. PIER_ERROR_NOT_FOUND when the process is gone. PIER_ENGINE_CAP_HOST_PROCESSES. */
+char *pier_engine_process_provenance (PierEngine *engine, const char *container, int host_pid,
+                                      GCancellable *cancellable, GError **error);
 
 /* ---- building and changes ---- */
 
@@ -365,7 +414,9 @@ PierGraphicalSession *pier_engine_open_graphical_session (PierEngine *engine,
 /* ---- changes ---- */
 
 /* The events (PierEngineEvent *) since *@cursor (0: the first kept), oldest first; *@cursor
- * is then where the next call goes on. A front end polls this to follow changes. */
+ * is then where the next call goes on. A front end polls this to follow changes; it starts
+ * with *@cursor PIER_ENGINE_EVENTS_NOW to get none of the past, only the cursor of now. */
+#define PIER_ENGINE_EVENTS_NOW G_MAXUINT64
 GPtrArray *pier_engine_read_events (PierEngine *engine, guint64 *cursor,
                                     GCancellable *cancellable, GError **error);
 

@@ -14,18 +14,44 @@
 
 #define MAX_DOCKERFILE_SIZE (4 * 1024 * 1024)
 
+G_STATIC_ASSERT ((int) PIER_BUILD_STEP_BEGIN == (int) PIER_BUILD_EVENT_STEP);
+G_STATIC_ASSERT ((int) PIER_BUILD_STEP_TRIGGERS == (int) PIER_BUILD_EVENT_TRIGGERS);
+G_STATIC_ASSERT ((int) PIER_BUILD_STEP_RUNNING == (int) PIER_BUILD_EVENT_RUNNING);
+G_STATIC_ASSERT ((int) PIER_BUILD_STEP_OUTPUT == (int) PIER_BUILD_EVENT_OUTPUT);
+G_STATIC_ASSERT ((int) PIER_BUILD_STEP_CACHED == (int) PIER_BUILD_EVENT_CACHED);
+G_STATIC_ASSERT ((int) PIER_BUILD_STEP_END == (int) PIER_BUILD_EVENT_STEP_DONE);
+G_STATIC_ASSERT ((int) PIER_BUILD_STEP_ALL_DONE == (int) PIER_BUILD_EVENT_DONE);
+
 typedef struct {
   PierBuildOutputFunc func;
   gpointer data;
+  const PierImageBuildOptions *options;
 } BuildOutput;
 
 static void
 relay_build_event (const PierBuildEvent *event, gpointer user_data)
 {
   BuildOutput *output = user_data;
-  g_autofree char *text = pier_build_event_to_text (event);
 
-  output->func (text, output->data);
+  if (output->func != NULL)
+    {
+      g_autofree char *text = pier_build_event_to_text (event);
+      output->func (text, output->data);
+    }
+  if (output->options->steps != NULL)
+    {
+      PierBuildStep step = {
+        .type = (PierBuildStepType) event->type,
+        .step = event->step,
+        .n_steps = event->n_steps,
+        .text = event->text,
+        .id = event->id,
+        .data = event->data,
+        .len = event->len,
+        .seconds = event->seconds,
+      };
+      output->options->steps (&step, output->options->steps_data);
+    }
 }
 
 static char *
@@ -41,7 +67,7 @@ local_build (PierEngine *engine, const PierImageBuildOptions *options,
     .target = options->target,
     .no_cache = options->no_cache,
   };
-  BuildOutput relay = { output, output_data };
+  BuildOutput relay = { output, output_data, options };
   g_autoptr (PierImage) image = NULL;
   PierStore *store;
 
@@ -52,7 +78,8 @@ local_build (PierEngine *engine, const PierImageBuildOptions *options,
       build.network_set = TRUE;
     }
   if ((store = pier_local_engine_get_store (PIER_LOCAL_ENGINE (engine), error)) == NULL ||
-      (image = pier_build (store, &build, output ? relay_build_event : NULL, &relay,
+      (image = pier_build (store, &build,
+                           output || options->steps ? relay_build_event : NULL, &relay,
                            cancellable, error)) == NULL)
     return NULL;
   return g_strdup (image->id);

@@ -41,6 +41,14 @@ container_info (const PierContainer *c)
   info->started_at = c->started_at;
   info->finished_at = c->finished_at;
   info->exit_code = c->exit_code;
+  info->stale = c->stale;
+  info->hostname = g_strdup (c->hostname);
+  info->network = g_strdup (pier_network_mode_to_string (c->network));
+  info->ip_address = g_strdup (c->ip_address);
+  info->memory_bytes = c->memory_bytes;
+  info->cpus = c->cpus;
+  info->pids_limit = pier_container_get_pids_limit (c);
+  info->host_pid = c->status == PIER_CONTAINER_RUNNING ? c->pid : 0;
   info->broken = g_strdup (c->broken);
   return info;
 }
@@ -406,6 +414,7 @@ local_exec_start (PierEngine *engine, const char *name, const PierExecOptions *o
   exec = g_object_new (PIER_TYPE_LOCAL_EXEC, NULL);
   exec->pid = pid;
   pier_exec_set_pty (PIER_EXEC (exec), master);
+  pier_exec_set_host_pid (PIER_EXEC (exec), pid);
   return PIER_EXEC (exec);
 }
 

@@ -5,6 +5,9 @@
 #include "pier-graphical-session.h"
 #include "pier-rdp-relay.h"
 
+G_STATIC_ASSERT (PIER_GRAPHICAL_DEFAULT_WIDTH == PIER_GRAPHICAL_SESSION_DEFAULT_WIDTH);
+G_STATIC_ASSERT (PIER_GRAPHICAL_DEFAULT_HEIGHT == PIER_GRAPHICAL_SESSION_DEFAULT_HEIGHT);
+
 static PierGraphicalSession *
 local_open_graphical_session (PierEngine *engine, const char *name,
                               const PierGraphicalOptions *options, GCancellable *cancellable,
@@ -15,6 +18,7 @@ local_open_graphical_session (PierEngine *engine, const char *name,
     .x11 = options->x11,
     .width = options->width,
     .height = options->height,
+    .join_running = options->join_running,
   };
   PierGraphicalSessionInfo info = { 0 };
   PierStore *store;

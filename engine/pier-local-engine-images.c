@@ -5,6 +5,7 @@
 #include "pier-history.h"
 #include "pier-image-inspect.h"
 #include "pier-image-store.h"
+#include "pier-layer-usage.h"
 #include "pier-oci.h"
 
 static char **
@@ -142,10 +143,79 @@ local_image_history (PierEngine *engine, const char *name, GCancellable *cancell
       item->created = g_strdup (e->created);
       item->created_unix = pier_oci_timestamp_to_unix (e->created);
       item->created_by = g_strdup (e->created_by);
+      item->instruction = e->created_by ? pier_history_entry_to_instruction (e->created_by) : NULL;
       item->comment = g_strdup (e->comment);
+      item->empty_layer = e->empty_layer;
       g_ptr_array_add (items, item);
     }
   return items;
+}
+
+static PierImageInfo *
+local_get_image (PierEngine *engine, const char *name, GCancellable *cancellable, GError **error)
+{
+  PierStore *store;
+  g_autoptr (PierImage) image = find_image (engine, name, &store, error);
+  g_autoptr (GHashTable) in_use = NULL;
+
+  if (image == NULL)
+    return NULL;
+  in_use = pier_store_images_in_use (store);
+  return image_info (store, image, in_use);
+}
+
+/* The history entry that made each layer: layer i by the i-th entry that is not empty. */
+static PierHistoryEntry *
+next_layer_step (const PierImage *image, guint *step)
+{
+  while (*step < image->config->history->len)
+    {
+      PierHistoryEntry *entry = image->config->history->pdata[(*step)++];
+      if (!entry->empty_layer)
+        return entry;
+    }
+  return NULL;
+}
+
+static GPtrArray *
+local_image_layers (PierEngine *engine, const char *name, GCancellable *cancellable,
+                    GError **error)
+{
+  PierStore *store;
+  g_autoptr (PierImage) image = find_image (engine, name, &store, error);
+  g_autoptr (GHashTable) usage = NULL;
+  GPtrArray *layers;
+  guint step = 0;
+
+  if (image == NULL || (usage = pier_store_layer_usage (store, error)) == NULL)
+    return NULL;
+  layers = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_layer_info_free);
+  for (guint i = 0; i < image->config->diff_ids->len; i++)
+    {
+      PierLayerInfo *layer = g_new0 (PierLayerInfo, 1);
+      const PierHistoryEntry *made_by = next_layer_step (image, &step);
+      PierDescriptor *blob = i < image->manifest->layers->len ? image->manifest->layers->pdata[i]
+                                                               : NULL;
+      PierLayerUsage *used;
+
+      layer->diff_id = g_strdup (image->config->diff_ids->pdata[i]);
+      layer->digest = blob ? g_strdup (blob->digest) : NULL;
+      layer->size = blob ? layer_size (store, image, i)
+                         : (guint64) MAX (pier_store_get_layer_size (store, layer->diff_id), 0);
+      if (made_by != NULL)
+        {
+          layer->created = g_strdup (made_by->created);
+          layer->created_by = g_strdup (made_by->created_by);
+          layer->instruction = made_by->created_by
+                                   ? pier_history_entry_to_instruction (made_by->created_by)
+                                   : NULL;
+        }
+      used = g_hash_table_lookup (usage, layer->diff_id);
+      layer->n_images = used ? used->image_ids->len : 0;
+      layer->n_containers = used ? used->container_ids->len : 0;
+      g_ptr_array_add (layers, layer);
+    }
+  return layers;
 }
 
 static char *
@@ -165,6 +235,8 @@ pier_local_engine_init_images (PierEngineInterface *iface)
   iface->inspect_image = local_inspect_image;
   iface->tag_image = local_tag_image;
   iface->remove_image = local_remove_image;
+  iface->get_image = local_get_image;
+  iface->image_layers = local_image_layers;
   iface->image_history = local_image_history;
   iface->image_history_dockerfile = local_image_history_dockerfile;
 }

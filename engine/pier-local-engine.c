@@ -8,6 +8,8 @@
 #include "pier-rootless.h"
 #include "pier-store-open.h"
 
+#include <glib/gstdio.h>
+
 struct _PierLocalEngine {
   GObject parent_instance;
 
@@ -123,6 +125,16 @@ event_from_journal (const PierEvent *e)
   return event;
 }
 
+/* The journal's size: where the next event will be written. */
+static guint64
+journal_end (PierStore *store)
+{
+  g_autofree char *path = g_build_filename (pier_store_get_root (store), PIER_EVENTS_FILE, NULL);
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (guint64) st.st_size : 0;
+}
+
 /* The cursor is a byte offset in the event journal. */
 static GPtrArray *
 local_read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
@@ -132,6 +144,11 @@ local_read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellabl
   g_autoptr (GPtrArray) journal = NULL;
   GPtrArray *events;
 
+  if (store != NULL && *cursor == PIER_ENGINE_EVENTS_NOW)
+    {
+      *cursor = journal_end (store);
+      return g_ptr_array_new_with_free_func ((GDestroyNotify) pier_engine_event_free);
+    }
   if (store == NULL ||
       (journal = pier_events_read (pier_store_get_root (store), *cursor, cursor, error)) == NULL)
     return NULL;

@@ -2,14 +2,15 @@
 #include "pier-application.h"
 
 #include "pier-bench.h"
+#include "pier-local-engine.h"
 #include "pier-model.h"
 #include "pier-window.h"
+#include "pier-i18n.h"
 
 struct _PierApplication {
   AdwApplication parent_instance;
 
-  char *root;
-  char *runroot;
+  PierEngine *engine;
 };
 
 G_DEFINE_FINAL_TYPE (PierApplication, pier_application, ADW_TYPE_APPLICATION)
@@ -24,9 +25,9 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   adw_about_window_set_application_icon (ADW_ABOUT_WINDOW (about), "org.pier.Pier");
   adw_about_window_set_version (ADW_ABOUT_WINDOW (about), PIER_VERSION);
   adw_about_window_set_comments (ADW_ABOUT_WINDOW (about),
-                                 "Images, containers and their processes, seen from inside and from the host");
+                                 _("Images, containers and their processes, seen from inside and from the host"));
   adw_about_window_set_license_type (ADW_ABOUT_WINDOW (about), GTK_LICENSE_GPL_3_0);
-  adw_about_window_set_developer_name (ADW_ABOUT_WINDOW (about), "The Pier developers");
+  adw_about_window_set_developer_name (ADW_ABOUT_WINDOW (about), _("The Pier developers"));
   gtk_window_set_transient_for (GTK_WINDOW (about), gtk_application_get_active_window (app));
   gtk_window_present (GTK_WINDOW (about));
 }
@@ -73,7 +74,7 @@ pier_application_activate (GApplication *application)
 
   if (window == NULL)
     {
-      g_autoptr (PierModel) model = pier_model_new (self->root, self->runroot);
+      g_autoptr (PierModel) model = pier_model_new (self->engine);
       window = GTK_WINDOW (pier_window_new (GTK_APPLICATION (self), model));
       if (g_getenv ("PIER_BENCH") != NULL)
         pier_bench_attach (PIER_WINDOW (window));
@@ -86,8 +87,7 @@ pier_application_finalize (GObject *object)
 {
   PierApplication *self = PIER_APPLICATION (object);
 
-  g_free (self->root);
-  g_free (self->runroot);
+  g_clear_object (&self->engine);
   G_OBJECT_CLASS (pier_application_parent_class)->finalize (object);
 }
 
@@ -111,7 +111,13 @@ pier_application_new (const char *root, const char *runroot, gboolean default_st
   PierApplication *self = g_object_new (PIER_TYPE_APPLICATION, "application-id", "org.pier.Pier",
                                         "flags", flags, NULL);
 
-  self->root = g_strdup (root);
-  self->runroot = g_strdup (runroot);
+  /* One engine for the application: every widget asks it, through the window's model. */
+  self->engine = PIER_ENGINE (pier_local_engine_new (root, runroot));
   return self;
+}
+
+PierEngine *
+pier_application_get_engine (PierApplication *self)
+{
+  return self->engine;
 }

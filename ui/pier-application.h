@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "pier-engine.h"
+
 G_BEGIN_DECLS
 
 /* The application: one window over the store at its root and runroot, keyboard shortcuts,
@@ -16,5 +18,8 @@ G_DECLARE_FINAL_TYPE (PierApplication, pier_application, PIER, APPLICATION, AdwA
  * over other stores can be open beside it. */
 PierApplication *pier_application_new (const char *root, const char *runroot,
                                        gboolean default_store);
+
+/* The engine the application's windows ask (a PierLocalEngine over @root/@runroot). */
+PierEngine *pier_application_get_engine (PierApplication *self);
 
 G_END_DECLS

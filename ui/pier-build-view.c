@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-build-view.h"
 
-#include "pier-build.h"
+#include "pier-reference.h"
 #include "pier-shell-words.h"
+#include "pier-ui-relay.h"
+#include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <adwaita.h>
 
@@ -27,6 +30,8 @@ struct _PierBuildView {
   PierModel *model;
   char *context;
   GCancellable *cancellable; /* while building */
+  PierUiRelay *relay;        /* the build's steps, while building */
+  char *built_name;          /* the first name the image got, normalized */
   GPtrArray *steps;          /* Step, by number - 1 */
   guint n_steps;
   guint n_done;
@@ -62,7 +67,7 @@ pier_build_view_set_context (PierBuildView *self, const char *path)
 {
   g_free (self->context);
   self->context = g_strdup (path);
-  adw_action_row_set_subtitle (self->context_row, path ? path : "None chosen");
+  adw_action_row_set_subtitle (self->context_row, path ? path : _("None chosen"));
   gtk_widget_set_sensitive (self->build_button, path != NULL && self->cancellable == NULL);
 }
 
@@ -98,10 +103,10 @@ context_chosen (GtkNativeDialog *native, int response, PierBuildView *self)
 static void
 choose_context (PierBuildView *self)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new ("Context Folder",
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (_("Context Folder"),
                                                               GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                                              "_Choose", "_Cancel");
+                                                              _("_Choose"), _("_Cancel"));
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   g_signal_connect_object (native, "response", G_CALLBACK (context_chosen), self, 0);
@@ -124,14 +129,14 @@ set_step_state (Step *step, const char *icon, const char *subtitle)
 }
 
 static Step *
-add_step (PierBuildView *self, const PierBuildEvent *event)
+add_step (PierBuildView *self, const PierBuildStep *event)
 {
   Step *step = g_new0 (Step, 1);
   GtkWidget *row = adw_expander_row_new ();
   GtkWidget *icon = gtk_stack_new ();
   GtkWidget *spinner = gtk_spinner_new ();
   GtkWidget *view = gtk_text_view_new ();
-  g_autofree char *subtitle = g_strdup_printf ("Step %u of %u · running…", event->step, event->n_steps);
+  g_autofree char *subtitle = g_strdup_printf (_("Step %u of %u · running…"), event->step, event->n_steps);
 
   step->instruction = g_strdup (event->text);
   step->row = ADW_EXPANDER_ROW (row);
@@ -157,7 +162,7 @@ add_step (PierBuildView *self, const PierBuildEvent *event)
   gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 12);
   gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 12);
   gtk_widget_add_css_class (view, "build-output");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, "Step output", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Step output"), -1);
   step->output = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
   adw_expander_row_add_row (step->row, view);
   gtk_list_box_append (self->step_list, row);
@@ -166,19 +171,57 @@ add_step (PierBuildView *self, const PierBuildEvent *event)
 }
 
 static void
-step_finished (PierBuildView *self, Step *step, const PierBuildEvent *event)
+step_finished (PierBuildView *self, Step *step, const PierBuildStep *event)
 {
-  g_autofree char *subtitle = g_strdup_printf ("Step %u of %u · %s%.1f s", event->step, event->n_steps,
-                                               step->cached ? "from the cache · " : "", event->seconds);
+  g_autofree char *subtitle = g_strdup_printf (_("Step %u of %u · %s%.1f s"), event->step, event->n_steps,
+                                               step->cached ? _("from the cache · ") : "", event->seconds);
 
   set_step_state (step, step->cached ? "cached" : "done", subtitle);
   self->n_done = event->step;
   gtk_progress_bar_set_fraction (self->progress_bar, event->n_steps ? (double) event->step / event->n_steps : 1);
 }
 
+/* A step event copied on the building thread for the main one. */
+typedef struct {
+  PierBuildStep step;
+  char *text, *id, *data;
+} StepCopy;
+
 static void
-build_progress (const PierBuildEvent *event, gpointer user_data)
+step_copy_free (StepCopy *copy)
 {
+  g_free (copy->text);
+  g_free (copy->id);
+  g_free (copy->data);
+  g_free (copy);
+}
+
+static void
+post_step (const PierBuildStep *step, gpointer relay)
+{
+  StepCopy *copy = g_new0 (StepCopy, 1);
+
+  copy->step = *step;
+  copy->step.text = copy->text = g_strdup (step->text);
+  copy->step.id = copy->id = g_strdup (step->id);
+  copy->step.data = copy->data = g_memdup2 (step->data, step->len);
+  pier_ui_relay_post (relay, copy);
+}
+
+/* The first of the names (familiar, one a line) the image got, as the store keeps it. */
+static char *
+first_name (const char *names)
+{
+  g_autofree char *first = g_strndup (names, strcspn (names, "\n"));
+  g_autoptr (PierReference) ref = *first ? pier_reference_parse (first, NULL) : NULL;
+
+  return ref ? pier_reference_to_string (ref) : NULL;
+}
+
+static void
+build_progress (gpointer item, gpointer user_data)
+{
+  const PierBuildStep *event = &((StepCopy *) item)->step;
   PierBuildView *self = user_data;
   Step *step = current_step (self, event->step);
   GtkTextIter end;
@@ -188,37 +231,39 @@ build_progress (const PierBuildEvent *event, gpointer user_data)
     return;
   switch (event->type)
     {
-    case PIER_BUILD_EVENT_STEP:
+    case PIER_BUILD_STEP_BEGIN:
       self->n_steps = event->n_steps;
       step = add_step (self, event);
-      status = g_strdup_printf ("Step %u of %u: %s", event->step, event->n_steps, event->text);
+      status = g_strdup_printf (_("Step %u of %u: %s"), event->step, event->n_steps, event->text);
       gtk_label_set_label (self->status_label, status);
       break;
-    case PIER_BUILD_EVENT_TRIGGERS:
-      status = g_strdup_printf ("Running %u ONBUILD triggers of the base image", event->n_steps);
+    case PIER_BUILD_STEP_TRIGGERS:
+      status = g_strdup_printf (_("Running %u ONBUILD triggers of the base image"), event->n_steps);
       gtk_label_set_label (self->status_label, status);
       break;
-    case PIER_BUILD_EVENT_RUNNING:
+    case PIER_BUILD_STEP_RUNNING:
       break;
-    case PIER_BUILD_EVENT_OUTPUT:
+    case PIER_BUILD_STEP_OUTPUT:
       if (step != NULL)
         {
           gtk_text_buffer_get_end_iter (step->output, &end);
           gtk_text_buffer_insert (step->output, &end, event->data, event->len);
         }
       break;
-    case PIER_BUILD_EVENT_CACHED:
+    case PIER_BUILD_STEP_CACHED:
       if (step != NULL)
         {
           step->cached = TRUE;
           self->n_cached++;
         }
       break;
-    case PIER_BUILD_EVENT_STEP_DONE:
+    case PIER_BUILD_STEP_END:
       if (step != NULL)
         step_finished (self, step, event);
       break;
-    case PIER_BUILD_EVENT_DONE:
+    case PIER_BUILD_STEP_ALL_DONE:
+      g_free (self->built_name);
+      self->built_name = event->text ? first_name (event->text) : NULL;
       gtk_progress_bar_set_fraction (self->progress_bar, 1);
       break;
     }
@@ -228,46 +273,91 @@ static void
 build_ended (PierBuildView *self)
 {
   g_clear_object (&self->cancellable);
+  if (self->relay != NULL)
+    pier_ui_relay_close (self->relay);
+  g_clear_pointer (&self->relay, pier_ui_relay_unref);
   gtk_widget_set_visible (self->cancel_button, FALSE);
   gtk_widget_set_visible (self->build_button, TRUE);
   gtk_widget_set_sensitive (self->build_button, self->context != NULL);
 }
 
+typedef struct {
+  PierEngine *engine;
+  char *context, *dockerfile;
+  GStrv tags;
+  GHashTable *args;
+  gboolean no_cache;
+  PierUiRelay *relay;
+} Build;
+
+static void
+build_free (Build *b)
+{
+  g_object_unref (b->engine);
+  g_free (b->context);
+  g_free (b->dockerfile);
+  g_strfreev (b->tags);
+  g_hash_table_unref (b->args);
+  pier_ui_relay_unref (b->relay);
+  g_free (b);
+}
+
+static gboolean
+build_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  Build *b = data;
+  PierImageBuildOptions options = {
+    .context_dir = b->context,
+    .dockerfile = b->dockerfile,
+    .tags = (const char *const *) b->tags,
+    .build_args = b->args,
+    .no_cache = b->no_cache,
+    .steps = post_step,
+    .steps_data = b->relay,
+  };
+
+  return (*result = pier_engine_build (b->engine, &options, NULL, NULL, cancellable, error)) != NULL;
+}
+
 static void
 build_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierBuildView) self = user_data;
+  PierBuildView *self = PIER_BUILD_VIEW (source);
   g_autoptr (GError) error = NULL;
-  g_autoptr (PierImage) image = pier_build_finish (PIER_STORE (source), result, &error);
-  Step *last = self->steps->len ? self->steps->pdata[self->steps->len - 1] : NULL;
+  g_autofree char *image_id = NULL;
+  Step *last;
   g_autofree char *status = NULL;
 
+  pier_ui_task_finish (result, (gpointer *) &image_id, &error);
   if (self->build_button == NULL)
     return; /* disposed */
+  /* What the build said before it ended goes first. */
+  pier_ui_relay_flush (self->relay);
+  last = self->steps->len ? self->steps->pdata[self->steps->len - 1] : NULL;
   build_ended (self);
   pier_model_refresh_images (self->model);
-  if (image == NULL)
+  if (image_id == NULL)
     {
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       self->error = g_strdup (error->message);
       if (last != NULL && self->n_done < self->steps->len)
-        set_step_state (last, cancelled ? "cancelled" : "failed", cancelled ? "Cancelled" : "Failed");
+        set_step_state (last, cancelled ? "cancelled" : "failed", cancelled ? _("Cancelled") : _("Failed"));
       if (last != NULL && !cancelled)
         adw_expander_row_set_expanded (last->row, TRUE);
-      gtk_label_set_label (self->status_label, cancelled ? "The build was cancelled; nothing of it was kept."
+      gtk_label_set_label (self->status_label, cancelled ? _("The build was cancelled; nothing of it was kept.")
                                                          : error->message);
       gtk_widget_add_css_class (GTK_WIDGET (self->status_label), cancelled ? "dim-label" : "error");
       g_signal_emit (self, signals[SIGNAL_FINISHED], 0, NULL);
       return;
     }
-  self->image_id = g_strdup (image->id);
-  status = g_strdup_printf ("Built %.19s%s%s: %u steps, %u from the cache.", image->id,
-                            image->names->len ? " as " : "",
-                            image->names->len ? (char *) image->names->pdata[0] : "", self->n_steps, self->n_cached);
+  self->image_id = g_strdup (image_id);
+  status = g_strdup_printf (_("Built %.19s%s%s: %u steps, %u from the cache."), image_id,
+                            self->built_name ? _(" as ") : "", self->built_name ? self->built_name : "",
+                            self->n_steps, self->n_cached);
   gtk_label_set_label (self->status_label, status);
   gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "success");
   gtk_widget_set_visible (self->open_button, TRUE);
-  g_signal_emit (self, signals[SIGNAL_FINISHED], 0, image->id);
+  g_signal_emit (self, signals[SIGNAL_FINISHED], 0, image_id);
 }
 
 static GHashTable *
@@ -297,14 +387,14 @@ pier_build_view_start (PierBuildView *self)
   g_auto (GStrv) tags = NULL;
   const char *dockerfile = gtk_editable_get_text (GTK_EDITABLE (self->dockerfile_row));
   const char *tags_text = gtk_editable_get_text (GTK_EDITABLE (self->tags_row));
-  PierBuildOptions options = { 0 };
+  Build *b;
 
-  if (self->cancellable != NULL || self->context == NULL || pier_model_get_store (self->model) == NULL)
+  if (self->cancellable != NULL || self->context == NULL || !pier_model_get_loaded (self->model))
     return;
   if ((args = parse_args (gtk_editable_get_text (GTK_EDITABLE (self->args_row)), &error)) == NULL)
     {
-      g_prefix_error (&error, "build arguments: ");
-      pier_ui_show_error (GTK_WIDGET (self), "The build cannot start", error);
+      g_prefix_error (&error, _("build arguments: "));
+      pier_ui_show_error (GTK_WIDGET (self), _("The build cannot start"), error);
       return;
     }
   tags = g_strsplit_set (tags_text, " ,", -1);
@@ -316,22 +406,25 @@ pier_build_view_start (PierBuildView *self)
     g_strfreev (tags);
     tags = g_strv_builder_end (kept);
   }
-  options.context_dir = self->context;
-  options.dockerfile = *dockerfile ? dockerfile : NULL;
-  options.tags = (const char *const *) tags;
-  options.build_args = args;
-  options.no_cache = gtk_switch_get_active (self->no_cache_switch);
+  b = g_new0 (Build, 1);
+  b->engine = g_object_ref (pier_model_get_engine (self->model));
+  b->context = g_strdup (self->context);
+  b->dockerfile = *dockerfile ? g_strdup (dockerfile) : NULL;
+  b->tags = g_steal_pointer (&tags);
+  b->args = g_steal_pointer (&args);
+  b->no_cache = gtk_switch_get_active (self->no_cache_switch);
 
   g_ptr_array_set_size (self->steps, 0);
   for (GtkWidget *row; (row = gtk_widget_get_first_child (GTK_WIDGET (self->step_list))) != NULL;)
     gtk_list_box_remove (self->step_list, row);
   self->n_steps = self->n_done = self->n_cached = 0;
   g_clear_pointer (&self->image_id, g_free);
+  g_clear_pointer (&self->built_name, g_free);
   g_clear_pointer (&self->error, g_free);
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "success");
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "dim-label");
-  gtk_label_set_label (self->status_label, "Reading the Dockerfile…");
+  gtk_label_set_label (self->status_label, _("Reading the Dockerfile…"));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   gtk_widget_set_visible (self->progress_box, TRUE);
   gtk_widget_set_visible (self->steps_group, TRUE);
@@ -339,8 +432,10 @@ pier_build_view_start (PierBuildView *self)
   gtk_widget_set_visible (self->build_button, FALSE);
   gtk_widget_set_visible (self->cancel_button, TRUE);
   self->cancellable = g_cancellable_new ();
-  pier_build_async (pier_model_get_store (self->model), &options, build_progress, self,
-                    self->cancellable, build_done, g_object_ref (self));
+  self->relay = pier_ui_relay_new (FALSE, build_progress, self, (GDestroyNotify) step_copy_free);
+  b->relay = pier_ui_relay_ref (self->relay);
+  pier_ui_run_in_thread (self, self->cancellable, build_work, b, (GDestroyNotify) build_free,
+                         g_free, build_done, NULL);
 }
 
 void
@@ -388,7 +483,7 @@ pier_build_view_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  build_ended (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_BUILD_VIEW);
   pier_ui_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->model);
@@ -403,6 +498,7 @@ pier_build_view_finalize (GObject *object)
   g_ptr_array_unref (self->steps);
   g_free (self->context);
   g_free (self->image_id);
+  g_free (self->built_name);
   g_free (self->error);
   G_OBJECT_CLASS (pier_build_view_parent_class)->finalize (object);
 }

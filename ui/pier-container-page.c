@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-container-page.h"
 
-#include "pier-container-changes.h"
-#include "pier-container-inspect.h"
 #include "pier-graph.h"
-#include "pier-network.h"
-#include "pier-sandbox-log.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <adwaita.h>
 
@@ -54,13 +51,13 @@ struct _PierContainerPage {
 
 G_DEFINE_FINAL_TYPE (PierContainerPage, pier_container_page, GTK_TYPE_WIDGET)
 
-static PierStore *
-store (PierContainerPage *self)
+static PierEngine *
+engine (PierContainerPage *self)
 {
-  return pier_model_get_store (self->model);
+  return pier_model_get_engine (self->model);
 }
 
-static const PierContainer *
+static const PierContainerInfo *
 container (PierContainerPage *self)
 {
   return pier_container_row_get_container (self->row);
@@ -87,36 +84,36 @@ set_detail (PierContainerPage *self, const char *title, const char *value)
 }
 
 static char *
-limits_text (const PierContainer *c)
+limits_text (const PierContainerInfo *c)
 {
   GString *text = g_string_new (NULL);
 
   if (c->memory_bytes > 0)
     {
       g_autofree char *size = g_format_size_full (c->memory_bytes, G_FORMAT_SIZE_IEC_UNITS);
-      g_string_append_printf (text, "memory %s", size);
+      g_string_append_printf (text, _("memory %s"), size);
     }
   if (c->cpus > 0)
-    g_string_append_printf (text, "%s%g CPUs", text->len ? ", " : "", c->cpus);
-  if (pier_container_get_pids_limit (c) > 0)
+    g_string_append_printf (text, _("%s%g CPUs"), text->len ? ", " : "", c->cpus);
+  if (c->pids_limit > 0)
     g_string_append_printf (text, "%s%" G_GUINT64_FORMAT " processes", text->len ? ", " : "",
-                            pier_container_get_pids_limit (c));
+                            c->pids_limit);
   if (text->len == 0)
-    g_string_append (text, "None");
+    g_string_append (text, _("None"));
   return g_string_free (text, FALSE);
 }
 
 static void
 update_overview (PierContainerPage *self)
 {
-  const PierContainer *c = container (self);
-  gboolean running = c->status == PIER_CONTAINER_RUNNING;
+  const PierContainerInfo *c = container (self);
+  gboolean running = c->state == PIER_CONTAINER_STATE_RUNNING;
   g_autofree char *state = NULL;
   g_autofree char *status = NULL;
-  g_autofree char *command = g_strjoinv (" ", c->argv);
+  g_autofree char *command = g_strjoinv (" ", c->command);
   g_autofree char *created = pier_ui_format_ago (c->created);
   g_autofree char *limits = limits_text (c);
-  g_autofree char *pid = running ? g_strdup_printf ("%d", c->pid) : NULL;
+  g_autofree char *pid = c->host_pid > 0 ? g_strdup_printf ("%d", c->host_pid) : NULL;
   g_autofree char *image = g_strdup_printf ("%s (%.19s)", c->image, c->image_id);
   g_auto (GStrv) classes = NULL;
 
@@ -129,30 +126,57 @@ update_overview (PierContainerPage *self)
   gtk_widget_set_visible (self->start_button, !running);
   gtk_widget_set_visible (self->stop_button, running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.terminal", running);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.graphical", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.graphical",
+                                 running && pier_engine_has_capability (
+                                                engine (self), PIER_ENGINE_CAP_GRAPHICAL_SESSIONS));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.kill", running);
 
-  set_detail (self, "State", state);
-  set_detail (self, "Status", status);
-  set_detail (self, "Image", image);
-  set_detail (self, "Command", command);
-  set_detail (self, "Created", created);
-  set_detail (self, "Hostname", c->hostname);
-  set_detail (self, "Address", c->ip_address);
-  set_detail (self, "Network", pier_network_mode_to_string (c->network));
-  set_detail (self, "Limits", limits);
-  set_detail (self, "Host PID of Its Init", pid);
+  set_detail (self, _("State"), state);
+  set_detail (self, _("Status"), status);
+  set_detail (self, _("Image"), image);
+  set_detail (self, _("Command"), command);
+  set_detail (self, _("Created"), created);
+  set_detail (self, _("Hostname"), c->hostname);
+  set_detail (self, _("Address"), c->ip_address);
+  set_detail (self, _("Network"), c->network);
+  set_detail (self, _("Limits"), limits);
+  set_detail (self, _("Host PID of Its Init"), pid);
   set_detail (self, "ID", c->id);
 }
 
 /* ---- live stats ---- */
 
-static gboolean
-stats_work (gpointer state_dir, gpointer *result, GCancellable *cancellable, GError **error)
-{
-  g_autofree PierCgroupStats *stats = g_new0 (PierCgroupStats, 1);
+/* What the stats, changes and inspect work ask of the engine, on the worker thread. */
+typedef struct {
+  PierEngine *engine;
+  char *id;
+} Query;
 
-  if (!pier_sandbox_stats (state_dir, stats, error))
+static void
+query_free (Query *q)
+{
+  g_object_unref (q->engine);
+  g_free (q->id);
+  g_free (q);
+}
+
+static Query *
+query_new (PierContainerPage *self)
+{
+  Query *q = g_new0 (Query, 1);
+
+  q->engine = g_object_ref (engine (self));
+  q->id = g_strdup (self->id);
+  return q;
+}
+
+static gboolean
+stats_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  Query *q = data;
+  g_autofree PierContainerStats *stats = g_new0 (PierContainerStats, 1);
+
+  if (!pier_engine_stats (q->engine, q->id, stats, cancellable, error))
     return FALSE;
   *result = g_steal_pointer (&stats);
   return TRUE;
@@ -162,7 +186,7 @@ static void
 stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PierContainerPage *self = PIER_CONTAINER_PAGE (source);
-  g_autofree PierCgroupStats *stats = NULL;
+  g_autofree PierContainerStats *stats = NULL;
   gint64 now = g_get_monotonic_time ();
 
   self->stats_busy = FALSE;
@@ -174,7 +198,7 @@ stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
         {
           double percent = (stats->cpu_ns - self->last_cpu_ns) / 10.0 /
                            (double) (now - self->last_cpu_time);
-          g_autofree char *text = g_strdup_printf ("%.1f%% of one core", percent);
+          g_autofree char *text = g_strdup_printf (_("%.1f%% of one core"), percent);
           pier_graph_add (self->cpu_graph, percent);
           gtk_label_set_label (self->cpu_label, text);
         }
@@ -182,19 +206,19 @@ stats_done (GObject *source, GAsyncResult *result, gpointer user_data)
       self->last_cpu_time = now;
     }
   else
-    gtk_label_set_label (self->cpu_label, "Not accounted (no cpu controller)");
+    gtk_label_set_label (self->cpu_label, _("Not accounted (no cpu controller)"));
   if (stats->has_memory)
     {
       g_autofree char *used = g_format_size (stats->memory_bytes);
       g_autofree char *limit = container (self)->memory_bytes
                                    ? g_format_size (container (self)->memory_bytes) : NULL;
-      g_autofree char *text = limit ? g_strdup_printf ("%s of %s", used, limit) : g_strdup (used);
+      g_autofree char *text = limit ? g_strdup_printf (_("%s of %s"), used, limit) : g_strdup (used);
       pier_graph_set_max (self->memory_graph, container (self)->memory_bytes);
       pier_graph_add (self->memory_graph, stats->memory_bytes);
       gtk_label_set_label (self->memory_label, text);
     }
   else
-    gtk_label_set_label (self->memory_label, "Not accounted (no memory controller)");
+    gtk_label_set_label (self->memory_label, _("Not accounted (no memory controller)"));
 }
 
 static gboolean
@@ -205,16 +229,15 @@ stats_tick (gpointer user_data)
   if (self->stats_busy || !pier_container_row_get_running (self->row))
     return G_SOURCE_CONTINUE;
   self->stats_busy = TRUE;
-  pier_ui_run_in_thread (self, self->cancellable, stats_work,
-                         pier_container_get_state_dir (store (self), container (self)), g_free,
-                         g_free, stats_done, NULL);
+  pier_ui_run_in_thread (self, self->cancellable, stats_work, query_new (self),
+                         (GDestroyNotify) query_free, g_free, stats_done, NULL);
   return G_SOURCE_CONTINUE;
 }
 
 /* ---- logs ---- */
 
 typedef struct {
-  PierLogStream stream;
+  PierOutputStream stream;
   GString *text;
 } LogChunk;
 
@@ -224,8 +247,9 @@ typedef struct LogReader {
   guint idle_id;
   GWeakRef page;
   GCancellable *cancellable;
-  char *log_path;
-  char *state_dir; /* followed while running; NULL: read once */
+  PierEngine *engine;
+  char *id;
+  gboolean follow; /* while running; else read once */
 } LogReader;
 
 static void
@@ -242,8 +266,8 @@ log_reader_free (LogReader *reader)
   g_ptr_array_unref (reader->chunks);
   g_weak_ref_clear (&reader->page);
   g_object_unref (reader->cancellable);
-  g_free (reader->log_path);
-  g_free (reader->state_dir);
+  g_object_unref (reader->engine);
+  g_free (reader->id);
 }
 
 static LogReader *
@@ -298,7 +322,7 @@ log_flush (gpointer user_data)
     {
       LogChunk *chunk = chunks->pdata[i];
       gtk_text_buffer_get_end_iter (buffer, &end);
-      if (chunk->stream == PIER_LOG_STDERR)
+      if (chunk->stream == PIER_OUTPUT_STDERR)
         gtk_text_buffer_insert_with_tags_by_name (buffer, &end, chunk->text->str, chunk->text->len, "stderr", NULL);
       else
         gtk_text_buffer_insert (buffer, &end, chunk->text->str, chunk->text->len);
@@ -316,7 +340,7 @@ log_flush (gpointer user_data)
 
 /* On the reading thread: batches the entries, and wakes the main thread once per batch. */
 static gboolean
-log_entry (const PierLogEntry *entry, gpointer user_data)
+log_entry (const PierLogChunk *entry, gpointer user_data)
 {
   LogReader *reader = user_data;
   LogChunk *last;
@@ -346,9 +370,10 @@ log_thread (gpointer user_data)
   LogReader *reader = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!pier_log_read (reader->log_path, reader->state_dir, log_entry, reader, reader->cancellable, &error) &&
+  if (!pier_engine_logs (reader->engine, reader->id, reader->follow, log_entry, reader,
+                         reader->cancellable, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("reading the log %s: %s", reader->log_path, error->message);
+    g_warning ("reading the log of %s: %s", reader->id, error->message);
   log_reader_unref (reader);
   return NULL;
 }
@@ -375,9 +400,9 @@ start_logs (PierContainerPage *self)
   reader->chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) log_chunk_free);
   g_weak_ref_init (&reader->page, self);
   reader->cancellable = g_cancellable_new ();
-  reader->log_path = pier_container_get_log_path (store (self), container (self));
-  if (pier_container_row_get_running (self->row))
-    reader->state_dir = pier_container_get_state_dir (store (self), container (self));
+  reader->engine = g_object_ref (engine (self));
+  reader->id = g_strdup (self->id);
+  reader->follow = pier_container_row_get_running (self->row);
   self->logs = reader;
   g_thread_unref (g_thread_new ("pier-logs", log_thread, log_reader_ref (reader)));
 }
@@ -394,36 +419,11 @@ pier_container_page_get_log_text (PierContainerPage *self)
 
 /* ---- changes ---- */
 
-/* What the changes and inspect work read: the container, found again on the worker thread. */
-typedef struct {
-  PierStore *store;
-  char *id;
-} Query;
-
-static void
-query_free (Query *q)
-{
-  g_object_unref (q->store);
-  g_free (q->id);
-  g_free (q);
-}
-
-static Query *
-query_new (PierContainerPage *self)
-{
-  Query *q = g_new0 (Query, 1);
-
-  q->store = g_object_ref (store (self));
-  q->id = g_strdup (self->id);
-  return q;
-}
-
 static gboolean
 changes_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   Query *q = data;
-  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->id, error);
-  GPtrArray *changes = c ? pier_container_diff (q->store, c, error) : NULL;
+  g_autoptr (GPtrArray) changes = pier_engine_diff (q->engine, q->id, cancellable, error);
   GtkStringList *list;
 
   if (changes == NULL)
@@ -432,12 +432,10 @@ changes_work (gpointer data, gpointer *result, GCancellable *cancellable, GError
   list = gtk_string_list_new (NULL);
   for (guint i = 0; i < changes->len; i++)
     {
-      PierChange *change = changes->pdata[i];
-      g_autofree char *item = g_strdup_printf ("%c%s", pier_change_kind_to_char (change->kind), change->path);
+      PierFileChange *change = changes->pdata[i];
+      g_autofree char *item = g_strdup_printf ("%c%s", change->kind, change->path);
       gtk_string_list_append (list, item);
     }
-  g_ptr_array_set_free_func (changes, (GDestroyNotify) pier_change_free);
-  g_ptr_array_unref (changes);
   *result = list;
   return TRUE;
 }
@@ -455,7 +453,7 @@ changes_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (!ok)
     {
-      pier_ui_show_error (GTK_WIDGET (self), "Could not read the container's changes", error);
+      pier_ui_show_error (GTK_WIDGET (self), _("Could not read the container's changes"), error);
       return;
     }
   gtk_list_view_set_model (self->changes_view,
@@ -499,7 +497,7 @@ bind_change (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user
   const char *text = gtk_string_object_get_string (gtk_list_item_get_item (item));
   GtkWidget *kind = gtk_widget_get_first_child (gtk_list_item_get_child (item));
   GtkWidget *path = gtk_widget_get_next_sibling (kind);
-  const char *label = text[0] == 'A' ? "Added" : text[0] == 'D' ? "Deleted" : "Changed";
+  const char *label = text[0] == 'A' ? _("Added") : text[0] == 'D' ? _("Deleted") : _("Changed");
   const char *css = text[0] == 'A' ? "added" : text[0] == 'D' ? "deleted" : "changed";
 
   gtk_label_set_label (GTK_LABEL (kind), label);
@@ -513,9 +511,9 @@ static gboolean
 inspect_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   Query *q = data;
-  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->id, error);
 
-  return c != NULL && (*result = pier_container_inspect_json (q->store, c, error)) != NULL;
+  return (*result = pier_engine_inspect_container (q->engine, q->id, FALSE, cancellable,
+                                                   error)) != NULL;
 }
 
 static void
@@ -550,7 +548,7 @@ copy_inspect (PierContainerPage *self)
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "Copied");
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", _("Copied"));
 }
 
 /* ---- following the container ---- */
@@ -560,7 +558,7 @@ tab_changed (PierContainerPage *self)
 {
   const char *tab = adw_view_stack_get_visible_child_name (self->view_stack);
 
-  if (store (self) == NULL)
+  if (!pier_model_get_loaded (self->model))
     return;
   if (g_strcmp0 (tab, "changes") == 0)
     load_changes (self);
@@ -596,7 +594,7 @@ container_removed (PierContainerPage *self, const char *id)
 
   /* Outside a window (no win.toast), nothing to say and nowhere to go back from. */
   if (g_strcmp0 (id, self->id) != 0 ||
-      !gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "The container was removed"))
+      !gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", _("The container was removed")))
     return;
   if (leaflet != NULL && adw_leaflet_get_visible_child (ADW_LEAFLET (leaflet)) == GTK_WIDGET (self))
     gtk_widget_activate_action (GTK_WIDGET (self), "win.back", NULL);

@@ -2,11 +2,12 @@
 #include "pier-container-row.h"
 
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 struct _PierContainerRow {
   GObject parent_instance;
 
-  PierContainer *container;
+  PierContainerInfo *container;
   char *state_label;
   char *command;
   char *created;
@@ -38,50 +39,54 @@ enum {
 static GParamSpec *props[N_PROPS];
 
 static const char *
-state_name (const PierContainer *c)
+state_name (const PierContainerInfo *c)
 {
-  return c->broken ? "broken" : pier_container_status_to_string (c->status);
+  const char *names[] = { [PIER_CONTAINER_STATE_CREATED] = "created",
+                          [PIER_CONTAINER_STATE_RUNNING] = "running",
+                          [PIER_CONTAINER_STATE_EXITED] = "exited" };
+
+  return c->broken ? "broken" : names[c->state];
 }
 
 static char *
-make_state_label (const PierContainer *c)
+make_state_label (const PierContainerInfo *c)
 {
   if (c->broken)
-    return g_strdup ("Broken");
-  switch (c->status)
+    return g_strdup (_("Broken"));
+  switch (c->state)
     {
-    case PIER_CONTAINER_RUNNING:
-      return g_strdup ("Running");
-    case PIER_CONTAINER_EXITED:
-      return c->exit_code >= 0 ? g_strdup_printf ("Exited (%d)", c->exit_code)
-                               : g_strdup ("Exited");
-    case PIER_CONTAINER_CREATED:
+    case PIER_CONTAINER_STATE_RUNNING:
+      return g_strdup (_("Running"));
+    case PIER_CONTAINER_STATE_EXITED:
+      return c->exit_code >= 0 ? g_strdup_printf (_("Exited (%d)"), c->exit_code)
+                               : g_strdup (_("Exited"));
+    case PIER_CONTAINER_STATE_CREATED:
     default:
-      return g_strdup ("Created");
+      return g_strdup (_("Created"));
     }
 }
 
 static char *
-make_status (const PierContainer *c)
+make_status (const PierContainerInfo *c)
 {
   g_autofree char *ago = NULL;
 
   /* It can only be removed: say why. */
   if (c->broken)
     return g_strdup (c->broken);
-  switch (c->status)
+  switch (c->state)
     {
-    case PIER_CONTAINER_RUNNING:
+    case PIER_CONTAINER_STATE_RUNNING:
       ago = pier_ui_format_duration (g_get_real_time () - c->started_at);
-      return g_strdup_printf ("Up %s", ago);
-    case PIER_CONTAINER_EXITED:
+      return g_strdup_printf (_("Up %s"), ago);
+    case PIER_CONTAINER_STATE_EXITED:
       if (c->stale)
-        return g_strdup ("Exited: its monitor vanished");
+        return g_strdup (_("Exited: its monitor vanished"));
       ago = pier_ui_format_ago (c->finished_at);
-      return g_strdup_printf ("Exited %s", ago);
-    case PIER_CONTAINER_CREATED:
+      return g_strdup_printf (_("Exited %s"), ago);
+    case PIER_CONTAINER_STATE_CREATED:
     default:
-      return g_strdup ("Never started");
+      return g_strdup (_("Never started"));
     }
 }
 
@@ -102,10 +107,10 @@ pier_container_row_tick (PierContainerRow *self)
 }
 
 void
-pier_container_row_update (PierContainerRow *self, PierContainer *container)
+pier_container_row_update (PierContainerRow *self, PierContainerInfo *container)
 {
-  g_autoptr (PierContainer) old = self->container;
-  g_autofree char *joined = g_strjoinv (" ", container->argv);
+  g_autoptr (PierContainerInfo) old = self->container;
+  g_autofree char *joined = g_strjoinv (" ", container->command);
   g_autofree char *search = NULL;
 
   self->container = container;
@@ -114,7 +119,7 @@ pier_container_row_update (PierContainerRow *self, PierContainer *container)
     {
       if (g_strcmp0 (old->name, container->name) != 0)
         g_object_notify_by_pspec (G_OBJECT (self), props[PROP_NAME]);
-      if (old->status != container->status || (old->broken == NULL) != (container->broken == NULL))
+      if (old->state != container->state || (old->broken == NULL) != (container->broken == NULL))
         {
           g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
           g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE_CLASSES]);
@@ -139,7 +144,7 @@ pier_container_row_update (PierContainerRow *self, PierContainer *container)
 }
 
 PierContainerRow *
-pier_container_row_new (PierContainer *container)
+pier_container_row_new (PierContainerInfo *container)
 {
   PierContainerRow *self = g_object_new (PIER_TYPE_CONTAINER_ROW, NULL);
 
@@ -147,7 +152,7 @@ pier_container_row_new (PierContainer *container)
   return self;
 }
 
-const PierContainer *
+const PierContainerInfo *
 pier_container_row_get_container (PierContainerRow *self)
 {
   return self->container;
@@ -168,7 +173,7 @@ pier_container_row_get_name (PierContainerRow *self)
 gboolean
 pier_container_row_get_running (PierContainerRow *self)
 {
-  return self->container->status == PIER_CONTAINER_RUNNING;
+  return self->container->state == PIER_CONTAINER_STATE_RUNNING;
 }
 
 gboolean
@@ -182,7 +187,7 @@ pier_container_row_get_property (GObject *object, guint prop_id, GValue *value,
                                  GParamSpec *pspec)
 {
   PierContainerRow *self = PIER_CONTAINER_ROW (object);
-  const PierContainer *c = self->container;
+  const PierContainerInfo *c = self->container;
 
   switch (prop_id)
     {
@@ -200,7 +205,7 @@ pier_container_row_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_STATUS: g_value_set_string (value, self->status); break;
     case PROP_HOSTNAME: g_value_set_string (value, c->hostname); break;
     case PROP_ADDRESS: g_value_set_string (value, c->ip_address ? c->ip_address : ""); break;
-    case PROP_RUNNING: g_value_set_boolean (value, c->status == PIER_CONTAINER_RUNNING); break;
+    case PROP_RUNNING: g_value_set_boolean (value, c->state == PIER_CONTAINER_STATE_RUNNING); break;
     case PROP_SEARCH_TEXT: g_value_set_string (value, self->search_text); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -211,7 +216,7 @@ pier_container_row_finalize (GObject *object)
 {
   PierContainerRow *self = PIER_CONTAINER_ROW (object);
 
-  pier_container_free (self->container);
+  pier_container_info_free (self->container);
   g_free (self->state_label);
   g_free (self->command);
   g_free (self->created);

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "pier-container.h"
+#include "pier-engine-types.h"
 
 G_BEGIN_DECLS
 
@@ -15,13 +15,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PierContainerRow, pier_container_row, PIER, CONTAINER_ROW, GObject)
 
 /* Takes @container. */
-PierContainerRow *pier_container_row_new (PierContainer *container);
+PierContainerRow *pier_container_row_new (PierContainerInfo *container);
 /* Takes @container: the same container's newer record and state. */
-void pier_container_row_update (PierContainerRow *self, PierContainer *container);
+void pier_container_row_update (PierContainerRow *self, PierContainerInfo *container);
 /* Rewrites what reads relative to now ("Up 5 minutes", "3 hours ago"). */
 void pier_container_row_tick (PierContainerRow *self);
 
-const PierContainer *pier_container_row_get_container (PierContainerRow *self);
+const PierContainerInfo *pier_container_row_get_container (PierContainerRow *self);
 const char *pier_container_row_get_id (PierContainerRow *self);
 const char *pier_container_row_get_name (PierContainerRow *self);
 gboolean pier_container_row_get_running (PierContainerRow *self);

@@ -3,6 +3,7 @@
 #include "pier-ui-util.h"
 
 #include "pier-columns.h"
+#include "pier-i18n.h"
 
 struct _PierContainersView {
   GtkWidget parent_instance;
@@ -99,12 +100,12 @@ container_menu (const char *id)
   g_autoptr (GMenu) make = g_menu_new ();
   g_autoptr (GMenu) remove = g_menu_new ();
   const struct { GMenu *section; const char *label; const char *action; } items[] = {
-    { lifecycle, "_Open", "win.container-open" },
-    { lifecycle, "_Restart", "win.container-restart" },
-    { lifecycle, "_Kill", "win.container-kill" },
-    { make, "_Commit to an Image…", "win.container-commit" },
-    { make, "Open _Graphical Session", "win.container-graphical" },
-    { remove, "_Remove…", "win.container-remove" },
+    { lifecycle, _("_Open"), "win.container-open" },
+    { lifecycle, _("_Restart"), "win.container-restart" },
+    { lifecycle, _("_Kill"), "win.container-kill" },
+    { make, _("_Commit to an Image…"), "win.container-commit" },
+    { make, _("Open _Graphical Session"), "win.container-graphical" },
+    { remove, _("_Remove…"), "win.container-remove" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (items); i++)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-gui-window.h"
 
+#include "pier-ui-task.h"
+#include "pier-i18n.h"
+
 struct _PierGuiWindow {
   AdwWindow parent_instance;
 
@@ -13,10 +16,10 @@ struct _PierGuiWindow {
   GtkOverlay *overlay;
   AdwStatusPage *status_page; /* owned */
 
-  PierStore *store;
+  PierEngine *engine;
   char *container_id;
   char **app;
-  PierGraphicalSessionOptions options; /* its app points into ->app */
+  PierGraphicalOptions options; /* its app points into ->app */
   GCancellable *cancellable;
   PierRdpView *view;
 };
@@ -69,14 +72,14 @@ session_changed (PierGuiWindow *self, GParamSpec *pspec, PierRdpSession *session
   switch (pier_rdp_session_get_state (session))
     {
     case PIER_RDP_SESSION_STATE_CONNECTING:
-      text = g_strdup ("Connecting…");
+      text = g_strdup (_("Connecting…"));
       break;
     case PIER_RDP_SESSION_STATE_CONNECTED:
-      text = g_strdup_printf ("Connected at %d×%d", pier_rdp_session_get_desktop_width (session),
+      text = g_strdup_printf (_("Connected at %d×%d"), pier_rdp_session_get_desktop_width (session),
                               pier_rdp_session_get_desktop_height (session));
       break;
     case PIER_RDP_SESSION_STATE_DISCONNECTED:
-      text = g_strdup ("Disconnected");
+      text = g_strdup (_("Disconnected"));
       break;
     case PIER_RDP_SESSION_STATE_ERROR:
       text = g_strdup (pier_rdp_session_get_error (session));
@@ -101,7 +104,7 @@ watch_child (pid_t pid)
 }
 
 static void
-show_session (PierGuiWindow *self, const PierGraphicalSessionInfo *info)
+show_session (PierGuiWindow *self, const PierGraphicalSession *info)
 {
   g_autoptr (PierRdpSession) session = pier_rdp_session_new (info->socket_path, info->fingerprint);
   GtkWidget *area = GTK_WIDGET (self->overlay);
@@ -130,45 +133,77 @@ show_session (PierGuiWindow *self, const PierGraphicalSessionInfo *info)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_VIEW]);
 }
 
+/* What the worker thread needs to open the session; the options borrow from the window's
+ * copy, which is taken anew here. */
+typedef struct {
+  PierEngine *engine;
+  char *container_id;
+  char **app;
+  PierGraphicalOptions options;
+} Open;
+
+static void
+open_free (Open *open)
+{
+  g_object_unref (open->engine);
+  g_free (open->container_id);
+  g_strfreev (open->app);
+  g_free (open);
+}
+
+static gboolean
+open_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  Open *open = data;
+
+  return (*result = pier_engine_open_graphical_session (open->engine, open->container_id,
+                                                        &open->options, cancellable,
+                                                        error)) != NULL;
+}
+
 static void
 open_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierGuiWindow) self = user_data;
+  PierGuiWindow *self = PIER_GUI_WINDOW (source);
   g_autoptr (GError) error = NULL;
-  PierGraphicalSessionInfo info = { 0 };
+  g_autoptr (PierGraphicalSession) info = NULL;
 
-  if (!pier_graphical_session_open_finish (PIER_STORE (source), result, &info, &error))
+  if (!pier_ui_task_finish (result, (gpointer *) &info, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      set_status (self, "Could not open the session");
-      show_status_page (self, "dialog-error-symbolic", "Could Not Open the Graphical Session",
+      set_status (self, _("Could not open the session"));
+      show_status_page (self, "dialog-error-symbolic", _("Could Not Open the Graphical Session"),
                         error->message, FALSE);
       return;
     }
-  if (info.server_started)
-    watch_child (info.server_pid);
-  watch_child (info.app_pid);
+  if (info->server_started)
+    watch_child (info->server_pid);
+  watch_child (info->app_pid);
   /* Opening the window again joins what runs: the app is started once. */
   self->options.join_running = TRUE;
-  show_session (self, &info);
-  pier_graphical_session_info_clear (&info);
+  show_session (self, info);
 }
 
 static void
 start_open (PierGuiWindow *self)
 {
-  /* Only the id travels to the worker thread, which reads the container's record afresh. */
-  const PierContainer container = { .id = self->container_id };
+  /* Only the id travels to the worker thread: the engine reads the container afresh. */
+  Open *open = g_new0 (Open, 1);
 
-  set_status (self, "Starting…");
-  show_status_page (self, "video-display-symbolic", "Starting the Graphical Session",
-                    "The RDP server and the app start inside the container", TRUE);
+  set_status (self, _("Starting…"));
+  show_status_page (self, "video-display-symbolic", _("Starting the Graphical Session"),
+                    _("The RDP server and the app start inside the container"), TRUE);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  pier_graphical_session_open_async (self->store, &container, &self->options, self->cancellable,
-                                 open_done, g_object_ref (self));
+  open->engine = g_object_ref (self->engine);
+  open->container_id = g_strdup (self->container_id);
+  open->app = g_strdupv (self->app);
+  open->options = self->options;
+  open->options.app = (const char *const *) open->app;
+  pier_ui_run_in_thread (self, self->cancellable, open_work, open, (GDestroyNotify) open_free,
+                         (GDestroyNotify) pier_graphical_session_free, open_done, NULL);
 }
 
 static void
@@ -222,7 +257,7 @@ pier_gui_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_GUI_WINDOW);
   g_clear_object (&self->status_page);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->store);
+  g_clear_object (&self->engine);
   G_OBJECT_CLASS (pier_gui_window_parent_class)->dispose (object);
 }
 
@@ -286,36 +321,44 @@ pier_gui_window_init (PierGuiWindow *self)
 }
 
 GtkWidget *
-pier_gui_window_new (PierStore *store, const PierContainer *container,
-                     const PierGraphicalSessionOptions *options)
+pier_gui_window_new (PierEngine *engine, const char *container_id, const char *name,
+                     const PierGraphicalOptions *options)
 {
   PierGuiWindow *self = g_object_new (PIER_TYPE_GUI_WINDOW, NULL);
   g_autofree char *title = NULL;
 
-  self->store = g_object_ref (store);
-  self->container_id = g_strdup (container->id);
+  self->engine = g_object_ref (engine);
+  self->container_id = g_strdup (container_id);
   if (options != NULL)
     self->options = *options;
   self->app = g_strdupv ((char **) self->options.app);
   self->options.app = (const char *const *) self->app;
   if (self->options.width <= 0 || self->options.height <= 0)
     {
-      self->options.width = PIER_GRAPHICAL_SESSION_DEFAULT_WIDTH;
-      self->options.height = PIER_GRAPHICAL_SESSION_DEFAULT_HEIGHT;
+      self->options.width = PIER_GRAPHICAL_DEFAULT_WIDTH;
+      self->options.height = PIER_GRAPHICAL_DEFAULT_HEIGHT;
     }
-  adw_window_title_set_title (self->window_title, container->name);
-  title = g_strdup_printf ("%s — Graphical Session", container->name);
+  adw_window_title_set_title (self->window_title, name);
+  title = g_strdup_printf (_("%s — Graphical Session"), name);
   gtk_window_set_title (GTK_WINDOW (self), title);
-  start_open (self);
+  if (pier_engine_has_capability (engine, PIER_ENGINE_CAP_GRAPHICAL_SESSIONS))
+    start_open (self);
+  else
+    {
+      set_status (self, _("Could not open the session"));
+      show_status_page (self, "dialog-error-symbolic", _("Could Not Open the Graphical Session"),
+                        _("This engine has no graphical sessions: they need Pier on this machine."),
+                        FALSE);
+    }
   return GTK_WIDGET (self);
 }
 
 GtkWindow *
-pier_gui_window_open_for_container (GtkWindow *parent, PierStore *store,
-                                    const PierContainer *container)
+pier_gui_window_open_for_container (GtkWindow *parent, PierEngine *engine,
+                                    const char *container_id, const char *name)
 {
-  const PierGraphicalSessionOptions options = { .join_running = TRUE };
-  GtkWidget *window = pier_gui_window_new (store, container, &options);
+  const PierGraphicalOptions options = { .join_running = TRUE };
+  GtkWidget *window = pier_gui_window_new (engine, container_id, name, &options);
 
   if (parent != NULL)
     gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (parent));

@@ -3,14 +3,14 @@
 
 #include <adwaita.h>
 
-#include "pier-graphical-session.h"
+#include "pier-engine.h"
 #include "pier-rdp-view.h"
 
 G_BEGIN_DECLS
 
 /* A window with a container's graphical session: it opens the session through the engine
- * (pier_graphical_session_open_async: Weston and the app in the container if none runs yet, the
- * relay), then shows it in a PierRdpView pinned to the certificate the engine reports. The
+ * (pier_engine_open_graphical_session: Weston and the app in the container if none runs yet,
+ * the relay; an engine without PIER_ENGINE_CAP_GRAPHICAL_SESSIONS is said so), then shows it in a PierRdpView pinned to the certificate the engine reports. The
  * header bar says what is happening in words (starting, connecting, connected at W×H,
  * disconnected, the error), and has scale-to-fit, fullscreen and reconnect. Closing the window
  * disconnects and leaves the session running in the container, as an RDP session outlives its
@@ -21,16 +21,15 @@ G_BEGIN_DECLS
 #define PIER_TYPE_GUI_WINDOW (pier_gui_window_get_type ())
 G_DECLARE_FINAL_TYPE (PierGuiWindow, pier_gui_window, PIER, GUI_WINDOW, AdwWindow)
 
-/* A window that opens @container's session with @options (NULL: join a running session, or
- * start one with the image's command) once created. Only the id and name are used: the
- * engine reads the container's record afresh on its thread. */
-GtkWidget *pier_gui_window_new (PierStore *store, const PierContainer *container,
-                                const PierGraphicalSessionOptions *options);
+/* A window that opens the session of the container @container_id (@name in its title) with
+ * @options (NULL: start one with the image's command) once created. */
+GtkWidget *pier_gui_window_new (PierEngine *engine, const char *container_id, const char *name,
+                                const PierGraphicalOptions *options);
 
 /* "Open graphical session": a window of its own for @container's session, kept by @parent's
  * application (if any) and shown at once. */
-GtkWindow *pier_gui_window_open_for_container (GtkWindow *parent, PierStore *store,
-                                               const PierContainer *container);
+GtkWindow *pier_gui_window_open_for_container (GtkWindow *parent, PierEngine *engine,
+                                               const char *container_id, const char *name);
 
 PierRdpView *pier_gui_window_get_view (PierGuiWindow *self);
 

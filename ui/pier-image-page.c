@@ -2,14 +2,11 @@
 #include "pier-image-page.h"
 
 #include "pier-columns.h"
-#include "pier-history.h"
-#include "pier-image-inspect.h"
-#include "pier-image-store.h"
 #include "pier-layer-row.h"
-#include "pier-layer-usage.h"
 #include "pier-reference.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <adwaita.h>
 
@@ -71,9 +68,9 @@ details_free (Details *d)
 }
 
 static char *
-count_text (GPtrArray *ids)
+count_text (guint n)
 {
-  return ids && ids->len ? g_strdup_printf ("%u", ids->len) : g_strdup ("—");
+  return n ? g_strdup_printf ("%u", n) : g_strdup ("—");
 }
 
 static char *
@@ -84,90 +81,84 @@ created_text (const char *rfc3339)
   return when ? pier_ui_format_ago (g_date_time_to_unix (when) * G_USEC_PER_SEC) : g_strdup ("—");
 }
 
+/* A step as a Dockerfile instruction where it reads as one, else as recorded. */
 static char *
-step_text (const PierHistoryEntry *entry)
+step_text (const char *instruction, const char *created_by)
 {
-  g_autofree char *instruction = entry && entry->created_by
-                                     ? pier_history_entry_to_instruction (entry->created_by) : NULL;
+  return g_strdup (instruction ? instruction : created_by ? created_by : "—");
+}
 
-  if (instruction != NULL)
-    return g_steal_pointer (&instruction);
-  return g_strdup (entry && entry->created_by ? entry->created_by : "—");
+static GListStore *
+history_rows (GPtrArray *history)
+{
+  GListStore *rows = g_list_store_new (PIER_TYPE_LAYER_ROW);
+
+  /* Oldest first, as the image was built. */
+  for (guint i = history->len; i > 0; i--)
+    {
+      PierHistoryItem *item = history->pdata[i - 1];
+      g_autoptr (PierLayerRow) row = pier_layer_row_new ();
+
+      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED, created_text (item->created));
+      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED_BY, step_text (item->instruction, item->created_by));
+      pier_layer_row_take (row, PIER_LAYER_ROW_COMMENT, g_strdup (item->comment));
+      pier_layer_row_take (row, PIER_LAYER_ROW_SIZE, g_format_size (item->empty_layer ? 0 : item->size));
+      g_list_store_append (rows, row);
+    }
+  return rows;
+}
+
+static GListStore *
+layer_rows (GPtrArray *layers)
+{
+  GListStore *rows = g_list_store_new (PIER_TYPE_LAYER_ROW);
+
+  for (guint i = 0; i < layers->len; i++)
+    {
+      PierLayerInfo *layer = layers->pdata[i];
+      g_autoptr (PierLayerRow) row = pier_layer_row_new ();
+
+      pier_layer_row_take (row, PIER_LAYER_ROW_POSITION, g_strdup_printf ("%u", i + 1));
+      pier_layer_row_take (row, PIER_LAYER_ROW_DIGEST, pier_ui_short_id (layer->diff_id));
+      pier_layer_row_take (row, PIER_LAYER_ROW_DIGEST_FULL,
+                           g_strdup_printf ("diff ID %s\nblob %s", layer->diff_id,
+                                            layer->digest ? layer->digest : "?"));
+      pier_layer_row_take (row, PIER_LAYER_ROW_SIZE, g_format_size (layer->size));
+      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED, created_text (layer->created));
+      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED_BY, step_text (layer->instruction, layer->created_by));
+      pier_layer_row_take (row, PIER_LAYER_ROW_IMAGES, count_text (layer->n_images));
+      pier_layer_row_take (row, PIER_LAYER_ROW_CONTAINERS, count_text (layer->n_containers));
+      g_list_store_append (rows, row);
+    }
+  return rows;
 }
 
 static Details *
-read_details (PierStore *store, const char *target, GError **error)
+read_details (PierEngine *engine, const char *target, GCancellable *cancellable, GError **error)
 {
-  g_autoptr (PierImage) image = pier_store_find_image (store, target, error);
-  g_autoptr (GHashTable) usage = NULL;
+  g_autoptr (PierImageInfo) image = pier_engine_get_image (engine, target, cancellable, error);
+  g_autoptr (GPtrArray) layers = NULL;
+  g_autoptr (GPtrArray) history = NULL;
   g_autofree char *size = NULL;
   g_autofree char *short_id = NULL;
   Details *d;
-  guint step = 0;
 
-  if (image == NULL || (usage = pier_store_layer_usage (store, error)) == NULL)
+  if (image == NULL ||
+      (layers = pier_engine_image_layers (engine, image->id, cancellable, error)) == NULL ||
+      (history = pier_engine_image_history (engine, image->id, cancellable, error)) == NULL)
     return NULL;
   d = g_new0 (Details, 1);
-  d->title = image->names->len ? pier_reference_familiar (image->names->pdata[0]) : g_strdup ("<none>");
-  size = g_format_size (pier_image_get_size (store, image));
+  d->title = image->names && image->names[0] ? pier_reference_familiar (image->names[0])
+                                             : g_strdup ("<none>");
+  size = g_format_size (image->size);
   short_id = pier_ui_short_id (image->id);
-  d->subtitle = g_strdup_printf ("%s · %s · %u %s", short_id, size, image->config->diff_ids->len,
-                                 image->config->diff_ids->len == 1 ? "layer" : "layers");
-  d->layers = g_list_store_new (PIER_TYPE_LAYER_ROW);
-  d->history = g_list_store_new (PIER_TYPE_LAYER_ROW);
-
-  for (guint i = 0; i < image->config->history->len; i++)
-    {
-      PierHistoryEntry *entry = image->config->history->pdata[i];
-      g_autoptr (PierLayerRow) row = pier_layer_row_new ();
-
-      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED, created_text (entry->created));
-      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED_BY, step_text (entry));
-      pier_layer_row_take (row, PIER_LAYER_ROW_COMMENT, g_strdup (entry->comment));
-      if (entry->empty_layer)
-        pier_layer_row_take (row, PIER_LAYER_ROW_SIZE, g_strdup ("0 B"));
-      else if (step < image->config->diff_ids->len)
-        {
-          gint64 bytes = pier_store_get_layer_size (store, image->config->diff_ids->pdata[step++]);
-          pier_layer_row_take (row, PIER_LAYER_ROW_SIZE, bytes >= 0 ? g_format_size (bytes) : g_strdup ("?"));
-        }
-      g_list_store_append (d->history, row);
-    }
-
-  /* Layer i was made by the i-th history entry that is not an empty layer. */
-  step = 0;
-  for (guint i = 0; i < image->config->diff_ids->len; i++)
-    {
-      const char *diff_id = image->config->diff_ids->pdata[i];
-      PierDescriptor *blob = i < image->manifest->layers->len ? image->manifest->layers->pdata[i] : NULL;
-      PierLayerUsage *used = g_hash_table_lookup (usage, diff_id);
-      const PierHistoryEntry *made_by = NULL;
-      g_autoptr (PierLayerRow) row = pier_layer_row_new ();
-      gint64 bytes = pier_store_get_layer_size (store, diff_id);
-
-      while (step < image->config->history->len)
-        {
-          PierHistoryEntry *entry = image->config->history->pdata[step++];
-          if (!entry->empty_layer)
-            {
-              made_by = entry;
-              break;
-            }
-        }
-      pier_layer_row_take (row, PIER_LAYER_ROW_POSITION, g_strdup_printf ("%u", i + 1));
-      pier_layer_row_take (row, PIER_LAYER_ROW_DIGEST, pier_ui_short_id (diff_id));
-      pier_layer_row_take (row, PIER_LAYER_ROW_DIGEST_FULL,
-                           g_strdup_printf ("diff ID %s\nblob %s", diff_id, blob ? blob->digest : "?"));
-      pier_layer_row_take (row, PIER_LAYER_ROW_SIZE,
-                           g_format_size (bytes >= 0 ? (guint64) bytes : blob ? (guint64) blob->size : 0));
-      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED, created_text (made_by ? made_by->created : NULL));
-      pier_layer_row_take (row, PIER_LAYER_ROW_CREATED_BY, step_text (made_by));
-      pier_layer_row_take (row, PIER_LAYER_ROW_IMAGES, count_text (used ? used->image_ids : NULL));
-      pier_layer_row_take (row, PIER_LAYER_ROW_CONTAINERS, count_text (used ? used->container_ids : NULL));
-      g_list_store_append (d->layers, row);
-    }
-  d->dockerfile = pier_history_to_dockerfile (image->config);
-  d->inspect = pier_image_inspect_json (store, image, error);
+  d->subtitle = g_strdup_printf ("%s · %s · %u %s", short_id, size, layers->len,
+                                 layers->len == 1 ? "layer" : "layers");
+  d->layers = layer_rows (layers);
+  d->history = history_rows (history);
+  d->dockerfile = pier_engine_image_history_dockerfile (engine, image->id, cancellable, error);
+  d->inspect = d->dockerfile ? pier_engine_inspect_image (engine, image->id, cancellable, error)
+                             : NULL;
   if (d->inspect == NULL)
     {
       details_free (d);
@@ -178,14 +169,14 @@ read_details (PierStore *store, const char *target, GError **error)
 
 /* The image to read on the worker thread. */
 typedef struct {
-  PierStore *store;
+  PierEngine *engine;
   char *target;
 } Read;
 
 static void
 read_free (Read *r)
 {
-  g_object_unref (r->store);
+  g_object_unref (r->engine);
   g_free (r->target);
   g_free (r);
 }
@@ -195,7 +186,7 @@ read_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **
 {
   Read *r = data;
 
-  return (*result = read_details (r->store, r->target, error)) != NULL;
+  return (*result = read_details (r->engine, r->target, cancellable, error)) != NULL;
 }
 
 static void
@@ -251,7 +242,7 @@ copy_text (PierImagePage *self, GtkTextView *view)
   g_autofree char *text = text_of (view);
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", "Copied");
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", _("Copied"));
 }
 
 static void
@@ -285,7 +276,7 @@ pier_image_page_new (PierModel *model, const char *name_or_id)
   self->target = g_strdup (name_or_id);
   adw_view_switcher_title_set_title (self->switcher_title, name_or_id);
   gtk_label_set_label (self->name_label, name_or_id);
-  r->store = g_object_ref (pier_model_get_store (model));
+  r->engine = g_object_ref (pier_model_get_engine (model));
   r->target = g_strdup (name_or_id);
   pier_ui_run_in_thread (self, self->cancellable, read_work, r, (GDestroyNotify) read_free,
                          (GDestroyNotify) details_free, read_done, NULL);

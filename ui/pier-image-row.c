@@ -3,6 +3,7 @@
 
 #include "pier-reference.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 struct _PierImageRow {
   GObject parent_instance;
@@ -153,7 +154,7 @@ pier_image_row_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_CONTAINERS: g_value_set_uint (value, self->containers); break;
     case PROP_CONTAINERS_TEXT:
       if (self->containers == 0)
-        g_value_set_string (value, "Unused");
+        g_value_set_string (value, _("Unused"));
       else
         g_value_take_string (value, g_strdup_printf (g_dngettext (NULL, "%u container", "%u containers",
                                                                   self->containers),

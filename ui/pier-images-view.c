@@ -3,6 +3,7 @@
 #include "pier-ui-util.h"
 
 #include "pier-columns.h"
+#include "pier-i18n.h"
 
 struct _PierImagesView {
   GtkWidget parent_instance;
@@ -70,10 +71,10 @@ image_menu (const char *target)
   g_autoptr (GMenu) main = g_menu_new ();
   g_autoptr (GMenu) remove = g_menu_new ();
   const struct { GMenu *section; const char *label; const char *action; } items[] = {
-    { main, "_Open", "win.image-open" },
-    { main, "_Tag…", "win.image-tag" },
-    { main, "_Save to a File…", "win.image-save" },
-    { remove, "_Remove…", "win.image-remove" },
+    { main, _("_Open"), "win.image-open" },
+    { main, _("_Tag…"), "win.image-tag" },
+    { main, _("_Save to a File…"), "win.image-save" },
+    { remove, _("_Remove…"), "win.image-remove" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (items); i++)
@@ -106,7 +107,7 @@ setup_actions (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer us
   GtkWidget *menu = pier_ui_row_menu_button_new (image_menu);
 
   gtk_widget_set_halign (box, GTK_ALIGN_END);
-  pier_ui_set_static_tooltip (run, "Run a Container of This Image");
+  pier_ui_set_static_tooltip (run, _("Run a Container of This Image"));
   gtk_widget_add_css_class (run, "flat");
   g_signal_connect (run, "clicked", G_CALLBACK (run_clicked), NULL);
   gtk_box_append (GTK_BOX (box), run);

@@ -2,24 +2,21 @@
 #include "pier-model.h"
 
 #include "pier-error.h"
-#include "pier-events.h"
-#include "pier-image-store.h"
-#include "pier-store-open.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
 
-#include <glib/gstdio.h>
 #include <signal.h>
 
 /* Seconds a stop waits before it kills, as `pierctl stop` does by default. */
 #define STOP_TIMEOUT 10
+/* How often the engine's events are read: what a `pierctl` in a terminal does shows up well
+ * within a second. */
+#define EVENTS_INTERVAL_MS 200
 
 struct _PierModel {
   GObject parent_instance;
 
-  char *root;
-  char *runroot;
-  PierStore *store;
+  PierEngine *engine;
   char *error;
   gboolean loaded;
   GCancellable *cancellable;
@@ -28,11 +25,11 @@ struct _PierModel {
   GListStore *containers;
   GHashTable *container_rows; /* id → PierContainerRow (borrowed from the list) */
 
-  GFileMonitor *journal_monitor;
-  guint64 journal_offset;
+  guint64 events_cursor;
+  guint events_id;
   guint tick_id;
   guint ticks;
-  gboolean journal_busy, journal_again;
+  gboolean events_busy;
   gboolean images_busy, images_again;
   gboolean containers_busy;
   GHashTable *containers_wanted; /* ids to reread once the current reread is over */
@@ -40,7 +37,7 @@ struct _PierModel {
 
 G_DEFINE_FINAL_TYPE (PierModel, pier_model, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_STORE, PROP_LOADED, PROP_ERROR, N_PROPS };
+enum { PROP_0, PROP_LOADED, PROP_ERROR, N_PROPS };
 enum { SIGNAL_CONTAINER_REMOVED, N_SIGNALS };
 
 static GParamSpec *props[N_PROPS];
@@ -48,44 +45,10 @@ static guint signals[N_SIGNALS];
 
 /* ---- what the worker threads read ---- */
 
-typedef struct {
-  char *id;
-  GStrv names;
-  gint64 created;
-  guint64 size;
-} ImageInfo;
-
-static void
-image_info_free (ImageInfo *info)
-{
-  g_free (info->id);
-  g_strfreev (info->names);
-  g_free (info);
-}
-
 static GPtrArray *
-read_images (PierStore *store, GError **error)
+read_images (PierEngine *engine, GCancellable *cancellable, GError **error)
 {
-  g_autoptr (GPtrArray) images = pier_store_list_images (store, error);
-  GPtrArray *infos;
-
-  if (images == NULL)
-    return NULL;
-  infos = g_ptr_array_new_with_free_func ((GDestroyNotify) image_info_free);
-  for (guint i = 0; i < images->len; i++)
-    {
-      PierImage *image = images->pdata[i];
-      ImageInfo *info = g_new0 (ImageInfo, 1);
-
-      info->id = g_strdup (image->id);
-      g_ptr_array_add (image->names, NULL);
-      info->names = g_strdupv ((char **) image->names->pdata);
-      g_ptr_array_set_size (image->names, image->names->len - 1);
-      info->created = pier_image_get_created (image);
-      info->size = pier_image_get_size (store, image);
-      g_ptr_array_add (infos, info);
-    }
-  return infos;
+  return pier_engine_list_images (engine, NULL, cancellable, error);
 }
 
 /* ---- images ---- */
@@ -100,6 +63,9 @@ count_containers (PierModel *self)
     {
       g_autoptr (PierContainerRow) row = g_list_model_get_item (G_LIST_MODEL (self->containers), i);
       const char *image_id = pier_container_row_get_container (row)->image_id;
+
+      if (image_id == NULL)
+        continue; /* a broken container's image is not known */
       g_hash_table_insert (counts, (gpointer) image_id,
                            GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, image_id)) + 1));
     }
@@ -128,12 +94,12 @@ show_images (PierModel *self, GPtrArray *infos)
     }
   for (guint i = 0; i < infos->len; i++)
     {
-      ImageInfo *info = infos->pdata[i];
-      guint n_names = MAX (g_strv_length (info->names), 1);
+      PierImageInfo *info = infos->pdata[i];
+      guint n_names = MAX (info->names ? g_strv_length (info->names) : 0, 1);
 
       for (guint j = 0; j < n_names; j++)
         {
-          const char *reference = info->names[j];
+          const char *reference = info->names ? info->names[j] : NULL;
           g_autofree char *key = g_strconcat (info->id, "\n", reference, NULL);
           PierImageRow *row = NULL;
 
@@ -149,9 +115,9 @@ show_images (PierModel *self, GPtrArray *infos)
 }
 
 static gboolean
-images_read_work (gpointer store, gpointer *result, GCancellable *cancellable, GError **error)
+images_read_work (gpointer engine, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  return (*result = read_images (store, error)) != NULL;
+  return (*result = read_images (engine, cancellable, error)) != NULL;
 }
 
 static void
@@ -176,7 +142,7 @@ images_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 pier_model_refresh_images (PierModel *self)
 {
-  if (self->store == NULL)
+  if (!self->loaded)
     return;
   if (self->images_busy)
     {
@@ -185,14 +151,14 @@ pier_model_refresh_images (PierModel *self)
     }
   self->images_busy = TRUE;
   self->images_again = FALSE;
-  pier_ui_run_in_thread (self, self->cancellable, images_read_work, g_object_ref (self->store),
+  pier_ui_run_in_thread (self, self->cancellable, images_read_work, g_object_ref (self->engine),
                          g_object_unref, (GDestroyNotify) g_ptr_array_unref, images_read_done, NULL);
 }
 
 /* ---- containers ---- */
 
 static PierContainerRow *
-insert_container (PierModel *self, PierContainer *container)
+insert_container (PierModel *self, PierContainerInfo *container)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->containers));
   g_autoptr (PierContainerRow) row = pier_container_row_new (container);
@@ -225,7 +191,7 @@ remove_container (PierModel *self, const char *id)
   g_signal_emit (self, signals[SIGNAL_CONTAINER_REMOVED], 0, id);
 }
 
-/* @found: id → PierContainer (NULL when gone), taken. */
+/* @found: id → PierContainerInfo (NULL when gone), taken. */
 static void
 show_containers (PierModel *self, GHashTable *found)
 {
@@ -251,14 +217,14 @@ show_containers (PierModel *self, GHashTable *found)
 
 /* The containers to read again, on the worker thread. */
 typedef struct {
-  PierStore *store;
+  PierEngine *engine;
   GPtrArray *ids;
 } Wanted;
 
 static void
 wanted_free (Wanted *w)
 {
-  g_object_unref (w->store);
+  g_object_unref (w->engine);
   g_ptr_array_unref (w->ids);
   g_free (w);
 }
@@ -266,15 +232,16 @@ wanted_free (Wanted *w)
 static gboolean
 containers_read_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  PierStore *store = ((Wanted *) data)->store;
+  PierEngine *engine = ((Wanted *) data)->engine;
   GPtrArray *ids = ((Wanted *) data)->ids;
   GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                             (GDestroyNotify) pier_container_free);
+                                             (GDestroyNotify) pier_container_info_free);
 
   for (guint i = 0; i < ids->len; i++)
     {
       g_autoptr (GError) missing = NULL;
-      PierContainer *c = pier_store_find_any_container (store, ids->pdata[i], &missing);
+      PierContainerInfo *c = pier_engine_get_container (engine, ids->pdata[i], TRUE, cancellable,
+                                                        &missing);
 
       /* A record being written is read again at the next tick rather than taken for gone. */
       if (c == NULL && !g_error_matches (missing, PIER_ERROR, PIER_ERROR_NOT_FOUND))
@@ -307,11 +274,11 @@ read_wanted_containers (PierModel *self)
   gpointer id;
   Wanted *wanted;
 
-  if (self->store == NULL || self->containers_busy ||
+  if (!self->loaded || self->containers_busy ||
       g_hash_table_size (self->containers_wanted) == 0)
     return;
   wanted = g_new0 (Wanted, 1);
-  wanted->store = g_object_ref (self->store);
+  wanted->engine = g_object_ref (self->engine);
   wanted->ids = g_ptr_array_new_with_free_func (g_free);
   g_hash_table_iter_init (&iter, self->containers_wanted);
   while (g_hash_table_iter_next (&iter, &id, NULL))
@@ -332,90 +299,73 @@ pier_model_refresh_container (PierModel *self, const char *id)
   read_wanted_containers (self);
 }
 
-/* ---- the journal ---- */
+/* ---- the engine's events ---- */
 
-/* A read of the journal from @offset; @next is where the following read starts. */
 typedef struct {
-  char *root;
-  guint64 offset;
-  guint64 next;
-} JournalRead;
+  PierEngine *engine;
+  guint64 cursor; /* where the read starts, then where the next one does */
+} EventsRead;
 
 static void
-journal_read_free (JournalRead *read)
+events_read_free (EventsRead *read)
 {
-  g_free (read->root);
+  g_object_unref (read->engine);
   g_free (read);
 }
 
 static gboolean
-journal_read_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+events_read_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  JournalRead *read = data;
+  EventsRead *read = data;
 
-  return (*result = pier_events_read (read->root, read->offset, &read->next, error)) != NULL;
+  return (*result = pier_engine_read_events (read->engine, &read->cursor, cancellable, error)) != NULL;
 }
 
-static void read_journal (PierModel *self);
-
 static void
-journal_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
+events_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PierModel *self = PIER_MODEL (source);
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) events = NULL;
-  JournalRead *read = pier_ui_task_get_data (result);
+  EventsRead *read = pier_ui_task_get_data (result);
   gboolean images = FALSE;
 
   if (!pier_ui_task_finish (result, (gpointer *) &events, &error) &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self->journal_busy = FALSE;
-  if (events != NULL)
+  self->events_busy = FALSE;
+  if (events == NULL)
+    return;
+  self->events_cursor = read->cursor;
+  for (guint i = 0; i < events->len; i++)
     {
-      self->journal_offset = read->next;
-      for (guint i = 0; i < events->len; i++)
-        {
-          PierEvent *event = events->pdata[i];
-          if (g_strcmp0 (event->type, "container") == 0 && event->id != NULL)
-            g_hash_table_add (self->containers_wanted, g_strdup (event->id));
-          else if (g_strcmp0 (event->type, "image") == 0)
-            images = TRUE;
-        }
-      read_wanted_containers (self);
-      if (images)
-        pier_model_refresh_images (self);
+      PierEngineEvent *event = events->pdata[i];
+      if (g_strcmp0 (event->type, "container") == 0 && event->id != NULL)
+        g_hash_table_add (self->containers_wanted, g_strdup (event->id));
+      else if (g_strcmp0 (event->type, "image") == 0)
+        images = TRUE;
     }
-  if (self->journal_again)
-    read_journal (self);
+  read_wanted_containers (self);
+  if (images)
+    pier_model_refresh_images (self);
 }
 
-static void
-read_journal (PierModel *self)
+static gboolean
+read_events (gpointer user_data)
 {
-  JournalRead *read;
+  PierModel *self = user_data;
+  EventsRead *read;
 
-  if (self->journal_busy)
-    {
-      self->journal_again = TRUE;
-      return;
-    }
-  self->journal_busy = TRUE;
-  self->journal_again = FALSE;
-  read = g_new0 (JournalRead, 1);
-  read->root = g_strdup (self->root);
-  read->offset = self->journal_offset;
-  pier_ui_run_in_thread (self, self->cancellable, journal_read_work, read,
-                         (GDestroyNotify) journal_read_free, (GDestroyNotify) g_ptr_array_unref,
-                         journal_read_done, NULL);
-}
-
-static void
-journal_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
-                 PierModel *self)
-{
-  if (event == G_FILE_MONITOR_EVENT_CHANGED || event == G_FILE_MONITOR_EVENT_CREATED)
-    read_journal (self);
+  if (self->events_busy)
+    return G_SOURCE_CONTINUE;
+  self->events_busy = TRUE;
+  read = g_new0 (EventsRead, 1);
+  read->engine = g_object_ref (self->engine);
+  read->cursor = self->events_cursor;
+  pier_ui_run_in_thread (self, self->cancellable, events_read_work, read,
+                         (GDestroyNotify) events_read_free, (GDestroyNotify) g_ptr_array_unref,
+                         events_read_done, NULL);
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -426,7 +376,6 @@ tick (gpointer user_data)
   /* Running containers' "Up …" reads in seconds; the rest change every few minutes at most. */
   gboolean all = ++self->ticks % 10 == 0;
 
-  read_journal (self);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr (PierContainerRow) row = g_list_model_get_item (G_LIST_MODEL (self->containers), i);
@@ -454,46 +403,36 @@ tick (gpointer user_data)
 /* ---- opening ---- */
 
 typedef struct {
-  PierStore *store;
   GPtrArray *images;
   GPtrArray *containers;
-  guint64 journal_offset;
+  guint64 events_cursor;
 } Loaded;
 
 static void
 loaded_free (Loaded *loaded)
 {
-  g_clear_object (&loaded->store);
   g_clear_pointer (&loaded->images, g_ptr_array_unref);
   g_clear_pointer (&loaded->containers, g_ptr_array_unref);
   g_free (loaded);
 }
 
-/* @model's root and runroot, which stay as they are until load_done(). */
 static gboolean
-load_work (gpointer model, gpointer *result, GCancellable *cancellable, GError **error)
+load_work (gpointer engine, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  PierModel *self = model;
   Loaded *loaded = g_new0 (Loaded, 1);
-  g_autofree char *journal = NULL;
-  GStatBuf st;
+  g_autoptr (GPtrArray) none = NULL;
 
-  /* A new store makes the built-in images here. */
-  loaded->store = pier_store_open (self->root, self->runroot, error);
-  if (loaded->store == NULL)
-    goto failed;
-  /* Changes from here on come through the journal. */
-  journal = g_build_filename (pier_store_get_root (loaded->store), PIER_EVENTS_FILE, NULL);
-  loaded->journal_offset = g_stat (journal, &st) == 0 ? (guint64) st.st_size : 0;
-  if ((loaded->images = read_images (loaded->store, error)) == NULL ||
-      (loaded->containers = pier_store_list_containers (loaded->store, error)) == NULL)
-    goto failed;
+  /* Changes from here on come through the events. */
+  loaded->events_cursor = PIER_ENGINE_EVENTS_NOW;
+  if ((none = pier_engine_read_events (engine, &loaded->events_cursor, cancellable, error)) == NULL ||
+      (loaded->images = read_images (engine, cancellable, error)) == NULL ||
+      (loaded->containers = pier_engine_list_containers (engine, cancellable, error)) == NULL)
+    {
+      loaded_free (loaded);
+      return FALSE;
+    }
   *result = loaded;
   return TRUE;
-
-failed:
-  loaded_free (loaded);
-  return FALSE;
 }
 
 static void
@@ -503,7 +442,6 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   Loaded *loaded = NULL;
   g_autoptr (GPtrArray) rows = NULL;
-  g_autoptr (GFile) journal = NULL;
 
   if (!pier_ui_task_finish (result, (gpointer *) &loaded, &error) &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -514,15 +452,14 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ERROR]);
       return;
     }
-  self->store = g_steal_pointer (&loaded->store);
-  g_free (self->root);
-  self->root = g_strdup (pier_store_get_root (self->store));
-  self->journal_offset = loaded->journal_offset;
+  self->events_cursor = loaded->events_cursor;
 
   rows = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Each container goes to its row. */
+  g_ptr_array_set_free_func (loaded->containers, NULL);
   for (guint i = 0; i < loaded->containers->len; i++)
     {
-      PierContainer *c = g_steal_pointer (&loaded->containers->pdata[i]);
+      PierContainerInfo *c = g_steal_pointer (&loaded->containers->pdata[i]);
       PierContainerRow *row = pier_container_row_new (c);
       g_hash_table_insert (self->container_rows, g_strdup (c->id), row);
       g_ptr_array_add (rows, row);
@@ -531,27 +468,19 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   show_images (self, loaded->images);
   loaded_free (loaded);
 
-  journal = g_file_new_build_filename (self->root, PIER_EVENTS_FILE, NULL);
-  self->journal_monitor = g_file_monitor_file (journal, G_FILE_MONITOR_NONE, NULL, NULL);
-  if (self->journal_monitor != NULL)
-    {
-      g_file_monitor_set_rate_limit (self->journal_monitor, 100);
-      g_signal_connect (self->journal_monitor, "changed", G_CALLBACK (journal_changed), self);
-    }
+  self->events_id = g_timeout_add (EVENTS_INTERVAL_MS, read_events, self);
   self->tick_id = g_timeout_add_seconds (1, tick, self);
   self->loaded = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STORE]);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADED]);
 }
 
 PierModel *
-pier_model_new (const char *root, const char *runroot)
+pier_model_new (PierEngine *engine)
 {
   PierModel *self = g_object_new (PIER_TYPE_MODEL, NULL);
 
-  self->root = g_strdup (root);
-  self->runroot = g_strdup (runroot);
-  pier_ui_run_in_thread (self, self->cancellable, load_work, self, NULL,
+  self->engine = g_object_ref (engine);
+  pier_ui_run_in_thread (self, self->cancellable, load_work, g_object_ref (engine), g_object_unref,
                          (GDestroyNotify) loaded_free, load_done, NULL);
   return self;
 }
@@ -573,7 +502,7 @@ pier_container_action_to_verb (PierContainerAction action)
 }
 
 typedef struct {
-  PierStore *store;
+  PierEngine *engine;
   char *id;
   PierContainerAction action;
 } ActionData;
@@ -581,43 +510,41 @@ typedef struct {
 static void
 action_data_free (ActionData *data)
 {
-  g_object_unref (data->store);
+  g_object_unref (data->engine);
   g_free (data->id);
   g_free (data);
+}
+
+static void
+log_warnings (const char *id, const char *const *warnings, gpointer user_data)
+{
+  for (const char *const *w = warnings; w && *w; w++)
+    g_message ("%s: %s", (const char *) user_data, *w);
 }
 
 static gboolean
 action_work (gpointer task_data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   ActionData *data = task_data;
-  /* A broken container is found too: it can be removed (or stopped); starting it is refused. */
-  g_autoptr (PierContainer) c = pier_store_find_any_container (data->store, data->id, error);
-  g_auto (GStrv) warnings = NULL;
-  gboolean ok = c != NULL;
+  PierEngine *engine = data->engine;
 
+  /* A broken container can still be removed; starting it is refused. */
   switch (data->action)
     {
     case PIER_CONTAINER_ACTION_START:
-      ok = ok && pier_container_start (data->store, c, NULL, &warnings, error);
-      break;
+      return pier_engine_start (engine, data->id, NULL, log_warnings, data->id, NULL, cancellable,
+                                error);
     case PIER_CONTAINER_ACTION_STOP:
-      ok = ok && pier_container_stop (data->store, c, STOP_TIMEOUT, error);
-      break;
+      return pier_engine_stop (engine, data->id, STOP_TIMEOUT, cancellable, error);
     case PIER_CONTAINER_ACTION_RESTART:
-      ok = ok && pier_container_stop (data->store, c, STOP_TIMEOUT, error) &&
-           pier_container_refresh (data->store, c, error) &&
-           pier_container_start (data->store, c, NULL, &warnings, error);
-      break;
+      return pier_engine_restart (engine, data->id, STOP_TIMEOUT, log_warnings, data->id,
+                                  cancellable, error);
     case PIER_CONTAINER_ACTION_KILL:
-      ok = ok && pier_container_kill (data->store, c, SIGKILL, error);
-      break;
+      return pier_engine_kill (engine, data->id, SIGKILL, cancellable, error);
     case PIER_CONTAINER_ACTION_REMOVE:
-      ok = ok && pier_container_remove (data->store, c, TRUE, error);
-      break;
+      return pier_engine_remove (engine, data->id, TRUE, cancellable, error);
     }
-  for (char **w = warnings; w && *w; w++)
-    g_message ("%s: %s", data->id, *w);
-  return ok;
+  g_return_val_if_reached (FALSE);
 }
 
 static void
@@ -642,8 +569,8 @@ pier_model_container_action_async (PierModel *self, const char *id, PierContaine
 {
   ActionData *data = g_new0 (ActionData, 1);
 
-  g_return_if_fail (self->store != NULL);
-  data->store = g_object_ref (self->store);
+  g_return_if_fail (self->loaded);
+  data->engine = g_object_ref (self->engine);
   data->id = g_strdup (id);
   data->action = action;
   /* Stopping a container that ignores SIGTERM takes its timeout; it is never abandoned
@@ -660,10 +587,10 @@ pier_model_container_action_finish (PierModel *self, GAsyncResult *result, GErro
 
 /* ---- accessors ---- */
 
-PierStore *
-pier_model_get_store (PierModel *self)
+PierEngine *
+pier_model_get_engine (PierModel *self)
 {
-  return self->store;
+  return self->engine;
 }
 
 gboolean
@@ -703,7 +630,6 @@ pier_model_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
 
   switch (prop_id)
     {
-    case PROP_STORE: g_value_set_object (value, self->store); break;
     case PROP_LOADED: g_value_set_boolean (value, self->loaded); break;
     case PROP_ERROR: g_value_set_string (value, self->error); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -717,12 +643,7 @@ pier_model_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  if (self->journal_monitor != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->journal_monitor, self);
-      g_file_monitor_cancel (self->journal_monitor);
-      g_clear_object (&self->journal_monitor);
-    }
+  g_clear_handle_id (&self->events_id, g_source_remove);
   G_OBJECT_CLASS (pier_model_parent_class)->dispose (object);
 }
 
@@ -732,13 +653,11 @@ pier_model_finalize (GObject *object)
   PierModel *self = PIER_MODEL (object);
 
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->store);
+  g_clear_object (&self->engine);
   g_clear_object (&self->images);
   g_clear_object (&self->containers);
   g_hash_table_unref (self->container_rows);
   g_hash_table_unref (self->containers_wanted);
-  g_free (self->root);
-  g_free (self->runroot);
   g_free (self->error);
   G_OBJECT_CLASS (pier_model_parent_class)->finalize (object);
 }
@@ -751,8 +670,6 @@ pier_model_class_init (PierModelClass *klass)
   object_class->get_property = pier_model_get_property;
   object_class->dispose = pier_model_dispose;
   object_class->finalize = pier_model_finalize;
-  props[PROP_STORE] = g_param_spec_object ("store", NULL, NULL, PIER_TYPE_STORE,
-                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_LOADED] = g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL,

@@ -4,28 +4,28 @@
 #include <gio/gio.h>
 
 #include "pier-container-row.h"
+#include "pier-engine.h"
 #include "pier-image-row.h"
-#include "pier-store.h"
 
 G_BEGIN_DECLS
 
-/* The store as the window shows it: opened off the main thread, its images and containers as
- * lists of row objects that change in place, kept current by following the event journal
- * (ROOT/events.jsonl: a file monitor, and a one-second timer in case a change slips by), so
- * what a `pierctl` in a terminal does shows up within a second. The same timer rereads the
- * state of running containers, which may exit on their own.
+/* The engine's images and containers as the window shows them: read off the main thread, as
+ * lists of row objects that change in place, kept current by following the engine's events
+ * (read five times a second), so what a `pierctl` in a terminal does shows up within a second.
+ * A one-second timer rereads the state of running containers, which may exit on their own.
  *
- * Properties: "store" (NULL until open), "loaded" (the store is open and both lists are
- * filled), "error" (why the store could not be opened, or NULL).
+ * Properties: "loaded" (the engine answered and both lists are filled), "error" (why the
+ * engine could not be read, or NULL).
  * Signals: "container-removed" (const char *id). */
 
 #define PIER_TYPE_MODEL (pier_model_get_type ())
 G_DECLARE_FINAL_TYPE (PierModel, pier_model, PIER, MODEL, GObject)
 
-/* Starts opening the store at @root/@runroot (NULL: the defaults). */
-PierModel *pier_model_new (const char *root, const char *runroot);
+/* Starts reading @engine's images and containers. */
+PierModel *pier_model_new (PierEngine *engine);
 
-PierStore *pier_model_get_store (PierModel *self);
+/* The engine every widget over this model asks. */
+PierEngine *pier_model_get_engine (PierModel *self);
 gboolean pier_model_get_loaded (PierModel *self);
 const char *pier_model_get_error (PierModel *self);
 

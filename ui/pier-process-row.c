@@ -2,6 +2,7 @@
 #include "pier-process-row.h"
 
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 enum {
   PROP_0,
@@ -56,7 +57,7 @@ id_text (int id)
 static char *
 user_text (const char *name, guint32 id, gboolean with_id)
 {
-  if (id == PIER_PROCESS_ID_UNKNOWN)
+  if (id == PIER_PROCESS_INFO_ID_UNKNOWN)
     return g_strdup ("?");
   if (name == NULL)
     return g_strdup_printf ("%u", id);
@@ -74,7 +75,7 @@ pier_process_row_new (gboolean is_session, int host_id)
 }
 
 void
-pier_process_row_update_process (PierProcessRow *self, const PierProcess *p,
+pier_process_row_update_process (PierProcessRow *self, const PierProcessInfo *p,
                                  const char *container, gboolean mark_container)
 {
   gboolean in_container = container != NULL;
@@ -88,16 +89,16 @@ pier_process_row_update_process (PierProcessRow *self, const PierProcess *p,
   set (self, PROP_CONTAINER_PID, id_text (in_container ? p->container_pid : 0));
   set (self, PROP_CONTAINER_SID, id_text (p->container_sid));
   set (self, PROP_USER, user_text (p->user, p->uid, FALSE));
-  set (self, PROP_COMMAND, g_strdup (p->cmdline));
+  set (self, PROP_COMMAND, g_strdup (p->command));
   set (self, PROP_HOST_PID, g_strdup_printf ("%d", p->host_pid));
   set (self, PROP_HOST_SID, id_text (p->host_sid));
   set (self, PROP_HOST_USER, user_text (p->host_user, p->host_uid, TRUE));
-  set (self, PROP_HOST_COMMAND, g_strdup (p->cmdline));
+  set (self, PROP_HOST_COMMAND, g_strdup (p->command));
   set (self, PROP_CPU, g_strdup_printf ("%.1f%%", p->cpu_percent));
   set (self, PROP_MEMORY, g_format_size (p->rss_bytes));
   set (self, PROP_STATE, g_strdup_printf ("%c", p->state));
   set (self, PROP_CONTAINER, g_strdup (container ? container : ""));
-  search = g_strdup_printf ("%d %d %s %s %s", p->host_pid, p->container_pid, p->cmdline,
+  search = g_strdup_printf ("%d %d %s %s %s", p->host_pid, p->container_pid, p->command,
                             container ? container : "", p->host_user ? p->host_user : "");
   set (self, PROP_SEARCH_TEXT, g_utf8_strdown (search, -1));
   if (self->marked != marked)
@@ -109,10 +110,10 @@ pier_process_row_update_process (PierProcessRow *self, const PierProcess *p,
 }
 
 void
-pier_process_row_update_session (PierProcessRow *self, const PierProcessSession *s)
+pier_process_row_update_session (PierProcessRow *self, const PierSessionInfo *s)
 {
-  const PierProcess *leader = s->leader;
-  const char *origin = s->origin ? s->origin : "unknown origin";
+  const PierProcessInfo *leader = s->leader;
+  const char *origin = s->origin ? s->origin : _("unknown origin");
   guint n = s->processes->len;
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -121,8 +122,8 @@ pier_process_row_update_session (PierProcessRow *self, const PierProcessSession 
   set (self, PROP_CONTAINER_SID, id_text (s->container_sid));
   set (self, PROP_USER, leader ? user_text (leader->user, leader->uid, FALSE) : g_strdup (""));
   set (self, PROP_COMMAND, s->container_sid > 0
-                               ? g_strdup_printf ("Session %d · %s", s->container_sid, origin)
-                               : g_strdup_printf ("Entered from the host · %s", origin));
+                               ? g_strdup_printf (_("Session %d · %s"), s->container_sid, origin)
+                               : g_strdup_printf (_("Entered from the host · %s"), origin));
   set (self, PROP_HOST_SID, id_text (s->host_sid));
   set (self, PROP_HOST_USER, leader ? user_text (leader->host_user, leader->host_uid, TRUE) : g_strdup (""));
   set (self, PROP_HOST_COMMAND, g_strdup_printf (g_dngettext (NULL, "Session %d · %s · %u process",

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "pier-process-snapshot.h"
+#include "pier-engine-types.h"
 
 G_BEGIN_DECLS
 
@@ -20,9 +20,9 @@ PierProcessRow *pier_process_row_new (gboolean is_session, int host_id);
 
 /* @container: the name of the container the process belongs to, or NULL (a host process);
  * @mark_container: show it apart from host processes (among the whole host's). */
-void pier_process_row_update_process (PierProcessRow *self, const PierProcess *process,
+void pier_process_row_update_process (PierProcessRow *self, const PierProcessInfo *process,
                                       const char *container, gboolean mark_container);
-void pier_process_row_update_session (PierProcessRow *self, const PierProcessSession *session);
+void pier_process_row_update_session (PierProcessRow *self, const PierSessionInfo *session);
 
 gboolean pier_process_row_is_session (PierProcessRow *self);
 /* The host PID of a process, the host SID of a session. */

@@ -2,11 +2,10 @@
 #include "pier-processes-view.h"
 
 #include "pier-columns.h"
-#include "pier-container-processes.h"
-#include "pier-error.h"
 #include "pier-process-row.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <adwaita.h>
 #include <string.h>
@@ -56,10 +55,8 @@ struct _PierProcessesView {
   GtkSingleSelection *selection;
   char *search;
 
-  PierProcessScanner *scanner; /* NULL while a refresh has it */
-  PierProcessSnapshot *snapshot;
-  GHashTable *by_ns;           /* host view: PID namespace → PierContainer */
-  char *running_ids;           /* the running containers by_ns was read for */
+  PierProcessWatch *watch;     /* for container_id; made at the first refresh */
+  gboolean refreshing;
   GCancellable *cancellable;
   guint timer_id;
   gboolean refresh_again;
@@ -73,30 +70,25 @@ static guint signals[N_SIGNALS];
 /* ---- reading, on a worker thread ---- */
 
 typedef struct {
-  PierStore *store;
-  PierProcessScanner *scanner;
+  PierEngine *engine;
+  PierProcessWatch *watch;
   char *container_id;
-  gboolean read_containers;
   gint64 started;
 
   /* results */
   gboolean not_running;
   char *container_name;
-  PierProcessSnapshot *snapshot;
-  GPtrArray *sessions;
-  GHashTable *by_ns;
+  GPtrArray *read; /* the container's sessions (PierSessionInfo *), or the host's processes */
 } Refresh;
 
 static void
 refresh_free (Refresh *r)
 {
-  g_clear_object (&r->store);
-  g_clear_pointer (&r->scanner, pier_process_scanner_free);
+  g_object_unref (r->engine);
+  g_object_unref (r->watch);
   g_free (r->container_id);
   g_free (r->container_name);
-  g_clear_pointer (&r->snapshot, pier_process_snapshot_unref);
-  g_clear_pointer (&r->sessions, g_ptr_array_unref);
-  g_clear_pointer (&r->by_ns, g_hash_table_unref);
+  g_clear_pointer (&r->read, g_ptr_array_unref);
   g_free (r);
 }
 
@@ -104,36 +96,21 @@ static gboolean
 refresh_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   Refresh *r = data;
-  GError *local_error = NULL;
 
   if (r->container_id != NULL)
     {
-      g_autoptr (PierContainer) c = pier_store_find_container (r->store, r->container_id, error);
+      g_autoptr (PierContainerInfo) c = pier_engine_get_container (r->engine, r->container_id,
+                                                                   FALSE, cancellable, error);
       if (c == NULL)
         return FALSE;
       r->container_name = g_strdup (c->name);
-      if (c->status != PIER_CONTAINER_RUNNING)
+      if (c->state != PIER_CONTAINER_STATE_RUNNING)
         {
           r->not_running = TRUE;
           return TRUE;
         }
-      r->snapshot = pier_container_snapshot (r->scanner, c, &local_error);
-      if (r->snapshot != NULL)
-        r->sessions = pier_container_sessions (r->store, c, r->snapshot);
     }
-  else
-    {
-      if (r->read_containers)
-        r->by_ns = pier_store_containers_by_pid_ns (r->store, &local_error);
-      if (local_error == NULL)
-        r->snapshot = pier_process_scanner_snapshot (r->scanner, NULL, &local_error);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
+  return (r->read = pier_process_watch_read (r->watch, cancellable, error)) != NULL;
 }
 
 /* ---- rows ---- */
@@ -152,8 +129,8 @@ take_row (GHashTable *old, GHashTable *new, gboolean session, int host_id)
 static int
 by_container_pid (gconstpointer a, gconstpointer b)
 {
-  const PierProcess *pa = *(const PierProcess *const *) a;
-  const PierProcess *pb = *(const PierProcess *const *) b;
+  const PierProcessInfo *pa = *(const PierProcessInfo *const *) a;
+  const PierProcessInfo *pb = *(const PierProcessInfo *const *) b;
 
   return (pa->container_pid > pb->container_pid) - (pa->container_pid < pb->container_pid);
 }
@@ -166,12 +143,14 @@ show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
   guint n_processes = 0;
   g_autofree char *summary = NULL;
 
-  for (guint i = 0; i < r->sessions->len; i++)
+  for (guint i = 0; i < r->read->len; i++)
     {
-      PierProcessSession *s = r->sessions->pdata[i];
+      PierSessionInfo *s = r->read->pdata[i];
       PierProcessRow *heading = take_row (self->session_rows, sessions, TRUE, s->host_sid);
 
       g_autoptr (GPtrArray) members = g_ptr_array_copy (s->processes, NULL, NULL);
+
+      g_ptr_array_set_free_func (members, NULL); /* borrowed from the session */
 
       pier_process_row_update_session (heading, s);
       g_ptr_array_add (rows, heading);
@@ -179,7 +158,7 @@ show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
       g_ptr_array_sort (members, by_container_pid);
       for (guint j = 0; j < members->len; j++)
         {
-          const PierProcess *p = members->pdata[j];
+          const PierProcessInfo *p = members->pdata[j];
           PierProcessRow *row = take_row (self->process_rows, processes, FALSE, p->host_pid);
           pier_process_row_update_process (row, p, r->container_name, FALSE);
           g_ptr_array_add (rows, row);
@@ -190,9 +169,9 @@ show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
   g_hash_table_unref (self->session_rows);
   self->process_rows = processes;
   self->session_rows = sessions;
-  summary = g_strdup_printf ("%u %s in %u %s, each shown from inside “%s” and from the host",
-                             n_processes, n_processes == 1 ? "process" : "processes",
-                             r->sessions->len, r->sessions->len == 1 ? "session" : "sessions",
+  summary = g_strdup_printf (_("%u %s in %u %s, each shown from inside “%s” and from the host"),
+                             n_processes, n_processes == 1 ? _("process") : _("processes"),
+                             r->read->len, r->read->len == 1 ? _("session") : _("sessions"),
                              r->container_name);
   gtk_label_set_label (self->summary_label, summary);
 }
@@ -201,35 +180,43 @@ static void
 show_host_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
 {
   GHashTable *processes = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
-  guint n = pier_process_snapshot_get_n_processes (r->snapshot);
   g_autoptr (GHashTable) containers = g_hash_table_new (g_str_hash, g_str_equal);
   guint n_contained = 0;
   g_autofree char *summary = NULL;
 
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < r->read->len; i++)
     {
-      const PierProcess *p = pier_process_snapshot_get_process (r->snapshot, i);
-      PierContainer *c = self->by_ns ? g_hash_table_lookup (self->by_ns, &p->pid_ns) : NULL;
+      const PierProcessInfo *p = r->read->pdata[i];
       PierProcessRow *row;
 
       if (p->kernel_thread)
         continue;
       row = take_row (self->process_rows, processes, FALSE, p->host_pid);
-      pier_process_row_update_process (row, p, c ? c->name : NULL, TRUE);
-      pier_process_row_set_container_id (row, c ? c->id : NULL);
+      pier_process_row_update_process (row, p, p->container, TRUE);
+      /* The engine knows a container by its name as well as by its id. */
+      pier_process_row_set_container_id (row, p->container);
       g_ptr_array_add (rows, row);
-      if (c != NULL)
+      if (p->container != NULL)
         {
           n_contained++;
-          g_hash_table_add (containers, c->id);
+          g_hash_table_add (containers, p->container);
         }
     }
   g_hash_table_unref (self->process_rows);
   self->process_rows = processes;
-  summary = g_strdup_printf ("%u host processes (kernel threads not shown), %u of them in %u running %s",
+  summary = g_strdup_printf (_("%u host processes (kernel threads not shown), %u of them in %u running %s"),
                              rows->len, n_contained, g_hash_table_size (containers),
-                             g_hash_table_size (containers) == 1 ? "container" : "containers");
+                             g_hash_table_size (containers) == 1 ? _("container") : _("containers"));
   gtk_label_set_label (self->summary_label, summary);
+}
+
+static void
+show_error (PierProcessesView *self, const GError *error)
+{
+  gtk_label_set_label (self->summary_label, error->message);
+  adw_status_page_set_title (self->status_page, _("Processes Cannot Be Read"));
+  adw_status_page_set_description (self->status_page, error->message);
+  gtk_stack_set_visible_child_name (self->stack, "not-running");
 }
 
 static void
@@ -241,15 +228,12 @@ refresh_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GPtrArray) rows = NULL;
 
   pier_ui_task_finish (result, NULL, &error);
+  self->refreshing = FALSE;
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
-  self->scanner = g_steal_pointer (&r->scanner);
   if (error != NULL)
     {
-      gtk_label_set_label (self->summary_label, error->message);
-      adw_status_page_set_title (self->status_page, "Processes Cannot Be Read");
-      adw_status_page_set_description (self->status_page, error->message);
-      gtk_stack_set_visible_child_name (self->stack, "not-running");
+      show_error (self, error);
       return;
     }
   if (r->not_running)
@@ -260,13 +244,6 @@ refresh_done (GObject *source, GAsyncResult *result, gpointer user_data)
       gtk_label_set_label (self->summary_label, "");
       gtk_stack_set_visible_child_name (self->stack, "not-running");
       return;
-    }
-  g_clear_pointer (&self->snapshot, pier_process_snapshot_unref);
-  self->snapshot = pier_process_snapshot_ref (r->snapshot);
-  if (r->by_ns != NULL)
-    {
-      g_clear_pointer (&self->by_ns, g_hash_table_unref);
-      self->by_ns = g_steal_pointer (&r->by_ns);
     }
   rows = g_ptr_array_new ();
   if (self->container_id != NULL)
@@ -283,49 +260,39 @@ refresh_done (GObject *source, GAsyncResult *result, gpointer user_data)
     pier_processes_view_refresh (self);
 }
 
-/* The running containers, as a string to compare: the host view rereads the map of PID
- * namespaces to containers only when it changes. */
-static char *
-running_ids (PierProcessesView *self)
-{
-  GListModel *containers = pier_model_get_containers (self->model);
-  GString *ids = g_string_new (NULL);
-  guint n = g_list_model_get_n_items (containers);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (PierContainerRow) row = g_list_model_get_item (containers, i);
-      if (pier_container_row_get_running (row))
-        g_string_append (g_string_append (ids, pier_container_row_get_id (row)), " ");
-    }
-  return g_string_free (ids, FALSE);
-}
-
 void
 pier_processes_view_refresh (PierProcessesView *self)
 {
+  g_autoptr (GError) error = NULL;
   Refresh *r;
 
-  if (self->model == NULL || pier_model_get_store (self->model) == NULL)
+  if (self->model == NULL || !pier_model_get_loaded (self->model))
     return;
-  if (self->scanner == NULL)
+  if (self->refreshing)
     {
       self->refresh_again = TRUE;
       return;
     }
+  /* Side by side needs the host's view of the processes, which only an engine here has. */
+  if (!pier_engine_has_capability (pier_model_get_engine (self->model),
+                                   PIER_ENGINE_CAP_HOST_PROCESSES))
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                 _("This engine does not show processes as the host sees them"));
+  if (error != NULL ||
+      (self->watch == NULL &&
+       (self->watch = pier_engine_watch_processes (pier_model_get_engine (self->model),
+                                                   self->container_id, &error)) == NULL))
+    {
+      show_error (self, error);
+      return;
+    }
   self->refresh_again = FALSE;
+  self->refreshing = TRUE;
   r = g_new0 (Refresh, 1);
   r->started = g_get_monotonic_time ();
-  r->store = g_object_ref (pier_model_get_store (self->model));
-  r->scanner = g_steal_pointer (&self->scanner);
+  r->engine = g_object_ref (pier_model_get_engine (self->model));
+  r->watch = g_object_ref (self->watch);
   r->container_id = g_strdup (self->container_id);
-  if (self->container_id == NULL)
-    {
-      g_autofree char *ids = running_ids (self);
-      r->read_containers = self->by_ns == NULL || g_strcmp0 (ids, self->running_ids) != 0;
-      g_free (self->running_ids);
-      self->running_ids = g_steal_pointer (&ids);
-    }
   pier_ui_run_in_thread (self, self->cancellable, refresh_work, r, (GDestroyNotify) refresh_free,
                          NULL, refresh_done, NULL);
 }
@@ -379,18 +346,16 @@ selection_changed (PierProcessesView *self)
 }
 
 typedef struct {
-  PierStore *store;
+  PierEngine *engine;
   char *container_id;
-  PierProcessSnapshot *snapshot;
   int host_pid;
 } LayerQuery;
 
 static void
 layer_query_free (LayerQuery *q)
 {
-  g_object_unref (q->store);
+  g_object_unref (q->engine);
   g_free (q->container_id);
-  pier_process_snapshot_unref (q->snapshot);
   g_free (q);
 }
 
@@ -398,18 +363,9 @@ static gboolean
 layer_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   LayerQuery *q = data;
-  g_autoptr (PierContainer) c = pier_store_find_container (q->store, q->container_id, error);
-  const PierProcess *p = pier_process_snapshot_find (q->snapshot, q->host_pid);
-  int index;
 
-  if (c == NULL)
-    return FALSE;
-  if (p == NULL)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_NOT_FOUND, "process %d has exited", q->host_pid);
-      return FALSE;
-    }
-  return pier_container_process_provenance (q->store, c, p, &index, (char **) result, error);
+  return (*result = pier_engine_process_provenance (q->engine, q->container_id, q->host_pid,
+                                                    cancellable, error)) != NULL;
 }
 
 static void
@@ -433,12 +389,11 @@ find_layer (PierProcessesView *self)
   PierProcessRow *row = gtk_single_selection_get_selected_item (self->selection);
   LayerQuery *q;
 
-  if (row == NULL || self->snapshot == NULL)
+  if (row == NULL || self->model == NULL)
     return;
   q = g_new0 (LayerQuery, 1);
-  q->store = g_object_ref (pier_model_get_store (self->model));
+  q->engine = g_object_ref (pier_model_get_engine (self->model));
   q->container_id = g_strdup (self->container_id ? self->container_id : pier_process_row_get_container_id (row));
-  q->snapshot = pier_process_snapshot_ref (self->snapshot);
   q->host_pid = pier_process_row_get_host_id (row);
   pier_ui_run_in_thread (self, self->cancellable, layer_work, q, (GDestroyNotify) layer_query_free,
                          g_free, layer_done, NULL);
@@ -494,6 +449,8 @@ pier_processes_view_set_container (PierProcessesView *self, const char *id)
 {
   g_free (self->container_id);
   self->container_id = g_strdup (id);
+  /* A watch follows one container, or the host: the next refresh makes the new one's. */
+  g_clear_object (&self->watch);
   apply_mode (self);
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     pier_processes_view_refresh (self);
@@ -568,13 +525,10 @@ pier_processes_view_finalize (GObject *object)
   PierProcessesView *self = PIER_PROCESSES_VIEW (object);
 
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->scanner, pier_process_scanner_free);
-  g_clear_pointer (&self->snapshot, pier_process_snapshot_unref);
-  g_clear_pointer (&self->by_ns, g_hash_table_unref);
+  g_clear_object (&self->watch);
   g_hash_table_unref (self->process_rows);
   g_hash_table_unref (self->session_rows);
   g_free (self->container_id);
-  g_free (self->running_ids);
   g_free (self->search);
   G_OBJECT_CLASS (pier_processes_view_parent_class)->finalize (object);
 }
@@ -643,7 +597,6 @@ pier_processes_view_init (PierProcessesView *self)
       g_ptr_array_add (self->column_refs, g_list_model_get_item (columns, i));
   }
   self->cancellable = g_cancellable_new ();
-  self->scanner = pier_process_scanner_new ();
   self->process_rows = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->session_rows = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->rows = g_list_store_new (PIER_TYPE_PROCESS_ROW);
@@ -664,7 +617,7 @@ pier_processes_view_init (PierProcessesView *self)
   pier_column_set_text (self->host_pid_column, row, "host-pid", classes, NULL, PIER_COLUMN_NUMERIC);
   pier_column_set_text (self->host_sid_column, row, "host-sid", classes, NULL, PIER_COLUMN_NUMERIC);
   pier_column_set_text (self->host_user_column, row, "host-user", classes, NULL, PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->container_column, row, "container", classes, NULL, PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->container_column, row, _("container"), classes, NULL, PIER_COLUMN_DEFAULT);
   pier_column_set_text (self->container_pid_column, row, "container-pid", classes, NULL, PIER_COLUMN_NUMERIC);
   pier_column_set_text (self->host_command_column, row, "host-command", classes, NULL, PIER_COLUMN_TOOLTIP);
   pier_column_set_text (self->state_column, row, "state", classes, NULL, PIER_COLUMN_DEFAULT);

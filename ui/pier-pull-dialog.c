@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-pull-dialog.h"
 
-#include "pier-registry-pull.h"
+#include "pier-ui-relay.h"
+#include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 struct _PierPullDialog {
   AdwWindow parent_instance;
@@ -17,6 +19,7 @@ struct _PierPullDialog {
 
   PierModel *model;
   GCancellable *cancellable; /* while pulling */
+  PierUiRelay *relay;        /* the pull's progress, while pulling */
   GHashTable *blob_rows;     /* digest → AdwActionRow */
 };
 
@@ -30,45 +33,83 @@ enum { SIGNAL_PULLED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static const char *
-blob_state (const PierRegistryBlobProgress *blob)
+blob_state (const PierBlobTransfer *blob)
 {
   switch (blob->state)
     {
-    case PIER_REGISTRY_BLOB_WAITING: return "Waiting";
-    case PIER_REGISTRY_BLOB_EXISTS: return "Already in the store";
-    case PIER_REGISTRY_BLOB_MOUNTED: return "Mounted";
-    case PIER_REGISTRY_BLOB_TRANSFERRING: return "Downloading";
-    case PIER_REGISTRY_BLOB_DONE: return "Done";
+    case PIER_BLOB_WAITING: return _("Waiting");
+    case PIER_BLOB_EXISTS: return _("Already in the store");
+    case PIER_BLOB_MOUNTED: return _("Mounted");
+    case PIER_BLOB_TRANSFERRING: return _("Downloading");
+    case PIER_BLOB_DONE: return _("Done");
     default: return "";
     }
 }
 
+/* A copy of a report of the pull, made on its thread for the main one. */
+typedef struct {
+  PierTransferProgress progress;
+  PierBlobTransfer *blobs;
+  GStringChunk *strings;
+} Report;
+
 static void
-show_progress (const PierRegistryProgress *progress, gpointer user_data)
+report_free (Report *report)
 {
+  g_free (report->blobs);
+  g_string_chunk_free (report->strings);
+  g_free (report);
+}
+
+static const char *
+report_string (Report *report, const char *text)
+{
+  return text ? g_string_chunk_insert_const (report->strings, text) : NULL;
+}
+
+static void
+post_progress (const PierTransferProgress *progress, gpointer relay)
+{
+  Report *report = g_new0 (Report, 1);
+
+  report->strings = g_string_chunk_new (256);
+  report->progress = *progress;
+  report->progress.reference = report_string (report, progress->reference);
+  report->blobs = g_memdup2 (progress->blobs, sizeof *progress->blobs * progress->n_blobs);
+  for (guint i = 0; i < progress->n_blobs; i++)
+    {
+      report->blobs[i].digest = report_string (report, progress->blobs[i].digest);
+      report->blobs[i].mounted_from = report_string (report, progress->blobs[i].mounted_from);
+    }
+  report->progress.blobs = report->blobs;
+  pier_ui_relay_post (relay, report);
+}
+
+static void
+show_progress (gpointer item, gpointer user_data)
+{
+  const PierTransferProgress *progress = &((Report *) item)->progress;
   PierPullDialog *self = user_data;
   guint64 total = 0, done = 0;
-  const char *stages[] = { "Reading the manifest…", "Downloading the layers…",
-                           "Adding the image to the store…", "Done" };
+  const char *stages[] = { _("Reading the manifest…"), _("Downloading the layers…"),
+                           _("Adding the image to the store…"), _("Done") };
 
-  if (self->progress_bar == NULL)
-    return; /* the dialog is gone; the pull is being cancelled */
   gtk_label_set_label (self->stage_label, stages[MIN (progress->stage, G_N_ELEMENTS (stages) - 1)]);
   for (guint i = 0; i < progress->n_blobs; i++)
     {
-      const PierRegistryBlobProgress *blob = &progress->blobs[i];
+      const PierBlobTransfer *blob = &progress->blobs[i];
       AdwActionRow *row = g_hash_table_lookup (self->blob_rows, blob->digest);
       GtkProgressBar *bar;
       g_autofree char *size = g_format_size (blob->size);
       g_autofree char *got = g_format_size (blob->done);
       g_autofree char *subtitle = NULL;
-      gboolean finished = blob->state == PIER_REGISTRY_BLOB_EXISTS || blob->state == PIER_REGISTRY_BLOB_DONE ||
-                          blob->state == PIER_REGISTRY_BLOB_MOUNTED;
+      gboolean finished = blob->state == PIER_BLOB_EXISTS || blob->state == PIER_BLOB_DONE ||
+                          blob->state == PIER_BLOB_MOUNTED;
 
       if (row == NULL)
         {
           g_autofree char *short_id = pier_ui_short_id (blob->digest);
-          g_autofree char *title = g_strdup_printf ("%s %s", blob->is_config ? "Configuration" : "Layer", short_id);
+          g_autofree char *title = g_strdup_printf ("%s %s", blob->is_config ? _("Configuration") : _("Layer"), short_id);
           row = ADW_ACTION_ROW (adw_action_row_new ());
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
           bar = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
@@ -81,10 +122,10 @@ show_progress (const PierRegistryProgress *progress, gpointer user_data)
         }
       bar = g_object_get_data (G_OBJECT (row), "bar");
       gtk_progress_bar_set_fraction (bar, finished ? 1.0 : blob->size ? (double) blob->done / blob->size : 0);
-      if (blob->state == PIER_REGISTRY_BLOB_TRANSFERRING)
+      if (blob->state == PIER_BLOB_TRANSFERRING)
         {
           g_autofree char *rate = g_format_size ((guint64) blob->rate);
-          subtitle = g_strdup_printf ("%s of %s · %s/s", got, size, rate);
+          subtitle = g_strdup_printf (_("%s of %s · %s/s"), got, size, rate);
         }
       else
         subtitle = g_strdup_printf ("%s · %s", blob_state (blob), size);
@@ -101,22 +142,58 @@ pulling_changed (PierPullDialog *self)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PULLING]);
 }
 
+typedef struct {
+  PierEngine *engine;
+  char *reference;
+  PierUiRelay *relay;
+} Pull;
+
+static void
+pull_free (Pull *pull)
+{
+  g_object_unref (pull->engine);
+  g_free (pull->reference);
+  pier_ui_relay_unref (pull->relay);
+  g_free (pull);
+}
+
+static gboolean
+pull_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  Pull *pull = data;
+  PierRegistryAccess access = { 0 };
+
+  return (*result = pier_engine_pull (pull->engine, pull->reference, &access, post_progress,
+                                      pull->relay, cancellable, error)) != NULL;
+}
+
+static void
+pull_ended (PierPullDialog *self)
+{
+  g_clear_object (&self->cancellable);
+  if (self->relay != NULL)
+    pier_ui_relay_close (self->relay);
+  g_clear_pointer (&self->relay, pier_ui_relay_unref);
+}
+
 static void
 pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PierPullDialog) self = user_data;
+  PierPullDialog *self = PIER_PULL_DIALOG (source);
   g_autoptr (GError) error = NULL;
-  g_autoptr (PierRegistryPullResult) pulled = pier_registry_pull_finish (PIER_STORE (source), result, &error);
+  g_autoptr (PierPullResult) pulled = NULL;
 
-  g_clear_object (&self->cancellable);
+  pier_ui_task_finish (result, (gpointer *) &pulled, &error);
   if (self->pull_button == NULL)
-    return;
+    return; /* disposed */
+  pier_ui_relay_flush (self->relay);
+  pull_ended (self);
   pulling_changed (self);
   if (pulled == NULL)
     {
       gtk_label_set_label (self->stage_label, error->message);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        pier_ui_show_error (GTK_WIDGET (self), "The image cannot be pulled", error);
+        pier_ui_show_error (GTK_WIDGET (self), _("The image cannot be pulled"), error);
       return;
     }
   pier_model_refresh_images (self->model);
@@ -128,7 +205,7 @@ void
 pier_pull_dialog_pull (PierPullDialog *self)
 {
   g_autofree char *reference = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
-  PierRegistryOptions options = { 0 };
+  Pull *pull;
 
   if (self->cancellable != NULL || *reference == '\0')
     return;
@@ -137,12 +214,16 @@ pier_pull_dialog_pull (PierPullDialog *self)
   for (GtkWidget *row; (row = gtk_widget_get_first_child (GTK_WIDGET (self->blob_list))) != NULL;)
     gtk_list_box_remove (self->blob_list, row);
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  gtk_label_set_label (self->stage_label, "Connecting…");
+  gtk_label_set_label (self->stage_label, _("Connecting…"));
   gtk_widget_set_visible (self->progress_group, TRUE);
   pulling_changed (self);
-  pier_registry_pull_async (pier_model_get_store (self->model), reference, &options, show_progress,
-                            g_object_ref (self), g_object_unref, self->cancellable, pull_done,
-                            g_object_ref (self));
+  self->relay = pier_ui_relay_new (TRUE, show_progress, self, (GDestroyNotify) report_free);
+  pull = g_new0 (Pull, 1);
+  pull->engine = g_object_ref (pier_model_get_engine (self->model));
+  pull->reference = g_steal_pointer (&reference);
+  pull->relay = pier_ui_relay_ref (self->relay);
+  pier_ui_run_in_thread (self, self->cancellable, pull_work, pull, (GDestroyNotify) pull_free,
+                         (GDestroyNotify) pier_pull_result_free, pull_done, NULL);
 }
 
 static void
@@ -189,7 +270,7 @@ pier_pull_dialog_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_PULL_DIALOG);
   g_clear_object (&self->model);
-  g_clear_object (&self->cancellable);
+  pull_ended (self);
   G_OBJECT_CLASS (pier_pull_dialog_parent_class)->dispose (object);
 }
 

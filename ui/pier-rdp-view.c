@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-rdp-view.h"
+#include "pier-i18n.h"
 
 #include <math.h>
 
@@ -180,11 +181,11 @@ status_text (PierRdpView *self)
   switch (pier_rdp_session_get_state (self->session))
     {
     case PIER_RDP_SESSION_STATE_CONNECTING:
-      return g_strdup_printf ("Connecting to %s…", pier_rdp_session_get_target (self->session));
+      return g_strdup_printf (_("Connecting to %s…"), pier_rdp_session_get_target (self->session));
     case PIER_RDP_SESSION_STATE_ERROR:
       return g_strdup (pier_rdp_session_get_error (self->session));
     case PIER_RDP_SESSION_STATE_DISCONNECTED:
-      return g_strdup ("Disconnected");
+      return g_strdup (_("Disconnected"));
     case PIER_RDP_SESSION_STATE_CONNECTED:
       break;
     }

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-run-dialog.h"
 
-#include "pier-container-options.h"
-#include "pier-container.h"
 #include "pier-error.h"
 #include "pier-quantity.h"
 #include "pier-shell-words.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 struct _PierRunDialog {
   AdwWindow parent_instance;
@@ -73,7 +72,7 @@ add_row (PierRunDialog *self, AdwPreferencesGroup *group, GPtrArray *rows, const
          const char *text)
 {
   GtkWidget *row = adw_entry_row_new ();
-  GtkWidget *remove = suffix_button ("user-trash-symbolic", "Remove");
+  GtkWidget *remove = suffix_button ("user-trash-symbolic", _("Remove"));
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_entry_row_set_activates_default (ADW_ENTRY_ROW (row), TRUE);
@@ -112,9 +111,9 @@ static void
 choose_folder (GtkButton *button, PierRunDialog *self)
 {
   GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), ADW_TYPE_ENTRY_ROW);
-  GtkFileChooserNative *native = gtk_file_chooser_native_new ("Folder to Share", GTK_WINDOW (self),
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (_("Folder to Share"), GTK_WINDOW (self),
                                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                                              "_Choose", "_Cancel");
+                                                              _("_Choose"), _("_Cancel"));
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   g_signal_connect (native, "response", G_CALLBACK (folder_chosen), g_object_ref (row));
@@ -125,7 +124,7 @@ static void
 add_volume_clicked (PierRunDialog *self)
 {
   AdwEntryRow *row = add_row (self, self->volumes_group, self->volume_rows, "/host/path:/path/inside", NULL);
-  GtkWidget *choose = suffix_button ("folder-open-symbolic", "Choose a Folder");
+  GtkWidget *choose = suffix_button ("folder-open-symbolic", _("Choose a Folder"));
 
   g_signal_connect (choose, "clicked", G_CALLBACK (choose_folder), self);
   adw_entry_row_add_prefix (row, choose);
@@ -217,11 +216,12 @@ pier_run_dialog_get_error (PierRunDialog *self)
 
 /* What the worker thread needs: the form's values, owned. */
 typedef struct {
-  PierStore *store;
+  PierEngine *engine;
   char *image, *name, *hostname, *memory_text;
   GStrv command, env, volumes;
-  gboolean tty, auto_remove, network_set;
-  PierNetworkMode network;
+  gboolean tty, auto_remove;
+  const char *network; /* NULL: the engine's default */
+  char *id;            /* once started */
   guint64 memory_bytes;
   gint64 pids_limit;
   double cpus;
@@ -230,7 +230,8 @@ typedef struct {
 static void
 request_free (Request *r)
 {
-  g_clear_object (&r->store);
+  g_clear_object (&r->engine);
+  g_free (r->id);
   g_free (r->image);
   g_free (r->name);
   g_free (r->hostname);
@@ -278,7 +279,7 @@ read_form (PierRunDialog *self, GError **error)
   guint network = adw_combo_row_get_selected (self->network_row);
   GtkStringObject *image = adw_combo_row_get_selected_item (self->image_row);
 
-  r->store = g_object_ref (pier_model_get_store (self->model));
+  r->engine = g_object_ref (pier_model_get_engine (self->model));
   r->image = image ? g_strdup (gtk_string_object_get_string (image)) : NULL;
   r->name = entry_text (self->name_row);
   r->hostname = entry_text (self->hostname_row);
@@ -286,26 +287,26 @@ read_form (PierRunDialog *self, GError **error)
   r->auto_remove = gtk_switch_get_active (self->remove_switch);
   r->env = rows_text (self->env_rows);
   r->volumes = rows_text (self->volume_rows);
-  r->network_set = network > 0 && network != GTK_INVALID_LIST_POSITION;
-  r->network = network == 2 ? PIER_NETWORK_NONE : network == 3 ? PIER_NETWORK_HOST : PIER_NETWORK_BRIDGE;
+  if (network > 0 && network != GTK_INVALID_LIST_POSITION)
+    r->network = network == 2 ? "none" : network == 3 ? "host" : "bridge";
   if (r->image == NULL)
-    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, "choose an image to run");
+    g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID, _("choose an image to run"));
   else if (command != NULL &&
            (r->command = pier_shell_expand_words (command, '\\', PIER_SHELL_WORDS_SKIP_UNSET, NULL, NULL,
                                                   &local_error)) == NULL)
-    g_prefix_error (&local_error, "command: ");
-  else if (memory != NULL && !pier_quantity_parse_size ("memory limit", memory,
-                                                       PIER_CONTAINER_MEMORY_MAX,
+    g_prefix_error (&local_error, _("command: "));
+  else if (memory != NULL && !pier_quantity_parse_size (_("memory limit"), memory,
+                                                       PIER_RUN_MEMORY_MAX,
                                                        &r->memory_bytes, &local_error))
     ;
-  else if (cpus != NULL && !pier_quantity_parse_decimal ("CPUs", cpus, PIER_CONTAINER_CPUS_MIN,
-                                                         PIER_CONTAINER_CPUS_MAX, &r->cpus,
+  else if (cpus != NULL && !pier_quantity_parse_decimal (_("CPUs"), cpus, PIER_RUN_CPUS_MIN,
+                                                         PIER_RUN_CPUS_MAX, &r->cpus,
                                                          &local_error))
     ;
   else if (pids != NULL && (!g_ascii_string_to_signed (pids, 10, -1, G_MAXINT32, &r->pids_limit, NULL)
                             || r->pids_limit == 0))
     g_set_error (&local_error, PIER_ERROR, PIER_ERROR_INVALID,
-                 "process limit “%s”: a whole number above 0, or -1 for none", pids);
+                 _("process limit “%s”: a whole number above 0, or -1 for none"), pids);
   if (local_error != NULL)
     {
       request_free (r);
@@ -317,18 +318,27 @@ read_form (PierRunDialog *self, GError **error)
 
 /* ---- running ---- */
 
+static void
+started (const char *id, const char *const *warnings, gpointer data)
+{
+  Request *r = data;
+
+  r->id = g_strdup (id);
+  for (const char *const *w = warnings; w && *w; w++)
+    g_message ("%s: %s", r->name ? r->name : id, *w);
+}
+
 static gboolean
 run_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   Request *r = data;
-  PierContainerOptions o = {
+  PierRunOptions o = {
     .image = r->image,
     .name = r->name,
     .hostname = r->hostname,
     .command = (const char *const *) r->command,
     .env = (const char *const *) r->env,
     .volumes = (const char *const *) r->volumes,
-    .network_set = r->network_set,
     .network = r->network,
     .memory_bytes = r->memory_bytes,
     .cpus = r->cpus,
@@ -337,14 +347,10 @@ run_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **e
     .interactive = r->tty,
     .auto_remove = r->auto_remove,
   };
-  g_auto (GStrv) warnings = NULL;
-  g_autoptr (PierContainer) c = pier_store_run_container (r->store, &o, NULL, &warnings, error);
 
-  if (c == NULL)
+  if (!pier_engine_run (r->engine, &o, NULL, started, r, NULL, cancellable, error))
     return FALSE;
-  for (char **w = warnings; w && *w; w++)
-    g_message ("%s: %s", c->name, *w);
-  *result = g_strdup (c->id);
+  *result = g_steal_pointer (&r->id);
   return TRUE;
 }
 
@@ -359,7 +365,7 @@ set_running (PierRunDialog *self, gboolean running)
 static char *
 run_label (gpointer this, gboolean running)
 {
-  return g_strdup (running ? "Starting…" : "_Run");
+  return g_strdup (running ? _("Starting…") : _("_Run"));
 }
 
 static void
@@ -367,7 +373,7 @@ fail (PierRunDialog *self, GError *error)
 {
   g_free (self->error);
   self->error = g_strdup (error->message);
-  pier_ui_show_error (GTK_WIDGET (self), "The container cannot run", error);
+  pier_ui_show_error (GTK_WIDGET (self), _("The container cannot run"), error);
 }
 
 static void

@@ -1,17 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-terminal.h"
 #include "pier-ui-task.h"
+#include "pier-i18n.h"
 
-#include "pier-container-processes.h"
-#include "pier-container-user.h"
-#include "pier-error.h"
-#include "pier-fsutil.h"
-#include "pier-sandbox.h"
 
-#include <fcntl.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <vte/vte.h>
 
 /* bash where the image has it, else sh: the process keeps the name of the shell it runs. */
@@ -39,23 +32,22 @@ enum { PROP_0, PROP_PID, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 typedef struct {
-  PierStore *store;
+  PierEngine *engine;
   char *container_id;
   guint16 rows, cols;
   /* results */
   char *name;
-  pid_t pid;
-  int master;
+  PierExec *exec;
 } Spawn;
 
 static void
 spawn_free (Spawn *s)
 {
-  g_object_unref (s->store);
+  g_object_unref (s->engine);
   g_free (s->container_id);
   g_free (s->name);
-  if (s->master >= 0)
-    close (s->master);
+  /* A shell nobody took: dropping it closes its pty, which hangs it up. */
+  g_clear_object (&s->exec);
   g_free (s);
 }
 
@@ -63,70 +55,58 @@ static gboolean
 spawn_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
   Spawn *s = data;
-  g_autoptr (PierContainer) c = pier_store_find_container (s->store, s->container_id, error);
-  g_autoptr (PierContainerUser) user = NULL;
-  g_autoptr (GPtrArray) layers = NULL;
-  g_autofree char *state_dir = NULL;
-  g_auto (GStrv) env = NULL;
-  pier_autofd int null_fd = -1;
-  g_autoptr (GError) session_error = NULL;
-  char *argv[] = { "/bin/sh", "-c", SHELL_SCRIPT, NULL };
-  PierExecSpec spec = { 0 };
+  g_autoptr (PierContainerInfo) c = pier_engine_get_container (s->engine, s->container_id, FALSE,
+                                                               cancellable, error);
+  const char *argv[] = { "/bin/sh", "-c", SHELL_SCRIPT, NULL };
+  const char *env[] = { "TERM=xterm-256color", NULL };
+  /* The container's own user, directory and environment, as `pierctl exec -it` runs it. */
+  PierExecOptions options = { .argv = argv, .env = env, .tty = TRUE,
+                              .tty_rows = s->rows, .tty_cols = s->cols };
 
   if (c == NULL)
     return FALSE;
   s->name = g_strdup (c->name);
-  if (c->status != PIER_CONTAINER_RUNNING)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID, "container %s is not running", c->name);
-      return FALSE;
-    }
-  /* The container's own user, as `pierctl exec` would run it. */
-  layers = pier_container_get_lower_dirs (s->store, c);
-  g_ptr_array_insert (layers, 0, pier_container_get_upper_dir (s->store, c));
-  g_ptr_array_add (layers, NULL);
-  user = pier_container_user_resolve (c->user, (const char *const *) layers->pdata, error);
-  if (user == NULL)
+  s->exec = pier_engine_exec_start (s->engine, c->id, &options, NULL, cancellable, error);
+  return s->exec != NULL;
+}
+
+/* The shell's end, waited for off the main thread: the engine's exec is no child of ours to
+ * watch when the engine is elsewhere. */
+static gboolean
+wait_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  int code;
+
+  if (!pier_exec_wait (data, &code, NULL, error))
     return FALSE;
-  env = g_strdupv (c->env);
-  env = g_environ_setenv (env, "TERM", "xterm-256color", TRUE);
-  if (g_environ_getenv (env, "HOME") == NULL)
-    env = g_environ_setenv (env, "HOME", user->home, TRUE);
-  spec.argv = argv;
-  spec.env = env;
-  spec.cwd = c->working_dir;
-  spec.uid = user->uid;
-  spec.gid = user->gid;
-  spec.groups = (const guint32 *) (void *) user->groups->data;
-  spec.n_groups = user->groups->len;
-  spec.tty = TRUE;
-  spec.tty_rows = s->rows;
-  spec.tty_cols = s->cols;
-  state_dir = pier_container_get_state_dir (s->store, c);
-  null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  if (!pier_sandbox_exec_spawn (state_dir, &spec, null_fd, null_fd, null_fd, &s->pid, &s->master, error))
-    return FALSE;
-  /* Its own session (exec calls setsid): the shell leads it. */
-  if (!pier_container_record_session (s->store, c, s->pid, PIER_SESSION_EXEC, &session_error))
-    g_warning ("recording the terminal's session: %s", session_error->message);
+  *result = GINT_TO_POINTER (code + 1);
   return TRUE;
 }
 
 static void
-child_exited (PierTerminal *self, int status)
+wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  PierTerminal *self = PIER_TERMINAL (source);
+  g_autoptr (GError) error = NULL;
+  gpointer code_plus_one = NULL;
   g_autofree char *text = NULL;
+  int code;
 
+  pier_ui_task_finish (result, &code_plus_one, &error);
   if (self->ended_label == NULL)
     return; /* the window is closing: the pty's hangup ended the shell */
-  if (WIFEXITED (status))
-    text = g_strdup_printf ("The shell exited with status %d. Close the window to end.", WEXITSTATUS (status));
+  code = GPOINTER_TO_INT (code_plus_one) - 1;
+  if (code < 0)
+    text = g_strdup_printf (_("The shell's end could not be learnt: %s. Close the window to end."),
+                            error->message);
+  else if (code > 128 && code <= 128 + 64)
+    text = g_strdup_printf (_("The shell was killed by signal %d (the container may have stopped)."),
+                            code - 128);
   else
-    text = g_strdup_printf ("The shell was killed by signal %d (the container may have stopped).",
-                            WTERMSIG (status));
+    text = g_strdup_printf (_("The shell exited with status %d. Close the window to end."), code);
   gtk_label_set_label (self->ended_label, text);
   gtk_revealer_set_reveal_child (self->ended_revealer, TRUE);
-  adw_window_title_set_subtitle (self->window_title, "Ended");
+  adw_window_title_set_subtitle (self->window_title, _("Ended"));
   self->pid = 0;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PID]);
 }
@@ -148,27 +128,24 @@ spawn_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   if (g_cancellable_is_cancelled (self->cancellable))
-    {
-      kill (s->pid, SIGHUP);
-      return;
-    }
-  pty = vte_pty_new_foreign_sync (s->master, NULL, &error);
+    return;
+  pty = vte_pty_new_foreign_sync (pier_exec_steal_pty (s->exec), NULL, &error);
   if (pty == NULL)
     {
       adw_status_page_set_description (self->error_page, error->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
-      kill (s->pid, SIGKILL);
       return;
     }
-  s->master = -1; /* the pty owns it */
   vte_terminal_set_pty (self->vte, pty);
-  vte_terminal_watch_child (self->vte, s->pid);
-  self->pid = s->pid;
-  title = g_strdup_printf ("Terminal in %s", s->name);
-  subtitle = g_strdup_printf ("exec session · host PID %d", s->pid);
+  self->pid = pier_exec_get_host_pid (s->exec);
+  title = g_strdup_printf (_("Terminal in %s"), s->name);
+  subtitle = self->pid > 0 ? g_strdup_printf (_("exec session · host PID %d"), self->pid)
+                           : g_strdup (_("exec session"));
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title, subtitle);
+  pier_ui_run_in_thread (self, NULL, wait_work, g_steal_pointer (&s->exec), g_object_unref, NULL,
+                         wait_done, NULL);
   gtk_stack_set_visible_child_name (self->stack, "terminal");
   gtk_widget_grab_focus (GTK_WIDGET (self->vte));
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PID]);
@@ -214,19 +191,18 @@ pier_terminal_new (PierModel *model, const char *container_id)
 {
   PierTerminal *self = g_object_new (PIER_TYPE_TERMINAL, NULL);
   PierContainerRow *row = pier_model_find_container (model, container_id);
-  g_autofree char *title = g_strdup_printf ("Terminal in %s", row ? pier_container_row_get_name (row) : container_id);
+  g_autofree char *title = g_strdup_printf (_("Terminal in %s"), row ? pier_container_row_get_name (row) : container_id);
   Spawn *s = g_new0 (Spawn, 1);
 
   self->model = g_object_ref (model);
   self->container_id = g_strdup (container_id);
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_window_title_set_title (self->window_title, title);
-  adw_window_title_set_subtitle (self->window_title, "Starting a shell…");
-  s->store = g_object_ref (pier_model_get_store (model));
+  adw_window_title_set_subtitle (self->window_title, _("Starting a shell…"));
+  s->engine = g_object_ref (pier_model_get_engine (model));
   s->container_id = g_strdup (container_id);
   s->rows = vte_terminal_get_row_count (self->vte);
   s->cols = vte_terminal_get_column_count (self->vte);
-  s->master = -1;
   /* The window's cancellable is not the task's: a shell that started is hung up by spawn_done(),
    * which needs the work's result to do it. */
   pier_ui_run_in_thread (self, NULL, spawn_work, s, (GDestroyNotify) spawn_free, NULL, spawn_done,
@@ -321,7 +297,6 @@ pier_terminal_init (PierTerminal *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   vte_terminal_set_font (self->vte, font);
-  g_signal_connect_object (self->vte, "child-exited", G_CALLBACK (child_exited), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark", G_CALLBACK (follow_style),
                            self, G_CONNECT_SWAPPED);
   follow_style (self);

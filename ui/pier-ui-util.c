@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <adwaita.h>
 
@@ -11,7 +12,7 @@ pier_ui_format_duration (gint64 usec)
   gint64 s = MAX (usec, 0) / G_USEC_PER_SEC;
 
   if (s < 60)
-    return g_strdup (s < 10 ? "a few seconds" : "less than a minute");
+    return g_strdup (s < 10 ? _("a few seconds") : _("less than a minute"));
   if (s < 3600)
     return g_strdup_printf (g_dngettext (NULL, "%d minute", "%d minutes", s / 60), (int) (s / 60));
   if (s < 86400)
@@ -26,16 +27,16 @@ pier_ui_format_ago (gint64 unix_usec)
   g_autofree char *duration = NULL;
 
   if (unix_usec <= 0)
-    return g_strdup ("unknown");
+    return g_strdup (_("unknown"));
   if (age < 10 * G_USEC_PER_SEC)
-    return g_strdup ("just now");
+    return g_strdup (_("just now"));
   if (age >= (gint64) 30 * 86400 * G_USEC_PER_SEC)
     {
       g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (unix_usec / G_USEC_PER_SEC);
-      return when ? g_date_time_format (when, "%-d %b %Y") : g_strdup ("unknown");
+      return when ? g_date_time_format (when, "%-d %b %Y") : g_strdup (_("unknown"));
     }
   duration = pier_ui_format_duration (age);
-  return g_strdup_printf ("%s ago", duration);
+  return g_strdup_printf (_("%s ago"), duration);
 }
 
 char *
@@ -134,9 +135,9 @@ pier_ui_row_menu_button_new (PierMenuFunc make)
   GtkWidget *button = gtk_menu_button_new ();
 
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "view-more-symbolic");
-  pier_ui_set_static_tooltip (button, "More Actions");
+  pier_ui_set_static_tooltip (button, _("More Actions"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  "More actions", -1);
+                                  _("More actions"), -1);
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_add_css_class (button, "circular");
   gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (button), make_menu, make, NULL);

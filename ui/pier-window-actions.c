@@ -5,6 +5,7 @@
 #include "pier-gui-window.h"
 #include "pier-pull-dialog.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 /* The window-wide actions that need no worker of their own: navigation, toasts, the container
  * verbs (through the model), pull, terminals and graphical sessions. */
@@ -73,7 +74,7 @@ container_action_done (GObject *source, GAsyncResult *result, gpointer user_data
   pier_window_end_busy (call->busy);
   if (!pier_model_container_action_finish (PIER_MODEL (source), result, &error))
     {
-      g_autofree char *heading = g_strdup_printf ("Could not %s “%s”",
+      g_autofree char *heading = g_strdup_printf (_("Could not %s “%s”"),
                                                   pier_container_action_to_verb (call->action),
                                                   call->name);
       pier_ui_show_error (GTK_WIDGET (call->window), heading, error);
@@ -89,16 +90,16 @@ container_action (PierWindow *self, const char *id, PierContainerAction action)
   PierContainerRow *row = pier_model_find_container (self->model, id);
   ActionCall *call = g_new0 (ActionCall, 1);
   const char *doing[] = {
-    [PIER_CONTAINER_ACTION_START] = "Starting", [PIER_CONTAINER_ACTION_STOP] = "Stopping",
-    [PIER_CONTAINER_ACTION_RESTART] = "Restarting", [PIER_CONTAINER_ACTION_KILL] = "Killing",
-    [PIER_CONTAINER_ACTION_REMOVE] = "Removing",
+    [PIER_CONTAINER_ACTION_START] = _("Starting"), [PIER_CONTAINER_ACTION_STOP] = _("Stopping"),
+    [PIER_CONTAINER_ACTION_RESTART] = _("Restarting"), [PIER_CONTAINER_ACTION_KILL] = _("Killing"),
+    [PIER_CONTAINER_ACTION_REMOVE] = _("Removing"),
   };
   g_autofree char *text = NULL;
 
   call->window = g_object_ref (self);
   call->name = g_strdup (row ? pier_container_row_get_name (row) : id);
   call->action = action;
-  text = g_strdup_printf ("%s “%s”…", doing[action], call->name);
+  text = g_strdup_printf (_("%s “%s”…"), doing[action], call->name);
   call->busy = pier_window_begin_busy (self, text, NULL);
   pier_model_container_action_async (self->model, id, action, NULL, container_action_done, call);
 }
@@ -131,12 +132,12 @@ container_remove_activated (GSimpleAction *a, GVariant *param, gpointer user_dat
 
   if (row == NULL)
     return;
-  heading = g_strdup_printf ("Remove “%s”?", pier_container_row_get_name (row));
+  heading = g_strdup_printf (_("Remove “%s”?"), pier_container_row_get_name (row));
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
                                    pier_container_row_get_running (row)
-                                       ? "It is running: it will be killed. What it changed in its filesystem and its logs go with it."
-                                       : "What it changed in its filesystem and its logs go with it.");
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel", "remove", "_Remove", NULL);
+                                       ? _("It is running: it will be killed. What it changed in its filesystem and its logs go with it.")
+                                       : _("What it changed in its filesystem and its logs go with it."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "remove", _("_Remove"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "id", g_strdup (id), g_free);
@@ -163,17 +164,18 @@ container_graphical_activated (GSimpleAction *a, GVariant *param, gpointer user_
   PierContainerRow *row = pier_model_find_container (self->model, g_variant_get_string (param, NULL));
   g_autoptr (GError) error = NULL;
 
-  if (row == NULL || pier_model_get_store (self->model) == NULL)
+  if (row == NULL || !pier_model_get_loaded (self->model))
     return;
   if (!pier_container_row_get_running (row))
     {
       g_set_error (&error, PIER_ERROR, PIER_ERROR_INVALID,
-                   "a graphical session runs in a running container: start it first");
-      pier_ui_show_error (GTK_WIDGET (self), "Could not open a graphical session", error);
+                   _("a graphical session runs in a running container: start it first"));
+      pier_ui_show_error (GTK_WIDGET (self), _("Could not open a graphical session"), error);
       return;
     }
-  pier_gui_window_open_for_container (GTK_WINDOW (self), pier_model_get_store (self->model),
-                                      pier_container_row_get_container (row));
+  pier_gui_window_open_for_container (GTK_WINDOW (self), pier_model_get_engine (self->model),
+                                      pier_container_row_get_id (row),
+                                      pier_container_row_get_name (row));
 }
 
 static void

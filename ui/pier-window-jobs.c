@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-window-private.h"
 
-#include "pier-container-changes.h"
 #include "pier-error.h"
-#include "pier-fsutil.h"
-#include "pier-image-archive.h"
 #include "pier-output-file.h"
 #include "pier-text-dialog.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
+#include "pier-i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +16,13 @@
 /* Image and container work on a thread behind a busy toast: commit, tag, remove, load, import,
  * save; the actions that ask for it and the dialogs that ask what to do. */
 
-typedef gboolean (*JobFunc) (PierStore *store, gpointer data, char **message,
+typedef gboolean (*JobFunc) (PierEngine *engine, gpointer data, char **message,
                              GCancellable *cancellable, GError **error);
 /* Offers what to do about @error instead of the plain error dialog; FALSE to leave it to that. */
 typedef gboolean (*JobFailed) (PierWindow *self, gpointer data, const GError *error);
 
 typedef struct {
-  PierStore *store;
+  PierEngine *engine;
   JobFunc func;
   JobFailed failed;
   gpointer data;
@@ -38,7 +36,7 @@ typedef struct {
 static void
 job_free (Job *job)
 {
-  g_object_unref (job->store);
+  g_object_unref (job->engine);
   if (job->data_free != NULL)
     job->data_free (job->data);
   g_free (job->failure);
@@ -51,7 +49,7 @@ job_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **e
 {
   Job *job = data;
 
-  return job->func (job->store, job->data, &job->message, cancellable, error);
+  return job->func (job->engine, job->data, &job->message, cancellable, error);
 }
 
 static void
@@ -84,7 +82,7 @@ run_job (PierWindow *self, JobFunc func, gpointer data, GDestroyNotify data_free
   g_autoptr (GCancellable) cancel = cancellable ? g_cancellable_new () : NULL;
   Job *job = g_new0 (Job, 1);
 
-  job->store = g_object_ref (pier_model_get_store (self->model));
+  job->engine = g_object_ref (pier_model_get_engine (self->model));
   job->func = func;
   job->data = data;
   job->data_free = data_free;
@@ -130,20 +128,22 @@ commit_data_free (CommitData *data)
 }
 
 static gboolean
-commit_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+commit_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
             GError **error)
 {
   CommitData *commit = data;
-  g_autoptr (PierContainer) c = pier_store_find_container (store, commit->id, error);
-  PierCommitOptions options = { .name = commit->name };
-  g_autoptr (PierImage) image = NULL;
+  g_autoptr (PierContainerInfo) c = pier_engine_get_container (engine, commit->id, FALSE,
+                                                               cancellable, error);
+  PierCommitRequest request = { .name = commit->name };
+  g_autofree char *image_id = NULL;
   g_autofree char *short_id = NULL;
 
-  if (c == NULL || (image = pier_container_commit (store, c, &options, cancellable, error)) == NULL)
+  if (c == NULL ||
+      (image_id = pier_engine_commit (engine, c->id, &request, cancellable, error)) == NULL)
     return FALSE;
-  short_id = g_strndup (image->id + strlen ("sha256:"), 12);
-  *message = commit->name ? g_strdup_printf ("“%s” committed as %s", c->name, commit->name)
-                          : g_strdup_printf ("“%s” committed as image %s", c->name, short_id);
+  short_id = g_strndup (image_id + strlen ("sha256:"), 12);
+  *message = commit->name ? g_strdup_printf (_("“%s” committed as %s"), c->name, commit->name)
+                          : g_strdup_printf (_("“%s” committed as image %s"), c->name, short_id);
   return TRUE;
 }
 
@@ -158,8 +158,8 @@ commit_response (AdwMessageDialog *dialog, const char *response, PierWindow *sel
   data = g_new0 (CommitData, 1);
   data->id = g_strdup (g_object_get_data (G_OBJECT (dialog), "data"));
   data->name = *text ? g_strdup (text) : NULL;
-  run_job (self, commit_job, data, (GDestroyNotify) commit_data_free, "Committing the container…",
-           TRUE, "Could not commit the container");
+  run_job (self, commit_job, data, (GDestroyNotify) commit_data_free, _("Committing the container…"),
+           TRUE, _("Could not commit the container"));
 }
 
 static void
@@ -168,25 +168,25 @@ container_commit_activated (GSimpleAction *a, GVariant *param, gpointer user_dat
   PierWindow *self = user_data;
   const char *id = g_variant_get_string (param, NULL);
   PierContainerRow *row = pier_model_find_container (self->model, id);
-  g_autofree char *heading = g_strdup_printf ("Commit “%s”", row ? pier_container_row_get_name (row) : id);
+  g_autofree char *heading = g_strdup_printf (_("Commit “%s”"), row ? pier_container_row_get_name (row) : id);
 
   ask_text (self, heading,
-            "A new image: the container's image with what the container changed on top, as one more layer.",
-            "Name and tag, e.g. myapp:1", NULL, "_Commit", G_CALLBACK (commit_response),
+            _("A new image: the container's image with what the container changed on top, as one more layer."),
+            _("Name and tag, e.g. myapp:1"), NULL, _("_Commit"), G_CALLBACK (commit_response),
             g_strdup (id), g_free);
 }
 
 /* Tag */
 
 static gboolean
-tag_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+tag_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
          GError **error)
 {
   char **names = data;
 
-  if (!pier_store_tag_image (store, names[0], names[1], error))
+  if (!pier_engine_tag_image (engine, names[0], names[1], cancellable, error))
     return FALSE;
-  *message = g_strdup_printf ("Tagged %s as %s", names[0], names[1]);
+  *message = g_strdup_printf (_("Tagged %s as %s"), names[0], names[1]);
   return TRUE;
 }
 
@@ -199,32 +199,33 @@ tag_response (AdwMessageDialog *dialog, const char *response, PierWindow *self)
     return;
   run_job (self, tag_job,
            g_strdupv ((char *[]){ g_object_get_data (G_OBJECT (dialog), "data"), (char *) text, NULL }),
-           (GDestroyNotify) g_strfreev, "Tagging…", FALSE, "Could not tag the image");
+           (GDestroyNotify) g_strfreev, _("Tagging…"), FALSE, _("Could not tag the image"));
 }
 
 static void
 image_tag_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
   const char *target = g_variant_get_string (param, NULL);
-  g_autofree char *heading = g_strdup_printf ("Tag %s", target);
+  g_autofree char *heading = g_strdup_printf (_("Tag %s"), target);
 
-  ask_text (user_data, heading, "Another name for the same image. A name another image had moves here.",
-            "Name and tag, e.g. myapp:1", NULL, "_Tag", G_CALLBACK (tag_response),
+  ask_text (user_data, heading, _("Another name for the same image. A name another image had moves here."),
+            _("Name and tag, e.g. myapp:1"), NULL, _("_Tag"), G_CALLBACK (tag_response),
             g_strdup (target), g_free);
 }
 
 /* Remove */
 
 static gboolean
-image_remove_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+image_remove_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
                   GError **error)
 {
-  g_autoptr (PierRemoveReport) report = pier_store_remove_image (store, data, FALSE, error);
+  g_autoptr (PierImageRemoval) report = pier_engine_remove_image (engine, data, FALSE,
+                                                                  cancellable, error);
 
   if (report == NULL)
     return FALSE;
-  *message = report->deleted->len > 0 ? g_strdup_printf ("Removed %s", (char *) data)
-                                      : g_strdup_printf ("Untagged %s", (char *) data);
+  *message = report->deleted != NULL && report->deleted[0] != NULL ? g_strdup_printf (_("Removed %s"), (char *) data)
+                                      : g_strdup_printf (_("Untagged %s"), (char *) data);
   return TRUE;
 }
 
@@ -233,7 +234,7 @@ image_remove_response (AdwMessageDialog *dialog, const char *response, PierWindo
 {
   if (g_strcmp0 (response, "remove") == 0)
     run_job (self, image_remove_job, g_strdup (g_object_get_data (G_OBJECT (dialog), "target")),
-             g_free, "Removing the image…", FALSE, "Could not remove the image");
+             g_free, _("Removing the image…"), FALSE, _("Could not remove the image"));
 }
 
 static void
@@ -241,12 +242,12 @@ image_remove_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
   PierWindow *self = user_data;
   const char *target = g_variant_get_string (param, NULL);
-  g_autofree char *heading = g_strdup_printf ("Remove %s?", target);
+  g_autofree char *heading = g_strdup_printf (_("Remove %s?"), target);
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
-                                              "The name goes; the image goes with its last name, "
-                                              "and its layers with it unless another image shares them.");
+                                              _("The name goes; the image goes with its last name, "
+                                                "and its layers with it unless another image shares them."));
 
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel", "remove", "_Remove", NULL);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "remove", _("_Remove"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "target", g_strdup (target), g_free);
@@ -259,7 +260,7 @@ image_remove_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 typedef struct {
   GFile *file;
   char *name;
-  PierArchiveFormat format;
+  const char *format; /* save: "docker-archive" or "oci-archive" */
 } FileData;
 
 static void
@@ -270,6 +271,17 @@ file_data_free (FileData *data)
   g_free (data);
 }
 
+/* A descriptor of a file the person chose, closed when it goes out of scope. */
+typedef int ChosenFd;
+
+static void
+close_chosen_fd (ChosenFd fd)
+{
+  close (fd);
+}
+
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (ChosenFd, close_chosen_fd, -1)
+
 static int
 open_file (GFile *file, int flags, GError **error)
 {
@@ -277,20 +289,19 @@ open_file (GFile *file, int flags, GError **error)
   int fd = path ? open (path, flags | O_CLOEXEC) : -1;
 
   if (fd < 0)
-    pier_set_errno (error, path ? errno : ENOENT, "opening %s", path ? path : g_file_peek_path (file));
+    pier_set_errno (error, path ? errno : ENOENT, _("opening %s"), path ? path : g_file_peek_path (file));
   return fd;
 }
 
 static gboolean
-load_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+load_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
           GError **error)
 {
   FileData *load = data;
-  pier_autofd int fd = open_file (load->file, O_RDONLY, error);
+  g_auto (ChosenFd) fd = open_file (load->file, O_RDONLY, error);
   g_autoptr (GPtrArray) loaded = NULL;
 
-  if (fd < 0 ||
-      (loaded = pier_store_load_archive (store, pier_read_fd, GINT_TO_POINTER (fd), cancellable, error)) == NULL)
+  if (fd < 0 || (loaded = pier_engine_load (engine, fd, cancellable, error)) == NULL)
     return FALSE;
   g_ptr_array_add (loaded, NULL);
   *message = g_strjoinv (", ", (char **) loaded->pdata);
@@ -319,10 +330,10 @@ load_failed (PierWindow *self, gpointer data, const GError *error)
   if (!g_error_matches (error, PIER_ERROR, PIER_ERROR_INVALID))
     return FALSE;
   basename = g_file_get_basename (load->file);
-  heading = g_strdup_printf ("Could not load %s", basename);
+  heading = g_strdup_printf (_("Could not load %s"), basename);
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, error->message);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "close", "_Close",
-                                    "import", "_Import as a Root Filesystem…", NULL);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"),
+                                    "import", _("_Import as a Root Filesystem…"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "import", ADW_RESPONSE_SUGGESTED);
   g_object_set_data_full (G_OBJECT (dialog), "file", g_object_ref (load->file), g_object_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (not_an_image_response), self, 0);
@@ -335,31 +346,31 @@ pier_window_load_file (PierWindow *self, GFile *file)
 {
   FileData *data = g_new0 (FileData, 1);
   g_autofree char *basename = g_file_get_basename (file);
-  g_autofree char *busy = g_strdup_printf ("Loading %s…", basename);
-  g_autofree char *failure = g_strdup_printf ("Could not load %s", basename);
+  g_autofree char *busy = g_strdup_printf (_("Loading %s…"), basename);
+  g_autofree char *failure = g_strdup_printf (_("Could not load %s"), basename);
 
   data->file = g_object_ref (file);
   run_job (self, load_job, data, (GDestroyNotify) file_data_free, busy, TRUE, failure)->failed = load_failed;
 }
 
 static gboolean
-import_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+import_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
             GError **error)
 {
   FileData *import = data;
-  pier_autofd int fd = open_file (import->file, O_RDONLY, error);
+  g_auto (ChosenFd) fd = open_file (import->file, O_RDONLY, error);
   g_autofree char *source = g_file_get_basename (import->file);
-  g_autoptr (PierImage) image = NULL;
+  g_autofree char *image_id = NULL;
   g_auto (GStrv) warnings = NULL;
   g_autofree char *notes = NULL;
 
   if (fd < 0 ||
-      (image = pier_store_import_rootfs (store, pier_read_fd, GINT_TO_POINTER (fd), import->name,
-                                         source, &warnings, cancellable, error)) == NULL)
+      (image_id = pier_engine_import (engine, fd, import->name, source, &warnings, cancellable,
+                                      error)) == NULL)
     return FALSE;
-  notes = g_strjoinv ("; ", warnings);
-  *message = g_strdup_printf ("Imported %s as %s%s%s", source,
-                              import->name ? import->name : image->id, *notes ? ": " : "", notes);
+  notes = warnings ? g_strjoinv ("; ", warnings) : g_strdup ("");
+  *message = g_strdup_printf (_("Imported %s as %s%s%s"), source,
+                              import->name ? import->name : image_id, *notes ? ": " : "", notes);
   return TRUE;
 }
 
@@ -374,34 +385,12 @@ import_response (AdwMessageDialog *dialog, const char *response, PierWindow *sel
   data = g_new0 (FileData, 1);
   data->file = g_object_ref (g_object_get_data (G_OBJECT (dialog), "data"));
   data->name = *text ? g_strdup (text) : NULL;
-  run_job (self, import_job, data, (GDestroyNotify) file_data_free, "Importing…", TRUE,
-           "Could not import the file");
+  run_job (self, import_job, data, (GDestroyNotify) file_data_free, _("Importing…"), TRUE,
+           _("Could not import the file"));
 }
 
 static gboolean
-write_fd (gpointer user_data, const void *buffer, gsize len, GError **error)
-{
-  int fd = GPOINTER_TO_INT (user_data);
-  const char *p = buffer;
-
-  while (len > 0)
-    {
-      gssize n = write (fd, p, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          pier_set_errno (error, errno, "writing the archive");
-          return FALSE;
-        }
-      p += n;
-      len -= n;
-    }
-  return TRUE;
-}
-
-static gboolean
-save_job (PierStore *store, gpointer data, char **message, GCancellable *cancellable,
+save_job (PierEngine *engine, gpointer data, char **message, GCancellable *cancellable,
           GError **error)
 {
   FileData *save = data;
@@ -410,16 +399,15 @@ save_job (PierStore *store, gpointer data, char **message, GCancellable *cancell
   const char *names[] = { save->name, NULL };
 
   if (path == NULL)
-    return pier_set_errno (error, ENOENT, "opening %s", g_file_peek_path (save->file));
+    return pier_set_errno (error, ENOENT, _("opening %s"), g_file_peek_path (save->file));
   /* A cancelled save leaves the chosen file as it was. */
   out = pier_output_file_open (path, 0644, error);
   if (out == NULL
-      || !pier_store_save_archive (store, names, save->format, write_fd,
-                                   GINT_TO_POINTER (pier_output_file_get_fd (out)), cancellable,
-                                   error)
+      || !pier_engine_save (engine, names, save->format, pier_output_file_get_fd (out),
+                            cancellable, error)
       || !pier_output_file_commit (out, error))
     return FALSE;
-  *message = g_strdup_printf ("Saved %s to %s", save->name, path);
+  *message = g_strdup_printf (_("Saved %s to %s"), save->name, path);
   return TRUE;
 }
 
@@ -441,16 +429,16 @@ choose_file (PierWindow *self, const char *title, GtkFileChooserAction action,
              const char *accept, FileChosen chosen)
 {
   GtkFileChooserNative *native = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action,
-                                                              accept, "_Cancel");
+                                                              accept, _("_Cancel"));
   g_autoptr (GtkFileFilter) archives = gtk_file_filter_new ();
   g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  gtk_file_filter_set_name (archives, "Archives (.tar, .tar.gz, .tgz)");
+  gtk_file_filter_set_name (archives, _("Archives (.tar, .tar.gz, .tgz)"));
   gtk_file_filter_add_suffix (archives, "tar");
   gtk_file_filter_add_suffix (archives, "tar.gz");
   gtk_file_filter_add_suffix (archives, "tgz");
-  gtk_file_filter_set_name (all, "All Files");
+  gtk_file_filter_set_name (all, _("All Files"));
   gtk_file_filter_add_pattern (all, "*");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), archives);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all);
@@ -469,7 +457,7 @@ load_chosen (PierWindow *self, GFile *file, GtkFileChooser *chooser)
 static void
 load_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
-  choose_file (user_data, "Load Images from an Archive", GTK_FILE_CHOOSER_ACTION_OPEN, "_Load", load_chosen);
+  choose_file (user_data, _("Load Images from an Archive"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Load"), load_chosen);
 }
 
 static void
@@ -480,16 +468,16 @@ import_chosen (PierWindow *self, GFile *file, GtkFileChooser *chooser)
 
   if (dot != NULL)
     *dot = '\0';
-  ask_text (self, "Import a Root Filesystem",
-            "The archive becomes an image of one layer, as `docker import` makes it.",
-            "Name and tag, e.g. myroot:1", basename, "_Import", G_CALLBACK (import_response),
+  ask_text (self, _("Import a Root Filesystem"),
+            _("The archive becomes an image of one layer, as `docker import` makes it."),
+            _("Name and tag, e.g. myroot:1"), basename, _("_Import"), G_CALLBACK (import_response),
             g_object_ref (file), g_object_unref);
 }
 
 static void
 import_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
-  choose_file (user_data, "Import a Root Filesystem", GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", import_chosen);
+  choose_file (user_data, _("Import a Root Filesystem"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), import_chosen);
 }
 
 static void
@@ -500,24 +488,24 @@ save_chosen (PierWindow *self, GFile *file, GtkFileChooser *chooser)
 
   data->file = g_object_ref (file);
   data->name = g_strdup (g_object_get_data (G_OBJECT (chooser), "target"));
-  data->format = g_strcmp0 (format, "oci") == 0 ? PIER_ARCHIVE_OCI : PIER_ARCHIVE_DOCKER;
-  run_job (self, save_job, data, (GDestroyNotify) file_data_free, "Saving the image…", TRUE,
-           "Could not save the image");
+  data->format = g_strcmp0 (format, "oci") == 0 ? "oci-archive" : "docker-archive";
+  run_job (self, save_job, data, (GDestroyNotify) file_data_free, _("Saving the image…"), TRUE,
+           _("Could not save the image"));
 }
 
 static void
 image_save_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
 {
   const char *target = g_variant_get_string (param, NULL);
-  GtkFileChooser *chooser = choose_file (user_data, "Save the Image", GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         "_Save", save_chosen);
+  GtkFileChooser *chooser = choose_file (user_data, _("Save the Image"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Save"), save_chosen);
   g_autofree char *suggested = g_strdup_printf ("%s.tar", target);
 
   g_strdelimit (suggested, "/:", '-');
   gtk_file_chooser_set_current_name (chooser, suggested);
-  gtk_file_chooser_add_choice (chooser, "format", "Format",
+  gtk_file_chooser_add_choice (chooser, "format", _("Format"),
                                (const char *[]){ "docker", "oci", NULL },
-                               (const char *[]){ "Docker archive (docker load)", "OCI archive (podman load)", NULL });
+                               (const char *[]){ _("Docker archive (docker load)"), _("OCI archive (podman load)"), NULL });
   gtk_file_chooser_set_choice (chooser, "format", "docker");
   g_object_set_data_full (G_OBJECT (chooser), "target", g_strdup (target), g_free);
 }

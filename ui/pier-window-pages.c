@@ -5,6 +5,7 @@
 #include "pier-image-page.h"
 #include "pier-run-dialog.h"
 #include "pier-terminal.h"
+#include "pier-i18n.h"
 
 /* What the window shows: its messages, the views, the pages that slide in over them, and the
  * windows it opens (Run, terminals). The rest of the window calls these; they call nothing of it. */
@@ -161,7 +162,7 @@ pier_window_get_view (PierWindow *self, const char *name)
 static void
 run_started (PierWindow *self, const char *id)
 {
-  AdwToast *toast = adw_toast_new ("The container is running");
+  AdwToast *toast = adw_toast_new (_("The container is running"));
 
   adw_toast_set_button_label (toast, "_Open");
   adw_toast_set_action_name (toast, "win.container-open");

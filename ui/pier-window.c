@@ -31,7 +31,7 @@ drop_files (GtkDropTarget *target, const GValue *value, double x, double y, Pier
 {
   GSList *files = g_value_get_boxed (value);
 
-  if (pier_model_get_store (self->model) == NULL)
+  if (!pier_model_get_loaded (self->model))
     return FALSE;
   for (GSList *l = files; l != NULL; l = l->next)
     pier_window_load_file (self, l->data);

@@ -14,7 +14,7 @@
  *   cpu-ms MS           (at exit: user + system CPU time of the process)
  */
 #include "pier-gui-window.h"
-#include "pier-store-open.h"
+#include "pier-local-engine.h"
 
 #include <glib-unix.h>
 #include <signal.h>
@@ -93,10 +93,10 @@ main (int argc, char **argv)
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("CONTAINER");
   g_autoptr (GError) error = NULL;
-  g_autoptr (PierStore) store = NULL;
-  g_autoptr (PierContainer) container = NULL;
+  g_autoptr (PierLocalEngine) engine = NULL;
+  g_autoptr (PierContainerInfo) container = NULL;
   g_auto (GStrv) app = NULL;
-  PierGraphicalSessionOptions options = { .join_running = TRUE };
+  PierGraphicalOptions options = { .join_running = TRUE };
   GtkWidget *window;
   PierRdpView *view;
   struct rusage usage;
@@ -114,9 +114,8 @@ main (int argc, char **argv)
       fprintf (stderr, "gui-window-bench: --app: %s\n", error->message);
       return 2;
     }
-  store = pier_store_open (opt_root, opt_runroot, &error);
-  if (store != NULL)
-    container = pier_store_find_container (store, argv[1], &error);
+  engine = pier_local_engine_new (opt_root, opt_runroot);
+  container = pier_engine_get_container (PIER_ENGINE (engine), argv[1], FALSE, NULL, &error);
   if (container == NULL)
     {
       fprintf (stderr, "gui-window-bench: %s\n", error->message);
@@ -131,7 +130,7 @@ main (int argc, char **argv)
   options.width = opt_width;
   options.height = opt_height;
   open_start_us = g_get_monotonic_time ();
-  window = pier_gui_window_new (store, container, &options);
+  window = pier_gui_window_new (PIER_ENGINE (engine), container->id, container->name, &options);
   g_signal_connect (window, "notify::view", G_CALLBACK (on_view), NULL);
   /* Under Xvfb, with no window manager, GTK's own frame takes 5 pixels on each side and the
    * header bar 47 more at the top: the window is sized so that the view gets the size asked. */

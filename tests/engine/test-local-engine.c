@@ -6,6 +6,7 @@
 #include "pier-local-engine.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -150,6 +151,74 @@ exec_output (PierEngine *engine, const char *name, const char *script, int *code
   return g_strdup (buffer);
 }
 
+/* A shell started on a pty, as the window's terminal starts one: the host PID it reports is a
+ * live process of this machine, the pty is the caller's once taken, and what is typed there
+ * reaches the shell, whose exit code the wait returns. */
+static void
+assert_exec_on_pty (PierEngine *engine, const char *name)
+{
+  const char *const argv[] = { "sh", NULL };
+  PierExecOptions options = { .argv = argv, .tty = TRUE, .tty_rows = 24, .tty_cols = 80 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierExec) exec = pier_engine_exec_start (engine, name, &options, NULL, NULL, &error);
+  const char typed[] = "exit 7\n";
+  int pty, code = -1;
+
+  assert_ok (exec != NULL);
+  assert_true (pier_exec_get_host_pid (exec) > 0);
+  assert_int_equal (kill (pier_exec_get_host_pid (exec), 0), 0);
+  pty = pier_exec_steal_pty (exec);
+  assert_true (pty >= 0);
+  assert_int_equal (pier_exec_get_pty (exec), -1);
+  assert_int_equal (write (pty, typed, strlen (typed)), (gssize) strlen (typed));
+  assert_ok (pier_exec_wait (exec, &code, NULL, &error));
+  assert_int_equal (code, 7);
+  close (pty);
+}
+
+/* What the window's Processes page reads: the watch's sessions, twice (the second read builds on
+ * the first), hold the container's init as its PID 1 seen from the host, and the engine says
+ * where its executable comes from. */
+static void
+assert_process_watch (PierEngine *engine, const char *name, int init_pid)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierProcessWatch) watch = pier_engine_watch_processes (engine, name, &error);
+  g_autoptr (PierProcessWatch) host = pier_engine_watch_processes (engine, NULL, &error);
+  g_autofree char *provenance = NULL;
+  gboolean init_found = FALSE, host_found = FALSE;
+
+  assert_ok (watch != NULL && host != NULL);
+  for (int round = 0; round < 2; round++)
+    {
+      g_autoptr (GPtrArray) sessions = pier_process_watch_read (watch, NULL, &error);
+      g_autoptr (GPtrArray) everything = pier_process_watch_read (host, NULL, &error);
+
+      assert_ok (sessions != NULL && everything != NULL);
+      for (guint i = 0; i < sessions->len; i++)
+        {
+          PierSessionInfo *s = sessions->pdata[i];
+          for (guint j = 0; j < s->processes->len; j++)
+            {
+              PierProcessInfo *p = s->processes->pdata[j];
+              init_found |= p->container_pid == 1 && p->host_pid == init_pid &&
+                            g_strcmp0 (s->origin, "init") == 0;
+            }
+        }
+      for (guint i = 0; i < everything->len; i++)
+        {
+          PierProcessInfo *p = everything->pdata[i];
+          host_found |= p->host_pid == init_pid && g_strcmp0 (p->container, name) == 0;
+        }
+    }
+  assert_true (init_found);
+  assert_true (host_found);
+  provenance = pier_engine_process_provenance (engine, name, init_pid, NULL, &error);
+  assert_ok (provenance != NULL);
+  /* busybox: one layer, which has the shell the container runs. */
+  assert_true (g_str_has_prefix (provenance, "/bin/sh: image layer 1 of 1"));
+}
+
 static gboolean
 has_event (GPtrArray *events, const char *id, const char *action)
 {
@@ -184,14 +253,30 @@ test_local_engine_runs_busybox (void **state)
   g_autoptr (GPtrArray) events = NULL;
   g_autoptr (PierContainerInfo) info = NULL;
   g_autoptr (PierContainerInfo) gone = NULL;
+  g_autoptr (PierContainerInfo) running = NULL;
+  g_autoptr (GPtrArray) past = NULL;
   PierContainerStats stats = { 0 };
   gboolean added = FALSE;
-  guint64 cursor = 0;
+  guint64 cursor = 0, now = PIER_ENGINE_EVENTS_NOW;
   gint64 deadline;
   int code = -1;
 
   assert_ok (pier_engine_run (engine, &options, NULL, remember_id, &id, NULL, NULL, &error));
   assert_non_null (id);
+  /* A front end that starts following now gets none of the past. */
+  past = pier_engine_read_events (engine, &now, NULL, &error);
+  assert_ok (past != NULL);
+  assert_int_equal (past->len, 0);
+  assert_true (now > 0 && now != PIER_ENGINE_EVENTS_NOW);
+  running = pier_engine_get_container (engine, id, FALSE, NULL, &error);
+  assert_ok (running != NULL);
+  assert_int_equal (running->state, PIER_CONTAINER_STATE_RUNNING);
+  assert_string_equal (running->hostname, "engine-test");
+  assert_string_equal (running->network, "none");
+  assert_true (running->host_pid > 0);
+  assert_int_equal (kill (running->host_pid, 0), 0);
+  assert_true (running->pids_limit > 0);
+  assert_process_watch (engine, "engine-test", running->host_pid);
   output = exec_output (engine, "engine-test", "echo $((6 * 7)); touch /made-by-exec", &code);
   assert_string_equal (output, "42\n");
   assert_int_equal (code, 0);
@@ -205,6 +290,7 @@ test_local_engine_runs_busybox (void **state)
     }
   assert_non_null (strstr (logs, "out-line"));
   assert_non_null (strstr (logs, "err-line"));
+  assert_exec_on_pty (engine, "engine-test");
   assert_ok (pier_engine_stats (engine, id, &stats, NULL, &error));
   assert_true (stats.has_pids && stats.pids >= 1);
   inspect = pier_engine_inspect_container (engine, "engine-test", FALSE, NULL, &error);
@@ -223,6 +309,7 @@ test_local_engine_runs_busybox (void **state)
   info = pier_engine_get_container (engine, id, FALSE, NULL, &error);
   assert_non_null (info);
   assert_int_equal (info->state, PIER_CONTAINER_STATE_EXITED);
+  assert_int_equal (info->host_pid, 0);
   assert_ok (pier_engine_remove (engine, id, FALSE, NULL, &error));
   gone = pier_engine_get_container (engine, id, FALSE, NULL, &error);
   assert_null (gone);
@@ -245,6 +332,47 @@ collect_output (const char *text, gpointer user_data)
   g_string_append (user_data, text);
 }
 
+static void
+collect_steps (const PierBuildStep *step, gpointer user_data)
+{
+  GString *steps = user_data;
+
+  if (step->type == PIER_BUILD_STEP_BEGIN)
+    g_string_append_printf (steps, "%u/%u %s\n", step->step, step->n_steps, step->text);
+  else if (step->type == PIER_BUILD_STEP_OUTPUT)
+    g_string_append_len (steps, step->data, step->len);
+  else if (step->type == PIER_BUILD_STEP_ALL_DONE)
+    g_string_append_printf (steps, "done %s\n%s", step->id, step->text);
+}
+
+/* The built image as the image page reads it: one image, its layers bottom first with the step
+ * that made each, its history with the instructions. */
+static void
+assert_image_details (PierEngine *engine, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierImageInfo) image = pier_engine_get_image (engine, name, NULL, &error);
+  g_autoptr (GPtrArray) layers = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  PierLayerInfo *top;
+  PierHistoryItem *newest;
+
+  assert_ok (image != NULL);
+  assert_string_equal (image->names[0], "docker.io/library/engine-built:1");
+  layers = pier_engine_image_layers (engine, name, NULL, &error);
+  assert_ok (layers != NULL);
+  assert_true (layers->len >= 2);
+  top = layers->pdata[layers->len - 1];
+  assert_string_equal (top->instruction, "RUN echo built > /built");
+  assert_int_equal (top->n_images, 1);
+  assert_true (g_str_has_prefix (top->diff_id, "sha256:"));
+  history = pier_engine_image_history (engine, name, NULL, &error);
+  assert_ok (history != NULL);
+  newest = history->pdata[0];
+  assert_string_equal (newest->instruction, "RUN echo built > /built");
+  assert_false (newest->empty_layer);
+}
+
 /* A two-line build, saved and loaded into another store. */
 static void
 test_local_engine_builds_saves_and_loads (void **state)
@@ -261,8 +389,10 @@ test_local_engine_builds_saves_and_loads (void **state)
   g_autoptr (PierLocalEngine) other = pier_local_engine_new (other_root, other_runroot);
   const char *const tags[] = { "engine-built:1", NULL };
   const char *const saved[] = { "engine-built:1", NULL };
-  PierImageBuildOptions options = { .context_dir = context, .tags = tags, .network = "none" };
+  PierImageBuildOptions options = { .context_dir = context, .tags = tags, .network = "none",
+                                    .steps = collect_steps };
   g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (GString) steps = g_string_new (NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) report = NULL;
   g_autofree char *id = NULL;
@@ -272,10 +402,16 @@ test_local_engine_builds_saves_and_loads (void **state)
   assert_int_equal (mkdir (context, 0755), 0);
   assert_true (g_file_set_contents (dockerfile, "FROM busybox\nRUN echo built > /built\n", -1,
                                     NULL));
+  options.steps_data = steps;
   assert_ok ((id = pier_engine_build (PIER_ENGINE (local), &options, collect_output, output,
                                       NULL, &error)) != NULL);
   assert_true (g_str_has_prefix (id, "sha256:"));
   assert_non_null (strstr (output->str, "Step 2/2 : RUN echo built > /built"));
+  /* The same build, step by step. */
+  assert_non_null (strstr (steps->str, "2/2 RUN echo built > /built\n"));
+  assert_true (g_str_has_suffix (steps->str, "engine-built:1\n"));
+  assert_non_null (strstr (steps->str, id));
+  assert_image_details (PIER_ENGINE (local), "engine-built:1");
 
   fd = open (archive, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   assert_true (fd >= 0);

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every file of the repository names its licence in an SPDX-License-Identifier line.
 
   check-spdx.py SOURCE_ROOT [--fix]

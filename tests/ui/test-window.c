@@ -21,6 +21,7 @@
 #include "pier-processes-view.h"
 #include "pier-run-dialog.h"
 #include "pier-sandbox.h"
+#include "pier-store-open.h"
 #include "pier-terminal.h"
 #include "pier-window.h"
 
@@ -36,6 +37,7 @@ typedef struct {
   PierApplication *app;
   PierWindow *window;
   PierModel *model;
+  PierStore *store;   /* the same store as the window's engine, to check what it did */
   char *container_id; /* the container the cases share */
   char *built_image;
 } Fixture;
@@ -106,7 +108,12 @@ screenshot (GtkWidget *widget, const char *name)
 static PierStore *
 store (void)
 {
-  return pier_model_get_store (fx.model);
+  g_autoptr (GError) error = NULL;
+
+  if (fx.store == NULL)
+    fx.store = pier_store_open (fx.root, fx.runroot, &error);
+  pier_assert_no_error (error);
+  return fx.store;
 }
 
 static PierContainer *
@@ -209,6 +216,7 @@ teardown (void **state)
     pier_container_remove (store (), containers->pdata[i], TRUE, NULL);
   gtk_window_destroy (GTK_WINDOW (fx.window));
   settle (200);
+  g_clear_object (&fx.store);
   g_clear_object (&fx.app);
   pier_test_rm_rf (fx.dir);
   return 0;
@@ -405,6 +413,26 @@ static void
 refreshed (PierProcessesView *view, gint64 usec, gpointer user_data)
 {
   refreshes++;
+}
+
+/* A window opened over a store that already has containers lists every one of them. */
+static void
+test_window_lists_the_containers_it_finds (void **state)
+{
+  g_autoptr (PierModel) model = NULL;
+  g_autoptr (GPtrArray) containers = NULL;
+  GListModel *rows;
+
+  REQUIRE_SETUP ();
+  assert_non_null (fx.container_id);
+  containers = pier_store_list_containers (store (), NULL);
+  assert_non_null (containers);
+  assert_true (containers->len >= 1);
+  model = pier_model_new (pier_application_get_engine (fx.app));
+  WAIT_FOR (pier_model_get_loaded (model), 10000, "the second model to load");
+  rows = pier_model_get_containers (model);
+  assert_int_equal (g_list_model_get_n_items (rows), containers->len);
+  assert_true (shown_has_container (rows, fx.container_id));
 }
 
 static void
@@ -1002,6 +1030,7 @@ main (void)
     cmocka_unit_test (test_window_lists_the_builtin_images),
     cmocka_unit_test (test_window_run_dialog_refuses_bad_limits),
     cmocka_unit_test (test_window_runs_a_container_from_the_run_dialog),
+    cmocka_unit_test (test_window_lists_the_containers_it_finds),
     cmocka_unit_test (test_window_processes_page_matches_the_engine),
     cmocka_unit_test (test_window_terminal_runs_a_command_inside),
     cmocka_unit_test (test_window_host_processes_show_the_container),
