@@ -417,8 +417,18 @@ test_network_detach_frees_lease (void **state)
   detach (fx, id_a);
   detach (fx, "never-attached");
 
+  /* The freed address is the lowest free one, so b gets it, unless a container of a suite
+   * running beside this one (the bridge and its leases are the host's) took it first: then its
+   * lease names that container, not ours. */
   b = attach (fx, netns_b, id_b);
-  assert_string_equal (b->address, a->address);
+  if (g_strcmp0 (b->address, a->address) != 0)
+    {
+      g_autofree char *holder = read_lease (fx, a->address);
+
+      assert_non_null (holder);
+      assert_string_not_equal (holder, id_a);
+      assert_string_not_equal (holder, id_b);
+    }
   detach (fx, id_b);
 }
 
