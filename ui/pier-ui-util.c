@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-ui-util.h"
+#include "pier-error-dialog.h"
 #include "pier-i18n.h"
-
-#include <adwaita.h>
 
 #include <string.h>
 
@@ -188,10 +187,9 @@ void
 pier_ui_show_error (GtkWidget *widget, const char *heading, const GError *error)
 {
   GtkRoot *root = gtk_widget_get_root (widget);
-  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                              heading, error->message);
+  GtkWidget *dialog = pier_error_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                             heading, error->message);
 
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", "_Close");
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

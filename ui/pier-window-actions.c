@@ -4,6 +4,7 @@
 #include "pier-error.h"
 #include "pier-gui-window.h"
 #include "pier-pull-dialog.h"
+#include "pier-remove-dialog.h"
 #include "pier-ui-util.h"
 #include "pier-i18n.h"
 
@@ -115,10 +116,9 @@ CONTAINER_ACTION (container_restart_activated, PIER_CONTAINER_ACTION_RESTART)
 CONTAINER_ACTION (container_kill_activated, PIER_CONTAINER_ACTION_KILL)
 
 static void
-remove_response (AdwMessageDialog *dialog, const char *response, PierWindow *self)
+remove_response (PierRemoveDialog *dialog, const char *response, PierWindow *self)
 {
-  if (g_strcmp0 (response, "remove") == 0)
-    container_action (self, g_object_get_data (G_OBJECT (dialog), "id"), PIER_CONTAINER_ACTION_REMOVE);
+  container_action (self, pier_remove_dialog_get_target (dialog), PIER_CONTAINER_ACTION_REMOVE);
 }
 
 static void
@@ -133,15 +133,12 @@ container_remove_activated (GSimpleAction *a, GVariant *param, gpointer user_dat
   if (row == NULL)
     return;
   heading = g_strdup_printf (_("Remove “%s”?"), pier_container_row_get_name (row));
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+  dialog = pier_remove_dialog_new (GTK_WINDOW (self), heading,
                                    pier_container_row_get_running (row)
                                        ? _("It is running: it will be killed. What it changed in its filesystem and its logs go with it.")
-                                       : _("What it changed in its filesystem and its logs go with it."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "remove", _("_Remove"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "id", g_strdup (id), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response), self, 0);
+                                       : _("What it changed in its filesystem and its logs go with it."),
+                                   id);
+  g_signal_connect_object (dialog, "response::remove", G_CALLBACK (remove_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

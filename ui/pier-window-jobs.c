@@ -2,7 +2,9 @@
 #include "pier-window-private.h"
 
 #include "pier-error.h"
+#include "pier-load-failed-dialog.h"
 #include "pier-output-file.h"
+#include "pier-remove-dialog.h"
 #include "pier-text-dialog.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
@@ -230,11 +232,10 @@ image_remove_job (PierEngine *engine, gpointer data, char **message, GCancellabl
 }
 
 static void
-image_remove_response (AdwMessageDialog *dialog, const char *response, PierWindow *self)
+image_remove_response (PierRemoveDialog *dialog, const char *response, PierWindow *self)
 {
-  if (g_strcmp0 (response, "remove") == 0)
-    run_job (self, image_remove_job, g_strdup (g_object_get_data (G_OBJECT (dialog), "target")),
-             g_free, _("Removing the image…"), FALSE, _("Could not remove the image"));
+  run_job (self, image_remove_job, g_strdup (pier_remove_dialog_get_target (dialog)), g_free,
+           _("Removing the image…"), FALSE, _("Could not remove the image"));
 }
 
 static void
@@ -243,15 +244,12 @@ image_remove_activated (GSimpleAction *a, GVariant *param, gpointer user_data)
   PierWindow *self = user_data;
   const char *target = g_variant_get_string (param, NULL);
   g_autofree char *heading = g_strdup_printf (_("Remove %s?"), target);
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+  GtkWidget *dialog = pier_remove_dialog_new (GTK_WINDOW (self), heading,
                                               _("The name goes; the image goes with its last name, "
-                                                "and its layers with it unless another image shares them."));
+                                                "and its layers with it unless another image shares them."),
+                                              target);
 
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "remove", _("_Remove"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "target", g_strdup (target), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (image_remove_response), self, 0);
+  g_signal_connect_object (dialog, "response::remove", G_CALLBACK (image_remove_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -311,10 +309,9 @@ load_job (PierEngine *engine, gpointer data, char **message, GCancellable *cance
 static void import_chosen (PierWindow *self, GFile *file, GtkFileChooser *chooser);
 
 static void
-not_an_image_response (AdwMessageDialog *dialog, const char *response, PierWindow *self)
+not_an_image_response (PierLoadFailedDialog *dialog, const char *response, PierWindow *self)
 {
-  if (g_strcmp0 (response, "import") == 0)
-    import_chosen (self, g_object_get_data (G_OBJECT (dialog), "file"), NULL);
+  import_chosen (self, pier_load_failed_dialog_get_file (dialog), NULL);
 }
 
 /* A tar that is no image archive may be a root filesystem (a dropped file says neither): the
@@ -331,12 +328,8 @@ load_failed (PierWindow *self, gpointer data, const GError *error)
     return FALSE;
   basename = g_file_get_basename (load->file);
   heading = g_strdup_printf (_("Could not load %s"), basename);
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, error->message);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"),
-                                    "import", _("_Import as a Root Filesystem…"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "import", ADW_RESPONSE_SUGGESTED);
-  g_object_set_data_full (G_OBJECT (dialog), "file", g_object_ref (load->file), g_object_unref);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (not_an_image_response), self, 0);
+  dialog = pier_load_failed_dialog_new (GTK_WINDOW (self), heading, error->message, load->file);
+  g_signal_connect_object (dialog, "response::import", G_CALLBACK (not_an_image_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
   return TRUE;
 }

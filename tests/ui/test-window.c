@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The window driven in-process through GTK's API, under Xvfb (run-under-xvfb.sh), against a
  * scratch store with real containers: run one from the Run dialog, see it listed, compare its
- * Processes page with the engine's snapshot, type into a terminal inside it, stop it and
- * remove it with Delete (confirmed), see a container with a damaged record listed as broken and
- * remove it, build a Dockerfile, read an image's page, see a `pierctl
- * run` from outside appear within a second, and load an archive dropped on the window. Each view's screenshot goes to $PIER_BUILD_DIR/ui-shots. Root only (real
- * containers); the cases run in order, each using what the previous one left. */
+ * Processes page with the engine's snapshot, type into a terminal inside it, check what each
+ * message dialog says and offers, stop it and remove it with Delete (confirmed), see a
+ * container with a damaged record listed as broken and remove it, build a Dockerfile, read an
+ * image's page, see a `pierctl run` from outside appear within a second, and load an archive
+ * dropped on the window. Each view's screenshot goes to $PIER_BUILD_DIR/ui-shots. Root only
+ * (real containers); the cases run in order, each using what the previous one left. */
 #include "test-support.h"
 
 #include "pier-application.h"
@@ -628,6 +629,130 @@ press_key (GtkWidget *widget, guint keyval)
   return FALSE;
 }
 
+/* One of a message dialog's responses, as a person sees it. */
+typedef struct {
+  const char *id;
+  const char *label;
+  AdwResponseAppearance appearance;
+} Response;
+
+/* The distinct labels of @widget's buttons, depth first: a message dialog's responses, in
+ * order (it makes a button for each in each of the ways it can lay them out). */
+static void
+collect_button_labels (GtkWidget *widget, GPtrArray *labels)
+{
+  const char *label = GTK_IS_BUTTON (widget) ? gtk_button_get_label (GTK_BUTTON (widget)) : NULL;
+
+  if (label != NULL && !g_ptr_array_find_with_equal_func (labels, label, g_str_equal, NULL))
+    g_ptr_array_add (labels, g_strdup (label));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_button_labels (child, labels);
+}
+
+/* @dialog says @heading and @body and offers exactly @responses (@n of them, in order), with
+ * @default_response (NULL: none) and Escape answering "close". */
+static void
+assert_message_dialog (AdwMessageDialog *dialog, const char *heading, const char *body,
+                       const char *default_response, const Response *responses, guint n)
+{
+  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+
+  assert_string_equal (adw_message_dialog_get_heading (dialog), heading);
+  assert_string_equal (adw_message_dialog_get_body (dialog), body);
+  assert_string_equal (adw_message_dialog_get_close_response (dialog), "close");
+  if (default_response == NULL)
+    assert_null (adw_message_dialog_get_default_response (dialog));
+  else
+    assert_string_equal (adw_message_dialog_get_default_response (dialog), default_response);
+  collect_button_labels (GTK_WIDGET (dialog), labels);
+  assert_int_equal (labels->len, n);
+  for (guint i = 0; i < n; i++)
+    {
+      assert_true (adw_message_dialog_has_response (dialog, responses[i].id));
+      assert_string_equal (adw_message_dialog_get_response_label (dialog, responses[i].id),
+                           responses[i].label);
+      assert_string_equal (labels->pdata[i], responses[i].label);
+      assert_int_equal (adw_message_dialog_get_response_appearance (dialog, responses[i].id),
+                        responses[i].appearance);
+      assert_true (adw_message_dialog_get_response_enabled (dialog, responses[i].id));
+    }
+}
+
+/* The message dialog the window's @action on @target opens. */
+static AdwMessageDialog *
+dialog_of_action (const char *action, const char *target)
+{
+  AdwMessageDialog *dialog = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx.window), action, g_variant_new_string (target));
+  WAIT_FOR ((dialog = find_message_dialog ()) != NULL, 5000, action);
+  return dialog;
+}
+
+/* A confirmation before removing: Cancel the default, Remove destructive. */
+static void
+assert_remove_dialog (AdwMessageDialog *dialog, const char *heading, const char *body)
+{
+  static const Response responses[] = {
+    { "cancel", "_Cancel", ADW_RESPONSE_DEFAULT },
+    { "remove", "_Remove", ADW_RESPONSE_DESTRUCTIVE },
+  };
+
+  assert_message_dialog (dialog, heading, body, "cancel", responses, G_N_ELEMENTS (responses));
+}
+
+/* The window's message dialogs say what they said when they were built in C: removing a
+ * container (running or not) or an image asks first; a failure says so with Close. (The load
+ * that failed: see the dropped archive.) */
+static void
+test_window_dialogs_say_what_they_do (void **state)
+{
+  static const Response close_response[] = { { "close", "_Close", ADW_RESPONSE_DEFAULT } };
+  PierContainerOptions options = { .image = "busybox", .name = "ui-dialogs",
+                                   .network_set = TRUE, .network = PIER_NETWORK_NONE };
+  AdwMessageDialog *dialog;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierContainer) stopped = NULL;
+  g_autoptr (PierContainer) gone = NULL;
+
+  REQUIRE_SETUP ();
+  assert_true (container_running (fx.container_id));
+  dialog = dialog_of_action ("container-remove", fx.container_id);
+  assert_remove_dialog (dialog, "Remove “ui-first”?",
+                        "It is running: it will be killed. What it changed in its filesystem and "
+                        "its logs go with it.");
+  respond (dialog, "cancel");
+
+  dialog = dialog_of_action ("image-remove", "busybox");
+  assert_remove_dialog (dialog, "Remove busybox?",
+                        "The name goes; the image goes with its last name, and its layers with it "
+                        "unless another image shares them.");
+  respond (dialog, "cancel");
+
+  stopped = pier_store_create_container (store (), &options, &error);
+  pier_assert_no_error (error);
+  pier_model_refresh_container (fx.model, stopped->id);
+  WAIT_FOR (pier_model_find_container (fx.model, stopped->id) != NULL, 5000,
+            "the created container in the model");
+  dialog = dialog_of_action ("container-graphical", stopped->id);
+  assert_message_dialog (dialog, "Could not open a graphical session",
+                         "a graphical session runs in a running container: start it first",
+                         NULL, close_response, G_N_ELEMENTS (close_response));
+  respond (dialog, "close");
+
+  dialog = dialog_of_action ("container-remove", stopped->id);
+  assert_remove_dialog (dialog, "Remove “ui-dialogs”?",
+                        "What it changed in its filesystem and its logs go with it.");
+  respond (dialog, "remove");
+  WAIT_FOR (pier_model_find_container (fx.model, stopped->id) == NULL, 10000,
+            "the stopped container to leave the model");
+  gone = pier_store_find_any_container (store (), "ui-dialogs", &error);
+  assert_null (gone);
+  pier_assert_error (error, PIER_ERROR_NOT_FOUND);
+  assert_true (container_running (fx.container_id));
+}
+
 static void
 test_window_stops_and_removes_the_container (void **state)
 {
@@ -1013,6 +1138,12 @@ test_window_loads_a_dropped_archive (void **state)
   WAIT_FOR ((dialog = find_dialog_with_heading ("Could not load dropped-rootfs.tar")) != NULL, 30000,
             "the window to say the dropped root filesystem is no image archive");
   assert_non_null (strstr (adw_message_dialog_get_body (dialog), "not an image archive"));
+  assert_message_dialog (dialog, "Could not load dropped-rootfs.tar", adw_message_dialog_get_body (dialog),
+                         NULL,
+                         (const Response[]){ { "close", "_Close", ADW_RESPONSE_DEFAULT },
+                                             { "import", "_Import as a Root Filesystem…",
+                                               ADW_RESPONSE_SUGGESTED } },
+                         2);
   screenshot (GTK_WIDGET (dialog), "drop-not-an-image");
   respond (dialog, "import");
   WAIT_FOR ((dialog = find_dialog_with_heading ("Import a Root Filesystem")) != NULL, 5000,
@@ -1034,6 +1165,7 @@ main (void)
     cmocka_unit_test (test_window_processes_page_matches_the_engine),
     cmocka_unit_test (test_window_terminal_runs_a_command_inside),
     cmocka_unit_test (test_window_host_processes_show_the_container),
+    cmocka_unit_test (test_window_dialogs_say_what_they_do),
     cmocka_unit_test (test_window_stops_and_removes_the_container),
     cmocka_unit_test (test_window_shows_a_broken_container_and_removes_it),
     cmocka_unit_test (test_window_builds_a_dockerfile),
