@@ -434,7 +434,9 @@ pier_sandbox_attach_relay (int conn_fd, int in_fd, int out_fd, int err_fd, gbool
       if (ok && pfds[0].revents)
         {
           n = recv (conn_fd, buf, sizeof buf, 0);
-          if (n < 0 && errno == EINTR)
+          /* A reset says the monitor closed without reading all we sent (a size, a key): the
+           * kernel reports it, once, ahead of what the monitor sent before, which follows. */
+          if (n < 0 && (errno == EINTR || errno == ECONNRESET))
             continue;
           if (n <= 0)
             {

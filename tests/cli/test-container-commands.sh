@@ -16,7 +16,9 @@ assert_eq "$(pierctl run --rm --hostname web busybox hostname)" web "--hostname"
 pass "run: output, exit codes, --rm, -i, -e, -w, -u, --hostname"
 
 # a pseudo-terminal, with its size and changes passed on
-tty_out=$(script -qec "stty rows 33 cols 111; $PIERCTL --root $ROOT --runroot $RUNROOT run --rm -t busybox stty size" /dev/null | tr -d '\r')
+# pierctl's stderr goes to the terminal too: a failure says it, rather than set -e ending here
+tty_out=$(script -qec "stty rows 33 cols 111; $PIERCTL --root $ROOT --runroot $RUNROOT run --rm -t busybox stty size" /dev/null | tr -d '\r') ||
+  fail "run --rm -t exited $?: $tty_out"
 assert_eq "$tty_out" "33 111" "-t gives a terminal of the caller's size"
 /usr/bin/python3 - "$PIERCTL" "$ROOT" "$RUNROOT" <<'PY' || fail "window-size change not passed on"
 import fcntl, os, pty, select, signal, struct, sys, termios, time

@@ -3,6 +3,7 @@
  * without a terminal, exec into every namespace, logs followed to the end. */
 #include "sandbox-fixture.h"
 
+#include "pier-attach.h"
 #include "pier-error.h"
 
 #include <fcntl.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +59,46 @@ test_sandbox_attach_relays_and_returns_code (void **state)
   pier_sandbox_start_info_clear (&info);
   logged = fixture_log_stdout (spec);
   assert_string_equal (logged, "got hello\nrest of input\n");
+}
+
+/* The monitor closes a client with a frame it never read (input sent while it was handing out
+ * the last output: `run -t`'s first size, a key): the kernel then reports a reset to the client
+ * ahead of the output and exit frame still queued for it, which must be read all the same.
+ * More output than the socket holds keeps the monitor handing it out after the exit is
+ * recorded, until the client reads (for a second at most): the input lands in that window. */
+static void
+test_sandbox_attach_reads_past_unread_input (void **state)
+{
+  Fixture *fx = *state;
+  g_autoptr (PierSandboxSpec) spec = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out_path = NULL;
+  PierSandboxStartInfo info;
+  PierSandboxState exited = { 0 };
+  const guint8 frame[] = { PIER_ATTACH_STDIN, 'k' };
+  struct stat st;
+  int out, code = -1;
+
+  REQUIRE_ROOT ();
+  spec = fixture_new_spec (fx, "head -c 1048576 /dev/zero; exit 4");
+  spec->stdin_open = TRUE;
+  fixture_start_ok (spec, PIER_SANDBOX_START_ATTACH, &info);
+  if (!pier_sandbox_wait (spec->state_dir, 10000, &exited, &error))
+    fail_msg ("waiting for the exit: %s", error->message);
+  assert_int_equal (exited.status, PIER_SANDBOX_EXITED);
+  assert_int_equal (send (info.attach_fd, frame, sizeof frame, MSG_NOSIGNAL), sizeof frame);
+  out_path = g_build_filename (fx->base, "attach-out", NULL);
+  out = open (out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  assert_true (out >= 0);
+  if (!pier_sandbox_attach_relay (info.attach_fd, -1, out, -1, FALSE, &code, &error))
+    fail_msg ("relay: %s", error->message);
+  assert_int_equal (code, 4);
+  assert_int_equal (fstat (out, &st), 0);
+  assert_int_equal (st.st_size, 1048576);
+  close (out);
+  pier_sandbox_state_clear (&exited);
+  fixture_wait_monitor_gone (info.monitor_pid);
+  pier_sandbox_start_info_clear (&info);
 }
 
 /* Waits until no thread of this process has @sig pending: a signalfd has read it. */
@@ -234,6 +277,7 @@ main (void)
 #define CASE(name) cmocka_unit_test_setup_teardown (name, fixture_setup, fixture_teardown)
   const struct CMUnitTest tests[] = {
     CASE (test_sandbox_attach_relays_and_returns_code),
+    CASE (test_sandbox_attach_reads_past_unread_input),
     CASE (test_sandbox_tty_follows_client_size),
     CASE (test_sandbox_exec_enters_namespaces),
     CASE (test_sandbox_exec_spawn_pty),
