@@ -491,6 +491,18 @@ pier_exec_set_pty (PierExec *exec, int pty_fd)
 gboolean
 pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable, GError **error)
 {
+  int code, signal;
+
+  if (!pier_exec_wait_status (exec, &code, &signal, cancellable, error))
+    return FALSE;
+  *exit_code = signal != 0 ? 128 + signal : code;
+  return TRUE;
+}
+
+gboolean
+pier_exec_wait_status (PierExec *exec, int *exit_code, int *signal, GCancellable *cancellable,
+                       GError **error)
+{
   PierExecClass *klass = PIER_EXEC_GET_CLASS (exec);
 
   if (klass->wait == NULL)
@@ -499,5 +511,5 @@ pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable, GErro
                    _("%s cannot wait for its process"), G_OBJECT_TYPE_NAME (exec));
       return FALSE;
     }
-  return klass->wait (exec, exit_code, cancellable, error);
+  return klass->wait (exec, exit_code, signal, cancellable, error);
 }

@@ -48,7 +48,8 @@ G_DECLARE_DERIVABLE_TYPE (PierExec, pier_exec, PIER, EXEC, GObject)
 struct _PierExecClass {
   GObjectClass parent_class;
 
-  gboolean (*wait) (PierExec *exec, int *exit_code, GCancellable *cancellable, GError **error);
+  gboolean (*wait) (PierExec *exec, int *exit_code, int *signal, GCancellable *cancellable,
+                    GError **error);
 };
 
 /* With PierExecOptions.tty, the pty's master (owned by @exec; a terminal widget reads and
@@ -63,6 +64,11 @@ int pier_exec_get_host_pid (PierExec *exec);
  * waiting leaves the process running (`exec -d`). */
 gboolean pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable,
                          GError **error);
+/* The same, saying how it ended as the engine knows it, for a person to read: a code of
+ * 128+N may be the process's own choice, not signal N. When it exited, *exit_code is its code
+ * and *signal 0; when signal N killed it, *exit_code is -1 and *signal N. */
+gboolean pier_exec_wait_status (PierExec *exec, int *exit_code, int *signal,
+                                GCancellable *cancellable, GError **error);
 
 /* For implementations: @pty_fd (or -1) becomes the object's. */
 void pier_exec_set_pty (PierExec *exec, int pty_fd);

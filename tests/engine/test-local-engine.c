@@ -176,6 +176,38 @@ assert_exec_on_pty (PierEngine *engine, const char *name)
   close (pty);
 }
 
+/* How a started process ended, as the engine knows it: a code of 128+N it chose is a code, a
+ * signal that killed it is a signal; pier_exec_wait() folds the signal into 128+N. */
+static void
+assert_exec_end (PierEngine *engine, const char *name, const char *script, int want_code,
+                 int want_signal)
+{
+  const char *const argv[] = { "sh", "-c", script, NULL };
+  PierExecOptions options = { .argv = argv };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierExec) exec = pier_engine_exec_start (engine, name, &options, NULL, NULL, &error);
+  int code = 0, signal = -1;
+
+  assert_ok (exec != NULL);
+  assert_ok (pier_exec_wait_status (exec, &code, &signal, NULL, &error));
+  assert_int_equal (code, want_code);
+  assert_int_equal (signal, want_signal);
+}
+
+static void
+assert_exec_folds_signals (PierEngine *engine, const char *name)
+{
+  const char *const argv[] = { "sh", "-c", "kill -9 $$", NULL };
+  PierExecOptions options = { .argv = argv };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierExec) exec = pier_engine_exec_start (engine, name, &options, NULL, NULL, &error);
+  int code = -1;
+
+  assert_ok (exec != NULL);
+  assert_ok (pier_exec_wait (exec, &code, NULL, &error));
+  assert_int_equal (code, 128 + 9);
+}
+
 /* What the window's Processes page reads: the watch's sessions, twice (the second read builds on
  * the first), hold the container's init as its PID 1 seen from the host, and the engine says
  * where its executable comes from. */
@@ -291,6 +323,9 @@ test_local_engine_runs_busybox (void **state)
   assert_non_null (strstr (logs, "out-line"));
   assert_non_null (strstr (logs, "err-line"));
   assert_exec_on_pty (engine, "engine-test");
+  assert_exec_end (engine, "engine-test", "exit 130", 130, 0);
+  assert_exec_end (engine, "engine-test", "kill -9 $$", -1, 9);
+  assert_exec_folds_signals (engine, "engine-test");
   assert_ok (pier_engine_stats (engine, id, &stats, NULL, &error));
   assert_true (stats.has_pids && stats.pids >= 1);
   inspect = pier_engine_inspect_container (engine, "engine-test", FALSE, NULL, &error);

@@ -537,6 +537,54 @@ test_window_terminal_runs_a_command_inside (void **state)
   screenshot (GTK_WIDGET (fx.window), "container-inspect");
 }
 
+/* The text of the first label under @widget that starts with @prefix, or NULL. */
+static const char *
+label_starting_with (GtkWidget *widget, const char *prefix)
+{
+  if (GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
+    return gtk_label_get_label (GTK_LABEL (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *found = label_starting_with (child, prefix);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Types @command into a new terminal's shell and returns how the terminal says it ended. */
+static char *
+terminal_end_after (const char *command)
+{
+  PierTerminal *terminal = PIER_TERMINAL (pier_window_open_terminal (fx.window, fx.container_id));
+  char *said;
+
+  WAIT_FOR (pier_terminal_get_pid (terminal) > 0, 10000, "the terminal's shell");
+  pier_terminal_feed (terminal, command);
+  WAIT_FOR (label_starting_with (GTK_WIDGET (terminal), "The shell") != NULL, 10000,
+            "the terminal to say the shell ended");
+  said = g_strdup (label_starting_with (GTK_WIDGET (terminal), "The shell"));
+  gtk_window_destroy (GTK_WINDOW (terminal));
+  return said;
+}
+
+/* A shell that exits with a code above 128 exited; one a signal killed was killed: the
+ * terminal says which as the engine knows it, never guessed from the code. */
+static void
+test_window_terminal_tells_an_exit_code_from_a_signal (void **state)
+{
+  g_autofree char *exited = NULL;
+  g_autofree char *killed = NULL;
+
+  REQUIRE_SETUP ();
+  assert_non_null (fx.container_id);
+  exited = terminal_end_after ("exit 130\n");
+  assert_string_equal (exited, "The shell exited with status 130. Close the window to end.");
+  killed = terminal_end_after ("kill -9 $$\n");
+  assert_string_equal (killed, "The shell was killed by signal 9 (the container may have stopped).");
+}
+
 static void
 test_window_host_processes_show_the_container (void **state)
 {
@@ -1033,6 +1081,7 @@ main (void)
     cmocka_unit_test (test_window_lists_the_containers_it_finds),
     cmocka_unit_test (test_window_processes_page_matches_the_engine),
     cmocka_unit_test (test_window_terminal_runs_a_command_inside),
+    cmocka_unit_test (test_window_terminal_tells_an_exit_code_from_a_signal),
     cmocka_unit_test (test_window_host_processes_show_the_container),
     cmocka_unit_test (test_window_stops_and_removes_the_container),
     cmocka_unit_test (test_window_shows_a_broken_container_and_removes_it),
