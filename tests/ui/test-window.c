@@ -171,6 +171,84 @@ exec_output (const PierContainer *c, const char *const *argv)
   return g_strdup (g_strstrip (buffer));
 }
 
+/* An engine that passes the calls a PierModel makes to the window's engine, counting its reads
+ * of the events: what the model does while nothing changes. */
+#define TEST_TYPE_COUNTING_ENGINE (test_counting_engine_get_type ())
+G_DECLARE_FINAL_TYPE (TestCountingEngine, test_counting_engine, TEST, COUNTING_ENGINE, GObject)
+
+struct _TestCountingEngine {
+  GObject parent_instance;
+  PierEngine *inner;
+  gint event_reads;
+};
+
+static GPtrArray *
+counting_list_images (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable,
+                      GError **error)
+{
+  return pier_engine_list_images (TEST_COUNTING_ENGINE (engine)->inner, broken, cancellable, error);
+}
+
+static GPtrArray *
+counting_list_containers (PierEngine *engine, GCancellable *cancellable, GError **error)
+{
+  return pier_engine_list_containers (TEST_COUNTING_ENGINE (engine)->inner, cancellable, error);
+}
+
+static PierContainerInfo *
+counting_get_container (PierEngine *engine, const char *container, gboolean broken_too,
+                        GCancellable *cancellable, GError **error)
+{
+  return pier_engine_get_container (TEST_COUNTING_ENGINE (engine)->inner, container, broken_too,
+                                    cancellable, error);
+}
+
+static GPtrArray *
+counting_read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
+                      GError **error)
+{
+  g_atomic_int_inc (&TEST_COUNTING_ENGINE (engine)->event_reads);
+  return pier_engine_read_events (TEST_COUNTING_ENGINE (engine)->inner, cursor, cancellable, error);
+}
+
+static PierEventsWatch *
+counting_watch_events (PierEngine *engine, GError **error)
+{
+  return pier_engine_watch_events (TEST_COUNTING_ENGINE (engine)->inner, error);
+}
+
+static void
+test_counting_engine_iface_init (PierEngineInterface *iface)
+{
+  iface->list_images = counting_list_images;
+  iface->list_containers = counting_list_containers;
+  iface->get_container = counting_get_container;
+  iface->read_events = counting_read_events;
+  iface->watch_events = counting_watch_events;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestCountingEngine, test_counting_engine, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PIER_TYPE_ENGINE,
+                                                      test_counting_engine_iface_init))
+
+static void
+test_counting_engine_dispose (GObject *object)
+{
+  g_clear_object (&TEST_COUNTING_ENGINE (object)->inner);
+  G_OBJECT_CLASS (test_counting_engine_parent_class)->dispose (object);
+}
+
+static void
+test_counting_engine_class_init (TestCountingEngineClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = test_counting_engine_dispose;
+}
+
+static void
+test_counting_engine_init (TestCountingEngine *self)
+{
+}
+
 /* ---- set-up ---- */
 
 static int
@@ -969,6 +1047,56 @@ pierctl (const char *const *args)
     fail_msg ("pierctl %s: %s", args[0], error->message);
 }
 
+/* The row of the container named @name in @model, or NULL. */
+static PierContainerRow *
+model_row_named (PierModel *model, const char *name)
+{
+  GListModel *rows = pier_model_get_containers (model);
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr (PierContainerRow) row = g_list_model_get_item (rows, i);
+      if (g_strcmp0 (pier_container_row_get_name (row), name) == 0)
+        return row; /* the list holds it */
+    }
+  return NULL;
+}
+
+/* Idle, the model does not read the engine's events at all: it waits for the engine's word
+ * (a watch on the journal), and a change another process makes still shows within a second. */
+static void
+test_window_model_waits_for_changes_without_polling (void **state)
+{
+  TestCountingEngine *counting = g_object_new (TEST_TYPE_COUNTING_ENGINE, NULL);
+  g_autoptr (PierEngine) engine = PIER_ENGINE (counting);
+  g_autoptr (PierModel) model = NULL;
+  gint reads;
+  gint64 returned;
+
+  REQUIRE_SETUP ();
+  counting->inner = g_object_ref (pier_application_get_engine (fx.app));
+  model = pier_model_new (engine);
+  WAIT_FOR (pier_model_get_loaded (model), 10000, "the counted model to load");
+  /* Its first reads (the cursor, what came before the watch) are over. */
+  settle (300);
+  reads = g_atomic_int_get (&counting->event_reads);
+  settle (1200);
+  if (g_atomic_int_get (&counting->event_reads) != reads)
+    fail_msg ("idle for 1.2 s, the model read the events %d times",
+              g_atomic_int_get (&counting->event_reads) - reads);
+
+  pierctl ((const char *[]){ "run", "-d", "--network", "none", "--name", "watched", "busybox",
+                             "sleep", "600", NULL });
+  returned = g_get_monotonic_time ();
+  WAIT_FOR (model_row_named (model, "watched") != NULL, 1000,
+            "the container pierctl ran to reach the model (within a second)");
+  print_message ("pierctl run reached the model %" G_GINT64_FORMAT " ms after pierctl returned\n",
+                 (g_get_monotonic_time () - returned) / 1000);
+  pierctl ((const char *[]){ "rm", "-f", "watched", NULL });
+  WAIT_FOR (model_row_named (model, "watched") == NULL, 1500,
+            "the removed container to leave the model");
+}
+
 /* What GTK's drop target emits when a file manager's drag of @path ends over the window. */
 static gboolean
 drop_file (GtkDropTarget *drop, const char *path)
@@ -1088,6 +1216,7 @@ main (void)
     cmocka_unit_test (test_window_builds_a_dockerfile),
     cmocka_unit_test (test_window_image_page_shows_layers_and_dockerfile),
     cmocka_unit_test (test_window_shows_a_pierctl_run_within_a_second),
+    cmocka_unit_test (test_window_model_waits_for_changes_without_polling),
     cmocka_unit_test (test_window_loads_a_dropped_archive),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
