@@ -334,12 +334,13 @@ events_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->events_busy = FALSE;
-  /* What changed during the read is read next. */
+  if (events != NULL)
+    self->events_cursor = read->cursor;
+  /* What changed during the read is read next, from where this read ended. */
   if (self->events_again)
     read_events (self);
   if (events == NULL)
     return;
-  self->events_cursor = read->cursor;
   for (guint i = 0; i < events->len; i++)
     {
       PierEngineEvent *event = events->pdata[i];
@@ -382,7 +383,7 @@ watch_events (PierModel *self)
   self->events_watch = pier_engine_watch_events (self->engine, &error);
   if (self->events_watch == NULL)
     {
-      g_warning (_("Changes made outside the window show up within a second: %s"),
+      g_warning (_("Cannot watch the engine for changes (%s): reading them every second instead"),
                  error->message);
       return;
     }
