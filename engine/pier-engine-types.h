@@ -47,7 +47,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierHistoryItem, pier_history_item_free)
 typedef struct {
   char *diff_id;      /* "sha256:…" of the unpacked layer */
   char *digest;       /* the blob's, as shipped, or NULL */
-  guint64 size;       /* unpacked bytes (as shipped when unknown) */
+  guint64 size;       /* unpacked bytes (as shipped when unpacked_unknown) */
+  gboolean unpacked_unknown; /* its unpacked size is not known */
   char *created;      /* the step that made it: RFC 3339, or NULL */
   char *created_by;   /* that step, or NULL */
   char *instruction;  /* that step as a Dockerfile instruction, or NULL */

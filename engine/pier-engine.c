@@ -393,6 +393,85 @@ pier_engine_read_events (PierEngine *engine, guint64 *cursor, GCancellable *canc
   DISPATCH (engine, read_events, N_("report changes"), NULL, error, cursor, cancellable, error);
 }
 
+PierEventsWatch *
+pier_engine_watch_events (PierEngine *engine, GError **error)
+{
+  DISPATCH (engine, watch_events, N_("watch for changes"), NULL, error, error);
+}
+
+/* ---- PierEventsWatch ---- */
+
+struct _PierEventsWatch {
+  GObject parent_instance;
+
+  GObject *backing;
+  GMainContext *context;
+  gint pending; /* an emission is scheduled: changes until it runs join it */
+};
+
+G_DEFINE_FINAL_TYPE (PierEventsWatch, pier_events_watch, G_TYPE_OBJECT)
+
+enum { EVENTS_WATCH_CHANGED, N_EVENTS_WATCH_SIGNALS };
+static guint events_watch_signals[N_EVENTS_WATCH_SIGNALS];
+
+static void
+pier_events_watch_finalize (GObject *object)
+{
+  PierEventsWatch *watch = PIER_EVENTS_WATCH (object);
+
+  g_clear_object (&watch->backing);
+  g_main_context_unref (watch->context);
+  G_OBJECT_CLASS (pier_events_watch_parent_class)->finalize (object);
+}
+
+static void
+pier_events_watch_class_init (PierEventsWatchClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = pier_events_watch_finalize;
+  events_watch_signals[EVENTS_WATCH_CHANGED] =
+      g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 0);
+}
+
+static void
+pier_events_watch_init (PierEventsWatch *watch)
+{
+  watch->context = g_main_context_ref_thread_default ();
+}
+
+PierEventsWatch *
+pier_events_watch_new (gpointer backing)
+{
+  PierEventsWatch *watch = g_object_new (PIER_TYPE_EVENTS_WATCH, NULL);
+
+  watch->backing = backing ? g_object_ref (G_OBJECT (backing)) : NULL;
+  return watch;
+}
+
+static gboolean
+emit_changed (gpointer data)
+{
+  PierEventsWatch *watch = data;
+
+  g_atomic_int_set (&watch->pending, FALSE);
+  g_signal_emit (watch, events_watch_signals[EVENTS_WATCH_CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+void
+pier_events_watch_changed (PierEventsWatch *watch)
+{
+  g_autoptr (GSource) source = NULL;
+
+  if (!g_atomic_int_compare_and_exchange (&watch->pending, FALSE, TRUE))
+    return;
+  /* Always through a source, so that listeners never run inside the implementation's call. */
+  source = g_idle_source_new ();
+  g_source_set_callback (source, emit_changed, g_object_ref (watch), g_object_unref);
+  g_source_set_static_name (source, "PierEventsWatch");
+  g_source_attach (source, watch->context);
+}
+
 /* ---- PierProcessWatch ---- */
 
 G_DEFINE_ABSTRACT_TYPE (PierProcessWatch, pier_process_watch, G_TYPE_OBJECT)
@@ -491,6 +570,18 @@ pier_exec_set_pty (PierExec *exec, int pty_fd)
 gboolean
 pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable, GError **error)
 {
+  int code, signal;
+
+  if (!pier_exec_wait_status (exec, &code, &signal, cancellable, error))
+    return FALSE;
+  *exit_code = signal != 0 ? 128 + signal : code;
+  return TRUE;
+}
+
+gboolean
+pier_exec_wait_status (PierExec *exec, int *exit_code, int *signal, GCancellable *cancellable,
+                       GError **error)
+{
   PierExecClass *klass = PIER_EXEC_GET_CLASS (exec);
 
   if (klass->wait == NULL)
@@ -499,5 +590,5 @@ pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable, GErro
                    _("%s cannot wait for its process"), G_OBJECT_TYPE_NAME (exec));
       return FALSE;
     }
-  return klass->wait (exec, exit_code, cancellable, error);
+  return klass->wait (exec, exit_code, signal, cancellable, error);
 }

@@ -48,7 +48,8 @@ G_DECLARE_DERIVABLE_TYPE (PierExec, pier_exec, PIER, EXEC, GObject)
 struct _PierExecClass {
   GObjectClass parent_class;
 
-  gboolean (*wait) (PierExec *exec, int *exit_code, GCancellable *cancellable, GError **error);
+  gboolean (*wait) (PierExec *exec, int *exit_code, int *signal, GCancellable *cancellable,
+                    GError **error);
 };
 
 /* With PierExecOptions.tty, the pty's master (owned by @exec; a terminal widget reads and
@@ -63,6 +64,11 @@ int pier_exec_get_host_pid (PierExec *exec);
  * waiting leaves the process running (`exec -d`). */
 gboolean pier_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable,
                          GError **error);
+/* The same, saying how it ended as the engine knows it, for a person to read: a code of
+ * 128+N may be the process's own choice, not signal N. When it exited, *exit_code is its code
+ * and *signal 0; when signal N killed it, *exit_code is -1 and *signal N. */
+gboolean pier_exec_wait_status (PierExec *exec, int *exit_code, int *signal,
+                                GCancellable *cancellable, GError **error);
 
 /* For implementations: @pty_fd (or -1) becomes the object's. */
 void pier_exec_set_pty (PierExec *exec, int pty_fd);
@@ -86,6 +92,22 @@ struct _PierProcessWatchClass {
  * change is not read again. One read at a time, from any thread. */
 GPtrArray *pier_process_watch_read (PierProcessWatch *watch, GCancellable *cancellable,
                                     GError **error);
+
+/* ---- PierEventsWatch: word that events may be waiting, without polling ---- */
+
+#define PIER_TYPE_EVENTS_WATCH (pier_events_watch_get_type ())
+G_DECLARE_FINAL_TYPE (PierEventsWatch, pier_events_watch, PIER, EVENTS_WATCH, GObject)
+
+/* Its "changed" signal (no arguments) says that events may have been added since the front end
+ * last read them (pier_engine_read_events()); the front end then reads from its cursor.
+ * "changed" is emitted from a source of the thread-default main context of the thread that
+ * made the watch, never while the engine is idle; changes close together come as one. */
+
+/* For implementations: a watch that keeps @backing (what notices the changes, e.g. a
+ * GFileMonitor; may be NULL) for as long as it lives. */
+PierEventsWatch *pier_events_watch_new (gpointer backing);
+/* For implementations, from any thread: events may have been added. */
+void pier_events_watch_changed (PierEventsWatch *watch);
 
 /* ---- PierEngine ---- */
 
@@ -207,6 +229,7 @@ struct _PierEngineInterface {
   /* changes */
   GPtrArray *(*read_events) (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
                              GError **error);
+  PierEventsWatch *(*watch_events) (PierEngine *engine, GError **error);
 };
 
 GType pier_engine_get_type (void);
@@ -414,10 +437,15 @@ PierGraphicalSession *pier_engine_open_graphical_session (PierEngine *engine,
 /* ---- changes ---- */
 
 /* The events (PierEngineEvent *) since *@cursor (0: the first kept), oldest first; *@cursor
- * is then where the next call goes on. A front end polls this to follow changes; it starts
- * with *@cursor PIER_ENGINE_EVENTS_NOW to get none of the past, only the cursor of now. */
+ * is then where the next call goes on. A front end calls this when its events watch says so
+ * (pier_engine_watch_events()); it starts with *@cursor PIER_ENGINE_EVENTS_NOW to get none of
+ * the past, only the cursor of now. */
 #define PIER_ENGINE_EVENTS_NOW G_MAXUINT64
 GPtrArray *pier_engine_read_events (PierEngine *engine, guint64 *cursor,
                                     GCancellable *cancellable, GError **error);
+/* A watch whose "changed" says when to read the events again: changes from here on, made by
+ * this process or any other. Returns at once, on the thread whose main context is to hear it.
+ * Changes made before it existed are not announced: a front end reads once after making it. */
+PierEventsWatch *pier_engine_watch_events (PierEngine *engine, GError **error);
 
 G_END_DECLS

@@ -359,7 +359,8 @@ struct _PierLocalExec {
 G_DEFINE_FINAL_TYPE (PierLocalExec, pier_local_exec, PIER_TYPE_EXEC)
 
 static gboolean
-local_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable, GError **error)
+local_exec_wait (PierExec *exec, int *exit_code, int *signal, GCancellable *cancellable,
+                 GError **error)
 {
   PierLocalExec *self = PIER_LOCAL_EXEC (exec);
   int status;
@@ -374,7 +375,8 @@ local_exec_wait (PierExec *exec, int *exit_code, GCancellable *cancellable, GErr
     if (errno != EINTR)
       return pier_set_errno (error, errno, _("waiting for process %d"), (int) self->pid);
   self->pid = 0;
-  *exit_code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  *exit_code = WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+  *signal = WIFSIGNALED (status) ? WTERMSIG (status) : 0;
   return TRUE;
 }
 

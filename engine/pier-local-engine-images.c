@@ -196,12 +196,13 @@ local_image_layers (PierEngine *engine, const char *name, GCancellable *cancella
       const PierHistoryEntry *made_by = next_layer_step (image, &step);
       PierDescriptor *blob = i < image->manifest->layers->len ? image->manifest->layers->pdata[i]
                                                                : NULL;
+      gint64 unpacked = pier_store_get_layer_size (store, image->config->diff_ids->pdata[i]);
       PierLayerUsage *used;
 
       layer->diff_id = g_strdup (image->config->diff_ids->pdata[i]);
       layer->digest = blob ? g_strdup (blob->digest) : NULL;
-      layer->size = blob ? layer_size (store, image, i)
-                         : (guint64) MAX (pier_store_get_layer_size (store, layer->diff_id), 0);
+      layer->unpacked_unknown = unpacked < 0;
+      layer->size = (guint64) (unpacked >= 0 ? unpacked : blob ? blob->size : 0);
       if (made_by != NULL)
         {
           layer->created = g_strdup (made_by->created);

@@ -4,6 +4,7 @@
 #include "pier-local-engine-private.h"
 
 #include "pier-events.h"
+#include "pier-i18n.h"
 #include "pier-paths.h"
 #include "pier-rootless.h"
 #include "pier-store-open.h"
@@ -159,11 +160,45 @@ local_read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellabl
 }
 
 static void
+journal_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+                 gpointer watch)
+{
+  /* A rotation renames the journal away, then writes a new one: its creation says it. */
+  if (event == G_FILE_MONITOR_EVENT_CHANGED || event == G_FILE_MONITOR_EVENT_CREATED)
+    pier_events_watch_changed (watch);
+}
+
+/* The journal watched by inotify, as it is appended to by any process. */
+static PierEventsWatch *
+local_watch_events (PierEngine *engine, GError **error)
+{
+  PierStore *store = pier_local_engine_get_store (PIER_LOCAL_ENGINE (engine), error);
+  g_autoptr (GFile) journal = NULL;
+  g_autoptr (GFileMonitor) monitor = NULL;
+  PierEventsWatch *watch;
+
+  if (store == NULL)
+    return NULL;
+  journal = g_file_new_build_filename (pier_store_get_root (store), PIER_EVENTS_FILE, NULL);
+  if ((monitor = g_file_monitor_file (journal, G_FILE_MONITOR_NONE, NULL, error)) == NULL)
+    {
+      g_prefix_error (error, _("cannot watch the event journal %s: "), g_file_peek_path (journal));
+      return NULL;
+    }
+  /* A run writes several events in a few milliseconds: one read takes them all. */
+  g_file_monitor_set_rate_limit (monitor, 100);
+  watch = pier_events_watch_new (monitor);
+  g_signal_connect_object (monitor, "changed", G_CALLBACK (journal_changed), watch, 0);
+  return watch;
+}
+
+static void
 pier_local_engine_iface_init (PierEngineInterface *iface)
 {
   iface->get_capabilities = local_get_capabilities;
   iface->ping = local_ping;
   iface->read_events = local_read_events;
+  iface->watch_events = local_watch_events;
   pier_local_engine_init_images (iface);
   pier_local_engine_init_containers (iface);
   pier_local_engine_init_processes (iface);

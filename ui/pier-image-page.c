@@ -88,10 +88,27 @@ step_text (const char *instruction, const char *created_by)
   return g_strdup (instruction ? instruction : created_by ? created_by : "—");
 }
 
+/* What a step's layer takes: a step that made none "0 B"; one whose layer the image lacks
+ * nothing; "?" when its layer's unpacked size is not known. Steps that made a layer own the
+ * image's layers in order, bottom first (*@layer: the next one's index). */
+static char *
+step_size_text (const PierHistoryItem *item, GPtrArray *layers, guint *layer)
+{
+  const PierLayerInfo *made;
+
+  if (item->empty_layer)
+    return g_strdup ("0 B");
+  if (*layer >= layers->len)
+    return NULL;
+  made = layers->pdata[(*layer)++];
+  return made->unpacked_unknown ? g_strdup ("?") : g_format_size (made->size);
+}
+
 static GListStore *
-history_rows (GPtrArray *history)
+history_rows (GPtrArray *history, GPtrArray *layers)
 {
   GListStore *rows = g_list_store_new (PIER_TYPE_LAYER_ROW);
+  guint layer = 0;
 
   /* Oldest first, as the image was built. */
   for (guint i = history->len; i > 0; i--)
@@ -102,7 +119,7 @@ history_rows (GPtrArray *history)
       pier_layer_row_take (row, PIER_LAYER_ROW_CREATED, created_text (item->created));
       pier_layer_row_take (row, PIER_LAYER_ROW_CREATED_BY, step_text (item->instruction, item->created_by));
       pier_layer_row_take (row, PIER_LAYER_ROW_COMMENT, g_strdup (item->comment));
-      pier_layer_row_take (row, PIER_LAYER_ROW_SIZE, g_format_size (item->empty_layer ? 0 : item->size));
+      pier_layer_row_take (row, PIER_LAYER_ROW_SIZE, step_size_text (item, layers, &layer));
       g_list_store_append (rows, row);
     }
   return rows;
@@ -155,7 +172,7 @@ read_details (PierEngine *engine, const char *target, GCancellable *cancellable,
   d->subtitle = g_strdup_printf ("%s · %s · %u %s", short_id, size, layers->len,
                                  layers->len == 1 ? "layer" : "layers");
   d->layers = layer_rows (layers);
-  d->history = history_rows (history);
+  d->history = history_rows (history, layers);
   d->dockerfile = pier_engine_image_history_dockerfile (engine, image->id, cancellable, error);
   d->inspect = d->dockerfile ? pier_engine_inspect_image (engine, image->id, cancellable, error)
                              : NULL;
@@ -299,6 +316,12 @@ GListModel *
 pier_image_page_get_layers (PierImagePage *self)
 {
   return G_LIST_MODEL (self->layers);
+}
+
+GListModel *
+pier_image_page_get_history (PierImagePage *self)
+{
+  return G_LIST_MODEL (self->history);
 }
 
 char *

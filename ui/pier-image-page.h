@@ -22,6 +22,8 @@ gboolean pier_image_page_get_loaded (PierImagePage *self);
 void pier_image_page_show_tab (PierImagePage *self, const char *tab);
 /* PierLayerRow, bottom layer first. */
 GListModel *pier_image_page_get_layers (PierImagePage *self);
+/* PierLayerRow, a step each, oldest first. */
+GListModel *pier_image_page_get_history (PierImagePage *self);
 char *pier_image_page_get_dockerfile (PierImagePage *self);
 
 G_END_DECLS

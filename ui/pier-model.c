@@ -2,6 +2,7 @@
 #include "pier-model.h"
 
 #include "pier-error.h"
+#include "pier-i18n.h"
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
 
@@ -9,9 +10,6 @@
 
 /* Seconds a stop waits before it kills, as `pierctl stop` does by default. */
 #define STOP_TIMEOUT 10
-/* How often the engine's events are read: what a `pierctl` in a terminal does shows up well
- * within a second. */
-#define EVENTS_INTERVAL_MS 200
 
 struct _PierModel {
   GObject parent_instance;
@@ -26,10 +24,10 @@ struct _PierModel {
   GHashTable *container_rows; /* id → PierContainerRow (borrowed from the list) */
 
   guint64 events_cursor;
-  guint events_id;
+  PierEventsWatch *events_watch; /* NULL when the engine cannot say: then every tick reads */
   guint tick_id;
   guint ticks;
-  gboolean events_busy;
+  gboolean events_busy, events_again;
   gboolean images_busy, images_again;
   gboolean containers_busy;
   GHashTable *containers_wanted; /* ids to reread once the current reread is over */
@@ -321,6 +319,8 @@ events_read_work (gpointer data, gpointer *result, GCancellable *cancellable, GE
   return (*result = pier_engine_read_events (read->engine, &read->cursor, cancellable, error)) != NULL;
 }
 
+static void read_events (PierModel *self);
+
 static void
 events_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -334,9 +334,13 @@ events_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->events_busy = FALSE;
+  if (events != NULL)
+    self->events_cursor = read->cursor;
+  /* What changed during the read is read next, from where this read ended. */
+  if (self->events_again)
+    read_events (self);
   if (events == NULL)
     return;
-  self->events_cursor = read->cursor;
   for (guint i = 0; i < events->len; i++)
     {
       PierEngineEvent *event = events->pdata[i];
@@ -350,22 +354,42 @@ events_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
     pier_model_refresh_images (self);
 }
 
-static gboolean
-read_events (gpointer user_data)
+static void
+read_events (PierModel *self)
 {
-  PierModel *self = user_data;
   EventsRead *read;
 
   if (self->events_busy)
-    return G_SOURCE_CONTINUE;
+    {
+      self->events_again = TRUE;
+      return;
+    }
   self->events_busy = TRUE;
+  self->events_again = FALSE;
   read = g_new0 (EventsRead, 1);
   read->engine = g_object_ref (self->engine);
   read->cursor = self->events_cursor;
   pier_ui_run_in_thread (self, self->cancellable, events_read_work, read,
                          (GDestroyNotify) events_read_free, (GDestroyNotify) g_ptr_array_unref,
                          events_read_done, NULL);
-  return G_SOURCE_CONTINUE;
+}
+
+/* The engine says when events may be waiting; without a watch, the tick asks. */
+static void
+watch_events (PierModel *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  self->events_watch = pier_engine_watch_events (self->engine, &error);
+  if (self->events_watch == NULL)
+    {
+      g_warning (_("Cannot watch the engine for changes (%s): reading them every second instead"),
+                 error->message);
+      return;
+    }
+  g_signal_connect_swapped (self->events_watch, "changed", G_CALLBACK (read_events), self);
+  /* What happened between the cursor's reading and the watch's start. */
+  read_events (self);
 }
 
 static gboolean
@@ -396,6 +420,8 @@ tick (gpointer user_data)
           pier_image_row_tick (row);
         }
     }
+  if (self->events_watch == NULL)
+    read_events (self);
   read_wanted_containers (self);
   return G_SOURCE_CONTINUE;
 }
@@ -468,7 +494,7 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   show_images (self, loaded->images);
   loaded_free (loaded);
 
-  self->events_id = g_timeout_add (EVENTS_INTERVAL_MS, read_events, self);
+  watch_events (self);
   self->tick_id = g_timeout_add_seconds (1, tick, self);
   self->loaded = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADED]);
@@ -643,7 +669,9 @@ pier_model_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_handle_id (&self->events_id, g_source_remove);
+  if (self->events_watch != NULL)
+    g_signal_handlers_disconnect_by_data (self->events_watch, self);
+  g_clear_object (&self->events_watch);
   G_OBJECT_CLASS (pier_model_parent_class)->dispose (object);
 }
 

@@ -617,7 +617,7 @@ pier_processes_view_init (PierProcessesView *self)
   pier_column_set_text (self->host_pid_column, row, "host-pid", classes, NULL, PIER_COLUMN_NUMERIC);
   pier_column_set_text (self->host_sid_column, row, "host-sid", classes, NULL, PIER_COLUMN_NUMERIC);
   pier_column_set_text (self->host_user_column, row, "host-user", classes, NULL, PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->container_column, row, _("container"), classes, NULL, PIER_COLUMN_DEFAULT);
+  pier_column_set_text (self->container_column, row, "container", classes, NULL, PIER_COLUMN_DEFAULT);
   pier_column_set_text (self->container_pid_column, row, "container-pid", classes, NULL, PIER_COLUMN_NUMERIC);
   pier_column_set_text (self->host_command_column, row, "host-command", classes, NULL, PIER_COLUMN_TOOLTIP);
   pier_column_set_text (self->state_column, row, "state", classes, NULL, PIER_COLUMN_DEFAULT);

@@ -70,16 +70,22 @@ spawn_work (gpointer data, gpointer *result, GCancellable *cancellable, GError *
   return s->exec != NULL;
 }
 
+/* How the shell ended, as the engine knows it. */
+typedef struct {
+  int exit_code;
+  int signal;
+} Ended;
+
 /* The shell's end, waited for off the main thread: the engine's exec is no child of ours to
  * watch when the engine is elsewhere. */
 static gboolean
 wait_work (gpointer data, gpointer *result, GCancellable *cancellable, GError **error)
 {
-  int code;
+  g_autofree Ended *ended = g_new0 (Ended, 1);
 
-  if (!pier_exec_wait (data, &code, NULL, error))
+  if (!pier_exec_wait_status (data, &ended->exit_code, &ended->signal, NULL, error))
     return FALSE;
-  *result = GINT_TO_POINTER (code + 1);
+  *result = g_steal_pointer (&ended);
   return TRUE;
 }
 
@@ -88,22 +94,21 @@ wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PierTerminal *self = PIER_TERMINAL (source);
   g_autoptr (GError) error = NULL;
-  gpointer code_plus_one = NULL;
+  g_autofree Ended *ended = NULL;
   g_autofree char *text = NULL;
-  int code;
 
-  pier_ui_task_finish (result, &code_plus_one, &error);
+  pier_ui_task_finish (result, (gpointer *) &ended, &error);
   if (self->ended_label == NULL)
     return; /* the window is closing: the pty's hangup ended the shell */
-  code = GPOINTER_TO_INT (code_plus_one) - 1;
-  if (code < 0)
+  if (ended == NULL)
     text = g_strdup_printf (_("The shell's end could not be learnt: %s. Close the window to end."),
                             error->message);
-  else if (code > 128 && code <= 128 + 64)
+  else if (ended->signal != 0)
     text = g_strdup_printf (_("The shell was killed by signal %d (the container may have stopped)."),
-                            code - 128);
+                            ended->signal);
   else
-    text = g_strdup_printf (_("The shell exited with status %d. Close the window to end."), code);
+    text = g_strdup_printf (_("The shell exited with status %d. Close the window to end."),
+                            ended->exit_code);
   gtk_label_set_label (self->ended_label, text);
   gtk_revealer_set_reveal_child (self->ended_revealer, TRUE);
   adw_window_title_set_subtitle (self->window_title, _("Ended"));
@@ -144,7 +149,7 @@ spawn_done (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title, subtitle);
-  pier_ui_run_in_thread (self, NULL, wait_work, g_steal_pointer (&s->exec), g_object_unref, NULL,
+  pier_ui_run_in_thread (self, NULL, wait_work, g_steal_pointer (&s->exec), g_object_unref, g_free,
                          wait_done, NULL);
   gtk_stack_set_visible_child_name (self->stack, "terminal");
   gtk_widget_grab_focus (GTK_WIDGET (self->vte));

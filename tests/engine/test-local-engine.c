@@ -59,6 +59,9 @@ test_missing_calls_are_not_supported (void **state)
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
   assert_int_equal (code, -1);
   g_clear_error (&error);
+  assert_null (pier_engine_watch_events (engine, &error));
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+  g_clear_error (&error);
   /* A composed call stops at the first part the engine lacks. */
   assert_false (pier_engine_restart (engine, "c", 1, NULL, NULL, NULL, &error));
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
@@ -176,6 +179,38 @@ assert_exec_on_pty (PierEngine *engine, const char *name)
   close (pty);
 }
 
+/* How a started process ended, as the engine knows it: a code of 128+N it chose is a code, a
+ * signal that killed it is a signal; pier_exec_wait() folds the signal into 128+N. */
+static void
+assert_exec_end (PierEngine *engine, const char *name, const char *script, int want_code,
+                 int want_signal)
+{
+  const char *const argv[] = { "sh", "-c", script, NULL };
+  PierExecOptions options = { .argv = argv };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierExec) exec = pier_engine_exec_start (engine, name, &options, NULL, NULL, &error);
+  int code = 0, signal = -1;
+
+  assert_ok (exec != NULL);
+  assert_ok (pier_exec_wait_status (exec, &code, &signal, NULL, &error));
+  assert_int_equal (code, want_code);
+  assert_int_equal (signal, want_signal);
+}
+
+static void
+assert_exec_folds_signals (PierEngine *engine, const char *name)
+{
+  const char *const argv[] = { "sh", "-c", "kill -9 $$", NULL };
+  PierExecOptions options = { .argv = argv };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierExec) exec = pier_engine_exec_start (engine, name, &options, NULL, NULL, &error);
+  int code = -1;
+
+  assert_ok (exec != NULL);
+  assert_ok (pier_exec_wait (exec, &code, NULL, &error));
+  assert_int_equal (code, 128 + 9);
+}
+
 /* What the window's Processes page reads: the watch's sessions, twice (the second read builds on
  * the first), hold the container's init as its PID 1 seen from the host, and the engine says
  * where its executable comes from. */
@@ -291,6 +326,9 @@ test_local_engine_runs_busybox (void **state)
   assert_non_null (strstr (logs, "out-line"));
   assert_non_null (strstr (logs, "err-line"));
   assert_exec_on_pty (engine, "engine-test");
+  assert_exec_end (engine, "engine-test", "exit 130", 130, 0);
+  assert_exec_end (engine, "engine-test", "kill -9 $$", -1, 9);
+  assert_exec_folds_signals (engine, "engine-test");
   assert_ok (pier_engine_stats (engine, id, &stats, NULL, &error));
   assert_true (stats.has_pids && stats.pids >= 1);
   inspect = pier_engine_inspect_container (engine, "engine-test", FALSE, NULL, &error);
@@ -375,6 +413,63 @@ assert_image_details (PierEngine *engine, const char *name)
 
 /* A two-line build, saved and loaded into another store. */
 static void
+count_changed (PierEventsWatch *watch, guint *n)
+{
+  (*n)++;
+}
+
+/* Iterates the thread's main context for @ms milliseconds, or until *@n is not 0. */
+static void
+iterate_until_changed (int ms, const guint *n)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (*n == 0 && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
+/* The events watch says nothing while nothing happens, and says it when another user of the
+ * store (here a second engine over it) makes a change; the events are then there to read. */
+static void
+test_local_engine_watch_says_when_events_come (void **state)
+{
+  g_autofree char *dir = pier_test_mkdtemp ();
+  g_autofree char *root = g_build_filename (dir, "root", NULL);
+  g_autofree char *runroot = g_build_filename (dir, "run", NULL);
+  g_autoptr (PierLocalEngine) local = pier_local_engine_new (root, runroot);
+  g_autoptr (PierLocalEngine) other = pier_local_engine_new (root, runroot);
+  PierEngine *engine = PIER_ENGINE (local);
+  PierRunOptions options = { .image = "busybox", .name = "watched", .network = "none" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierEventsWatch) watch = NULL;
+  g_autoptr (GPtrArray) none = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autofree char *id = NULL;
+  guint64 cursor = PIER_ENGINE_EVENTS_NOW;
+  guint changed = 0;
+
+  assert_ok ((none = pier_engine_read_events (engine, &cursor, NULL, &error)) != NULL);
+  assert_ok ((watch = pier_engine_watch_events (engine, &error)) != NULL);
+  g_signal_connect (watch, "changed", G_CALLBACK (count_changed), &changed);
+  iterate_until_changed (500, &changed);
+  assert_int_equal (changed, 0);
+
+  assert_ok ((id = pier_engine_create (PIER_ENGINE (other), &options, NULL, &error)) != NULL);
+  iterate_until_changed (2000, &changed);
+  if (changed == 0)
+    fail_msg ("no \"changed\" within 2 s of a container's creation by another engine");
+  assert_ok ((events = pier_engine_read_events (engine, &cursor, NULL, &error)) != NULL);
+  assert_true (events->len >= 1);
+  assert_string_equal (((PierEngineEvent *) events->pdata[0])->id, id);
+  assert_ok (pier_engine_remove (PIER_ENGINE (other), id, TRUE, NULL, &error));
+  g_clear_object (&watch);
+  g_clear_object (&local);
+  g_clear_object (&other);
+  pier_test_rm_rf (dir);
+}
+
+static void
 test_local_engine_builds_saves_and_loads (void **state)
 {
   g_autofree char *dir = pier_test_mkdtemp ();
@@ -445,6 +540,7 @@ main (void)
     cmocka_unit_test (test_missing_calls_are_not_supported),
     cmocka_unit_test (test_local_engine_on_an_empty_store),
     cmocka_unit_test (test_local_engine_runs_busybox),
+    cmocka_unit_test (test_local_engine_watch_says_when_events_come),
     cmocka_unit_test (test_local_engine_builds_saves_and_loads),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

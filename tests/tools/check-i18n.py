@@ -9,7 +9,9 @@ potfiles: po/POTFILES.in lists every file with translatable strings, and nothing
 file or header under the source folders that marks a string with _(), N_(), C_() or NC_(), or a
 .ui file with a translatable="yes" property, must be listed, else `meson compile pier-pot`
 leaves its strings out of pier.pot and no translator ever sees them. A listed file must exist
-(xgettext stops at the first one that does not).
+(xgettext stops at the first one that does not). A name the code looks up, never shown (the row
+property a column of pier_column_set_text() reads), is never marked: translated, it would name
+no property and the column would stay empty.
 
 pot: `meson compile pier-pot` runs, and each FILE=MSGID is a string in po/pier.pot with FILE
 among its references: strings of the engine, of a program's main and of a .ui template, so that
@@ -31,6 +33,8 @@ C_MARKER = re.compile(r'(?<![A-Za-z0-9_])(?:N|C|NC)?_\s*\(')
 # first, so that a "/*" or '"' inside one does not start a comment or a string).
 C_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
 UI_MARKER = re.compile(r'translatable\s*=\s*"yes"')
+# pier_column_set_text (COLUMN, ROW_TYPE, PROPERTY, ...) with PROPERTY marked.
+MARKED_PROPERTY = re.compile(r'pier_column_set_text\s*\([^,;]+,[^,;]+,\s*(?:N|C|NC)?_\s*\(')
 
 
 def translatable(path):
@@ -40,6 +44,24 @@ def translatable(path):
         return UI_MARKER.search(text) is not None
     code = C_COMMENT.sub(lambda m: m.group(0) if m.group(0)[0] in '"\'' else ' ', text)
     return C_MARKER.search(code) is not None
+
+
+def marked_properties(root):
+    findings = []
+    for folder in SOURCE_FOLDERS:
+        for dirpath, _dirs, names in os.walk(os.path.join(root, folder)):
+            for name in sorted(names):
+                if not name.endswith('.c'):
+                    continue
+                path = os.path.join(dirpath, name)
+                with open(path, encoding='utf-8') as f:
+                    text = f.read()
+                for m in MARKED_PROPERTY.finditer(text):
+                    line = text.count('\n', 0, m.start()) + 1
+                    findings.append(f'{os.path.relpath(path, root)}:{line}: a column\'s property '
+                                    'name is marked for translation: translated, it names no '
+                                    'property')
+    return findings
 
 
 def marked_files(root):
@@ -67,7 +89,7 @@ def listed_files(root):
 def check_potfiles(root):
     marked = marked_files(root)
     listed = listed_files(root)
-    findings = []
+    findings = marked_properties(root)
     for path in sorted(marked - listed):
         findings.append(f'{path}: has translatable strings but po/POTFILES.in does not list it')
     for path in sorted(listed):

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The window driven in-process through GTK's API, under Xvfb (run-under-xvfb.sh), against a
  * scratch store with real containers: run one from the Run dialog, see it listed, compare its
- * Processes page with the engine's snapshot, type into a terminal inside it, check what each
- * message dialog says and offers, stop it and remove it with Delete (confirmed), see a
- * container with a damaged record listed as broken and remove it, build a Dockerfile, read an
- * image's page, see a `pierctl run` from outside appear within a second, and load an archive
- * dropped on the window. Each view's screenshot goes to $PIER_BUILD_DIR/ui-shots. Root only
- * (real containers); the cases run in order, each using what the previous one left. */
+ * Processes page with the engine's snapshot, type into a terminal inside it and read how its
+ * shell ended, check what each message dialog says and offers, stop it and remove it with
+ * Delete (confirmed), see a container with a damaged record listed as broken and remove it,
+ * build a Dockerfile, read an image's page, see a `pierctl run` from outside appear within a
+ * second (and the model idle until then), load an archive dropped on the window, and read the
+ * sizes of an odd image's history. Each view's screenshot goes to $PIER_BUILD_DIR/ui-shots.
+ * Root only (real containers); the cases run in order, each using what the previous one left. */
 #include "test-support.h"
 
 #include "pier-application.h"
 #include "pier-build-view.h"
 #include "pier-container-page.h"
 #include "pier-container-processes.h"
+#include "pier-digest.h"
 #include "pier-containers-view.h"
 #include "pier-error.h"
 #include "pier-image-page.h"
@@ -170,6 +172,84 @@ exec_output (const PierContainer *c, const char *const *argv)
     return NULL;
   buffer[n] = '\0';
   return g_strdup (g_strstrip (buffer));
+}
+
+/* An engine that passes the calls a PierModel makes to the window's engine, counting its reads
+ * of the events: what the model does while nothing changes. */
+#define TEST_TYPE_COUNTING_ENGINE (test_counting_engine_get_type ())
+G_DECLARE_FINAL_TYPE (TestCountingEngine, test_counting_engine, TEST, COUNTING_ENGINE, GObject)
+
+struct _TestCountingEngine {
+  GObject parent_instance;
+  PierEngine *inner;
+  gint event_reads;
+};
+
+static GPtrArray *
+counting_list_images (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable,
+                      GError **error)
+{
+  return pier_engine_list_images (TEST_COUNTING_ENGINE (engine)->inner, broken, cancellable, error);
+}
+
+static GPtrArray *
+counting_list_containers (PierEngine *engine, GCancellable *cancellable, GError **error)
+{
+  return pier_engine_list_containers (TEST_COUNTING_ENGINE (engine)->inner, cancellable, error);
+}
+
+static PierContainerInfo *
+counting_get_container (PierEngine *engine, const char *container, gboolean broken_too,
+                        GCancellable *cancellable, GError **error)
+{
+  return pier_engine_get_container (TEST_COUNTING_ENGINE (engine)->inner, container, broken_too,
+                                    cancellable, error);
+}
+
+static GPtrArray *
+counting_read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
+                      GError **error)
+{
+  g_atomic_int_inc (&TEST_COUNTING_ENGINE (engine)->event_reads);
+  return pier_engine_read_events (TEST_COUNTING_ENGINE (engine)->inner, cursor, cancellable, error);
+}
+
+static PierEventsWatch *
+counting_watch_events (PierEngine *engine, GError **error)
+{
+  return pier_engine_watch_events (TEST_COUNTING_ENGINE (engine)->inner, error);
+}
+
+static void
+test_counting_engine_iface_init (PierEngineInterface *iface)
+{
+  iface->list_images = counting_list_images;
+  iface->list_containers = counting_list_containers;
+  iface->get_container = counting_get_container;
+  iface->read_events = counting_read_events;
+  iface->watch_events = counting_watch_events;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestCountingEngine, test_counting_engine, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PIER_TYPE_ENGINE,
+                                                      test_counting_engine_iface_init))
+
+static void
+test_counting_engine_dispose (GObject *object)
+{
+  g_clear_object (&TEST_COUNTING_ENGINE (object)->inner);
+  G_OBJECT_CLASS (test_counting_engine_parent_class)->dispose (object);
+}
+
+static void
+test_counting_engine_class_init (TestCountingEngineClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = test_counting_engine_dispose;
+}
+
+static void
+test_counting_engine_init (TestCountingEngine *self)
+{
 }
 
 /* ---- set-up ---- */
@@ -536,6 +616,54 @@ test_window_terminal_runs_a_command_inside (void **state)
   screenshot (GTK_WIDGET (fx.window), "container-changes");
   pier_container_page_show_tab (page, "inspect");
   screenshot (GTK_WIDGET (fx.window), "container-inspect");
+}
+
+/* The text of the first label under @widget that starts with @prefix, or NULL. */
+static const char *
+label_starting_with (GtkWidget *widget, const char *prefix)
+{
+  if (GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
+    return gtk_label_get_label (GTK_LABEL (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *found = label_starting_with (child, prefix);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Types @command into a new terminal's shell and returns how the terminal says it ended. */
+static char *
+terminal_end_after (const char *command)
+{
+  PierTerminal *terminal = PIER_TERMINAL (pier_window_open_terminal (fx.window, fx.container_id));
+  char *said;
+
+  WAIT_FOR (pier_terminal_get_pid (terminal) > 0, 10000, "the terminal's shell");
+  pier_terminal_feed (terminal, command);
+  WAIT_FOR (label_starting_with (GTK_WIDGET (terminal), "The shell") != NULL, 10000,
+            "the terminal to say the shell ended");
+  said = g_strdup (label_starting_with (GTK_WIDGET (terminal), "The shell"));
+  gtk_window_destroy (GTK_WINDOW (terminal));
+  return said;
+}
+
+/* A shell that exits with a code above 128 exited; one a signal killed was killed: the
+ * terminal says which as the engine knows it, never guessed from the code. */
+static void
+test_window_terminal_tells_an_exit_code_from_a_signal (void **state)
+{
+  g_autofree char *exited = NULL;
+  g_autofree char *killed = NULL;
+
+  REQUIRE_SETUP ();
+  assert_non_null (fx.container_id);
+  exited = terminal_end_after ("exit 130\n");
+  assert_string_equal (exited, "The shell exited with status 130. Close the window to end.");
+  killed = terminal_end_after ("kill -9 $$\n");
+  assert_string_equal (killed, "The shell was killed by signal 9 (the container may have stopped).");
 }
 
 static void
@@ -1046,6 +1174,183 @@ pierctl (const char *const *args)
     fail_msg ("pierctl %s: %s", args[0], error->message);
 }
 
+/* The row of the container named @name in @model, or NULL. */
+static PierContainerRow *
+model_row_named (PierModel *model, const char *name)
+{
+  GListModel *rows = pier_model_get_containers (model);
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr (PierContainerRow) row = g_list_model_get_item (rows, i);
+      if (g_strcmp0 (pier_container_row_get_name (row), name) == 0)
+        return row; /* the list holds it */
+    }
+  return NULL;
+}
+
+/* Idle, the model does not read the engine's events at all: it waits for the engine's word
+ * (a watch on the journal), and a change another process makes still shows within a second. */
+static void
+test_window_model_waits_for_changes_without_polling (void **state)
+{
+  TestCountingEngine *counting = g_object_new (TEST_TYPE_COUNTING_ENGINE, NULL);
+  g_autoptr (PierEngine) engine = PIER_ENGINE (counting);
+  g_autoptr (PierModel) model = NULL;
+  gint reads;
+  gint64 returned;
+
+  REQUIRE_SETUP ();
+  counting->inner = g_object_ref (pier_application_get_engine (fx.app));
+  model = pier_model_new (engine);
+  WAIT_FOR (pier_model_get_loaded (model), 10000, "the counted model to load");
+  /* Its first reads (the cursor, what came before the watch) are over. */
+  settle (300);
+  reads = g_atomic_int_get (&counting->event_reads);
+  settle (1200);
+  if (g_atomic_int_get (&counting->event_reads) != reads)
+    fail_msg ("idle for 1.2 s, the model read the events %d times",
+              g_atomic_int_get (&counting->event_reads) - reads);
+
+  pierctl ((const char *[]){ "run", "-d", "--network", "none", "--name", "watched", "busybox",
+                             "sleep", "600", NULL });
+  returned = g_get_monotonic_time ();
+  WAIT_FOR (model_row_named (model, "watched") != NULL, 1000,
+            "the container pierctl ran to reach the model (within a second)");
+  print_message ("pierctl run reached the model %" G_GINT64_FORMAT " ms after pierctl returned\n",
+                 (g_get_monotonic_time () - returned) / 1000);
+  pierctl ((const char *[]){ "rm", "-f", "watched", NULL });
+  WAIT_FOR (model_row_named (model, "watched") == NULL, 1500,
+            "the removed container to leave the model");
+}
+
+/* Writes @data as a blob of the OCI layout @layout and returns its descriptor's JSON. */
+static char *
+layout_blob (const char *layout, const char *media_type, const char *data, gsize len)
+{
+  g_autofree char *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+  g_autofree char *path = g_build_filename (layout, "blobs", "sha256", hex, NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_set_contents (path, data, len, &error))
+    fail_msg ("writing %s: %s", path, error->message);
+  return g_strdup_printf ("{\"mediaType\":\"%s\",\"digest\":\"sha256:%s\",\"size\":%" G_GSIZE_FORMAT "}",
+                          media_type, hex, len);
+}
+
+/* An OCI layout in @dir of an image named @name with one layer, whose history has a step
+ * that made no layer and two that say they made one: one more than the image has. */
+static void
+write_layout_with_a_missing_layer (const char *dir, const char *name)
+{
+  g_autofree char *blobs = g_build_filename (dir, "blobs", "sha256", NULL);
+  g_autofree char *tree = g_build_filename (dir, "tree", NULL);
+  g_autofree char *tar = g_build_filename (dir, "layer.tar", NULL);
+  g_autofree char *layer = NULL;
+  g_autofree char *layer_desc = NULL;
+  g_autofree char *diff_hex = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *config_desc = NULL;
+  g_autofree char *manifest = NULL;
+  g_autofree char *manifest_desc = NULL;
+  g_autofree char *index = NULL;
+  g_autofree char *layout_file = g_build_filename (dir, "oci-layout", NULL);
+  g_autofree char *index_file = g_build_filename (dir, "index.json", NULL);
+  g_autofree char *marker = g_build_filename (tree, "step.txt", NULL);
+  g_autoptr (GError) error = NULL;
+  gsize len;
+  int status;
+
+  assert_int_equal (g_mkdir_with_parents (blobs, 0755), 0);
+  assert_int_equal (g_mkdir_with_parents (tree, 0755), 0);
+  assert_true (g_file_set_contents (marker, "the only layer\n", -1, NULL));
+  {
+    const char *argv[] = { "tar", "-C", tree, "-cf", tar, "step.txt", NULL };
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                       &status, &error) ||
+        !g_spawn_check_wait_status (status, &error))
+      fail_msg ("tar: %s", error->message);
+  }
+  assert_true (g_file_get_contents (tar, &layer, &len, NULL));
+  layer_desc = layout_blob (dir, "application/vnd.oci.image.layer.v1.tar", layer, len);
+  diff_hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) layer, len);
+  config = g_strdup_printf (
+      "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
+      "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]},"
+      "\"history\":[{\"created_by\":\"/bin/sh -c #(nop) ADD file:step.txt in / \"},"
+      "{\"created_by\":\"/bin/sh -c #(nop)  ENV STEP=1\",\"empty_layer\":true},"
+      "{\"created_by\":\"/bin/sh -c echo its layer is missing\"}]}",
+      diff_hex);
+  config_desc = layout_blob (dir, "application/vnd.oci.image.config.v1+json", config, strlen (config));
+  manifest = g_strdup_printf ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                              "\"config\":%s,\"layers\":[%s]}",
+                              config_desc, layer_desc);
+  manifest_desc = layout_blob (dir, "application/vnd.oci.image.manifest.v1+json", manifest, strlen (manifest));
+  /* The name goes into the manifest's descriptor in the index. */
+  manifest_desc[strlen (manifest_desc) - 1] = '\0';
+  index = g_strdup_printf ("{\"schemaVersion\":2,\"manifests\":[%s,\"annotations\":"
+                           "{\"org.opencontainers.image.ref.name\":\"%s\"}}]}",
+                           manifest_desc, name);
+  assert_true (g_file_set_contents (layout_file, "{\"imageLayoutVersion\":\"1.0.0\"}", -1, NULL));
+  assert_true (g_file_set_contents (index_file, index, -1, NULL));
+}
+
+/* The size column of the history, as the window showed it before the front door: "0 B" for a
+ * step that made no layer, nothing for a step whose layer the image lacks, "?" for a layer
+ * whose unpacked size is not known (the Layers tab shows its size as shipped). */
+static void
+test_window_image_history_sizes_what_it_knows (void **state)
+{
+  g_autofree char *dir = g_build_filename (fx.dir, "steps-layout", NULL);
+  g_autoptr (GPtrArray) loaded = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierImage) image = NULL;
+  g_autofree char *info = NULL;
+  g_autofree char *unreadable = NULL;
+  PierImagePage *page;
+  GListModel *history;
+  GListModel *layers;
+
+  REQUIRE_SETUP ();
+  write_layout_with_a_missing_layer (dir, "steps:1");
+  loaded = pier_engine_load_layout (pier_application_get_engine (fx.app), dir, NULL, &error);
+  if (loaded == NULL)
+    fail_msg ("loading the layout: %s", error->message);
+  image = pier_store_find_image (store (), "steps:1", &error);
+  pier_assert_no_error (error);
+  /* The layer's recorded size made unreadable: its unpacked size is no longer known. */
+  info = g_build_filename (fx.root, "layers",
+                           pier_digest_hex (image->config->diff_ids->pdata[0]), "info", NULL);
+  unreadable = g_strnfill (100, '7');
+  assert_true (g_file_set_contents (info, unreadable, -1, NULL));
+  assert_true (pier_store_get_layer_size (store (), image->config->diff_ids->pdata[0]) < 0);
+
+  page = PIER_IMAGE_PAGE (pier_window_open_image (fx.window, "steps:1"));
+  WAIT_FOR (pier_image_page_get_loaded (page), 10000, "the image page");
+  history = pier_image_page_get_history (page);
+  assert_int_equal (g_list_model_get_n_items (history), 3);
+  {
+    g_autoptr (PierLayerRow) added = g_list_model_get_item (history, 0);
+    g_autoptr (PierLayerRow) env = g_list_model_get_item (history, 1);
+    g_autoptr (PierLayerRow) missing = g_list_model_get_item (history, 2);
+    assert_string_equal (pier_layer_row_get (added, PIER_LAYER_ROW_SIZE), "?");
+    assert_string_equal (pier_layer_row_get (env, PIER_LAYER_ROW_SIZE), "0 B");
+    assert_string_equal (pier_layer_row_get (missing, PIER_LAYER_ROW_SIZE), "");
+  }
+  layers = pier_image_page_get_layers (page);
+  assert_int_equal (g_list_model_get_n_items (layers), 1);
+  {
+    g_autoptr (PierLayerRow) only = g_list_model_get_item (layers, 0);
+    PierDescriptor *blob = image->manifest->layers->pdata[0];
+    g_autofree char *shipped = g_format_size (blob->size);
+    assert_string_equal (pier_layer_row_get (only, PIER_LAYER_ROW_SIZE), shipped);
+  }
+  pier_image_page_show_tab (page, "history");
+  screenshot (GTK_WIDGET (fx.window), "image-history-sizes");
+  pier_window_go_back (fx.window);
+  pierctl ((const char *[]){ "rmi", "steps:1", NULL });
+}
+
 /* What GTK's drop target emits when a file manager's drag of @path ends over the window. */
 static gboolean
 drop_file (GtkDropTarget *drop, const char *path)
@@ -1164,6 +1469,7 @@ main (void)
     cmocka_unit_test (test_window_lists_the_containers_it_finds),
     cmocka_unit_test (test_window_processes_page_matches_the_engine),
     cmocka_unit_test (test_window_terminal_runs_a_command_inside),
+    cmocka_unit_test (test_window_terminal_tells_an_exit_code_from_a_signal),
     cmocka_unit_test (test_window_host_processes_show_the_container),
     cmocka_unit_test (test_window_dialogs_say_what_they_do),
     cmocka_unit_test (test_window_stops_and_removes_the_container),
@@ -1171,7 +1477,9 @@ main (void)
     cmocka_unit_test (test_window_builds_a_dockerfile),
     cmocka_unit_test (test_window_image_page_shows_layers_and_dockerfile),
     cmocka_unit_test (test_window_shows_a_pierctl_run_within_a_second),
+    cmocka_unit_test (test_window_model_waits_for_changes_without_polling),
     cmocka_unit_test (test_window_loads_a_dropped_archive),
+    cmocka_unit_test (test_window_image_history_sizes_what_it_knows),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
