@@ -14,6 +14,6 @@ main (int argc, char **argv)
   pier_debug_init ();
   if (argc > 0 && strcmp (argv[0], PIER_ROOTLESS_PAUSE_NAME) == 0)
     return pier_rootless_pause_main ();
-  pier_i18n_init ();
+  pier_i18n_init_messages ();
   return pier_container_monitor_main (argc, argv);
 }

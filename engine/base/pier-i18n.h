@@ -17,3 +17,9 @@
  * as UTF-8 whatever the locale's own encoding. In the C locale, or for a language with no
  * catalogue, every string is shown as written. */
 void pier_i18n_init (void);
+
+/* The same for a helper that only words messages (pier-monitor): the locale's character set and
+ * language (LC_CTYPE, LC_MESSAGES), not its other categories, and nothing at all when the
+ * environment names the C or POSIX locale (C.UTF-8 included), where every string is shown as
+ * written anyway. */
+void pier_i18n_init_messages (void);
