@@ -251,7 +251,9 @@ container_start (Fixture *f, const char *extra_script, guint n_sleepers)
       "setpriv --reuid=1000 --regid=1000 --clear-groups sleep 1000 &\n"
       "setsid sleep 1001 &\n"
       "%s\n"
-      "touch \"$1/ready\"\n"
+      /* the shell writes the marker itself: a touch could still be exiting, a fourth
+       * process, when the snapshot is taken */
+      ": > \"$1/ready\"\n"
       "wait\n",
       extra_script ? extra_script : "");
   {
