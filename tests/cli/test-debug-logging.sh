@@ -50,3 +50,14 @@ assert_eq "$(debug_domains "$SCRATCH/err")" pier-store "the domains of G_MESSAGE
 run_logged PIER_DEBUG=0
 assert_eq "$(cat "$SCRATCH/err")" '' "stderr with PIER_DEBUG=0"
 pass "G_MESSAGES_DEBUG=pier-store: only that domain; PIER_DEBUG=0: none"
+
+# 5. Hostile locale settings (bytes that are no locale name, a name of 100 kB, a language with
+#    no catalogue) change nothing: the same output, nothing on stderr, no container left.
+long_name=$(head -c 100000 /dev/zero | tr '\0' a)
+for lang in $'\xff\xfe' "$long_name" de_DE.UTF-8; do
+  run_logged LC_ALL= LC_MESSAGES= LANG="$lang"
+  assert_eq "$(cat "$SCRATCH/out")" 'hello, debug' "stdout with a hostile LANG (${#lang} bytes)"
+  assert_eq "$(cat "$SCRATCH/err")" '' "stderr with a hostile LANG (${#lang} bytes)"
+done
+assert_eq "$("$PIERCTL" --root "$ROOT" --runroot "$RUNROOT" ps -aq)" '' "containers left by run --rm"
+pass "hostile LANG values: output unchanged, nothing left behind"
