@@ -290,32 +290,32 @@ pier_store_get_work_fd (PierStore *store, GError **error)
 
 /* ---- documents ---- */
 
+/* A document blob, no bigger than any reader accepts. */
+static GBytes *
+read_document (PierStore *store, const char *digest, GError **error)
+{
+  return pier_blob_store_read (store->blobs, digest, PIER_OCI_MAX_DOCUMENT_SIZE, error);
+}
+
 PierManifest *
 pier_store_read_manifest (PierStore *store, const char *digest, GError **error)
 {
-  g_autoptr (GBytes) bytes = pier_blob_store_read (store->blobs, digest,
-                                                   PIER_OCI_MAX_DOCUMENT_SIZE, error);
-  gsize len;
-  const char *data;
+  g_autoptr (GBytes) bytes = read_document (store, digest, error);
 
   if (bytes == NULL)
     return NULL;
-  data = g_bytes_get_data (bytes, &len);
-  return pier_manifest_parse (data, len, error);
+  return pier_manifest_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
 }
 
 PierImageConfig *
 pier_store_read_config (PierStore *store, const char *digest, GError **error)
 {
-  g_autoptr (GBytes) bytes = pier_blob_store_read (store->blobs, digest,
-                                                   PIER_OCI_MAX_DOCUMENT_SIZE, error);
-  gsize len;
-  const char *data;
+  g_autoptr (GBytes) bytes = read_document (store, digest, error);
 
   if (bytes == NULL)
     return NULL;
-  data = g_bytes_get_data (bytes, &len);
-  return pier_image_config_parse (data, len, error);
+  return pier_image_config_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                  error);
 }
 
 PierDescriptor *
