@@ -19,6 +19,7 @@ MAIN_PKGS=(
   wl-clipboard libxdamage-dev xclip lxtask wayland-utils
   busybox-static uidmap iproute2 iptables procps psmisc util-linux bubblewrap mmdebstrap
   podman skopeo crun buildah docker-registry apache2-utils openssl socat
+  docker.io openssh-server openssh-client
   desktop-file-utils appstream python3 python3-jsonschema
   hyperfine clang libclang-rt-14-dev
   gettext
@@ -54,6 +55,16 @@ bp_missing=("${missing[@]}")
 
 if [ ${#main_missing[@]} -eq 0 ] && [ ${#bp_missing[@]} -eq 0 ]; then
   exit 0
+fi
+
+# Installing a service must not start it: the tests start dockerd and sshd themselves, with
+# their own sockets, and stop them after. A policy-rc.d that refuses every start does that
+# during apt; one that was already there is left as it was.
+POLICY=/usr/sbin/policy-rc.d
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\n# Pier deps.sh: no service starts while packages are installed.\nexit 101\n' | as_root tee "$POLICY" >/dev/null
+  as_root chmod 0755 "$POLICY"
+  trap 'as_root rm -f "$POLICY"' EXIT
 fi
 
 as_root apt-get update -q
