@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-network.h"
 
+#include "pier-bridge-firewall.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-i18n.h"
@@ -318,6 +319,7 @@ lease_and_connect (PierNetlink *nl, const Subnet *subnet, int netns_fd,
 
   if (dirfd < 0)
     return FALSE;
+  pier_bridge_firewall_accept (PIER_BRIDGE_NAME, dirfd);
   if (!take_lease (nl, dirfd, subnet, container_id, out_address, error))
     return FALSE;
   mac_for_address (out_address, mac);
