@@ -102,13 +102,6 @@ test_local_engine_on_an_empty_store (void **state)
   pier_test_rm_rf (dir);
 }
 
-/* A call that must succeed, failing with its error's message. */
-#define assert_ok(call)                                                                        \
-  G_STMT_START {                                                                               \
-    if (!(call))                                                                               \
-      fail_msg ("%s: %s", #call, error ? error->message : "no error set");                     \
-  } G_STMT_END
-
 static void
 remember_id (const char *id, const char *const *warnings, gpointer user_data)
 {

@@ -89,3 +89,10 @@ pid_t pier_test_spawn_holder (PierTestTakeFunc take, gpointer data, void *reply,
                   (error)->message);                                                             \
     }                                                                                            \
   while (0)
+
+/* A call that must succeed, failing with the message of the GError named error in scope. */
+#define assert_ok(call)                                                                        \
+  G_STMT_START {                                                                               \
+    if (!(call))                                                                               \
+      fail_msg ("%s: %s", #call, error ? error->message : "no error set");                     \
+  } G_STMT_END
