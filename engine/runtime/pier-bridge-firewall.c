@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "pier-bridge-firewall.h"
+#include "pier-bridge-firewall-private.h"
 
 #include "pier-fsutil.h"
 

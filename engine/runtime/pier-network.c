@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "pier-network.h"
 
-#include "pier-bridge-firewall.h"
+#include "pier-bridge-firewall-private.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-i18n.h"
