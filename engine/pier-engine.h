@@ -292,7 +292,8 @@ char *pier_engine_create (PierEngine *engine, const PierRunOptions *options,
 /* Creates a container and starts it; @started runs once it has. Detached (@attach NULL), it
  * returns then; attached, it relays the container's terminal or output to @attach until it
  * exits and sets *exit_code (then removes it with options->auto_remove). A run that does not
- * start leaves nothing. */
+ * start leaves nothing; PIER_ERROR_EXECUTABLE_NOT_FOUND when the command is not in the
+ * container's PATH. */
 gboolean pier_engine_run (PierEngine *engine, const PierRunOptions *options,
                           const PierStdio *attach, PierStartedFunc started,
                           gpointer started_data, int *exit_code, GCancellable *cancellable,
@@ -326,7 +327,8 @@ gboolean pier_engine_stats (PierEngine *engine, const char *container,
                             GError **error);
 /* Runs options->argv in the running @container in a session of its own, relayed to @stdio
  * (with a terminal, through a pty), and waits: *exit_code is its code (128+N for signal N).
- * PIER_ERROR_INVALID when the container is not running or an env entry is malformed. */
+ * PIER_ERROR_INVALID when the container is not running or an env entry is malformed,
+ * PIER_ERROR_EXECUTABLE_NOT_FOUND when argv[0] is not in the container's PATH. */
 gboolean pier_engine_exec (PierEngine *engine, const char *container,
                            const PierExecOptions *options, const PierStdio *stdio,
                            int *exit_code, GCancellable *cancellable, GError **error);

@@ -281,6 +281,23 @@ assert_exec_folds_signals (PierEngine *engine, const char *name)
   assert_int_equal (code, 128 + 9);
 }
 
+/* A command not in the container's PATH: the code says so (front ends choose exit code 127
+ * from it), the message names the command, and no exit code is made up. */
+static void
+assert_exec_not_found (PierEngine *engine, const char *name)
+{
+  const char *const argv[] = { "no-such-command", "--flag", NULL };
+  PierExecOptions options = { .argv = argv };
+  PierStdio stdio = { -1, -1, -1, 0, 0 };
+  g_autoptr (GError) error = NULL;
+  int code = -1;
+
+  assert_false (pier_engine_exec (engine, name, &options, &stdio, &code, NULL, &error));
+  pier_assert_error (error, PIER_ERROR_EXECUTABLE_NOT_FOUND);
+  assert_string_equal (error->message, "executable file not found in $PATH: no-such-command");
+  assert_int_equal (code, -1);
+}
+
 /* What the window's Processes page reads: the watch's sessions, twice (the second read builds on
  * the first), hold the container's init as its PID 1 seen from the host, and the engine says
  * where its executable comes from. */
@@ -395,6 +412,7 @@ test_local_engine_runs_busybox (void **state)
   assert_exec_end (engine, "engine-test", "exit 130", 130, 0);
   assert_exec_end (engine, "engine-test", "kill -9 $$", -1, 9);
   assert_exec_folds_signals (engine, "engine-test");
+  assert_exec_not_found (engine, "engine-test");
   assert_ok (pier_engine_stats (engine, id, &stats, NULL, &error));
   assert_true (stats.has_pids && stats.pids >= 1);
   inspect = pier_engine_inspect_container (engine, "engine-test", FALSE, NULL, &error);
