@@ -394,6 +394,10 @@ char *pier_engine_import (PierEngine *engine, int fd, const char *name, const ch
  * "oci-archive". */
 gboolean pier_engine_save (PierEngine *engine, const char *const *images, const char *format,
                            int fd, GCancellable *cancellable, GError **error);
+/* TRUE for a @format pier_engine_save() writes (NULL is docker-archive), else
+ * PIER_ERROR_INVALID naming it: a front end checks it before it opens where the archive goes,
+ * so that a bad format is what it reports rather than the place. */
+gboolean pier_engine_check_save_format (const char *format, GError **error);
 /* Loads every image of a docker-archive or OCI archive read from @fd (gzip or not), all or
  * nothing; returns what `docker load` prints, a line each ("Loaded image: NAME"). */
 GPtrArray *pier_engine_load (PierEngine *engine, int fd, GCancellable *cancellable,
