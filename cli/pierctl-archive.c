@@ -75,6 +75,7 @@ save_run (PierCli *cli, int argc, char **argv, GError **error)
   if (!pier_cli_parse (cli, &argc, &argv, "IMAGE...", N_("Save images to an archive"), entries,
                        FALSE, error) ||
       !pier_cli_expect_args (cli, argc, 1, -1, "[-o FILE] [--format docker-archive|oci-archive] IMAGE...", error) ||
+      !pier_engine_check_save_format (format_text, error) ||
       !pier_engine_ping (pier_cli_get_engine (cli), NULL, error))
     return 1;
   if (output == NULL)

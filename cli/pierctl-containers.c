@@ -114,8 +114,7 @@ print_warnings (char **warnings)
 static int
 exit_code_for_start_error (const GError *error)
 {
-  if (g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND) &&
-      strstr (error->message, "executable file not found") != NULL)
+  if (g_error_matches (error, PIER_ERROR, PIER_ERROR_EXECUTABLE_NOT_FOUND))
     return EXIT_NOT_FOUND;
   if (g_error_matches (error, PIER_ERROR, PIER_ERROR_PERMISSION))
     return EXIT_CANNOT_INVOKE;

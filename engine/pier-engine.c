@@ -3,6 +3,7 @@
 #include "pier-engine.h"
 
 #include "pier-i18n.h"
+#include "pier-image-archive.h"
 
 #include <unistd.h>
 
@@ -326,6 +327,14 @@ pier_engine_save (PierEngine *engine, const char *const *images, const char *for
 {
   DISPATCH (engine, save_images, N_("save images"), FALSE, error, images, format, fd, cancellable,
             error);
+}
+
+gboolean
+pier_engine_check_save_format (const char *format, GError **error)
+{
+  PierArchiveFormat parsed;
+
+  return format == NULL || pier_archive_format_from_string (format, &parsed, error);
 }
 
 GPtrArray *

@@ -292,7 +292,8 @@ char *pier_engine_create (PierEngine *engine, const PierRunOptions *options,
 /* Creates a container and starts it; @started runs once it has. Detached (@attach NULL), it
  * returns then; attached, it relays the container's terminal or output to @attach until it
  * exits and sets *exit_code (then removes it with options->auto_remove). A run that does not
- * start leaves nothing. */
+ * start leaves nothing; PIER_ERROR_EXECUTABLE_NOT_FOUND when the command is not in the
+ * container's PATH. */
 gboolean pier_engine_run (PierEngine *engine, const PierRunOptions *options,
                           const PierStdio *attach, PierStartedFunc started,
                           gpointer started_data, int *exit_code, GCancellable *cancellable,
@@ -326,7 +327,8 @@ gboolean pier_engine_stats (PierEngine *engine, const char *container,
                             GError **error);
 /* Runs options->argv in the running @container in a session of its own, relayed to @stdio
  * (with a terminal, through a pty), and waits: *exit_code is its code (128+N for signal N).
- * PIER_ERROR_INVALID when the container is not running or an env entry is malformed. */
+ * PIER_ERROR_INVALID when the container is not running or an env entry is malformed,
+ * PIER_ERROR_EXECUTABLE_NOT_FOUND when argv[0] is not in the container's PATH. */
 gboolean pier_engine_exec (PierEngine *engine, const char *container,
                            const PierExecOptions *options, const PierStdio *stdio,
                            int *exit_code, GCancellable *cancellable, GError **error);
@@ -392,6 +394,10 @@ char *pier_engine_import (PierEngine *engine, int fd, const char *name, const ch
  * "oci-archive". */
 gboolean pier_engine_save (PierEngine *engine, const char *const *images, const char *format,
                            int fd, GCancellable *cancellable, GError **error);
+/* TRUE for a @format pier_engine_save() writes (NULL is docker-archive), else
+ * PIER_ERROR_INVALID naming it: a front end checks it before it opens where the archive goes,
+ * so that a bad format is what it reports rather than the place. */
+gboolean pier_engine_check_save_format (const char *format, GError **error);
 /* Loads every image of a docker-archive or OCI archive read from @fd (gzip or not), all or
  * nothing; returns what `docker load` prints, a line each ("Loaded image: NAME"). */
 GPtrArray *pier_engine_load (PierEngine *engine, int fd, GCancellable *cancellable,

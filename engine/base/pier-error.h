@@ -20,6 +20,7 @@ typedef enum {
   PIER_ERROR_NO_SPACE,      /* the disk is full */
   PIER_ERROR_PERMISSION,    /* the kernel or the user's rights refused */
   PIER_ERROR_CANCELLED,
+  PIER_ERROR_EXECUTABLE_NOT_FOUND, /* a container's command is not in its PATH (or tree) */
 } PierErrorCode;
 
 GQuark pier_error_quark (void);

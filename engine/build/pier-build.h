@@ -70,7 +70,7 @@ typedef struct {
   double seconds;
 } PierBuildEvent;
 
-/* Called in the building thread (pier_build) or on the caller's main context (async). */
+/* Called in the thread that called pier_build(). */
 typedef void (*PierBuildProgressFunc) (const PierBuildEvent *event, gpointer user_data);
 
 /* Docker's classic builder output for @event ("Step 3/4 : COPY app /app\n", " ---> Using
@@ -84,13 +84,5 @@ char *pier_build_event_to_text (const PierBuildEvent *event);
 PierImage *pier_build (PierStore *store, const PierBuildOptions *options,
                        PierBuildProgressFunc progress, gpointer progress_data,
                        GCancellable *cancellable, GError **error);
-
-/* The same in a thread; @progress is called on the thread-default main context of the call,
- * up to the moment @callback is. @options is copied. */
-void pier_build_async (PierStore *store, const PierBuildOptions *options,
-                       PierBuildProgressFunc progress, gpointer progress_data,
-                       GCancellable *cancellable, GAsyncReadyCallback callback,
-                       gpointer user_data);
-PierImage *pier_build_finish (PierStore *store, GAsyncResult *result, GError **error);
 
 G_END_DECLS

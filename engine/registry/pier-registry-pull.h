@@ -34,16 +34,6 @@ PierRegistryPullResult *pier_registry_pull (PierStore *store, const char *refere
                                             gpointer progress_data, GCancellable *cancellable,
                                             GError **error);
 
-/* The same on a worker thread; @progress runs on the caller's thread-default main context,
- * then @progress_notify (progress_data) once no more reports will come. */
-void pier_registry_pull_async (PierStore *store, const char *reference,
-                               const PierRegistryOptions *options,
-                               PierRegistryProgressFunc progress, gpointer progress_data,
-                               GDestroyNotify progress_notify, GCancellable *cancellable,
-                               GAsyncReadyCallback callback, gpointer user_data);
-PierRegistryPullResult *pier_registry_pull_finish (PierStore *store, GAsyncResult *result,
-                                                   GError **error);
-
 /* "OS/ARCH[/VARIANT]" of this machine, as image indexes name platforms ("linux/amd64",
  * "linux/arm64/v8", "linux/arm/v7"). */
 char *pier_registry_host_platform (void);

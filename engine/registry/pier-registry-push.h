@@ -30,12 +30,4 @@ PierRegistryPushResult *pier_registry_push (PierStore *store, const char *image,
                                             gpointer progress_data, GCancellable *cancellable,
                                             GError **error);
 
-void pier_registry_push_async (PierStore *store, const char *image, const char *destination,
-                               const PierRegistryOptions *options,
-                               PierRegistryProgressFunc progress, gpointer progress_data,
-                               GDestroyNotify progress_notify, GCancellable *cancellable,
-                               GAsyncReadyCallback callback, gpointer user_data);
-PierRegistryPushResult *pier_registry_push_finish (PierStore *store, GAsyncResult *result,
-                                                   GError **error);
-
 G_END_DECLS

@@ -38,17 +38,4 @@ void pier_registry_transfers_queue (PierRegistryTransfers *transfers, guint blob
  * the first failure (cancellation when the caller's cancellable fired). */
 gboolean pier_registry_transfers_run (PierRegistryTransfers *transfers, GError **error);
 
-/* Carries progress reports from a worker thread to the main context of the thread that made
- * it, keeping only the latest when the main loop lags behind. */
-typedef struct _PierRegistryProgressRelay PierRegistryProgressRelay;
-
-PierRegistryProgressRelay *pier_registry_progress_relay_new (PierRegistryProgressFunc progress,
-                                                             gpointer progress_data,
-                                                             GDestroyNotify progress_notify);
-/* A PierRegistryProgressFunc taking the relay as its user data. */
-void pier_registry_progress_relay_report (const PierRegistryProgress *progress, gpointer relay);
-/* No more reports: the last ones are still delivered, then @progress_notify runs on the main
- * context. */
-void pier_registry_progress_relay_close (PierRegistryProgressRelay *relay);
-
 G_END_DECLS

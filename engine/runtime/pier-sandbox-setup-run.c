@@ -649,7 +649,7 @@ op_exec (PierSetupPlan *plan, const PierSetupOp *op)
       report (plan, op, EACCES);
       return;
     }
-  send_error (plan, 0, PIER_ERROR_NOT_FOUND, "executable file not found in $PATH: ",
+  send_error (plan, 0, PIER_ERROR_EXECUTABLE_NOT_FOUND, "executable file not found in $PATH: ",
               plan->command, NULL);
 }
 

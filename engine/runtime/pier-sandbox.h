@@ -160,9 +160,9 @@ char *pier_sandbox_find_monitor (GError **error);
 /* Spawns pier-monitor (pier_sandbox_find_monitor()), which detaches (own session, double fork)
  * and starts the container. Returns once the command has been exec'd, or with the first failure
  * in the container's set-up, worded as it happened ("mounting the volume /src on /data: No such
- * file or directory", "executable file not found in $PATH: foo"); a failed start leaves no
- * monitor, no cgroup, no mount and no network lease behind. A container already running is
- * refused. */
+ * file or directory"; "executable file not found in $PATH: foo" with
+ * PIER_ERROR_EXECUTABLE_NOT_FOUND); a failed start leaves no monitor, no cgroup, no mount and
+ * no network lease behind. A container already running is refused. */
 gboolean pier_sandbox_start (const PierSandboxSpec *spec, PierSandboxStartFlags flags,
                              PierSandboxStartInfo *info, GError **error);
 

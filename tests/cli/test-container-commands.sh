@@ -105,7 +105,11 @@ pierctl exec -d host1 sh -c 'sleep 1; touch /tmp/detached'
 eventually 5 pierctl exec host1 test -e /tmp/detached || fail "exec -d"
 set +e; pierctl exec host1 sh -c 'exit 7'; code=$?; set -e
 assert_eq "$code" 7 "exec exits with the command's code"
-pass "exec: same namespaces, new session, -u -w -e -i -d, exit codes"
+set +e; pierctl exec host1 no-such-command --flag >/dev/null 2>"$SCRATCH/err"; code=$?; set -e
+assert_eq "$code" 127 "exec exit code for a missing command"
+assert_eq "$(cat "$SCRATCH/err")" 'pierctl exec: executable file not found in $PATH: no-such-command' \
+  "exec's message for a missing command"
+pass "exec: same namespaces, new session, -u -w -e -i -d, exit codes (127 for a missing command)"
 
 # inspect has what Docker's has
 pierctl inspect host1 | /usr/bin/python3 -c '

@@ -159,6 +159,21 @@ if tty_out=$(script -qec "$PIERCTL --root $ROOT --runroot $RUNROOT save mine:1" 
   fail "save to a terminal succeeded"
 fi
 assert_contains "$tty_out" "refusing to write an archive to a terminal" "save to a terminal"
+# A bad --format is named before anything else is tried: no image looked up, nothing opened
+# where the archive would go (a folder that is not there, a FIFO nobody reads, a terminal).
+bad_format='unknown archive format “bad”: use docker-archive or oci-archive'
+scratch_before=$(ls -A "$SCRATCH")
+expect_failure "$bad_format" pierctl save --format bad -o "$SCRATCH/x.tar" nosuch
+expect_failure "$bad_format" pierctl save --format bad -o "$SCRATCH/no-such-folder/x.tar" nosuch
+mkfifo "$SCRATCH/unread"
+expect_failure "$bad_format" timeout -k 5 20 "$PIERCTL" --root "$ROOT" --runroot "$RUNROOT" \
+  save --format bad -o "$SCRATCH/unread" nosuch
+rm "$SCRATCH/unread"
+assert_eq "$(ls -A "$SCRATCH")" "$scratch_before" "files after a save with a bad --format"
+if tty_out=$(script -qec "$PIERCTL --root $ROOT --runroot $RUNROOT save --format bad mine:1" /dev/null); then
+  fail "save --format bad to a terminal succeeded"
+fi
+assert_contains "$tty_out" "$bad_format" "save --format bad to a terminal"
 after=$(store_state)
 assert_eq "$after" "$before" "store unchanged by bad input"
 pass "bad input: one line, non-zero exit, store unchanged"

@@ -787,112 +787,119 @@ test_build_history_reads_back_as_the_dockerfile (void **state)
   }
 }
 
-/* ---- async ---- */
+/* ---- progress and cancellation ---- */
 
 typedef struct {
-  GMainLoop *loop;
-  PierImage *image;
-  GError *error;
+  GThread *caller;
   guint events;
-  gboolean in_main_thread;
-  GThread *main_thread;
-} AsyncState;
+  gboolean in_calling_thread;
+} ProgressState;
 
 static void
-async_event (const PierBuildEvent *event, gpointer user_data)
+count_event (const PierBuildEvent *event, gpointer user_data)
 {
-  AsyncState *s = user_data;
+  ProgressState *s = user_data;
 
   s->events++;
-  if (g_thread_self () != s->main_thread)
-    s->in_main_thread = FALSE;
+  if (g_thread_self () != s->caller)
+    s->in_calling_thread = FALSE;
 }
 
 static void
-async_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  AsyncState *s = user_data;
-
-  s->image = pier_build_finish (PIER_STORE (source), result, &s->error);
-  g_main_loop_quit (s->loop);
-}
-
-static void
-test_build_async_reports_progress_on_the_main_context (void **state)
+test_build_reports_progress_in_the_calling_thread (void **state)
 {
   Fixture *f = *state;
-  AsyncState s = { g_main_loop_new (NULL, FALSE), NULL, NULL, 0, TRUE, g_thread_self () };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierImage) image = NULL;
+  ProgressState s = { g_thread_self (), 0, TRUE };
   PierBuildOptions options = { 0 };
-  const char *tags[] = { "async:1", NULL };
+  const char *tags[] = { "progress:1", NULL };
 
   write_file (f, "Dockerfile", "FROM busybox\nWORKDIR /x\nCMD [\"true\"]\n", 0644, 0);
   options.context_dir = f->ctx;
   options.tags = tags;
-  pier_build_async (f->store, &options, async_event, &s, NULL, async_done, &s);
-  g_main_loop_run (s.loop);
-  pier_assert_no_error (s.error);
-  assert_non_null (s.image);
-  assert_true (s.in_main_thread);
+  image = pier_build (f->store, &options, count_event, &s, NULL, &error);
+  pier_assert_no_error (error);
+  assert_non_null (image);
+  assert_true (s.in_calling_thread);
   /* STEP and STEP_DONE for three steps, and DONE. */
   assert_int_equal (s.events, 7);
-  pier_image_free (s.image);
-  g_main_loop_unref (s.loop);
 }
 
+/* Cancels from a thread of its own once the build says a RUN step runs, as a front end's
+ * Cancel button does while the build runs off its main thread. */
 typedef struct {
-  GMainLoop *loop;
   GCancellable *cancellable;
-  GError *error;
-  PierImage *image;
-} CancelState;
+  GMutex lock;
+  GCond changed;
+  gboolean running;
+} Canceller;
 
 static void
-cancel_when_running (const PierBuildEvent *event, gpointer user_data)
+canceller_release (Canceller *c)
 {
-  CancelState *s = user_data;
+  g_mutex_lock (&c->lock);
+  c->running = TRUE;
+  g_cond_signal (&c->changed);
+  g_mutex_unlock (&c->lock);
+}
 
-  if (event->type == PIER_BUILD_EVENT_RUNNING)
-    g_cancellable_cancel (s->cancellable);
+static gpointer
+cancel_once_running (gpointer user_data)
+{
+  Canceller *c = user_data;
+
+  g_mutex_lock (&c->lock);
+  while (!c->running)
+    g_cond_wait (&c->changed, &c->lock);
+  g_mutex_unlock (&c->lock);
+  g_cancellable_cancel (c->cancellable);
+  return NULL;
 }
 
 static void
-cancel_done (GObject *source, GAsyncResult *result, gpointer user_data)
+release_when_running (const PierBuildEvent *event, gpointer user_data)
 {
-  CancelState *s = user_data;
-
-  s->image = pier_build_finish (PIER_STORE (source), result, &s->error);
-  g_main_loop_quit (s->loop);
+  if (event->type == PIER_BUILD_EVENT_RUNNING)
+    canceller_release (user_data);
 }
 
 static void
 test_build_cancel_stops_run_and_leaves_nothing (void **state)
 {
   Fixture *f = *state;
-  CancelState s = { g_main_loop_new (NULL, FALSE), g_cancellable_new (), NULL, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  Canceller c = { cancellable };
   PierBuildOptions options = { 0 };
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
+  g_autoptr (PierImage) image = NULL;
+  GThread *thread;
   gint64 start;
 
   {
-    g_autoptr (GError) error = NULL;
     g_autoptr (PierImage) base = build (f, "FROM busybox\n", &error);
     pier_assert_no_error (error);
   }
   write_file (f, "Dockerfile", "FROM busybox\nRUN sleep 60\n", 0644, 0);
   before = store_state (f);
   options.context_dir = f->ctx;
+  g_mutex_init (&c.lock);
+  g_cond_init (&c.changed);
+  thread = g_thread_new ("canceller", cancel_once_running, &c);
   start = g_get_monotonic_time ();
-  pier_build_async (f->store, &options, cancel_when_running, &s, s.cancellable, cancel_done, &s);
-  g_main_loop_run (s.loop);
-  assert_null (s.image);
-  pier_assert_error (s.error, PIER_ERROR_CANCELLED);
+  image = pier_build (f->store, &options, release_when_running, &c, cancellable, &error);
+  /* A build that failed before its RUN ran must not leave the canceller waiting. */
+  canceller_release (&c);
+  g_thread_join (thread);
+  g_mutex_clear (&c.lock);
+  g_cond_clear (&c.changed);
+  assert_null (image);
+  pier_assert_error (error, PIER_ERROR_CANCELLED);
   assert_true (g_get_monotonic_time () - start < 20 * G_USEC_PER_SEC);
   after = store_state (f);
   assert_string_equal (after, before);
-  g_clear_error (&s.error);
-  g_object_unref (s.cancellable);
-  g_main_loop_unref (s.loop);
 }
 
 int
@@ -917,7 +924,7 @@ main (void)
     CASE (test_build_failures_leave_nothing),
     CASE (test_build_run_output_of_failing_step_is_shown),
     CASE (test_build_history_reads_back_as_the_dockerfile),
-    CASE (test_build_async_reports_progress_on_the_main_context),
+    CASE (test_build_reports_progress_in_the_calling_thread),
     CASE (test_build_cancel_stops_run_and_leaves_nothing),
   };
 #undef CASE

@@ -67,14 +67,86 @@ test_missing_calls_are_not_supported (void **state)
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
 }
 
+/* Each test's engines and their stores, under one scratch directory. The teardown removes
+ * every container the engines hold, running or not, then the directory with the images: an
+ * assert that fails half-way through a test leaves nothing behind. */
+typedef struct {
+  char *dir;
+  GPtrArray *engines; /* PierLocalEngine */
+} Fixture;
+
+static int
+setup (void **state)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+
+  f->dir = pier_test_mkdtemp ();
+  f->engines = g_ptr_array_new_with_free_func (g_object_unref);
+  *state = f;
+  return 0;
+}
+
+/* A local engine over DIR/@root and DIR/@runroot, torn down with the fixture. */
+static PierEngine *
+open_engine (Fixture *f, const char *root, const char *runroot)
+{
+  g_autofree char *root_path = g_build_filename (f->dir, root, NULL);
+  g_autofree char *runroot_path = g_build_filename (f->dir, runroot, NULL);
+  PierLocalEngine *local = pier_local_engine_new (root_path, runroot_path);
+
+  g_ptr_array_add (f->engines, local);
+  return PIER_ENGINE (local);
+}
+
+static gboolean
+remove_containers (PierEngine *engine)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) containers = pier_engine_list_containers (engine, NULL, &error);
+  gboolean ok = TRUE;
+
+  if (containers == NULL)
+    {
+      print_error ("teardown: cannot list the containers: %s\n", error->message);
+      return FALSE;
+    }
+  for (guint i = 0; i < containers->len; i++)
+    {
+      PierContainerInfo *c = containers->pdata[i];
+
+      if (!pier_engine_remove (engine, c->id, TRUE, NULL, &error))
+        {
+          print_error ("teardown: cannot remove container %s: %s\n", c->id, error->message);
+          g_clear_error (&error);
+          ok = FALSE;
+        }
+    }
+  return ok;
+}
+
+static int
+teardown (void **state)
+{
+  Fixture *f = *state;
+  gboolean removed = TRUE;
+
+  for (guint i = 0; i < f->engines->len; i++)
+    removed &= remove_containers (f->engines->pdata[i]);
+  g_ptr_array_unref (f->engines);
+  /* A container that could not be removed may still have its overlay mounted there. */
+  if (removed)
+    pier_test_rm_rf (f->dir);
+  else
+    print_error ("teardown: %s kept for a look\n", f->dir);
+  g_free (f->dir);
+  g_free (f);
+  return removed ? 0 : -1;
+}
+
 static void
 test_local_engine_on_an_empty_store (void **state)
 {
-  g_autofree char *dir = pier_test_mkdtemp ();
-  g_autofree char *root = g_build_filename (dir, "root", NULL);
-  g_autofree char *runroot = g_build_filename (dir, "run", NULL);
-  g_autoptr (PierLocalEngine) local = pier_local_engine_new (root, runroot);
-  PierEngine *engine = PIER_ENGINE (local);
+  PierEngine *engine = open_engine (*state, "root", "run");
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) broken = NULL;
   g_autoptr (GPtrArray) images = NULL;
@@ -98,8 +170,6 @@ test_local_engine_on_an_empty_store (void **state)
   g_clear_error (&error);
   events = pier_engine_read_events (engine, &cursor, NULL, &error);
   assert_non_null (events);
-  g_clear_object (&local);
-  pier_test_rm_rf (dir);
 }
 
 static void
@@ -204,6 +274,23 @@ assert_exec_folds_signals (PierEngine *engine, const char *name)
   assert_int_equal (code, 128 + 9);
 }
 
+/* A command not in the container's PATH: the code says so (front ends choose exit code 127
+ * from it), the message names the command, and no exit code is made up. */
+static void
+assert_exec_not_found (PierEngine *engine, const char *name)
+{
+  const char *const argv[] = { "no-such-command", "--flag", NULL };
+  PierExecOptions options = { .argv = argv };
+  PierStdio stdio = { -1, -1, -1, 0, 0 };
+  g_autoptr (GError) error = NULL;
+  int code = -1;
+
+  assert_false (pier_engine_exec (engine, name, &options, &stdio, &code, NULL, &error));
+  pier_assert_error (error, PIER_ERROR_EXECUTABLE_NOT_FOUND);
+  assert_string_equal (error->message, "executable file not found in $PATH: no-such-command");
+  assert_int_equal (code, -1);
+}
+
 /* What the window's Processes page reads: the watch's sessions, twice (the second read builds on
  * the first), hold the container's init as its PID 1 seen from the host, and the engine says
  * where its executable comes from. */
@@ -263,11 +350,7 @@ has_event (GPtrArray *events, const char *id, const char *action)
 static void
 test_local_engine_runs_busybox (void **state)
 {
-  g_autofree char *dir = pier_test_mkdtemp ();
-  g_autofree char *root = g_build_filename (dir, "root", NULL);
-  g_autofree char *runroot = g_build_filename (dir, "run", NULL);
-  g_autoptr (PierLocalEngine) local = pier_local_engine_new (root, runroot);
-  PierEngine *engine = PIER_ENGINE (local);
+  PierEngine *engine = open_engine (*state, "root", "run");
   const char *const command[] = { "sh", "-c", "echo out-line; echo err-line >&2; "
                                   "while :; do sleep 1; done", NULL };
   PierRunOptions options = { .image = "busybox", .name = "engine-test", .command = command,
@@ -322,6 +405,7 @@ test_local_engine_runs_busybox (void **state)
   assert_exec_end (engine, "engine-test", "exit 130", 130, 0);
   assert_exec_end (engine, "engine-test", "kill -9 $$", -1, 9);
   assert_exec_folds_signals (engine, "engine-test");
+  assert_exec_not_found (engine, "engine-test");
   assert_ok (pier_engine_stats (engine, id, &stats, NULL, &error));
   assert_true (stats.has_pids && stats.pids >= 1);
   inspect = pier_engine_inspect_container (engine, "engine-test", FALSE, NULL, &error);
@@ -353,8 +437,6 @@ test_local_engine_runs_busybox (void **state)
   assert_true (has_event (events, id, "stop"));
   assert_true (has_event (events, id, "remove"));
   assert_true (cursor > 0);
-  g_clear_object (&local);
-  pier_test_rm_rf (dir);
 }
 
 static void
@@ -427,12 +509,8 @@ iterate_until_changed (int ms, const guint *n)
 static void
 test_local_engine_watch_says_when_events_come (void **state)
 {
-  g_autofree char *dir = pier_test_mkdtemp ();
-  g_autofree char *root = g_build_filename (dir, "root", NULL);
-  g_autofree char *runroot = g_build_filename (dir, "run", NULL);
-  g_autoptr (PierLocalEngine) local = pier_local_engine_new (root, runroot);
-  g_autoptr (PierLocalEngine) other = pier_local_engine_new (root, runroot);
-  PierEngine *engine = PIER_ENGINE (local);
+  PierEngine *engine = open_engine (*state, "root", "run");
+  PierEngine *other = open_engine (*state, "root", "run");
   PierRunOptions options = { .image = "busybox", .name = "watched", .network = "none" };
   g_autoptr (GError) error = NULL;
   g_autoptr (PierEventsWatch) watch = NULL;
@@ -448,33 +526,25 @@ test_local_engine_watch_says_when_events_come (void **state)
   iterate_until_changed (500, &changed);
   assert_int_equal (changed, 0);
 
-  assert_ok ((id = pier_engine_create (PIER_ENGINE (other), &options, NULL, &error)) != NULL);
+  assert_ok ((id = pier_engine_create (other, &options, NULL, &error)) != NULL);
   iterate_until_changed (2000, &changed);
   if (changed == 0)
     fail_msg ("no \"changed\" within 2 s of a container's creation by another engine");
   assert_ok ((events = pier_engine_read_events (engine, &cursor, NULL, &error)) != NULL);
   assert_true (events->len >= 1);
   assert_string_equal (((PierEngineEvent *) events->pdata[0])->id, id);
-  assert_ok (pier_engine_remove (PIER_ENGINE (other), id, TRUE, NULL, &error));
-  g_clear_object (&watch);
-  g_clear_object (&local);
-  g_clear_object (&other);
-  pier_test_rm_rf (dir);
+  assert_ok (pier_engine_remove (other, id, TRUE, NULL, &error));
 }
 
 static void
 test_local_engine_builds_saves_and_loads (void **state)
 {
-  g_autofree char *dir = pier_test_mkdtemp ();
-  g_autofree char *context = g_build_filename (dir, "context", NULL);
+  Fixture *f = *state;
+  g_autofree char *context = g_build_filename (f->dir, "context", NULL);
   g_autofree char *dockerfile = g_build_filename (context, "Dockerfile", NULL);
-  g_autofree char *archive = g_build_filename (dir, "saved.tar", NULL);
-  g_autofree char *root = g_build_filename (dir, "root", NULL);
-  g_autofree char *runroot = g_build_filename (dir, "run", NULL);
-  g_autofree char *other_root = g_build_filename (dir, "other-root", NULL);
-  g_autofree char *other_runroot = g_build_filename (dir, "other-run", NULL);
-  g_autoptr (PierLocalEngine) local = pier_local_engine_new (root, runroot);
-  g_autoptr (PierLocalEngine) other = pier_local_engine_new (other_root, other_runroot);
+  g_autofree char *archive = g_build_filename (f->dir, "saved.tar", NULL);
+  PierEngine *local = open_engine (f, "root", "run");
+  PierEngine *other = open_engine (f, "other-root", "other-run");
   const char *const tags[] = { "engine-built:1", NULL };
   const char *const saved[] = { "engine-built:1", NULL };
   PierImageBuildOptions options = { .context_dir = context, .tags = tags, .network = "none",
@@ -491,33 +561,30 @@ test_local_engine_builds_saves_and_loads (void **state)
   assert_true (g_file_set_contents (dockerfile, "FROM busybox\nRUN echo built > /built\n", -1,
                                     NULL));
   options.steps_data = steps;
-  assert_ok ((id = pier_engine_build (PIER_ENGINE (local), &options, collect_output, output,
-                                      NULL, &error)) != NULL);
+  assert_ok ((id = pier_engine_build (local, &options, collect_output, output, NULL, &error)) !=
+             NULL);
   assert_true (g_str_has_prefix (id, "sha256:"));
   assert_non_null (strstr (output->str, "Step 2/2 : RUN echo built > /built"));
   /* The same build, step by step. */
   assert_non_null (strstr (steps->str, "2/2 RUN echo built > /built\n"));
   assert_true (g_str_has_suffix (steps->str, "engine-built:1\n"));
   assert_non_null (strstr (steps->str, id));
-  assert_image_details (PIER_ENGINE (local), "engine-built:1");
+  assert_image_details (local, "engine-built:1");
 
   fd = open (archive, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   assert_true (fd >= 0);
-  assert_ok (pier_engine_save (PIER_ENGINE (local), saved, NULL, fd, NULL, &error));
+  assert_ok (pier_engine_save (local, saved, NULL, fd, NULL, &error));
   close (fd);
   fd = open (archive, O_RDONLY | O_CLOEXEC);
   assert_true (fd >= 0);
-  report = pier_engine_load (PIER_ENGINE (other), fd, NULL, &error);
+  report = pier_engine_load (other, fd, NULL, &error);
   close (fd);
   assert_ok (report != NULL);
   assert_int_equal (report->len, 1);
   assert_string_equal (report->pdata[0], "Loaded image: engine-built:1");
-  inspect = pier_engine_inspect_image (PIER_ENGINE (other), "engine-built:1", NULL, &error);
+  inspect = pier_engine_inspect_image (other, "engine-built:1", NULL, &error);
   assert_non_null (inspect);
   assert_non_null (strstr (inspect, id));
-  g_clear_object (&local);
-  g_clear_object (&other);
-  pier_test_rm_rf (dir);
 }
 
 int
@@ -531,10 +598,11 @@ main (void)
   pier_test_use_build_monitor ();
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_missing_calls_are_not_supported),
-    cmocka_unit_test (test_local_engine_on_an_empty_store),
-    cmocka_unit_test (test_local_engine_runs_busybox),
-    cmocka_unit_test (test_local_engine_watch_says_when_events_come),
-    cmocka_unit_test (test_local_engine_builds_saves_and_loads),
+    cmocka_unit_test_setup_teardown (test_local_engine_on_an_empty_store, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_local_engine_runs_busybox, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_local_engine_watch_says_when_events_come, setup,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (test_local_engine_builds_saves_and_loads, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

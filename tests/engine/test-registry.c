@@ -1283,67 +1283,45 @@ test_registry_pull_cancels (void **state)
 }
 
 typedef struct {
-  GMainLoop *loop;
-  GThread *main_thread;
+  GThread *caller;
   guint reports;
   guint reports_elsewhere;
   guint64 most_done;
-  gboolean notified;
-  gboolean notified_before_result;
-  PierRegistryPullResult *result;
-  PierRegistryPushResult *push_result;
-  GError *error;
-} AsyncState;
+  PierRegistryStage last_stage;
+} ProgressState;
 
 static void
 on_progress (const PierRegistryProgress *progress, gpointer data)
 {
-  AsyncState *s = data;
+  ProgressState *s = data;
 
   s->reports++;
-  if (g_thread_self () != s->main_thread)
+  if (g_thread_self () != s->caller)
     s->reports_elsewhere++;
   for (guint i = 0; i < progress->n_blobs; i++)
     s->most_done = MAX (s->most_done, progress->blobs[i].done);
+  s->last_stage = progress->stage;
 }
 
 static void
-on_progress_done (gpointer data)
-{
-  AsyncState *s = data;
-  s->notified = TRUE;
-}
-
-static void
-on_pulled (GObject *source, GAsyncResult *res, gpointer data)
-{
-  AsyncState *s = data;
-
-  s->notified_before_result = s->notified;
-  s->result = pier_registry_pull_finish (PIER_STORE (source), res, &s->error);
-  g_main_loop_quit (s->loop);
-}
-
-static void
-test_registry_pull_async_reports_progress (void **state)
+test_registry_pull_reports_progress_in_the_calling_thread (void **state)
 {
   Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
   g_autoptr (TestImage) image = serve_image (f->fake, "app", "1", seeds_abc, 2, 300000, "amd64");
   g_autofree char *ref = image_ref (f, "app:1");
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  AsyncState s = { loop, g_thread_self () };
+  g_autoptr (PierRegistryPullResult) result = NULL;
+  ProgressState s = { g_thread_self () };
 
   f->fake->blob_delay_ms = 100;
-  pier_registry_pull_async (f->store, ref, &f->options, on_progress, &s, on_progress_done, NULL,
-                            on_pulled, &s);
-  g_main_loop_run (loop);
-  pier_assert_no_error (s.error);
-  assert_string_equal (s.result->image->id, image->config_digest);
+  result = pier_registry_pull (f->store, ref, &f->options, on_progress, &s, NULL, &error);
+  pier_assert_no_error (error);
+  assert_string_equal (result->image->id, image->config_digest);
   assert_true (s.reports > 0);
   assert_int_equal (s.reports_elsewhere, 0);
-  assert_true (s.notified_before_result);
+  /* The last report, before the result, says the pull is done. */
+  assert_int_equal (s.last_stage, PIER_REGISTRY_STAGE_DONE);
   assert_true (s.most_done > 0);
-  pier_registry_pull_result_free (s.result);
 }
 
 static void
@@ -1400,36 +1378,25 @@ test_registry_pull_chooses_platform (void **state)
 }
 
 static void
-on_pushed (GObject *source, GAsyncResult *res, gpointer data)
-{
-  AsyncState *s = data;
-
-  s->push_result = pier_registry_push_finish (PIER_STORE (source), res, &s->error);
-  g_main_loop_quit (s->loop);
-}
-
-static void
-test_registry_push_async_uploads (void **state)
+test_registry_push_uploads (void **state)
 {
   Fixture *f = *state;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr (PierImage) image = pier_store_find_image (f->store, "busybox", &error);
   g_autofree char *dest = image_ref (f, "pushed/busybox:1");
   g_autoptr (GBytes) manifest = NULL;
+  g_autoptr (PierRegistryPushResult) pushed = NULL;
   g_autoptr (PierRegistryPushResult) again = NULL;
-  AsyncState s = { loop, g_thread_self () };
+  ProgressState s = { g_thread_self () };
   Route *route;
 
   pier_assert_no_error (error);
-  pier_registry_push_async (f->store, "busybox", dest, &f->options, on_progress, &s, on_progress_done,
-                            NULL, on_pushed, &s);
-  g_main_loop_run (loop);
-  pier_assert_no_error (s.error);
-  assert_string_equal (s.push_result->digest, image->manifest_digest);
-  assert_int_equal (s.push_result->blobs_pushed, 1 + image->manifest->layers->len);
+  pushed = pier_registry_push (f->store, "busybox", dest, &f->options, on_progress, &s, NULL, &error);
+  pier_assert_no_error (error);
+  assert_string_equal (pushed->digest, image->manifest_digest);
+  assert_int_equal (pushed->blobs_pushed, 1 + image->manifest->layers->len);
   assert_int_equal (s.reports_elsewhere, 0);
-  assert_true (s.notified);
+  assert_int_equal (s.last_stage, PIER_REGISTRY_STAGE_DONE);
   /* The manifest went byte for byte, so the registry names the image by the same digest. */
   manifest = pier_blob_store_read (pier_store_get_blobs (f->store), image->manifest_digest, 1 << 20, &error);
   route = g_hash_table_lookup (f->fake->routes, "/v2/pushed/busybox/manifests/1");
@@ -1448,7 +1415,6 @@ test_registry_push_async_uploads (void **state)
   pier_assert_no_error (error);
   assert_int_equal (again->blobs_existing, 1 + image->manifest->layers->len);
   assert_int_equal (again->blobs_pushed, 0);
-  pier_registry_push_result_free (s.push_result);
 }
 
 int
@@ -1477,9 +1443,9 @@ main (void)
     cmocka_unit_test_setup_teardown (test_registry_pull_reports_refused_credentials, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_bounds_parallel_downloads, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_cancels, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_registry_pull_async_reports_progress, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_registry_pull_reports_progress_in_the_calling_thread, setup, teardown),
     cmocka_unit_test_setup_teardown (test_registry_pull_chooses_platform, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_registry_push_async_uploads, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_registry_push_uploads, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -251,7 +251,7 @@ test_sandbox_command_not_found (void **state)
   g_strfreev (spec->argv);
   spec->argv = g_strsplit ("no-such-command --flag", " ", -1);
   assert_false (pier_sandbox_start (spec, PIER_SANDBOX_START_NONE, &info, &error));
-  pier_assert_error (error, PIER_ERROR_NOT_FOUND);
+  pier_assert_error (error, PIER_ERROR_EXECUTABLE_NOT_FOUND);
   assert_string_equal (error->message, "executable file not found in $PATH: no-such-command");
   assert_true (pier_sandbox_get_state (spec->state_dir, &st, NULL));
   assert_int_equal (st.status, PIER_SANDBOX_NOT_STARTED);
