@@ -17,8 +17,6 @@
 #include "test-engine.h"
 #include "window-test-util.h"
 
-#include <unistd.h>
-
 static const char *const host_only_calls[] = {
   "list_sessions", "list_host_processes", "watch_processes", "process_provenance",
   "open_graphical_session",
@@ -68,32 +66,19 @@ container_running (const char *id)
 static int
 setup (void **state)
 {
-  g_autoptr (GError) error = NULL;
-  const char *build = g_getenv ("PIER_BUILD_DIR");
   g_autofree char *root = NULL;
   g_autofree char *runroot = NULL;
 
-  if (getuid () != 0 || g_getenv ("DISPLAY") == NULL)
+  if (!window_test_init ())
     return 0;
   fx.dir = pier_test_mkdtemp ();
   root = g_build_filename (fx.dir, "root", NULL);
   runroot = g_build_filename (fx.dir, "run", NULL);
-  if (build != NULL && g_getenv ("PIER_MONITOR_PATH") == NULL)
-    {
-      g_autofree char *monitor = g_build_filename (build, "app", "pier-monitor", NULL);
-      g_setenv ("PIER_MONITOR_PATH", monitor, TRUE);
-    }
-  gtk_init ();
-  adw_init ();
   fx.local = PIER_ENGINE (pier_local_engine_new (root, runroot));
   fx.engine = test_engine_new (fx.local, 0);
   fx.app = g_object_new (PIER_TYPE_APPLICATION, "application-id", "org.pier.Pier", "flags",
                          G_APPLICATION_NON_UNIQUE, "engine", fx.engine, NULL);
-  if (!g_application_register (G_APPLICATION (fx.app), NULL, &error))
-    fail_msg ("registering the application: %s", error->message);
-  g_application_activate (G_APPLICATION (fx.app));
-  fx.window = PIER_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (fx.app)));
-  assert_non_null (fx.window);
+  fx.window = window_test_activate (fx.app);
   fx.model = pier_window_get_model (fx.window);
   WAIT_FOR (pier_model_get_loaded (fx.model), 30000, "the store to open");
   fx.container_id = run_busybox ();
@@ -119,13 +104,7 @@ teardown (void **state)
   return 0;
 }
 
-#define REQUIRE_SETUP()                                                                            \
-  if (fx.model == NULL)                                                                            \
-    {                                                                                              \
-      fail_msg ("%s: the fixture did not set up: it needs root (real containers) and a display " \
-                "(run-under-xvfb.sh)",                                                             \
-                __func__);                                                                         \
-    }
+#define REQUIRE_SETUP() REQUIRE_FIXTURE (fx.model != NULL)
 
 static void
 assert_no_host_only_call (void)

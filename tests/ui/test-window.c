@@ -117,27 +117,13 @@ exec_output (const PierContainer *c, const char *const *argv)
 static int
 setup (void **state)
 {
-  g_autoptr (GError) error = NULL;
-  const char *build = g_getenv ("PIER_BUILD_DIR");
-
-  if (getuid () != 0 || g_getenv ("DISPLAY") == NULL)
+  if (!window_test_init ())
     return 0;
   fx.dir = pier_test_mkdtemp ();
   fx.root = g_build_filename (fx.dir, "root", NULL);
   fx.runroot = g_build_filename (fx.dir, "run", NULL);
-  if (build != NULL && g_getenv ("PIER_MONITOR_PATH") == NULL)
-    {
-      g_autofree char *monitor = g_build_filename (build, "app", "pier-monitor", NULL);
-      g_setenv ("PIER_MONITOR_PATH", monitor, TRUE);
-    }
-  gtk_init ();
-  adw_init ();
   fx.app = pier_application_new (fx.root, fx.runroot, FALSE);
-  if (!g_application_register (G_APPLICATION (fx.app), NULL, &error))
-    fail_msg ("registering the application: %s", error->message);
-  g_application_activate (G_APPLICATION (fx.app));
-  fx.window = PIER_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (fx.app)));
-  assert_non_null (fx.window);
+  fx.window = window_test_activate (fx.app);
   fx.model = pier_window_get_model (fx.window);
   return 0;
 }
@@ -161,13 +147,7 @@ teardown (void **state)
   return 0;
 }
 
-#define REQUIRE_SETUP()                                                                            \
-  if (fx.model == NULL)                                                                            \
-    {                                                                                              \
-      fail_msg ("%s: the fixture did not set up: it needs root (real containers) and a display " \
-                "(run-under-xvfb.sh)",                                                             \
-                __func__);                                                                         \
-    }
+#define REQUIRE_SETUP() REQUIRE_FIXTURE (fx.model != NULL)
 
 /* ---- the cases ---- */
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "window-test-util.h"
 
+#include <unistd.h>
+
 void
 settle (int ms)
 {
@@ -61,4 +63,35 @@ label_starting_with (GtkWidget *widget, const char *prefix)
         return found;
     }
   return NULL;
+}
+
+gboolean
+window_test_init (void)
+{
+  const char *build = g_getenv ("PIER_BUILD_DIR");
+
+  if (getuid () != 0 || g_getenv ("DISPLAY") == NULL)
+    return FALSE;
+  if (build != NULL && g_getenv ("PIER_MONITOR_PATH") == NULL)
+    {
+      g_autofree char *monitor = g_build_filename (build, "app", "pier-monitor", NULL);
+      g_setenv ("PIER_MONITOR_PATH", monitor, TRUE);
+    }
+  gtk_init ();
+  adw_init ();
+  return TRUE;
+}
+
+PierWindow *
+window_test_activate (PierApplication *app)
+{
+  g_autoptr (GError) error = NULL;
+  GtkWindow *window;
+
+  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+    fail_msg ("registering the application: %s", error->message);
+  g_application_activate (G_APPLICATION (app));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  assert_non_null (window);
+  return PIER_WINDOW (window);
 }

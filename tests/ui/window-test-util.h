@@ -3,6 +3,9 @@
 
 #include "test-support.h"
 
+#include "pier-application.h"
+#include "pier-window.h"
+
 #include <gtk/gtk.h>
 
 G_BEGIN_DECLS
@@ -23,6 +26,21 @@ G_BEGIN_DECLS
         }                                                                                          \
     }                                                                                              \
   while (0)
+
+/* Whether the window's tests can run here: as root (real containers) with a display. If so,
+ * GTK and libadwaita are initialized and containers get the build's monitor. */
+gboolean window_test_init (void);
+/* Registers and activates @app and returns its window. */
+PierWindow *window_test_activate (PierApplication *app);
+
+/* Fails the case when its fixture could not be set up (@ready false). */
+#define REQUIRE_FIXTURE(ready)                                                                     \
+  if (!(ready))                                                                                    \
+    {                                                                                              \
+      fail_msg ("%s: the fixture did not set up: it needs root (real containers) and a display " \
+                "(run-under-xvfb.sh)",                                                             \
+                __func__);                                                                         \
+    }
 
 /* Lets the window lay out and draw what just changed. */
 void settle (int ms);
