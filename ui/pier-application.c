@@ -15,6 +15,9 @@ struct _PierApplication {
 
 G_DEFINE_FINAL_TYPE (PierApplication, pier_application, ADW_TYPE_APPLICATION)
 
+enum { PROP_0, PROP_ENGINE, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
 static void
 about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -92,9 +95,42 @@ pier_application_finalize (GObject *object)
 }
 
 static void
+pier_application_set_property (GObject *object, guint prop_id, const GValue *value,
+                               GParamSpec *pspec)
+{
+  PierApplication *self = PIER_APPLICATION (object);
+
+  if (prop_id == PROP_ENGINE)
+    self->engine = g_value_dup_object (value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+pier_application_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  PierApplication *self = PIER_APPLICATION (object);
+
+  if (prop_id == PROP_ENGINE)
+    g_value_set_object (value, self->engine);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
 pier_application_class_init (PierApplicationClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = pier_application_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->set_property = pier_application_set_property;
+  object_class->get_property = pier_application_get_property;
+  object_class->finalize = pier_application_finalize;
+  /* The engine every window of the application asks: a front end chooses it (pier, a local
+   * engine over its store; a test, an engine of its own). */
+  props[PROP_ENGINE] = g_param_spec_object ("engine", NULL, NULL, PIER_TYPE_ENGINE,
+                                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                                                G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
   G_APPLICATION_CLASS (klass)->startup = pier_application_startup;
   G_APPLICATION_CLASS (klass)->activate = pier_application_activate;
 }
@@ -108,12 +144,11 @@ PierApplication *
 pier_application_new (const char *root, const char *runroot, gboolean default_store)
 {
   GApplicationFlags flags = default_store ? G_APPLICATION_DEFAULT_FLAGS : G_APPLICATION_NON_UNIQUE;
-  PierApplication *self = g_object_new (PIER_TYPE_APPLICATION, "application-id", "org.pier.Pier",
-                                        "flags", flags, NULL);
+  g_autoptr (PierLocalEngine) engine = pier_local_engine_new (root, runroot);
 
   /* One engine for the application: every widget asks it, through the window's model. */
-  self->engine = PIER_ENGINE (pier_local_engine_new (root, runroot));
-  return self;
+  return g_object_new (PIER_TYPE_APPLICATION, "application-id", "org.pier.Pier", "flags", flags,
+                       "engine", engine, NULL);
 }
 
 PierEngine *

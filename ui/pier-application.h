@@ -7,19 +7,22 @@
 
 G_BEGIN_DECLS
 
-/* The application: one window over the store at its root and runroot, keyboard shortcuts,
- * the About window. Dark style follows the system through libadwaita. */
+/* The application: one window over an engine, keyboard shortcuts, the About window. Dark
+ * style follows the system through libadwaita.
+ *
+ * Property: "engine" (PierEngine, construct-only), the engine its windows ask; a front end
+ * that has one of its own (a test's) makes the application with g_object_new(). */
 
 #define PIER_TYPE_APPLICATION (pier_application_get_type ())
 G_DECLARE_FINAL_TYPE (PierApplication, pier_application, PIER, APPLICATION, AdwApplication)
 
-/* @root/@runroot: the store's (NULL: the defaults). Only the application over the default
- * store is unique on the session bus (a second start presents its window), so that windows
- * over other stores can be open beside it. */
+/* Over a PierLocalEngine: @root/@runroot are the store's (NULL: the defaults). Only the
+ * application over the default store is unique on the session bus (a second start presents
+ * its window), so that windows over other stores can be open beside it. */
 PierApplication *pier_application_new (const char *root, const char *runroot,
                                        gboolean default_store);
 
-/* The engine the application's windows ask (a PierLocalEngine over @root/@runroot). */
+/* The engine the application's windows ask. */
 PierEngine *pier_application_get_engine (PierApplication *self);
 
 G_END_DECLS

@@ -33,6 +33,8 @@ struct _PierContainerPage {
   GtkStack *changes_stack;
   GtkListView *changes_view;
   GtkTextView *inspect_view;
+  GtkMenuButton *more_button;
+  GMenu *more_menu;
 
   PierModel *model;
   PierContainerRow *row;
@@ -629,6 +631,38 @@ pier_container_page_unmap (GtkWidget *widget)
   GTK_WIDGET_CLASS (pier_container_page_parent_class)->unmap (widget);
 }
 
+/* An engine without graphical sessions: their menu item says why it is insensitive. GTK 4.8's
+ * menus show no tooltips, so the item becomes a button of the menu, which can. */
+static void
+explain_graphical (PierContainerPage *self)
+{
+  GMenuModel *section = g_menu_model_get_item_link (G_MENU_MODEL (self->more_menu), 1,
+                                                    G_MENU_LINK_SECTION);
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("Open _Graphical Session"));
+  g_autoptr (GMenuItem) item = g_menu_item_new (NULL, NULL);
+  g_autoptr (GMenuModel) unref_section = section;
+
+  for (int i = 0; i < g_menu_model_get_n_items (section); i++)
+    {
+      g_autofree char *action = NULL;
+      if (g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_ACTION, "s", &action) &&
+          g_strcmp0 (action, "page.graphical") == 0)
+        {
+          g_menu_remove (G_MENU (section), i);
+          g_menu_item_set_attribute (item, "custom", "s", "graphical");
+          g_menu_insert_item (G_MENU (section), i, item);
+          break;
+        }
+    }
+  gtk_label_set_xalign (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (button))), 0);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "page.graphical");
+  gtk_widget_set_tooltip_text (button, _("This engine cannot open graphical sessions: they need "
+                                         "Pier on the machine the container runs on"));
+  gtk_popover_menu_add_child (GTK_POPOVER_MENU (gtk_menu_button_get_popover (self->more_button)),
+                              button, "graphical");
+}
+
 /* ---- public ---- */
 
 GtkWidget *
@@ -645,6 +679,8 @@ pier_container_page_new (PierModel *model, const char *id)
   g_signal_connect_object (model, "container-removed", G_CALLBACK (container_removed), self, G_CONNECT_SWAPPED);
   pier_processes_view_set_model (self->processes_view, model);
   pier_processes_view_set_container (self->processes_view, id);
+  if (!pier_engine_has_capability (engine (self), PIER_ENGINE_CAP_GRAPHICAL_SESSIONS))
+    explain_graphical (self);
   update_overview (self);
   start_logs (self);
   return GTK_WIDGET (self);
@@ -728,6 +764,8 @@ pier_container_page_class_init (PierContainerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, changes_stack);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, changes_view);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, inspect_view);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, more_button);
+  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, more_menu);
   gtk_widget_class_bind_template_callback (widget_class, copy_inspect);
   for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
     gtk_widget_class_install_action (widget_class, actions[i], NULL, page_action);

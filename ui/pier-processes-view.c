@@ -24,6 +24,8 @@ struct _PierProcessesView {
   AdwStatusPage *status_page;
   GtkPaned *paned;
   GtkWidget *inside_side;
+  GtkLabel *inside_only_label;
+  GtkWidget *host_side;
   GtkScrolledWindow *inside_scroller;
   GtkScrolledWindow *host_scroller;
   GtkLabel *host_heading;
@@ -48,7 +50,7 @@ struct _PierProcessesView {
   PierModel *model;
   char *container_id; /* NULL: the whole host */
   GListStore *rows;
-  GHashTable *process_rows; /* host PID → PierProcessRow */
+  GHashTable *process_rows; /* host PID (from inside only: container PID) → PierProcessRow */
   GHashTable *session_rows; /* host SID → PierProcessRow */
   GtkCustomFilter *filter;
   GtkFilterListModel *filtered;
@@ -71,21 +73,21 @@ static guint signals[N_SIGNALS];
 
 typedef struct {
   PierEngine *engine;
-  PierProcessWatch *watch;
+  PierProcessWatch *watch; /* NULL: the container's processes from inside only */
   char *container_id;
+  char *container_name;
   gint64 started;
 
-  /* results */
-  gboolean not_running;
-  char *container_name;
-  GPtrArray *read; /* the container's sessions (PierSessionInfo *), or the host's processes */
+  /* result: the container's sessions (PierSessionInfo *) or processes (PierProcessInfo *, from
+   * inside only), or the host's processes */
+  GPtrArray *read;
 } Refresh;
 
 static void
 refresh_free (Refresh *r)
 {
   g_object_unref (r->engine);
-  g_object_unref (r->watch);
+  g_clear_object (&r->watch);
   g_free (r->container_id);
   g_free (r->container_name);
   g_clear_pointer (&r->read, g_ptr_array_unref);
@@ -97,32 +99,24 @@ refresh_work (gpointer data, gpointer *result, GCancellable *cancellable, GError
 {
   Refresh *r = data;
 
-  if (r->container_id != NULL)
-    {
-      g_autoptr (PierContainerInfo) c = pier_engine_get_container (r->engine, r->container_id,
-                                                                   FALSE, cancellable, error);
-      if (c == NULL)
-        return FALSE;
-      r->container_name = g_strdup (c->name);
-      if (c->state != PIER_CONTAINER_STATE_RUNNING)
-        {
-          r->not_running = TRUE;
-          return TRUE;
-        }
-    }
-  return (r->read = pier_process_watch_read (r->watch, cancellable, error)) != NULL;
+  if (r->watch == NULL)
+    r->read = pier_engine_list_processes (r->engine, r->container_id, cancellable, error);
+  else
+    r->read = pier_process_watch_read (r->watch, cancellable, error);
+  return r->read != NULL;
 }
 
 /* ---- rows ---- */
 
+/* The row kept under @key in @old (made for @host_id when there is none), moved to @new. */
 static PierProcessRow *
-take_row (GHashTable *old, GHashTable *new, gboolean session, int host_id)
+take_row (GHashTable *old, GHashTable *new, gboolean session, int key, int host_id)
 {
   PierProcessRow *row = NULL;
 
-  if (!g_hash_table_steal_extended (old, GINT_TO_POINTER (host_id), NULL, (gpointer *) &row))
+  if (!g_hash_table_steal_extended (old, GINT_TO_POINTER (key), NULL, (gpointer *) &row))
     row = pier_process_row_new (session, host_id);
-  g_hash_table_insert (new, GINT_TO_POINTER (host_id), row);
+  g_hash_table_insert (new, GINT_TO_POINTER (key), row);
   return row;
 }
 
@@ -146,7 +140,8 @@ show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
   for (guint i = 0; i < r->read->len; i++)
     {
       PierSessionInfo *s = r->read->pdata[i];
-      PierProcessRow *heading = take_row (self->session_rows, sessions, TRUE, s->host_sid);
+      PierProcessRow *heading = take_row (self->session_rows, sessions, TRUE, s->host_sid,
+                                          s->host_sid);
 
       g_autoptr (GPtrArray) members = g_ptr_array_copy (s->processes, NULL, NULL);
 
@@ -159,7 +154,8 @@ show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
       for (guint j = 0; j < members->len; j++)
         {
           const PierProcessInfo *p = members->pdata[j];
-          PierProcessRow *row = take_row (self->process_rows, processes, FALSE, p->host_pid);
+          PierProcessRow *row = take_row (self->process_rows, processes, FALSE, p->host_pid,
+                                          p->host_pid);
           pier_process_row_update_process (row, p, r->container_name, FALSE);
           g_ptr_array_add (rows, row);
           n_processes++;
@@ -173,6 +169,31 @@ show_container_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
                              n_processes, n_processes == 1 ? _("process") : _("processes"),
                              r->read->len, r->read->len == 1 ? _("session") : _("sessions"),
                              r->container_name);
+  gtk_label_set_label (self->summary_label, summary);
+}
+
+/* From inside only, the host PIDs are not known: rows are the container's PIDs. */
+static void
+show_inside_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
+{
+  GHashTable *processes = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  g_autofree char *summary = NULL;
+
+  g_ptr_array_sort (r->read, by_container_pid);
+  for (guint i = 0; i < r->read->len; i++)
+    {
+      const PierProcessInfo *p = r->read->pdata[i];
+      PierProcessRow *row = take_row (self->process_rows, processes, FALSE, p->container_pid,
+                                      p->host_pid);
+
+      pier_process_row_update_process (row, p, r->container_name, FALSE);
+      g_ptr_array_add (rows, row);
+    }
+  g_hash_table_unref (self->process_rows);
+  self->process_rows = processes;
+  g_hash_table_remove_all (self->session_rows);
+  summary = g_strdup_printf (_("%u %s in “%s”, seen from inside"), rows->len,
+                             rows->len == 1 ? _("process") : _("processes"), r->container_name);
   gtk_label_set_label (self->summary_label, summary);
 }
 
@@ -191,7 +212,7 @@ show_host_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
 
       if (p->kernel_thread)
         continue;
-      row = take_row (self->process_rows, processes, FALSE, p->host_pid);
+      row = take_row (self->process_rows, processes, FALSE, p->host_pid, p->host_pid);
       pier_process_row_update_process (row, p, p->container, TRUE);
       /* The engine knows a container by its name as well as by its id. */
       pier_process_row_set_container_id (row, p->container);
@@ -210,13 +231,53 @@ show_host_processes (PierProcessesView *self, Refresh *r, GPtrArray *rows)
   gtk_label_set_label (self->summary_label, summary);
 }
 
+/* Whether the engine shows processes as the host sees them (host PIDs, sessions, every host
+ * process): only one on this machine does. */
+static gboolean
+sees_host (PierProcessesView *self)
+{
+  return self->model != NULL && pier_engine_has_capability (pier_model_get_engine (self->model),
+                                                            PIER_ENGINE_CAP_HOST_PROCESSES);
+}
+
+/* Instead of the rows: @title and @description on the status page, @summary above it. */
+static void
+show_status (PierProcessesView *self, const char *title, const char *description,
+             const char *summary)
+{
+  gtk_label_set_label (self->summary_label, summary);
+  adw_status_page_set_title (self->status_page, title);
+  adw_status_page_set_description (self->status_page, description);
+  gtk_stack_set_visible_child_name (self->stack, "not-running");
+}
+
 static void
 show_error (PierProcessesView *self, const GError *error)
 {
-  gtk_label_set_label (self->summary_label, error->message);
-  adw_status_page_set_title (self->status_page, _("Processes Cannot Be Read"));
-  adw_status_page_set_description (self->status_page, error->message);
-  gtk_stack_set_visible_child_name (self->stack, "not-running");
+  show_status (self, _("Processes Cannot Be Read"), error->message, error->message);
+}
+
+static void
+show_not_running (PierProcessesView *self)
+{
+  g_list_store_remove_all (self->rows);
+  g_hash_table_remove_all (self->process_rows);
+  g_hash_table_remove_all (self->session_rows);
+  show_status (self, _("Not Running"),
+               sees_host (self)
+                   ? _("Start the container to see its processes from inside and from the host.")
+                   : _("Start the container to see its processes."),
+               "");
+}
+
+/* The container's row while it runs, else NULL. The model follows its state: the view does
+ * not read the container again at each refresh. */
+static PierContainerRow *
+running_container (PierProcessesView *self)
+{
+  PierContainerRow *row = pier_model_find_container (self->model, self->container_id);
+
+  return row != NULL && pier_container_row_get_running (row) ? row : NULL;
 }
 
 static void
@@ -231,25 +292,24 @@ refresh_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->refreshing = FALSE;
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
+  /* It may have stopped while it was read. */
+  if (self->container_id != NULL && running_container (self) == NULL)
+    {
+      show_not_running (self);
+      return;
+    }
   if (error != NULL)
     {
       show_error (self, error);
       return;
     }
-  if (r->not_running)
-    {
-      g_list_store_remove_all (self->rows);
-      g_hash_table_remove_all (self->process_rows);
-      g_hash_table_remove_all (self->session_rows);
-      gtk_label_set_label (self->summary_label, "");
-      gtk_stack_set_visible_child_name (self->stack, "not-running");
-      return;
-    }
   rows = g_ptr_array_new ();
-  if (self->container_id != NULL)
-    show_container_processes (self, r, rows);
-  else
+  if (self->container_id == NULL)
     show_host_processes (self, r, rows);
+  else if (r->watch == NULL)
+    show_inside_processes (self, r, rows);
+  else
+    show_container_processes (self, r, rows);
   pier_ui_list_store_sync (self->rows, rows);
   /* Rows changed inside: a search must look at them again. */
   if (self->search != NULL || gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->contained_button)))
@@ -264,6 +324,8 @@ void
 pier_processes_view_refresh (PierProcessesView *self)
 {
   g_autoptr (GError) error = NULL;
+  PierEngine *engine;
+  PierContainerRow *container = NULL;
   Refresh *r;
 
   if (self->model == NULL || !pier_model_get_loaded (self->model))
@@ -273,15 +335,21 @@ pier_processes_view_refresh (PierProcessesView *self)
       self->refresh_again = TRUE;
       return;
     }
+  engine = pier_model_get_engine (self->model);
+  if (self->container_id == NULL && !sees_host (self))
+    {
+      show_status (self, _("Not Visible from This Engine"),
+                   _("This engine does not show processes as the host sees them"), "");
+      return;
+    }
+  if (self->container_id != NULL && (container = running_container (self)) == NULL)
+    {
+      show_not_running (self);
+      return;
+    }
   /* Side by side needs the host's view of the processes, which only an engine here has. */
-  if (!pier_engine_has_capability (pier_model_get_engine (self->model),
-                                   PIER_ENGINE_CAP_HOST_PROCESSES))
-    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                 _("This engine does not show processes as the host sees them"));
-  if (error != NULL ||
-      (self->watch == NULL &&
-       (self->watch = pier_engine_watch_processes (pier_model_get_engine (self->model),
-                                                   self->container_id, &error)) == NULL))
+  if (sees_host (self) && self->watch == NULL &&
+      (self->watch = pier_engine_watch_processes (engine, self->container_id, &error)) == NULL)
     {
       show_error (self, error);
       return;
@@ -290,9 +358,10 @@ pier_processes_view_refresh (PierProcessesView *self)
   self->refreshing = TRUE;
   r = g_new0 (Refresh, 1);
   r->started = g_get_monotonic_time ();
-  r->engine = g_object_ref (pier_model_get_engine (self->model));
-  r->watch = g_object_ref (self->watch);
+  r->engine = g_object_ref (engine);
+  r->watch = self->watch != NULL ? g_object_ref (self->watch) : NULL;
   r->container_id = g_strdup (self->container_id);
+  r->container_name = container != NULL ? g_strdup (pier_container_row_get_name (container)) : NULL;
   pier_ui_run_in_thread (self, self->cancellable, refresh_work, r, (GDestroyNotify) refresh_free,
                          NULL, refresh_done, NULL);
 }
@@ -411,6 +480,7 @@ static void
 apply_mode (PierProcessesView *self)
 {
   gboolean host = self->container_id == NULL;
+  gboolean inside_only = !host && !sees_host (self);
   GtkColumnViewColumn *host_columns[] = {
     self->host_pid_column, self->host_sid_column, self->host_user_column, self->container_column,
     self->container_pid_column, self->host_command_column, self->state_column, self->cpu_column,
@@ -420,7 +490,11 @@ apply_mode (PierProcessesView *self)
 
   gtk_widget_set_visible (self->inside_side, !host);
   gtk_widget_set_visible (GTK_WIDGET (self->host_heading), !host);
-  gtk_widget_set_visible (self->contained_button, host);
+  gtk_widget_set_visible (self->contained_button, host && sees_host (self));
+  /* From inside only: no host side, and no layer lookup (it names the process by host PID). */
+  gtk_widget_set_visible (self->host_side, !inside_only);
+  gtk_widget_set_visible (GTK_WIDGET (self->inside_only_label), inside_only);
+  gtk_widget_set_visible (self->layer_button, sees_host (self));
   /* The container columns only for the whole host. They are taken out rather than hidden:
    * GTK 4.8 still counts hidden columns' widths. GTK 4.8 has no insert either, so the
    * columns are appended again in order. */
@@ -434,14 +508,18 @@ apply_mode (PierProcessesView *self)
                  host_columns[i] != self->container_pid_column && host_columns[i] != self->state_column))
       gtk_column_view_append_column (self->host_view, host_columns[i]);
   /* Side by side, the host's side carries the vertical scrollbar for both. */
+  gtk_scrolled_window_set_policy (self->inside_scroller, GTK_POLICY_AUTOMATIC,
+                                  inside_only ? GTK_POLICY_AUTOMATIC : GTK_POLICY_EXTERNAL);
   gtk_scrolled_window_set_vadjustment (self->inside_scroller,
-                                       host ? NULL : gtk_scrolled_window_get_vadjustment (self->host_scroller));
+                                       host || inside_only ? NULL : gtk_scrolled_window_get_vadjustment (self->host_scroller));
 }
 
 void
 pier_processes_view_set_model (PierProcessesView *self, PierModel *model)
 {
   g_set_object (&self->model, model);
+  /* What the engine can show decides the columns. */
+  apply_mode (self);
 }
 
 void
@@ -556,6 +634,8 @@ pier_processes_view_class_init (PierProcessesViewClass *klass)
   CHILD (status_page);
   CHILD (paned);
   CHILD (inside_side);
+  CHILD (inside_only_label);
+  CHILD (host_side);
   CHILD (inside_scroller);
   CHILD (host_scroller);
   CHILD (host_heading);

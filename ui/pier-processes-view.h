@@ -14,9 +14,14 @@ G_BEGIN_DECLS
  * selected process's executable comes from. Without a container: every host process, with the
  * container each belongs to, so container processes are seen among the host's.
  *
+ * With an engine that lacks PIER_ENGINE_CAP_HOST_PROCESSES (one elsewhere), a container's
+ * processes are shown from inside only (pier_engine_list_processes()), saying that the host's
+ * side is not visible, and the whole host's view says why it is empty: no host-only call.
+ *
  * Refreshed once a second while shown, off the main thread; rows are updated in place, keyed
- * by host PID. The "refreshed" signal (gint64 microseconds from the start of a refresh to its
- * rows updated) follows each refresh. */
+ * by host PID (from inside only: container PID). Whether the container runs is the model's:
+ * a refresh reads processes, never the containers. The "refreshed" signal (gint64
+ * microseconds from the start of a refresh to its rows updated) follows each refresh. */
 
 #define PIER_TYPE_PROCESSES_VIEW (pier_processes_view_get_type ())
 G_DECLARE_FINAL_TYPE (PierProcessesView, pier_processes_view, PIER, PROCESSES_VIEW, GtkWidget)

@@ -113,6 +113,10 @@ pier_window_new (GtkApplication *app, PierModel *model)
   pier_images_view_set_model (self->images_view, model);
   pier_processes_view_set_model (self->host_processes_view, model);
   pier_build_view_set_model (self->build_view, model);
+  /* Without graphical sessions, their menu items are insensitive, never an error after a click. */
+  g_simple_action_set_enabled (
+      G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "container-graphical")),
+      pier_engine_has_capability (pier_model_get_engine (model), PIER_ENGINE_CAP_GRAPHICAL_SESSIONS));
   g_signal_connect_object (model, "notify::loaded", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (model, "notify::error", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
   model_changed (self);

@@ -8,8 +8,6 @@
  * second (and the model idle until then), load an archive dropped on the window, and read the
  * sizes of an odd image's history. Each view's screenshot goes to $PIER_BUILD_DIR/ui-shots.
  * Root only (real containers); the cases run in order, each using what the previous one left. */
-#include "test-support.h"
-
 #include "pier-application.h"
 #include "pier-build-view.h"
 #include "pier-container-page.h"
@@ -27,6 +25,8 @@
 #include "pier-store-open.h"
 #include "pier-terminal.h"
 #include "pier-window.h"
+#include "test-engine.h"
+#include "window-test-util.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -36,7 +36,6 @@ typedef struct {
   char *dir;
   char *root;
   char *runroot;
-  char *shots;
   PierApplication *app;
   PierWindow *window;
   PierModel *model;
@@ -46,67 +45,6 @@ typedef struct {
 } Fixture;
 
 static Fixture fx;
-
-/* Runs the main loop until @cond holds, failing the test after @ms milliseconds. */
-#define WAIT_FOR(cond, ms, what)                                                                   \
-  do                                                                                               \
-    {                                                                                              \
-      gint64 deadline_ = g_get_monotonic_time () + (gint64) (ms) * 1000;                           \
-      while (!(cond))                                                                              \
-        {                                                                                          \
-          if (g_get_monotonic_time () > deadline_)                                                 \
-            fail_msg ("timed out after %d ms waiting for %s", (int) (ms), what);                   \
-          if (!g_main_context_iteration (NULL, FALSE))                                             \
-            g_usleep (2000);                                                                       \
-        }                                                                                          \
-    }                                                                                              \
-  while (0)
-
-/* Lets the window lay out and draw what just changed. */
-static void
-settle (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
-
-/* The window @widget is in, as drawn, to SHOTS/ui-NAME.png for a person to look at. */
-static void
-screenshot (GtkWidget *widget, const char *name)
-{
-  GtkWidget *window = GTK_WIDGET (gtk_widget_get_native (widget));
-  /* A window's paintable draws nothing of its own: its content, with the header bar, does. */
-  GtkWidget *content = gtk_widget_get_first_child (window);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (content);
-  GtkSnapshot *snapshot;
-  int width, height;
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("ui-%s.png", name);
-  g_autofree char *path = g_build_filename (fx.shots, file, NULL);
-
-  settle (400);
-  /* A view that just changed (the Processes views refresh every second) draws nothing until
-   * it is laid out again: retry for a few frames. */
-  for (int attempt = 0; node == NULL && attempt < 20; attempt++)
-    {
-      if (attempt > 0)
-        settle (50);
-      width = gtk_widget_get_width (content);
-      height = gtk_widget_get_height (content);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  if (node == NULL)
-    fail_msg ("nothing drawn for %s: mapped %d, %dx%d", name, gtk_widget_get_mapped (content), width, height);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  assert_true (gdk_texture_save_to_png (texture, path));
-}
 
 static PierStore *
 store (void)
@@ -174,112 +112,18 @@ exec_output (const PierContainer *c, const char *const *argv)
   return g_strdup (g_strstrip (buffer));
 }
 
-/* An engine that passes the calls a PierModel makes to the window's engine, counting its reads
- * of the events: what the model does while nothing changes. */
-#define TEST_TYPE_COUNTING_ENGINE (test_counting_engine_get_type ())
-G_DECLARE_FINAL_TYPE (TestCountingEngine, test_counting_engine, TEST, COUNTING_ENGINE, GObject)
-
-struct _TestCountingEngine {
-  GObject parent_instance;
-  PierEngine *inner;
-  gint event_reads;
-};
-
-static GPtrArray *
-counting_list_images (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable,
-                      GError **error)
-{
-  return pier_engine_list_images (TEST_COUNTING_ENGINE (engine)->inner, broken, cancellable, error);
-}
-
-static GPtrArray *
-counting_list_containers (PierEngine *engine, GCancellable *cancellable, GError **error)
-{
-  return pier_engine_list_containers (TEST_COUNTING_ENGINE (engine)->inner, cancellable, error);
-}
-
-static PierContainerInfo *
-counting_get_container (PierEngine *engine, const char *container, gboolean broken_too,
-                        GCancellable *cancellable, GError **error)
-{
-  return pier_engine_get_container (TEST_COUNTING_ENGINE (engine)->inner, container, broken_too,
-                                    cancellable, error);
-}
-
-static GPtrArray *
-counting_read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
-                      GError **error)
-{
-  g_atomic_int_inc (&TEST_COUNTING_ENGINE (engine)->event_reads);
-  return pier_engine_read_events (TEST_COUNTING_ENGINE (engine)->inner, cursor, cancellable, error);
-}
-
-static PierEventsWatch *
-counting_watch_events (PierEngine *engine, GError **error)
-{
-  return pier_engine_watch_events (TEST_COUNTING_ENGINE (engine)->inner, error);
-}
-
-static void
-test_counting_engine_iface_init (PierEngineInterface *iface)
-{
-  iface->list_images = counting_list_images;
-  iface->list_containers = counting_list_containers;
-  iface->get_container = counting_get_container;
-  iface->read_events = counting_read_events;
-  iface->watch_events = counting_watch_events;
-}
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestCountingEngine, test_counting_engine, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (PIER_TYPE_ENGINE,
-                                                      test_counting_engine_iface_init))
-
-static void
-test_counting_engine_dispose (GObject *object)
-{
-  g_clear_object (&TEST_COUNTING_ENGINE (object)->inner);
-  G_OBJECT_CLASS (test_counting_engine_parent_class)->dispose (object);
-}
-
-static void
-test_counting_engine_class_init (TestCountingEngineClass *klass)
-{
-  G_OBJECT_CLASS (klass)->dispose = test_counting_engine_dispose;
-}
-
-static void
-test_counting_engine_init (TestCountingEngine *self)
-{
-}
-
 /* ---- set-up ---- */
 
 static int
 setup (void **state)
 {
-  g_autoptr (GError) error = NULL;
-  const char *build = g_getenv ("PIER_BUILD_DIR");
-
-  if (getuid () != 0 || g_getenv ("DISPLAY") == NULL)
+  if (!window_test_init ())
     return 0;
   fx.dir = pier_test_mkdtemp ();
   fx.root = g_build_filename (fx.dir, "root", NULL);
   fx.runroot = g_build_filename (fx.dir, "run", NULL);
-  fx.shots = g_build_filename (build ? build : ".", "ui-shots", NULL);
-  g_mkdir_with_parents (fx.shots, 0755);
-  if (build != NULL && g_getenv ("PIER_MONITOR_PATH") == NULL)
-    {
-      g_autofree char *monitor = g_build_filename (build, "app", "pier-monitor", NULL);
-      g_setenv ("PIER_MONITOR_PATH", monitor, TRUE);
-    }
-  gtk_init ();
-  adw_init ();
   fx.app = pier_application_new (fx.root, fx.runroot, FALSE);
-  if (!g_application_register (G_APPLICATION (fx.app), NULL, &error))
-    fail_msg ("registering the application: %s", error->message);
-  g_application_activate (G_APPLICATION (fx.app));
-  fx.window = PIER_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (fx.app)));
-  assert_non_null (fx.window);
+  fx.window = window_test_activate (fx.app);
   fx.model = pier_window_get_model (fx.window);
   return 0;
 }
@@ -303,13 +147,7 @@ teardown (void **state)
   return 0;
 }
 
-#define REQUIRE_SETUP()                                                                            \
-  if (fx.model == NULL)                                                                            \
-    {                                                                                              \
-      fail_msg ("%s: the fixture did not set up: it needs root (real containers) and a display " \
-                "(run-under-xvfb.sh)",                                                             \
-                __func__);                                                                         \
-    }
+#define REQUIRE_SETUP() REQUIRE_FIXTURE (fx.model != NULL)
 
 /* ---- the cases ---- */
 
@@ -618,22 +456,6 @@ test_window_terminal_runs_a_command_inside (void **state)
   screenshot (GTK_WIDGET (fx.window), "container-inspect");
 }
 
-/* The text of the first label under @widget that starts with @prefix, or NULL. */
-static const char *
-label_starting_with (GtkWidget *widget, const char *prefix)
-{
-  if (GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
-    return gtk_label_get_label (GTK_LABEL (widget));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      const char *found = label_starting_with (child, prefix);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Types @command into a new terminal's shell and returns how the terminal says it ended. */
 static char *
 terminal_end_after (const char *command)
@@ -645,7 +467,7 @@ terminal_end_after (const char *command)
   pier_terminal_feed (terminal, command);
   WAIT_FOR (label_starting_with (GTK_WIDGET (terminal), "The shell") != NULL, 10000,
             "the terminal to say the shell ended");
-  said = g_strdup (label_starting_with (GTK_WIDGET (terminal), "The shell"));
+  said = g_strdup (gtk_label_get_label (label_starting_with (GTK_WIDGET (terminal), "The shell")));
   gtk_window_destroy (GTK_WINDOW (terminal));
   return said;
 }
@@ -1194,23 +1016,22 @@ model_row_named (PierModel *model, const char *name)
 static void
 test_window_model_waits_for_changes_without_polling (void **state)
 {
-  TestCountingEngine *counting = g_object_new (TEST_TYPE_COUNTING_ENGINE, NULL);
-  g_autoptr (PierEngine) engine = PIER_ENGINE (counting);
+  g_autoptr (TestEngine) counting = NULL;
   g_autoptr (PierModel) model = NULL;
-  gint reads;
+  guint reads;
   gint64 returned;
 
   REQUIRE_SETUP ();
-  counting->inner = g_object_ref (pier_application_get_engine (fx.app));
-  model = pier_model_new (engine);
+  counting = test_engine_new (pier_application_get_engine (fx.app), G_MAXUINT);
+  model = pier_model_new (PIER_ENGINE (counting));
   WAIT_FOR (pier_model_get_loaded (model), 10000, "the counted model to load");
   /* Its first reads (the cursor, what came before the watch) are over. */
   settle (300);
-  reads = g_atomic_int_get (&counting->event_reads);
+  reads = test_engine_count (counting, "read_events", NULL);
   settle (1200);
-  if (g_atomic_int_get (&counting->event_reads) != reads)
-    fail_msg ("idle for 1.2 s, the model read the events %d times",
-              g_atomic_int_get (&counting->event_reads) - reads);
+  if (test_engine_count (counting, "read_events", NULL) != reads)
+    fail_msg ("idle for 1.2 s, the model read the events %u times",
+              test_engine_count (counting, "read_events", NULL) - reads);
 
   pierctl ((const char *[]){ "run", "-d", "--network", "none", "--name", "watched", "busybox",
                              "sleep", "600", NULL });
