@@ -11,15 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void
-print_warnings (PierConnections *connections)
-{
-  const GPtrArray *warnings = pier_connections_get_warnings (connections);
-
-  for (guint i = 0; i < warnings->len; i++)
-    fprintf (stderr, _("pierctl connection: warning: %s\n"), (const char *) warnings->pdata[i]);
-}
-
 static int
 connection_add (PierCli *cli, int argc, char **argv, GError **error)
 {
@@ -51,7 +42,6 @@ connection_add (PierCli *cli, int argc, char **argv, GError **error)
       return 1;
     }
   connections = pier_connections_load ();
-  print_warnings (connections);
   if (!pier_connections_add (connections, argv[1], argv[2], kind, identity, error) ||
       (make_default && !pier_connections_set_default (connections, argv[1], error)))
     return 1;
@@ -68,6 +58,7 @@ connection_ls (PierCli *cli, int argc, char **argv, GError **error)
   };
   g_autoptr (PierConnections) connections = NULL;
   g_autoptr (PierTable) table = NULL;
+  const GPtrArray *warnings;
   GPtrArray *all;
   const char *chosen;
 
@@ -79,7 +70,9 @@ connection_ls (PierCli *cli, int argc, char **argv, GError **error)
     return 1;
   connections = pier_connections_load ();
   pier_connections_find (connections);
-  print_warnings (connections);
+  warnings = pier_connections_get_warnings (connections);
+  for (guint i = 0; i < warnings->len; i++)
+    fprintf (stderr, _("pierctl connection ls: warning: %s\n"), (const char *) warnings->pdata[i]);
   all = pier_connections_get_all (connections);
   chosen = pier_connections_get_default (connections);
   if (g_strcmp0 (format, "json") == 0)
@@ -129,7 +122,6 @@ connection_rm (PierCli *cli, int argc, char **argv, GError **error)
       !pier_cli_expect_args (cli, argc, 1, 1, "NAME", error))
     return 1;
   connections = pier_connections_load ();
-  print_warnings (connections);
   return pier_connections_remove (connections, argv[1], error) ? 0 : 1;
 }
 
@@ -144,7 +136,6 @@ connection_default (PierCli *cli, int argc, char **argv, GError **error)
       !pier_cli_expect_args (cli, argc, 1, 1, "NAME", error))
     return 1;
   connections = pier_connections_load ();
-  print_warnings (connections);
   return pier_connections_set_default (connections, argv[1], error) ? 0 : 1;
 }
 
