@@ -84,6 +84,17 @@ pier_cli_get_engine (PierCli *cli)
   return cli->engine;
 }
 
+void
+pier_cli_print_error (PierCli *cli, const GError *error)
+{
+  if (cli->connection != NULL)
+    /* Translators: "pierctl ps: connection “d”: PierDockerEngine cannot list containers". */
+    fprintf (stderr, _("pierctl %s: connection “%s”: %s\n"), cli->verb, cli->connection,
+             error->message);
+  else
+    fprintf (stderr, "pierctl %s: %s\n", cli->verb, error->message);
+}
+
 /* GOption refuses an option's value that is not UTF-8 with "Invalid byte sequence in conversion
  * input", naming neither: find the option and say what it was given. */
 static void
@@ -271,17 +282,9 @@ pier_cli_main (int argc, char **argv)
       return 125;
     }
   status = verb->run (&cli, argc - first, argv + first, &error);
-  if (error != NULL && cli.connection != NULL)
+  if (error != NULL)
     {
-      /* Translators: "pierctl ps: connection “d”: PierDockerEngine cannot list containers". */
-      fprintf (stderr, _("pierctl %s: connection “%s”: %s\n"), cli.verb, cli.connection,
-               error->message);
-      if (status == 0)
-        status = 1;
-    }
-  else if (error != NULL)
-    {
-      fprintf (stderr, "pierctl %s: %s\n", cli.verb, error->message);
+      pier_cli_print_error (&cli, error);
       if (status == 0)
         status = 1;
     }

@@ -52,6 +52,9 @@ gboolean pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *para
                          const char *summary, const GOptionEntry *entries,
                          gboolean stop_at_first_argument, GError **error);
 
+/* "pierctl VERB: message", naming the connection when it is not the embedded engine. */
+void pier_cli_print_error (PierCli *cli, const GError *error);
+
 /* "NAME: needs N arguments" style errors. */
 gboolean pier_cli_expect_args (PierCli *cli, int argc, int min, int max, const char *usage,
                                GError **error);

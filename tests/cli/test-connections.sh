@@ -84,6 +84,9 @@ expect_on() {
 }
 expect_on r pierctl ps -a
 expect_on d pierctl --connection d ps -a
+# Verbs that say each name's failure on its own line name the connection too.
+expect_on d pierctl --connection d rmi busybox
+expect_on d pierctl --connection d start nosuch
 expect_on d env PIER_CONNECTION=d "$PIERCTL" --root "$ROOT" --runroot "$RUNROOT" images
 expect_on r env PIER_CONNECTION=d "$PIERCTL" --connection r --root "$ROOT" --runroot "$RUNROOT" images
 expect_on d "$PIERCTL" --connection=d --root "$ROOT" --runroot "$RUNROOT" images
