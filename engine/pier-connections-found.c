@@ -48,14 +48,15 @@ socket_answers (const char *path)
                      errno == EAGAIN || errno == EINPROGRESS);
 }
 
-/* A name another program gave: shown and typed after --connection, so printable text. */
+/* A name another program gave: shown and typed after --connection, so printable text (a
+ * space is: Podman takes any name). */
 static gboolean
 name_is_usable (const char *name)
 {
   if (*name == '\0' || strlen (name) > MAX_FOUND_NAME_LENGTH || !g_utf8_validate (name, -1, NULL))
     return FALSE;
   for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
-    if (!g_unichar_isgraph (g_utf8_get_char (p)))
+    if (!g_unichar_isprint (g_utf8_get_char (p)))
       return FALSE;
   return TRUE;
 }

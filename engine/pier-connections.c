@@ -18,6 +18,8 @@
 /* A person's list of connections is a few kilobytes. */
 #define MAX_CONNECTIONS_FILE_SIZE (1024 * 1024)
 #define MAX_NAME_LENGTH 64
+/* Found connections' names are bounded where they are read (pier-connections-found.c). */
+#define MAX_DEFAULT_LENGTH 256
 
 struct _PierConnections {
   char *dir;
@@ -147,9 +149,14 @@ read_saved (PierConnections *self, GError **error)
       g_ptr_array_add (self->all, connection);
       self->n_saved++;
     }
-  if (default_name != NULL && !check_name (json_string_value (default_name), error))
+  /* A found connection may be the default, under a name its owner chose (not check_name's). */
+  if (default_name != NULL && (json_string_length (default_name) == 0 ||
+                               json_string_length (default_name) > MAX_DEFAULT_LENGTH ||
+                               memchr (json_string_value (default_name), '\0',
+                                       json_string_length (default_name)) != NULL))
     {
-      g_prefix_error (error, _("the default: "));
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("the default is not a name of 1 to %d bytes"), MAX_DEFAULT_LENGTH);
       return FALSE;
     }
   self->default_name = g_strdup (json_string_value (default_name));

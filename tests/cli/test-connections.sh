@@ -95,10 +95,13 @@ pierctl --connection pier images -q >/dev/null
 PIER_CONNECTION=pier pierctl images -q >/dev/null
 conn default pier
 assert_eq "$(field pier Default) $(field r Default)" "True False" "defaults after default pier"
-pierctl images >"$SCRATCH/plain.out" 2>"$SCRATCH/plain.err"
-pierctl --connection pier images >"$SCRATCH/pier.out" 2>"$SCRATCH/pier.err"
-cmp "$SCRATCH/plain.out" "$SCRATCH/pier.out" && cmp "$SCRATCH/plain.err" "$SCRATCH/pier.err" ||
-  fail "--connection pier changed images' output"
+# JSON, whose times are absolute ("Less than a second ago" becomes "1 second ago").
+for verb in "images --format json" "ps -a" "inspect busybox" "rmi nosuch"; do
+  pierctl $verb >"$SCRATCH/plain.out" 2>"$SCRATCH/plain.err" || true
+  pierctl --connection pier $verb >"$SCRATCH/pier.out" 2>"$SCRATCH/pier.err" || true
+  cmp "$SCRATCH/plain.out" "$SCRATCH/pier.out" && cmp "$SCRATCH/plain.err" "$SCRATCH/pier.err" ||
+    fail "--connection pier changed the output of $verb"
+done
 conn default d
 conn rm d
 assert_eq "$(names) $(field pier Default)" "pier r True" "after rm of the default"
@@ -134,6 +137,7 @@ touch "$CONTAINERS_CONF"
 podman system connection add --identity "$SCRATCH/key" pd \
   ssh://core@127.0.0.1:2222/run/podman/podman.sock
 podman system connection add pu "unix://$SCRATCH/nowhere.sock" 2>/dev/null
+podman system connection add "a.b c" unix:///x/y.sock 2>/dev/null
 assert_eq "$(field pd Kind) $(field pd URI) $(field pd Identity) $(field pd Origin)" \
   "podman ssh://core@127.0.0.1:2222/run/podman/podman.sock $SCRATCH/key podman-destination" "pd"
 assert_eq "$(field pu URI)" "unix://$SCRATCH/nowhere.sock" "pu"
@@ -171,6 +175,9 @@ expect_failure "docker-context" conn rm ctx1-2
 conn default ctx1-2
 assert_eq "$(field ctx1-2 Default)" "True" "a found connection as the default"
 expect_on ctx1-2 pierctl ps
+conn default "a.b c"
+assert_eq "$(field "a.b c" Default) $(field "a.b c" URI)" "True unix:///x/y.sock" \
+  "a found name no saved one could have, as the default"
 conn default pier
 pass "a found name that clashes takes a suffix; one saved is not listed twice"
 
