@@ -17,13 +17,19 @@ static const PierCliVerb *const verb_tables[] = {
   pier_cli_registry_verbs,
   pier_cli_build_verbs,
   pier_cli_gui_verbs,
+  pier_cli_connection_verbs,
 };
 
 static void
 print_usage (FILE *out)
 {
-  fputs (_("Usage: pierctl [--root DIR] [--runroot DIR] COMMAND [OPTIONS] [ARGS]\n\n"
-           "Pier manages images and containers on this machine, without a daemon.\n\n"
+  fputs (_("Usage: pierctl [--connection NAME] [--root DIR] [--runroot DIR] COMMAND [OPTIONS] "
+           "[ARGS]\n\n"
+           "Pier manages images and containers on this machine, without a daemon.\n"
+           "With --connection NAME (or PIER_CONNECTION=NAME), every command runs against that "
+           "connection instead: Docker or Podman, here or on another machine over SSH (see "
+           "'pierctl connection ls'). The default is the saved default connection, else “pier”, "
+           "the embedded engine.\n\n"
            "Commands:\n"), out);
   for (gsize t = 0; t < G_N_ELEMENTS (verb_tables); t++)
     for (const PierCliVerb *v = verb_tables[t]; v->name; v++)
@@ -41,12 +47,52 @@ find_verb (const char *name)
   return NULL;
 }
 
+/* Readies the connection the verb runs against: @requested (--connection), else
+ * $PIER_CONNECTION, else the saved default. The embedded engine is left to
+ * pier_cli_get_engine(), and named with --connection it reads nothing at all. */
+static gboolean
+choose_connection (PierCli *cli, const char *requested, GError **error)
+{
+  g_autoptr (PierConnections) connections = NULL;
+  const PierConnection *connection;
+  const GPtrArray *warnings;
+  const char *name;
+
+  if (g_strcmp0 (requested, PIER_CONNECTION_EMBEDDED) == 0)
+    return TRUE;
+  connections = pier_connections_load ();
+  name = pier_connections_choose (connections, requested);
+  connection = strcmp (name, PIER_CONNECTION_EMBEDDED) != 0
+                   ? pier_connections_lookup (connections, name, error) : NULL;
+  warnings = pier_connections_get_warnings (connections);
+  for (guint i = 0; i < warnings->len; i++)
+    fprintf (stderr, _("pierctl: warning: %s\n"), (const char *) warnings->pdata[i]);
+  if (strcmp (name, PIER_CONNECTION_EMBEDDED) == 0)
+    return TRUE;
+  if (connection == NULL ||
+      (cli->engine = pier_connection_open_engine (connection, NULL, NULL, error)) == NULL)
+    return FALSE;
+  cli->connection = g_strdup (connection->name);
+  return TRUE;
+}
+
 PierEngine *
 pier_cli_get_engine (PierCli *cli)
 {
   if (cli->engine == NULL)
     cli->engine = PIER_ENGINE (pier_local_engine_new (cli->root, cli->runroot));
   return cli->engine;
+}
+
+void
+pier_cli_print_error (PierCli *cli, const GError *error)
+{
+  if (cli->connection != NULL)
+    /* Translators: "pierctl ps: connection “d”: PierDockerEngine cannot list containers". */
+    fprintf (stderr, _("pierctl %s: connection “%s”: %s\n"), cli->verb, cli->connection,
+             error->message);
+  else
+    fprintf (stderr, "pierctl %s: %s\n", cli->verb, error->message);
 }
 
 /* GOption refuses an option's value that is not UTF-8 with "Invalid byte sequence in conversion
@@ -159,6 +205,7 @@ pier_cli_main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (PierLocalEngine) prepared = NULL;
   const PierCliVerb *verb;
+  g_autofree char *requested = NULL;
   int first = 1;
   int status;
 
@@ -183,14 +230,16 @@ pier_cli_main (int argc, char **argv)
           printf ("pierctl version " PIER_VERSION "\n");
           return 0;
         }
-      if (g_str_has_prefix (arg, "--root"))
+      if (strcmp (arg, "--connection") == 0 || g_str_has_prefix (arg, "--connection="))
+        target = &requested;
+      else if (g_str_has_prefix (arg, "--root"))
         target = &cli.root;
       else if (g_str_has_prefix (arg, "--runroot"))
         target = &cli.runroot;
       if (target != NULL && strchr (arg, '=') != NULL)
         value = strchr (arg, '=') + 1;
-      else if (target != NULL && (strcmp (arg, "--root") == 0 || strcmp (arg, "--runroot") == 0) &&
-               first + 1 < argc)
+      else if (target != NULL && (strcmp (arg, "--root") == 0 || strcmp (arg, "--runroot") == 0 ||
+                                  strcmp (arg, "--connection") == 0) && first + 1 < argc)
         value = argv[++first];
       if (value == NULL)
         {
@@ -213,6 +262,11 @@ pier_cli_main (int argc, char **argv)
       return 125;
     }
   cli.verb = verb->name;
+  if (!(verb->flags & PIER_CLI_VERB_NO_ENGINE) && !choose_connection (&cli, requested, &error))
+    {
+      fprintf (stderr, "pierctl: %s\n", error->message);
+      return 125;
+    }
   /* The paths first: they depend on who we are, and an unprivileged user is root from here on
    * (inside the rootless user namespace). */
   prepared = pier_local_engine_new (cli.root, cli.runroot);
@@ -220,7 +274,9 @@ pier_cli_main (int argc, char **argv)
   g_free (cli.runroot);
   cli.root = g_strdup (pier_local_engine_get_root (prepared));
   cli.runroot = g_strdup (pier_local_engine_get_runroot (prepared));
-  if (!pier_local_engine_prepare (prepared, &error))
+  /* Another engine's calls go to its peer: nothing here needs the user namespace. */
+  if (cli.engine == NULL && !(verb->flags & PIER_CLI_VERB_NO_ENGINE) &&
+      !pier_local_engine_prepare (prepared, &error))
     {
       fprintf (stderr, "pierctl: %s\n", error->message);
       return 125;
@@ -228,11 +284,12 @@ pier_cli_main (int argc, char **argv)
   status = verb->run (&cli, argc - first, argv + first, &error);
   if (error != NULL)
     {
-      fprintf (stderr, "pierctl %s: %s\n", verb->name, error->message);
+      pier_cli_print_error (&cli, error);
       if (status == 0)
         status = 1;
     }
   g_clear_object (&cli.engine);
+  g_free (cli.connection);
   g_free (cli.root);
   g_free (cli.runroot);
   return status;

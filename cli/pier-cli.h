@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "pier-connections.h"
 #include "pier-local-engine.h"
 
 G_BEGIN_DECLS
@@ -15,21 +16,30 @@ typedef struct {
   char *runroot;
   PierEngine *engine;
   const char *verb;
+  /* The connection the verb runs against, unless it is the embedded engine (NULL). */
+  char *connection;
 } PierCli;
 
 typedef int (*PierCliVerbFunc) (PierCli *cli, int argc, char **argv, GError **error);
+
+typedef enum {
+  /* The verb asks no engine (it manages connections): none is chosen nor readied for it. */
+  PIER_CLI_VERB_NO_ENGINE = 1 << 0,
+} PierCliVerbFlags;
 
 typedef struct {
   const char *name;
   PierCliVerbFunc run;
   const char *summary; /* N_(): translated where it is shown */
+  PierCliVerbFlags flags;
 } PierCliVerb;
 
 /* Runs pierctl; the program's main has called pier_i18n_init(), which set the user's locale. */
 int pier_cli_main (int argc, char **argv);
 
-/* The engine on the store the global options name, made on first use (after the verb parsed
- * its options, which may name the store too). */
+/* The engine of the connection chosen (--connection, $PIER_CONNECTION, the saved default), or,
+ * for the embedded engine, the one on the store the global options name, made on first use
+ * (after the verb parsed its options, which may name the store too). */
 PierEngine *pier_cli_get_engine (PierCli *cli);
 
 /* Parses @argv for a verb: its @entries plus the global ones (--root, --runroot). With
@@ -41,6 +51,9 @@ PierEngine *pier_cli_get_engine (PierCli *cli);
 gboolean pier_cli_parse (PierCli *cli, int *argc, char ***argv, const char *parameters,
                          const char *summary, const GOptionEntry *entries,
                          gboolean stop_at_first_argument, GError **error);
+
+/* "pierctl VERB: message", naming the connection when it is not the embedded engine. */
+void pier_cli_print_error (PierCli *cli, const GError *error);
 
 /* "NAME: needs N arguments" style errors. */
 gboolean pier_cli_expect_args (PierCli *cli, int argc, int min, int max, const char *usage,
@@ -57,5 +70,6 @@ extern const PierCliVerb pier_cli_archive_verbs[];
 extern const PierCliVerb pier_cli_registry_verbs[];
 extern const PierCliVerb pier_cli_build_verbs[];
 extern const PierCliVerb pier_cli_gui_verbs[];
+extern const PierCliVerb pier_cli_connection_verbs[];
 
 G_END_DECLS

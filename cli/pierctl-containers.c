@@ -215,7 +215,7 @@ for_each_container (PierCli *cli, int argc, char **argv, ContainerAction action,
       g_autoptr (GError) local_error = NULL;
       if (!action (engine, argv[i], data, &local_error))
         {
-          fprintf (stderr, "pierctl %s: %s\n", cli->verb, local_error->message);
+          pier_cli_print_error (cli, local_error);
           status = 1;
           continue;
         }
@@ -248,7 +248,7 @@ start_run (PierCli *cli, int argc, char **argv, GError **error)
           if (!pier_engine_start (pier_cli_get_engine (cli), argv[i], NULL,
                                   started_print_warnings, NULL, NULL, NULL, &local_error))
             {
-              fprintf (stderr, "pierctl start: %s\n", local_error->message);
+              pier_cli_print_error (cli, local_error);
               return 1;
             }
           printf ("%s\n", argv[i]);

@@ -260,7 +260,7 @@ rmi_run (PierCli *cli, int argc, char **argv, GError **error)
       if (report == NULL)
         {
           /* Later images are still removed, as docker rmi does; the exit says one failed. */
-          fprintf (stderr, "pierctl rmi: %s\n", local_error->message);
+          pier_cli_print_error (cli, local_error);
           status = 1;
           continue;
         }

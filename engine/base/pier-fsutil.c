@@ -273,6 +273,17 @@ rm_rf_children (int dfd, GError **error)
 }
 
 gboolean
+pier_fs_read_regular (const char *path, gsize max_size, char **out_data, gsize *out_len,
+                      GError **error)
+{
+  pier_autofd int root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  if (root_fd < 0)
+    return pier_set_errno (error, errno, _("opening %s"), "/");
+  return pier_fs_read_regular_in_root (root_fd, path, 0, max_size, out_data, out_len, error);
+}
+
+gboolean
 pier_fs_rm_rf_at (int dirfd, const char *name, GError **error)
 {
   struct stat st;

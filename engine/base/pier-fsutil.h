@@ -69,6 +69,12 @@ gboolean pier_fs_read_regular_in_root (int root_fd, const char *path, guint64 re
                                        gsize max_size, char **out_data, gsize *out_len,
                                        GError **error);
 
+/* A file of this machine that Pier reads but did not write (another program's configuration):
+ * as pier_fs_read_regular_in_root() in "/", so that a FIFO, a device, a link loop or a huge
+ * file is an error naming @path, never a hang. */
+gboolean pier_fs_read_regular (const char *path, gsize max_size, char **out_data, gsize *out_len,
+                               GError **error);
+
 /* rm -rf of @name under @dirfd, never following symlinks nor crossing into another mount;
  * absent is not an error. */
 gboolean pier_fs_rm_rf_at (int dirfd, const char *name, GError **error);
