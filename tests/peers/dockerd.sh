@@ -2,7 +2,8 @@
 # A real dockerd for a test, sourced by it: its own data root, exec root, pidfile and socket in a
 # scratch folder, its own containerd (dockerd's managed one), no firewall rules and no bridge
 # (--iptables=false --bridge=none: the host is left as it was). Stopped by its PID, everything
-# it made removed.
+# it made removed. With DOCKERD_FIREWALL=1 it makes its bridge and rules as an installed
+# dockerd does (tests/peers/firewall.sh puts the host back after).
 #
 #   dockerd_start             starts it and waits until its API answers; sets DOCKERD_DIR,
 #                             DOCKERD_SOCKET (a path) and DOCKERD_PID
@@ -17,7 +18,8 @@ DOCKERD_CLI=${DOCKERD_CLI:-/usr/local/bin/docker}
 dockerd_cli() { "$DOCKERD_CLI" -H "unix://$DOCKERD_SOCKET" "$@"; }
 
 dockerd_start() {
-  local i
+  local i net=(--iptables=false --ip6tables=false --bridge=none)
+  [ "${DOCKERD_FIREWALL:-0}" = 1 ] && net=()
   command -v dockerd >/dev/null || { echo "dockerd_start: dockerd is not installed" >&2; return 1; }
   [ -x "$DOCKERD_CLI" ] || { echo "dockerd_start: no docker CLI at $DOCKERD_CLI" >&2; return 1; }
   # Short: containerd's sockets under the exec root must fit a socket address.
@@ -25,7 +27,7 @@ dockerd_start() {
   DOCKERD_SOCKET="$DOCKERD_DIR/docker.sock"
   dockerd --data-root "$DOCKERD_DIR/data" --exec-root "$DOCKERD_DIR/exec" \
     --pidfile "$DOCKERD_DIR/docker.pid" -H "unix://$DOCKERD_SOCKET" \
-    --iptables=false --ip6tables=false --bridge=none "$@" >"$DOCKERD_DIR/dockerd.log" 2>&1 &
+    "${net[@]}" "$@" >"$DOCKERD_DIR/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
   # Up to 60 s on a loaded machine; a dockerd that exits is reported at once.
   for ((i = 0; i < 600; i++)); do
