@@ -479,7 +479,10 @@ change_kind_label (gpointer this, const char *change)
 static GStrv
 change_kind_classes (gpointer this, const char *change)
 {
-  const char *kind = change == NULL ? NULL : change[0] == 'A' ? "added" : change[0] == 'D' ? "deleted" : "changed";
+  const char *kind = change == NULL  ? NULL
+                     : change[0] == 'A' ? "added"
+                     : change[0] == 'D' ? "deleted"
+                                        : "changed";
 
   return g_strdupv ((char *[]){ "change-badge", (char *) kind, NULL });
 }
