@@ -19,10 +19,9 @@ cell_spec_free (gpointer data)
   g_free (spec);
 }
 
-/* The whole text of a cut-off cell, read when the tooltip shows rather than bound to each row. */
-static gboolean
-query_label_tooltip (GtkWidget *label, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
-                     gpointer user_data)
+gboolean
+pier_column_query_label_tooltip (GtkWidget *label, int x, int y, gboolean keyboard,
+                                 GtkTooltip *tooltip, gpointer user_data)
 {
   const char *text = gtk_label_get_text (GTK_LABEL (label));
 
@@ -40,7 +39,7 @@ setup_cell (GtkSignalListItemFactory *factory, GtkListItem *item, CellSpec *spec
   if (spec->flags & PIER_COLUMN_TOOLTIP)
     {
       gtk_widget_set_has_tooltip (label, TRUE);
-      g_signal_connect (label, "query-tooltip", G_CALLBACK (query_label_tooltip), NULL);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (pier_column_query_label_tooltip), NULL);
     }
 
   gtk_label_set_xalign (GTK_LABEL (label), spec->flags & PIER_COLUMN_NUMERIC ? 1.0 : 0.0);
@@ -143,6 +142,12 @@ pier_column_set_text (GtkColumnViewColumn *column, GType row_type, const char *p
       g_autoptr (GtkSorter) sorter = sorter_for (row_type, sort_property);
       gtk_column_view_column_set_sorter (column, sorter);
     }
+}
+
+void
+pier_column_class_bind_template_callbacks (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_bind_template_callback (widget_class, pier_column_query_label_tooltip);
 }
 
 void

@@ -6,9 +6,20 @@
 G_BEGIN_DECLS
 
 /* The cells of the column views: every list in the window shows properties of row objects as
- * labels that follow the row's notifications. The columns themselves (title, width, expand)
- * are declared in the .ui templates; this gives them their cells and sorters. */
+ * labels that follow the row's notifications. The columns (title, width, sorter and the cell
+ * template of a GtkBuilderListItemFactory binding the label to the row's property) are
+ * declared in the .ui templates; a view whose cells show long text gives its template class
+ * the callbacks below with pier_column_class_bind_template_callbacks(). */
 
+/* For a cell label's "query-tooltip" in a template (with has-tooltip): the whole text of a
+ * cut-off cell, read when the tooltip shows rather than bound to each row. */
+gboolean pier_column_query_label_tooltip (GtkWidget *label, int x, int y, gboolean keyboard,
+                                          GtkTooltip *tooltip, gpointer user_data);
+/* Makes pier_column_query_label_tooltip known to @widget_class's template (and so to the cell
+ * templates inside it, which share its scope). */
+void pier_column_class_bind_template_callbacks (GtkWidgetClass *widget_class);
+
+/* Cells made in C, for the views whose columns the templates do not declare yet. */
 typedef enum {
   PIER_COLUMN_DEFAULT = 0,
   PIER_COLUMN_MONOSPACE = 1 << 0, /* ids, digests, PIDs */

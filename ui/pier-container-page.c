@@ -14,12 +14,7 @@
 struct _PierContainerPage {
   GtkWidget parent_instance;
 
-  AdwViewSwitcherTitle *switcher_title;
-  GtkLabel *name_label;
-  GtkLabel *state_label;
   AdwViewStack *view_stack;
-  GtkWidget *start_button;
-  GtkWidget *stop_button;
   GtkWidget *terminal_button;
   GtkLabel *cpu_label;
   GtkLabel *memory_label;
@@ -52,6 +47,11 @@ struct _PierContainerPage {
 };
 
 G_DEFINE_FINAL_TYPE (PierContainerPage, pier_container_page, GTK_TYPE_WIDGET)
+
+/* "row": the container shown; the template binds the header (name, state, status, Start and
+ * Stop) to its properties. */
+enum { PROP_0, PROP_ROW, N_PROPS };
+static GParamSpec *props[N_PROPS];
 
 static PierEngine *
 engine (PierContainerPage *self)
@@ -117,16 +117,8 @@ update_overview (PierContainerPage *self)
   g_autofree char *limits = limits_text (c);
   g_autofree char *pid = c->host_pid > 0 ? g_strdup_printf ("%d", c->host_pid) : NULL;
   g_autofree char *image = g_strdup_printf ("%s (%.19s)", c->image, c->image_id);
-  g_auto (GStrv) classes = NULL;
 
-  g_object_get (self->row, "state-label", &state, "status", &status, "state-classes", &classes, NULL);
-  gtk_label_set_label (self->name_label, c->name);
-  gtk_label_set_label (self->state_label, state);
-  gtk_widget_set_css_classes (GTK_WIDGET (self->state_label), (const char **) classes);
-  adw_view_switcher_title_set_title (self->switcher_title, c->name);
-  adw_view_switcher_title_set_subtitle (self->switcher_title, status);
-  gtk_widget_set_visible (self->start_button, !running);
-  gtk_widget_set_visible (self->stop_button, running);
+  g_object_get (self->row, "state-label", &state, "status", &status, NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.terminal", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.graphical",
                                  running && pier_engine_has_capability (
@@ -476,35 +468,31 @@ load_changes (PierContainerPage *self)
                          (GDestroyNotify) query_free, g_object_unref, changes_done, NULL);
 }
 
-static void
-setup_change (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+/* For the changes list's cell template: each item is a line of the engine's diff, its kind
+ * ('A', 'D' or 'C') then the path. */
+static char *
+change_kind_label (gpointer this, const char *change)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *kind = gtk_label_new (NULL);
-  GtkWidget *path = gtk_label_new (NULL);
-
-  gtk_widget_set_size_request (kind, 80, -1);
-  gtk_label_set_xalign (GTK_LABEL (path), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (path), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_selectable (GTK_LABEL (path), TRUE);
-  gtk_widget_add_css_class (path, "monospace");
-  gtk_box_append (GTK_BOX (box), kind);
-  gtk_box_append (GTK_BOX (box), path);
-  gtk_list_item_set_child (item, box);
+  if (change == NULL)
+    return NULL;
+  return g_strdup (change[0] == 'A' ? _("Added") : change[0] == 'D' ? _("Deleted") : _("Changed"));
 }
 
-static void
-bind_change (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+static GStrv
+change_kind_classes (gpointer this, const char *change)
 {
-  const char *text = gtk_string_object_get_string (gtk_list_item_get_item (item));
-  GtkWidget *kind = gtk_widget_get_first_child (gtk_list_item_get_child (item));
-  GtkWidget *path = gtk_widget_get_next_sibling (kind);
-  const char *label = text[0] == 'A' ? _("Added") : text[0] == 'D' ? _("Deleted") : _("Changed");
-  const char *css = text[0] == 'A' ? "added" : text[0] == 'D' ? "deleted" : "changed";
+  const char *kind = change == NULL  ? NULL
+                     : change[0] == 'A' ? "added"
+                     : change[0] == 'D' ? "deleted"
+                                        : "changed";
 
-  gtk_label_set_label (GTK_LABEL (kind), label);
-  gtk_widget_set_css_classes (kind, (const char *[]){ "change-badge", css, NULL });
-  gtk_label_set_label (GTK_LABEL (path), text + 1);
+  return g_strdupv ((char *[]){ "change-badge", (char *) kind, NULL });
+}
+
+static char *
+change_path (gpointer this, const char *change)
+{
+  return change != NULL && *change != '\0' ? g_strdup (change + 1) : NULL;
 }
 
 /* ---- inspect ---- */
@@ -674,6 +662,7 @@ pier_container_page_new (PierModel *model, const char *id)
   g_return_val_if_fail (row != NULL, GTK_WIDGET (self));
   self->model = g_object_ref (model);
   self->row = g_object_ref (row);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ROW]);
   self->id = g_strdup (id);
   g_signal_connect_object (row, "notify", G_CALLBACK (row_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (model, "container-removed", G_CALLBACK (container_removed), self, G_CONNECT_SWAPPED);
@@ -702,6 +691,16 @@ PierProcessesView *
 pier_container_page_get_processes_view (PierContainerPage *self)
 {
   return self->processes_view;
+}
+
+static void
+pier_container_page_get_property (GObject *object, guint prop_id, GValue *value,
+                                  GParamSpec *pspec)
+{
+  if (prop_id == PROP_ROW)
+    g_value_set_object (value, PIER_CONTAINER_PAGE (object)->row);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -739,18 +738,17 @@ pier_container_page_class_init (PierContainerPageClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = pier_container_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = pier_container_page_finalize;
+  G_OBJECT_CLASS (klass)->get_property = pier_container_page_get_property;
+  props[PROP_ROW] = g_param_spec_object ("row", NULL, NULL, PIER_TYPE_CONTAINER_ROW,
+                                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (G_OBJECT_CLASS (klass), N_PROPS, props);
   widget_class->map = pier_container_page_map;
   widget_class->unmap = pier_container_page_unmap;
   g_type_ensure (PIER_TYPE_GRAPH);
   g_type_ensure (PIER_TYPE_PROCESSES_VIEW);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-container-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, switcher_title);
-  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, name_label);
-  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, state_label);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, view_stack);
-  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, start_button);
-  gtk_widget_class_bind_template_child (widget_class, PierContainerPage, stop_button);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, terminal_button);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, cpu_label);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, memory_label);
@@ -767,6 +765,10 @@ pier_container_page_class_init (PierContainerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, more_button);
   gtk_widget_class_bind_template_child (widget_class, PierContainerPage, more_menu);
   gtk_widget_class_bind_template_callback (widget_class, copy_inspect);
+  gtk_widget_class_bind_template_callback (widget_class, change_kind_label);
+  gtk_widget_class_bind_template_callback (widget_class, change_kind_classes);
+  gtk_widget_class_bind_template_callback (widget_class, change_path);
+  gtk_widget_class_bind_template_callback (widget_class, pier_ui_closure_not);
   for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
     gtk_widget_class_install_action (widget_class, actions[i], NULL, page_action);
 }
@@ -774,8 +776,6 @@ pier_container_page_class_init (PierContainerPageClass *klass)
 static void
 pier_container_page_init (PierContainerPage *self)
 {
-  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->detail_rows = g_hash_table_new (g_str_hash, g_str_equal);
@@ -784,8 +784,5 @@ pier_container_page_init (PierContainerPage *self)
   pier_graph_set_floor (self->memory_graph, 16 * 1024 * 1024);
   gtk_text_buffer_create_tag (gtk_text_view_get_buffer (self->logs_view), "stderr",
                               "foreground", "#e01b24", NULL);
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_change), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_change), NULL);
-  gtk_list_view_set_factory (self->changes_view, factory);
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (tab_changed), self);
 }

@@ -12,14 +12,6 @@ struct _PierContainersView {
   GtkSearchEntry *search_entry;
   GtkStack *stack;
   GtkColumnView *column_view;
-  GtkColumnViewColumn *name_column;
-  GtkColumnViewColumn *state_column;
-  GtkColumnViewColumn *image_column;
-  GtkColumnViewColumn *command_column;
-  GtkColumnViewColumn *created_column;
-  GtkColumnViewColumn *status_column;
-  GtkColumnViewColumn *hostname_column;
-  GtkColumnViewColumn *address_column;
   GtkColumnViewColumn *actions_column;
 
   PierModel *model;
@@ -259,41 +251,26 @@ pier_containers_view_class_init (PierContainersViewClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = pier_containers_view_dispose;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* Named by the template's sorters and cells. */
+  g_type_ensure (PIER_TYPE_CONTAINER_ROW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-containers-view.ui");
   gtk_widget_class_bind_template_child (widget_class, PierContainersView, search_bar);
   gtk_widget_class_bind_template_child (widget_class, PierContainersView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, PierContainersView, stack);
   gtk_widget_class_bind_template_child (widget_class, PierContainersView, column_view);
-  gtk_widget_class_bind_template_child (widget_class, PierContainersView, name_column);
-  gtk_widget_class_bind_template_child (widget_class, PierContainersView, state_column);
-  gtk_widget_class_bind_template_child (widget_class, PierContainersView, image_column);
-  gtk_widget_class_bind_template_child (widget_class, PierContainersView, command_column);
-  gtk_widget_class_bind_template_child (widget_class, PierContainersView, created_column);
-  gtk_widget_class_bind_template_child (widget_class, PierContainersView, status_column);
-  gtk_widget_class_bind_template_child (widget_class, PierContainersView, hostname_column);
-  gtk_widget_class_bind_template_child (widget_class, PierContainersView, address_column);
   gtk_widget_class_bind_template_child (widget_class, PierContainersView, actions_column);
   gtk_widget_class_bind_template_callback (widget_class, row_activated);
+  pier_column_class_bind_template_callbacks (widget_class);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
 pier_containers_view_init (PierContainersView *self)
 {
-  GType row = PIER_TYPE_CONTAINER_ROW;
   g_autoptr (GtkListItemFactory) actions = gtk_signal_list_item_factory_new ();
   GtkEventController *shortcuts = gtk_shortcut_controller_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  pier_column_set_text (self->name_column, row, "name", NULL, "name", PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->state_column, row, "state-label", "state-classes", "state", PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->image_column, row, "image", NULL, "image", PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->command_column, row, "command", NULL, "command",
-                        PIER_COLUMN_MONOSPACE | PIER_COLUMN_TOOLTIP);
-  pier_column_set_text (self->created_column, row, "created", NULL, "created-time", PIER_COLUMN_DIM);
-  pier_column_set_text (self->status_column, row, "status", NULL, "status", PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->hostname_column, row, "hostname", NULL, "hostname", PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->address_column, row, "address", NULL, "address", PIER_COLUMN_MONOSPACE);
   g_signal_connect (actions, "setup", G_CALLBACK (setup_actions), NULL);
   g_signal_connect (actions, "bind", G_CALLBACK (bind_actions), NULL);
   g_signal_connect (actions, "unbind", G_CALLBACK (unbind_actions), NULL);

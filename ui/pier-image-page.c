@@ -22,16 +22,6 @@ struct _PierImagePage {
   GtkColumnView *history_view;
   GtkTextView *dockerfile_view;
   GtkTextView *inspect_view;
-  GtkColumnViewColumn *layer_position_column;
-  GtkColumnViewColumn *layer_digest_column;
-  GtkColumnViewColumn *layer_size_column;
-  GtkColumnViewColumn *layer_created_by_column;
-  GtkColumnViewColumn *layer_images_column;
-  GtkColumnViewColumn *layer_containers_column;
-  GtkColumnViewColumn *history_created_column;
-  GtkColumnViewColumn *history_created_by_column;
-  GtkColumnViewColumn *history_size_column;
-  GtkColumnViewColumn *history_comment_column;
 
   PierModel *model;
   char *target;
@@ -376,6 +366,8 @@ pier_image_page_class_init (PierImagePageClass *klass)
                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* Named by the template's cells. */
+  g_type_ensure (PIER_TYPE_LAYER_ROW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-image-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PierImagePage, name)
   CHILD (switcher_title);
@@ -387,19 +379,10 @@ pier_image_page_class_init (PierImagePageClass *klass)
   CHILD (history_view);
   CHILD (dockerfile_view);
   CHILD (inspect_view);
-  CHILD (layer_position_column);
-  CHILD (layer_digest_column);
-  CHILD (layer_size_column);
-  CHILD (layer_created_by_column);
-  CHILD (layer_images_column);
-  CHILD (layer_containers_column);
-  CHILD (history_created_column);
-  CHILD (history_created_by_column);
-  CHILD (history_size_column);
-  CHILD (history_comment_column);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, copy_dockerfile);
   gtk_widget_class_bind_template_callback (widget_class, copy_inspect);
+  pier_column_class_bind_template_callbacks (widget_class);
   gtk_widget_class_install_action (widget_class, "page.run", NULL, page_action);
   gtk_widget_class_install_action (widget_class, "page.tag", NULL, page_action);
   gtk_widget_class_install_action (widget_class, "page.save", NULL, page_action);
@@ -409,21 +392,6 @@ pier_image_page_class_init (PierImagePageClass *klass)
 static void
 pier_image_page_init (PierImagePage *self)
 {
-  GType row = PIER_TYPE_LAYER_ROW;
-
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  pier_column_set_text (self->layer_position_column, row, "position", NULL, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->layer_digest_column, row, "digest", NULL, NULL, PIER_COLUMN_MONOSPACE);
-  pier_column_set_text (self->layer_size_column, row, "size", NULL, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->layer_created_by_column, row, "created-by", NULL, NULL,
-                        PIER_COLUMN_MONOSPACE | PIER_COLUMN_TOOLTIP);
-  pier_column_set_text (self->layer_images_column, row, "images", NULL, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->layer_containers_column, row, "containers", NULL, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->history_created_column, row, "created", NULL, NULL, PIER_COLUMN_DIM);
-  pier_column_set_text (self->history_created_by_column, row, "created-by", NULL, NULL,
-                        PIER_COLUMN_MONOSPACE | PIER_COLUMN_TOOLTIP);
-  pier_column_set_text (self->history_size_column, row, "size", NULL, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->history_comment_column, row, "comment", NULL, NULL,
-                        PIER_COLUMN_DIM | PIER_COLUMN_TOOLTIP);
 }

@@ -2,7 +2,6 @@
 #include "pier-images-view.h"
 #include "pier-ui-util.h"
 
-#include "pier-columns.h"
 #include "pier-i18n.h"
 
 struct _PierImagesView {
@@ -12,12 +11,6 @@ struct _PierImagesView {
   GtkSearchEntry *search_entry;
   GtkStack *stack;
   GtkColumnView *column_view;
-  GtkColumnViewColumn *repository_column;
-  GtkColumnViewColumn *tag_column;
-  GtkColumnViewColumn *id_column;
-  GtkColumnViewColumn *created_column;
-  GtkColumnViewColumn *size_column;
-  GtkColumnViewColumn *containers_column;
   GtkColumnViewColumn *actions_column;
 
   PierModel *model;
@@ -187,17 +180,13 @@ pier_images_view_class_init (PierImagesViewClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = pier_images_view_dispose;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* Named by the template's sorters and cells. */
+  g_type_ensure (PIER_TYPE_IMAGE_ROW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-images-view.ui");
   gtk_widget_class_bind_template_child (widget_class, PierImagesView, search_bar);
   gtk_widget_class_bind_template_child (widget_class, PierImagesView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, PierImagesView, stack);
   gtk_widget_class_bind_template_child (widget_class, PierImagesView, column_view);
-  gtk_widget_class_bind_template_child (widget_class, PierImagesView, repository_column);
-  gtk_widget_class_bind_template_child (widget_class, PierImagesView, tag_column);
-  gtk_widget_class_bind_template_child (widget_class, PierImagesView, id_column);
-  gtk_widget_class_bind_template_child (widget_class, PierImagesView, created_column);
-  gtk_widget_class_bind_template_child (widget_class, PierImagesView, size_column);
-  gtk_widget_class_bind_template_child (widget_class, PierImagesView, containers_column);
   gtk_widget_class_bind_template_child (widget_class, PierImagesView, actions_column);
   gtk_widget_class_bind_template_callback (widget_class, row_activated);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -206,17 +195,10 @@ pier_images_view_class_init (PierImagesViewClass *klass)
 static void
 pier_images_view_init (PierImagesView *self)
 {
-  GType row = PIER_TYPE_IMAGE_ROW;
   g_autoptr (GtkListItemFactory) actions = gtk_signal_list_item_factory_new ();
   GtkEventController *shortcuts = gtk_shortcut_controller_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  pier_column_set_text (self->repository_column, row, "repository", NULL, "repository", PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->tag_column, row, "tag", NULL, "tag", PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->id_column, row, "short-id", NULL, "id", PIER_COLUMN_MONOSPACE | PIER_COLUMN_DIM);
-  pier_column_set_text (self->created_column, row, "created", NULL, "created-time", PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->size_column, row, "size", NULL, "size-bytes", PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->containers_column, row, "containers-text", NULL, "containers", PIER_COLUMN_DEFAULT);
   g_signal_connect (actions, "setup", G_CALLBACK (setup_actions), NULL);
   g_signal_connect (actions, "bind", G_CALLBACK (bind_actions), NULL);
   gtk_column_view_column_set_factory (self->actions_column, actions);

@@ -916,6 +916,48 @@ test_window_image_page_shows_layers_and_dockerfile (void **state)
   pier_window_go_back (fx.window);
 }
 
+/* Checks every titled column (the actions column has none) of every column view under
+ * @widget makes its cells from a template; returns how many it checked. */
+static guint
+assert_cells_from_templates (GtkWidget *widget)
+{
+  guint checked = 0;
+
+  if (GTK_IS_COLUMN_VIEW (widget))
+    {
+      GListModel *columns = gtk_column_view_get_columns (GTK_COLUMN_VIEW (widget));
+      for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+        {
+          g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+          if (gtk_column_view_column_get_title (column) == NULL)
+            continue;
+          if (!GTK_IS_BUILDER_LIST_ITEM_FACTORY (gtk_column_view_column_get_factory (column)))
+            fail_msg ("column “%s” makes its cells in C, not from a template",
+                      gtk_column_view_column_get_title (column));
+          checked++;
+        }
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    checked += assert_cells_from_templates (child);
+  return checked;
+}
+
+/* The lists' cells are declared in the templates, bound to their rows by expressions: the
+ * containers and images lists, and an image page's layers and history. */
+static void
+test_window_list_cells_come_from_templates (void **state)
+{
+  g_autoptr (GtkWidget) page = NULL;
+
+  REQUIRE_SETUP ();
+  assert_int_equal (assert_cells_from_templates (pier_window_get_view (fx.window, "containers")), 8);
+  assert_int_equal (assert_cells_from_templates (pier_window_get_view (fx.window, "images")), 6);
+  /* The columns are the template's from the start: the page need not be shown nor loaded. */
+  page = g_object_ref_sink (pier_image_page_new (fx.model, "busybox"));
+  assert_int_equal (assert_cells_from_templates (page), 10);
+}
+
 static void
 test_window_shows_a_pierctl_run_within_a_second (void **state)
 {
@@ -1297,6 +1339,7 @@ main (void)
     cmocka_unit_test (test_window_shows_a_broken_container_and_removes_it),
     cmocka_unit_test (test_window_builds_a_dockerfile),
     cmocka_unit_test (test_window_image_page_shows_layers_and_dockerfile),
+    cmocka_unit_test (test_window_list_cells_come_from_templates),
     cmocka_unit_test (test_window_shows_a_pierctl_run_within_a_second),
     cmocka_unit_test (test_window_model_waits_for_changes_without_polling),
     cmocka_unit_test (test_window_loads_a_dropped_archive),
