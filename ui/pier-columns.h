@@ -15,26 +15,10 @@ G_BEGIN_DECLS
  * cut-off cell, read when the tooltip shows rather than bound to each row. */
 gboolean pier_column_query_label_tooltip (GtkWidget *label, int x, int y, gboolean keyboard,
                                           GtkTooltip *tooltip, gpointer user_data);
-/* Makes pier_column_query_label_tooltip known to @widget_class's template (and so to the cell
+/* Makes pier_column_query_label_tooltip and the cells' class closure (pier_column_cell_classes: the
+ * row's classes and the column's) known to @widget_class's template (and so to the cell
  * templates inside it, which share its scope). */
 void pier_column_class_bind_template_callbacks (GtkWidgetClass *widget_class);
-
-/* Cells made in C, for the views whose columns the templates do not declare yet. */
-typedef enum {
-  PIER_COLUMN_DEFAULT = 0,
-  PIER_COLUMN_MONOSPACE = 1 << 0, /* ids, digests, PIDs */
-  PIER_COLUMN_DIM = 1 << 1,       /* secondary information */
-  PIER_COLUMN_NUMERIC = 1 << 2,   /* right-aligned, tabular figures */
-  PIER_COLUMN_TOOLTIP = 1 << 3,   /* the full text on hover (long commands) */
-  PIER_COLUMN_WRAP = 1 << 4,      /* several lines rather than an ellipsis */
-} PierColumnFlags;
-
-/* Cells show @property (a string property of @row_type); @classes_property (a strv property,
- * or NULL) gives them CSS classes (state badges, session headings). @sort_property (NULL: not
- * sortable) orders the column by a string or number property. */
-void pier_column_set_text (GtkColumnViewColumn *column, GType row_type, const char *property,
-                           const char *classes_property, const char *sort_property,
-                           PierColumnFlags flags);
 
 /* Scrolls @view to show row @position (GTK 4.8's column view has no call for it; its list
  * view's "list.scroll-to-item" action does it). */

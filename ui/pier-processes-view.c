@@ -622,6 +622,9 @@ pier_processes_view_class_init (PierProcessesViewClass *klass)
   widget_class->unmap = pier_processes_view_unmap;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-processes-view.ui");
+  pier_column_class_bind_template_callbacks (widget_class);
+  /* The cell templates name it. */
+  g_type_ensure (PIER_TYPE_PROCESS_ROW);
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PierProcessesView, name)
   CHILD (search_bar);
   CHILD (search_entry);
@@ -665,9 +668,6 @@ pier_processes_view_class_init (PierProcessesViewClass *klass)
 static void
 pier_processes_view_init (PierProcessesView *self)
 {
-  GType row = PIER_TYPE_PROCESS_ROW;
-  const char *classes = "classes";
-
   gtk_widget_init_template (GTK_WIDGET (self));
   /* apply_mode() takes columns out of the host view and puts them back. */
   self->column_refs = g_ptr_array_new_with_free_func (g_object_unref);
@@ -690,19 +690,6 @@ pier_processes_view_init (PierProcessesView *self)
   gtk_column_view_set_model (self->inside_view, GTK_SELECTION_MODEL (self->selection));
   gtk_column_view_set_model (self->host_view, GTK_SELECTION_MODEL (self->selection));
 
-  pier_column_set_text (self->inside_pid_column, row, "container-pid", classes, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->inside_sid_column, row, "container-sid", classes, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->inside_user_column, row, "user", classes, NULL, PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->inside_command_column, row, "command", classes, NULL, PIER_COLUMN_TOOLTIP);
-  pier_column_set_text (self->host_pid_column, row, "host-pid", classes, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->host_sid_column, row, "host-sid", classes, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->host_user_column, row, "host-user", classes, NULL, PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->container_column, row, "container", classes, NULL, PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->container_pid_column, row, "container-pid", classes, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->host_command_column, row, "host-command", classes, NULL, PIER_COLUMN_TOOLTIP);
-  pier_column_set_text (self->state_column, row, "state", classes, NULL, PIER_COLUMN_DEFAULT);
-  pier_column_set_text (self->cpu_column, row, "cpu", classes, NULL, PIER_COLUMN_NUMERIC);
-  pier_column_set_text (self->memory_column, row, "memory", classes, NULL, PIER_COLUMN_NUMERIC);
 
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (filter_changed), self);
   g_signal_connect_swapped (self->contained_button, "toggled", G_CALLBACK (filter_changed), self);
