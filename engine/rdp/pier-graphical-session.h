@@ -81,13 +81,6 @@ gboolean pier_graphical_session_open (PierStore *store, PierContainer *container
                                   const PierGraphicalSessionOptions *options, PierGraphicalSessionInfo *info,
                                   GError **error);
 
-/* The same on a worker thread, for the window. */
-void pier_graphical_session_open_async (PierStore *store, const PierContainer *container,
-                                    const PierGraphicalSessionOptions *options, GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer user_data);
-gboolean pier_graphical_session_open_finish (PierStore *store, GAsyncResult *result,
-                                         PierGraphicalSessionInfo *info, GError **error);
-
 /* Whether something listens on 127.0.0.1:@port (or the wildcard address) in the network
  * namespace of host process @pid, from /proc/PID/net/tcp and tcp6. */
 gboolean pier_graphical_session_port_listening (pid_t pid, guint16 port);
