@@ -72,21 +72,9 @@ pier_build_view_set_context (PierBuildView *self, const char *path)
 }
 
 void
-pier_build_view_set_dockerfile (PierBuildView *self, const char *dockerfile)
-{
-  gtk_editable_set_text (GTK_EDITABLE (self->dockerfile_row), dockerfile ? dockerfile : "");
-}
-
-void
 pier_build_view_set_tags (PierBuildView *self, const char *tags)
 {
   gtk_editable_set_text (GTK_EDITABLE (self->tags_row), tags ? tags : "");
-}
-
-void
-pier_build_view_set_build_args (PierBuildView *self, const char *args)
-{
-  gtk_editable_set_text (GTK_EDITABLE (self->args_row), args ? args : "");
 }
 
 static void

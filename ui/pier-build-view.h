@@ -18,12 +18,8 @@ G_DECLARE_FINAL_TYPE (PierBuildView, pier_build_view, PIER, BUILD_VIEW, GtkWidge
 void pier_build_view_set_model (PierBuildView *self, PierModel *model);
 
 void pier_build_view_set_context (PierBuildView *self, const char *path);
-/* Relative to the context; NULL: its Dockerfile (or Containerfile). */
-void pier_build_view_set_dockerfile (PierBuildView *self, const char *dockerfile);
 /* Names separated by spaces or commas. */
 void pier_build_view_set_tags (PierBuildView *self, const char *tags);
-/* NAME=value words, as a shell would split them. */
-void pier_build_view_set_build_args (PierBuildView *self, const char *args);
 
 /* What the Build and Cancel buttons do. */
 void pier_build_view_start (PierBuildView *self);

@@ -401,16 +401,6 @@ start_logs (PierContainerPage *self)
   g_thread_unref (g_thread_new ("pier-logs", log_thread, log_reader_ref (reader)));
 }
 
-char *
-pier_container_page_get_log_text (PierContainerPage *self)
-{
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->logs_view);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-}
-
 /* ---- changes ---- */
 
 static gboolean
@@ -673,12 +663,6 @@ pier_container_page_new (PierModel *model, const char *id)
   update_overview (self);
   start_logs (self);
   return GTK_WIDGET (self);
-}
-
-const char *
-pier_container_page_get_id (PierContainerPage *self)
-{
-  return self->id;
 }
 
 void

@@ -18,11 +18,8 @@ G_DECLARE_FINAL_TYPE (PierContainerPage, pier_container_page, PIER, CONTAINER_PA
 
 GtkWidget *pier_container_page_new (PierModel *model, const char *id);
 
-const char *pier_container_page_get_id (PierContainerPage *self);
 /* "overview", "processes", "logs", "changes" or "inspect". */
 void pier_container_page_show_tab (PierContainerPage *self, const char *tab);
 PierProcessesView *pier_container_page_get_processes_view (PierContainerPage *self);
-/* The log text shown so far. */
-char *pier_container_page_get_log_text (PierContainerPage *self);
 
 G_END_DECLS

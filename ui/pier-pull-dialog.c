@@ -235,12 +235,6 @@ cancel_clicked (PierPullDialog *self)
     gtk_window_close (GTK_WINDOW (self));
 }
 
-void
-pier_pull_dialog_set_reference (PierPullDialog *self, const char *reference)
-{
-  gtk_editable_set_text (GTK_EDITABLE (self->name_row), reference);
-}
-
 GtkWidget *
 pier_pull_dialog_new (GtkWindow *parent, PierModel *model)
 {

@@ -15,7 +15,6 @@ G_DECLARE_FINAL_TYPE (PierPullDialog, pier_pull_dialog, PIER, PULL_DIALOG, AdwWi
 
 GtkWidget *pier_pull_dialog_new (GtkWindow *parent, PierModel *model);
 
-void pier_pull_dialog_set_reference (PierPullDialog *self, const char *reference);
 /* What the Pull button does. */
 void pier_pull_dialog_pull (PierPullDialog *self);
 

@@ -665,13 +665,6 @@ pier_rdp_view_set_scale_to_fit (PierRdpView *self, gboolean scale_to_fit)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SCALE_TO_FIT]);
 }
 
-gboolean
-pier_rdp_view_get_scale_to_fit (PierRdpView *self)
-{
-  g_return_val_if_fail (PIER_IS_RDP_VIEW (self), FALSE);
-  return self->scale_to_fit;
-}
-
 guint64
 pier_rdp_view_get_frames_drawn (PierRdpView *self)
 {

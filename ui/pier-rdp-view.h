@@ -22,7 +22,6 @@ PierRdpSession *pier_rdp_view_get_session (PierRdpView *self);
  * take the view's size. TRUE: the remote desktop keeps its size and is scaled to fit,
  * letterboxed. */
 void pier_rdp_view_set_scale_to_fit (PierRdpView *self, gboolean scale_to_fit);
-gboolean pier_rdp_view_get_scale_to_fit (PierRdpView *self);
 
 /* Frames drawn so far (the "frames-drawn" property, notified on each). */
 guint64 pier_rdp_view_get_frames_drawn (PierRdpView *self);

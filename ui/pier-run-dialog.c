@@ -181,13 +181,6 @@ pier_run_dialog_add_env (PierRunDialog *self, const char *name_value)
 }
 
 void
-pier_run_dialog_add_volume (PierRunDialog *self, const char *spec)
-{
-  add_volume_clicked (self);
-  gtk_editable_set_text (GTK_EDITABLE (self->volume_rows->pdata[self->volume_rows->len - 1]), spec);
-}
-
-void
 pier_run_dialog_set_network (PierRunDialog *self, const char *mode)
 {
   const char *modes[] = { NULL, "bridge", "none", "host" };

@@ -25,7 +25,6 @@ void pier_run_dialog_set_container_name (PierRunDialog *self, const char *name);
 void pier_run_dialog_set_hostname (PierRunDialog *self, const char *hostname);
 void pier_run_dialog_set_terminal (PierRunDialog *self, gboolean terminal);
 void pier_run_dialog_add_env (PierRunDialog *self, const char *name_value);
-void pier_run_dialog_add_volume (PierRunDialog *self, const char *spec);
 /* "bridge", "none", "host"; NULL: the default. */
 void pier_run_dialog_set_network (PierRunDialog *self, const char *mode);
 void pier_run_dialog_set_limits (PierRunDialog *self, const char *memory, const char *cpus,

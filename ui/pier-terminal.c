@@ -227,14 +227,6 @@ pier_terminal_feed (PierTerminal *self, const char *text)
   vte_terminal_feed_child (self->vte, text, strlen (text));
 }
 
-char *
-pier_terminal_get_text (PierTerminal *self)
-{
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  return vte_terminal_get_text (self->vte, NULL, NULL, NULL);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-}
-
 static void
 pier_terminal_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {

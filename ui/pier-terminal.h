@@ -21,7 +21,5 @@ GtkWidget *pier_terminal_new (PierModel *model, const char *container_id);
 int pier_terminal_get_pid (PierTerminal *self);
 /* Types @text into the shell. */
 void pier_terminal_feed (PierTerminal *self, const char *text);
-/* What the terminal shows. */
-char *pier_terminal_get_text (PierTerminal *self);
 
 G_END_DECLS

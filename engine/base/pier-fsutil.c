@@ -35,18 +35,6 @@ pier_fs_mkdir_p (const char *path, mode_t mode, GError **error)
 }
 
 gboolean
-pier_fs_fsync_dir_at (int dirfd, const char *path, GError **error)
-{
-  pier_autofd int fd = pier_fs_open_dir_at (dirfd, path, error);
-
-  if (fd < 0)
-    return FALSE;
-  if (fsync (fd) < 0)
-    return pier_set_errno (error, errno, _("syncing directory %s"), path);
-  return TRUE;
-}
-
-gboolean
 pier_fs_write_all (int fd, const void *data, gsize len, GError **error)
 {
   const char *p = data;

@@ -30,7 +30,6 @@ int pier_fs_open_dir_at (int dirfd, const char *path, GError **error);
 /* mkdir -p, mode for the directories it makes. */
 gboolean pier_fs_mkdir_p (const char *path, mode_t mode, GError **error);
 
-gboolean pier_fs_fsync_dir_at (int dirfd, const char *path, GError **error);
 
 /* Writes @data to @name under @dirfd so that a crash leaves either the old file or the new one:
  * a temporary file beside it, fsync, rename over, fsync of the directory. */

@@ -509,15 +509,3 @@ pier_container_export (PierStore *store, const PierContainer *container, PierWri
   return ok;
 }
 
-gboolean
-pier_container_export_to_file (PierStore *store, const PierContainer *container,
-                               const char *path, GCancellable *cancellable, GError **error)
-{
-  g_autoptr (PierOutputFile) file = pier_output_file_open (path, 0644, error);
-
-  return file != NULL
-         && pier_container_export (store, container, pier_write_fd,
-                                   GINT_TO_POINTER (pier_output_file_get_fd (file)), cancellable,
-                                   error)
-         && pier_output_file_commit (file, error);
-}

@@ -60,9 +60,5 @@ PierImage *pier_container_commit (PierStore *store, const PierContainer *contain
 gboolean pier_container_export (PierStore *store, const PierContainer *container,
                                 PierWriteFunc write, gpointer write_data,
                                 GCancellable *cancellable, GError **error);
-/* The same into @path, as pier_output_file_open() writes a file a person named. */
-gboolean pier_container_export_to_file (PierStore *store, const PierContainer *container,
-                                        const char *path, GCancellable *cancellable,
-                                        GError **error);
 
 G_END_DECLS

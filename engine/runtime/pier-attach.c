@@ -464,30 +464,6 @@ pier_sandbox_attach_relay (int conn_fd, int in_fd, int out_fd, int err_fd, gbool
 }
 
 gboolean
-pier_sandbox_attach (const char *state_dir, int in_fd, int out_fd, int err_fd, gboolean tty,
-                     int *exit_code, GError **error)
-{
-  pier_autofd int conn = pier_sandbox_attach_connect (state_dir, error);
-  g_autoptr (GError) relay_error = NULL;
-  PierSandboxState state = { 0 };
-  gboolean recorded;
-
-  if (conn < 0)
-    return FALSE;
-  if (pier_sandbox_attach_relay (conn, in_fd, out_fd, err_fd, tty, exit_code, &relay_error))
-    return TRUE;
-  /* The connection may end before its exit frame is read: the record has the code too. */
-  recorded = pier_sandbox_wait (state_dir, 1000, &state, NULL)
-             && state.status == PIER_SANDBOX_EXITED && !state.stale;
-  if (recorded)
-    *exit_code = state.exit_code;
-  else
-    g_propagate_error (error, g_steal_pointer (&relay_error));
-  pier_sandbox_state_clear (&state);
-  return recorded;
-}
-
-gboolean
 pier_attach_relay_pty (int master, int in_fd, int out_fd, GError **error)
 {
   Terminal term;

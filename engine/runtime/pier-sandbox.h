@@ -219,9 +219,6 @@ gboolean pier_sandbox_stats (const char *state_dir, PierCgroupStats *stats, GErr
 int pier_sandbox_attach_connect (const char *state_dir, GError **error);
 gboolean pier_sandbox_attach_relay (int conn_fd, int in_fd, int out_fd, int err_fd, gboolean tty,
                                     int *exit_code, GError **error);
-/* Both of the above, for `attach` and `start -a`. */
-gboolean pier_sandbox_attach (const char *state_dir, int in_fd, int out_fd, int err_fd,
-                              gboolean tty, int *exit_code, GError **error);
 
 /* A process started in a running container: every namespace of the init is entered, its cgroup
  * joined, capabilities bounded and its seccomp filter loaded as for the init, no_new_privs set,

@@ -272,21 +272,9 @@ pier_layer_stream_is_compressed (PierLayerStream *stream)
 }
 
 const char *
-pier_layer_stream_get_digest (PierLayerStream *stream)
-{
-  return stream->digest;
-}
-
-const char *
 pier_layer_stream_get_diff_id (PierLayerStream *stream)
 {
   return stream->diff_id;
-}
-
-guint64
-pier_layer_stream_get_size (PierLayerStream *stream)
-{
-  return stream->size;
 }
 
 guint64

@@ -30,10 +30,7 @@ gssize pier_layer_stream_read (gpointer stream, void *buffer, gsize size, GError
 gboolean pier_layer_stream_drain (PierLayerStream *stream, GError **error);
 
 gboolean pier_layer_stream_is_compressed (PierLayerStream *stream);
-/* Only after pier_layer_stream_drain(). */
-const char *pier_layer_stream_get_digest (PierLayerStream *stream);
 const char *pier_layer_stream_get_diff_id (PierLayerStream *stream);
-guint64 pier_layer_stream_get_size (PierLayerStream *stream);
 guint64 pier_layer_stream_get_uncompressed_size (PierLayerStream *stream);
 
 /* How far compressed input may expand: past PIER_EXPANSION_FLOOR bytes, at most
