@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* PierDockerEngine against a real peer: the script that runs this (test-docker-engine.sh)
+ * starts dockerd, Podman or sshd and names it in PIER_TEST_DOCKER_URI (PIER_TEST_DOCKER_CLI:
+ * the command line that speaks to the same peer, to compare with; PIER_TEST_REGISTRY: a test
+ * registry on loopback holding busybox as pier/busybox:1). */
+#include "test-support.h"
+
+#include "pier-docker-engine-private.h"
+#include "pier-error.h"
+#include "pier-local-engine.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static PierEngine *
+peer_engine (void)
+{
+  const char *uri = g_getenv ("PIER_TEST_DOCKER_URI");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierDockerEndpoint) endpoint = NULL;
+
+  if (uri == NULL)
+    fail_msg ("PIER_TEST_DOCKER_URI names no peer: run test-docker-engine.sh");
+  endpoint = pier_docker_endpoint_parse (uri, &error);
+  assert_non_null (endpoint);
+  if (g_getenv ("PIER_TEST_DOCKER_REMOTE_CLI") != NULL)
+    {
+      g_free (endpoint->remote_cli);
+      endpoint->remote_cli = g_strdup (g_getenv ("PIER_TEST_DOCKER_REMOTE_CLI"));
+    }
+  if (g_getenv ("PIER_TEST_SSH_KEY") != NULL)
+    endpoint->identity_file = g_strdup (g_getenv ("PIER_TEST_SSH_KEY"));
+  return PIER_ENGINE (pier_docker_engine_new (endpoint));
+}
+
+/* What the peer's own CLI prints for @args (a shell fragment). */
+static char *
+cli (const char *args)
+{
+  g_autofree char *command = g_strdup_printf ("%s %s", g_getenv ("PIER_TEST_DOCKER_CLI"), args);
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  if (!g_spawn_command_line_sync (command, &out, NULL, &status, &error))
+    fail_msg ("%s: %s", command, error->message);
+  if (!g_spawn_check_wait_status (status, NULL))
+    fail_msg ("%s failed", command);
+  return g_strdup (g_strstrip (out));
+}
+
+/* busybox from Pier's own store, saved by PierLocalEngine and loaded through the peer. */
+static void
+load_busybox (PierEngine *engine)
+{
+  PierTestStore *ts = pier_test_store_new ();
+  g_autofree char *runroot = g_build_filename (ts->dir, "run", NULL);
+  g_autoptr (PierLocalEngine) local = pier_local_engine_new (ts->root, runroot);
+  g_autofree char *archive = g_build_filename (ts->dir, "busybox.tar", NULL);
+  const char *images[] = { "busybox", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) said = NULL;
+  int fd = open (archive, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+  assert_true (fd >= 0);
+  if (!pier_engine_save (PIER_ENGINE (local), images, NULL, fd, NULL, &error))
+    fail_msg ("save: %s", error->message);
+  lseek (fd, 0, SEEK_SET);
+  said = pier_engine_load (engine, fd, NULL, &error);
+  close (fd);
+  if (said == NULL)
+    fail_msg ("load: %s", error->message);
+  assert_true (said->len >= 1);
+  assert_non_null (strstr (said->pdata[0], "busybox"));
+  pier_test_store_free (ts);
+}
+
+static int
+setup (void **state)
+{
+  PierEngine *engine = peer_engine ();
+  g_autoptr (GError) error = NULL;
+
+  if (!pier_engine_ping (engine, NULL, &error))
+    fail_msg ("ping: %s", error->message);
+  load_busybox (engine);
+  *state = engine;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  g_object_unref (*state);
+  return 0;
+}
+
+static void
+test_lists_images_as_the_peer_does (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) images = pier_engine_list_images (engine, NULL, NULL, &error);
+  g_autofree char *id = cli ("image inspect --format '{{.Id}}' busybox");
+  g_autoptr (PierImageInfo) info = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  gboolean seen = FALSE;
+
+  if (images == NULL)
+    fail_msg ("list: %s", error->message);
+  for (guint i = 0; i < images->len; i++)
+    {
+      PierImageInfo *image = images->pdata[i];
+      if (g_strcmp0 (image->id, id) == 0)
+        {
+          seen = TRUE;
+          assert_true (g_strv_contains ((const char *const *) image->names,
+                                        "docker.io/library/busybox:latest"));
+          assert_true (image->created > 0);
+          assert_true (image->size > 0);
+        }
+    }
+  assert_true (seen);
+  info = pier_engine_get_image (engine, "busybox", NULL, &error);
+  assert_non_null (info);
+  assert_string_equal (info->id, id);
+  history = pier_engine_image_history (engine, "busybox", NULL, &error);
+  assert_non_null (history);
+  assert_true (history->len >= 1);
+  assert_null (pier_engine_get_image (engine, "no-such-image-here", NULL, &error));
+  assert_true (g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND));
+}
+
+static void
+test_tags_and_removes_an_image (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierImageRemoval) removal = NULL;
+
+  if (!pier_engine_tag_image (engine, "busybox", "pier-test/tagged:1", NULL, &error))
+    fail_msg ("tag: %s", error->message);
+  g_autofree char *listed = cli ("images --format '{{.Repository}}:{{.Tag}}'");
+  assert_non_null (strstr (listed, "pier-test/tagged:1"));
+  removal = pier_engine_remove_image (engine, "pier-test/tagged:1", FALSE, NULL, &error);
+  assert_non_null (removal);
+  assert_non_null (removal->untagged[0]);
+  assert_non_null (strstr (removal->untagged[0], "pier-test/tagged:1"));
+}
+
+typedef struct {
+  GString *out;
+  GString *err;
+} Output;
+
+static gboolean
+collect_log (const PierLogChunk *chunk, gpointer user_data)
+{
+  Output *o = user_data;
+
+  g_string_append_len (chunk->stream == PIER_OUTPUT_STDERR ? o->err : o->out, chunk->data,
+                       chunk->len);
+  return TRUE;
+}
+
+static void
+test_container_life (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  const char *command[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+  PierRunOptions options = { .image = "busybox", .name = "pier-life", .command = command,
+                             .network = "none" };
+  g_autofree char *id = NULL;
+  g_autoptr (PierContainerInfo) info = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  Output o = { g_string_new (NULL), g_string_new (NULL) };
+  int code = -1;
+  gboolean seen = FALSE;
+
+  if ((id = pier_engine_create (engine, &options, NULL, &error)) == NULL)
+    fail_msg ("create: %s", error->message);
+  info = pier_engine_get_container (engine, "pier-life", FALSE, NULL, &error);
+  assert_non_null (info);
+  assert_string_equal (info->id, id);
+  assert_int_equal (info->state, PIER_CONTAINER_STATE_CREATED);
+  assert_string_equal (info->command[0], "sh");
+  assert_string_equal (info->command[2], "echo out; echo err >&2; exit 3");
+  g_clear_pointer (&info, pier_container_info_free);
+
+  if (!pier_engine_start (engine, id, NULL, NULL, NULL, NULL, NULL, &error))
+    fail_msg ("start: %s", error->message);
+  if (!pier_engine_wait (engine, id, &code, NULL, &error))
+    fail_msg ("wait: %s", error->message);
+  assert_int_equal (code, 3);
+  info = pier_engine_get_container (engine, id, FALSE, NULL, &error);
+  assert_int_equal (info->state, PIER_CONTAINER_STATE_EXITED);
+  assert_int_equal (info->exit_code, 3);
+  /* dockerd may record a quick exit before the start that preceded it: both are there. */
+  assert_true (info->finished_at > 0 && info->started_at > 0);
+
+  list = pier_engine_list_containers (engine, NULL, &error);
+  assert_non_null (list);
+  for (guint i = 0; i < list->len; i++)
+    {
+      PierContainerInfo *c = list->pdata[i];
+      if (strcmp (c->id, id) != 0)
+        continue;
+      seen = TRUE;
+      assert_string_equal (c->name, "pier-life");
+      assert_int_equal (c->state, PIER_CONTAINER_STATE_EXITED);
+      assert_int_equal (c->exit_code, 3);
+      assert_true (c->created / G_USEC_PER_SEC == info->created / G_USEC_PER_SEC);
+    }
+  assert_true (seen);
+
+  if (!pier_engine_logs (engine, id, FALSE, collect_log, &o, NULL, &error))
+    fail_msg ("logs: %s", error->message);
+  assert_string_equal (o.out->str, "out\n");
+  assert_string_equal (o.err->str, "err\n");
+
+  if (!pier_engine_remove (engine, id, FALSE, NULL, &error))
+    fail_msg ("remove: %s", error->message);
+  assert_null (pier_engine_get_container (engine, id, FALSE, NULL, &error));
+  assert_true (g_error_matches (error, PIER_ERROR, PIER_ERROR_NOT_FOUND));
+  g_string_free (o.out, TRUE);
+  g_string_free (o.err, TRUE);
+}
+
+typedef struct {
+  PierEngine *engine;
+  const char *id;
+  GString *out;
+  GMainLoop *loop;
+  gboolean later_seen;
+} Follow;
+
+static gboolean
+follow_log (const PierLogChunk *chunk, gpointer user_data)
+{
+  Follow *f = user_data;
+
+  g_string_append_len (f->out, chunk->data, chunk->len);
+  if (strstr (f->out->str, "later\n") != NULL)
+    {
+      f->later_seen = TRUE;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gpointer
+follow_thread (gpointer data)
+{
+  Follow *f = data;
+  g_autoptr (GError) error = NULL;
+
+  if (!pier_engine_logs (f->engine, f->id, TRUE, follow_log, f, NULL, &error))
+    g_printerr ("follow: %s\n", error->message);
+  return NULL;
+}
+
+/* A running container: logs follow sees a line printed after the follow began; stop ends it. */
+static void
+test_follow_stop_and_stats (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = pier_test_mkdtemp ();
+  g_autofree char *go = g_build_filename (dir, "go", NULL);
+  g_autofree char *volume = g_strdup_printf ("%s:/signal", dir);
+  const char *volumes[] = { volume, NULL };
+  const char *command[] = { "sh", "-c",
+                            "echo early; while [ ! -e /signal/go ]; do sleep 0.1; done; "
+                            "echo later; exec sleep 1000", NULL };
+  PierRunOptions options = { .image = "busybox", .name = "pier-follow", .command = command,
+                             .volumes = volumes, .network = "none" };
+  Follow f = { .engine = engine, .out = g_string_new (NULL) };
+  PierContainerStats stats;
+  g_autoptr (PierContainerInfo) info = NULL;
+  GThread *thread;
+  int code;
+
+  if (!pier_engine_run (engine, &options, NULL, NULL, NULL, NULL, NULL, &error))
+    fail_msg ("run: %s", error->message);
+  f.id = "pier-follow";
+  thread = g_thread_new ("follow", follow_thread, &f);
+  /* The follow is running once it saw the first line; then the container goes on. */
+  while (TRUE)
+    {
+      gboolean early;
+      g_usleep (20000);
+      early = g_atomic_pointer_get (&f.out->str) != NULL && strstr (f.out->str, "early") != NULL;
+      if (early)
+        break;
+    }
+  g_file_set_contents (go, "", 0, NULL);
+  g_thread_join (thread);
+  assert_true (f.later_seen);
+
+  if (!pier_engine_stats (engine, "pier-follow", &stats, NULL, &error))
+    fail_msg ("stats: %s", error->message);
+  assert_true (stats.has_memory && stats.memory_bytes > 0);
+  info = pier_engine_get_container (engine, "pier-follow", FALSE, NULL, &error);
+  assert_int_equal (info->state, PIER_CONTAINER_STATE_RUNNING);
+  if (pier_engine_has_capability (engine, PIER_ENGINE_CAP_HOST_PROCESSES))
+    {
+      g_autofree char *pid = cli ("inspect --format '{{.State.Pid}}' pier-follow");
+      assert_int_equal (info->host_pid, atoi (pid));
+    }
+  if (!pier_engine_stop (engine, "pier-follow", 1, NULL, &error))
+    fail_msg ("stop: %s", error->message);
+  assert_true (pier_engine_wait (engine, "pier-follow", &code, NULL, &error));
+  assert_int_equal (code, 137);
+  assert_true (pier_engine_remove (engine, "pier-follow", FALSE, NULL, &error));
+  g_string_free (f.out, TRUE);
+  pier_test_rm_rf (dir);
+}
+
+static void
+test_save_and_load_round_trip (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = pier_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "saved.tar", NULL);
+  g_autofree char *id = cli ("image inspect --format '{{.Id}}' busybox");
+  const char *images[] = { "busybox", NULL };
+  g_autoptr (PierImageRemoval) removal = NULL;
+  g_autoptr (GPtrArray) said = NULL;
+  g_autoptr (PierImageInfo) info = NULL;
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (!pier_engine_tag_image (engine, "busybox", "pier-test/round:trip", NULL, &error))
+    fail_msg ("tag: %s", error->message);
+  const char *tagged[] = { "pier-test/round:trip", NULL };
+  if (!pier_engine_save (engine, tagged, NULL, fd, NULL, &error))
+    fail_msg ("save: %s", error->message);
+  assert_true (lseek (fd, 0, SEEK_CUR) > 1024);
+  removal = pier_engine_remove_image (engine, "pier-test/round:trip", FALSE, NULL, &error);
+  assert_non_null (removal);
+  lseek (fd, 0, SEEK_SET);
+  if ((said = pier_engine_load (engine, fd, NULL, &error)) == NULL)
+    fail_msg ("load: %s", error->message);
+  info = pier_engine_get_image (engine, "pier-test/round:trip", NULL, &error);
+  assert_non_null (info);
+  assert_string_equal (info->id, id);
+  assert_false (pier_engine_save (engine, images, "oci-archive", fd, NULL, &error));
+  close (fd);
+  pier_test_rm_rf (dir);
+}
+
+static void
+on_progress (const PierTransferProgress *progress, gpointer user_data)
+{
+  *(guint *) user_data += 1;
+}
+
+static void
+test_pulls_from_the_test_registry (void **state)
+{
+  PierEngine *engine = *state;
+  const char *registry = g_getenv ("PIER_TEST_REGISTRY");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *reference = NULL;
+  g_autoptr (PierPullResult) result = NULL;
+  g_autoptr (PierImageInfo) info = NULL;
+  PierRegistryAccess access = { .tls = PIER_TLS_VERIFY_OFF };
+  guint calls = 0;
+
+  if (registry == NULL)
+    fail_msg ("PIER_TEST_REGISTRY names no registry: run test-docker-engine.sh");
+  reference = g_strdup_printf ("%s/pier/busybox:1", registry);
+  result = pier_engine_pull (engine, reference, &access, on_progress, &calls, NULL, &error);
+  if (result == NULL)
+    fail_msg ("pull: %s", error->message);
+  assert_string_equal (result->reference, reference);
+  assert_true (calls >= 2);
+  info = pier_engine_get_image (engine, reference, NULL, &error);
+  assert_non_null (info);
+  g_clear_pointer (&result, pier_pull_result_free);
+  g_autofree char *missing = g_strdup_printf ("%s/pier/none:1", registry);
+  assert_null (pier_engine_pull (engine, missing, &access, NULL, NULL, NULL, &error));
+  assert_non_null (error);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_lists_images_as_the_peer_does),
+    cmocka_unit_test (test_tags_and_removes_an_image),
+    cmocka_unit_test (test_container_life),
+    cmocka_unit_test (test_follow_stop_and_stats),
+    cmocka_unit_test (test_save_and_load_round_trip),
+    cmocka_unit_test (test_pulls_from_the_test_registry),
+  };
+
+  return cmocka_run_group_tests (tests, setup, teardown);
+}

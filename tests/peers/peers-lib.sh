@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Sourced by the tests that talk to real Docker Engine API peers: dockerd, a Podman service
+# (rootful, or rootless as pier-ci) and sshd, each started on loopback or a Unix socket in a
+# directory of the caller's, and stopped by its pid with everything it made removed.
+# Nothing here changes the host's configuration: dockerd runs without iptables and bridge.
+
+peers_wait_for_socket() { # SOCKET PID WHAT LOG
+  local i
+  for i in $(seq 300); do
+    [ -S "$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "$3 did not start:" >&2
+  tail -n 30 "$4" >&2
+  return 1
+}
+
+peers_stop_pid() { # PID: TERM, then KILL after 20 s; waits for it either way
+  local pid=$1 i
+  kill "$pid" 2>/dev/null || return 0
+  for i in $(seq 200); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+# dockerd_start DIR: a dockerd (and its containerd) with everything under DIR; sets
+# DOCKER_HOST (unix://DIR/docker.sock) and DOCKERD_PID. No iptables, no docker0.
+dockerd_start() {
+  local dir=$1
+  command -v dockerd >/dev/null || { echo "dockerd is not installed" >&2; return 1; }
+  mkdir -p "$dir/data" "$dir/exec"
+  dockerd --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
+    -H "unix://$dir/docker.sock" --iptables=false --ip6tables=false --bridge=none \
+    --containerd-namespace "pier-test-$$" --containerd-plugins-namespace "pier-test-$$-p" \
+    >"$dir/dockerd.log" 2>&1 &
+  DOCKERD_PID=$!
+  DOCKER_HOST="unix://$dir/docker.sock"
+  export DOCKER_HOST
+  peers_wait_for_socket "$dir/docker.sock" "$DOCKERD_PID" dockerd "$dir/dockerd.log" || return 1
+  # The socket comes before the API answers.
+  for _ in $(seq 300); do
+    docker version >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "dockerd does not answer" >&2
+  return 1
+}
+
+# dockerd_stop DIR: its containers removed, dockerd stopped, DIR's mounts undone.
+dockerd_stop() {
+  local dir=$1
+  [ -n "${DOCKERD_PID:-}" ] || return 0
+  docker ps -aq 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1 || true
+  peers_stop_pid "$DOCKERD_PID"
+  DOCKERD_PID=""
+  grep -o " $dir/[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+}
+
+# podman_service_start DIR [USER]: `podman system service` on DIR/podman.sock with its own
+# storage under DIR (as USER, rootless, with its own XDG_RUNTIME_DIR); sets PODMAN_SOCKET and
+# PODMAN_PID, and PODMAN (an array: the podman command for the same storage).
+podman_service_start() {
+  local dir=$1 user=${2:-}
+  command -v podman >/dev/null || { echo "podman is not installed" >&2; return 1; }
+  mkdir -p "$dir/run" "$dir/storage" "$dir/xdg"
+  cat >"$dir/storage.conf" <<CONF
+[storage]
+driver = "vfs"
+runroot = "$dir/run"
+graphroot = "$dir/storage"
+CONF
+  PODMAN_SOCKET="$dir/podman.sock"
+  if [ -n "$user" ]; then
+    chown -R "$user" "$dir"
+    chmod 0700 "$dir/xdg"
+    PODMAN=(runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$dir"
+            XDG_RUNTIME_DIR="$dir/xdg" XDG_CONFIG_HOME="$dir/config" CONTAINERS_STORAGE_CONF="$dir/storage.conf"
+            podman --events-backend file --cgroup-manager cgroupfs)
+  else
+    PODMAN=(env CONTAINERS_STORAGE_CONF="$dir/storage.conf" XDG_RUNTIME_DIR="$dir/xdg"
+            podman --events-backend file --cgroup-manager cgroupfs)
+  fi
+  "${PODMAN[@]}" system service --time=0 "unix://$PODMAN_SOCKET" >"$dir/podman.log" 2>&1 &
+  PODMAN_PID=$!
+  peers_wait_for_socket "$PODMAN_SOCKET" "$PODMAN_PID" "podman system service" "$dir/podman.log"
+}
+
+# podman_service_stop: its containers removed, the service stopped.
+podman_service_stop() {
+  [ -n "${PODMAN_PID:-}" ] || return 0
+  "${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1 || true
+  peers_stop_pid "$PODMAN_PID"
+  PODMAN_PID=""
+}
+
+# sshd_start DIR: sshd on 127.0.0.1 on a free port with a host key and an authorized key
+# (DIR/id, for root) of its own; sets SSHD_PORT, SSHD_PID and SSH_KEY.
+sshd_start() {
+  local dir=$1
+  mkdir -p "$dir"
+  chmod 0700 "$dir"
+  ssh-keygen -q -t ed25519 -N "" -f "$dir/host_key"
+  ssh-keygen -q -t ed25519 -N "" -f "$dir/id"
+  SSH_KEY="$dir/id"
+  cp "$dir/id.pub" "$dir/authorized_keys"
+  SSHD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$dir/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $SSHD_PORT
+HostKey $dir/host_key
+AuthorizedKeysFile $dir/authorized_keys
+PidFile $dir/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes no
+UsePAM no
+CONF
+  mkdir -p /run/sshd
+  "$(command -v sshd || echo /usr/sbin/sshd)" -D -e -f "$dir/sshd_config" >"$dir/sshd.log" 2>&1 &
+  SSHD_PID=$!
+  for _ in $(seq 100); do
+    ssh-keyscan -p "$SSHD_PORT" 127.0.0.1 >"$dir/known_hosts" 2>/dev/null && [ -s "$dir/known_hosts" ] && break
+    kill -0 "$SSHD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -s "$dir/known_hosts" ] || { echo "sshd did not start:" >&2; cat "$dir/sshd.log" >&2; return 1; }
+  # ssh reads the test's known hosts, not ~/.ssh.
+  cat >"$dir/ssh_config" <<CONF
+UserKnownHostsFile $dir/known_hosts
+StrictHostKeyChecking yes
+CONF
+}
+
+sshd_stop() {
+  [ -n "${SSHD_PID:-}" ] || return 0
+  peers_stop_pid "$SSHD_PID"
+  SSHD_PID=""
+}
