@@ -247,7 +247,7 @@ security_opts (PierJsonWriter *w, const char *const *opts, GError **error)
 }
 
 static json_t *
-create_body (const PierRunOptions *o, GError **error)
+create_body (const PierRunOptions *o, gboolean attached, GError **error)
 {
   g_auto (PierJsonWriter) w = { 0 };
   json_t *body = json_object ();
@@ -288,7 +288,8 @@ create_body (const PierRunOptions *o, GError **error)
   pier_json_set (&w, host, "CapAdd", pier_json_strv (&w, "cap-add", o->cap_add));
   pier_json_set (&w, host, "CapDrop", pier_json_strv (&w, "cap-drop", o->cap_drop));
   json_object_set_new (host, "SecurityOpt", security);
-  json_object_set_new (host, "AutoRemove", json_boolean (o->auto_remove));
+  /* Attached, the run removes it itself once it has its exit code. */
+  json_object_set_new (host, "AutoRemove", json_boolean (o->auto_remove && !attached));
   if (o->tty && o->tty_rows > 0 && o->tty_cols > 0)
     {
       json_t *size = json_array ();
@@ -306,12 +307,12 @@ create_body (const PierRunOptions *o, GError **error)
   return body;
 }
 
-static char *
-docker_create (PierEngine *engine, const PierRunOptions *options, GCancellable *cancellable,
-               GError **error)
+char *
+pier_docker_engine_create_container (PierDockerEngine *self, const PierRunOptions *options,
+                                     gboolean attached, GCancellable *cancellable,
+                                     GError **error)
 {
-  PierDockerEngine *self = PIER_DOCKER_ENGINE (engine);
-  g_autoptr (json_t) body = create_body (options, error);
+  g_autoptr (json_t) body = create_body (options, attached, error);
   g_autofree char *path = NULL;
   g_autoptr (json_t) reply = NULL;
 
@@ -329,6 +330,14 @@ docker_create (PierEngine *engine, const PierRunOptions *options, GCancellable *
       return NULL;
     }
   return g_strdup (pier_docker_str (reply, "Id"));
+}
+
+static char *
+docker_create (PierEngine *engine, const PierRunOptions *options, GCancellable *cancellable,
+               GError **error)
+{
+  return pier_docker_engine_create_container (PIER_DOCKER_ENGINE (engine), options, FALSE,
+                                              cancellable, error);
 }
 
 /* ---- life ---- */

@@ -42,6 +42,10 @@ char *pier_docker_normalize_name (const char *name);
 gboolean pier_docker_expect (PierDockerEngine *self, json_t *json, json_type type,
                              const char *what, GError **error);
 
+/* POST /containers/create; @attached: the caller removes it after (auto_remove). */
+char *pier_docker_engine_create_container (PierDockerEngine *self, const PierRunOptions *options,
+                                           gboolean attached, GCancellable *cancellable,
+                                           GError **error);
 /* POST /containers/ID/start, then @started. */
 gboolean pier_docker_engine_start_detached (PierDockerEngine *self, const char *container,
                                             PierStartedFunc started, gpointer started_data,

@@ -325,6 +325,18 @@ pier_docker_connection_failure (PierDockerConnection *connection)
   return NULL;
 }
 
+int
+pier_docker_connection_steal_fd (PierDockerConnection *connection)
+{
+  int fd = connection->fd;
+
+  /* ssh is left to end with the stream; GLib's child watch reaps it then. */
+  g_clear_object (&connection->ssh);
+  connection->fd = -1;
+  pier_docker_connection_close (connection);
+  return fd;
+}
+
 void
 pier_docker_connection_close (PierDockerConnection *connection)
 {

@@ -47,6 +47,9 @@ int pier_docker_connection_get_fd (PierDockerConnection *connection);
 /* What the far end said when the stream broke: for ssh, "ssh to HOST: " and the last line
  * ssh wrote to its stderr (read once ssh exits, bounded); NULL when it said nothing. */
 char *pier_docker_connection_failure (PierDockerConnection *connection);
+/* The stream's descriptor, now the caller's: an ssh process behind it ends when it is closed,
+ * and is reaped then. The connection is freed. */
+int pier_docker_connection_steal_fd (PierDockerConnection *connection);
 /* Closes the stream; an ssh process behind it is ended and reaped. */
 void pier_docker_connection_close (PierDockerConnection *connection);
 

@@ -10,6 +10,7 @@
 #include "pier-local-engine.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -386,6 +387,167 @@ test_pulls_from_the_test_registry (void **state)
   assert_non_null (error);
 }
 
+/* All of @fd until its end. */
+static char *
+read_all (int fd)
+{
+  GString *out = g_string_new (NULL);
+  char buffer[4096];
+  gssize n;
+
+  while ((n = read (fd, buffer, sizeof buffer)) > 0)
+    g_string_append_len (out, buffer, n);
+  return g_string_free (out, FALSE);
+}
+
+static void
+on_started_write (const char *id, const char *const *warnings, gpointer user_data)
+{
+  int fd = GPOINTER_TO_INT (user_data);
+
+  assert_int_equal (write (fd, "go\n", 3), 3);
+  close (fd);
+}
+
+/* run attached: its exit code, stdout and stderr apart; stdin relayed; --rm removes it. */
+static void
+test_run_attached (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  const char *command[] = { "sh", "-c", "read x; echo \"out $x\"; echo err >&2; exit 5", NULL };
+  PierRunOptions options = { .image = "busybox", .name = "pier-attached", .command = command,
+                             .network = "none", .interactive = TRUE, .auto_remove = TRUE };
+  int in[2], out[2], err[2];
+  int code = -1;
+  g_autofree char *said = NULL, *said_err = NULL;
+
+  assert_int_equal (pipe (in), 0);
+  assert_int_equal (pipe (out), 0);
+  assert_int_equal (pipe (err), 0);
+  PierStdio stdio = { .in_fd = in[0], .out_fd = out[1], .err_fd = err[1] };
+  if (!pier_engine_run (engine, &options, &stdio, on_started_write, GINT_TO_POINTER (in[1]),
+                        &code, NULL, &error))
+    fail_msg ("run: %s", error->message);
+  close (in[0]);
+  close (out[1]);
+  close (err[1]);
+  said = read_all (out[0]);
+  said_err = read_all (err[0]);
+  close (out[0]);
+  close (err[0]);
+  assert_int_equal (code, 5);
+  assert_string_equal (said, "out go\n");
+  assert_string_equal (said_err, "err\n");
+  assert_null (pier_engine_get_container (engine, "pier-attached", FALSE, NULL, &error));
+}
+
+static void
+on_started_nothing (const char *id, const char *const *warnings, gpointer user_data)
+{
+  int fd = GPOINTER_TO_INT (user_data);
+
+  assert_int_equal (write (fd, "go\r", 3), 3);
+}
+
+/* run -t: a terminal of the size asked for. */
+static void
+test_run_with_a_pty (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  const char *command[] = { "sh", "-c", "read x; tty; stty size; exit 2", NULL };
+  PierRunOptions options = { .image = "busybox", .command = command, .network = "none",
+                             .tty = TRUE, .interactive = TRUE, .auto_remove = TRUE,
+                             .tty_rows = 33, .tty_cols = 101 };
+  int in[2], out[2];
+  int code = -1;
+  g_autofree char *said = NULL;
+
+  assert_int_equal (pipe (in), 0);
+  assert_int_equal (pipe (out), 0);
+  PierStdio stdio = { .in_fd = in[0], .out_fd = out[1], .err_fd = -1 };
+  if (!pier_engine_run (engine, &options, &stdio, on_started_nothing, GINT_TO_POINTER (in[1]),
+                        &code, NULL, &error))
+    fail_msg ("run -t: %s", error->message);
+  close (in[1]);
+  close (in[0]);
+  close (out[1]);
+  said = read_all (out[0]);
+  close (out[0]);
+  assert_int_equal (code, 2);
+  assert_non_null (strstr (said, "/dev/pts/"));
+  assert_non_null (strstr (said, "33 101"));
+}
+
+/* Reads @fd until @text shows, for at most 30 s. */
+static void
+expect_output (int fd, const char *text)
+{
+  g_autoptr (GString) seen = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (strstr (seen->str, text) == NULL)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      char buffer[1024];
+      gssize n;
+      int left = (int) ((deadline - g_get_monotonic_time ()) / 1000);
+      if (left <= 0 || poll (&p, 1, left) <= 0)
+        fail_msg ("«%s» did not come; seen «%s»", text, seen->str);
+      n = read (fd, buffer, sizeof buffer);
+      if (n <= 0)
+        fail_msg ("the stream ended before «%s»; seen «%s»", text, seen->str);
+      g_string_append_len (seen, buffer, n);
+    }
+}
+
+/* exec with a pty, as the window's terminal uses it: a command written, its output read;
+ * then exec without one, and its exit code. */
+static void
+test_exec (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  const char *command[] = { "sleep", "1000", NULL };
+  PierRunOptions options = { .image = "busybox", .name = "pier-exec", .command = command,
+                             .network = "none" };
+  const char *shell[] = { "sh", NULL };
+  PierExecOptions pty_options = { .argv = shell, .tty = TRUE, .tty_rows = 20, .tty_cols = 70 };
+  const char *false_argv[] = { "sh", "-c", "echo from-exec; exit 9", NULL };
+  PierExecOptions plain = { .argv = false_argv };
+  g_autoptr (PierExec) exec = NULL;
+  int out[2];
+  int code = -1, pty;
+  g_autofree char *said = NULL;
+
+  if (!pier_engine_run (engine, &options, NULL, NULL, NULL, NULL, NULL, &error))
+    fail_msg ("run: %s", error->message);
+  exec = pier_engine_exec_start (engine, "pier-exec", &pty_options, NULL, NULL, &error);
+  if (exec == NULL)
+    fail_msg ("exec_start: %s", error->message);
+  pty = pier_exec_get_pty (exec);
+  assert_true (pty >= 0);
+  assert_int_equal (write (pty, "echo hi-$((40+2)); stty size\r", 30), 30);
+  expect_output (pty, "hi-42");
+  expect_output (pty, "20 70");
+  assert_int_equal (write (pty, "exit 7\r", 7), 7);
+  if (!pier_exec_wait (exec, &code, NULL, &error))
+    fail_msg ("exec wait: %s", error->message);
+  assert_int_equal (code, 7);
+
+  assert_int_equal (pipe (out), 0);
+  PierStdio stdio = { .in_fd = -1, .out_fd = out[1], .err_fd = -1 };
+  if (!pier_engine_exec (engine, "pier-exec", &plain, &stdio, &code, NULL, &error))
+    fail_msg ("exec: %s", error->message);
+  close (out[1]);
+  said = read_all (out[0]);
+  close (out[0]);
+  assert_int_equal (code, 9);
+  assert_string_equal (said, "from-exec\n");
+  assert_true (pier_engine_remove (engine, "pier-exec", TRUE, NULL, &error));
+}
+
 int
 main (void)
 {
@@ -396,6 +558,9 @@ main (void)
     cmocka_unit_test (test_follow_stop_and_stats),
     cmocka_unit_test (test_save_and_load_round_trip),
     cmocka_unit_test (test_pulls_from_the_test_registry),
+    cmocka_unit_test (test_run_attached),
+    cmocka_unit_test (test_run_with_a_pty),
+    cmocka_unit_test (test_exec),
   };
 
   return cmocka_run_group_tests (tests, setup, teardown);
