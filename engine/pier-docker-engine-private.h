@@ -58,6 +58,7 @@ gboolean pier_docker_engine_wait (PierDockerEngine *self, const char *container,
 void pier_docker_engine_images_init (PierEngineInterface *iface);
 void pier_docker_engine_containers_init (PierEngineInterface *iface);
 void pier_docker_engine_attach_init (PierEngineInterface *iface);
+void pier_docker_engine_processes_init (PierEngineInterface *iface);
 void pier_docker_engine_archive_init (PierEngineInterface *iface);
 void pier_docker_engine_registry_init (PierEngineInterface *iface);
 

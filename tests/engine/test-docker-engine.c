@@ -548,6 +548,106 @@ test_exec (void **state)
   assert_true (pier_engine_remove (engine, "pier-exec", TRUE, NULL, &error));
 }
 
+static int
+compare_ints (gconstpointer a, gconstpointer b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* PIDs, one a line after a title line, sorted, joined with spaces. */
+static char *
+sorted_pids (const char *listing)
+{
+  g_auto (GStrv) lines = g_strsplit (listing, "\n", -1);
+  g_autoptr (GArray) pids = g_array_new (FALSE, FALSE, sizeof (int));
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      int pid = atoi (g_strstrip (lines[i]));
+      if (pid > 0)
+        g_array_append_val (pids, pid);
+    }
+  g_array_sort (pids, compare_ints);
+  for (guint i = 0; i < pids->len; i++)
+    g_string_append_printf (out, "%s%d", i > 0 ? " " : "", g_array_index (pids, int, i));
+  return g_string_free (out, FALSE);
+}
+
+/* list_processes: the PIDs the peer's `top` gives; on a local socket the host's side too:
+ * the container's init is State.Pid, and its sessions are read. */
+static void
+test_list_processes (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  const char *command[] = { "sh", "-c", "sleep 1000 & sleep 999; echo done", NULL };
+  PierRunOptions options = { .image = "busybox", .name = "pier-procs", .command = command,
+                             .network = "none" };
+  gboolean docker = g_str_has_prefix (g_getenv ("PIER_TEST_DOCKER_CLI"), "docker");
+  gboolean local = pier_engine_has_capability (engine, PIER_ENGINE_CAP_HOST_PROCESSES);
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GArray) pids = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GString) ours = g_string_new (NULL);
+  g_autofree char *theirs = NULL;
+
+  if (!pier_engine_run (engine, &options, NULL, NULL, NULL, NULL, NULL, &error))
+    fail_msg ("run: %s", error->message);
+  /* Until both sleeps run beside the shell. */
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *top = cli (docker ? "top pier-procs -o pid" : "top pier-procs pid");
+      g_free (theirs);
+      theirs = sorted_pids (top);
+      g_auto (GStrv) listed = g_strsplit (theirs, " ", -1);
+      if (g_strv_length (listed) == 3)
+        break;
+      g_usleep (20000);
+    }
+  list = pier_engine_list_processes (engine, "pier-procs", NULL, &error);
+  if (list == NULL)
+    fail_msg ("list_processes: %s", error->message);
+  for (guint i = 0; i < list->len; i++)
+    {
+      PierProcessInfo *p = list->pdata[i];
+      int pid = docker && local ? p->host_pid : p->container_pid;
+      g_array_append_val (pids, pid);
+      assert_non_null (p->command);
+    }
+  g_array_sort (pids, compare_ints);
+  for (guint i = 0; i < pids->len; i++)
+    g_string_append_printf (ours, "%s%d", i > 0 ? " " : "", g_array_index (pids, int, i));
+  assert_string_equal (ours->str, theirs);
+  if (local)
+    {
+      g_autofree char *init = cli ("inspect --format '{{.State.Pid}}' pier-procs");
+      g_autoptr (GPtrArray) sessions = NULL;
+      gboolean seen = FALSE;
+      for (guint i = 0; i < list->len; i++)
+        {
+          PierProcessInfo *p = list->pdata[i];
+          if (p->container_pid == 1)
+            {
+              seen = TRUE;
+              assert_int_equal (p->host_pid, atoi (init));
+              assert_int_equal (p->uid, 0);
+              assert_non_null (strstr (p->command, "sh -c"));
+            }
+        }
+      assert_true (seen);
+      sessions = pier_engine_list_sessions (engine, "pier-procs", NULL, &error);
+      assert_non_null (sessions);
+      assert_int_equal (sessions->len, 1);
+      assert_string_equal (((PierSessionInfo *) sessions->pdata[0])->origin, "init");
+    }
+  else
+    {
+      assert_null (pier_engine_list_sessions (engine, "pier-procs", NULL, &error));
+      assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+    }
+  assert_true (pier_engine_remove (engine, "pier-procs", TRUE, NULL, &error));
+}
+
 int
 main (void)
 {
@@ -561,6 +661,7 @@ main (void)
     cmocka_unit_test (test_run_attached),
     cmocka_unit_test (test_run_with_a_pty),
     cmocka_unit_test (test_exec),
+    cmocka_unit_test (test_list_processes),
   };
 
   return cmocka_run_group_tests (tests, setup, teardown);
