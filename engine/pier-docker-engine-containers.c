@@ -48,7 +48,7 @@ listed_info (json_t *item)
   info->name = g_strdup (strip_slash (json_string_value (json_array_get (
       json_object_get (item, "Names"), 0))));
   info->image = g_strdup (pier_docker_str (item, "Image"));
-  info->image_id = g_strdup (pier_docker_str (item, "ImageID"));
+  info->image_id = pier_docker_image_id (pier_docker_str (item, "ImageID"));
   /* The list gives the command joined by spaces; get_container gives it as argv. */
   info->command = command != NULL && *command ? g_strsplit (command, " ", -1) : g_new0 (char *, 1);
   info->env = g_new0 (char *, 1);
@@ -143,7 +143,7 @@ inspected_info (PierDockerEngine *self, json_t *json)
   info->id = g_strdup (pier_docker_str (json, "Id"));
   info->name = g_strdup (strip_slash (pier_docker_str (json, "Name")));
   info->image = g_strdup (pier_docker_str (config, "Image"));
-  info->image_id = g_strdup (pier_docker_str (json, "Image"));
+  info->image_id = pier_docker_image_id (pier_docker_str (json, "Image"));
   info->command = argv_of (json);
   info->env = pier_docker_strv (json_object_get (config, "Env"));
   info->user = user != NULL && *user ? g_strdup (user) : NULL;

@@ -51,7 +51,7 @@ containers_by_image (PierDockerEngine *self, GCancellable *cancellable, GError *
   counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   json_array_foreach (list, i, c)
     {
-      const char *id = pier_docker_str (c, "ImageID");
+      g_autofree char *id = pier_docker_image_id (pier_docker_str (c, "ImageID"));
       if (id != NULL)
         g_hash_table_insert (counts, g_strdup (id),
                              GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, id)) + 1));
@@ -82,7 +82,7 @@ docker_list_images (PierEngine *engine, GPtrArray **broken, GCancellable *cancel
       if (pier_docker_str (item, "Id") == NULL)
         continue;
       info = g_new0 (PierImageInfo, 1);
-      info->id = g_strdup (pier_docker_str (item, "Id"));
+      info->id = pier_docker_image_id (pier_docker_str (item, "Id"));
       info->digest = first_digest (json_object_get (item, "RepoDigests"));
       info->names = normalized_names (json_object_get (item, "RepoTags"));
       info->created = pier_docker_int (item, "Created");
@@ -118,7 +118,7 @@ docker_get_image (PierEngine *engine, const char *image, GCancellable *cancellab
       (used = containers_by_image (PIER_DOCKER_ENGINE (engine), cancellable, error)) == NULL)
     return NULL;
   info = g_new0 (PierImageInfo, 1);
-  info->id = g_strdup (pier_docker_str (json, "Id"));
+  info->id = pier_docker_image_id (pier_docker_str (json, "Id"));
   info->digest = first_digest (json_object_get (json, "RepoDigests"));
   info->names = normalized_names (json_object_get (json, "RepoTags"));
   info->created_text = g_strdup (pier_docker_str (json, "Created"));
@@ -149,7 +149,7 @@ docker_tag_image (PierEngine *engine, const char *source, const char *target,
   PierDockerEngine *self = PIER_DOCKER_ENGINE (engine);
   g_autoptr (PierReference) ref = pier_reference_parse (target, error);
   g_autofree char *name = NULL, *repo = NULL, *tag = NULL, *path = NULL, *image = NULL;
-  g_autoptr (json_t) reply = NULL;
+  PierDockerRequest request = { .method = "POST", .body_fd = -1 };
 
   if (ref == NULL)
     return FALSE;
@@ -158,8 +158,8 @@ docker_tag_image (PierEngine *engine, const char *source, const char *target,
   tag = pier_docker_escape (ref->tag != NULL ? ref->tag : PIER_DEFAULT_TAG);
   image = pier_docker_escape (source);
   path = g_strdup_printf ("/images/%s/tag?repo=%s&tag=%s", image, repo, tag);
-  reply = pier_docker_client_json (self->client, "POST", path, NULL, cancellable, error);
-  return reply != NULL;
+  request.path = path;
+  return pier_docker_client_send (self->client, &request, NULL, cancellable, error) != 0;
 }
 
 static PierImageRemoval *

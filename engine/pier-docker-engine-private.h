@@ -38,6 +38,9 @@ gint64 pier_docker_time_usec (const char *text);
 /* "busybox:latest" or "docker.io/library/busybox:latest" as the index stores names. */
 char *pier_docker_normalize_name (const char *name);
 
+/* "sha256:HEX": Podman gives some ids without the algorithm. */
+char *pier_docker_image_id (const char *id);
+
 /* Rejects @json when it is not an object: "@what from the peer is not an object". */
 gboolean pier_docker_expect (PierDockerEngine *self, json_t *json, json_type type,
                              const char *what, GError **error);

@@ -179,6 +179,14 @@ pier_docker_normalize_name (const char *name)
   return ref != NULL ? pier_reference_to_string (ref) : g_strdup (name);
 }
 
+char *
+pier_docker_image_id (const char *id)
+{
+  if (id == NULL || g_str_has_prefix (id, "sha256:") || strlen (id) != 64)
+    return g_strdup (id);
+  return g_strconcat ("sha256:", id, NULL);
+}
+
 gboolean
 pier_docker_expect (PierDockerEngine *self, json_t *json, json_type type, const char *what,
                     GError **error)

@@ -39,7 +39,7 @@ case $peer in
   podman|podman-ssh)
     podman_service_start "$SCRATCH/podman"
     export PIER_TEST_DOCKER_URI="unix://$PODMAN_SOCKET"
-    export PIER_TEST_DOCKER_CLI="env CONTAINERS_STORAGE_CONF=$SCRATCH/podman/storage.conf podman"
+    export PIER_TEST_DOCKER_CLI="${PODMAN[*]}"
     ;;
   podman-rootless)
     podman_service_start "$SCRATCH/podman" pier-ci

@@ -64,6 +64,7 @@ dockerd_stop() {
 # PODMAN_PID, and PODMAN (an array: the podman command for the same storage).
 podman_service_start() {
   local dir=$1 user=${2:-}
+  PODMAN_DIR=$dir
   command -v podman >/dev/null || { echo "podman is not installed" >&2; return 1; }
   mkdir -p "$dir/run" "$dir/storage" "$dir/xdg"
   cat >"$dir/storage.conf" <<CONF
@@ -72,18 +73,35 @@ driver = "vfs"
 runroot = "$dir/run"
 graphroot = "$dir/storage"
 CONF
+  # Podman's default rlimits ask for more than this host's hard limits (and nproc above
+  # pid_max): the host's own are given.
+  local nproc pid_max
+  nproc=$(ulimit -Hu); pid_max=$(cat /proc/sys/kernel/pid_max)
+  { [ "$nproc" = unlimited ] || [ "$nproc" -gt "$pid_max" ]; } && nproc=$pid_max
+  cat >"$dir/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$nproc:$nproc"]
+CONF
   PODMAN_SOCKET="$dir/podman.sock"
   if [ -n "$user" ]; then
     chown -R "$user" "$dir"
     chmod 0700 "$dir/xdg"
     PODMAN=(runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$dir"
             XDG_RUNTIME_DIR="$dir/xdg" XDG_CONFIG_HOME="$dir/config" CONTAINERS_STORAGE_CONF="$dir/storage.conf"
-            podman --events-backend file --cgroup-manager cgroupfs)
+            CONTAINERS_CONF="$dir/containers.conf" podman --events-backend file --cgroup-manager cgroupfs)
   else
-    PODMAN=(env CONTAINERS_STORAGE_CONF="$dir/storage.conf" XDG_RUNTIME_DIR="$dir/xdg"
+    PODMAN=(env CONTAINERS_STORAGE_CONF="$dir/storage.conf" CONTAINERS_CONF="$dir/containers.conf"
+            XDG_RUNTIME_DIR="$dir/xdg"
             podman --events-backend file --cgroup-manager cgroupfs)
   fi
-  "${PODMAN[@]}" system service --time=0 "unix://$PODMAN_SOCKET" >"$dir/podman.log" 2>&1 &
+  # crun refuses a hybrid host whose v2 tree holds a controller: the service runs in a mount
+  # namespace of its own where that tree is not mounted, and sees a cgroup v1 host.
+  unshare -m --propagation private sh -c '
+    if mountpoint -q /sys/fs/cgroup/unified && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers)" ]; then
+      umount /sys/fs/cgroup/unified || exit 97
+    fi
+    exec "$@"' podman-service "${PODMAN[@]}" system service --time=0 "unix://$PODMAN_SOCKET" \
+    >"$dir/podman.log" 2>&1 &
   PODMAN_PID=$!
   peers_wait_for_socket "$PODMAN_SOCKET" "$PODMAN_PID" "podman system service" "$dir/podman.log"
 }
@@ -94,6 +112,15 @@ podman_service_stop() {
   "${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1 || true
   peers_stop_pid "$PODMAN_PID"
   PODMAN_PID=""
+  # Rootless, the pause process that holds its user namespace: the one whose runtime
+  # directory is this service's.
+  local p
+  for p in /proc/[0-9]*; do
+    tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$PODMAN_DIR/xdg" &&
+      kill -9 "${p#/proc/}" 2>/dev/null
+  done
+  # Podman leaves the parent of its containers' cgroups behind: removed once empty.
+  for d in /sys/fs/cgroup/*/libpod_parent; do rmdir "$d/conmon" "$d" 2>/dev/null || true; done
 }
 
 # sshd_start DIR: sshd on 127.0.0.1 on a free port with a host key and an authorized key
