@@ -517,21 +517,29 @@ docker_stats (PierEngine *engine, const char *container, PierContainerStats *sta
   PierDockerEngine *self = PIER_DOCKER_ENGINE (engine);
   g_autofree char *escaped = pier_docker_escape (container);
   g_autofree char *path = g_strdup_printf ("/containers/%s/stats?stream=0&one-shot=1", escaped);
-  g_autoptr (json_t) json = pier_docker_client_json (self->client, "GET", path, NULL,
-                                                     cancellable, error);
+  PierDockerRequest request = { .path = path, .body_fd = -1, .max_reply = 1024 * 1024 };
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (json_t) json = NULL;
   json_t *memory, *cpu, *pids;
+  const char *data;
+  gsize len;
 
-  if (json == NULL || !pier_docker_expect (self, json, JSON_OBJECT, _("stats"), error))
+  if (pier_docker_client_send (self->client, &request, &reply, cancellable, error) == 0)
+    return FALSE;
+  /* Podman's counters can be above what jansson's integers hold (an unsigned wrap). */
+  data = g_bytes_get_data (reply, &len);
+  json = json_loadb (data, len, JSON_DECODE_INT_AS_REAL, NULL);
+  if (!pier_docker_expect (self, json, JSON_OBJECT, _("stats"), error))
     return FALSE;
   memset (stats, 0, sizeof *stats);
   memory = json_object_get (json, "memory_stats");
   cpu = json_object_get (json_object_get (json, "cpu_stats"), "cpu_usage");
   pids = json_object_get (json, "pids_stats");
-  stats->has_memory = json_is_integer (json_object_get (memory, "usage"));
+  stats->has_memory = json_is_number (json_object_get (memory, "usage"));
   stats->memory_bytes = MAX (pier_docker_int (memory, "usage"), 0);
-  stats->has_cpu = json_is_integer (json_object_get (cpu, "total_usage"));
+  stats->has_cpu = json_is_number (json_object_get (cpu, "total_usage"));
   stats->cpu_ns = MAX (pier_docker_int (cpu, "total_usage"), 0);
-  stats->has_pids = json_is_integer (json_object_get (pids, "current"));
+  stats->has_pids = json_is_number (json_object_get (pids, "current"));
   stats->pids = MAX (pier_docker_int (pids, "current"), 0);
   return TRUE;
 }

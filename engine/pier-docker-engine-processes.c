@@ -71,6 +71,33 @@ cell (json_t *row, int index)
   return index >= 0 ? json_string_value (json_array_get (row, index)) : NULL;
 }
 
+/* Podman 4.3 gives each title line and each row as one string of columns: they are split at
+ * blanks, the last column keeping the rest (a command line). */
+static json_t *
+split_columns (json_t *row, guint n_columns)
+{
+  const char *text = json_string_value (json_array_get (row, 0));
+  json_t *split;
+
+  if (json_array_size (row) != 1 || text == NULL)
+    return json_incref (row);
+  split = json_array ();
+  while (*text != '\0')
+    {
+      const char *end;
+      while (*text == ' ' || *text == '\t')
+        text++;
+      if (*text == '\0')
+        break;
+      end = text + strcspn (text, " \t");
+      if (n_columns > 0 && json_array_size (split) == n_columns - 1)
+        end = text + strlen (text);
+      json_array_append_new (split, json_stringn (text, end - text));
+      text = end;
+    }
+  return split;
+}
+
 static GPtrArray *
 remote_processes (PierDockerEngine *self, const char *container, GCancellable *cancellable,
                   GError **error)
@@ -88,7 +115,8 @@ remote_processes (PierDockerEngine *self, const char *container, GCancellable *c
 
   if (top == NULL || !pier_docker_expect (self, top, JSON_OBJECT, _("a process list"), error))
     return NULL;
-  titles = json_object_get (top, "Titles");
+  titles = split_columns (json_object_get (top, "Titles"), 0);
+  json_object_set_new (top, "Titles", titles);
   pid = column (titles, pid_names);
   ppid = column (titles, ppid_names);
   user = column (titles, user_names);
@@ -104,8 +132,11 @@ remote_processes (PierDockerEngine *self, const char *container, GCancellable *c
   list = pier_process_info_list_new ();
   json_array_foreach (json_object_get (top, "Processes"), i, row)
     {
+      g_autoptr (json_t) split = split_columns (row, json_array_size (titles));
       PierProcessInfo *info;
-      const char *text = cell (row, tty);
+      const char *text;
+      row = split;
+      text = cell (row, tty);
       if (cell (row, pid) == NULL)
         continue;
       info = g_new0 (PierProcessInfo, 1);

@@ -140,7 +140,7 @@ pier_docker_int (json_t *object, const char *key)
   if (json_is_integer (value))
     return json_integer_value (value);
   if (json_is_real (value))
-    return (gint64) json_real_value (value);
+    return (gint64) CLAMP (json_real_value (value), (double) G_MININT64, 9.2e18);
   return 0;
 }
 

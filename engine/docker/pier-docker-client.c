@@ -6,6 +6,9 @@
 #include "pier-i18n.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -83,7 +86,9 @@ pier_docker_escape (const char *text)
 typedef struct {
   PierDockerClient *client;
   const PierDockerRequest *request;
-  PierDockerConnection *connection; /* ssh: the stream curl is given */
+  PierDockerConnection *connection; /* ssh: the process behind curl's stream */
+  int listener;                     /* ssh: where curl connects, until it has */
+  char listener_name[64];
   guint status;
   gsize header_bytes;
   gboolean podman;
@@ -186,31 +191,59 @@ on_read (char *buffer, size_t size, size_t nitems, void *user_data)
   return n;
 }
 
-static curl_socket_t
-open_connection (void *user_data, curlsocktype purpose, struct curl_sockaddr *address)
+/* ssh endpoints: libcurl 7.88 ignores CURL_SOCKOPT_ALREADY_CONNECTED, so it is given a
+ * listening socket of this process's own (abstract, a random name) to connect to; once it has,
+ * the accepted end becomes ssh's stdin and stdout. */
+static int
+listen_private (char name[64], GError **error)
+{
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+  g_snprintf (name, 64, "pier-docker-%d-%08x%08x", (int) getpid (), g_random_int (),
+              g_random_int ());
+  memcpy (address.sun_path + 1, name, strlen (name));
+  if (fd < 0 ||
+      bind (fd, (struct sockaddr *) &address,
+            offsetof (struct sockaddr_un, sun_path) + 1 + strlen (name)) < 0 ||
+      listen (fd, 1) < 0)
+    {
+      pier_set_errno (error, errno, _("cannot make a socket for ssh"));
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static int
+on_connected (void *user_data, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+              int conn_local_port)
 {
   Exchange *x = user_data;
+  struct ucred peer;
+  socklen_t len = sizeof peer;
+  int stream = accept4 (x->listener, NULL, NULL, SOCK_CLOEXEC);
 
-  (void) purpose;
-  (void) address;
-  return pier_docker_connection_get_fd (x->connection);
-}
-
-static int
-already_connected (void *user_data, curl_socket_t fd, curlsocktype purpose)
-{
-  (void) user_data;
-  (void) fd;
-  (void) purpose;
-  return CURL_SOCKOPT_ALREADY_CONNECTED;
-}
-
-static int
-keep_socket (void *user_data, curl_socket_t fd)
-{
-  (void) user_data;
-  (void) fd;
-  return 0; /* the connection closes it */
+  (void) conn_primary_ip;
+  (void) conn_local_ip;
+  (void) conn_primary_port;
+  (void) conn_local_port;
+  close (x->listener);
+  x->listener = -1;
+  /* Only libcurl, in this process, may be the one that connected. */
+  if (stream < 0 || getsockopt (stream, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 ||
+      peer.pid != getpid ())
+    {
+      g_set_error (&x->error, PIER_ERROR, PIER_ERROR_FAILED,
+                   _("ssh to %s: the local end of the stream was not this process's"),
+                   x->client->endpoint->host);
+      if (stream >= 0)
+        close (stream);
+      return CURL_PREREQFUNC_ABORT;
+    }
+  x->connection = pier_docker_endpoint_connect_ssh_on (x->client->endpoint, stream, &x->error);
+  return x->connection != NULL ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
 
 static CURL *
@@ -233,12 +266,9 @@ new_easy (Exchange *x, const char *url, struct curl_slist *headers, char *curl_e
     curl_easy_setopt (easy, CURLOPT_UNIX_SOCKET_PATH, x->client->endpoint->socket_path);
   else
     {
-      /* A Unix address keeps curl from resolving a host; the stream is already there. */
-      curl_easy_setopt (easy, CURLOPT_UNIX_SOCKET_PATH, "/ssh-dial-stdio");
-      curl_easy_setopt (easy, CURLOPT_OPENSOCKETFUNCTION, open_connection);
-      curl_easy_setopt (easy, CURLOPT_OPENSOCKETDATA, x);
-      curl_easy_setopt (easy, CURLOPT_SOCKOPTFUNCTION, already_connected);
-      curl_easy_setopt (easy, CURLOPT_CLOSESOCKETFUNCTION, keep_socket);
+      curl_easy_setopt (easy, CURLOPT_ABSTRACT_UNIX_SOCKET, x->listener_name);
+      curl_easy_setopt (easy, CURLOPT_PREREQFUNCTION, on_connected);
+      curl_easy_setopt (easy, CURLOPT_PREREQDATA, x);
       curl_easy_setopt (easy, CURLOPT_FORBID_REUSE, 1L);
     }
   return easy;
@@ -348,18 +378,16 @@ exchange (PierDockerClient *client, const PierDockerRequest *request, const char
   CURLcode result;
   GError *drive_error = NULL;
 
+  x->listener = -1;
   if (!pier_curl_load (error))
     return 0;
   x->client = client;
   x->request = request;
   x->body = g_byte_array_new ();
   x->max_body = request->max_reply > 0 ? request->max_reply : PIER_DOCKER_MAX_REPLY;
-  if (client->endpoint->kind == PIER_DOCKER_ENDPOINT_SSH)
-    {
-      x->connection = pier_docker_endpoint_connect (client->endpoint, cancellable, error);
-      if (x->connection == NULL)
-        return 0;
-    }
+  if (client->endpoint->kind == PIER_DOCKER_ENDPOINT_SSH &&
+      (x->listener = listen_private (x->listener_name, error)) < 0)
+    return 0;
   headers = curl_slist_append (headers, "Expect:");
   easy = new_easy (x, url, headers, curl_error);
   if (request->json != NULL)
@@ -429,6 +457,8 @@ exchange (PierDockerClient *client, const PierDockerRequest *request, const char
 static void
 exchange_clear (Exchange *x)
 {
+  if (x->listener >= 0)
+    close (x->listener);
   pier_docker_connection_close (x->connection);
   g_free (x->api_version);
   if (x->body != NULL)

@@ -204,15 +204,50 @@ ssh_argv (const PierDockerEndpoint *endpoint)
   return argv;
 }
 
+/* ssh with @stream (taken) as its stdin and stdout. */
 static PierDockerConnection *
-connect_ssh (const PierDockerEndpoint *endpoint, GError **error)
+spawn_ssh (const PierDockerEndpoint *endpoint, int stream, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GPtrArray) argv = ssh_argv (endpoint);
   g_autoptr (GError) local_error = NULL;
   PierDockerConnection *connection;
-  int pair[2], err_pipe[2];
+  int err_pipe[2];
   GSubprocess *ssh;
+
+  if (!g_unix_open_pipe (err_pipe, FD_CLOEXEC, NULL))
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("ssh to %s: no pipe: %s"),
+                   endpoint->host, g_strerror (errno));
+      close (stream);
+      return NULL;
+    }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_take_stdin_fd (launcher, stream);
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (stream));
+  g_subprocess_launcher_take_stderr_fd (launcher, err_pipe[1]);
+  ssh = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &local_error);
+  if (ssh == NULL)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("ssh to %s: cannot run ssh: %s"),
+                   endpoint->host, local_error->message);
+      close (err_pipe[0]);
+      return NULL;
+    }
+  g_unix_set_fd_nonblocking (err_pipe[0], TRUE, NULL);
+  connection = g_new0 (PierDockerConnection, 1);
+  connection->fd = -1;
+  connection->host = g_strdup (endpoint->host);
+  connection->ssh = ssh;
+  connection->ssh_stderr = err_pipe[0];
+  return connection;
+}
+
+static PierDockerConnection *
+connect_ssh (const PierDockerEndpoint *endpoint, GError **error)
+{
+  PierDockerConnection *connection;
+  int pair[2];
 
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
     {
@@ -220,34 +255,20 @@ connect_ssh (const PierDockerEndpoint *endpoint, GError **error)
                    endpoint->host, g_strerror (errno));
       return NULL;
     }
-  if (!g_unix_open_pipe (err_pipe, FD_CLOEXEC, NULL))
+  if ((connection = spawn_ssh (endpoint, pair[1], error)) == NULL)
     {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("ssh to %s: no pipe: %s"),
-                   endpoint->host, g_strerror (errno));
       close (pair[0]);
-      close (pair[1]);
       return NULL;
     }
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_take_stdin_fd (launcher, pair[1]);
-  g_subprocess_launcher_take_stdout_fd (launcher, dup (pair[1]));
-  g_subprocess_launcher_take_stderr_fd (launcher, err_pipe[1]);
-  ssh = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &local_error);
-  if (ssh == NULL)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("ssh to %s: cannot run ssh: %s"),
-                   endpoint->host, local_error->message);
-      close (pair[0]);
-      close (err_pipe[0]);
-      return NULL;
-    }
-  g_unix_set_fd_nonblocking (err_pipe[0], TRUE, NULL);
-  connection = g_new0 (PierDockerConnection, 1);
   connection->fd = pair[0];
-  connection->host = g_strdup (endpoint->host);
-  connection->ssh = ssh;
-  connection->ssh_stderr = err_pipe[0];
   return connection;
+}
+
+PierDockerConnection *
+pier_docker_endpoint_connect_ssh_on (const PierDockerEndpoint *endpoint, int stream,
+                                     GError **error)
+{
+  return spawn_ssh (endpoint, stream, error);
 }
 
 PierDockerConnection *

@@ -43,6 +43,10 @@ typedef struct _PierDockerConnection PierDockerConnection;
  * read: pier_docker_connection_failure() then gives ssh's words. */
 PierDockerConnection *pier_docker_endpoint_connect (const PierDockerEndpoint *endpoint,
                                                     GCancellable *cancellable, GError **error);
+/* ssh (the endpoint's) with @stream (taken) as its stdin and stdout, for a stream whose other
+ * end someone else holds (libcurl): the connection's own descriptor is then -1. */
+PierDockerConnection *pier_docker_endpoint_connect_ssh_on (const PierDockerEndpoint *endpoint,
+                                                           int stream, GError **error);
 int pier_docker_connection_get_fd (PierDockerConnection *connection);
 /* What the far end said when the stream broke: for ssh, "ssh to HOST: " and the last line
  * ssh wrote to its stderr (read once ssh exits, bounded); NULL when it said nothing. */

@@ -664,6 +664,29 @@ test_list_processes (void **state)
   assert_true (pier_engine_remove (engine, "pier-procs", TRUE, NULL, &error));
 }
 
+/* Through ssh, a key the server does not take: ssh's own words, naming the host. */
+static void
+test_ssh_refusal_says_why (void **state)
+{
+  const char *wrong = g_getenv ("PIER_TEST_SSH_WRONG_KEY");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierDockerEndpoint) endpoint = NULL;
+  g_autoptr (PierDockerEngine) engine = NULL;
+
+  if (g_getenv ("PIER_TEST_SSH_KEY") == NULL)
+    return; /* the peer is not behind ssh */
+  endpoint = pier_docker_endpoint_parse (g_getenv ("PIER_TEST_DOCKER_URI"), &error);
+  assert_non_null (endpoint);
+  endpoint->identity_file = g_strdup (wrong);
+  g_free (endpoint->remote_cli);
+  endpoint->remote_cli = g_strdup ("podman");
+  engine = pier_docker_engine_new (endpoint);
+  assert_false (pier_engine_ping (PIER_ENGINE (engine), NULL, &error));
+  assert_non_null (error);
+  assert_non_null (strstr (error->message, "ssh to 127.0.0.1: "));
+  assert_non_null (strstr (error->message, "Permission denied (publickey)"));
+}
+
 int
 main (void)
 {
@@ -678,6 +701,7 @@ main (void)
     cmocka_unit_test (test_run_with_a_pty),
     cmocka_unit_test (test_exec),
     cmocka_unit_test (test_list_processes),
+    cmocka_unit_test (test_ssh_refusal_says_why),
   };
 
   return cmocka_run_group_tests (tests, setup, teardown);

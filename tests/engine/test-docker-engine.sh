@@ -57,5 +57,7 @@ if [ "$peer" = podman-ssh ]; then
   export PATH="$SCRATCH/bin:$PATH"
   export PIER_TEST_DOCKER_URI="ssh://root@127.0.0.1:$SSHD_PORT$PODMAN_SOCKET"
   export PIER_TEST_DOCKER_REMOTE_CLI=podman PIER_TEST_SSH_KEY=$SSH_KEY
+  ssh-keygen -q -t ed25519 -N "" -f "$SCRATCH/wrong-key"
+  export PIER_TEST_SSH_WRONG_KEY=$SCRATCH/wrong-key
 fi
 "$BUILD/tests/engine/test-docker-engine"

@@ -116,8 +116,8 @@ podman_service_stop() {
   # directory is this service's.
   local p
   for p in /proc/[0-9]*; do
-    tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$PODMAN_DIR/xdg" &&
-      kill -9 "${p#/proc/}" 2>/dev/null
+    { tr '\0' '\n' <"$p/environ" | grep -qx "XDG_RUNTIME_DIR=$PODMAN_DIR/xdg" &&
+        kill -9 "${p#/proc/}"; } 2>/dev/null
   done
   # Podman leaves the parent of its containers' cgroups behind: removed once empty.
   for d in /sys/fs/cgroup/*/libpod_parent; do rmdir "$d/conmon" "$d" 2>/dev/null || true; done
