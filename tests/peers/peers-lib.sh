@@ -112,12 +112,14 @@ podman_service_stop() {
   "${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1 || true
   peers_stop_pid "$PODMAN_PID"
   PODMAN_PID=""
-  # Rootless, the pause process that holds its user namespace: the one whose runtime
-  # directory is this service's.
+  # What the service leaves behind: rootless, the pause process that holds its user namespace
+  # (its runtime directory is this service's); exec sessions' conmon, which lingers for
+  # minutes after the exec (its command line names this service's storage).
   local p
   for p in /proc/[0-9]*; do
-    { tr '\0' '\n' <"$p/environ" | grep -qx "XDG_RUNTIME_DIR=$PODMAN_DIR/xdg" &&
-        kill -9 "${p#/proc/}"; } 2>/dev/null
+    { tr '\0' '\n' <"$p/environ" | grep -qx "XDG_RUNTIME_DIR=$PODMAN_DIR/xdg" ||
+        tr '\0' '\n' <"$p/cmdline" | grep -q "^$PODMAN_DIR/"; } 2>/dev/null &&
+      kill -9 "${p#/proc/}" 2>/dev/null
   done
   # Podman leaves the parent of its containers' cgroups behind: removed once empty.
   for d in /sys/fs/cgroup/*/libpod_parent; do rmdir "$d/conmon" "$d" 2>/dev/null || true; done
