@@ -208,7 +208,9 @@ pier_docker_client_hijack (PierDockerClient *client, const char *path, json_t *b
       set_reply_error (client, connection, status, headers->str, cancellable, error);
       return NULL;
     }
-  if (status != 101 && status != 200)
+  /* 101 switches to the stream; a 200 is one only when it says so (as Podman's may). */
+  if (status != 101 &&
+      (status != 200 || strcasestr (headers->str, "\r\nContent-Type: application/vnd.docker.") == NULL))
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
                    _("%s answered %s with status %u, not a stream"),

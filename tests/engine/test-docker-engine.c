@@ -10,6 +10,7 @@
 #include "pier-local-engine.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -687,6 +688,66 @@ test_ssh_refusal_says_why (void **state)
   assert_non_null (strstr (error->message, "Permission denied (publickey)"));
 }
 
+typedef struct {
+  PierEngine *engine;
+  gint early;
+  GError *error;
+  gboolean ok;
+} Dropped;
+
+static gboolean
+see_early (const PierLogChunk *chunk, gpointer user_data)
+{
+  Dropped *d = user_data;
+
+  if (g_strstr_len (chunk->data, chunk->len, "early") != NULL)
+    g_atomic_int_set (&d->early, 1);
+  return TRUE;
+}
+
+static gpointer
+dropped_follow (gpointer data)
+{
+  Dropped *d = data;
+
+  d->ok = pier_engine_logs (d->engine, "pier-dropped", TRUE, see_early, d, NULL, &d->error);
+  return NULL;
+}
+
+/* dockerd killed while a call streams: the call fails, saying so, and does not hang. Last:
+ * the peer is gone after it. */
+static void
+test_peer_killed_mid_call (void **state)
+{
+  const char *pid = g_getenv ("PIER_TEST_DOCKERD_PID");
+  const char *command[] = { "sh", "-c", "echo early; exec sleep 1000", NULL };
+  PierRunOptions options = { .image = "busybox", .name = "pier-dropped", .command = command,
+                             .network = "none" };
+  Dropped d = { .engine = *state };
+  g_autoptr (GError) error = NULL;
+  GThread *thread;
+
+  if (pid == NULL)
+    return; /* only the dockerd run kills its peer */
+  if (!pier_engine_run (d.engine, &options, NULL, NULL, NULL, NULL, NULL, &error))
+    fail_msg ("run: %s", error->message);
+  thread = g_thread_new ("follow", dropped_follow, &d);
+  for (guint i = 0; !g_atomic_int_get (&d.early); i++)
+    {
+      if (i > 1500)
+        fail_msg ("logs -f saw nothing of the container in 30 s");
+      g_usleep (20000);
+    }
+  assert_int_equal (kill (atoi (pid), SIGKILL), 0);
+  g_thread_join (thread);
+  assert_false (d.ok);
+  assert_non_null (d.error);
+  assert_non_null (strstr (d.error->message, g_getenv ("PIER_TEST_DOCKER_URI")));
+  g_error_free (d.error);
+  assert_false (pier_engine_ping (d.engine, NULL, &error) &&
+                pier_engine_list_containers (d.engine, NULL, &error) != NULL);
+}
+
 int
 main (void)
 {
@@ -702,6 +763,7 @@ main (void)
     cmocka_unit_test (test_exec),
     cmocka_unit_test (test_list_processes),
     cmocka_unit_test (test_ssh_refusal_says_why),
+    cmocka_unit_test (test_peer_killed_mid_call),
   };
 
   return cmocka_run_group_tests (tests, setup, teardown);

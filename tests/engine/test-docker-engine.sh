@@ -35,6 +35,7 @@ case $peer in
   dockerd)
     dockerd_start "$SCRATCH/dockerd"
     export PIER_TEST_DOCKER_URI=$DOCKER_HOST PIER_TEST_DOCKER_CLI="docker -H $DOCKER_HOST"
+    export PIER_TEST_DOCKERD_PID=$DOCKERD_PID
     ;;
   podman|podman-ssh)
     podman_service_start "$SCRATCH/podman"

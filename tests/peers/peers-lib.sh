@@ -16,6 +16,15 @@ peers_wait_for_socket() { # SOCKET PID WHAT LOG
   return 1
 }
 
+peers_kill_naming() { # TEXT: every process whose command line starts with or holds TEXT
+  local p
+  for p in /proc/[0-9]*; do
+    { tr '\0' ' ' <"$p/cmdline" | grep -qF -- "$1"; } 2>/dev/null && [ "${p#/proc/}" != $$ ] &&
+      kill -9 "${p#/proc/}" 2>/dev/null
+  done
+  return 0
+}
+
 peers_stop_pid() { # PID: TERM, then KILL after 20 s; waits for it either way
   local pid=$1 i
   kill "$pid" 2>/dev/null || return 0
@@ -56,6 +65,18 @@ dockerd_stop() {
   docker ps -aq 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1 || true
   peers_stop_pid "$DOCKERD_PID"
   DOCKERD_PID=""
+  # A dockerd that was killed leaves its containers (found by their cgroups), its containerd
+  # and the shims (which name DIR).
+  local id p
+  for id in $(ls "$dir/data/containers" 2>/dev/null); do
+    for p in $(grep -l "/docker/$id\$" /proc/[0-9]*/cgroup 2>/dev/null); do
+      p=${p#/proc/}; kill -9 "${p%/cgroup}" 2>/dev/null
+    done
+  done
+  peers_kill_naming "$dir/"
+  for id in $(ls "$dir/data/containers" 2>/dev/null); do
+    rmdir /sys/fs/cgroup/*/docker/"$id" 2>/dev/null || true
+  done
   grep -o " $dir/[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 }
 
