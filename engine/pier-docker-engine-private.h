@@ -62,6 +62,7 @@ void pier_docker_engine_images_init (PierEngineInterface *iface);
 void pier_docker_engine_containers_init (PierEngineInterface *iface);
 void pier_docker_engine_attach_init (PierEngineInterface *iface);
 void pier_docker_engine_processes_init (PierEngineInterface *iface);
+void pier_docker_engine_events_init (PierEngineInterface *iface);
 void pier_docker_engine_archive_init (PierEngineInterface *iface);
 void pier_docker_engine_registry_init (PierEngineInterface *iface);
 

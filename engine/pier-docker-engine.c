@@ -66,6 +66,7 @@ pier_docker_engine_iface_init (PierEngineInterface *iface)
   pier_docker_engine_containers_init (iface);
   pier_docker_engine_attach_init (iface);
   pier_docker_engine_processes_init (iface);
+  pier_docker_engine_events_init (iface);
   pier_docker_engine_archive_init (iface);
   pier_docker_engine_registry_init (iface);
 }

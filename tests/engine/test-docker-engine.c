@@ -748,6 +748,75 @@ test_peer_killed_mid_call (void **state)
                 pier_engine_list_containers (d.engine, NULL, &error) != NULL);
 }
 
+static void
+on_changed (PierEventsWatch *watch, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  fail_msg ("the events watch said nothing in 30 s");
+  return G_SOURCE_REMOVE;
+}
+
+/* A watch says "changed" after a container starts, and the read from the cursor of before
+ * has its start. */
+static void
+test_events (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  const char *command[] = { "true", NULL };
+  PierRunOptions options = { .image = "busybox", .name = "pier-events", .command = command,
+                             .network = "none" };
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (PierEventsWatch) watch = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GSource) deadline = g_timeout_source_new_seconds (30);
+  guint64 cursor = PIER_ENGINE_EVENTS_NOW;
+  g_autofree char *id = NULL;
+  gboolean changed = FALSE, started = FALSE;
+  int code;
+
+  g_main_context_push_thread_default (context);
+  events = pier_engine_read_events (engine, &cursor, NULL, &error);
+  assert_non_null (events);
+  assert_int_equal (events->len, 0);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  watch = pier_engine_watch_events (engine, &error);
+  assert_non_null (watch);
+  g_signal_connect (watch, "changed", G_CALLBACK (on_changed), &changed);
+  g_source_set_callback (deadline, on_deadline, NULL, NULL);
+  g_source_attach (deadline, context);
+  if ((id = pier_engine_create (engine, &options, NULL, &error)) == NULL)
+    fail_msg ("create: %s", error->message);
+  assert_true (pier_engine_start (engine, id, NULL, NULL, NULL, NULL, NULL, &error));
+  assert_true (pier_engine_wait (engine, id, &code, NULL, &error));
+  while (!changed)
+    g_main_context_iteration (context, TRUE);
+  events = pier_engine_read_events (engine, &cursor, NULL, &error);
+  if (events == NULL)
+    fail_msg ("read_events: %s", error->message);
+  for (guint i = 0; i < events->len; i++)
+    {
+      PierEngineEvent *e = events->pdata[i];
+      if (strcmp (e->type, "container") == 0 && strcmp (e->id, id) == 0 &&
+          strcmp (e->action, "start") == 0)
+        {
+          started = TRUE;
+          assert_string_equal (e->name, "pier-events");
+          assert_true (e->time > 0);
+        }
+    }
+  assert_true (started);
+  g_source_destroy (deadline);
+  g_clear_object (&watch);
+  g_main_context_pop_thread_default (context);
+  assert_true (pier_engine_remove (engine, id, TRUE, NULL, &error));
+}
+
 int
 main (void)
 {
@@ -763,6 +832,7 @@ main (void)
     cmocka_unit_test (test_exec),
     cmocka_unit_test (test_list_processes),
     cmocka_unit_test (test_ssh_refusal_says_why),
+    cmocka_unit_test (test_events),
     cmocka_unit_test (test_peer_killed_mid_call),
   };
 
