@@ -6,7 +6,6 @@
 #include "pier-docker-stream.h"
 #include "pier-error.h"
 #include "pier-i18n.h"
-#include "pier-reference.h"
 
 #include <errno.h>
 #include <string.h>
@@ -130,14 +129,10 @@ docker_import_image (PierEngine *engine, int fd, const char *name, const char *s
 
   if (name != NULL)
     {
-      g_autoptr (PierReference) ref = pier_reference_parse (name, error);
-      g_autofree char *repo = NULL, *escaped_repo = NULL, *escaped_tag = NULL;
-      if (ref == NULL)
+      g_autofree char *query = pier_docker_repo_tag_query (name, error);
+      if (query == NULL)
         return NULL;
-      repo = pier_reference_name (ref);
-      escaped_repo = pier_docker_escape (repo);
-      escaped_tag = pier_docker_escape (ref->tag != NULL ? ref->tag : PIER_DEFAULT_TAG);
-      g_string_append_printf (path, "&repo=%s&tag=%s", escaped_repo, escaped_tag);
+      g_string_append_printf (path, "&%s", query);
     }
   if (source != NULL)
     {
@@ -226,14 +221,10 @@ docker_commit (PierEngine *engine, const char *container, const PierCommitReques
   g_string_printf (path, "/commit?container=%s", escaped);
   if (request->name != NULL)
     {
-      g_autoptr (PierReference) ref = pier_reference_parse (request->name, error);
-      g_autofree char *repo = NULL, *escaped_repo = NULL, *escaped_tag = NULL;
-      if (ref == NULL)
+      g_autofree char *query = pier_docker_repo_tag_query (request->name, error);
+      if (query == NULL)
         return NULL;
-      repo = pier_reference_name (ref);
-      escaped_repo = pier_docker_escape (repo);
-      escaped_tag = pier_docker_escape (ref->tag != NULL ? ref->tag : PIER_DEFAULT_TAG);
-      g_string_append_printf (path, "&repo=%s&tag=%s", escaped_repo, escaped_tag);
+      g_string_append_printf (path, "&%s", query);
     }
   if (request->message != NULL)
     {

@@ -8,7 +8,6 @@
 #include "pier-i18n.h"
 #include "pier-json.h"
 
-#include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -252,17 +251,8 @@ exec_body (const PierExecOptions *o, gboolean attach_in, GError **error)
 {
   g_auto (PierJsonWriter) w = { 0 };
   json_t *body = json_object ();
-  json_t *env = json_array ();
+  json_t *env = pier_docker_env_json (&w, o->env);
 
-  for (guint i = 0; o->env != NULL && o->env[i] != NULL; i++)
-    {
-      if (strchr (o->env[i], '=') != NULL)
-        pier_json_append (&w, env, pier_json_text (&w, "env", o->env[i]));
-      else if (g_getenv (o->env[i]) != NULL)
-        pier_json_append (&w, env, pier_json_text_take (
-                                       &w, "env", g_strdup_printf ("%s=%s", o->env[i],
-                                                                   g_getenv (o->env[i]))));
-    }
   pier_json_set (&w, body, "Cmd", pier_json_strv (&w, "command", o->argv));
   json_object_set_new (body, "Env", env);
   if (o->user != NULL)

@@ -192,24 +192,6 @@ docker_inspect_container (PierEngine *engine, const char *container, gboolean br
 
 /* ---- create ---- */
 
-/* "NAME" alone takes the caller's value, as docker run -e does; unset, it is left out. */
-static json_t *
-env_json (PierJsonWriter *w, const char *const *env)
-{
-  json_t *array = json_array ();
-
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      if (strchr (env[i], '=') != NULL)
-        pier_json_append (w, array, pier_json_text (w, "env", env[i]));
-      else if (g_getenv (env[i]) != NULL)
-        pier_json_append (w, array, pier_json_text_take (
-                                        w, "env", g_strdup_printf ("%s=%s", env[i],
-                                                                   g_getenv (env[i]))));
-    }
-  return array;
-}
-
 /* seccomp=FILE is the file's profile itself on the wire, as the Docker CLI sends it. */
 static json_t *
 security_opts (PierJsonWriter *w, const char *const *opts, GError **error)
@@ -263,7 +245,7 @@ create_body (const PierRunOptions *o, gboolean attached, GError **error)
   pier_json_set_text (&w, body, "Image", o->image);
   if (o->command != NULL && o->command[0] != NULL)
     pier_json_set (&w, body, "Cmd", pier_json_strv (&w, "command", o->command));
-  pier_json_set (&w, body, "Env", env_json (&w, o->env));
+  pier_json_set (&w, body, "Env", pier_docker_env_json (&w, o->env));
   if (o->hostname != NULL)
     pier_json_set_text (&w, body, "Hostname", o->hostname);
   if (o->working_dir != NULL)

@@ -147,17 +147,14 @@ docker_tag_image (PierEngine *engine, const char *source, const char *target,
                   GCancellable *cancellable, GError **error)
 {
   PierDockerEngine *self = PIER_DOCKER_ENGINE (engine);
-  g_autoptr (PierReference) ref = pier_reference_parse (target, error);
-  g_autofree char *name = NULL, *repo = NULL, *tag = NULL, *path = NULL, *image = NULL;
+  g_autofree char *query = pier_docker_repo_tag_query (target, error);
+  g_autofree char *image = NULL, *path = NULL;
   PierDockerRequest request = { .method = "POST", .body_fd = -1 };
 
-  if (ref == NULL)
+  if (query == NULL)
     return FALSE;
-  name = pier_reference_name (ref);
-  repo = pier_docker_escape (name);
-  tag = pier_docker_escape (ref->tag != NULL ? ref->tag : PIER_DEFAULT_TAG);
   image = pier_docker_escape (source);
-  path = g_strdup_printf ("/images/%s/tag?repo=%s&tag=%s", image, repo, tag);
+  path = g_strdup_printf ("/images/%s/tag?%s", image, query);
   request.path = path;
   return pier_docker_client_send (self->client, &request, NULL, cancellable, error) != 0;
 }

@@ -7,6 +7,7 @@
 #include "pier-docker-client.h"
 #include "pier-docker-engine.h"
 #include "pier-engine.h"
+#include "pier-json.h"
 
 #include <jansson.h>
 
@@ -38,6 +39,11 @@ gint64 pier_docker_time_usec (const char *text);
 /* "busybox:latest" or "docker.io/library/busybox:latest" as the index stores names. */
 char *pier_docker_normalize_name (const char *name);
 
+/* "repo=NAME&tag=TAG" for @name (NAME[:TAG], Docker's rules), escaped. */
+char *pier_docker_repo_tag_query (const char *name, GError **error);
+/* "K=V" entries as they are, "K" alone with the caller's value (left out when unset), as
+ * docker run -e does. */
+json_t *pier_docker_env_json (PierJsonWriter *w, const char *const *env);
 /* "sha256:HEX": Podman gives some ids without the algorithm. */
 char *pier_docker_image_id (const char *id);
 

@@ -4,6 +4,7 @@
 
 #include "pier-error.h"
 #include "pier-i18n.h"
+#include "pier-json.h"
 #include "pier-reference.h"
 
 #include <string.h>
@@ -178,6 +179,37 @@ pier_docker_normalize_name (const char *name)
   g_autoptr (PierReference) ref = pier_reference_parse (name, NULL);
 
   return ref != NULL ? pier_reference_to_string (ref) : g_strdup (name);
+}
+
+char *
+pier_docker_repo_tag_query (const char *name, GError **error)
+{
+  g_autoptr (PierReference) ref = pier_reference_parse (name, error);
+  g_autofree char *repo = NULL, *escaped_repo = NULL, *escaped_tag = NULL;
+
+  if (ref == NULL)
+    return NULL;
+  repo = pier_reference_name (ref);
+  escaped_repo = pier_docker_escape (repo);
+  escaped_tag = pier_docker_escape (ref->tag != NULL ? ref->tag : PIER_DEFAULT_TAG);
+  return g_strdup_printf ("repo=%s&tag=%s", escaped_repo, escaped_tag);
+}
+
+json_t *
+pier_docker_env_json (PierJsonWriter *w, const char *const *env)
+{
+  json_t *array = json_array ();
+
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      if (strchr (env[i], '=') != NULL)
+        pier_json_append (w, array, pier_json_text (w, "env", env[i]));
+      else if (g_getenv (env[i]) != NULL)
+        pier_json_append (w, array, pier_json_text_take (
+                                        w, "env", g_strdup_printf ("%s=%s", env[i],
+                                                                   g_getenv (env[i]))));
+    }
+  return array;
 }
 
 char *
