@@ -43,8 +43,9 @@ raw_mode_leave (RawMode *mode)
     tcsetattr (mode->fd, TCSANOW, &mode->saved);
 }
 
-static void
-resize (PierDockerEngine *self, const char *kind, const char *id, guint16 rows, guint16 cols)
+void
+pier_docker_engine_resize (PierDockerEngine *self, const char *kind, const char *id,
+                           guint16 rows, guint16 cols)
 {
   g_autofree char *escaped = pier_docker_escape (id);
   g_autofree char *path = g_strdup_printf ("/%s/%s/resize?h=%u&w=%u", kind, escaped, rows, cols);
@@ -75,7 +76,7 @@ start_attached (PierDockerEngine *self, const char *id, gboolean tty, gboolean r
   if (!pier_docker_engine_start_detached (self, id, NULL, NULL, cancellable, error))
     return FALSE;
   if (tty)
-    resize (self, "containers", id, attach->tty_rows, attach->tty_cols);
+    pier_docker_engine_resize (self, "containers", id, attach->tty_rows, attach->tty_cols);
   if (started != NULL)
     {
       const char *no_warnings[] = { NULL };
@@ -309,7 +310,7 @@ exec_open (PierDockerEngine *self, const char *container, const PierExecOptions 
       return NULL;
     }
   if (options->tty)
-    resize (self, "exec", exec->id, options->tty_rows, options->tty_cols);
+    pier_docker_engine_resize (self, "exec", exec->id, options->tty_rows, options->tty_cols);
   return exec;
 }
 
@@ -324,9 +325,17 @@ docker_exec_start (PierEngine *engine, const char *container, const PierExecOpti
   if (exec == NULL)
     return NULL;
   if (options->tty)
-    /* The stream is the terminal: raw bytes both ways, as a pty's master. */
-    pier_exec_set_pty (PIER_EXEC (exec),
-                       pier_docker_connection_steal_fd (g_steal_pointer (&exec->stream)));
+    {
+      int master = pier_docker_engine_exec_pty (PIER_DOCKER_ENGINE (engine), exec->id,
+                                                g_steal_pointer (&exec->stream),
+                                                options->tty_rows, options->tty_cols, error);
+      if (master < 0)
+        {
+          g_object_unref (exec);
+          return NULL;
+        }
+      pier_exec_set_pty (PIER_EXEC (exec), master);
+    }
   else
     {
       PierStdio none = { -1, -1, -1, 0, 0 };

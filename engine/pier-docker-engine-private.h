@@ -64,6 +64,15 @@ gboolean pier_docker_engine_wait (PierDockerEngine *self, const char *container,
                                   GCancellable *cancellable, GError **error);
 
 /* The engine's vfuncs, by file. */
+/* Sends a container's or an exec's (@kind "containers", "exec") terminal size to the peer. */
+void pier_docker_engine_resize (PierDockerEngine *self, const char *kind, const char *id,
+                                guint16 rows, guint16 cols);
+/* The master of a pty whose other end a thread relays to @stream (now its) at the size the
+ * master is given, for an exec's terminal; -1 on failure (@stream closed). */
+int pier_docker_engine_exec_pty (PierDockerEngine *self, const char *exec_id,
+                                 PierDockerConnection *stream, guint16 rows, guint16 cols,
+                                 GError **error);
+
 void pier_docker_engine_images_init (PierEngineInterface *iface);
 void pier_docker_engine_containers_init (PierEngineInterface *iface);
 void pier_docker_engine_attach_init (PierEngineInterface *iface);

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -547,6 +548,16 @@ test_exec (void **state)
   assert_int_equal (write (pty, "echo hi-$((40+2)); stty size\r", 30), 30);
   said = expect_output (pty, "20 70");
   assert_non_null (strstr (said, "hi-42"));
+  g_clear_pointer (&said, g_free);
+  /* A real pty's master, as a terminal widget needs one: it sets the size there, and the
+   * peer's terminal follows. */
+  assert_true (isatty (pty));
+  {
+    struct winsize size = { .ws_row = 33, .ws_col = 101 };
+    assert_int_equal (ioctl (pty, TIOCSWINSZ, &size), 0);
+  }
+  assert_int_equal (write (pty, "sleep 1; stty size\r", 19), 19);
+  said = expect_output (pty, "33 101");
   g_clear_pointer (&said, g_free);
   assert_int_equal (write (pty, "exit 7\r", 7), 7);
   if (!pier_exec_wait (exec, &code, NULL, &error))
