@@ -662,16 +662,20 @@ pier_model_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     }
 }
 
-static void
-pier_model_dispose (GObject *object)
+void
+pier_model_close (PierModel *self)
 {
-  PierModel *self = PIER_MODEL (object);
-
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   if (self->events_watch != NULL)
     g_signal_handlers_disconnect_by_data (self->events_watch, self);
   g_clear_object (&self->events_watch);
+}
+
+static void
+pier_model_dispose (GObject *object)
+{
+  pier_model_close (PIER_MODEL (object));
   G_OBJECT_CLASS (pier_model_parent_class)->dispose (object);
 }
 

@@ -24,6 +24,11 @@ G_DECLARE_FINAL_TYPE (PierModel, pier_model, PIER, MODEL, GObject)
 /* Starts reading @engine's images and containers. */
 PierModel *pier_model_new (PierEngine *engine);
 
+/* Stops: what it reads is cancelled, it no longer follows the engine; its rows stay as they
+ * are. The window calls it when it leaves the model's connection, which may be too slow to
+ * let the model's reads end soon. */
+void pier_model_close (PierModel *self);
+
 /* The engine every widget over this model asks. */
 PierEngine *pier_model_get_engine (PierModel *self);
 gboolean pier_model_get_loaded (PierModel *self);
