@@ -25,6 +25,64 @@ model_changed (PierWindow *self)
     gtk_stack_set_visible_child_name (self->main_stack, "loading");
 }
 
+/* The window's actions each engine call backs, offered only when the engine can make it. */
+static const struct {
+  const char *action;
+  PierEngineCall call;
+} offered[] = {
+  { "run", PIER_ENGINE_CALL_RUN },
+  { "image-run", PIER_ENGINE_CALL_RUN },
+  { "container-terminal", PIER_ENGINE_CALL_EXEC },
+  { "container-commit", PIER_ENGINE_CALL_COMMIT },
+  { "build", PIER_ENGINE_CALL_BUILD },
+  { "image-tag", PIER_ENGINE_CALL_TAG },
+  { "image-remove", PIER_ENGINE_CALL_REMOVE_IMAGE },
+  { "image-save", PIER_ENGINE_CALL_SAVE },
+  { "pull", PIER_ENGINE_CALL_PULL },
+  { "load", PIER_ENGINE_CALL_LOAD },
+  { "import", PIER_ENGINE_CALL_IMPORT },
+};
+
+/* "“docker-1” cannot pull images, load images": why a button is insensitive; NULL when it
+ * is not. */
+static char *
+explain_missing (const char *name, PierEngine *engine, const PierEngineCall *calls, gsize n)
+{
+  g_autoptr (GString) missing = g_string_new (NULL);
+
+  for (gsize i = 0; i < n; i++)
+    if (!pier_engine_can (engine, calls[i]))
+      g_string_append_printf (missing, "%s%s", missing->len ? ", " : "",
+                              pier_engine_call_describe (calls[i]));
+  if (missing->len == 0)
+    return NULL;
+  /* Translators: a connection's name, then what its engine cannot do ("pull images, ..."). */
+  return g_strdup_printf (_("The connection “%s” cannot %s: its engine does not offer it"), name,
+                          missing->str);
+}
+
+/* What @engine cannot do is insensitive, its button saying why, never an error after a click. */
+static void
+follow_engine (PierWindow *self, const char *name, PierEngine *engine)
+{
+  static const PierEngineCall run[] = { PIER_ENGINE_CALL_RUN };
+  static const PierEngineCall add[] = { PIER_ENGINE_CALL_PULL, PIER_ENGINE_CALL_LOAD,
+                                        PIER_ENGINE_CALL_IMPORT };
+  g_autofree char *run_why = explain_missing (name, engine, run, G_N_ELEMENTS (run));
+  g_autofree char *add_why = explain_missing (name, engine, add, G_N_ELEMENTS (add));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (offered); i++)
+    g_simple_action_set_enabled (
+        G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), offered[i].action)),
+        pier_engine_can (engine, offered[i].call));
+  /* Without graphical sessions, their menu items are insensitive, never an error after a click. */
+  g_simple_action_set_enabled (
+      G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "container-graphical")),
+      pier_engine_has_capability (engine, PIER_ENGINE_CAP_GRAPHICAL_SESSIONS));
+  gtk_widget_set_tooltip_text (self->run_button, run_why ? run_why : _("Run a Container (Ctrl+N)"));
+  gtk_widget_set_tooltip_text (self->add_image_button, add_why ? add_why : _("Add an Image"));
+}
+
 void
 pier_window_show_model (PierWindow *self, const char *name, PierModel *model)
 {
@@ -45,10 +103,7 @@ pier_window_show_model (PierWindow *self, const char *name, PierModel *model)
   pier_images_view_set_model (self->images_view, model);
   pier_processes_view_set_model (self->host_processes_view, model);
   pier_build_view_set_model (self->build_view, model);
-  /* Without graphical sessions, their menu items are insensitive, never an error after a click. */
-  g_simple_action_set_enabled (
-      G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "container-graphical")),
-      pier_engine_has_capability (engine, PIER_ENGINE_CAP_GRAPHICAL_SESSIONS));
+  follow_engine (self, name, engine);
   g_signal_connect_object (model, "notify::loaded", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (model, "notify::error", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
   model_changed (self);

@@ -277,6 +277,43 @@ test_connections_switch_shows_the_second (void **state)
             5000, "the choice to be saved as the default");
 }
 
+/* "second" has no builder, no registry client, no archives and cannot create containers (the
+ * TestEngine passes none of those calls on): what would need them is insensitive and says why;
+ * the embedded engine offers them. */
+static void
+test_connections_what_second_cannot_is_insensitive (void **state)
+{
+  static const char *const refused[] = { "run", "build", "pull", "load", "import", "image-tag",
+                                         "image-save", "image-remove", "container-commit" };
+  GtkWidget *run, *page;
+  guint windows;
+
+  REQUIRE_SETUP ();
+  assert_string_equal (pier_window_get_connection (fx.window), "second");
+  assert_true (pier_engine_can (fx.local1, PIER_ENGINE_CALL_BUILD));
+  assert_false (pier_engine_can (PIER_ENGINE (fx.second), PIER_ENGINE_CALL_BUILD));
+  assert_true (pier_engine_can (PIER_ENGINE (fx.second), PIER_ENGINE_CALL_LOGS));
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    if (g_action_group_get_action_enabled (G_ACTION_GROUP (fx.window), refused[i]))
+      fail_msg ("win.%s is offered on a connection that cannot do it", refused[i]);
+  assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fx.window), "container-stop"));
+  run = button_for_action (GTK_WIDGET (fx.window), "win.run");
+  assert_non_null (run);
+  assert_false (gtk_widget_is_sensitive (run));
+  assert_non_null (strstr (gtk_widget_get_tooltip_text (run),
+                           "“second” cannot run containers"));
+  /* A click does nothing: no error dialog, no call. */
+  windows = g_list_model_get_n_items (gtk_window_get_toplevels ());
+  gtk_widget_activate_action (GTK_WIDGET (fx.window), "win.run", NULL);
+  settle (200);
+  assert_int_equal (g_list_model_get_n_items (gtk_window_get_toplevels ()), windows);
+  screenshot (GTK_WIDGET (fx.window), "connections-second-cannot-run");
+
+  page = pier_window_open_image (fx.window, "second-only:1");
+  assert_false (gtk_widget_is_sensitive (button_for_action (page, "page.run")));
+  pier_window_go_back (fx.window);
+}
+
 static gboolean
 ticked (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
@@ -331,6 +368,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_connections_first_frame_waits_for_no_connection),
     cmocka_unit_test (test_connections_switch_shows_the_second),
+    cmocka_unit_test (test_connections_what_second_cannot_is_insensitive),
     cmocka_unit_test (test_connections_slow_engine_never_blocks),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
