@@ -15,7 +15,10 @@ G_BEGIN_DECLS
  * A one-second timer rereads the state of running containers, which may exit on their own.
  *
  * Properties: "loaded" (the engine answered and both lists are filled), "error" (why the
- * engine could not be read, or NULL).
+ * engine could not be read at first, or NULL), "unreachable" (why the engine stopped
+ * answering, or NULL). When a read fails (or the ping every five seconds that notices a peer
+ * gone quiet), the rows stay as they were and the engine is pinged again after 1, 2, 4...
+ * up to 30 times "retry-base-ms" (1000), until it answers; then everything is read again.
  * Signals: "container-removed" (const char *id). */
 
 #define PIER_TYPE_MODEL (pier_model_get_type ())
@@ -33,6 +36,7 @@ void pier_model_close (PierModel *self);
 PierEngine *pier_model_get_engine (PierModel *self);
 gboolean pier_model_get_loaded (PierModel *self);
 const char *pier_model_get_error (PierModel *self);
+const char *pier_model_get_unreachable (PierModel *self);
 
 /* PierImageRow, newest first. */
 GListModel *pier_model_get_images (PierModel *self);

@@ -14,6 +14,17 @@
 static void
 model_changed (PierWindow *self)
 {
+  const char *unreachable = pier_model_get_unreachable (self->model);
+
+  /* The last lists stay visible under the banner while the engine is asked again. */
+  if (unreachable != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (
+          _("The connection “%s” does not answer: %s. Asking it again…"), self->connection,
+          unreachable);
+      gtk_label_set_label (self->banner_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->banner, unreachable != NULL);
   if (pier_model_get_error (self->model) != NULL)
     {
       adw_status_page_set_description (self->error_page, pier_model_get_error (self->model));
@@ -106,6 +117,8 @@ pier_window_show_model (PierWindow *self, const char *name, PierModel *model)
   follow_engine (self, name, engine);
   g_signal_connect_object (model, "notify::loaded", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (model, "notify::error", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (model, "notify::unreachable", G_CALLBACK (model_changed), self,
+                           G_CONNECT_SWAPPED);
   model_changed (self);
   pier_connection_switcher_set_current (self->connection_switcher, name);
   g_action_group_change_action_state (G_ACTION_GROUP (self), "connection",

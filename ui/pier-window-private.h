@@ -26,6 +26,8 @@ struct _PierWindow {
   AdwToastOverlay *toast_overlay;
   AdwLeaflet *leaflet;
   GtkWidget *main_box;
+  GtkRevealer *banner;
+  GtkLabel *banner_label;
   GtkStack *main_stack;
   AdwStatusPage *error_page;
   AdwViewStack *view_stack;

@@ -66,6 +66,8 @@ pier_window_class_init (PierWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PierWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, main_box);
+  gtk_widget_class_bind_template_child (widget_class, PierWindow, banner);
+  gtk_widget_class_bind_template_child (widget_class, PierWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, view_stack);

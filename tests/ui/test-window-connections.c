@@ -362,6 +362,49 @@ test_connections_slow_engine_never_blocks (void **state)
   WAIT_FOR (pier_model_get_loaded (pier_window_get_model (fx.window)), 10000, "the second to load");
 }
 
+/* "second" stops answering: a banner names it and says why, its last lists stay, it is asked
+ * again with a growing wait; when it answers the banner goes and the lists are read again. */
+static void
+test_connections_banner_while_the_engine_is_gone (void **state)
+{
+  g_autoptr (GError) gone = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+                                                 "the socket refused the connection");
+  PierModel *model = pier_window_get_model (fx.window);
+  GtkLabel *label;
+  GtkRevealer *banner;
+  guint pings, reads;
+  gint64 lost;
+
+  REQUIRE_SETUP ();
+  assert_string_equal (pier_window_get_connection (fx.window), "second");
+  assert_null (pier_model_get_unreachable (model));
+  g_object_set (model, "retry-base-ms", 100, NULL);
+  test_engine_fail (fx.second, gone);
+  lost = g_get_monotonic_time ();
+  pier_model_refresh_images (model);
+  WAIT_FOR ((label = label_starting_with (GTK_WIDGET (fx.window), "The connection “second”")) != NULL &&
+                gtk_revealer_get_reveal_child (
+                    GTK_REVEALER (gtk_widget_get_ancestor (GTK_WIDGET (label), GTK_TYPE_REVEALER))),
+            5000, "the banner");
+  banner = GTK_REVEALER (gtk_widget_get_ancestor (GTK_WIDGET (label), GTK_TYPE_REVEALER));
+  assert_non_null (strstr (gtk_label_get_label (label), "the socket refused the connection"));
+  assert_true (shows_container ("on-second"));
+  assert_true (shows_image ("second-only:1"));
+  pings = test_engine_count (fx.second, "ping", NULL);
+  /* 100, 200, 400 ms: three pings in a little over 0.7 s, not seven. */
+  WAIT_FOR (test_engine_count (fx.second, "ping", NULL) >= pings + 3, 5000, "three pings");
+  assert_true (g_get_monotonic_time () - lost >= 650 * 1000);
+  screenshot (GTK_WIDGET (fx.window), "connections-banner");
+
+  reads = test_engine_count (fx.second, "list_images", NULL);
+  test_engine_fail (fx.second, NULL);
+  WAIT_FOR (!gtk_revealer_get_reveal_child (banner), 10000, "the banner to go");
+  assert_null (pier_model_get_unreachable (model));
+  WAIT_FOR (test_engine_count (fx.second, "list_images", NULL) > reads, 5000,
+            "the images to be read again");
+  assert_true (shows_container ("on-second"));
+}
+
 int
 main (void)
 {
@@ -370,6 +413,7 @@ main (void)
     cmocka_unit_test (test_connections_switch_shows_the_second),
     cmocka_unit_test (test_connections_what_second_cannot_is_insensitive),
     cmocka_unit_test (test_connections_slow_engine_never_blocks),
+    cmocka_unit_test (test_connections_banner_while_the_engine_is_gone),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
