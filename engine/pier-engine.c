@@ -44,6 +44,70 @@ pier_engine_has_capability (PierEngine *engine, PierEngineCapability capability)
   return iface->get_capabilities != NULL && (iface->get_capabilities (engine) & capability);
 }
 
+/* Each call's vfuncs (an implementation needs them all) and what it does, in words. */
+static const struct {
+  gsize vfuncs[2]; /* offsets in PierEngineInterface; 0: none */
+  const char *what; /* N_() */
+} calls[] = {
+  [PIER_ENGINE_CALL_RUN] = { { G_STRUCT_OFFSET (PierEngineInterface, create),
+                               G_STRUCT_OFFSET (PierEngineInterface, run) }, N_("run containers") },
+  [PIER_ENGINE_CALL_EXEC] = { { G_STRUCT_OFFSET (PierEngineInterface, exec_start) },
+                              N_("run commands in containers") },
+  [PIER_ENGINE_CALL_LOGS] = { { G_STRUCT_OFFSET (PierEngineInterface, logs) },
+                              N_("read containers' logs") },
+  [PIER_ENGINE_CALL_STATS] = { { G_STRUCT_OFFSET (PierEngineInterface, stats) },
+                               N_("measure containers") },
+  [PIER_ENGINE_CALL_DIFF] = { { G_STRUCT_OFFSET (PierEngineInterface, diff) },
+                              N_("list containers' changes") },
+  [PIER_ENGINE_CALL_COMMIT] = { { G_STRUCT_OFFSET (PierEngineInterface, commit) },
+                                N_("commit containers") },
+  [PIER_ENGINE_CALL_EXPORT] = { { G_STRUCT_OFFSET (PierEngineInterface, export_container) },
+                                N_("export containers") },
+  [PIER_ENGINE_CALL_BUILD] = { { G_STRUCT_OFFSET (PierEngineInterface, build) },
+                               N_("build images") },
+  [PIER_ENGINE_CALL_TAG] = { { G_STRUCT_OFFSET (PierEngineInterface, tag_image) },
+                             N_("tag images") },
+  [PIER_ENGINE_CALL_REMOVE_IMAGE] = { { G_STRUCT_OFFSET (PierEngineInterface, remove_image) },
+                                      N_("remove images") },
+  [PIER_ENGINE_CALL_IMAGE_LAYERS] = { { G_STRUCT_OFFSET (PierEngineInterface, image_layers) },
+                                      N_("read an image's layers") },
+  [PIER_ENGINE_CALL_IMAGE_HISTORY] = { { G_STRUCT_OFFSET (PierEngineInterface, image_history),
+                                         G_STRUCT_OFFSET (PierEngineInterface,
+                                                          image_history_dockerfile) },
+                                       N_("read an image's history") },
+  [PIER_ENGINE_CALL_IMPORT] = { { G_STRUCT_OFFSET (PierEngineInterface, import_image) },
+                                N_("import root filesystems") },
+  [PIER_ENGINE_CALL_SAVE] = { { G_STRUCT_OFFSET (PierEngineInterface, save_images) },
+                              N_("save images") },
+  [PIER_ENGINE_CALL_LOAD] = { { G_STRUCT_OFFSET (PierEngineInterface, load_images) },
+                              N_("load images") },
+  [PIER_ENGINE_CALL_PULL] = { { G_STRUCT_OFFSET (PierEngineInterface, pull) },
+                              N_("pull images") },
+  [PIER_ENGINE_CALL_PUSH] = { { G_STRUCT_OFFSET (PierEngineInterface, push) },
+                              N_("push images") },
+};
+
+gboolean
+pier_engine_can (PierEngine *engine, PierEngineCall call)
+{
+  PierEngineInterface *iface = PIER_ENGINE_GET_IFACE (engine);
+
+  g_return_val_if_fail ((gsize) call < G_N_ELEMENTS (calls), FALSE);
+  if (iface->can != NULL)
+    return iface->can (engine, call);
+  for (gsize i = 0; i < G_N_ELEMENTS (calls[call].vfuncs) && calls[call].vfuncs[i] != 0; i++)
+    if (G_STRUCT_MEMBER (gpointer, iface, calls[call].vfuncs[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+const char *
+pier_engine_call_describe (PierEngineCall call)
+{
+  g_return_val_if_fail ((gsize) call < G_N_ELEMENTS (calls), "");
+  return _(calls[call].what);
+}
+
 gboolean
 pier_engine_ping (PierEngine *engine, GCancellable *cancellable, GError **error)
 {

@@ -111,6 +111,29 @@ void pier_events_watch_changed (PierEventsWatch *watch);
 
 /* ---- PierEngine ---- */
 
+/* Calls an implementation may lack altogether, whatever the machine (PierDockerEngine has no
+ * builder of its own, ...), or refuse for a peer it speaks to. A front end asks
+ * pier_engine_can() before it offers one, so that what cannot be done is never offered. */
+typedef enum {
+  PIER_ENGINE_CALL_RUN,          /* create, run */
+  PIER_ENGINE_CALL_EXEC,         /* exec, exec_start */
+  PIER_ENGINE_CALL_LOGS,
+  PIER_ENGINE_CALL_STATS,
+  PIER_ENGINE_CALL_DIFF,
+  PIER_ENGINE_CALL_COMMIT,
+  PIER_ENGINE_CALL_EXPORT,
+  PIER_ENGINE_CALL_BUILD,
+  PIER_ENGINE_CALL_TAG,
+  PIER_ENGINE_CALL_REMOVE_IMAGE,
+  PIER_ENGINE_CALL_IMAGE_LAYERS,
+  PIER_ENGINE_CALL_IMAGE_HISTORY, /* image_history, image_history_dockerfile */
+  PIER_ENGINE_CALL_IMPORT,
+  PIER_ENGINE_CALL_SAVE,
+  PIER_ENGINE_CALL_LOAD,
+  PIER_ENGINE_CALL_PULL,
+  PIER_ENGINE_CALL_PUSH,
+} PierEngineCall;
+
 #define PIER_TYPE_ENGINE (pier_engine_get_type ())
 G_DECLARE_INTERFACE (PierEngine, pier_engine, PIER, ENGINE, GObject)
 
@@ -230,12 +253,25 @@ struct _PierEngineInterface {
   GPtrArray *(*read_events) (PierEngine *engine, guint64 *cursor, GCancellable *cancellable,
                              GError **error);
   PierEventsWatch *(*watch_events) (PierEngine *engine, GError **error);
+
+  /* Optional: whether @call can be made (pier_engine_can()); without it, whether the
+   * implementation fills the call's vfuncs. An implementation that has a call but knows its
+   * peer refuses it (an older API, a peer without a builder) answers FALSE here. */
+  gboolean (*can) (PierEngine *engine, PierEngineCall call);
 };
 
 GType pier_engine_get_type (void);
 
 /* Whether @engine can do what @capability names (see PierEngineCapability). */
 gboolean pier_engine_has_capability (PierEngine *engine, PierEngineCapability capability);
+
+/* Whether @engine can make @call at all: the implementation's answer (its "can" vfunc), else
+ * whether it implements the call. FALSE means the call would fail with
+ * G_IO_ERROR_NOT_SUPPORTED, whatever its arguments; TRUE promises nothing more. */
+gboolean pier_engine_can (PierEngine *engine, PierEngineCall call);
+/* "run containers", "build images"...: what @call does, translated, for "X cannot ..."
+ * messages. */
+const char *pier_engine_call_describe (PierEngineCall call);
 
 /* Whether the engine answers (the local one: its store opens; a remote one: it is reached).
  * A front end asks before it reads the caller's input or works through several names, so

@@ -11,6 +11,8 @@ struct _PierApplication {
   AdwApplication parent_instance;
 
   PierEngine *engine;
+  PierConnectionsSource source;
+  gpointer source_data;
 };
 
 G_DEFINE_FINAL_TYPE (PierApplication, pier_application, ADW_TYPE_APPLICATION)
@@ -78,7 +80,9 @@ pier_application_activate (GApplication *application)
   if (window == NULL)
     {
       g_autoptr (PierModel) model = pier_model_new (self->engine);
-      window = GTK_WINDOW (pier_window_new (GTK_APPLICATION (self), model));
+      g_autoptr (PierConnectionSource) source =
+          pier_connection_source_new (self->engine, &self->source, self->source_data);
+      window = GTK_WINDOW (pier_window_new (GTK_APPLICATION (self), model, source));
       if (g_getenv ("PIER_BENCH") != NULL)
         pier_bench_attach (PIER_WINDOW (window));
     }
@@ -155,4 +159,12 @@ PierEngine *
 pier_application_get_engine (PierApplication *self)
 {
   return self->engine;
+}
+
+void
+pier_application_set_connections_source (PierApplication *self,
+                                         const PierConnectionsSource *source, gpointer data)
+{
+  self->source = *source;
+  self->source_data = data;
 }

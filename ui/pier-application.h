@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "pier-connection-source.h"
 #include "pier-engine.h"
 
 G_BEGIN_DECLS
@@ -22,7 +23,13 @@ G_DECLARE_FINAL_TYPE (PierApplication, pier_application, PIER, APPLICATION, AdwA
 PierApplication *pier_application_new (const char *root, const char *runroot,
                                        gboolean default_store);
 
-/* The engine the application's windows ask. */
+/* The embedded engine ("pier"): the one the application was made with. */
 PierEngine *pier_application_get_engine (PierApplication *self);
+
+/* Where the windows made from now on read the connections and get their engines (see
+ * PierConnectionsSource): a test's own, before its window is made. */
+void pier_application_set_connections_source (PierApplication *self,
+                                              const PierConnectionsSource *source,
+                                              gpointer data);
 
 G_END_DECLS

@@ -273,12 +273,26 @@ page_action (GtkWidget *widget, const char *action_name, GVariant *param)
   gtk_widget_activate_action (widget, win_action, "s", self->target);
 }
 
+/* The page's actions, each offered only when the engine can make its call. */
+static const struct {
+  const char *action;
+  PierEngineCall call;
+} offered[] = {
+  { "page.run", PIER_ENGINE_CALL_RUN },
+  { "page.tag", PIER_ENGINE_CALL_TAG },
+  { "page.save", PIER_ENGINE_CALL_SAVE },
+  { "page.remove", PIER_ENGINE_CALL_REMOVE_IMAGE },
+};
+
 GtkWidget *
 pier_image_page_new (PierModel *model, const char *name_or_id)
 {
   PierImagePage *self = g_object_new (PIER_TYPE_IMAGE_PAGE, NULL);
   Read *r = g_new0 (Read, 1);
 
+  for (gsize i = 0; i < G_N_ELEMENTS (offered); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), offered[i].action,
+                                   pier_engine_can (pier_model_get_engine (model), offered[i].call));
   self->model = g_object_ref (model);
   self->target = g_strdup (name_or_id);
   adw_view_switcher_title_set_title (self->switcher_title, name_or_id);

@@ -6,10 +6,6 @@
 #include "pier-ui-task.h"
 #include "pier-ui-util.h"
 
-#include <signal.h>
-
-/* Seconds a stop waits before it kills, as `pierctl stop` does by default. */
-#define STOP_TIMEOUT 10
 
 struct _PierModel {
   GObject parent_instance;
@@ -31,15 +27,25 @@ struct _PierModel {
   gboolean images_busy, images_again;
   gboolean containers_busy;
   GHashTable *containers_wanted; /* ids to reread once the current reread is over */
+
+  /* When the engine stops answering: why, and when it is asked again. */
+  char *unreachable;
+  guint retry_base_ms;
+  guint retry_ms;
+  guint retry_id;
+  gboolean pinging;
 };
 
 G_DEFINE_FINAL_TYPE (PierModel, pier_model, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_LOADED, PROP_ERROR, N_PROPS };
+enum { PROP_0, PROP_LOADED, PROP_ERROR, PROP_UNREACHABLE, PROP_RETRY_BASE_MS, N_PROPS };
 enum { SIGNAL_CONTAINER_REMOVED, N_SIGNALS };
 
 static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static void engine_lost (PierModel *self, const GError *error);
+static void ping (PierModel *self);
 
 /* ---- what the worker threads read ---- */
 
@@ -132,7 +138,7 @@ images_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (infos != NULL)
     show_images (self, infos);
   else
-    g_warning ("reading the images: %s", error->message);
+    engine_lost (self, error);
   if (self->images_again)
     pier_model_refresh_images (self);
 }
@@ -336,6 +342,8 @@ events_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->events_busy = FALSE;
   if (events != NULL)
     self->events_cursor = read->cursor;
+  else
+    engine_lost (self, error);
   /* What changed during the read is read next, from where this read ended. */
   if (self->events_again)
     read_events (self);
@@ -423,7 +431,100 @@ tick (gpointer user_data)
   if (self->events_watch == NULL)
     read_events (self);
   read_wanted_containers (self);
+  /* A peer that went says nothing: without changes to read, asking is how it is noticed. */
+  if (self->ticks % 5 == 0)
+    ping (self);
   return G_SOURCE_CONTINUE;
+}
+
+/* ---- an engine that stops answering ---- */
+
+static gboolean
+ping_work (gpointer engine, gpointer *result, GCancellable *cancellable, GError **error)
+{
+  return pier_engine_ping (engine, cancellable, error);
+}
+
+static void load (PierModel *self);
+
+static void
+ping_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PierModel *self = PIER_MODEL (source);
+  g_autoptr (GError) error = NULL;
+  GHashTableIter iter;
+  gpointer id;
+
+  if (!pier_ui_task_finish (result, NULL, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->pinging = FALSE;
+  if (error != NULL)
+    {
+      engine_lost (self, error);
+      return;
+    }
+  if (self->unreachable == NULL)
+    return;
+  g_debug ("the engine answers again");
+  g_clear_pointer (&self->unreachable, g_free);
+  self->retry_ms = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_UNREACHABLE]);
+  if (!self->loaded)
+    {
+      g_clear_pointer (&self->error, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ERROR]);
+      load (self);
+      return;
+    }
+  /* What changed meanwhile: the events since the cursor, every image and container again. */
+  self->tick_id = g_timeout_add_seconds (1, tick, self);
+  g_hash_table_iter_init (&iter, self->container_rows);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    g_hash_table_add (self->containers_wanted, g_strdup (id));
+  read_events (self);
+  pier_model_refresh_images (self);
+  read_wanted_containers (self);
+}
+
+static void
+ping (PierModel *self)
+{
+  if (self->pinging)
+    return;
+  self->pinging = TRUE;
+  pier_ui_run_in_thread (self, self->cancellable, ping_work, g_object_ref (self->engine),
+                         g_object_unref, NULL, ping_done, NULL);
+}
+
+static gboolean
+retry (gpointer user_data)
+{
+  PierModel *self = user_data;
+
+  self->retry_id = 0;
+  ping (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A read failed: the engine is taken for gone (a list names nothing that could be missing), its
+ * rows stay as they were, and it is asked again after 1, 2, 4... up to 30 retry periods. */
+static void
+engine_lost (PierModel *self, const GError *error)
+{
+  if (g_cancellable_is_cancelled (self->cancellable) || self->retry_id != 0)
+    return;
+  if (g_strcmp0 (self->unreachable, error->message) != 0)
+    {
+      g_debug ("the engine does not answer: %s", error->message);
+      g_free (self->unreachable);
+      self->unreachable = g_strdup (error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_UNREACHABLE]);
+    }
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  self->retry_ms = self->retry_ms == 0 ? self->retry_base_ms
+                                       : MIN (self->retry_ms * 2, self->retry_base_ms * 30);
+  self->retry_id = g_timeout_add (self->retry_ms, retry, self);
 }
 
 /* ---- opening ---- */
@@ -474,8 +575,10 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (loaded == NULL)
     {
+      g_free (self->error);
       self->error = g_strdup (error->message);
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ERROR]);
+      engine_lost (self, error);
       return;
     }
   self->events_cursor = loaded->events_cursor;
@@ -500,115 +603,21 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADED]);
 }
 
+static void
+load (PierModel *self)
+{
+  pier_ui_run_in_thread (self, self->cancellable, load_work, g_object_ref (self->engine),
+                         g_object_unref, (GDestroyNotify) loaded_free, load_done, NULL);
+}
+
 PierModel *
 pier_model_new (PierEngine *engine)
 {
   PierModel *self = g_object_new (PIER_TYPE_MODEL, NULL);
 
   self->engine = g_object_ref (engine);
-  pier_ui_run_in_thread (self, self->cancellable, load_work, g_object_ref (engine), g_object_unref,
-                         (GDestroyNotify) loaded_free, load_done, NULL);
+  load (self);
   return self;
-}
-
-/* ---- actions ---- */
-
-const char *
-pier_container_action_to_verb (PierContainerAction action)
-{
-  switch (action)
-    {
-    case PIER_CONTAINER_ACTION_START: return "start";
-    case PIER_CONTAINER_ACTION_STOP: return "stop";
-    case PIER_CONTAINER_ACTION_RESTART: return "restart";
-    case PIER_CONTAINER_ACTION_KILL: return "kill";
-    case PIER_CONTAINER_ACTION_REMOVE: return "remove";
-    default: g_return_val_if_reached ("change");
-    }
-}
-
-typedef struct {
-  PierEngine *engine;
-  char *id;
-  PierContainerAction action;
-} ActionData;
-
-static void
-action_data_free (ActionData *data)
-{
-  g_object_unref (data->engine);
-  g_free (data->id);
-  g_free (data);
-}
-
-static void
-log_warnings (const char *id, const char *const *warnings, gpointer user_data)
-{
-  for (const char *const *w = warnings; w && *w; w++)
-    g_message ("%s: %s", (const char *) user_data, *w);
-}
-
-static gboolean
-action_work (gpointer task_data, gpointer *result, GCancellable *cancellable, GError **error)
-{
-  ActionData *data = task_data;
-  PierEngine *engine = data->engine;
-
-  /* A broken container can still be removed; starting it is refused. */
-  switch (data->action)
-    {
-    case PIER_CONTAINER_ACTION_START:
-      return pier_engine_start (engine, data->id, NULL, log_warnings, data->id, NULL, cancellable,
-                                error);
-    case PIER_CONTAINER_ACTION_STOP:
-      return pier_engine_stop (engine, data->id, STOP_TIMEOUT, cancellable, error);
-    case PIER_CONTAINER_ACTION_RESTART:
-      return pier_engine_restart (engine, data->id, STOP_TIMEOUT, log_warnings, data->id,
-                                  cancellable, error);
-    case PIER_CONTAINER_ACTION_KILL:
-      return pier_engine_kill (engine, data->id, SIGKILL, cancellable, error);
-    case PIER_CONTAINER_ACTION_REMOVE:
-      return pier_engine_remove (engine, data->id, TRUE, cancellable, error);
-    }
-  g_return_val_if_reached (FALSE);
-}
-
-static void
-action_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) outer = user_data;
-  PierModel *self = g_task_get_source_object (outer);
-  ActionData *data = pier_ui_task_get_data (result);
-  GError *error = NULL;
-
-  pier_model_refresh_container (self, data->id);
-  if (!pier_ui_task_finish (result, NULL, &error))
-    g_task_return_error (outer, error);
-  else
-    g_task_return_boolean (outer, TRUE);
-}
-
-void
-pier_model_container_action_async (PierModel *self, const char *id, PierContainerAction action,
-                                   GCancellable *cancellable, GAsyncReadyCallback callback,
-                                   gpointer user_data)
-{
-  ActionData *data = g_new0 (ActionData, 1);
-
-  g_return_if_fail (self->loaded);
-  data->engine = g_object_ref (self->engine);
-  data->id = g_strdup (id);
-  data->action = action;
-  /* Stopping a container that ignores SIGTERM takes its timeout; it is never abandoned
-   * half-way, so the work keeps running when the caller goes. */
-  pier_ui_run_in_thread (self, cancellable, action_work, data, (GDestroyNotify) action_data_free,
-                         NULL, action_done, g_task_new (self, cancellable, callback, user_data));
-}
-
-gboolean
-pier_model_container_action_finish (PierModel *self, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- accessors ---- */
@@ -629,6 +638,12 @@ const char *
 pier_model_get_error (PierModel *self)
 {
   return self->error;
+}
+
+const char *
+pier_model_get_unreachable (PierModel *self)
+{
+  return self->unreachable;
 }
 
 GListModel *
@@ -658,20 +673,38 @@ pier_model_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     {
     case PROP_LOADED: g_value_set_boolean (value, self->loaded); break;
     case PROP_ERROR: g_value_set_string (value, self->error); break;
+    case PROP_UNREACHABLE: g_value_set_string (value, self->unreachable); break;
+    case PROP_RETRY_BASE_MS: g_value_set_uint (value, self->retry_base_ms); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
 static void
-pier_model_dispose (GObject *object)
+pier_model_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   PierModel *self = PIER_MODEL (object);
 
+  if (prop_id == PROP_RETRY_BASE_MS)
+    self->retry_base_ms = g_value_get_uint (value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+void
+pier_model_close (PierModel *self)
+{
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
   if (self->events_watch != NULL)
     g_signal_handlers_disconnect_by_data (self->events_watch, self);
   g_clear_object (&self->events_watch);
+}
+
+static void
+pier_model_dispose (GObject *object)
+{
+  pier_model_close (PIER_MODEL (object));
   G_OBJECT_CLASS (pier_model_parent_class)->dispose (object);
 }
 
@@ -687,6 +720,7 @@ pier_model_finalize (GObject *object)
   g_hash_table_unref (self->container_rows);
   g_hash_table_unref (self->containers_wanted);
   g_free (self->error);
+  g_free (self->unreachable);
   G_OBJECT_CLASS (pier_model_parent_class)->finalize (object);
 }
 
@@ -696,12 +730,17 @@ pier_model_class_init (PierModelClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->get_property = pier_model_get_property;
+  object_class->set_property = pier_model_set_property;
   object_class->dispose = pier_model_dispose;
   object_class->finalize = pier_model_finalize;
   props[PROP_LOADED] = g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL,
                                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_UNREACHABLE] = g_param_spec_string ("unreachable", NULL, NULL, NULL,
+                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_RETRY_BASE_MS] = g_param_spec_uint ("retry-base-ms", NULL, NULL, 1, G_MAXUINT / 64,
+                                                 1000, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
   signals[SIGNAL_CONTAINER_REMOVED] =
       g_signal_new ("container-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
@@ -712,6 +751,7 @@ static void
 pier_model_init (PierModel *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->retry_base_ms = 1000;
   self->images = g_list_store_new (PIER_TYPE_IMAGE_ROW);
   self->containers = g_list_store_new (PIER_TYPE_CONTAINER_ROW);
   self->container_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -15,7 +15,10 @@ G_BEGIN_DECLS
  * A one-second timer rereads the state of running containers, which may exit on their own.
  *
  * Properties: "loaded" (the engine answered and both lists are filled), "error" (why the
- * engine could not be read, or NULL).
+ * engine could not be read at first, or NULL), "unreachable" (why the engine stopped
+ * answering, or NULL). When a read fails (or the ping every five seconds that notices a peer
+ * gone quiet), the rows stay as they were and the engine is pinged again after 1, 2, 4...
+ * up to 30 times "retry-base-ms" (1000), until it answers; then everything is read again.
  * Signals: "container-removed" (const char *id). */
 
 #define PIER_TYPE_MODEL (pier_model_get_type ())
@@ -24,10 +27,16 @@ G_DECLARE_FINAL_TYPE (PierModel, pier_model, PIER, MODEL, GObject)
 /* Starts reading @engine's images and containers. */
 PierModel *pier_model_new (PierEngine *engine);
 
+/* Stops: what it reads is cancelled, it no longer follows the engine; its rows stay as they
+ * are. The window calls it when it leaves the model's connection, which may be too slow to
+ * let the model's reads end soon. */
+void pier_model_close (PierModel *self);
+
 /* The engine every widget over this model asks. */
 PierEngine *pier_model_get_engine (PierModel *self);
 gboolean pier_model_get_loaded (PierModel *self);
 const char *pier_model_get_error (PierModel *self);
+const char *pier_model_get_unreachable (PierModel *self);
 
 /* PierImageRow, newest first. */
 GListModel *pier_model_get_images (PierModel *self);

@@ -289,9 +289,10 @@ refresh_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GPtrArray) rows = NULL;
 
   pier_ui_task_finish (result, NULL, &error);
-  self->refreshing = FALSE;
-  if (g_cancellable_is_cancelled (self->cancellable))
+  /* The view went, or it shows another connection now. */
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     return;
+  self->refreshing = FALSE;
   /* It may have stopped while it was read. */
   if (self->container_id != NULL && running_container (self) == NULL)
     {
@@ -446,7 +447,7 @@ layer_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   pier_ui_task_finish (result, (gpointer *) &description, &error);
 
-  if (g_cancellable_is_cancelled (self->cancellable))
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     return;
   gtk_label_set_label (self->layer_label, description ? description : error->message);
   gtk_revealer_set_reveal_child (self->layer_revealer, TRUE);
@@ -517,6 +518,16 @@ apply_mode (PierProcessesView *self)
 void
 pier_processes_view_set_model (PierProcessesView *self, PierModel *model)
 {
+  if (self->model != NULL && self->model != model)
+    {
+      /* Another connection: what the old engine is still reading is not this one's. */
+      g_cancellable_cancel (self->cancellable);
+      g_object_unref (self->cancellable);
+      self->cancellable = g_cancellable_new ();
+      g_clear_object (&self->watch);
+      self->refreshing = self->refresh_again = FALSE;
+      g_list_store_remove_all (self->rows);
+    }
   g_set_object (&self->model, model);
   /* What the engine can show decides the columns. */
   apply_mode (self);

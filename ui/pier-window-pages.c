@@ -116,6 +116,13 @@ pier_window_get_page (PierWindow *self)
 }
 
 void
+pier_window_close_pages (PierWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->main_box);
+  forget_pages_after (self, self->main_box);
+}
+
+void
 pier_window_go_back (PierWindow *self)
 {
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);

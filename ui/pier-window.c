@@ -13,18 +13,6 @@ view_changed (PierWindow *self)
   gtk_widget_set_visible (self->search_button, searchable);
 }
 
-static void
-model_changed (PierWindow *self)
-{
-  if (pier_model_get_error (self->model) != NULL)
-    {
-      adw_status_page_set_description (self->error_page, pier_model_get_error (self->model));
-      gtk_stack_set_visible_child_name (self->main_stack, "error");
-    }
-  else if (pier_model_get_loaded (self->model))
-    gtk_stack_set_visible_child_name (self->main_stack, "views");
-}
-
 /* Dropping archives on the window loads them. */
 static gboolean
 drop_files (GtkDropTarget *target, const GValue *value, double x, double y, PierWindow *self)
@@ -56,6 +44,9 @@ pier_window_finalize (GObject *object)
   PierWindow *self = PIER_WINDOW (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->connections, pier_connections_free);
+  g_clear_object (&self->source);
+  g_free (self->connection);
   G_OBJECT_CLASS (pier_window_parent_class)->finalize (object);
 }
 
@@ -70,10 +61,13 @@ pier_window_class_init (PierWindowClass *klass)
   g_type_ensure (PIER_TYPE_IMAGES_VIEW);
   g_type_ensure (PIER_TYPE_PROCESSES_VIEW);
   g_type_ensure (PIER_TYPE_BUILD_VIEW);
+  g_type_ensure (PIER_TYPE_CONNECTION_SWITCHER);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/pier/Pier/ui/pier-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PierWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, main_box);
+  gtk_widget_class_bind_template_child (widget_class, PierWindow, banner);
+  gtk_widget_class_bind_template_child (widget_class, PierWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, view_stack);
@@ -84,6 +78,7 @@ pier_window_class_init (PierWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PierWindow, images_view);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, host_processes_view);
   gtk_widget_class_bind_template_child (widget_class, PierWindow, build_view);
+  gtk_widget_class_bind_template_child (widget_class, PierWindow, connection_switcher);
 }
 
 static void
@@ -104,22 +99,14 @@ pier_window_init (PierWindow *self)
 }
 
 PierWindow *
-pier_window_new (GtkApplication *app, PierModel *model)
+pier_window_new (GtkApplication *app, PierModel *model, PierConnectionSource *source)
 {
   PierWindow *self = g_object_new (PIER_TYPE_WINDOW, "application", app, NULL);
 
-  self->model = g_object_ref (model);
-  pier_containers_view_set_model (self->containers_view, model);
-  pier_images_view_set_model (self->images_view, model);
-  pier_processes_view_set_model (self->host_processes_view, model);
-  pier_build_view_set_model (self->build_view, model);
-  /* Without graphical sessions, their menu items are insensitive, never an error after a click. */
-  g_simple_action_set_enabled (
-      G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "container-graphical")),
-      pier_engine_has_capability (pier_model_get_engine (model), PIER_ENGINE_CAP_GRAPHICAL_SESSIONS));
-  g_signal_connect_object (model, "notify::loaded", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (model, "notify::error", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
-  model_changed (self);
+  self->source = g_object_ref (source);
+  self->connection = g_strdup (PIER_CONNECTION_EMBEDDED);
+  pier_window_start_connections (self);
+  pier_window_show_model (self, PIER_CONNECTION_EMBEDDED, model);
   return self;
 }
 

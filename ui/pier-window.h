@@ -16,9 +16,23 @@ G_BEGIN_DECLS
 #define PIER_TYPE_WINDOW (pier_window_get_type ())
 G_DECLARE_FINAL_TYPE (PierWindow, pier_window, PIER, WINDOW, AdwApplicationWindow)
 
-PierWindow *pier_window_new (GtkApplication *app, PierModel *model);
+#include "pier-connection-source.h"
+
+/* Over @model, the embedded engine's; @source gives the other connections. */
+PierWindow *pier_window_new (GtkApplication *app, PierModel *model, PierConnectionSource *source);
 
 PierModel *pier_window_get_model (PierWindow *self);
+
+/* The name of the connection shown ("pier": the embedded engine). */
+const char *pier_window_get_connection (PierWindow *self);
+/* Shows the connection @name (win.connection('NAME') does): a new model over its engine in
+ * every view; pages open on the one before go and its work is cancelled. The choice is saved
+ * as the default. FALSE, showing nothing new, when the connections are not read yet, none is
+ * called @name, or its engine cannot be made. */
+gboolean pier_window_choose_connection (PierWindow *self, const char *name, GError **error);
+/* Whether the connections were read (the switcher lists them). */
+gboolean pier_window_get_connections_read (PierWindow *self);
+GtkWidget *pier_window_get_connection_switcher (PierWindow *self);
 
 /* "containers", "images", "processes" or "build". */
 void pier_window_show_view (PierWindow *self, const char *name);

@@ -14,7 +14,11 @@ struct _TestEngine {
   PierEngine *inner;
   guint capabilities;
   GMutex lock;
+  GCond changed;
   GArray *calls; /* Call */
+  char *held;       /* the call that waits */
+  guint n_waiting;
+  GError *failure;  /* what every call fails with, or NULL */
 };
 
 static void test_engine_iface_init (PierEngineInterface *iface);
@@ -22,15 +26,52 @@ static void test_engine_iface_init (PierEngineInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (TestEngine, test_engine, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (PIER_TYPE_ENGINE, test_engine_iface_init))
 
-/* Counts @call and returns the inner engine. */
+static void
+wake (GCancellable *cancellable, TestEngine *self)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  g_cond_broadcast (&self->changed);
+}
+
+/* Counts @call, waits while it is held (until released or @cancellable is cancelled), and
+ * returns the inner engine, or NULL with @error set when the engine fails its calls. */
 static PierEngine *
-note (PierEngine *engine, const char *call, GCancellable *cancellable)
+pass (PierEngine *engine, const char *call, GCancellable *cancellable, GError **error)
 {
   TestEngine *self = TEST_ENGINE (engine);
   Call c = { call, cancellable ? g_object_ref (cancellable) : NULL };
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  gulong handler = 0;
 
   g_array_append_val (self->calls, c);
+  if (g_strcmp0 (self->held, call) == 0 && cancellable != NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      handler = g_cancellable_connect (cancellable, G_CALLBACK (wake), self, NULL);
+      g_mutex_lock (&self->lock);
+    }
+  if (g_strcmp0 (self->held, call) == 0)
+    {
+      self->n_waiting++;
+      while (g_strcmp0 (self->held, call) == 0 && !g_cancellable_is_cancelled (cancellable))
+        g_cond_wait (&self->changed, &self->lock);
+      self->n_waiting--;
+    }
+  if (handler != 0)
+    {
+      g_mutex_unlock (&self->lock);
+      g_cancellable_disconnect (cancellable, handler);
+      g_mutex_lock (&self->lock);
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (self->failure != NULL)
+    {
+      g_set_error_literal (error, self->failure->domain, self->failure->code,
+                           self->failure->message);
+      return NULL;
+    }
   return self->inner;
 }
 
@@ -40,7 +81,8 @@ static gboolean
 note_capable (PierEngine *engine, const char *call, PierEngineCapability capability,
               GCancellable *cancellable, GError **error)
 {
-  note (engine, call, cancellable);
+  if (pass (engine, call, cancellable, error) == NULL)
+    return FALSE;
   if (TEST_ENGINE (engine)->capabilities & capability)
     return TRUE;
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "TestEngine cannot %s here", call);
@@ -59,74 +101,84 @@ get_capabilities (PierEngine *engine)
 static gboolean
 ping (PierEngine *engine, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_ping (note (engine, "ping", cancellable), cancellable, error);
+  PierEngine *inner = pass (engine, "ping", cancellable, error);
+
+  return inner ? pier_engine_ping (inner, cancellable, error) : FALSE;
 }
 
 static GPtrArray *
 list_images (PierEngine *engine, GPtrArray **broken, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_list_images (note (engine, "list_images", cancellable), broken, cancellable,
-                                  error);
+  PierEngine *inner = pass (engine, "list_images", cancellable, error);
+
+  return inner ? pier_engine_list_images (inner, broken, cancellable, error) : NULL;
 }
 
 static char *
 inspect_image (PierEngine *engine, const char *image, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_inspect_image (note (engine, "inspect_image", cancellable), image,
-                                    cancellable, error);
+  PierEngine *inner = pass (engine, "inspect_image", cancellable, error);
+
+  return inner ? pier_engine_inspect_image (inner, image, cancellable, error) : NULL;
 }
 
 static PierImageInfo *
 get_image (PierEngine *engine, const char *image, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_get_image (note (engine, "get_image", cancellable), image, cancellable,
-                                error);
+  PierEngine *inner = pass (engine, "get_image", cancellable, error);
+
+  return inner ? pier_engine_get_image (inner, image, cancellable, error) : NULL;
 }
 
 static GPtrArray *
 image_layers (PierEngine *engine, const char *image, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_image_layers (note (engine, "image_layers", cancellable), image,
-                                   cancellable, error);
+  PierEngine *inner = pass (engine, "image_layers", cancellable, error);
+
+  return inner ? pier_engine_image_layers (inner, image, cancellable, error) : NULL;
 }
 
 static GPtrArray *
 image_history (PierEngine *engine, const char *image, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_image_history (note (engine, "image_history", cancellable), image,
-                                    cancellable, error);
+  PierEngine *inner = pass (engine, "image_history", cancellable, error);
+
+  return inner ? pier_engine_image_history (inner, image, cancellable, error) : NULL;
 }
 
 static char *
 image_history_dockerfile (PierEngine *engine, const char *image, GCancellable *cancellable,
                           GError **error)
 {
-  return pier_engine_image_history_dockerfile (note (engine, "image_history_dockerfile",
-                                                     cancellable),
-                                               image, cancellable, error);
+  PierEngine *inner = pass (engine, "image_history_dockerfile", cancellable, error);
+
+  return inner ? pier_engine_image_history_dockerfile (inner, image, cancellable, error) : NULL;
 }
 
 static GPtrArray *
 list_containers (PierEngine *engine, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_list_containers (note (engine, "list_containers", cancellable), cancellable,
-                                      error);
+  PierEngine *inner = pass (engine, "list_containers", cancellable, error);
+
+  return inner ? pier_engine_list_containers (inner, cancellable, error) : NULL;
 }
 
 static PierContainerInfo *
 get_container (PierEngine *engine, const char *container, gboolean broken_too,
                GCancellable *cancellable, GError **error)
 {
-  return pier_engine_get_container (note (engine, "get_container", cancellable), container,
-                                    broken_too, cancellable, error);
+  PierEngine *inner = pass (engine, "get_container", cancellable, error);
+
+  return inner ? pier_engine_get_container (inner, container, broken_too, cancellable, error) : NULL;
 }
 
 static char *
 inspect_container (PierEngine *engine, const char *container, gboolean broken_too,
                    GCancellable *cancellable, GError **error)
 {
-  return pier_engine_inspect_container (note (engine, "inspect_container", cancellable),
-                                        container, broken_too, cancellable, error);
+  PierEngine *inner = pass (engine, "inspect_container", cancellable, error);
+
+  return inner ? pier_engine_inspect_container (inner, container, broken_too, cancellable, error) : NULL;
 }
 
 static gboolean
@@ -134,62 +186,71 @@ start (PierEngine *engine, const char *container, const PierStdio *attach,
        PierStartedFunc started, gpointer started_data, int *exit_code, GCancellable *cancellable,
        GError **error)
 {
-  return pier_engine_start (note (engine, "start", cancellable), container, attach, started,
-                            started_data, exit_code, cancellable, error);
+  PierEngine *inner = pass (engine, "start", cancellable, error);
+
+  return inner ? pier_engine_start (inner, container, attach, started, started_data, exit_code, cancellable, error) : FALSE;
 }
 
 static gboolean
 stop (PierEngine *engine, const char *container, guint timeout_seconds,
       GCancellable *cancellable, GError **error)
 {
-  return pier_engine_stop (note (engine, "stop", cancellable), container, timeout_seconds,
-                           cancellable, error);
+  PierEngine *inner = pass (engine, "stop", cancellable, error);
+
+  return inner ? pier_engine_stop (inner, container, timeout_seconds, cancellable, error) : FALSE;
 }
 
 static gboolean
 kill_container (PierEngine *engine, const char *container, int signal,
                 GCancellable *cancellable, GError **error)
 {
-  return pier_engine_kill (note (engine, "kill", cancellable), container, signal, cancellable,
-                           error);
+  PierEngine *inner = pass (engine, "kill", cancellable, error);
+
+  return inner ? pier_engine_kill (inner, container, signal, cancellable, error) : FALSE;
 }
 
 static gboolean
 remove_container (PierEngine *engine, const char *container, gboolean force,
                   GCancellable *cancellable, GError **error)
 {
-  return pier_engine_remove (note (engine, "remove", cancellable), container, force,
-                             cancellable, error);
+  PierEngine *inner = pass (engine, "remove", cancellable, error);
+
+  return inner ? pier_engine_remove (inner, container, force, cancellable, error) : FALSE;
 }
 
 static gboolean
 logs (PierEngine *engine, const char *container, gboolean follow, PierLogChunkFunc func,
       gpointer user_data, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_logs (note (engine, "logs", cancellable), container, follow, func,
-                           user_data, cancellable, error);
+  PierEngine *inner = pass (engine, "logs", cancellable, error);
+
+  return inner ? pier_engine_logs (inner, container, follow, func, user_data, cancellable, error) : FALSE;
 }
 
 static gboolean
 stats (PierEngine *engine, const char *container, PierContainerStats *stats,
        GCancellable *cancellable, GError **error)
 {
-  return pier_engine_stats (note (engine, "stats", cancellable), container, stats, cancellable,
-                            error);
+  PierEngine *inner = pass (engine, "stats", cancellable, error);
+
+  return inner ? pier_engine_stats (inner, container, stats, cancellable, error) : FALSE;
 }
 
 static PierExec *
 exec_start (PierEngine *engine, const char *container, const PierExecOptions *options,
             const PierStdio *stdio, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_exec_start (note (engine, "exec_start", cancellable), container, options,
-                                 stdio, cancellable, error);
+  PierEngine *inner = pass (engine, "exec_start", cancellable, error);
+
+  return inner ? pier_engine_exec_start (inner, container, options, stdio, cancellable, error) : NULL;
 }
 
 static GPtrArray *
 diff (PierEngine *engine, const char *container, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_diff (note (engine, "diff", cancellable), container, cancellable, error);
+  PierEngine *inner = pass (engine, "diff", cancellable, error);
+
+  return inner ? pier_engine_diff (inner, container, cancellable, error) : NULL;
 }
 
 /* What an engine elsewhere knows of a process: its container's side only. */
@@ -207,8 +268,8 @@ static GPtrArray *
 list_processes (PierEngine *engine, const char *container, GCancellable *cancellable,
                 GError **error)
 {
-  GPtrArray *list = pier_engine_list_processes (note (engine, "list_processes", cancellable),
-                                                container, cancellable, error);
+  PierEngine *inner = pass (engine, "list_processes", cancellable, error);
+  GPtrArray *list = inner ? pier_engine_list_processes (inner, container, cancellable, error) : NULL;
 
   if (list != NULL && !(TEST_ENGINE (engine)->capabilities & PIER_ENGINE_CAP_HOST_PROCESSES))
     g_ptr_array_foreach (list, forget_host_side, NULL);
@@ -267,14 +328,17 @@ open_graphical_session (PierEngine *engine, const char *container,
 static GPtrArray *
 read_events (PierEngine *engine, guint64 *cursor, GCancellable *cancellable, GError **error)
 {
-  return pier_engine_read_events (note (engine, "read_events", cancellable), cursor, cancellable,
-                                  error);
+  PierEngine *inner = pass (engine, "read_events", cancellable, error);
+
+  return inner ? pier_engine_read_events (inner, cursor, cancellable, error) : NULL;
 }
 
 static PierEventsWatch *
 watch_events (PierEngine *engine, GError **error)
 {
-  return pier_engine_watch_events (note (engine, "watch_events", NULL), error);
+  PierEngine *inner = pass (engine, "watch_events", NULL, error);
+
+  return inner ? pier_engine_watch_events (inner, error) : NULL;
 }
 
 static void
@@ -348,6 +412,34 @@ test_engine_describe (TestEngine *self)
   return g_string_free (text, FALSE);
 }
 
+void
+test_engine_hold (TestEngine *self, const char *call)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  g_free (self->held);
+  self->held = g_strdup (call);
+  g_cond_broadcast (&self->changed);
+}
+
+guint
+test_engine_count_waiting (TestEngine *self)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  return self->n_waiting;
+}
+
+void
+test_engine_fail (TestEngine *self, const GError *error)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  g_clear_error (&self->failure);
+  if (error != NULL)
+    self->failure = g_error_copy (error);
+}
+
 TestEngine *
 test_engine_new (PierEngine *inner, guint capabilities)
 {
@@ -371,6 +463,9 @@ test_engine_finalize (GObject *object)
 
   g_clear_object (&self->inner);
   g_array_unref (self->calls);
+  g_free (self->held);
+  g_clear_error (&self->failure);
+  g_cond_clear (&self->changed);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (test_engine_parent_class)->finalize (object);
 }
@@ -385,6 +480,7 @@ static void
 test_engine_init (TestEngine *self)
 {
   g_mutex_init (&self->lock);
+  g_cond_init (&self->changed);
   self->calls = g_array_new (FALSE, FALSE, sizeof (Call));
   g_array_set_clear_func (self->calls, (GDestroyNotify) clear_call);
 }

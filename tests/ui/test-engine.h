@@ -19,6 +19,14 @@ G_DECLARE_FINAL_TYPE (TestEngine, test_engine, TEST, ENGINE, GObject)
 
 TestEngine *test_engine_new (PierEngine *inner, guint capabilities);
 
+/* From now on @call (a vfunc's name; NULL: none) waits until it is no longer held or its
+ * cancellable is cancelled (then it fails with G_IO_ERROR_CANCELLED): a slow peer. */
+void test_engine_hold (TestEngine *self, const char *call);
+/* How many held calls wait now. */
+guint test_engine_count_waiting (TestEngine *self);
+/* From now on every call fails with @error (NULL: the calls answer again): a peer that went. */
+void test_engine_fail (TestEngine *self, const GError *error);
+
 /* How many times @call was made with @cancellable (NULL: with any). */
 guint test_engine_count (TestEngine *self, const char *call, GCancellable *cancellable);
 /* The cancellable the last @call came with, or NULL when it was never made. */

@@ -226,23 +226,6 @@ test_inside_only_host_processes_say_why (void **state)
   pier_window_show_view (fx.window, "containers");
 }
 
-/* The button under @widget for @action, or NULL. */
-static GtkWidget *
-button_for_action (GtkWidget *widget, const char *action)
-{
-  if (GTK_IS_BUTTON (widget) &&
-      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = button_for_action (child, action);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 test_inside_only_graphical_session_is_insensitive_and_says_why (void **state)
 {

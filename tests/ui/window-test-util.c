@@ -65,6 +65,23 @@ label_starting_with (GtkWidget *widget, const char *prefix)
   return NULL;
 }
 
+/* The button under @widget for @action, or NULL. */
+GtkWidget *
+button_for_action (GtkWidget *widget, const char *action)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = button_for_action (child, action);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 gboolean
 window_test_init (void)
 {

@@ -52,4 +52,7 @@ void screenshot (GtkWidget *widget, const char *name);
 /* The first label under @widget whose text starts with @prefix, or NULL. */
 GtkLabel *label_starting_with (GtkWidget *widget, const char *prefix);
 
+/* The button under @widget whose action is @action, or NULL. */
+GtkWidget *button_for_action (GtkWidget *widget, const char *action);
+
 G_END_DECLS
