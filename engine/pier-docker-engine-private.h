@@ -8,6 +8,7 @@
 #include "pier-docker-engine.h"
 #include "pier-engine.h"
 #include "pier-json.h"
+#include "pier-process-snapshot.h"
 
 #include <jansson.h>
 
@@ -72,6 +73,15 @@ void pier_docker_engine_resize (PierDockerEngine *self, const char *kind, const 
 int pier_docker_engine_exec_pty (PierDockerEngine *self, const char *exec_id,
                                  PierDockerConnection *stream, guint16 rows, guint16 cols,
                                  GError **error);
+
+/* A running container's init: its host PID and the inode of its PID namespace (local socket). */
+gboolean pier_docker_engine_running_init (PierDockerEngine *self, const char *container,
+                                          int *pid, guint64 *pid_ns, GCancellable *cancellable,
+                                          GError **error);
+/* The sessions (PierSessionInfo *) of @snapshot's processes in @pid_ns, @init's marked "init". */
+GPtrArray *pier_docker_engine_sessions (PierProcessSnapshot *snapshot, int init, guint64 pid_ns);
+/* watch_processes and list_host_processes, for a local socket. */
+void pier_docker_engine_watch_init (PierEngineInterface *iface);
 
 void pier_docker_engine_images_init (PierEngineInterface *iface);
 void pier_docker_engine_containers_init (PierEngineInterface *iface);

@@ -12,9 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Its init's host PID and PID namespace; FALSE when it does not run. */
-static gboolean
-running_init (PierDockerEngine *self, const char *container, int *pid, guint64 *pid_ns,
+gboolean
+pier_docker_engine_running_init (PierDockerEngine *self, const char *container, int *pid, guint64 *pid_ns,
               GCancellable *cancellable, GError **error)
 {
   g_autoptr (PierContainerInfo) info = pier_engine_get_container (PIER_ENGINE (self), container,
@@ -46,7 +45,8 @@ local_snapshot (PierDockerEngine *self, const char *container, int *init_pid,
   g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
   PierProcessFilter filter = { 0 };
 
-  if (!running_init (self, container, init_pid, &filter.pid_ns, cancellable, error))
+  if (!pier_docker_engine_running_init (self, container, init_pid, &filter.pid_ns, cancellable,
+                                        error))
     return NULL;
   *pid_ns = filter.pid_ns;
   return pier_process_scanner_snapshot (scanner, &filter, error);
@@ -175,26 +175,14 @@ docker_list_processes (PierEngine *engine, const char *container, GCancellable *
   return list;
 }
 
-static GPtrArray *
-docker_list_sessions (PierEngine *engine, const char *container, GCancellable *cancellable,
-                      GError **error)
+GPtrArray *
+pier_docker_engine_sessions (PierProcessSnapshot *snapshot, int init, guint64 pid_ns)
 {
-  PierDockerEngine *self = PIER_DOCKER_ENGINE (engine);
-  g_autoptr (PierProcessSnapshot) snapshot = NULL;
   g_autoptr (GHashTable) origins = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_autoptr (GPtrArray) sessions = NULL;
   const PierProcess *init_process;
   GPtrArray *list;
-  guint64 pid_ns;
-  int init;
 
-  if (!pier_docker_endpoint_is_local (self->endpoint))
-    {
-      pier_docker_engine_not_supported (self, N_("list sessions of another machine"), error);
-      return NULL;
-    }
-  if ((snapshot = local_snapshot (self, container, &init, &pid_ns, cancellable, error)) == NULL)
-    return NULL;
   /* The engine records no origins; its init's session is the one it started. */
   if ((init_process = pier_process_snapshot_find (snapshot, init)) != NULL)
     g_hash_table_insert (origins, GINT_TO_POINTER (init_process->host_sid), "init");
@@ -205,9 +193,29 @@ docker_list_sessions (PierEngine *engine, const char *container, GCancellable *c
   return list;
 }
 
+static GPtrArray *
+docker_list_sessions (PierEngine *engine, const char *container, GCancellable *cancellable,
+                      GError **error)
+{
+  PierDockerEngine *self = PIER_DOCKER_ENGINE (engine);
+  g_autoptr (PierProcessSnapshot) snapshot = NULL;
+  guint64 pid_ns;
+  int init;
+
+  if (!pier_docker_endpoint_is_local (self->endpoint))
+    {
+      pier_docker_engine_not_supported (self, N_("list sessions of another machine"), error);
+      return NULL;
+    }
+  if ((snapshot = local_snapshot (self, container, &init, &pid_ns, cancellable, error)) == NULL)
+    return NULL;
+  return pier_docker_engine_sessions (snapshot, init, pid_ns);
+}
+
 void
 pier_docker_engine_processes_init (PierEngineInterface *iface)
 {
   iface->list_processes = docker_list_processes;
   iface->list_sessions = docker_list_sessions;
+  pier_docker_engine_watch_init (iface);
 }

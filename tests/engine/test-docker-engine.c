@@ -602,6 +602,47 @@ sorted_pids (const char *listing)
   return g_string_free (out, FALSE);
 }
 
+/* The side-by-side view's watch, read twice as the window reads it: the container's sessions
+ * with its init at @init (the host PID), and the host's processes with the container's name on
+ * that one. */
+static void
+assert_watch_sees (PierEngine *engine, const char *container, int init)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierProcessWatch) sessions = pier_engine_watch_processes (engine, container, &error);
+  g_autoptr (PierProcessWatch) host = pier_engine_watch_processes (engine, NULL, &error);
+  gboolean seen = FALSE;
+
+  assert_non_null (sessions);
+  assert_non_null (host);
+  for (int round = 0; round < 2; round++)
+    {
+      g_autoptr (GPtrArray) read = pier_process_watch_read (sessions, NULL, &error);
+      g_autoptr (GPtrArray) all = pier_process_watch_read (host, NULL, &error);
+      PierSessionInfo *first;
+
+      if (read == NULL || all == NULL)
+        fail_msg ("watch read: %s", error->message);
+      assert_int_equal (read->len, 1);
+      first = read->pdata[0];
+      assert_string_equal (first->origin, "init");
+      assert_int_equal (first->host_sid, init);
+      assert_int_equal (first->processes->len, 3);
+      for (guint i = 0; i < all->len; i++)
+        {
+          PierProcessInfo *p = all->pdata[i];
+          if (p->host_pid == init)
+            {
+              assert_string_equal (p->container, container);
+              seen = TRUE;
+            }
+          else if (p->host_pid == getpid ())
+            assert_null (p->container);
+        }
+      assert_true (seen);
+    }
+}
+
 /* list_processes: the PIDs the peer's `top` gives; on a local socket the host's side too:
  * the container's init is State.Pid, and its sessions are read. */
 static void
@@ -667,10 +708,14 @@ test_list_processes (void **state)
       assert_non_null (sessions);
       assert_int_equal (sessions->len, 1);
       assert_string_equal (((PierSessionInfo *) sessions->pdata[0])->origin, "init");
+      assert_watch_sees (engine, "pier-procs", atoi (init));
     }
   else
     {
       assert_null (pier_engine_list_sessions (engine, "pier-procs", NULL, &error));
+      assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+      g_clear_error (&error);
+      assert_null (pier_engine_watch_processes (engine, "pier-procs", &error));
       assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
     }
   assert_true (pier_engine_remove (engine, "pier-procs", TRUE, NULL, &error));
