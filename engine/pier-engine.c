@@ -85,6 +85,9 @@ static const struct {
                               N_("pull images") },
   [PIER_ENGINE_CALL_PUSH] = { { G_STRUCT_OFFSET (PierEngineInterface, push) },
                               N_("push images") },
+  [PIER_ENGINE_CALL_PROCESS_PROVENANCE] = {
+    { G_STRUCT_OFFSET (PierEngineInterface, process_provenance) },
+    N_("tell which image layer a process's executable comes from") },
 };
 
 gboolean

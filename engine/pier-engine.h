@@ -132,6 +132,7 @@ typedef enum {
   PIER_ENGINE_CALL_LOAD,
   PIER_ENGINE_CALL_PULL,
   PIER_ENGINE_CALL_PUSH,
+  PIER_ENGINE_CALL_PROCESS_PROVENANCE, /* which layer a process's executable comes from */
 } PierEngineCall;
 
 #define PIER_TYPE_ENGINE (pier_engine_get_type ())

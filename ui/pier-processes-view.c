@@ -240,6 +240,14 @@ sees_host (PierProcessesView *self)
                                                             PIER_ENGINE_CAP_HOST_PROCESSES);
 }
 
+/* Whether the engine can say which layer an executable comes from (Which Layer?). */
+static gboolean
+finds_layers (PierProcessesView *self)
+{
+  return self->model != NULL && pier_engine_can (pier_model_get_engine (self->model),
+                                                 PIER_ENGINE_CALL_PROCESS_PROVENANCE);
+}
+
 /* Instead of the rows: @title and @description on the status page, @summary above it. */
 static void
 show_status (PierProcessesView *self, const char *title, const char *description,
@@ -411,7 +419,7 @@ selection_changed (PierProcessesView *self)
   PierProcessRow *row = gtk_single_selection_get_selected_item (self->selection);
 
   gtk_widget_set_sensitive (self->layer_button,
-                            row != NULL && !pier_process_row_is_session (row) &&
+                            finds_layers (self) && row != NULL && !pier_process_row_is_session (row) &&
                                 (self->container_id != NULL || pier_process_row_get_container_id (row) != NULL));
 }
 
@@ -496,6 +504,10 @@ apply_mode (PierProcessesView *self)
   gtk_widget_set_visible (self->host_side, !inside_only);
   gtk_widget_set_visible (GTK_WIDGET (self->inside_only_label), inside_only);
   gtk_widget_set_visible (self->layer_button, sees_host (self));
+  gtk_widget_set_tooltip_text (self->layer_button,
+                               finds_layers (self)
+                                   ? _("Find the image layer the selected process's executable comes from")
+                                   : _("This connection's engine cannot tell which image layer an executable comes from"));
   /* The container columns only for the whole host. They are taken out rather than hidden:
    * GTK 4.8 still counts hidden columns' widths. GTK 4.8 has no insert either, so the
    * columns are appended again in order. */

@@ -709,6 +709,9 @@ test_list_processes (void **state)
       assert_int_equal (sessions->len, 1);
       assert_string_equal (((PierSessionInfo *) sessions->pdata[0])->origin, "init");
       assert_watch_sees (engine, "pier-procs", atoi (init));
+      /* Which layer an executable came from: the peer's layers are not Pier's to read, and
+       * the window asks before it offers it. */
+      assert_false (pier_engine_can (engine, PIER_ENGINE_CALL_PROCESS_PROVENANCE));
     }
   else
     {

@@ -291,6 +291,7 @@ test_connections_what_second_cannot_is_insensitive (void **state)
   REQUIRE_SETUP ();
   assert_string_equal (pier_window_get_connection (fx.window), "second");
   assert_true (pier_engine_can (fx.local1, PIER_ENGINE_CALL_BUILD));
+  assert_true (pier_engine_can (fx.local1, PIER_ENGINE_CALL_PROCESS_PROVENANCE));
   assert_false (pier_engine_can (PIER_ENGINE (fx.second), PIER_ENGINE_CALL_BUILD));
   assert_true (pier_engine_can (PIER_ENGINE (fx.second), PIER_ENGINE_CALL_LOGS));
   for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
