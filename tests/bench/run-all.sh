@@ -15,7 +15,7 @@ export PIER_BUILD_DIR=$build
 # Each script's own way of being told where the build is.
 run_bench() {
   case $1 in
-    bench-processes) bash "$here/$1.sh" "$build" ;;
+    bench-processes | bench-docker-list) bash "$here/$1.sh" "$build" ;;
     bench-build) bash "$here/$1.sh" ;;
     bench-unpack) bash "$here/$1.sh" -b "$build/tests/bench/bench-unpack" ;;
     *) bash "$here/$1.sh" -b "$build" ;;
