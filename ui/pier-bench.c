@@ -70,7 +70,10 @@ bench_after_paint (GdkFrameClock *clock, PierWindow *self)
       first_frame_done = TRUE;
       g_print ("pier-bench first-frame %" G_GINT64_FORMAT "\n", g_get_real_time ());
     }
-  if (pier_model_get_loaded (model) &&
+  /* PIER_BENCH_CONNECTION: the list of that connection, once the window has switched to it. */
+  if ((g_getenv ("PIER_BENCH_CONNECTION") == NULL ||
+       g_strcmp0 (pier_window_get_connection (self), g_getenv ("PIER_BENCH_CONNECTION")) == 0) &&
+      pier_model_get_loaded (model) &&
       gtk_widget_get_mapped (GTK_WIDGET (containers)) &&
       (n == 0 || pier_containers_view_get_listed (containers)))
     {
@@ -81,10 +84,21 @@ bench_after_paint (GdkFrameClock *clock, PierWindow *self)
     }
 }
 
+/* When the window turns to another connection: what it takes to list that one's containers
+ * is measured from here. */
+static void
+bench_switched (GActionGroup *group, const char *action, GVariant *state, gpointer data)
+{
+  g_print ("pier-bench switched %" G_GINT64_FORMAT " %s\n", g_get_real_time (),
+           g_variant_get_string (state, NULL));
+}
+
 static void
 bench_realized (PierWindow *self)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  g_signal_connect (self, "action-state-changed::connection", G_CALLBACK (bench_switched), NULL);
 
   g_signal_connect_object (clock, "after-paint", G_CALLBACK (bench_after_paint), self, 0);
 }

@@ -48,9 +48,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_us() { echo $(($(date +%s%N) / 1000)); }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
+. "$here/bench-lib.sh"
 
 echo "load before set-up: $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$(date +%s)
@@ -68,21 +66,6 @@ seq 0 999 | xargs -P 2 -I{} sh -c \
   'exec "$0" --root "$1" --runroot "$2" create --name "c$3" "bench/img$(($3 % 200 + 1)):v1" /id' \
   "$pierctl_bin" "$scratch/root" "$runroot" {} >/dev/null
 echo "set-up: $(ctl images -q | sort -u | wc -l) images, $(ctl ps -aq | wc -l) containers in $(($(date +%s) - t0)) s"
-
-# Waits for a line starting with $2 in file $1 (at most $3 seconds) and prints it.
-wait_mark() {
-  local i=0
-  while ! grep -q "^$2" "$1"; do
-    i=$((i + 1))
-    if [ $i -gt $(($3 * 20)) ] || ! kill -0 "$app" 2>/dev/null; then
-      echo "pier never printed “$2”; its output:" >&2
-      cat "$1" >&2
-      return 1
-    fi
-    sleep 0.05
-  done
-  grep "^$2" "$1" | head -1
-}
 
 : >"$scratch/first" >"$scratch/populated" >"$scratch/rss"
 for round in $(seq 1 "$rounds"); do
