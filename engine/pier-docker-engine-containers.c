@@ -79,6 +79,9 @@ docker_list_containers (PierEngine *engine, GCancellable *cancellable, GError **
   json_array_foreach (list, i, item)
     if (pier_docker_str (item, "Id") != NULL)
       g_ptr_array_add (containers, listed_info (item));
+  if (!pier_docker_engine_fill_pods (self, (PierContainerInfo *const *) containers->pdata,
+                                     containers->len, cancellable, error))
+    g_clear_pointer (&containers, g_ptr_array_unref);
   return containers;
 }
 
@@ -173,8 +176,11 @@ docker_get_container (PierEngine *engine, const char *container, gboolean broken
 {
   PierDockerEngine *self = PIER_DOCKER_ENGINE (engine);
   g_autoptr (json_t) json = inspect (self, container, cancellable, error);
+  g_autoptr (PierContainerInfo) info = json != NULL ? inspected_info (self, json) : NULL;
 
-  return json != NULL ? inspected_info (self, json) : NULL;
+  if (info == NULL || !pier_docker_engine_fill_pods (self, &info, 1, cancellable, error))
+    return NULL;
+  return g_steal_pointer (&info);
 }
 
 static char *

@@ -83,6 +83,11 @@ GPtrArray *pier_docker_engine_sessions (PierProcessSnapshot *snapshot, int init,
 /* watch_processes and list_host_processes, for a local socket. */
 void pier_docker_engine_watch_init (PierEngineInterface *iface);
 
+/* Sets the pod of each of @containers (Podman's; none elsewhere). */
+gboolean pier_docker_engine_fill_pods (PierDockerEngine *self,
+                                       PierContainerInfo *const *containers, guint n,
+                                       GCancellable *cancellable, GError **error);
+
 void pier_docker_engine_images_init (PierEngineInterface *iface);
 void pier_docker_engine_containers_init (PierEngineInterface *iface);
 void pier_docker_engine_attach_init (PierEngineInterface *iface);

@@ -57,6 +57,7 @@ pier_container_info_free (PierContainerInfo *info)
   g_free (info->hostname);
   g_free (info->network);
   g_free (info->ip_address);
+  g_free (info->pod);
   g_free (info->broken);
   g_free (info);
 }

@@ -99,6 +99,7 @@ typedef struct {
   double cpus;
   guint64 pids_limit;   /* what applies; 0: none */
   int host_pid;      /* its init's while running, with PIER_ENGINE_CAP_HOST_PROCESSES; else 0 */
+  char *pod;         /* the Podman pod it is in, by name, or NULL */
   char *broken;      /* why its record cannot be read (only id and name are known), or NULL */
 } PierContainerInfo;
 

@@ -637,6 +637,52 @@ assert_watch_sees (PierEngine *engine, const char *container, int init)
     }
 }
 
+/* Podman's pods: a container made in one says so, listed and got; elsewhere none. */
+static void
+test_pods (void **state)
+{
+  PierEngine *engine = *state;
+  gboolean podman = !g_str_has_prefix (g_getenv ("PIER_TEST_DOCKER_CLI"), "docker");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (PierContainerInfo) got = NULL;
+  g_autofree char *made = NULL;
+  gboolean seen = FALSE;
+
+  if (podman)
+    {
+      /* No infra container: its image would come from a registry out of reach. */
+      g_free (cli ("pod create --infra=false --name pier-pod"));
+      made = cli ("create --pod pier-pod --name pier-in-pod busybox true");
+    }
+  else
+    made = cli ("create --name pier-in-pod busybox true");
+  list = pier_engine_list_containers (engine, NULL, &error);
+  if (list == NULL)
+    fail_msg ("list: %s", error->message);
+  for (guint i = 0; i < list->len; i++)
+    {
+      PierContainerInfo *c = list->pdata[i];
+      if (g_strcmp0 (c->name, "pier-in-pod") == 0)
+        {
+          seen = TRUE;
+          if (podman)
+            assert_string_equal (c->pod, "pier-pod");
+          else
+            assert_null (c->pod);
+        }
+    }
+  assert_true (seen);
+  got = pier_engine_get_container (engine, "pier-in-pod", FALSE, NULL, &error);
+  if (got == NULL)
+    fail_msg ("get: %s", error->message);
+  if (podman)
+    assert_string_equal (got->pod, "pier-pod");
+  else
+    assert_null (got->pod);
+  g_free (cli (podman ? "pod rm -f pier-pod" : "rm -f pier-in-pod"));
+}
+
 /* list_processes: the PIDs the peer's `top` gives; on a local socket the host's side too:
  * the container's init is State.Pid, and its sessions are read. */
 static void
@@ -884,6 +930,7 @@ main (void)
     cmocka_unit_test (test_run_with_a_pty),
     cmocka_unit_test (test_exec),
     cmocka_unit_test (test_list_processes),
+    cmocka_unit_test (test_pods),
     cmocka_unit_test (test_ssh_refusal_says_why),
     cmocka_unit_test (test_events),
     cmocka_unit_test (test_peer_killed_mid_call),
