@@ -2,6 +2,7 @@
 /* PierLocalEngine: graphical sessions, served here through a Unix socket. */
 #include "pier-local-engine-private.h"
 
+#include "pier-graphical-container.h"
 #include "pier-graphical-session.h"
 #include "pier-rdp-relay.h"
 
@@ -24,9 +25,12 @@ local_open_graphical_session (PierEngine *engine, const char *name,
   PierStore *store;
   g_autoptr (PierContainer) container =
     pier_local_engine_find_container (PIER_LOCAL_ENGINE (engine), name, FALSE, &store, error);
+  g_autoptr (PierGraphicalTarget) target = NULL;
   PierGraphicalSession *session;
 
-  if (container == NULL || !pier_graphical_session_open (store, container, &open, &info, error))
+  if (container == NULL
+      || (target = pier_graphical_container_target_new (store, container, error)) == NULL
+      || !pier_graphical_session_open (target, &open, &info, error))
     return NULL;
   session = g_new0 (PierGraphicalSession, 1);
   session->socket_path = g_steal_pointer (&info.socket_path);
