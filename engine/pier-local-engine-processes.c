@@ -3,41 +3,8 @@
 #include "pier-local-engine-private.h"
 
 #include "pier-container-processes.h"
+#include "pier-engine-scan-values-private.h"
 #include "pier-error.h"
-
-G_STATIC_ASSERT (PIER_PROCESS_INFO_ID_UNKNOWN == PIER_PROCESS_ID_UNKNOWN);
-
-static PierProcessInfo *
-process_info (const PierProcess *p, const char *container)
-{
-  PierProcessInfo *info = g_new0 (PierProcessInfo, 1);
-
-  info->container_pid = p->container_pid;
-  info->container_ppid = p->container_ppid;
-  info->container_sid = p->container_sid;
-  info->host_pid = p->host_pid;
-  info->host_ppid = p->host_ppid;
-  info->host_sid = p->host_sid;
-  info->uid = p->uid;
-  info->host_uid = p->host_uid;
-  info->user = g_strdup (p->user);
-  info->host_user = g_strdup (p->host_user);
-  info->tty = g_strdup (p->tty);
-  info->state = p->state;
-  info->command = g_strdup (p->cmdline);
-  info->cpu_percent = p->cpu_percent;
-  info->rss_bytes = p->rss_bytes;
-  info->start_time = p->start_time;
-  info->container = g_strdup (container);
-  info->kernel_thread = p->kernel_thread;
-  return info;
-}
-
-static GPtrArray *
-process_list (void)
-{
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) pier_process_info_free);
-}
 
 /* A running container and its processes. */
 static PierProcessSnapshot *
@@ -67,31 +34,10 @@ local_list_processes (PierEngine *engine, const char *name, GCancellable *cancel
 
   if (snapshot == NULL)
     return NULL;
-  list = process_list ();
+  list = pier_process_info_list_new ();
   for (guint i = 0; i < pier_process_snapshot_get_n_processes (snapshot); i++)
-    g_ptr_array_add (list, process_info (pier_process_snapshot_get_process (snapshot, i), NULL));
+    g_ptr_array_add (list, pier_process_info_from_scan (pier_process_snapshot_get_process (snapshot, i), NULL));
   return list;
-}
-
-static PierSessionInfo *
-session_info (const PierProcessSession *s)
-{
-  PierSessionInfo *info = g_new0 (PierSessionInfo, 1);
-
-  info->container_sid = s->container_sid;
-  info->host_sid = s->host_sid;
-  info->origin = g_strdup (s->origin);
-  info->processes = process_list ();
-  for (guint i = 0; i < s->processes->len; i++)
-    {
-      const PierProcess *p = s->processes->pdata[i];
-      PierProcessInfo *copy = process_info (p, NULL);
-
-      g_ptr_array_add (info->processes, copy);
-      if (p == s->leader)
-        info->leader = copy;
-    }
-  return info;
 }
 
 static char *
@@ -154,7 +100,7 @@ read_sessions (PierLocalProcessWatch *self, GError **error)
   sessions = pier_container_sessions (store, c, snapshot);
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) pier_session_info_free);
   for (guint i = 0; i < sessions->len; i++)
-    g_ptr_array_add (list, session_info (sessions->pdata[i]));
+    g_ptr_array_add (list, pier_session_info_from_scan (sessions->pdata[i]));
   return list;
 }
 
@@ -203,13 +149,13 @@ read_host (PierLocalProcessWatch *self, GError **error)
 
   if (snapshot == NULL || !place_namespaces (self, snapshot, error))
     return NULL;
-  list = process_list ();
+  list = pier_process_info_list_new ();
   for (guint i = 0; i < pier_process_snapshot_get_n_processes (snapshot); i++)
     {
       const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
       PierContainer *c = g_hash_table_lookup (self->by_ns, &p->pid_ns);
 
-      g_ptr_array_add (list, process_info (p, c ? c->name : NULL));
+      g_ptr_array_add (list, pier_process_info_from_scan (p, c ? c->name : NULL));
     }
   return list;
 }

@@ -3,7 +3,10 @@
 
 #include "pier-error.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <stdlib.h>
 
 #define LIBCURL "libcurl.so.4"
 
@@ -27,7 +30,7 @@ load_once (gpointer data)
 
   if (handle == NULL)
     {
-      load_error = g_strdup_printf ("the registry client needs libcurl (Debian's libcurl4): %s",
+      load_error = g_strdup_printf ("Pier's HTTP clients need libcurl (Debian's libcurl4): %s",
                                     dlerror ());
       return NULL;
     }
@@ -67,4 +70,46 @@ const PierCurl *
 pier_curl (void)
 {
   return &api;
+}
+
+/* Descriptors of this process that a child would inherit. */
+static GHashTable *
+inheritable_fds (void)
+{
+  GHashTable *fds = g_hash_table_new (g_direct_hash, g_direct_equal);
+  DIR *dir = opendir ("/proc/self/fd");
+  struct dirent *de;
+
+  while (dir != NULL && (de = readdir (dir)) != NULL)
+    {
+      int fd = atoi (de->d_name);
+      int flags;
+      if (de->d_name[0] == '.' || fd == dirfd (dir))
+        continue;
+      flags = fcntl (fd, F_GETFD);
+      if (flags >= 0 && !(flags & FD_CLOEXEC))
+        g_hash_table_add (fds, GINT_TO_POINTER (fd));
+    }
+  if (dir != NULL)
+    closedir (dir);
+  return fds;
+}
+
+CURLM *
+pier_curl_multi_new (void)
+{
+  g_autoptr (GHashTable) before = inheritable_fds ();
+  g_autoptr (GHashTable) after = NULL;
+  CURLM *multi = curl_multi_init ();
+  GHashTableIter iter;
+  gpointer fd;
+
+  /* libcurl 7.88 gives each multi handle a wakeup socketpair without close-on-exec; a
+   * container's monitor started meanwhile must not inherit it. */
+  after = inheritable_fds ();
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, &fd, NULL))
+    if (!g_hash_table_contains (before, fd))
+      fcntl (GPOINTER_TO_INT (fd), F_SETFD, FD_CLOEXEC);
+  return multi;
 }

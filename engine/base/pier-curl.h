@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* libcurl, opened when the first registry operation needs it. Linked, it would make every start
- * of pierctl and pier load the two dozen libraries it depends on (LDAP, Kerberos, GnuTLS,
- * libssh2...) and run their initialisers: the largest part of a container's start-up time.
- * The registry client calls libcurl's functions by their usual names, which this header maps
- * onto the loaded library once pier_curl_load() has succeeded. */
+/* libcurl, opened when the first registry or Docker Engine API call needs it. Linked, it would
+ * make every start of pierctl and pier load the two dozen libraries it depends on (LDAP,
+ * Kerberos, GnuTLS, libssh2...) and run their initialisers: the largest part of a container's
+ * start-up time. The clients call libcurl's functions by their usual names, which this header
+ * maps onto the loaded library once pier_curl_load() has succeeded. */
 
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
@@ -41,6 +41,9 @@ typedef struct {
 gboolean pier_curl_load (GError **error);
 /* The loaded functions; only after pier_curl_load() succeeded. */
 const PierCurl *pier_curl (void);
+
+/* A multi handle whose descriptors a child process does not inherit. */
+CURLM *pier_curl_multi_new (void);
 
 /* curl.h defines some of these as macros of themselves; ours replace them. */
 #undef curl_easy_setopt

@@ -35,12 +35,29 @@ void pier_docker_endpoint_free (PierDockerEndpoint *endpoint);
 /* Its engine runs on this machine (a Unix socket): its containers' host PIDs are ours. */
 gboolean pier_docker_endpoint_is_local (const PierDockerEndpoint *endpoint);
 
-/* A new stream to the API: a connected Unix socket, or one end of a socket pair whose other
- * end is an ssh process's stdin and stdout (the process ends when the stream is closed). The
- * caller owns the descriptor (close-on-exec). */
-int pier_docker_endpoint_connect (const PierDockerEndpoint *endpoint, GCancellable *cancellable,
-                                  GError **error);
+/* A stream to the API: a connected Unix socket, or one end of a socket pair whose other end is
+ * an ssh process's stdin and stdout. */
+typedef struct _PierDockerConnection PierDockerConnection;
+
+/* A new connection (close-on-exec). For ssh, a failure to log in shows only once the stream is
+ * read: pier_docker_connection_failure() then gives ssh's words. */
+PierDockerConnection *pier_docker_endpoint_connect (const PierDockerEndpoint *endpoint,
+                                                    GCancellable *cancellable, GError **error);
+/* ssh (the endpoint's) with @stream (taken) as its stdin and stdout, for a stream whose other
+ * end someone else holds (libcurl): the connection's own descriptor is then -1. */
+PierDockerConnection *pier_docker_endpoint_connect_ssh_on (const PierDockerEndpoint *endpoint,
+                                                           int stream, GError **error);
+int pier_docker_connection_get_fd (PierDockerConnection *connection);
+/* What the far end said when the stream broke: for ssh, "ssh to HOST: " and the last line
+ * ssh wrote to its stderr (read once ssh exits, bounded); NULL when it said nothing. */
+char *pier_docker_connection_failure (PierDockerConnection *connection);
+/* The stream's descriptor, now the caller's: an ssh process behind it ends when it is closed,
+ * and is reaped then. The connection is freed. */
+int pier_docker_connection_steal_fd (PierDockerConnection *connection);
+/* Closes the stream; an ssh process behind it is ended and reaped. */
+void pier_docker_connection_close (PierDockerConnection *connection);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierDockerEndpoint, pier_docker_endpoint_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PierDockerConnection, pier_docker_connection_close)
 
 G_END_DECLS

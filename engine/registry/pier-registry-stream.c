@@ -4,7 +4,6 @@
 #include "pier-error.h"
 #include "pier-i18n.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -27,48 +26,6 @@ typedef enum {
 
 /* ---- connections ---- */
 
-/* Descriptors of this process that a child would inherit. */
-static GHashTable *
-inheritable_fds (void)
-{
-  GHashTable *fds = g_hash_table_new (g_direct_hash, g_direct_equal);
-  DIR *dir = opendir ("/proc/self/fd");
-  struct dirent *de;
-
-  while (dir != NULL && (de = readdir (dir)) != NULL)
-    {
-      int fd = atoi (de->d_name);
-      int flags;
-      if (de->d_name[0] == '.' || fd == dirfd (dir))
-        continue;
-      flags = fcntl (fd, F_GETFD);
-      if (flags >= 0 && !(flags & FD_CLOEXEC))
-        g_hash_table_add (fds, GINT_TO_POINTER (fd));
-    }
-  if (dir != NULL)
-    closedir (dir);
-  return fds;
-}
-
-static CURLM *
-new_multi (void)
-{
-  g_autoptr (GHashTable) before = inheritable_fds ();
-  g_autoptr (GHashTable) after = NULL;
-  CURLM *multi = curl_multi_init ();
-  GHashTableIter iter;
-  gpointer fd;
-
-  /* libcurl 7.88 gives each multi handle a wakeup socketpair without close-on-exec; a
-   * container's monitor started meanwhile must not inherit it. */
-  after = inheritable_fds ();
-  g_hash_table_iter_init (&iter, after);
-  while (g_hash_table_iter_next (&iter, &fd, NULL))
-    if (!g_hash_table_contains (before, fd))
-      fcntl (GPOINTER_TO_INT (fd), F_SETFD, FD_CLOEXEC);
-  return multi;
-}
-
 static CURLM *
 acquire_multi (PierRegistryClient *client)
 {
@@ -76,7 +33,7 @@ acquire_multi (PierRegistryClient *client)
 
   if (client->idle_multis->len > 0)
     return g_ptr_array_steal_index (client->idle_multis, client->idle_multis->len - 1);
-  return new_multi ();
+  return pier_curl_multi_new ();
 }
 
 static curl_socket_t

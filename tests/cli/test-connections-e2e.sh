@@ -1,17 +1,17 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # pierctl --connection against a real dockerd this test starts (its own data root and socket,
-# tests/peers/dockerd.sh): ps, images, run --rm and rm, each compared with the docker CLI's view
+# tests/peers/peers-lib.sh): ps, images, run --rm and rm, each compared with the docker CLI's view
 # of the same peer.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/../peers/dockerd.sh"
+source "$(dirname "$0")/../peers/peers-lib.sh"
 
 export HOME="$SCRATCH/home" XDG_CONFIG_HOME="$SCRATCH/config"
 unset DOCKER_HOST PIER_CONNECTION
 mkdir -p "$HOME"
 
-on_exit dockerd_stop
-dockerd_start || fail "dockerd did not start"
-"$PIERCTL" connection add d "unix://$DOCKERD_SOCKET"
+on_exit "dockerd_stop $SCRATCH/dockerd"
+dockerd_start "$SCRATCH/dockerd" || fail "dockerd did not start"
+"$PIERCTL" connection add d "$DOCKER_HOST"
 onto() { "$PIERCTL" --connection d "$@"; }
 sorted() { "$@" | sort | tr '\n' ' '; }
 

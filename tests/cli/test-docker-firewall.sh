@@ -7,7 +7,7 @@
 # that a container start puts it back.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../peers/firewall.sh"
-. "$(dirname "$0")/../peers/dockerd.sh"
+. "$(dirname "$0")/../peers/peers-lib.sh"
 remove_containers_on_exit
 
 [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || modprobe br_netfilter ||
@@ -23,8 +23,8 @@ rm -f /run/pier/networks/pier0/.forward-accepted
 # the FORWARD policy to DROP (firewall_restore puts the switch back).
 echo 0 >/proc/sys/net/ipv4/ip_forward
 
-DOCKERD_FIREWALL=1 dockerd_start
-on_exit dockerd_stop
+dockerd_start "$SCRATCH/dockerd" firewall
+on_exit "dockerd_stop $SCRATCH/dockerd"
 assert_eq "$(iptables -S FORWARD | awk '$1 == "-P" {print $3}')" DROP "FORWARD policy with dockerd running"
 
 pierctl run -d --name web busybox sh -c 'mkdir -p /www && echo from-web >/www/index.html && exec httpd -f -p 8080 -h /www' >/dev/null
@@ -36,7 +36,7 @@ iptables -w -C FORWARD -i pier0 -o pier0 -j ACCEPT || fail "Pier's FORWARD rule 
 pass "containers on Pier's bridge reach each other while dockerd's FORWARD policy is DROP"
 
 # The host is left as dockerd found it, and docker0 is gone once dockerd is.
-dockerd_stop
+dockerd_stop "$SCRATCH/dockerd"
 firewall_restore "$SCRATCH"
 assert_eq "$(iptables -S | grep -ci docker || true)" 0 "docker's rules after the restore"
 ip link show docker0 >/dev/null 2>&1 && fail "docker0 is still there"
