@@ -6,7 +6,6 @@
 #include "pier-container-processes.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
-#include "pier-graphical-files-private.h"
 #include "pier-graphical-session.h"
 #include "pier-i18n.h"
 #include "pier-image-store.h"
@@ -20,20 +19,6 @@ typedef struct {
   PierContainer *container;
   PierContainerIdentity identity;
 } ContainerTarget;
-
-static gboolean
-container_write_files (PierGraphicalTarget *target, GArray *files, GError **error)
-{
-  pier_autofd int pidfd = pier_pidfd_open_checked (target->init_pid, target->init_start_time);
-
-  if (pidfd < 0)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("container %s is not running"),
-                   target->name);
-      return FALSE;
-    }
-  return pier_graphical_files_write (pidfd, files, error);
-}
 
 static gboolean
 container_spawn (PierGraphicalTarget *target, char **argv, char **env, int log_fd,
@@ -111,7 +96,7 @@ container_finalize (PierGraphicalTarget *target)
 }
 
 static const PierGraphicalTargetClass container_class = {
-  .write_files = container_write_files,
+  .write_files = pier_graphical_target_write_files_in_init,
   .spawn = container_spawn,
   .image_command = container_image_command,
   .record_session = container_record_session,

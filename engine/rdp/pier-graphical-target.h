@@ -53,6 +53,11 @@ struct _PierGraphicalTarget {
   guint32 uid, gid;
 };
 
+/* write_files for a target whose init's mount namespace this process may join (root, or the
+ * owner of its user namespace): the files are made there through a pidfd of the init. */
+gboolean pier_graphical_target_write_files_in_init (PierGraphicalTarget *target, GArray *files,
+                                                    GError **error);
+
 /* Calls the class's finalize (for what an implementation adds after the fields above, in a
  * struct that starts with them), then frees the fields and @target. */
 void pier_graphical_target_free (PierGraphicalTarget *target);
