@@ -70,7 +70,8 @@ choose_connection (PierCli *cli, const char *requested, GError **error)
   if (strcmp (name, PIER_CONNECTION_EMBEDDED) == 0)
     return TRUE;
   if (connection == NULL ||
-      (cli->engine = pier_connection_open_engine (connection, NULL, NULL, error)) == NULL)
+      (cli->engine = pier_connection_open_engine (connection, cli->root, cli->runroot,
+                                                  error)) == NULL)
     return FALSE;
   cli->connection = g_strdup (connection->name);
   return TRUE;

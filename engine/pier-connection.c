@@ -99,5 +99,5 @@ pier_connection_open_engine (const PierConnection *connection, const char *root,
   endpoint->identity_file = g_strdup (connection->identity_file);
   g_free (endpoint->remote_cli);
   endpoint->remote_cli = g_strdup (pier_connection_kind_to_string (connection->kind));
-  return PIER_ENGINE (pier_docker_engine_new (endpoint));
+  return PIER_ENGINE (pier_docker_engine_new (endpoint, runroot));
 }

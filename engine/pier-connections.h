@@ -49,7 +49,8 @@ gboolean pier_connection_kind_parse (const char *text, PierConnectionKind *out_k
 const char *pier_connection_origin_to_string (PierConnectionOrigin origin);
 
 /* The engine of @connection: PierLocalEngine on the store at @root and @runroot (NULL: the
- * defaults) for the embedded one, PierDockerEngine at its endpoint for the others. Nothing is
+ * defaults) for the embedded one, PierDockerEngine at its endpoint for the others (keeping
+ * what its graphical sessions need under @runroot). Nothing is
  * sent before the engine's first call. */
 PierEngine *pier_connection_open_engine (const PierConnection *connection, const char *root,
                                          const char *runroot, GError **error);

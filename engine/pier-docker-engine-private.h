@@ -18,6 +18,7 @@ struct _PierDockerEngine {
   GObject parent_instance;
   PierDockerEndpoint *endpoint;
   PierDockerClient *client;
+  char *runroot; /* Pier's own, for what graphical sessions keep (NULL: the default) */
 };
 
 /* For tests: how long a connection may take and a reply may stay silent, in milliseconds. */
@@ -95,5 +96,6 @@ void pier_docker_engine_processes_init (PierEngineInterface *iface);
 void pier_docker_engine_events_init (PierEngineInterface *iface);
 void pier_docker_engine_archive_init (PierEngineInterface *iface);
 void pier_docker_engine_registry_init (PierEngineInterface *iface);
+void pier_docker_engine_graphical_init (PierEngineInterface *iface);
 
 G_END_DECLS

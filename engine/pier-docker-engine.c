@@ -5,6 +5,7 @@
 #include "pier-error.h"
 #include "pier-i18n.h"
 #include "pier-json.h"
+#include "pier-paths.h"
 #include "pier-reference.h"
 
 #include <string.h>
@@ -20,7 +21,9 @@ docker_get_capabilities (PierEngine *engine)
 {
   PierDockerEngine *self = PIER_DOCKER_ENGINE (engine);
 
-  return pier_docker_endpoint_is_local (self->endpoint) ? PIER_ENGINE_CAP_HOST_PROCESSES : 0;
+  return pier_docker_endpoint_is_local (self->endpoint)
+           ? PIER_ENGINE_CAP_HOST_PROCESSES | PIER_ENGINE_CAP_GRAPHICAL_SESSIONS
+           : 0;
 }
 
 static gboolean
@@ -46,23 +49,12 @@ docker_check_dockerfile (PierEngine *engine, const char *context_dir, const char
   return NULL;
 }
 
-static PierGraphicalSession *
-docker_open_graphical_session (PierEngine *engine, const char *container,
-                               const PierGraphicalOptions *options, GCancellable *cancellable,
-                               GError **error)
-{
-  pier_docker_engine_not_supported (PIER_DOCKER_ENGINE (engine),
-                                    N_("open graphical sessions"), error);
-  return NULL;
-}
-
 static void
 pier_docker_engine_iface_init (PierEngineInterface *iface)
 {
   iface->get_capabilities = docker_get_capabilities;
   iface->ping = docker_ping;
   iface->check_dockerfile = docker_check_dockerfile;
-  iface->open_graphical_session = docker_open_graphical_session;
   pier_docker_engine_images_init (iface);
   pier_docker_engine_containers_init (iface);
   pier_docker_engine_attach_init (iface);
@@ -70,6 +62,7 @@ pier_docker_engine_iface_init (PierEngineInterface *iface)
   pier_docker_engine_events_init (iface);
   pier_docker_engine_archive_init (iface);
   pier_docker_engine_registry_init (iface);
+  pier_docker_engine_graphical_init (iface);
 }
 
 static void
@@ -79,6 +72,7 @@ pier_docker_engine_finalize (GObject *object)
 
   pier_docker_endpoint_free (self->endpoint);
   pier_docker_client_free (self->client);
+  g_free (self->runroot);
   G_OBJECT_CLASS (pier_docker_engine_parent_class)->finalize (object);
 }
 
@@ -95,12 +89,13 @@ pier_docker_engine_init (PierDockerEngine *self)
 }
 
 PierDockerEngine *
-pier_docker_engine_new (const PierDockerEndpoint *endpoint)
+pier_docker_engine_new (const PierDockerEndpoint *endpoint, const char *runroot)
 {
   PierDockerEngine *self = g_object_new (PIER_TYPE_DOCKER_ENGINE, NULL);
 
   self->endpoint = pier_docker_endpoint_copy (endpoint);
   self->client = pier_docker_client_new (endpoint);
+  self->runroot = runroot ? g_strdup (runroot) : pier_paths_default_runroot ();
   return self;
 }
 

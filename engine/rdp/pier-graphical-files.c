@@ -56,8 +56,12 @@ child_write_files (int pidfd, const PierGraphicalFile *files, guint n_files, int
   int root;
 
   *step = -1;
+  /* Joining one's own user namespace is EINVAL: the container of a rootful engine (Docker,
+   * Podman as root) shares ours, and its mount namespace alone is enough. */
   if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0
-      || syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
+      && (errno != EINVAL || setns (pidfd, CLONE_NEWNS) < 0))
+    return errno;
+  if (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
     return errno;
   root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0)

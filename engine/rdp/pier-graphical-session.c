@@ -3,18 +3,15 @@
 #include "pier-graphical-session.h"
 
 #include "pier-container-processes.h"
-#include "pier-container-exec.h"
 #include "pier-error.h"
 #include "pier-fsutil.h"
 #include "pier-graphical-files-private.h"
 #include "pier-graphical-record-private.h"
 #include "pier-i18n.h"
-#include "pier-image-store.h"
 #include "pier-lock.h"
+#include "pier-pidfd.h"
 #include "pier-rdp-probe-private.h"
 #include "pier-rdp-relay.h"
-#include "pier-sandbox-record.h"
-#include "pier-sandbox.h"
 #include "pier-tls.h"
 
 #include <errno.h>
@@ -54,24 +51,7 @@ pier_graphical_session_info_clear (PierGraphicalSessionInfo *info)
   g_clear_pointer (&info->display, g_free);
 }
 
-/* ---- starting processes in the container ---- */
-
-static gboolean
-spawn_in_container (const char *state_dir, const PierContainer *c,
-                    const PierContainerIdentity *identity, char **argv, char **env, int log_fd,
-                    pid_t *out_pid, GError **error)
-{
-  PierExecSpec spec;
-  int master = -1;
-
-  pier_container_identity_exec_spec (identity, c, argv, NULL, &spec);
-  spec.env = env;
-  if (!pier_sandbox_exec_spawn (state_dir, &spec, -1, log_fd, log_fd, out_pid, &master, error))
-    return FALSE;
-  if (master >= 0)
-    close (master);
-  return TRUE;
-}
+/* ---- logs in the state directory ---- */
 
 static int
 open_log (int state_fd, const char *name, gboolean truncate, GError **error)
@@ -105,18 +85,17 @@ log_tail (int state_fd, const char *name, guint n_lines)
 /* The container's key and certificate, made once and kept with the container, so that the
  * fingerprint a user pinned stays valid across restarts. */
 static gboolean
-ensure_certificate (PierStore *store, const PierContainer *c, char **key_pem, gsize *key_len,
+ensure_certificate (PierGraphicalTarget *target, char **key_pem, gsize *key_len,
                     char **cert_pem, gsize *cert_len, char **fingerprint, GError **error)
 {
-  g_autofree char *container_dir = pier_container_get_dir (store, c);
-  g_autofree char *dir = g_build_filename (container_dir, "rdp", NULL);
+  const char *dir = target->certificate_dir;
   g_autofree char *key = g_build_filename (dir, "tls.key", NULL);
   g_autofree char *cert = g_build_filename (dir, "tls.crt", NULL);
 
   if (!pier_fs_mkdir_p (dir, 0700, error))
     return FALSE;
   if ((!g_file_test (key, G_FILE_TEST_EXISTS) || !g_file_test (cert, G_FILE_TEST_EXISTS))
-      && !pier_tls_make_self_signed (key, cert, c->hostname ? c->hostname : c->name, error))
+      && !pier_tls_make_self_signed (key, cert, target->hostname, error))
     {
       g_prefix_error (error, _("making the container's RDP certificate: "));
       return FALSE;
@@ -154,8 +133,7 @@ wait_for_xwayland_display (int state_fd)
 }
 
 static PierGraphicalServerRecord *
-start_weston (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
-              const PierSandboxRecord *sandbox, const PierContainerIdentity *identity,
+start_weston (PierGraphicalTarget *target, int state_fd,
               const PierGraphicalSessionOptions *options, GError **error)
 {
   g_autoptr (PierGraphicalServerRecord) record = g_new0 (PierGraphicalServerRecord, 1);
@@ -163,26 +141,18 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
   g_autofree char *key_pem = NULL;
   g_autofree char *cert_pem = NULL;
   g_autofree char *width = NULL, *height = NULL;
-  g_auto (GStrv) env = NULL;
-  pier_autofd int pidfd = -1;
   pier_autofd int log_fd = -1;
-  guint32 uid = identity->user->uid, gid = identity->user->gid;
+  guint32 uid = target->uid, gid = target->gid;
   gsize key_len = 0, cert_len = 0;
   gint64 deadline;
   pid_t pid;
   int status;
 
   g_array_set_clear_func (files, (GDestroyNotify) pier_graphical_file_clear);
-  if (!ensure_certificate (store, c, &key_pem, &key_len, &cert_pem, &cert_len,
+  if (!ensure_certificate (target, &key_pem, &key_len, &cert_pem, &cert_len,
                            &record->fingerprint, error))
     return NULL;
 
-  pidfd = pier_pidfd_open_checked (sandbox->init_pid, sandbox->init_start_time);
-  if (pidfd < 0)
-    {
-      g_set_error (error, PIER_ERROR, PIER_ERROR_FAILED, _("container %s is not running"), c->name);
-      return NULL;
-    }
   pier_graphical_files_add (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR, TRUE, 0700, uid, gid,
                             NULL);
   pier_graphical_files_add (files, PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE, 0700,
@@ -196,15 +166,13 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
   /* Weston binds Xwayland's socket there and crashes when the directory is missing. */
   if (options->x11)
     pier_graphical_files_add (files, "/tmp/.X11-unix", TRUE, 01777, 0, 0, NULL);
-  if (!pier_graphical_files_write (pidfd, files, error))
+  if (!target->klass->write_files (target, files, error))
     return NULL;
 
   width = g_strdup_printf ("--width=%d", options->width > 0 ? options->width
                                                             : PIER_GRAPHICAL_SESSION_DEFAULT_WIDTH);
   height = g_strdup_printf ("--height=%d", options->height > 0 ? options->height
                                                                : PIER_GRAPHICAL_SESSION_DEFAULT_HEIGHT);
-  env = g_environ_setenv (g_strdupv (identity->env), "XDG_RUNTIME_DIR",
-                          PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", TRUE);
   log_fd = open_log (state_fd, SERVER_LOG_NAME, TRUE, error);
   if (log_fd < 0)
     return NULL;
@@ -218,8 +186,9 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
       "--socket=" PIER_GRAPHICAL_SESSION_WAYLAND_DISPLAY, "--idle-time=0",
       options->x11 ? "--xwayland" : NULL, NULL,
     };
+    char *env[] = { "XDG_RUNTIME_DIR=" PIER_GRAPHICAL_SESSION_CONTAINER_DIR "/runtime", NULL };
     G_STATIC_ASSERT (PIER_RDP_PORT == 3389);
-    if (!spawn_in_container (state_dir, c, identity, argv, env, log_fd, &pid, error))
+    if (!target->klass->spawn (target, argv, env, log_fd, &pid, error))
       {
         g_prefix_error (error, _("starting Weston: "));
         return NULL;
@@ -227,7 +196,7 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
   }
 
   deadline = g_get_monotonic_time () + SERVER_READY_TIMEOUT_MS * 1000;
-  while (!pier_graphical_session_port_listening (sandbox->init_pid, PIER_RDP_PORT))
+  while (!pier_graphical_session_port_listening (target->init_pid, PIER_RDP_PORT))
     {
       if (waitpid (pid, &status, WNOHANG) == pid)
         {
@@ -250,7 +219,8 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
         }
       g_usleep (POLL_INTERVAL_MS * 1000);
     }
-  pier_container_record_session (store, c, pid, PIER_GRAPHICAL_SESSION_SESSION_SERVER, NULL);
+  if (target->klass->record_session != NULL)
+    target->klass->record_session (target, pid, PIER_GRAPHICAL_SESSION_SESSION_SERVER);
   if (options->x11)
     {
       record->display = wait_for_xwayland_display (state_fd);
@@ -267,55 +237,31 @@ start_weston (PierStore *store, const PierContainer *c, const char *state_dir, i
   return g_steal_pointer (&record);
 }
 
-/* Weston starts its own clients (panel, keyboard, Xwayland) in sessions of their own: they
- * belong to the server. */
-static void
-record_server_sessions (PierStore *store, const PierContainer *c, pid_t server_pid)
-{
-  g_autoptr (PierProcessScanner) scanner = pier_process_scanner_new ();
-  g_autoptr (PierProcessSnapshot) snapshot = pier_container_snapshot (scanner, c, NULL);
-  guint n = snapshot ? pier_process_snapshot_get_n_processes (snapshot) : 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      const PierProcess *p = pier_process_snapshot_get_process (snapshot, i);
-      if (p->host_ppid == server_pid && p->host_sid == p->host_pid)
-        pier_container_record_session (store, c, p->host_pid, PIER_GRAPHICAL_SESSION_SESSION_SERVER, NULL);
-    }
-}
-
 /* ---- the app ---- */
 
 static char **
-default_app (PierStore *store, const PierContainer *c, GError **error)
+default_app (PierGraphicalTarget *target, GError **error)
 {
-  g_autoptr (PierImage) image = pier_store_find_image (store, c->image_id, error);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_auto (GStrv) argv = target->klass->image_command (target, error);
 
-  if (image == NULL)
+  if (argv == NULL)
     return NULL;
-  for (char **a = image->config->config.entrypoint; a && *a; a++)
-    g_ptr_array_add (argv, g_strdup (*a));
-  for (char **a = image->config->config.cmd; a && *a; a++)
-    g_ptr_array_add (argv, g_strdup (*a));
-  if (argv->len == 0)
+  if (argv[0] == NULL)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   _("the image %s has no command to run: give one (--app)"), c->image);
+                   _("the image %s has no command to run: give one (--app)"), target->image);
       return NULL;
     }
-  g_ptr_array_add (argv, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
+  return g_steal_pointer (&argv);
 }
 
 static gboolean
-start_app (PierStore *store, const PierContainer *c, const char *state_dir, int state_fd,
-           const PierContainerIdentity *identity, const PierGraphicalServerRecord *server,
+start_app (PierGraphicalTarget *target, int state_fd, const PierGraphicalServerRecord *server,
            gboolean started, const PierGraphicalSessionOptions *options, pid_t *out_pid,
            GError **error)
 {
   g_auto (GStrv) argv = NULL;
-  g_auto (GStrv) env = g_strdupv (identity->env);
+  g_auto (GStrv) env = NULL;
   pier_autofd int log_fd = -1;
 
   *out_pid = -1;
@@ -325,7 +271,7 @@ start_app (PierStore *store, const PierContainer *c, const char *state_dir, int 
     argv = g_strdupv ((char **) options->app);
   else if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_IMAGE)
     return TRUE;
-  else if ((argv = default_app (store, c, error)) == NULL)
+  else if ((argv = default_app (target, error)) == NULL)
     return FALSE;
   if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
     {
@@ -337,29 +283,28 @@ start_app (PierStore *store, const PierContainer *c, const char *state_dir, int 
   log_fd = open_log (state_fd, APP_LOG_NAME, FALSE, error);
   if (log_fd < 0)
     return FALSE;
-  if (!spawn_in_container (state_dir, c, identity, argv, env, log_fd, out_pid, error))
+  if (!target->klass->spawn (target, argv, env, log_fd, out_pid, error))
     {
       g_prefix_error (error, _("starting %s: "), argv[0]);
       return FALSE;
     }
-  pier_container_record_session (store, c, *out_pid, PIER_SESSION_GRAPHICAL, NULL);
+  if (target->klass->record_session != NULL)
+    target->klass->record_session (target, *out_pid, PIER_SESSION_GRAPHICAL);
   return TRUE;
 }
 
 /* ---- the whole ---- */
 
 gboolean
-pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraphicalSessionOptions *options,
-                         PierGraphicalSessionInfo *info, GError **error)
+pier_graphical_session_open (PierGraphicalTarget *target,
+                             const PierGraphicalSessionOptions *options,
+                             PierGraphicalSessionInfo *info, GError **error)
 {
   static const PierGraphicalSessionOptions defaults = { 0 };
-  g_autofree char *state_dir = NULL;
   g_autofree char *lock_path = NULL;
   g_autofree char *socket_path = NULL;
-  g_autoptr (PierSandboxRecord) sandbox = NULL;
   g_autoptr (PierLock) lock = NULL;
   g_autoptr (PierGraphicalServerRecord) server = NULL;
-  g_auto (PierContainerIdentity) identity = { 0 };
   pier_autofd int state_fd = -1;
   gboolean started = FALSE;
 
@@ -367,50 +312,44 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
   info->server_pid = info->app_pid = -1;
   if (options == NULL)
     options = &defaults;
-  if (!pier_container_refresh (store, c, error))
-    return FALSE;
-  if (c->status != PIER_CONTAINER_RUNNING)
+  if (!target->running)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
-                   _("container %s is not running: start it first"), c->name);
+                   _("container %s is not running: start it first"), target->name);
       return FALSE;
     }
-  if (c->network == PIER_NETWORK_HOST)
+  if (target->host_network)
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_UNSUPPORTED,
                    _("container %s uses the host's network, where its RDP server would listen "
                      "on the host: graphical sessions need a network of the container's own"),
-                   c->name);
+                   target->name);
       return FALSE;
     }
-  state_dir = pier_container_get_state_dir (store, c);
-  sandbox = pier_sandbox_record_read_running (state_dir, error);
-  if (sandbox == NULL)
-    return FALSE;
-  state_fd = pier_fs_open_dir_at (AT_FDCWD, state_dir, error);
+  state_fd = pier_fs_open_dir_at (AT_FDCWD, target->state_dir, error);
   if (state_fd < 0)
     return FALSE;
   /* One graphical-session set-up at a time per container: the window and a pierctl at once
    * must not start two servers or two relays. */
-  lock_path = g_build_filename (state_dir, LOCK_NAME, NULL);
+  lock_path = g_build_filename (target->state_dir, LOCK_NAME, NULL);
   lock = pier_lock_acquire (lock_path, TRUE, error);
-  if (lock == NULL || !pier_container_identity_resolve (store, c, NULL, NULL, &identity, error))
+  if (lock == NULL)
     return FALSE;
 
   server = pier_graphical_server_record_read (state_fd);
-  if (server != NULL && !pier_graphical_server_record_alive (server, sandbox->init_pid))
+  if (server != NULL && !pier_graphical_server_record_alive (server, target->init_pid))
     {
       unlinkat (state_fd, RECORD_NAME, 0);
       g_clear_pointer (&server, pier_graphical_server_record_free);
     }
-  if (server == NULL && pier_graphical_session_port_listening (sandbox->init_pid, PIER_RDP_PORT))
+  if (server == NULL && pier_graphical_session_port_listening (target->init_pid, PIER_RDP_PORT))
     {
       server = g_new0 (PierGraphicalServerRecord, 1);
       server->kind = PIER_GRAPHICAL_SESSION_SERVER_IMAGE;
     }
   else if (server == NULL)
     {
-      server = start_weston (store, c, state_dir, state_fd, sandbox, &identity, options, error);
+      server = start_weston (target, state_fd, options, error);
       /* Recorded at once, so that a later failure never leaves a Weston that the next call
        * would take for the image's own server. */
       if (server == NULL || !pier_graphical_server_record_write (state_fd, server, error))
@@ -421,16 +360,17 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
     {
       g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
                    _("the graphical session of %s runs Weston without Xwayland, so it cannot "
-                     "show X11 apps: restart the container and open it with X11 first"), c->name);
+                     "show X11 apps: restart the container and open it with X11 first"),
+                   target->name);
       return FALSE;
     }
 
-  socket_path = g_build_filename (state_dir, SOCKET_NAME, NULL);
+  socket_path = g_build_filename (target->state_dir, SOCKET_NAME, NULL);
   if (!pier_rdp_relay_is_serving (socket_path))
     {
       /* A socket left by a relay that is gone (it removes its own when it ends cleanly). */
       unlinkat (state_fd, SOCKET_NAME, 0);
-      if (!pier_rdp_relay_spawn (socket_path, sandbox->init_pid, sandbox->init_start_time,
+      if (!pier_rdp_relay_spawn (socket_path, target->init_pid, target->init_start_time,
                                  PIER_RDP_PORT, error))
         return FALSE;
     }
@@ -442,18 +382,18 @@ pier_graphical_session_open (PierStore *store, PierContainer *c, const PierGraph
       if (server->fingerprint == NULL)
         {
           g_prefix_error (error, _("the RDP server already listening on port %d in %s: "),
-                          PIER_RDP_PORT, c->name);
+                          PIER_RDP_PORT, target->name);
           return FALSE;
         }
       if (!pier_graphical_server_record_write (state_fd, server, error))
         return FALSE;
     }
 
-  if (!start_app (store, c, state_dir, state_fd, &identity, server, started, options,
-                  &info->app_pid, error))
+  if (!start_app (target, state_fd, server, started, options, &info->app_pid, error))
     return FALSE;
-  if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON)
-    record_server_sessions (store, c, server->pid);
+  if (server->kind == PIER_GRAPHICAL_SESSION_SERVER_WESTON
+      && target->klass->record_server_clients != NULL)
+    target->klass->record_server_clients (target, server->pid);
 
   info->socket_path = g_steal_pointer (&socket_path);
   info->fingerprint = g_strdup (server->fingerprint);

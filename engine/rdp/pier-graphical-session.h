@@ -3,30 +3,31 @@
 
 #include <gio/gio.h>
 
-#include "pier-container.h"
+#include "pier-graphical-target.h"
 
 G_BEGIN_DECLS
 
 /* Graphical sessions: a GUI app in a container, shown over RDP.
  *
- * pier_graphical_session_open() makes sure an RDP server listens on the container's own
- * 127.0.0.1:3389 and that the host can reach it, then starts the app in a new session:
+ * pier_graphical_session_open() makes sure an RDP server listens on the own 127.0.0.1:3389 of a
+ * container on this machine (reached through a target, pier-graphical-target.h) and that the
+ * host can reach it, then starts the app in a new session:
  *
  *  - The server. An image that runs its own RDP server on 3389 (xrdp, FreeRDP's shadow server)
  *    is used as it is: its certificate is learned from a TLS handshake through the relay the
  *    first time (trust on first use) and pinned from then on, for as long as the container
  *    runs. Otherwise Pier starts Weston with its RDP backend, TLS only (no NLA: Debian's
  *    FreeRDP 3 has no MD4, so NTLM cannot work), with a key and certificate made once per
- *    container (ROOT/containers/<id>/rdp/, 0700), so the fingerprint survives restarts. Weston
- *    runs as the container's user, in a session of its own recorded as
+ *    container (in the target's certificate directory), so the fingerprint survives restarts.
+ *    Weston runs as the container's user, in a session of its own recorded as
  *    PIER_GRAPHICAL_SESSION_SESSION_SERVER, as do the helper clients it starts in sessions of their own
  *    (its panel, its keyboard, Xwayland). Its files live in the container's /run/pier-gui
- *    (a tmpfs; owned by that user, 0700): the key and certificate, weston.ini (desktop shell,
+ *    (owned by that user, 0700): the key and certificate, weston.ini (desktop shell,
  *    panel at the top, no idle lock), and runtime/ (XDG_RUNTIME_DIR, with the Wayland socket
  *    PIER_GRAPHICAL_SESSION_WAYLAND_DISPLAY). With x11, Weston also runs Xwayland (started on the first X
  *    client) and the app gets DISPLAY.
- *  - The way in. RUNROOT/containers/<id>/rdp.sock (0600, in the 0700 state directory), served
- *    by pier-rdp-relay (pier-rdp-relay.h). No TCP port opens on the host, and a container on
+ *  - The way in. rdp.sock (0600) in the target's 0700 state directory, served by
+ *    pier-rdp-relay (pier-rdp-relay.h). No TCP port opens on the host, and a container on
  *    the host's network is refused, since its 127.0.0.1:3389 would be the host's.
  *  - The app: @options->app, or else the image's Entrypoint and Cmd (with Pier's Weston; an
  *    image's own server gets no app unless one is given, since its command is what runs the
@@ -35,9 +36,9 @@ G_BEGIN_DECLS
  *    PIER_SESSION_GRAPHICAL.
  *
  * Calling it again reuses the running server and relay and starts another app. Weston's and
- * the apps' output goes to RUNROOT/containers/<id>/gui.log. What it records (the server's pid,
- * the fingerprint) lives in RUNROOT/containers/<id>/rdp-server and goes with the container's
- * run, as the relay does, which ends with the container's init. */
+ * the apps' output goes to gui.log there. What it records (the server's pid, the fingerprint)
+ * lives in rdp-server there and goes with the container's run, as the relay does, which ends
+ * with the container's init. */
 
 /* The origin recorded for the RDP server's sessions (the app's is PIER_SESSION_GRAPHICAL). */
 #define PIER_GRAPHICAL_SESSION_SESSION_SERVER "rdp-server"
@@ -77,9 +78,9 @@ void pier_graphical_session_info_clear (PierGraphicalSessionInfo *info);
  * (g_child_watch_add), or exit and let the system's reaper adopt it, as for
  * pier_sandbox_exec_spawn(). Errors say what failed in the container's terms ("Weston ended
  * before listening on 3389: …" with the end of its log). */
-gboolean pier_graphical_session_open (PierStore *store, PierContainer *container,
-                                  const PierGraphicalSessionOptions *options, PierGraphicalSessionInfo *info,
-                                  GError **error);
+gboolean pier_graphical_session_open (PierGraphicalTarget *target,
+                                      const PierGraphicalSessionOptions *options,
+                                      PierGraphicalSessionInfo *info, GError **error);
 
 /* Whether something listens on 127.0.0.1:@port (or the wildcard address) in the network
  * namespace of host process @pid, from /proc/PID/net/tcp and tcp6. */

@@ -19,7 +19,7 @@ main (int argc, char **argv)
       g_printerr ("usage: bench-docker-list unix:///PATH: %s\n", error ? error->message : "");
       return 2;
     }
-  engine = pier_docker_engine_new (endpoint);
+  engine = pier_docker_engine_new (endpoint, NULL);
   if ((list = pier_engine_list_containers (PIER_ENGINE (engine), NULL, &error)) == NULL)
     {
       g_printerr ("%s\n", error->message);

@@ -37,7 +37,7 @@ peer_engine (void)
     }
   if (g_getenv ("PIER_TEST_SSH_KEY") != NULL)
     endpoint->identity_file = g_strdup (g_getenv ("PIER_TEST_SSH_KEY"));
-  return PIER_ENGINE (pier_docker_engine_new (endpoint));
+  return PIER_ENGINE (pier_docker_engine_new (endpoint, NULL));
 }
 
 /* What the peer's own CLI prints for @args (a shell fragment). */
@@ -683,6 +683,28 @@ test_pods (void **state)
   g_free (cli (podman ? "pod rm -f pier-pod" : "rm -f pier-in-pod"));
 }
 
+/* Graphical sessions need the container's init on this machine: a local socket's engine has
+ * the capability, one behind ssh has not and says so, naming where it is. */
+static void
+test_graphical_sessions_capability (void **state)
+{
+  PierEngine *engine = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PierGraphicalSession) session = NULL;
+  gboolean local = pier_engine_has_capability (engine, PIER_ENGINE_CAP_HOST_PROCESSES);
+  PierGraphicalOptions options = { 0 };
+
+  assert_int_equal (pier_engine_has_capability (engine, PIER_ENGINE_CAP_GRAPHICAL_SESSIONS),
+                    local);
+  assert_int_equal (local, g_str_has_prefix (g_getenv ("PIER_TEST_DOCKER_URI"), "unix://"));
+  if (local)
+    return; /* tests/ui/test-gui-connections.sh opens one */
+  session = pier_engine_open_graphical_session (engine, "anything", &options, NULL, &error);
+  assert_null (session);
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+  assert_non_null (strstr (error->message, g_getenv ("PIER_TEST_DOCKER_URI")));
+}
+
 /* list_processes: the PIDs the peer's `top` gives; on a local socket the host's side too:
  * the container's init is State.Pid, and its sessions are read. */
 static void
@@ -780,7 +802,7 @@ test_ssh_refusal_says_why (void **state)
   endpoint->identity_file = g_strdup (wrong);
   g_free (endpoint->remote_cli);
   endpoint->remote_cli = g_strdup ("podman");
-  engine = pier_docker_engine_new (endpoint);
+  engine = pier_docker_engine_new (endpoint, NULL);
   assert_false (pier_engine_ping (PIER_ENGINE (engine), NULL, &error));
   assert_non_null (error);
   assert_non_null (strstr (error->message, "ssh to 127.0.0.1: "));
@@ -931,6 +953,7 @@ main (void)
     cmocka_unit_test (test_exec),
     cmocka_unit_test (test_list_processes),
     cmocka_unit_test (test_pods),
+    cmocka_unit_test (test_graphical_sessions_capability),
     cmocka_unit_test (test_ssh_refusal_says_why),
     cmocka_unit_test (test_events),
     cmocka_unit_test (test_peer_killed_mid_call),

@@ -50,7 +50,7 @@ hostile_start (const char *mode)
   fclose (f);
   uri = g_strconcat ("unix://", socket_path, NULL);
   endpoint = pier_docker_endpoint_parse (uri, &error);
-  h->engine = PIER_ENGINE (pier_docker_engine_new (endpoint));
+  h->engine = PIER_ENGINE (pier_docker_engine_new (endpoint, NULL));
   pier_docker_engine_set_timeouts (PIER_DOCKER_ENGINE (h->engine), STALL_MS, STALL_MS);
   current = h;
   return h;
@@ -129,7 +129,7 @@ test_no_peer (void **state)
   g_autoptr (GError) error = NULL;
   g_autoptr (PierDockerEndpoint) endpoint =
       pier_docker_endpoint_parse ("unix:///nonexistent/pier-test.sock", &error);
-  g_autoptr (PierDockerEngine) engine = pier_docker_engine_new (endpoint);
+  g_autoptr (PierDockerEngine) engine = pier_docker_engine_new (endpoint, NULL);
 
   assert_false (pier_engine_ping (PIER_ENGINE (engine), NULL, &error));
   assert_non_null (strstr (error->message, "unix:///nonexistent/pier-test.sock"));
