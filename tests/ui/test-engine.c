@@ -254,8 +254,8 @@ load_images (PierEngine *engine, int fd, GCancellable *cancellable, GError **err
   return inner ? pier_engine_load (inner, fd, cancellable, error) : NULL;
 }
 
-/* The calls whose vfuncs it fills, as @inner can make them; the archives' only when they are
- * passed on (test_engine_pass_archives()). */
+/* What @inner can, but for the calls it does not pass on, and the archives' only when they
+ * are (test_engine_pass_archives()). */
 static gboolean
 can (PierEngine *engine, PierEngineCall call)
 {
@@ -263,18 +263,21 @@ can (PierEngine *engine, PierEngineCall call)
 
   switch (call)
     {
-    case PIER_ENGINE_CALL_EXEC:
-    case PIER_ENGINE_CALL_LOGS:
-    case PIER_ENGINE_CALL_STATS:
-    case PIER_ENGINE_CALL_DIFF:
-    case PIER_ENGINE_CALL_IMAGE_LAYERS:
-    case PIER_ENGINE_CALL_IMAGE_HISTORY:
-      return pier_engine_can (self->inner, call);
     case PIER_ENGINE_CALL_SAVE:
     case PIER_ENGINE_CALL_LOAD:
       return self->archives && pier_engine_can (self->inner, call);
-    default:
+    case PIER_ENGINE_CALL_RUN:
+    case PIER_ENGINE_CALL_COMMIT:
+    case PIER_ENGINE_CALL_EXPORT:
+    case PIER_ENGINE_CALL_BUILD:
+    case PIER_ENGINE_CALL_TAG:
+    case PIER_ENGINE_CALL_REMOVE_IMAGE:
+    case PIER_ENGINE_CALL_IMPORT:
+    case PIER_ENGINE_CALL_PULL:
+    case PIER_ENGINE_CALL_PUSH:
       return FALSE;
+    default:
+      return pier_engine_can (self->inner, call);
     }
 }
 
