@@ -76,12 +76,17 @@ make_status (const PierContainerInfo *c)
     return g_strdup (c->broken);
   switch (c->state)
     {
+    /* A time not known is 0 (Docker's list gives none): no "Up 20795 days". */
     case PIER_CONTAINER_STATE_RUNNING:
+      if (c->started_at <= 0)
+        return g_strdup (_("Up"));
       ago = pier_ui_format_duration (g_get_real_time () - c->started_at);
       return g_strdup_printf (_("Up %s"), ago);
     case PIER_CONTAINER_STATE_EXITED:
       if (c->stale)
         return g_strdup (_("Exited: its monitor vanished"));
+      if (c->finished_at <= 0)
+        return g_strdup (_("Exited"));
       ago = pier_ui_format_ago (c->finished_at);
       return g_strdup_printf (_("Exited %s"), ago);
     case PIER_CONTAINER_STATE_CREATED:

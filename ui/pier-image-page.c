@@ -29,11 +29,13 @@ struct _PierImagePage {
   GListStore *history;
   GCancellable *cancellable;
   gboolean loaded;
+  char *copy_unavailable;
 };
 
 G_DEFINE_FINAL_TYPE (PierImagePage, pier_image_page, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_LOADED, N_PROPS };
+/* "copy-unavailable": why "Copy to…" is not offered, which its button's tooltip says. */
+enum { PROP_0, PROP_LOADED, PROP_COPY_UNAVAILABLE, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 typedef struct {
@@ -284,6 +286,21 @@ static const struct {
   { "page.remove", PIER_ENGINE_CALL_REMOVE_IMAGE },
 };
 
+void
+pier_image_page_set_copy_unavailable (PierImagePage *self, const char *why)
+{
+  g_free (self->copy_unavailable);
+  self->copy_unavailable = g_strdup (why);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.copy", why == NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_COPY_UNAVAILABLE]);
+}
+
+static char *
+copy_tooltip (gpointer this, const char *why)
+{
+  return g_strdup (why ? why : _("Copy This Image to Another Connection"));
+}
+
 GtkWidget *
 pier_image_page_new (PierModel *model, const char *name_or_id)
 {
@@ -339,6 +356,8 @@ pier_image_page_get_property (GObject *object, guint prop_id, GValue *value, GPa
 {
   if (prop_id == PROP_LOADED)
     g_value_set_boolean (value, PIER_IMAGE_PAGE (object)->loaded);
+  else if (prop_id == PROP_COPY_UNAVAILABLE)
+    g_value_set_string (value, PIER_IMAGE_PAGE (object)->copy_unavailable);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
@@ -364,6 +383,7 @@ pier_image_page_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_free (self->target);
+  g_free (self->copy_unavailable);
   G_OBJECT_CLASS (pier_image_page_parent_class)->finalize (object);
 }
 
@@ -378,6 +398,9 @@ pier_image_page_class_init (PierImagePageClass *klass)
   object_class->finalize = pier_image_page_finalize;
   props[PROP_LOADED] = g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_COPY_UNAVAILABLE] = g_param_spec_string ("copy-unavailable", NULL, NULL, NULL,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                          G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, props);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   /* Named by the template's cells. */
@@ -396,10 +419,12 @@ pier_image_page_class_init (PierImagePageClass *klass)
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, copy_dockerfile);
   gtk_widget_class_bind_template_callback (widget_class, copy_inspect);
+  gtk_widget_class_bind_template_callback (widget_class, copy_tooltip);
   pier_column_class_bind_template_callbacks (widget_class);
   gtk_widget_class_install_action (widget_class, "page.run", NULL, page_action);
   gtk_widget_class_install_action (widget_class, "page.tag", NULL, page_action);
   gtk_widget_class_install_action (widget_class, "page.save", NULL, page_action);
+  gtk_widget_class_install_action (widget_class, "page.copy", NULL, page_action);
   gtk_widget_class_install_action (widget_class, "page.remove", NULL, page_action);
 }
 

@@ -67,6 +67,7 @@ image_menu (const char *target)
     { main, _("_Open"), "win.image-open" },
     { main, _("_Tag…"), "win.image-tag" },
     { main, _("_Save to a File…"), "win.image-save" },
+    { main, _("_Copy To…"), "win.image-copy" },
     { remove, _("_Remove…"), "win.image-remove" },
   };
 

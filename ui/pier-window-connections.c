@@ -115,6 +115,7 @@ pier_window_show_model (PierWindow *self, const char *name, PierModel *model)
   pier_processes_view_set_model (self->host_processes_view, model);
   pier_build_view_set_model (self->build_view, model);
   follow_engine (self, name, engine);
+  pier_window_update_copy (self);
   g_signal_connect_object (model, "notify::loaded", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (model, "notify::error", G_CALLBACK (model_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (model, "notify::unreachable", G_CALLBACK (model_changed), self,
@@ -234,6 +235,7 @@ connections_read (GObject *source, GAsyncResult *result, gpointer user_data)
     g_message ("%s", (const char *) warnings->pdata[i]);
   pier_connection_switcher_set_connections (self->connection_switcher,
                                             pier_connections_get_all (connections));
+  pier_window_update_copy (self);
   name = pier_connections_choose (connections, NULL);
   if (!self->connection_chosen && !show_connection (self, name, &error))
     {

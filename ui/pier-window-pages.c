@@ -79,16 +79,34 @@ pier_window_end_busy (PierBusy *busy)
 
 /* ---- pages ---- */
 
-/* Pages after the visible one are where "back" already left. */
+/* The leaflet's pages, last first (a copy: removing one changes the leaflet's list). */
+static GPtrArray *
+pages_last_first (PierWindow *self)
+{
+  g_autoptr (GListModel) pages = G_LIST_MODEL (adw_leaflet_get_pages (self->leaflet));
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = g_list_model_get_n_items (pages); i > 0; i--)
+    g_ptr_array_add (list, g_list_model_get_item (pages, i - 1));
+  return list;
+}
+
+/* Pages after the visible one are where "back" already left. AdwLeaflet (1.2) touches the page
+ * it slides away from until the slide ends, even once removed (a crash when the connection
+ * changes right after Back): while it slides, the pages left only stop being navigatable, and
+ * go once it ends (pier_window_forget_left_pages()). */
 static void
 forget_pages_after (PierWindow *self, GtkWidget *visible)
 {
-  for (GtkWidget *child = gtk_widget_get_last_child (GTK_WIDGET (self->leaflet));
-       child != NULL && child != visible;)
+  gboolean sliding = adw_leaflet_get_child_transition_running (self->leaflet);
+  g_autoptr (GPtrArray) pages = pages_last_first (self);
+
+  for (guint i = 0; i < pages->len && adw_leaflet_page_get_child (pages->pdata[i]) != visible; i++)
     {
-      GtkWidget *prev = gtk_widget_get_prev_sibling (child);
-      adw_leaflet_remove (self->leaflet, child);
-      child = prev;
+      if (sliding)
+        adw_leaflet_page_set_navigatable (pages->pdata[i], FALSE);
+      else
+        adw_leaflet_remove (self->leaflet, adw_leaflet_page_get_child (pages->pdata[i]));
     }
 }
 
@@ -100,11 +118,31 @@ push_page (PierWindow *self, GtkWidget *page)
   adw_leaflet_set_visible_child (self->leaflet, page);
 }
 
+static gboolean
+forget_left_pages (gpointer user_data)
+{
+  PierWindow *self = user_data;
+  g_autoptr (GPtrArray) pages = NULL;
+
+  self->forget_id = 0;
+  if (adw_leaflet_get_child_transition_running (self->leaflet))
+    return G_SOURCE_REMOVE;
+  forget_pages_after (self, adw_leaflet_get_visible_child (self->leaflet));
+  /* Those left while sliding, wherever they are now. */
+  pages = pages_last_first (self);
+  for (guint i = 0; i < pages->len; i++)
+    if (!adw_leaflet_page_get_navigatable (pages->pdata[i]))
+      adw_leaflet_remove (self->leaflet, adw_leaflet_page_get_child (pages->pdata[i]));
+  return G_SOURCE_REMOVE;
+}
+
+/* Not at once: a slide also ends inside adw_leaflet_set_visible_child() when a new one starts,
+ * before the page it shows is the visible one. */
 void
 pier_window_forget_left_pages (PierWindow *self)
 {
-  if (!adw_leaflet_get_child_transition_running (self->leaflet))
-    forget_pages_after (self, adw_leaflet_get_visible_child (self->leaflet));
+  if (self->forget_id == 0 && !adw_leaflet_get_child_transition_running (self->leaflet))
+    self->forget_id = g_idle_add (forget_left_pages, self);
 }
 
 GtkWidget *
@@ -144,6 +182,7 @@ pier_window_open_image (PierWindow *self, const char *name_or_id)
 {
   GtkWidget *page = pier_image_page_new (self->model, name_or_id);
 
+  pier_image_page_set_copy_unavailable (PIER_IMAGE_PAGE (page), self->copy_why);
   push_page (self, page);
   return page;
 }

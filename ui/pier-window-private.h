@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  *   pier-window-jobs.c     image and container work on a thread behind a busy toast: commit,
  *                          tag, remove, load, import, save
  *   pier-window-actions.c  the window-wide actions rows, pages and shortcuts activate
- *   pier-window-connections.c  the connections: the model shown, switching to another */
+ *   pier-window-connections.c  the connections: the model shown, switching to another
+ *   pier-window-copy.c     "Copy to…": an image to another connection */
 
 struct _PierWindow {
   AdwApplicationWindow parent_instance;
@@ -46,6 +47,8 @@ struct _PierWindow {
   PierConnections *connections; /* NULL until read */
   char *connection;             /* the name of the one shown */
   gboolean connection_chosen;   /* by the person, before the list was read */
+  char *copy_why;               /* why "Copy to…" is not offered, NULL when it is */
+  guint forget_id;              /* the pages left go in this idle */
 };
 
 /* Back to the views at once, dropping every page. */
@@ -65,6 +68,11 @@ void pier_window_show_model (PierWindow *self, const char *name, PierModel *mode
 /* Adds win.connection('NAME') and reads the connections off the main thread; once read, the
  * switcher lists them and the saved default (or $PIER_CONNECTION) is shown. */
 void pier_window_start_connections (PierWindow *self);
+
+/* Adds win.image-copy('IMAGE'), "Copy to…". */
+void pier_window_add_copy_action (PierWindow *self);
+/* Offers "Copy to…" or says why not, after the connection shown or the list changed. */
+void pier_window_update_copy (PierWindow *self);
 
 /* Adds the other window-wide actions (win.run, win.back, win.toast, win.container-*, ...). */
 void pier_window_add_actions (PierWindow *self);

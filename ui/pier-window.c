@@ -33,6 +33,7 @@ pier_window_dispose (GObject *object)
   PierWindow *self = PIER_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->forget_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), PIER_TYPE_WINDOW);
   g_clear_object (&self->model);
   G_OBJECT_CLASS (pier_window_parent_class)->dispose (object);
@@ -47,6 +48,7 @@ pier_window_finalize (GObject *object)
   g_clear_pointer (&self->connections, pier_connections_free);
   g_clear_object (&self->source);
   g_free (self->connection);
+  g_free (self->copy_why);
   G_OBJECT_CLASS (pier_window_parent_class)->finalize (object);
 }
 
@@ -90,6 +92,7 @@ pier_window_init (PierWindow *self)
   self->cancellable = g_cancellable_new ();
   pier_window_add_actions (self);
   pier_window_add_job_actions (self);
+  pier_window_add_copy_action (self);
   g_signal_connect (drop, "drop", G_CALLBACK (drop_files), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (view_changed), self);

@@ -48,6 +48,9 @@ void pier_window_go_back (PierWindow *self);
 
 /* The Run dialog (@image preselected, NULL: the selected or first image), presented. */
 GtkWidget *pier_window_open_run_dialog (PierWindow *self, const char *image);
+/* The "Copy to…" dialog of @image (a name or id), presented; NULL when the connection shown
+ * cannot copy (it cannot save images, there is no other connection). */
+GtkWidget *pier_window_copy_image (PierWindow *self, const char *image);
 /* A terminal window with a shell in container @id, presented. */
 GtkWidget *pier_window_open_terminal (PierWindow *self, const char *id);
 

@@ -13,6 +13,7 @@ struct _TestEngine {
 
   PierEngine *inner;
   guint capabilities;
+  gboolean archives; /* save_images and load_images are passed on */
   GMutex lock;
   GCond changed;
   GArray *calls; /* Call */
@@ -236,6 +237,50 @@ stats (PierEngine *engine, const char *container, PierContainerStats *stats,
   return inner ? pier_engine_stats (inner, container, stats, cancellable, error) : FALSE;
 }
 
+static gboolean
+save_images (PierEngine *engine, const char *const *images, const char *format, int fd,
+             GCancellable *cancellable, GError **error)
+{
+  PierEngine *inner = pass (engine, "save_images", cancellable, error);
+
+  return inner ? pier_engine_save (inner, images, format, fd, cancellable, error) : FALSE;
+}
+
+static GPtrArray *
+load_images (PierEngine *engine, int fd, GCancellable *cancellable, GError **error)
+{
+  PierEngine *inner = pass (engine, "load_images", cancellable, error);
+
+  return inner ? pier_engine_load (inner, fd, cancellable, error) : NULL;
+}
+
+/* What @inner can, but for the calls it does not pass on, and the archives' only when they
+ * are (test_engine_pass_archives()). */
+static gboolean
+can (PierEngine *engine, PierEngineCall call)
+{
+  TestEngine *self = TEST_ENGINE (engine);
+
+  switch (call)
+    {
+    case PIER_ENGINE_CALL_SAVE:
+    case PIER_ENGINE_CALL_LOAD:
+      return self->archives && pier_engine_can (self->inner, call);
+    case PIER_ENGINE_CALL_RUN:
+    case PIER_ENGINE_CALL_COMMIT:
+    case PIER_ENGINE_CALL_EXPORT:
+    case PIER_ENGINE_CALL_BUILD:
+    case PIER_ENGINE_CALL_TAG:
+    case PIER_ENGINE_CALL_REMOVE_IMAGE:
+    case PIER_ENGINE_CALL_IMPORT:
+    case PIER_ENGINE_CALL_PULL:
+    case PIER_ENGINE_CALL_PUSH:
+      return FALSE;
+    default:
+      return pier_engine_can (self->inner, call);
+    }
+}
+
 static PierExec *
 exec_start (PierEngine *engine, const char *container, const PierExecOptions *options,
             const PierStdio *stdio, GCancellable *cancellable, GError **error)
@@ -363,6 +408,9 @@ test_engine_iface_init (PierEngineInterface *iface)
   iface->stats = stats;
   iface->exec_start = exec_start;
   iface->diff = diff;
+  iface->save_images = save_images;
+  iface->load_images = load_images;
+  iface->can = can;
   iface->list_processes = list_processes;
   iface->list_sessions = list_sessions;
   iface->list_host_processes = list_host_processes;
@@ -448,6 +496,12 @@ test_engine_new (PierEngine *inner, guint capabilities)
   self->inner = g_object_ref (inner);
   self->capabilities = capabilities;
   return self;
+}
+
+void
+test_engine_pass_archives (TestEngine *self)
+{
+  self->archives = TRUE;
 }
 
 static void

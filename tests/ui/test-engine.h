@@ -19,6 +19,9 @@ G_DECLARE_FINAL_TYPE (TestEngine, test_engine, TEST, ENGINE, GObject)
 
 TestEngine *test_engine_new (PierEngine *inner, guint capabilities);
 
+/* Passes save_images and load_images on to @inner too (pier_engine_can() says so): without it,
+ * an engine without archives. */
+void test_engine_pass_archives (TestEngine *self);
 /* From now on @call (a vfunc's name; NULL: none) waits until it is no longer held or its
  * cancellable is cancelled (then it fails with G_IO_ERROR_CANCELLED): a slow peer. */
 void test_engine_hold (TestEngine *self, const char *call);

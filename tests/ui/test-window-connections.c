@@ -8,6 +8,7 @@
 #include "pier-application.h"
 #include "pier-connection-switcher.h"
 #include "pier-containers-view.h"
+#include "pier-copy-dialog.h"
 #include "pier-images-view.h"
 #include "pier-local-engine.h"
 #include "pier-window.h"
@@ -109,6 +110,7 @@ setup (void **state)
   make (fx.local1, "on-first", "first-only:1");
   make (fx.local2, "on-second", "second-only:1");
   fx.first = test_engine_new (fx.local1, G_MAXUINT);
+  test_engine_pass_archives (fx.first);
   fx.second = test_engine_new (fx.local2, 0);
   g_mutex_init (&fx.lock);
   g_cond_init (&fx.released);
@@ -406,6 +408,50 @@ test_connections_banner_while_the_engine_is_gone (void **state)
   assert_true (shows_container ("on-second"));
 }
 
+/* "Copy to…" is offered only where the connection shown can save images, its button saying
+ * why not; in its dialog, a connection that cannot load images is insensitive and says so, and
+ * the one shown is not listed. */
+static void
+test_connections_copy_offered_only_where_it_can (void **state)
+{
+  GtkWidget *page, *button, *dialog;
+  g_autoptr (GError) error = NULL;
+
+  REQUIRE_SETUP ();
+  assert_string_equal (pier_window_get_connection (fx.window), "second");
+  assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (fx.window), "image-copy"));
+  assert_null (pier_window_copy_image (fx.window, "second-only:1"));
+  page = pier_window_open_image (fx.window, "second-only:1");
+  button = button_for_action (page, "page.copy");
+  assert_non_null (button);
+  assert_false (gtk_widget_is_sensitive (button));
+  assert_non_null (strstr (gtk_widget_get_tooltip_text (button), "“second” cannot save images"));
+  /* The switch comes while the page still slides out. */
+  pier_window_go_back (fx.window);
+
+  if (!pier_window_choose_connection (fx.window, "pier", &error))
+    fail_msg ("choosing pier: %s", error->message);
+  WAIT_FOR (pier_model_get_loaded (pier_window_get_model (fx.window)), 10000, "pier to load");
+  assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fx.window), "image-copy"));
+  page = pier_window_open_image (fx.window, "first-only:1");
+  button = button_for_action (page, "page.copy");
+  assert_true (gtk_widget_is_sensitive (button));
+  assert_string_equal (gtk_widget_get_tooltip_text (button), "Copy This Image to Another Connection");
+
+  dialog = pier_window_copy_image (fx.window, "first-only:1");
+  assert_non_null (dialog);
+  assert_non_null (label_starting_with (dialog, "“second” cannot load images"));
+  assert_false (pier_copy_dialog_choose (PIER_COPY_DIALOG (dialog), "second"));
+  assert_false (pier_copy_dialog_choose (PIER_COPY_DIALOG (dialog), "pier"));
+  pier_copy_dialog_copy (PIER_COPY_DIALOG (dialog));
+  assert_false (pier_copy_dialog_get_copying (PIER_COPY_DIALOG (dialog)));
+  assert_int_equal (test_engine_count (fx.first, "save_images", NULL), 0);
+  settle (300);
+  screenshot (dialog, "connections-copy-no-target");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  pier_window_go_back (fx.window);
+}
+
 int
 main (void)
 {
@@ -415,6 +461,7 @@ main (void)
     cmocka_unit_test (test_connections_what_second_cannot_is_insensitive),
     cmocka_unit_test (test_connections_slow_engine_never_blocks),
     cmocka_unit_test (test_connections_banner_while_the_engine_is_gone),
+    cmocka_unit_test (test_connections_copy_offered_only_where_it_can),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
