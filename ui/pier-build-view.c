@@ -62,13 +62,28 @@ step_free (Step *step)
 
 /* ---- the form ---- */
 
+/* Build is offered with a context chosen, no build running, and an engine that builds; when it
+ * does not, the button says so (never an error after a click). */
+static void
+update_build_button (PierBuildView *self)
+{
+  gboolean builds = self->model == NULL
+                    || pier_engine_can (pier_model_get_engine (self->model), PIER_ENGINE_CALL_BUILD);
+
+  gtk_widget_set_sensitive (self->build_button,
+                            builds && self->context != NULL && self->cancellable == NULL);
+  gtk_widget_set_tooltip_text (self->build_button,
+                               builds ? NULL
+                                      : _("This connection's engine does not build images"));
+}
+
 void
 pier_build_view_set_context (PierBuildView *self, const char *path)
 {
   g_free (self->context);
   self->context = g_strdup (path);
   adw_action_row_set_subtitle (self->context_row, path ? path : _("None chosen"));
-  gtk_widget_set_sensitive (self->build_button, path != NULL && self->cancellable == NULL);
+  update_build_button (self);
 }
 
 void
@@ -266,7 +281,7 @@ build_ended (PierBuildView *self)
   g_clear_pointer (&self->relay, pier_ui_relay_unref);
   gtk_widget_set_visible (self->cancel_button, FALSE);
   gtk_widget_set_visible (self->build_button, TRUE);
-  gtk_widget_set_sensitive (self->build_button, self->context != NULL);
+  update_build_button (self);
 }
 
 typedef struct {
@@ -444,6 +459,7 @@ void
 pier_build_view_set_model (PierBuildView *self, PierModel *model)
 {
   g_set_object (&self->model, model);
+  update_build_button (self);
 }
 
 guint

@@ -6,6 +6,7 @@
  * leaves it. Under Xvfb (run-under-xvfb.sh), root only (real stores). Screenshots go to
  * $PIER_BUILD_DIR/ui-shots. */
 #include "pier-application.h"
+#include "pier-build-view.h"
 #include "pier-connection-switcher.h"
 #include "pier-containers-view.h"
 #include "pier-copy-dialog.h"
@@ -279,6 +280,22 @@ test_connections_switch_shows_the_second (void **state)
             5000, "the choice to be saved as the default");
 }
 
+/* The first button under @widget whose label is @label. */
+static GtkWidget *
+button_labelled (GtkWidget *widget, const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = button_labelled (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* "second" has no builder, no registry client, no archives and cannot create containers (the
  * TestEngine passes none of those calls on): what would need them is insensitive and says why;
  * the embedded engine offers them. */
@@ -287,7 +304,7 @@ test_connections_what_second_cannot_is_insensitive (void **state)
 {
   static const char *const refused[] = { "run", "build", "pull", "load", "import", "image-tag",
                                          "image-save", "image-remove", "container-commit" };
-  GtkWidget *run, *page;
+  GtkWidget *run, *page, *build_view, *build;
   guint windows;
 
   REQUIRE_SETUP ();
@@ -315,6 +332,15 @@ test_connections_what_second_cannot_is_insensitive (void **state)
   page = pier_window_open_image (fx.window, "second-only:1");
   assert_false (gtk_widget_is_sensitive (button_for_action (page, "page.run")));
   pier_window_go_back (fx.window);
+
+  /* The Build view's own button, with a context chosen: insensitive, saying why. */
+  build_view = pier_window_get_view (fx.window, "build");
+  pier_build_view_set_context (PIER_BUILD_VIEW (build_view), g_get_tmp_dir ());
+  build = button_labelled (build_view, "_Build");
+  assert_non_null (build);
+  assert_false (gtk_widget_is_sensitive (build));
+  assert_non_null (strstr (gtk_widget_get_tooltip_text (build), "does not build images"));
+  pier_build_view_set_context (PIER_BUILD_VIEW (build_view), NULL);
 }
 
 static gboolean
