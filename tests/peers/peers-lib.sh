@@ -105,9 +105,14 @@ CONF
   local nproc pid_max
   nproc=$(ulimit -Hu); pid_max=$(cat /proc/sys/kernel/pid_max)
   { [ "$nproc" = unlimited ] || [ "$nproc" -gt "$pid_max" ]; } && nproc=$pid_max
+  # Its own temporary folder and events log: a rootful service's defaults (/run/libpod) are
+  # shared by every service running at once, whose events would mingle.
   cat >"$dir/containers.conf" <<CONF
 [containers]
 default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$nproc:$nproc"]
+[engine]
+tmp_dir = "$dir/tmp"
+events_logfile_path = "$dir/events.log"
 CONF
   PODMAN_SOCKET="$dir/podman.sock"
   if [ -n "$user" ]; then
