@@ -123,22 +123,14 @@ void
 pier_images_view_set_model (PierImagesView *self, PierModel *model)
 {
   GListModel *images = pier_model_get_images (model);
-  GtkSortListModel *sorted;
 
   /* Another connection's model: the same search, sorting and selection over its rows. */
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_func (pier_model_get_images (self->model), update_page, self);
   else
     {
-      self->filter = gtk_string_filter_new (gtk_property_expression_new (PIER_TYPE_IMAGE_ROW, NULL, "search-text"));
-      gtk_string_filter_set_ignore_case (self->filter, FALSE);
-      self->filtered = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));
-      sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filtered)),
-                                        g_object_ref (gtk_column_view_get_sorter (self->column_view)));
-      self->selection = gtk_single_selection_new (G_LIST_MODEL (sorted));
-      gtk_single_selection_set_autoselect (self->selection, FALSE);
-      gtk_single_selection_set_can_unselect (self->selection, TRUE);
-      pier_ui_column_view_set_model_when_sized (self->column_view, GTK_SELECTION_MODEL (self->selection));
+      self->selection = pier_ui_column_view_searchable (self->column_view, PIER_TYPE_IMAGE_ROW,
+                                                        &self->filter, &self->filtered);
       g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
     }
   g_set_object (&self->model, model);

@@ -198,3 +198,22 @@ pier_ui_closure_not (gpointer this, gboolean value)
 {
   return !value;
 }
+
+GtkSingleSelection *
+pier_ui_column_view_searchable (GtkColumnView *view, GType row_type, GtkStringFilter **filter,
+                                GtkFilterListModel **filtered)
+{
+  GtkSortListModel *sorted;
+  GtkSingleSelection *selection;
+
+  *filter = gtk_string_filter_new (gtk_property_expression_new (row_type, NULL, "search-text"));
+  gtk_string_filter_set_ignore_case (*filter, FALSE);
+  *filtered = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (*filter)));
+  sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (*filtered)),
+                                    g_object_ref (gtk_column_view_get_sorter (view)));
+  selection = gtk_single_selection_new (G_LIST_MODEL (sorted));
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_single_selection_set_can_unselect (selection, TRUE);
+  pier_ui_column_view_set_model_when_sized (view, GTK_SELECTION_MODEL (selection));
+  return selection;
+}

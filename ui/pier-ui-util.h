@@ -46,6 +46,14 @@ void pier_ui_string_filter_follow_entry (GtkStringFilter *filter, GtkEditable *e
  * screen. A view not on screen gets its model when it first is. */
 void pier_ui_column_view_set_model_when_sized (GtkColumnView *view, GtkSelectionModel *model);
 
+/* The list a view of rows of @row_type shows: searched by *@filter over their "search-text",
+ * sorted by @view's columns, one row selected at most, given to @view once it is sized. The
+ * caller feeds *@filtered (gtk_filter_list_model_set_model) with a model's rows, again for
+ * another connection's model. */
+GtkSingleSelection *pier_ui_column_view_searchable (GtkColumnView *view, GType row_type,
+                                                    GtkStringFilter **filter,
+                                                    GtkFilterListModel **filtered);
+
 /* Shows @error as the engine worded it, under @heading ("Could not stop “web”"), in a dialog
  * over the window @widget is in (a page's main window, or a dialog itself). */
 void pier_ui_show_error (GtkWidget *widget, const char *heading, const GError *error);
