@@ -148,12 +148,21 @@ on_streamed (json_t *document, gpointer user_data, GError **error)
   return TRUE;
 }
 
+/* Once the stream is open: a read then brings what happened between the watch's making and
+ * the stream's start (a slow peer, ssh's set-up), which the stream itself never shows. */
+static void
+on_opened (gpointer data)
+{
+  on_streamed (NULL, data, NULL);
+}
+
 static gpointer
 follow_thread (gpointer data)
 {
   Follow *follow = data;
   PierDockerRequest request = { .path = "/events", .body_fd = -1, .quiet_ok = TRUE,
-                                .chunks = pier_docker_lines_chunk };
+                                .chunks = pier_docker_lines_chunk, .opened = on_opened,
+                                .opened_data = follow };
 
   /* Podman 4.3 streams its events on libpod's endpoint. */
   if (pier_docker_client_ping (follow->engine->client, follow->cancellable, NULL) &&
@@ -174,8 +183,7 @@ follow_thread (gpointer data)
       if (error != NULL && !g_cancellable_is_cancelled (follow->cancellable))
         g_debug ("following %s's events: %s; again in a second",
                  pier_docker_client_get_uri (follow->engine->client), error->message);
-      /* A peer that went away may come back: a read then says what happened meanwhile. */
-      on_streamed (NULL, follow, NULL);
+      /* A peer that went away may come back: the next stream's opening says so. */
       for (guint i = 0; i < 10 && !g_cancellable_is_cancelled (follow->cancellable); i++)
         g_usleep (RETRY_US / 10);
     }

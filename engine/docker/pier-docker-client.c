@@ -125,6 +125,9 @@ on_header (char *data, size_t size, size_t nitems, void *user_data)
       return len;
     }
   colon = strchr (line, ':');
+  /* The blank line that ends them. */
+  if (*line == '\0' && x->status >= 200 && x->status < 300 && x->request->opened != NULL)
+    x->request->opened (x->request->opened_data);
   if (colon == NULL)
     return len;
   *colon = '\0';

@@ -54,6 +54,9 @@ typedef struct {
   gpointer chunks_data;
   gsize max_reply;           /* collected bodies; 0: PIER_DOCKER_MAX_REPLY */
   gboolean quiet_ok;         /* the reply may be silent for long (follow, wait, events) */
+  /* Called once a 2xx reply's headers are in, before its body: a stream is then open. */
+  void (*opened) (gpointer opened_data);
+  gpointer opened_data;
 } PierDockerRequest;
 
 /* Sends @request and returns the reply's status (2xx or 3xx; 304 is "nothing to do"), its
