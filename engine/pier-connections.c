@@ -7,6 +7,7 @@
 #include "pier-fsutil.h"
 #include "pier-i18n.h"
 #include "pier-json.h"
+#include "pier-lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 
 #define CONNECTIONS_FILE "connections.json"
+#define CONNECTIONS_LOCK ".connections.lock"
 /* A person's list of connections is a few kilobytes. */
 #define MAX_CONNECTIONS_FILE_SIZE (1024 * 1024)
 #define MAX_NAME_LENGTH 64
@@ -29,8 +31,6 @@ struct _PierConnections {
   GPtrArray *all;
   guint n_saved;
   gboolean found;
-  /* Why the saved file could not be read: changing it would lose what it holds. */
-  char *unreadable;
   GPtrArray *warnings;
 };
 
@@ -182,10 +182,9 @@ pier_connections_load (void)
       g_ptr_array_set_size (self->all, 1);
       self->n_saved = 0;
       g_clear_pointer (&self->default_name, g_free);
-      self->unreadable = g_strdup_printf ("%s: %s", self->path, error->message);
       g_ptr_array_add (self->warnings,
-                       g_strdup_printf (_("%s; the saved connections are left out"),
-                                        self->unreadable));
+                       g_strdup_printf (_("%s: %s; the saved connections are left out"),
+                                        self->path, error->message));
     }
   return self;
 }
@@ -199,7 +198,6 @@ pier_connections_free (PierConnections *self)
   g_free (self->path);
   g_free (self->default_name);
   g_ptr_array_unref (self->all);
-  g_free (self->unreadable);
   g_ptr_array_unref (self->warnings);
   g_free (self);
 }
@@ -324,15 +322,37 @@ save (PierConnections *self, GError **error)
   return TRUE;
 }
 
-static gboolean
-check_writable (PierConnections *self, GError **error)
+/* Before a change: the saved file locked until the change is written, and read again under
+ * the lock, so that two pierctl (or pierctl and the window) changing it at once each build on
+ * the other's change instead of one losing it. Found connections keep their places. */
+static PierLock *
+lock_for_change (PierConnections *self, GError **error)
 {
-  if (self->unreadable == NULL)
-    return TRUE;
-  g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
-               _("%s; the saved connections are left as they are: mend or remove the file"),
-               self->unreadable);
-  return FALSE;
+  g_autofree char *lock_path = g_build_filename (self->dir, CONNECTIONS_LOCK, NULL);
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) pier_connection_free);
+  g_autoptr (PierLock) lock = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (!pier_fs_mkdir_p (self->dir, 0700, error)
+      || (lock = pier_lock_acquire (lock_path, TRUE, error)) == NULL)
+    return NULL;
+  while (self->all->len > 1 + self->n_saved)
+    g_ptr_array_add (found, g_ptr_array_steal_index (self->all, 1 + self->n_saved));
+  g_ptr_array_set_size (self->all, 1);
+  self->n_saved = 0;
+  g_clear_pointer (&self->default_name, g_free);
+  if (!read_saved (self, &local))
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_CORRUPT,
+                   _("%s: %s; the saved connections are left as they are: mend or remove the "
+                     "file"), self->path, local->message);
+      return NULL;
+    }
+  for (guint i = 0; i < found->len; i++)
+    if (find_named (self, ((PierConnection *) found->pdata[i])->name) == NULL)
+      g_ptr_array_add (self->all, g_ptr_array_steal_index (found, i--));
+  return g_steal_pointer (&lock);
 }
 
 static gboolean
@@ -365,9 +385,10 @@ pier_connections_add (PierConnections *self, const char *name, const char *uri,
 {
   g_autoptr (PierDockerEndpoint) endpoint = NULL;
   g_autofree char *identity = NULL;
+  g_autoptr (PierLock) lock = NULL;
   PierConnection *taken;
 
-  if (!check_writable (self, error) || !check_name (name, error))
+  if (!check_name (name, error) || (lock = lock_for_change (self, error)) == NULL)
     return FALSE;
   taken = find_named (self, name);
   if (taken != NULL && taken->origin != PIER_CONNECTION_ORIGIN_SAVED &&
@@ -402,9 +423,9 @@ gboolean
 pier_connections_remove (PierConnections *self, const char *name, GError **error)
 {
   const PierConnection *connection;
+  g_autoptr (PierLock) lock = lock_for_change (self, error);
 
-  if (!check_writable (self, error) || (connection = pier_connections_lookup (self, name,
-                                                                              error)) == NULL)
+  if (lock == NULL || (connection = pier_connections_lookup (self, name, error)) == NULL)
     return FALSE;
   if (connection->origin != PIER_CONNECTION_ORIGIN_SAVED)
     {
@@ -426,7 +447,9 @@ pier_connections_remove (PierConnections *self, const char *name, GError **error
 gboolean
 pier_connections_set_default (PierConnections *self, const char *name, GError **error)
 {
-  if (!check_writable (self, error) || pier_connections_lookup (self, name, error) == NULL)
+  g_autoptr (PierLock) lock = lock_for_change (self, error);
+
+  if (lock == NULL || pier_connections_lookup (self, name, error) == NULL)
     return FALSE;
   g_free (self->default_name);
   self->default_name = strcmp (name, PIER_CONNECTION_EMBEDDED) != 0 ? g_strdup (name) : NULL;

@@ -8,6 +8,8 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <string.h>
+
+#define MAX_URI_LENGTH 1024
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -49,6 +51,15 @@ PierDockerEndpoint *
 pier_docker_endpoint_parse (const char *uri, GError **error)
 {
   PierDockerEndpoint *endpoint;
+
+  /* A socket path fits in 108 bytes and a host name in 253: anything far longer is no
+   * endpoint, and would only be carried into files, messages and ssh's command line. */
+  if (strlen (uri) > MAX_URI_LENGTH)
+    {
+      g_set_error (error, PIER_ERROR, PIER_ERROR_INVALID,
+                   _("the endpoint “%.64s…” is longer than %d bytes"), uri, MAX_URI_LENGTH);
+      return NULL;
+    }
 
   if (g_str_has_prefix (uri, "unix://"))
     {

@@ -67,6 +67,7 @@ expect_failure "“nope”" conn rm nope
 expect_failure "“nope”" conn default nope
 expect_failure "embedded engine, which cannot be removed" conn rm pier
 expect_failure "“frob”" conn frob
+expect_failure "longer than 1024 bytes" conn add t "ssh://$(head -c 100000 /dev/zero | tr '\0' a)"
 assert_eq "$(names)" "pier d r" "connections after the refused changes"
 pass "bad names, URIs, kinds and identity files are refused, each named"
 
@@ -232,3 +233,17 @@ assert_contains "$(cat "$SCRATCH/images.err")" "$SAVED" "a verb's warning for a 
 pierctl --connection pier images -q 2>"$SCRATCH/images.err" >/dev/null
 [ ! -s "$SCRATCH/images.err" ] || fail "--connection pier read the saved file: $(cat "$SCRATCH/images.err")"
 pass "a broken saved file is a warning for ls and refused for changes, left as it was"
+
+# Twenty adds at once, and removes beside them: each change builds on the others, none is lost.
+rm -f "$SAVED"
+pids=()
+for i in $(seq 1 20); do conn add "many$i" "unix:///many$i.sock" >/dev/null & pids+=($!); done
+for pid in "${pids[@]}"; do wait "$pid" || fail "an add beside nineteen others failed"; done
+assert_eq "$(names | tr ' ' '\n' | grep -c '^many')" 20 "saved after twenty adds at once"
+pids=()
+for i in $(seq 1 10); do conn rm "many$i" >/dev/null & pids+=($!); done
+conn default many20 & pids+=($!)
+for pid in "${pids[@]}"; do wait "$pid" || fail "a change beside the others failed"; done
+assert_eq "$(names | tr ' ' '\n' | grep -c '^many')" 10 "left after ten removes at once"
+assert_contains "$(cat "$SAVED")" '"default": "many20"' "the default set beside the removes"
+pass "changes made at once each keep the others' (the saved file is locked while it changes)"
